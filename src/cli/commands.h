@@ -1,0 +1,17 @@
+#pragma once
+// One file per subcommand: each adds its options to the app and, when chosen, sets `run` to a
+// closure that calls the library function. The CLI stays thin; tests call the library directly.
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace kiln::cli {
+
+using Runner = std::function<int()>;
+
+void add_doctor(CLI::App& app, Runner& run);
+void add_data(CLI::App& app, Runner& run);
+void add_train(CLI::App& app, Runner& run);
+void add_freeze(CLI::App& app, Runner& run);
+
+}  // namespace kiln::cli

@@ -1,0 +1,52 @@
+// kiln: PyTorch model → verified, optimized, benchmarked ONNX artifact. Entry point.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "common/process_env.h"
+
+int main(int argc, char** argv) {
+  kiln::ensure_thread_environment(argc, argv);
+  CLI::App app{"kiln: turns a PyTorch model into a verified, optimized, benchmarked ONNX artifact"};
+  app.name("kiln");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", KILN_VERSION);
+  kiln::cli::Runner run;
+  kiln::cli::add_doctor(app, run);
+  kiln::cli::add_data(app, run);
+  kiln::cli::add_train(app, run);
+  kiln::cli::add_freeze(app, run);
+  // CLI11 would call an unknown word "a missing subcommand"; name it instead.
+  auto known = [&](const char* word) {
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+      if (sub->check_name(word)) return true;
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
+    std::fprintf(stderr, "kiln: error: unknown command '%s' (see kiln --help)\n", argv[1]);
+    return 2;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "kiln: error: %s (see kiln --help)\n", kiln::first_line(e.what()).c_str());
+    return 2;
+  }
+  try {
+    return run ? run() : 2;
+  } catch (const kiln::UsageError& e) {
+    std::fprintf(stderr, "kiln: error: %s\n", kiln::first_line(e.what()).c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kiln: error: %s\n", kiln::first_line(e.what()).c_str());
+    return 1;
+  }
+}

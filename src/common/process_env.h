@@ -1,0 +1,15 @@
+#pragma once
+// Process-wide settings that must be in place before the ML libraries load.
+//
+// LibTorch runs convolutions on libgomp's OpenMP pool and Linear layers on OpenBLAS's own
+// pthreads; on 2 cores the two pools spin against each other and batch-1 inference runs ~8x
+// slower (shared/notes/toolchain.md). Both libraries read their settings when they load, so
+// the only reliable fix from inside the program is to set the environment and re-exec once.
+namespace kiln {
+
+// Ensures OMP_WAIT_POLICY (default PASSIVE) is set; re-executes the program when it had to set
+// it. Returns normally when the environment is already right. Users may override by setting the
+// variable themselves (kiln then respects their value). KILN_NO_REEXEC=1 disables the re-exec.
+void ensure_thread_environment(int argc, char** argv);
+
+}  // namespace kiln

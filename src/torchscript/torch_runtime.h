@@ -1,0 +1,39 @@
+#pragma once
+// Loading and running TorchScript modules with errors a user can read (LibTorch's own messages
+// carry C++ stack traces). LibTorch translation units only.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <torch/csrc/jit/api/module.h>
+#include <torch/nn/module.h>
+
+#include "common/shape.h"
+
+namespace kiln {
+
+// Loads a TorchScript archive on the CPU in eval mode; kiln::Error when it is not one.
+torch::jit::Module load_torchscript(const std::filesystem::path& path);
+// Runs forward on one tensor and returns the (first) tensor output; kiln::Error naming the
+// shape when the module rejects the input.
+torch::Tensor run_forward(torch::jit::Module& module, const torch::Tensor& x);
+// Saves atomically (temporary name, then rename).
+void save_torchscript(const torch::jit::Module& module, const std::filesystem::path& path);
+
+// A fresh module holding the same tensors (parameters, buffers) and submodules as `source`, with
+// no methods: the `self` for a trace, or the base for a scripted forward. Tensors are shared.
+torch::jit::Module copy_structure(const torch::jit::Module& source, const std::string& class_name);
+// The same for an eager nn::Module (a built-in model).
+torch::jit::Module copy_structure(const torch::nn::Module& source, const std::string& class_name);
+
+// Collects the tracer's warnings (e.g. a tensor converted to a Python bool) while alive.
+class TracerWarningCapture {
+ public:
+  TracerWarningCapture();
+  ~TracerWarningCapture();
+  TracerWarningCapture(const TracerWarningCapture&) = delete;
+  TracerWarningCapture& operator=(const TracerWarningCapture&) = delete;
+  const std::vector<std::string>& warnings() const;
+};
+
+}  // namespace kiln

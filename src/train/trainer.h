@@ -1,0 +1,32 @@
+#pragma once
+// `kiln train`: trains a built-in model on MNIST or Fashion-MNIST, deterministically for a seed,
+// and writes weights.pt + train.json into the output folder. No LibTorch in this header.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace kiln {
+
+struct TrainOptions {
+  std::string model = "simple_cnn";
+  std::string dataset = "mnist";
+  int epochs = 2;
+  uint64_t seed = 42;
+  int64_t train_limit = 0;  // 0 = the whole training split
+  int64_t batch_size = 128;
+  double learning_rate = 2e-3;
+  int threads = 0;  // 0 = LibTorch's default (one per core)
+  bool progress = true;
+  std::filesystem::path out;
+};
+
+// Returns the JSON record that is also written to OUT/train.json.
+nlohmann::json train_model(const TrainOptions& options);
+
+// Names of the files `kiln train` writes, read back by `kiln freeze`.
+inline constexpr const char* kWeightsFile = "weights.pt";
+inline constexpr const char* kTrainRecordFile = "train.json";
+
+}  // namespace kiln

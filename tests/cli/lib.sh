@@ -1,0 +1,35 @@
+# Helpers for CLI tests: run kiln, check exit code and that stderr is exactly one line.
+set -uo pipefail
+KILN=$1
+FAILS=0
+PASSES=0
+WORK=$(mktemp -d /tmp/kiln_cli.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+# expect CODE PATTERN -- ARGS...: exit code CODE and a one-line stderr matching PATTERN.
+expect() {
+  local code=$1 pattern=$2
+  shift 3
+  local err rc
+  err=$(timeout 120 "$KILN" "$@" 2>&1 >/dev/null)
+  rc=$?
+  local lines
+  lines=$(printf '%s' "$err" | grep -c '' || true)
+  if [[ $rc != "$code" || ! $err =~ $pattern || $lines != 1 ]]; then
+    echo "FAIL: kiln $* -> rc=$rc (want $code), stderr ($lines lines): $err"
+    FAILS=$((FAILS + 1))
+  else
+    PASSES=$((PASSES + 1))
+  fi
+}
+
+check() {  # check DESCRIPTION COMMAND...: the command must succeed
+  local what=$1
+  shift
+  if "$@"; then PASSES=$((PASSES + 1)); else echo "FAIL: $what"; FAILS=$((FAILS + 1)); fi
+}
+
+finish() {
+  echo "$PASSES passed, $FAILS failed"
+  [[ $FAILS == 0 ]]
+}

@@ -1,0 +1,170 @@
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "models/zoo.h"
+#include "models/zoo_model.h"
+#include "torchscript/freeze.h"
+#include "torchscript/script.h"
+#include "torchscript/torch_runtime.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+namespace {
+
+fs::path fresh(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("kiln_fz_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  return d;
+}
+
+}  // namespace
+
+TEST(Freeze, SimpleCnnBothFreezesWithinOneMillionth) {
+  FreezeOptions o;
+  o.model = "simple_cnn";
+  o.out = fresh("cnn");
+  auto r = freeze_model(o);
+  EXPECT_LE(r["summary"]["traced"]["max"].get<double>(), 1e-6);
+  EXPECT_LE(r["summary"]["scripted"]["max"].get<double>(), 1e-6);
+  EXPECT_TRUE(r["verdict"]["trace_safe"].get<bool>());
+  for (const char* f : {kTracedFile, kScriptedFile, kFreezeReportJson, kFreezeReportMd}) EXPECT_TRUE(fs::exists(o.out / f)) << f;
+  // The files are ordinary TorchScript: they load and run with torch::jit::load.
+  auto traced = load_torchscript(o.out / kTracedFile);
+  auto scripted = load_torchscript(o.out / kScriptedFile);
+  auto x = torch::randn({5, 1, 28, 28});
+  auto a = run_forward(traced, x), b = run_forward(scripted, x);
+  EXPECT_EQ(a.sizes(), (std::vector<int64_t>{5, 10}));
+  EXPECT_LT((a - b).abs().max().item<double>(), 1e-5);
+  // The scripted file keeps dynamic batch and the eval-mode flag.
+  EXPECT_FALSE(scripted.is_training());
+  fs::remove_all(o.out);
+}
+
+TEST(Freeze, BranchyTraceIsFlaggedUnsafeWithDeltaPerBranch) {
+  FreezeOptions o;
+  o.model = "branchy";
+  o.dataset = "none";
+  o.out = fresh("branchy");
+  auto r = freeze_model(o);
+  EXPECT_FALSE(r["verdict"]["trace_safe"].get<bool>());
+  EXPECT_EQ(r["verdict"]["recommended"], kScriptedFile);
+  std::string traced_branch = r["source"]["trace_example"]["branch"];
+  int taken = 0, other = 0;
+  for (const auto& p : r["branch_probes"]) {
+    EXPECT_EQ(p["scripted"].get<double>(), 0.0) << p.dump();
+    if (p["branch"] == traced_branch) {
+      ++taken;
+      EXPECT_LE(p["traced"].get<double>(), 1e-6) << p.dump();
+    } else {
+      ++other;
+      EXPECT_GT(p["traced"].get<double>(), 0.1) << p.dump();
+    }
+  }
+  EXPECT_GE(taken, 1);
+  EXPECT_GE(other, 1);
+  std::string md = read_file(o.out / kFreezeReportMd);
+  EXPECT_NE(md.find("tracing is unsafe"), std::string::npos);
+  fs::remove_all(o.out);
+}
+
+TEST(Freeze, LoadsTrainedWeights) {
+  fs::path w = fresh("weights");
+  fs::create_directories(w);
+  torch::manual_seed(7);
+  auto m = make_zoo_model("mlp");
+  for (auto& p : m->module().parameters()) p.detach().fill_(0.01);
+  torch::serialize::OutputArchive ar;
+  m->module().save(ar);
+  ar.save_to((w / kWeightsFile).string());
+  FreezeOptions o;
+  o.model = "mlp";
+  o.weights = w;
+  o.dataset = "none";
+  o.out = fresh("mlpw");
+  freeze_model(o);
+  auto scripted = load_torchscript(o.out / kScriptedFile);
+  for (const auto& p : scripted.parameters()) EXPECT_FLOAT_EQ(p.flatten()[0].item<float>(), 0.01f);
+  fs::remove_all(w);
+  fs::remove_all(o.out);
+}
+
+TEST(Freeze, BringYourOwnTorchScriptIsRetraced) {
+  // A user's scripted module with a branch on the data, made here the way Python would.
+  torch::jit::Module user(c10::QualifiedName("__torch__.UserNet"));
+  user.register_attribute("training", c10::BoolType::get(), false);
+  user.register_parameter("w", torch::randn({10, 12}), false);
+  user.define(R"(
+def forward(self, x):
+    y = torch.flatten(x, 1)
+    if bool(torch.sum(y) > 0.0):
+        return torch.matmul(y, torch.t(self.w))
+    return -torch.matmul(y, torch.t(self.w))
+)");
+  fs::path dir = fresh("byo_in");
+  fs::create_directories(dir);
+  user.save((dir / "user.pt").string());
+  FreezeOptions o;
+  o.torchscript = dir / "user.pt";
+  o.input_shape = "1x3x4";
+  o.out = fresh("byo_out");
+  auto r = freeze_model(o);
+  EXPECT_FALSE(r["verdict"]["trace_safe"].get<bool>()) << r["verdict"].dump();
+  EXPECT_EQ(r["summary"]["scripted"]["max"].get<double>(), 0.0);
+  EXPECT_EQ(r["real_images"], nullptr);  // not an MNIST-shaped model
+  fs::remove_all(dir);
+  fs::remove_all(o.out);
+}
+
+TEST(Freeze, BadInputsAreOneLineErrorsAndWriteNothing) {
+  fs::path out = fresh("bad_out");
+  fs::path dir = fresh("bad_in");
+  fs::create_directories(dir);
+  write_file_atomic(dir / "junk.pt", "this is not a zip archive");
+  struct Case {
+    FreezeOptions o;
+    std::string expect;
+  };
+  auto base = [&] {
+    FreezeOptions o;
+    o.out = out;
+    o.dataset = "none";
+    return o;
+  };
+  std::vector<Case> cases;
+  { auto o = base(); o.model = "resnet"; cases.push_back({o, "unknown model 'resnet'"}); }
+  { auto o = base(); o.model = "mlp"; o.weights = dir / "nowhere"; cases.push_back({o, "weights folder not found"}); }
+  { auto o = base(); o.model = "mlp"; o.weights = dir; cases.push_back({o, "weights.pt: missing"}); }
+  { auto o = base(); o.torchscript = dir / "junk.pt"; o.input_shape = "1x1x28x28"; cases.push_back({o, "not a TorchScript archive"}); }
+  { auto o = base(); o.torchscript = dir / "absent.pt"; o.input_shape = "1x1x28x28"; cases.push_back({o, "no such file"}); }
+  { auto o = base(); o.torchscript = dir; o.input_shape = "1x1x28x28"; cases.push_back({o, "is a directory"}); }
+  { auto o = base(); o.model = "simple_cnn"; o.input_shape = "1x3x32x32"; cases.push_back({o, "rejects input shape 1x3x32x32"}); }
+  { auto o = base(); o.model = "mlp"; o.torchscript = dir / "junk.pt"; cases.push_back({o, "exactly one of"}); }
+  for (const auto& c : cases) {
+    try {
+      freeze_model(c.o);
+      ADD_FAILURE() << "expected an error: " << c.expect;
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      EXPECT_NE(msg.find(c.expect), std::string::npos) << msg;
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    }
+    EXPECT_FALSE(fs::exists(out)) << "half-written output after: " << c.expect;
+    for (const auto& e : fs::directory_iterator(out.parent_path())) {
+      EXPECT_EQ(e.path().filename().string().find(".kiln_fz_bad_out"), std::string::npos) << "staging left behind";
+    }
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace kiln

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("kiln_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+size_t entries(const fs::path& d) {
+  return static_cast<size_t>(std::distance(fs::directory_iterator(d), fs::directory_iterator()));
+}
+
+}  // namespace
+
+TEST(AtomicFile, WritesAndReplacesLeavingNoTemporaries) {
+  auto d = fresh_dir("atomic");
+  write_file_atomic(d / "a.txt", "first");
+  write_file_atomic(d / "a.txt", "second");
+  EXPECT_EQ(read_file(d / "a.txt"), "second");
+  EXPECT_EQ(entries(d), 1u);
+  fs::remove_all(d);
+}
+
+TEST(AtomicFile, ReadFileNamesTheProblem) {
+  auto d = fresh_dir("read");
+  try {
+    read_file(d / "missing");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no such file"), std::string::npos);
+  }
+  try {
+    read_file(d);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos);
+  }
+  fs::remove_all(d);
+}
+
+TEST(StagingDir, NothingLandsWithoutCommit) {
+  auto d = fresh_dir("staging");
+  {
+    StagingDir s(d / "out");
+    write_file_atomic(s.path("x.bin"), "data");
+    // destroyed without commit, as when an exception unwinds
+  }
+  EXPECT_FALSE(fs::exists(d / "out"));
+  EXPECT_EQ(entries(d), 0u);
+  fs::remove_all(d);
+}
+
+TEST(StagingDir, CommitMovesEveryFileIntoPlace) {
+  auto d = fresh_dir("commit");
+  fs::create_directories(d / "out");
+  write_file_atomic(d / "out" / "keep.txt", "old");
+  {
+    StagingDir s(d / "out");
+    write_file_atomic(s.path("a.txt"), "A");
+    write_file_atomic(s.path("keep.txt"), "new");
+    s.commit();
+  }
+  EXPECT_EQ(read_file(d / "out" / "a.txt"), "A");
+  EXPECT_EQ(read_file(d / "out" / "keep.txt"), "new");
+  EXPECT_EQ(entries(d), 1u);  // no staging folder left behind
+  fs::remove_all(d);
+}
+
+TEST(StagingDir, RefusesAFileWhereAFolderIsNeeded) {
+  auto d = fresh_dir("notdir");
+  write_file_atomic(d / "file", "x");
+  EXPECT_THROW(StagingDir(d / "file" / "out"), Error);
+  fs::remove_all(d);
+}
+
+TEST(EnsureWritableDir, RefusesUnwritableFolder) {
+  if (::geteuid() == 0) {
+    // root ignores permission bits; a read-only location still fails
+    EXPECT_THROW(ensure_writable_dir("/proc/kiln_cannot_exist"), Error);
+    return;
+  }
+  auto d = fresh_dir("ro");
+  fs::permissions(d, fs::perms::owner_read | fs::perms::owner_exec);
+  EXPECT_THROW(ensure_writable_dir(d / "sub"), Error);
+  fs::permissions(d, fs::perms::owner_all);
+  fs::remove_all(d);
+}
+
+}  // namespace kiln

@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/error.h"
+#include "data/dataset.h"
+#include "idx_fixtures.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+TEST(Dataset, LoadsATinyGeneratedDatasetPlainAndGzip) {
+  for (bool gz : {false, true}) {
+    auto d = testing::fresh_dir(gz ? "dsgz" : "ds");
+    testing::write_tiny_dataset(d, 20, gz);
+    Dataset ds = load_dataset_from(d, "mnist", Split::kTest);
+    EXPECT_EQ(ds.count, 20);
+    EXPECT_EQ(ds.rows, 28);
+    auto h = class_histogram(ds);
+    for (int c = 0; c < 10; ++c) EXPECT_EQ(h[c], 2);
+    fs::remove_all(d);
+  }
+}
+
+TEST(Dataset, ImageAndLabelCountsMustAgree) {
+  auto d = testing::fresh_dir("dsmismatch");
+  testing::write_tiny_dataset(d, 20, false);
+  std::vector<uint8_t> labels(19, 1);
+  testing::write_bytes(d / "t10k-labels-idx1-ubyte", testing::idx_bytes(8, {19}, labels));
+  try {
+    load_dataset_from(d, "mnist", Split::kTest);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("20 images but 19 labels"), std::string::npos) << e.what();
+  }
+  fs::remove_all(d);
+}
+
+TEST(Dataset, LabelsOutsideTheTenClassesAreRejected) {
+  auto d = testing::fresh_dir("dslabel");
+  testing::write_tiny_dataset(d, 20, false);
+  std::vector<uint8_t> labels(20, 1);
+  labels[7] = 12;
+  testing::write_bytes(d / "t10k-labels-idx1-ubyte", testing::idx_bytes(8, {20}, labels));
+  EXPECT_THROW(load_dataset_from(d, "mnist", Split::kTest), Error);
+  fs::remove_all(d);
+}
+
+TEST(Dataset, MissingFilesAndUnknownNames) {
+  auto d = testing::fresh_dir("dsempty");
+  EXPECT_THROW(load_dataset_from(d, "mnist", Split::kTrain), Error);
+  EXPECT_THROW(check_dataset_name("cifar10"), UsageError);
+  EXPECT_THROW(locate_dataset("cifar10"), UsageError);
+  fs::remove_all(d);
+}
+
+TEST(Dataset, KilnDataDirOverridesTheDefaults) {
+  auto d = testing::fresh_dir("dsenv");
+  testing::write_tiny_dataset(d / "fashion-mnist", 10, true);
+  ::setenv("KILN_DATA_DIR", d.c_str(), 1);
+  auto loc = locate_dataset("fashion-mnist");
+  ::unsetenv("KILN_DATA_DIR");
+  ASSERT_TRUE(loc.dir.has_value());
+  EXPECT_EQ(*loc.dir, d / "fashion-mnist");
+  fs::remove_all(d);
+}
+
+// The real bundled files, when provisioned (CI provisions them): published class counts.
+TEST(Dataset, RealMnistMatchesThePublishedCounts) {
+  auto loc = locate_dataset("mnist");
+  if (!loc.dir) GTEST_SKIP() << "MNIST not provisioned: " << loc.how_to_get;
+  Dataset train = load_dataset("mnist", Split::kTrain);
+  Dataset test = load_dataset("mnist", Split::kTest);
+  EXPECT_EQ(train.count, 60000);
+  EXPECT_EQ(test.count, 10000);
+  std::array<int64_t, 10> expected{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949};
+  EXPECT_EQ(class_histogram(train), expected);
+  std::array<int64_t, 10> expected_test{980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009};
+  EXPECT_EQ(class_histogram(test), expected_test);
+}
+
+TEST(Dataset, RealFashionMnistIsBalanced) {
+  auto loc = locate_dataset("fashion-mnist");
+  if (!loc.dir) GTEST_SKIP() << "Fashion-MNIST not installed: " << loc.how_to_get;
+  Dataset train = load_dataset("fashion-mnist", Split::kTrain);
+  Dataset test = load_dataset("fashion-mnist", Split::kTest);
+  for (auto n : class_histogram(train)) EXPECT_EQ(n, 6000);
+  for (auto n : class_histogram(test)) EXPECT_EQ(n, 1000);
+}
+
+}  // namespace kiln
