@@ -1,0 +1,82 @@
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "optimize/optimize_file.h"
+#include "optimize/registry.h"
+
+namespace kiln::cli {
+
+namespace {
+
+std::vector<std::string> split_passes(const std::string& text) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string name = text.substr(pos, end - pos);
+    if (name.empty()) throw UsageError("--passes: empty pass name in '" + text + "'");
+    find_pass(name);
+    out.push_back(name);
+    pos = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_optimize(CLI::App& app, Runner& run) {
+  auto* cmd = app.add_subcommand(
+      "optimize", "Rewrite an ONNX model with graph passes and verify it still computes the same");
+  auto o = std::make_shared<OptimizeFileOptions>();
+  auto input = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  auto passes = std::make_shared<std::string>();
+  auto report = std::make_shared<std::string>();
+  auto list = std::make_shared<bool>(false);
+  auto fixed_point = std::make_shared<bool>(false);
+  auto no_verify = std::make_shared<bool>(false);
+  auto markdown = std::make_shared<bool>(false);
+  cmd->add_option("model", *input, "ONNX model to optimize (IN.onnx)");
+  cmd->add_option("-o,--out", *output, "Where to write the optimized model (OUT.onnx)");
+  cmd->add_option("--passes", *passes,
+                  "Comma-separated pass names (default: the safe set, to a fixed point)");
+  cmd->add_flag("--list-passes", *list, "List the passes, one per line, and exit");
+  cmd->add_flag("--fixed-point", *fixed_point, "Repeat the --passes list until nothing changes");
+  cmd->add_flag("--no-verify", *no_verify,
+                "Do not compare the optimized model with the original in ONNX Runtime");
+  cmd->add_option("--rtol", o->verify_options.rtol,
+                  "Largest relative output change verification accepts")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->verify_options.seed, "Seed for the verification inputs")
+      ->capture_default_str();
+  cmd->add_option("--report", *report, "Write the report as JSON to this file");
+  cmd->add_flag("--markdown", *markdown, "Print the report table as Markdown");
+  cmd->callback([&run, o, input, output, passes, report, list, fixed_point, no_verify, markdown] {
+    run = [=] {
+      if (*list) {
+        for (const auto& p : all_passes())
+          std::printf("%-32s %s\n", p.name.c_str(), p.description.c_str());
+        return 0;
+      }
+      if (input->empty()) throw UsageError("optimize: the input model (IN.onnx) is required");
+      if (output->empty()) throw UsageError("optimize: --out (-o) is required");
+      if (!(o->verify_options.rtol >= 0)) throw UsageError("--rtol must be a non-negative number");
+      o->input = *input;
+      o->output = *output;
+      if (!passes->empty()) {
+        o->optimize.passes = split_passes(*passes);
+        o->optimize.fixed_point = *fixed_point;
+      }
+      if (!report->empty()) o->report = *report;
+      o->verify = !*no_verify;
+      auto result = optimize_file(*o);
+      std::fputs(format_optimize_report(result, *markdown).c_str(), stdout);
+      std::printf("wrote %s\n", o->output.string().c_str());
+      return 0;
+    };
+  });
+}
+
+}  // namespace kiln::cli

@@ -1,0 +1,17 @@
+#pragma once
+// Passes by name, in the order `kiln optimize --list-passes` shows them.
+#include <string>
+#include <vector>
+
+#include "optimize/pass.h"
+
+namespace kiln {
+
+const std::vector<PassInfo>& all_passes();
+// Throws kiln::UsageError naming an unknown pass.
+const PassInfo& find_pass(const std::string& name);
+// The seminar's three plus the eliminations that cannot change results.
+std::vector<std::string> default_pass_names();
+std::vector<std::string> all_pass_names();
+
+}  // namespace kiln

@@ -1,0 +1,290 @@
+#include "runtime/ort_session.h"
+
+#include <algorithm>
+#include <atomic>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <onnxruntime_cxx_api.h>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "runtime/ort_env.h"
+
+namespace kiln {
+
+GraphOptLevel parse_graph_opt_level(const std::string& text) {
+  if (text == "disable") return GraphOptLevel::Disable;
+  if (text == "basic") return GraphOptLevel::Basic;
+  if (text == "extended") return GraphOptLevel::Extended;
+  if (text == "all") return GraphOptLevel::All;
+  throw UsageError(
+      fmt::format("unknown graph optimization level '{}' (disable, basic, extended, all)", text));
+}
+
+ExecutionProvider parse_execution_provider(const std::string& text) {
+  if (text == "cpu") return ExecutionProvider::Cpu;
+  if (text == "dnnl") return ExecutionProvider::Dnnl;
+  throw UsageError(fmt::format("unknown execution provider '{}' (cpu, dnnl)", text));
+}
+
+std::string to_string(GraphOptLevel level) {
+  switch (level) {
+    case GraphOptLevel::Disable:
+      return "disable";
+    case GraphOptLevel::Basic:
+      return "basic";
+    case GraphOptLevel::Extended:
+      return "extended";
+    case GraphOptLevel::All:
+      return "all";
+  }
+  return "?";
+}
+
+std::string to_string(ExecutionProvider provider) {
+  return provider == ExecutionProvider::Dnnl ? "dnnl" : "cpu";
+}
+
+bool ValueInfo::supported() const {
+  return is_tensor && is_supported_onnx_type(elem_type);
+}
+
+DType ValueInfo::dtype() const {
+  if (!is_tensor)
+    throw Error(fmt::format("'{}' is not a tensor (sequence, map or optional)", name));
+  return dtype_from_onnx(elem_type, "'" + name + "'");
+}
+
+std::string ValueInfo::describe() const {
+  if (!is_tensor) return "non-tensor";
+  std::vector<std::string> dims;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] >= 0)
+      dims.push_back(std::to_string(shape[i]));
+    else
+      dims.push_back(symbols[i].empty() ? "?" : symbols[i]);
+  }
+  std::string type = is_supported_onnx_type(elem_type) ? dtype_name(static_cast<DType>(elem_type))
+                                                       : fmt::format("type{}", elem_type);
+  return dims.empty() ? type + " scalar" : fmt::format("{} {}", type, fmt::join(dims, "x"));
+}
+
+struct OrtSession::Impl {
+  std::string what;
+  Ort::Session session{nullptr};
+  std::vector<ValueInfo> inputs, outputs;
+  std::vector<const char*> input_names, output_names;  // point into inputs/outputs
+  std::vector<HostTensor> prepared;                    // owns the data the views point at
+  std::vector<Ort::Value> prepared_values, prepared_results;
+};
+
+namespace {
+
+ValueInfo describe(const std::string& name, const Ort::TypeInfo& type) {
+  ValueInfo v;
+  v.name = name;
+  if (type.GetONNXType() != ONNX_TYPE_TENSOR) {
+    v.is_tensor = false;
+    return v;
+  }
+  auto info = type.GetTensorTypeAndShapeInfo();
+  v.elem_type = static_cast<int32_t>(info.GetElementType());
+  v.shape = info.GetShape();
+  std::vector<const char*> symbols(v.shape.size(), nullptr);
+  if (!symbols.empty()) info.GetSymbolicDimensions(symbols.data(), symbols.size());
+  for (size_t i = 0; i < v.shape.size(); ++i) {
+    v.symbols.push_back(v.shape[i] < 0 && symbols[i] ? symbols[i] : "");
+    if (v.shape[i] < 0) v.shape[i] = -1;
+  }
+  return v;
+}
+
+Ort::SessionOptions make_options(const SessionOptions& o) {
+  Ort::SessionOptions so;
+  if (o.intra_op_threads > 0) so.SetIntraOpNumThreads(o.intra_op_threads);
+  so.SetInterOpNumThreads(1);
+  switch (o.optimization) {
+    case GraphOptLevel::Disable:
+      so.SetGraphOptimizationLevel(ORT_DISABLE_ALL);
+      break;
+    case GraphOptLevel::Basic:
+      so.SetGraphOptimizationLevel(ORT_ENABLE_BASIC);
+      break;
+    case GraphOptLevel::Extended:
+      so.SetGraphOptimizationLevel(ORT_ENABLE_EXTENDED);
+      break;
+    case GraphOptLevel::All:
+      so.SetGraphOptimizationLevel(ORT_ENABLE_ALL);
+      break;
+  }
+  so.AddConfigEntry("session.intra_op.allow_spinning", o.allow_spinning ? "1" : "0");
+  if (o.provider == ExecutionProvider::Dnnl) {
+    OrtDnnlProviderOptions* dnnl = nullptr;
+    Ort::ThrowOnError(Ort::GetApi().CreateDnnlProviderOptions(&dnnl));
+    std::unique_ptr<OrtDnnlProviderOptions, void (*)(OrtDnnlProviderOptions*)> guard(
+        dnnl, [](OrtDnnlProviderOptions* p) { Ort::GetApi().ReleaseDnnlProviderOptions(p); });
+    so.AppendExecutionProvider_Dnnl(*dnnl);
+  }
+  return so;
+}
+
+// Debian's ONNX Runtime prints its schema-registration noise on the first session in a process.
+std::atomic<bool> first_session{true};
+
+}  // namespace
+
+OrtSession::OrtSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+OrtSession::OrtSession(OrtSession&&) noexcept = default;
+OrtSession& OrtSession::operator=(OrtSession&&) noexcept = default;
+OrtSession::~OrtSession() = default;
+
+OrtSession OrtSession::from_file(const std::filesystem::path& path, const SessionOptions& options) {
+  std::string bytes = read_file(path);
+  if (bytes.empty()) throw Error(fmt::format("{}: empty file, not an ONNX model", path.string()));
+  return from_bytes(bytes, options, path.string());
+}
+
+OrtSession OrtSession::from_bytes(std::string_view bytes, const SessionOptions& options,
+                                  const std::string& what) {
+  auto impl = std::make_unique<Impl>();
+  impl->what = what;
+  Ort::Env& env = ort_env();
+  try {
+    Ort::SessionOptions so = make_options(options);
+    auto create = [&] { return Ort::Session(env, bytes.data(), bytes.size(), so); };
+    impl->session = first_session.exchange(false) ? with_stderr_silenced(create) : create();
+  } catch (const Ort::Exception& e) {
+    throw Error(
+        fmt::format("{}: ONNX Runtime cannot load the model: {}", what, first_line(e.what())));
+  }
+  Ort::AllocatorWithDefaultOptions alloc;
+  for (size_t i = 0; i < impl->session.GetInputCount(); ++i) {
+    impl->inputs.push_back(describe(impl->session.GetInputNameAllocated(i, alloc).get(),
+                                    impl->session.GetInputTypeInfo(i)));
+  }
+  for (size_t i = 0; i < impl->session.GetOutputCount(); ++i) {
+    impl->outputs.push_back(describe(impl->session.GetOutputNameAllocated(i, alloc).get(),
+                                     impl->session.GetOutputTypeInfo(i)));
+  }
+  for (const auto& v : impl->inputs) impl->input_names.push_back(v.name.c_str());
+  for (const auto& v : impl->outputs) impl->output_names.push_back(v.name.c_str());
+  return OrtSession(std::move(impl));
+}
+
+const std::vector<ValueInfo>& OrtSession::inputs() const {
+  return impl_->inputs;
+}
+const std::vector<ValueInfo>& OrtSession::outputs() const {
+  return impl_->outputs;
+}
+const std::string& OrtSession::what() const {
+  return impl_->what;
+}
+Ort::Session& OrtSession::raw() {
+  return impl_->session;
+}
+
+namespace {
+
+// Puts `given` in the session's input order after checking names, element types and shapes.
+std::vector<const HostTensor*> match_inputs(const std::string& what,
+                                            const std::vector<ValueInfo>& want,
+                                            const std::vector<HostTensor>& given) {
+  std::vector<const HostTensor*> order(want.size(), nullptr);
+  bool named =
+      std::any_of(given.begin(), given.end(), [](const HostTensor& t) { return !t.name.empty(); });
+  std::vector<std::string> names;
+  for (const auto& w : want) names.push_back(w.name);
+  if (!named) {
+    if (given.size() != want.size()) {
+      throw Error(fmt::format("{}: expects {} input(s) ({}), got {}", what, want.size(),
+                              fmt::join(names, ", "), given.size()));
+    }
+    for (size_t i = 0; i < given.size(); ++i) order[i] = &given[i];
+  } else {
+    for (const auto& t : given) {
+      auto it = std::find(names.begin(), names.end(), t.name);
+      if (it == names.end()) {
+        throw Error(fmt::format("{}: unknown input '{}' (inputs: {})", what, t.name,
+                                fmt::join(names, ", ")));
+      }
+      auto i = static_cast<size_t>(it - names.begin());
+      if (order[i]) throw Error(fmt::format("{}: input '{}' given twice", what, t.name));
+      order[i] = &t;
+    }
+    for (size_t i = 0; i < want.size(); ++i) {
+      if (!order[i])
+        throw Error(
+            fmt::format("{}: missing input '{}' ({})", what, want[i].name, want[i].describe()));
+    }
+  }
+  for (size_t i = 0; i < want.size(); ++i) {
+    const ValueInfo& w = want[i];
+    const HostTensor& t = *order[i];
+    if (!w.supported())
+      throw Error(fmt::format("{}: input '{}' is a {}, not supported", what, w.name, w.describe()));
+    bool ok = static_cast<int32_t>(t.dtype) == w.elem_type && t.shape.size() == w.shape.size();
+    for (size_t d = 0; ok && d < w.shape.size(); ++d)
+      ok = w.shape[d] < 0 || w.shape[d] == t.shape[d];
+    if (!ok) {
+      throw Error(fmt::format("{}: input '{}' expects {}, got {} {}", what, w.name, w.describe(),
+                              dtype_name(t.dtype),
+                              t.shape.empty() ? "scalar" : format_shape(t.shape)));
+    }
+    t.check(fmt::format("{}: input '{}'", what, w.name));
+  }
+  return order;
+}
+
+std::vector<HostTensor> collect(const std::vector<Ort::Value>& values,
+                                const std::vector<ValueInfo>& infos) {
+  std::vector<HostTensor> out;
+  for (size_t i = 0; i < values.size(); ++i)
+    out.push_back(from_ort_value(values[i], infos[i].name));
+  return out;
+}
+
+}  // namespace
+
+std::vector<HostTensor> OrtSession::run(const std::vector<HostTensor>& inputs) {
+  auto order = match_inputs(impl_->what, impl_->inputs, inputs);
+  std::vector<Ort::Value> values;
+  for (const HostTensor* t : order) values.push_back(to_ort_value(*t));
+  try {
+    auto results =
+        impl_->session.Run(Ort::RunOptions{nullptr}, impl_->input_names.data(), values.data(),
+                           values.size(), impl_->output_names.data(), impl_->output_names.size());
+    return collect(results, impl_->outputs);
+  } catch (const Ort::Exception& e) {
+    throw Error(fmt::format("{}: ONNX Runtime run failed: {}", impl_->what, first_line(e.what())));
+  }
+}
+
+void OrtSession::prepare(const std::vector<HostTensor>& inputs) {
+  auto order = match_inputs(impl_->what, impl_->inputs, inputs);
+  impl_->prepared.clear();
+  impl_->prepared_values.clear();
+  impl_->prepared_results.clear();
+  for (const HostTensor* t : order) impl_->prepared.push_back(*t);
+  for (HostTensor& t : impl_->prepared) impl_->prepared_values.push_back(ort_value_view(t));
+}
+
+void OrtSession::run_prepared() {
+  if (impl_->prepared_values.size() != impl_->inputs.size()) {
+    throw Error(fmt::format("{}: run_prepared() before prepare()", impl_->what));
+  }
+  try {
+    impl_->prepared_results = impl_->session.Run(
+        Ort::RunOptions{nullptr}, impl_->input_names.data(), impl_->prepared_values.data(),
+        impl_->prepared_values.size(), impl_->output_names.data(), impl_->output_names.size());
+  } catch (const Ort::Exception& e) {
+    throw Error(fmt::format("{}: ONNX Runtime run failed: {}", impl_->what, first_line(e.what())));
+  }
+}
+
+std::vector<HostTensor> OrtSession::prepared_outputs() const {
+  return collect(impl_->prepared_results, impl_->outputs);
+}
+
+}  // namespace kiln

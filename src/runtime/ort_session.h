@@ -1,0 +1,82 @@
+#pragma once
+// The one ONNX Runtime session wrapper every stage uses (verify, compare, bench, validate).
+// Inputs and outputs are HostTensors; a prepared path reuses pre-made Ort::Values for benchmarks.
+// ONNX Runtime's headers stay out of this header.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tensor/host_tensor.h"
+
+namespace Ort {
+struct Session;
+}
+
+namespace kiln {
+
+enum class GraphOptLevel { Disable, Basic, Extended, All };
+enum class ExecutionProvider { Cpu, Dnnl };
+
+// "disable|basic|extended|all" and "cpu|dnnl"; throw kiln::UsageError for other words.
+GraphOptLevel parse_graph_opt_level(const std::string& text);
+ExecutionProvider parse_execution_provider(const std::string& text);
+std::string to_string(GraphOptLevel level);
+std::string to_string(ExecutionProvider provider);
+
+struct SessionOptions {
+  int intra_op_threads = 0;  // 0: ONNX Runtime's default (one per core)
+  GraphOptLevel optimization = GraphOptLevel::All;
+  ExecutionProvider provider = ExecutionProvider::Cpu;
+  bool allow_spinning = true;
+};
+
+// One model input or output as the session sees it.
+struct ValueInfo {
+  std::string name;
+  bool is_tensor = true;             // false for sequences, maps, optionals
+  int32_t elem_type = 0;             // ONNX element type number (0 when not a tensor)
+  Shape shape;                       // -1 for a dimension that is not fixed
+  std::vector<std::string> symbols;  // per dimension: its symbolic name ("" when fixed or unnamed)
+  bool supported() const;            // a tensor of a type HostTensor holds
+  DType dtype() const;               // throws kiln::Error when !supported()
+  std::string describe() const;      // "float32 Nx1x28x28"
+};
+
+class OrtSession {
+ public:
+  // `what` names the model in error messages (a path for files).
+  static OrtSession from_file(const std::filesystem::path& path,
+                              const SessionOptions& options = {});
+  static OrtSession from_bytes(std::string_view bytes, const SessionOptions& options = {},
+                               const std::string& what = "model");
+  OrtSession(OrtSession&&) noexcept;
+  OrtSession& operator=(OrtSession&&) noexcept;
+  ~OrtSession();
+
+  const std::vector<ValueInfo>& inputs() const;
+  const std::vector<ValueInfo>& outputs() const;
+  const std::string& what() const;
+
+  // Runs the model. Inputs are matched by name; when none has a name they are taken in order.
+  // Throws kiln::Error (one line) for a wrong count, name, element type or shape, or a failed run.
+  std::vector<HostTensor> run(const std::vector<HostTensor>& inputs);
+
+  // Benchmark path: validate and wrap the inputs once, then run_prepared() runs with no
+  // conversion or allocation of inputs. The tensors given are copied into the session.
+  void prepare(const std::vector<HostTensor>& inputs);
+  void run_prepared();
+  // Outputs of the last run_prepared(), copied out.
+  std::vector<HostTensor> prepared_outputs() const;
+
+  Ort::Session& raw();
+
+ private:
+  struct Impl;
+  explicit OrtSession(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kiln
