@@ -113,6 +113,11 @@ Dataset load_dataset(const std::string& name, Split split) {
   return load_dataset_from(*loc.dir, name, split);
 }
 
+Normalization normalization_for(const std::string& dataset) {
+  if (dataset == "fashion-mnist") return {0.2860, 0.3530};
+  return {0.1307, 0.3081};
+}
+
 std::array<int64_t, 10> class_histogram(const Dataset& ds) {
   std::array<int64_t, 10> h{};
   for (uint8_t l : ds.labels) h[l]++;

@@ -39,6 +39,13 @@ Dataset load_dataset(const std::string& name, Split split);
 // Loads a split from the IDX files in `dir` (either naming style, plain or .gz).
 Dataset load_dataset_from(const std::filesystem::path& dir, const std::string& name, Split split);
 
+// The input convention of every built-in model: x = (pixel / 255 − mean) / std, with the
+// dataset's published mean and std.
+struct Normalization {
+  double mean = 0.1307, std = 0.3081;  // MNIST
+};
+Normalization normalization_for(const std::string& dataset);
+
 // Per-class counts of a dataset's labels.
 std::array<int64_t, 10> class_histogram(const Dataset& ds);
 // Human-readable class names (digits for MNIST, garment names for Fashion-MNIST).

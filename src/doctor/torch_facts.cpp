@@ -24,12 +24,12 @@ nlohmann::json torch_facts() {
   j["parallel_backend"] = pos == std::string::npos ? "unknown" : info.substr(pos + 9, info.find('\n', pos) - pos - 9);
   std::string config = at::show_config();
   for (const char* key : {"BLAS_INFO=", "LAPACK_INFO="}) {
-    auto pos = config.find(key);
-    if (pos != std::string::npos) {
-      auto end = config.find_first_of(", \n", pos);
+    auto found = config.find(key);
+    if (found != std::string::npos) {
+      auto end = config.find_first_of(", \n", found);
       std::string k(key);
       k.pop_back();
-      j["build"][k] = config.substr(pos + k.size() + 1, end - pos - k.size() - 1);
+      j["build"][k] = config.substr(found + k.size() + 1, end - found - k.size() - 1);
     }
   }
   j["build"]["mkldnn"] = at::hasMKLDNN();

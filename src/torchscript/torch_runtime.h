@@ -17,6 +17,8 @@ torch::jit::Module load_torchscript(const std::filesystem::path& path);
 // Runs forward on one tensor and returns the (first) tensor output; kiln::Error naming the
 // shape when the module rejects the input.
 torch::Tensor run_forward(torch::jit::Module& module, const torch::Tensor& x);
+// The cause in a LibTorch error message (TorchScript's tracebacks put it on the last line).
+std::string torch_error_summary(const std::string& message);
 // Saves atomically (temporary name, then rename).
 void save_torchscript(const torch::jit::Module& module, const std::filesystem::path& path);
 

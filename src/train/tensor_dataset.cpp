@@ -4,11 +4,6 @@
 
 namespace kiln {
 
-Normalization normalization_for(const std::string& dataset) {
-  if (dataset == "fashion-mnist") return {0.2860, 0.3530};
-  return {0.1307, 0.3081};
-}
-
 TensorData to_tensors(const Dataset& ds, const Normalization& norm, int64_t limit) {
   int64_t n = limit > 0 ? std::min(limit, ds.count) : ds.count;
   auto bytes = torch::from_blob(const_cast<uint8_t*>(ds.images.data()), {n, 1, ds.rows, ds.cols}, torch::kUInt8);

@@ -1,6 +1,5 @@
 #pragma once
-// Dataset → normalized float tensors, the input convention of every built-in model:
-// x = (pixel / 255 − mean) / std with the dataset's published mean and std, shape N×1×28×28.
+// Dataset → normalized float tensors (normalization_for in data/dataset.h), shape N×1×28×28.
 #include <cstdint>
 #include <string>
 
@@ -9,12 +8,6 @@
 #include "data/dataset.h"
 
 namespace kiln {
-
-struct Normalization {
-  double mean = 0.1307, std = 0.3081;  // MNIST
-};
-
-Normalization normalization_for(const std::string& dataset);
 
 struct TensorData {
   torch::Tensor images;  // float32, N×1×H×W, normalized

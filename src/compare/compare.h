@@ -1,0 +1,29 @@
+#pragma once
+// `kiln compare REF TARGET`: runs two models (TorchScript or ONNX, any mix) on the same inputs —
+// seeded random at batch 1 and a larger batch (the dynamic axis), and real dataset samples — and
+// reports the seminar's E = mean |y − ŷ| with max error, relative L2, top-1 agreement and NaN/Inf.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace kiln {
+
+struct CompareOptions {
+  std::filesystem::path reference, target;
+  std::string input_shape;        // needed when neither model declares its input shape
+  int64_t samples = 512;          // dataset samples (0 = none)
+  int64_t batch = 32;             // the larger batch
+  std::string dataset = "mnist";  // "none" to skip real samples
+  double max_mae = 1e-3;          // pass when E ≤ this
+  std::optional<double> atol, rtol;  // optional element-wise |y − ŷ| ≤ atol + rtol·|y|
+  uint64_t seed = 0;
+};
+
+// "passed" in the result says whether every bound held.
+nlohmann::json compare_models(const CompareOptions& options);
+std::string compare_report_text(const nlohmann::json& report);
+
+}  // namespace kiln

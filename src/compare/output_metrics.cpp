@@ -1,0 +1,59 @@
+#include "compare/output_metrics.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace kiln {
+
+bool OutputMetrics::add(const HostTensor& ref, const HostTensor& cand) {
+  if (ref.shape != cand.shape) {
+    shape_problem_ = fmt::format("output shapes differ: {} vs {}", format_shape(ref.shape), format_shape(cand.shape));
+    return false;
+  }
+  auto a = ref.to_doubles(), b = cand.to_doubles();
+  for (size_t i = 0; i < a.size(); ++i) {
+    bool fa = std::isfinite(a[i]), fb = std::isfinite(b[i]);
+    nonfinite_ref_ += !fa;
+    nonfinite_cand_ += !fb;
+    if (!fa || !fb) continue;
+    double d = std::abs(a[i] - b[i]);
+    sum_abs_ += d;
+    max_abs_ = std::max(max_abs_, d);
+    sum_sq_diff_ += d * d;
+    sum_sq_ref_ += a[i] * a[i];
+    ++count_;
+  }
+  // Classification-shaped outputs (batch × classes): does the arg-max agree?
+  if (ref.shape.size() == 2 && ref.shape[1] > 1) {
+    int64_t n = ref.shape[0], k = ref.shape[1];
+    for (int64_t r = 0; r < n; ++r) {
+      int64_t ia = 0, ib = 0;
+      for (int64_t c = 1; c < k; ++c) {
+        if (a[size_t(r * k + c)] > a[size_t(r * k + ia)]) ia = c;
+        if (b[size_t(r * k + c)] > b[size_t(r * k + ib)]) ib = c;
+      }
+      agree_ += ia == ib;
+      ++rows_;
+    }
+  }
+  return true;
+}
+
+double OutputMetrics::relative_l2() const {
+  return sum_sq_ref_ > 0 ? std::sqrt(sum_sq_diff_) / std::sqrt(sum_sq_ref_) : std::sqrt(sum_sq_diff_);
+}
+
+nlohmann::json OutputMetrics::to_json() const {
+  nlohmann::json j{{"mean_abs_error", mean_abs()},
+                   {"max_abs_error", max_abs()},
+                   {"relative_l2", relative_l2()},
+                   {"elements", count_},
+                   {"nonfinite_reference", nonfinite_ref_},
+                   {"nonfinite_candidate", nonfinite_cand_}};
+  if (rows_ > 0) j["top1_agreement"] = top1_agreement();
+  if (!shape_problem_.empty()) j["shape_problem"] = shape_problem_;
+  return j;
+}
+
+}  // namespace kiln

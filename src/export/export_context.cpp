@@ -1,0 +1,217 @@
+#include "export/export_context.h"
+
+#include <sstream>
+
+#include <fmt/format.h>
+#include <onnx/shape_inference/implementation.h>
+#include <ATen/ATen.h>
+#include <torch/csrc/jit/ir/constants.h>
+
+#include "common/error.h"
+
+namespace kiln {
+
+namespace {
+
+onnx::TensorProto_DataType onnx_dtype(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat: return onnx::TensorProto_DataType_FLOAT;
+    case at::kDouble: return onnx::TensorProto_DataType_DOUBLE;
+    case at::kHalf: return onnx::TensorProto_DataType_FLOAT16;
+    case at::kBFloat16: return onnx::TensorProto_DataType_BFLOAT16;
+    case at::kLong: return onnx::TensorProto_DataType_INT64;
+    case at::kInt: return onnx::TensorProto_DataType_INT32;
+    case at::kShort: return onnx::TensorProto_DataType_INT16;
+    case at::kChar: return onnx::TensorProto_DataType_INT8;
+    case at::kByte: return onnx::TensorProto_DataType_UINT8;
+    case at::kBool: return onnx::TensorProto_DataType_BOOL;
+    default: throw Error(fmt::format("tensor dtype {} has no ONNX equivalent", c10::toString(t)));
+  }
+}
+
+}  // namespace
+
+std::string describe_node(const Node* node) {
+  std::ostringstream ss;
+  ss << *node;
+  std::string text = ss.str();
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  auto nl = text.find('\n');
+  return nl == std::string::npos ? text : text.substr(0, nl);
+}
+
+ExportContext::ExportContext(onnx::ModelProto& model, int opset) : model_(model), opset_(opset) {
+  graphs_.push_back(model.mutable_graph());
+}
+
+std::string ExportContext::fresh(const std::string& hint) {
+  int n = counters_[hint]++;
+  return n == 0 ? hint : fmt::format("{}_{}", hint, n);
+}
+
+bool ExportContext::is_constant(const Value* v) const { return v->node()->kind() == c10::prim::Constant; }
+
+c10::IValue ExportContext::constant(const Value* v) const {
+  auto iv = torch::jit::toIValue(v);
+  if (!iv) throw Error(fmt::format("expected a constant for input '{}' of {}", v->debugName(), describe_node(v->node())));
+  return *iv;
+}
+
+bool ExportContext::is_none(const Value* v) const {
+  return v->type()->kind() == c10::TypeKind::NoneType || (is_constant(v) && constant(v).isNone());
+}
+
+int64_t ExportContext::const_int(const Value* v) const {
+  auto iv = constant(v);
+  if (iv.isInt()) return iv.toInt();
+  if (iv.isBool()) return iv.toBool();
+  if (iv.isTensor() && iv.toTensor().numel() == 1) return iv.toTensor().item<int64_t>();
+  throw Error(fmt::format("expected an integer constant in {}", describe_node(v->node())));
+}
+
+double ExportContext::const_double(const Value* v) const {
+  auto iv = constant(v);
+  if (iv.isDouble()) return iv.toDouble();
+  if (iv.isInt()) return static_cast<double>(iv.toInt());
+  if (iv.isBool()) return iv.toBool();
+  if (iv.isTensor() && iv.toTensor().numel() == 1) return iv.toTensor().item<double>();
+  throw Error(fmt::format("expected a number constant in {}", describe_node(v->node())));
+}
+
+bool ExportContext::const_bool(const Value* v) const {
+  auto iv = constant(v);
+  if (iv.isBool()) return iv.toBool();
+  if (iv.isInt()) return iv.toInt() != 0;
+  throw Error(fmt::format("expected a bool constant in {}", describe_node(v->node())));
+}
+
+std::vector<int64_t> ExportContext::const_ints(const Value* v) const {
+  auto iv = constant(v);
+  if (iv.isIntList()) return iv.toIntVector();
+  if (iv.isInt()) return {iv.toInt()};
+  throw Error(fmt::format("expected a constant int list in {}", describe_node(v->node())));
+}
+
+std::optional<at::Tensor> ExportContext::const_tensor(const Value* v) const {
+  if (!is_constant(v)) return std::nullopt;
+  auto iv = constant(v);
+  if (!iv.isTensor()) return std::nullopt;
+  return iv.toTensor();
+}
+
+std::optional<std::vector<const Value*>> ExportContext::list_elements(const Value* v) const {
+  auto it = lists_.find(v);
+  if (it == lists_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ExportContext::name_parameter(const at::Tensor& t, const std::string& name) {
+  if (t.defined()) parameter_names_[t.unsafeGetTensorImpl()->storage().data()] = name;
+}
+
+std::string ExportContext::add_initializer(const at::Tensor& tensor, const std::string& hint) {
+  std::string base = hint;
+  if (tensor.defined() && tensor.has_storage()) {
+    auto it = parameter_names_.find(tensor.unsafeGetTensorImpl()->storage().data());
+    if (it != parameter_names_.end() && tensor.storage_offset() == 0) base = it->second;
+  }
+  std::string name = fresh(base);
+  auto t = tensor.detach().contiguous().cpu();
+  auto* init = main_graph().add_initializer();
+  init->set_name(name);
+  init->set_data_type(onnx_dtype(t.scalar_type()));
+  for (auto d : t.sizes()) init->add_dims(d);
+  init->set_raw_data(std::string(static_cast<const char*>(t.data_ptr()), t.nbytes()));
+  return name;
+}
+
+std::string ExportContext::add_int64s(const std::vector<int64_t>& values, const std::string& hint, bool as_scalar) {
+  auto t = at::tensor(values, at::kLong);
+  if (as_scalar && values.size() == 1) t = t.reshape({});
+  return add_initializer(t, hint);
+}
+
+std::string ExportContext::add_float_scalar(double value, onnx::TensorProto_DataType dtype, const std::string& hint) {
+  at::Tensor t = dtype == onnx::TensorProto_DataType_DOUBLE ? at::scalar_tensor(value, at::kDouble)
+                                                           : at::scalar_tensor(value, at::kFloat);
+  return add_initializer(t.reshape({}), hint);
+}
+
+std::string ExportContext::in(const Value* v) {
+  auto it = names_.find(v);
+  if (it != names_.end()) return it->second;
+  if (is_constant(v)) {
+    auto iv = constant(v);
+    std::string name;
+    if (iv.isTensor()) name = add_initializer(iv.toTensor(), "const");
+    else if (iv.isDouble()) name = add_float_scalar(iv.toDouble(), float_type(), "scalar");
+    else if (iv.isInt()) name = add_int64s({iv.toInt()}, "int", /*as_scalar=*/true);
+    else if (iv.isBool()) name = add_initializer(at::scalar_tensor(iv.toBool(), at::kBool), "bool");
+    else if (iv.isIntList()) name = add_int64s(iv.toIntVector(), "ints");
+    else throw Error(fmt::format("a constant of type {} cannot be an ONNX tensor ({})", iv.tagKind(), describe_node(v->node())));
+    names_[v] = name;
+    return name;
+  }
+  throw Error(fmt::format("internal: value %{} used before it was converted ({})", v->debugName(), describe_node(v->node())));
+}
+
+std::string ExportContext::out(const Value* v, const std::string& hint) {
+  auto pref = preferred_.find(v);
+  std::string name = pref != preferred_.end() ? pref->second
+                                             : fresh(hint.empty() ? std::string(v->node()->kind().toUnqualString()) : hint);
+  names_[v] = name;
+  return name;
+}
+
+onnx::NodeProto& ExportContext::add_node(const std::string& op_type, const std::vector<std::string>& inputs,
+                                         const std::vector<std::string>& outputs) {
+  auto* n = graph().add_node();
+  n->set_op_type(op_type);
+  n->set_name(fresh("/" + op_type));
+  for (const auto& i : inputs) n->add_input(i);
+  for (const auto& o : outputs) n->add_output(o);
+  return *n;
+}
+
+std::optional<std::vector<int64_t>> ExportContext::shape_of(const std::string& onnx_name) {
+  const auto& g = main_graph();
+  if (shape_cache_nodes_ != g.node_size()) {
+    shape_cache_.clear();
+    onnx::ModelProto copy = model_;
+    try {
+      onnx::ShapeInferenceOptions opts{/*check_type=*/false, /*error_mode=*/0, /*enable_data_propagation=*/true};
+      onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), opts);
+    } catch (const std::exception&) {
+      // partial information is still useful; what failed stays unknown
+    }
+    auto record = [&](const onnx::ValueInfoProto& vi) {
+      if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
+      std::vector<int64_t> dims;
+      for (const auto& d : vi.type().tensor_type().shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+      shape_cache_[vi.name()] = dims;
+    };
+    for (const auto& vi : copy.graph().input()) record(vi);
+    for (const auto& vi : copy.graph().value_info()) record(vi);
+    for (const auto& vi : copy.graph().output()) record(vi);
+    for (const auto& init : copy.graph().initializer()) {
+      shape_cache_[init.name()] = std::vector<int64_t>(init.dims().begin(), init.dims().end());
+    }
+    shape_cache_nodes_ = g.node_size();
+  }
+  auto it = shape_cache_.find(onnx_name);
+  if (it == shape_cache_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<int64_t> ExportContext::rank_of(const Value* v) {
+  if (auto t = v->type()->cast<c10::TensorType>()) {
+    if (auto dim = t->dim()) return static_cast<int64_t>(*dim);
+  }
+  if (auto c = const_tensor(v)) return c->dim();
+  if (graphs_.size() > 1) return std::nullopt;
+  auto s = shape_of(in(v));
+  if (!s) return std::nullopt;
+  return static_cast<int64_t>(s->size());
+}
+
+}  // namespace kiln

@@ -1,0 +1,76 @@
+// aten::conv1d / conv2d / _convolution → ONNX Conv (stride, padding, dilation, groups).
+#include <fmt/format.h>
+
+#include "export/onnx_attr.h"
+#include "export/op_registry.h"
+
+namespace kiln {
+
+namespace {
+
+std::vector<int64_t> expand(std::vector<int64_t> v, size_t n) {
+  if (v.size() == 1 && n > 1) v.assign(n, v[0]);
+  return v;
+}
+
+// input, weight, bias, stride, padding, dilation, groups (positions shared by conv2d and
+// _convolution except groups: _convolution has transposed/output_padding before it).
+void emit_conv(ExportContext& ctx, const Node* node, int64_t groups) {
+  auto w = ctx.const_tensor(node->input(1));
+  auto rank = w ? std::optional<int64_t>(w->dim()) : ctx.rank_of(node->input(1));
+  if (!rank) unsupported(node, "the weight's rank is unknown");
+  size_t spatial = static_cast<size_t>(*rank - 2);
+  auto stride = expand(ctx.const_ints(node->input(3)), spatial);
+  auto dilation = expand(ctx.const_ints(node->input(5)), spatial);
+  std::vector<int64_t> pads;
+  auto padding_iv = ctx.constant(node->input(4));
+  if (padding_iv.isString()) {
+    if (!w) unsupported(node, "padding='same' needs a constant weight");
+    if (padding_iv.toStringRef() == "valid") {
+      pads.assign(2 * spatial, 0);
+    } else {  // "same": PyTorch pads total = d·(k−1), the extra one at the end
+      std::vector<int64_t> begin, end;
+      for (size_t i = 0; i < spatial; ++i) {
+        int64_t total = dilation[i] * (w->size(static_cast<int64_t>(i) + 2) - 1);
+        begin.push_back(total / 2);
+        end.push_back(total - total / 2);
+      }
+      pads = begin;
+      pads.insert(pads.end(), end.begin(), end.end());
+    }
+  } else {
+    auto p = expand(padding_iv.toIntVector(), spatial);
+    pads = p;
+    pads.insert(pads.end(), p.begin(), p.end());
+  }
+  std::vector<std::string> inputs{ctx.in(node->input(0)), ctx.in(node->input(1))};
+  if (!ctx.is_none(node->input(2))) inputs.push_back(ctx.in(node->input(2)));
+  auto& n = ctx.add_node("Conv", inputs, {ctx.out(node->output(), "conv")});
+  if (w) {
+    std::vector<int64_t> kernel(w->sizes().begin() + 2, w->sizes().end());
+    set_attr(n, "kernel_shape", kernel);
+  }
+  set_attr(n, "strides", stride);
+  set_attr(n, "pads", pads);
+  set_attr(n, "dilations", dilation);
+  set_attr(n, "group", groups);
+}
+
+void conv(ExportContext& ctx, const Node* node) { emit_conv(ctx, node, ctx.const_int(node->input(6))); }
+
+// _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, ...)
+void convolution(ExportContext& ctx, const Node* node) {
+  if (ctx.const_bool(node->input(6))) unsupported(node, "transposed convolution is not supported yet");
+  emit_conv(ctx, node, ctx.const_int(node->input(8)));
+}
+
+}  // namespace
+
+void add_conv_ops(OpTable& t) {
+  t["aten::conv1d"] = {conv, "Conv"};
+  t["aten::conv2d"] = {conv, "Conv"};
+  t["aten::conv3d"] = {conv, "Conv"};
+  t["aten::_convolution"] = {convolution, "Conv"};
+}
+
+}  // namespace kiln

@@ -1,0 +1,26 @@
+#include "runtime/open_model.h"
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "runtime/ort_runner.h"
+#include "runtime/torch_runner.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+std::unique_ptr<ModelRunner> open_model(const fs::path& path, const SessionOptions& ort_options) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
+  if (fs::is_directory(path, ec)) throw Error(fmt::format("{}: is a directory, expected a model file", path.string()));
+  char head[4] = {0, 0, 0, 0};
+  std::ifstream(path, std::ios::binary).read(head, 4);
+  bool zip = head[0] == 'P' && head[1] == 'K';  // TorchScript archives are zip files
+  if (zip) return std::make_unique<TorchRunner>(path);
+  return std::make_unique<OrtRunner>(path, ort_options);
+}
+
+}  // namespace kiln

@@ -1,0 +1,230 @@
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <onnx/onnx_pb.h>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include "common/error.h"
+#include "export/export_options.h"
+#include "runtime/ort_session.h"
+#include "runtime/torch_runner.h"
+#include "torchscript/freeze.h"
+#include "torchscript/torch_runtime.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+namespace {
+
+fs::path fresh(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("kiln_ex_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+onnx::ModelProto load(const fs::path& p) {
+  onnx::ModelProto m;
+  std::ifstream in(p, std::ios::binary);
+  EXPECT_TRUE(m.ParseFromIstream(&in));
+  return m;
+}
+
+int count_op(const onnx::GraphProto& g, const std::string& op) {
+  int n = 0;
+  for (const auto& node : g.node()) {
+    n += node.op_type() == op;
+    for (const auto& a : node.attribute())
+      if (a.has_g()) n += count_op(a.g(), op);
+  }
+  return n;
+}
+
+// Max |LibTorch − ONNX Runtime| on input x.
+double max_abs_error(const fs::path& pt, const fs::path& onnx_path, const torch::Tensor& x) {
+  auto module = load_torchscript(pt);
+  torch::NoGradGuard ng;
+  auto expected = run_forward(module, x);
+  auto session = OrtSession::from_file(onnx_path);
+  auto input = from_torch(x, session.inputs()[0].name);
+  auto out = session.run({input});
+  EXPECT_EQ(out.size(), 1u);
+  auto got = to_torch(out[0]);
+  EXPECT_EQ(got.sizes(), expected.sizes());
+  return (got - expected).abs().max().item<double>();
+}
+
+fs::path frozen(const std::string& model, const fs::path& dir) {
+  FreezeOptions f;
+  f.model = model;
+  f.dataset = "none";
+  f.out = dir;
+  freeze_model(f);
+  return dir;
+}
+
+}  // namespace
+
+TEST(Export, SimpleCnnScriptedAndTracedMatchLibTorchWithDynamicBatch) {
+  auto dir = frozen("simple_cnn", fresh("cnn"));
+  for (const char* file : {kScriptedFile, kTracedFile}) {
+    ExportOptions o;
+    o.model = dir / file;
+    o.out = dir / (std::string(file) + ".onnx");
+    auto report = export_onnx(o);
+    EXPECT_EQ(report["opset"], 13);
+    EXPECT_EQ(report["inputs"][0]["name"], "input");
+    EXPECT_EQ(report["inputs"][0]["shape"][0], "batch");
+    EXPECT_EQ(report["outputs"][0]["name"], "output");
+    EXPECT_EQ(report["outputs"][0]["shape"][0], "batch");
+    auto m = load(o.out);
+    EXPECT_EQ(count_op(m.graph(), "BatchNormalization"), 2) << "exported faithfully, BN kept for the optimizer";
+    EXPECT_EQ(count_op(m.graph(), "Conv"), 2);
+    EXPECT_EQ(count_op(m.graph(), "Dropout"), 0);
+    torch::manual_seed(1);
+    for (int64_t b : {1, 7, 64}) {
+      EXPECT_LE(max_abs_error(dir / file, o.out, torch::randn({b, 1, 28, 28})), 1e-5) << file << " batch " << b;
+    }
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Export, EveryOpsetFrom13To18PassesTheChecker) {
+  auto dir = frozen("mlp", fresh("opsets"));
+  for (int opset = kMinOpset; opset <= kMaxOpset; ++opset) {
+    ExportOptions o;
+    o.model = dir / kScriptedFile;
+    o.opset = opset;
+    o.out = dir / ("mlp_" + std::to_string(opset) + ".onnx");
+    EXPECT_NO_THROW(export_onnx(o)) << "opset " << opset;
+    EXPECT_EQ(load(o.out).opset_import(0).version(), opset);
+    EXPECT_LE(max_abs_error(dir / kScriptedFile, o.out, torch::randn({3, 1, 28, 28})), 1e-5);
+  }
+  ExportOptions bad;
+  bad.model = dir / kScriptedFile;
+  bad.opset = 12;
+  bad.out = dir / "bad.onnx";
+  EXPECT_THROW(export_onnx(bad), UsageError);
+  fs::remove_all(dir);
+}
+
+TEST(Export, ScriptedBranchyKeepsBothBranchesAsIf) {
+  auto dir = frozen("branchy", fresh("branchy"));
+  ExportOptions o;
+  o.model = dir / kScriptedFile;
+  o.out = dir / "branchy.onnx";
+  export_onnx(o);
+  EXPECT_EQ(count_op(load(o.out).graph(), "If"), 1);
+  torch::manual_seed(2);
+  EXPECT_LE(max_abs_error(o.model, o.out, torch::rand({4, 1, 28, 28}) + 0.5), 1e-5) << "conv branch";
+  EXPECT_LE(max_abs_error(o.model, o.out, torch::rand({4, 1, 28, 28}) - 1.5), 1e-5) << "dense branch";
+  // The traced file has lost the branch before export: no If, one path only.
+  ExportOptions t = o;
+  t.model = dir / kTracedFile;
+  t.out = dir / "branchy_traced.onnx";
+  export_onnx(t);
+  EXPECT_EQ(count_op(load(t.out).graph(), "If"), 0);
+  fs::remove_all(dir);
+}
+
+// A user's module using the wider op set: every converter against LibTorch in ONNX Runtime.
+TEST(Export, CommonCnnAndMlpOpsMatchLibTorch) {
+  torch::jit::Module m(c10::QualifiedName("__torch__.OpZoo"));
+  m.register_attribute("training", c10::BoolType::get(), false);
+  torch::manual_seed(3);
+  m.register_parameter("c1w", torch::randn({8, 1, 3, 3}) * 0.3, false);
+  m.register_parameter("c1b", torch::randn({8}) * 0.1, false);
+  m.register_parameter("dw", torch::randn({8, 1, 3, 3}) * 0.3, false);  // depthwise, groups = 8
+  m.register_parameter("c1d", torch::randn({4, 8, 3}) * 0.3, false);
+  m.register_parameter("lnw", torch::rand({4}) + 0.5, false);
+  m.register_parameter("lnb", torch::randn({4}) * 0.1, false);
+  m.register_parameter("fw", torch::randn({10, 52}) * 0.1, false);
+  m.register_parameter("fb", torch::randn({10}) * 0.1, false);
+  m.register_parameter("w3", torch::randn({10, 10}) * 0.3, false);
+  m.define(R"(
+def forward(self, x):
+    y = torch.conv2d(x, self.c1w, self.c1b, [2, 2], [1, 1], [1, 1], 1)
+    y = torch.leaky_relu(y, 0.1)
+    y = torch.conv2d(y, self.dw, None, [1, 1], [1, 1], [1, 1], 8)
+    y = torch.hardswish(y)
+    y = torch.avg_pool2d(y, [2, 2], [2, 2], [0, 0], False, True)
+    z = torch.adaptive_avg_pool2d(y, [1, 1])
+    y = torch.silu(y) + torch.sigmoid(z) * 0.5 - 1.0
+    y = torch.mean(y, [3], False)
+    y = torch.conv1d(y, self.c1d, None, [1], [1], [1], 1)
+    y = torch.permute(y, [0, 2, 1])
+    y = torch.layer_norm(y, [4], self.lnw, self.lnb, 1e-05, False)
+    y = torch.gelu(y)
+    y = torch.transpose(y, 1, 2)
+    y = torch.reshape(y, [-1, 28])
+    y = torch.cat([y, torch.tanh(y[:, 0:24])], 1)
+    y = torch.clamp(y, -2.0, 2.0)
+    y = torch.linear(y, self.fw, self.fb)
+    y = torch.relu6(y * 3.0) / 2.0
+    y = torch.matmul(y, self.w3) + torch.hardsigmoid(y)
+    return torch.log_softmax(y, 1) + torch.softmax(y, -1)
+)");
+  auto dir = fresh("opzoo");
+  m.save((dir / "zoo.pt").string());
+  for (int opset : {13, 17}) {
+    ExportOptions o;
+    o.model = dir / "zoo.pt";
+    o.opset = opset;
+    o.out = dir / ("zoo" + std::to_string(opset) + ".onnx");
+    try {
+      export_onnx(o);
+    } catch (const Error& e) {
+      FAIL() << e.what();
+    }
+    torch::manual_seed(4);
+    EXPECT_LE(max_abs_error(o.model, o.out, torch::randn({1, 1, 28, 28})), 1e-5) << "opset " << opset;
+    EXPECT_LE(max_abs_error(o.model, o.out, torch::randn({5, 1, 28, 28})), 1e-5) << "opset " << opset;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(Export, UnsupportedOpNamesTheOpAndItsPlace) {
+  torch::jit::Module m(c10::QualifiedName("__torch__.Sorter"));
+  m.register_attribute("training", c10::BoolType::get(), false);
+  m.define(R"(
+def forward(self, x):
+    values, indices = torch.sort(x, 1, False)
+    return values
+)");
+  auto dir = fresh("unsupported");
+  m.save((dir / "sort.pt").string());
+  ExportOptions o;
+  o.model = dir / "sort.pt";
+  o.input_shape = "2x5";
+  o.out = dir / "sort.onnx";
+  try {
+    export_onnx(o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("unsupported op aten::sort"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--list-ops"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+  EXPECT_FALSE(fs::exists(o.out));
+  fs::remove_all(dir);
+}
+
+TEST(Export, WrongInputShapeIsTheUsersError) {
+  auto dir = frozen("simple_cnn", fresh("shape"));
+  ExportOptions o;
+  o.model = dir / kScriptedFile;
+  o.input_shape = "1x3x32x32";
+  o.out = dir / "x.onnx";
+  EXPECT_THROW(export_onnx(o), Error);
+  EXPECT_FALSE(fs::exists(o.out));
+  fs::remove_all(dir);
+}
+
+}  // namespace kiln
