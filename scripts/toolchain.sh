@@ -132,7 +132,9 @@ provision() {
 run() {
   if is_native; then "$@"; else
     root_complete || die "toolchain not provisioned; run: scripts/toolchain.sh provision"
-    in_root "$@"
+    # exec-like: the command's exit status is ours, and a crash is reported by the command's
+    # own output rather than by this script echoing its source.
+    in_root "$@" || exit $?
   fi
 }
 

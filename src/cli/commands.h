@@ -13,5 +13,14 @@ void add_doctor(CLI::App& app, Runner& run);
 void add_data(CLI::App& app, Runner& run);
 void add_train(CLI::App& app, Runner& run);
 void add_freeze(CLI::App& app, Runner& run);
+void add_optimize(CLI::App& app, Runner& run);
+void add_export(CLI::App& app, Runner& run);
+void add_compare(CLI::App& app, Runner& run);
+void add_bench(CLI::App& app, Runner& run);
+void add_quantize(CLI::App& app, Runner& run);
+void add_precision(CLI::App& app, Runner& run);
+void add_pack(CLI::App& app, Runner& run);
+void add_validate(CLI::App& app, Runner& run);
+void add_pipeline(CLI::App& app, Runner& run);
 
 }  // namespace kiln::cli

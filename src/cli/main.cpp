@@ -18,6 +18,15 @@ int main(int argc, char** argv) {
   kiln::cli::add_data(app, run);
   kiln::cli::add_train(app, run);
   kiln::cli::add_freeze(app, run);
+  kiln::cli::add_optimize(app, run);
+  kiln::cli::add_export(app, run);
+  kiln::cli::add_compare(app, run);
+  kiln::cli::add_bench(app, run);
+  kiln::cli::add_quantize(app, run);
+  kiln::cli::add_precision(app, run);
+  kiln::cli::add_pack(app, run);
+  kiln::cli::add_validate(app, run);
+  kiln::cli::add_pipeline(app, run);
   // CLI11 would call an unknown word "a missing subcommand"; name it instead.
   auto known = [&](const char* word) {
     for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))

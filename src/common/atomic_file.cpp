@@ -125,4 +125,22 @@ void StagingDir::commit() {
   committed_ = true;
 }
 
+void StagingDir::commit_replace() {
+  std::error_code ec;
+  fs::path old = staging_.parent_path() / fmt::format(".{}.{}.old", target_.filename().string(), random_suffix());
+  bool had_old = fs::exists(target_, ec);
+  if (had_old) {
+    fs::rename(target_, old, ec);
+    if (ec) throw Error(fmt::format("cannot replace {}: {}", target_.string(), ec.message()));
+  }
+  fs::rename(staging_, target_, ec);
+  if (ec) {
+    if (had_old) fs::rename(old, target_);
+    throw Error(fmt::format("cannot move {} into place: {}", target_.string(), ec.message()));
+  }
+  fsync_path(target_.parent_path().empty() ? fs::path(".") : target_.parent_path(), O_RDONLY | O_DIRECTORY);
+  if (had_old) fs::remove_all(old, ec);
+  committed_ = true;
+}
+
 }  // namespace kiln

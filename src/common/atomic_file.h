@@ -29,6 +29,9 @@ class StagingDir {
 
   // Moves every staged file into the target folder (created when missing).
   void commit();
+  // Replaces the whole target folder with the staged one (old contents are removed), so the
+  // target is always either the complete old folder or the complete new one.
+  void commit_replace();
 
  private:
   std::filesystem::path target_;

@@ -1,6 +1,6 @@
 # Helpers for CLI tests: run kiln, check exit code and that stderr is exactly one line.
 set -uo pipefail
-KILN=$1
+KILN=$(realpath "$1")
 FAILS=0
 PASSES=0
 WORK=$(mktemp -d /tmp/kiln_cli.XXXXXX)

@@ -1,0 +1,151 @@
+#include "artifact/metadata.h"
+
+#include <charconv>
+#include <regex>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "common/error.h"
+
+namespace kiln {
+
+namespace {
+
+// The seminar's keys first, in its order; the rest follow alphabetically.
+const std::vector<std::string> kKeyOrder{"schema_version", "model_name", "version", "opset", "precision", "optimization",
+                                         "runtime", "latency_ms", "accuracy_drop"};
+
+bool looks_like_non_string(const std::string& s) {
+  if (s.empty() || s == "null" || s == "~" || s == "true" || s == "false" || s == "yes" || s == "no") return true;
+  double d;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+void emit(YAML::Emitter& y, const nlohmann::json& v, bool flow_arrays = true) {
+  if (v.is_object()) {
+    y << YAML::BeginMap;
+    std::vector<std::string> keys;
+    for (const auto& k : kKeyOrder)
+      if (v.contains(k)) keys.push_back(k);
+    for (const auto& [k, _] : v.items())
+      if (std::find(kKeyOrder.begin(), kKeyOrder.end(), k) == kKeyOrder.end()) keys.push_back(k);
+    for (const auto& k : keys) {
+      y << YAML::Key << k << YAML::Value;
+      emit(y, v[k], flow_arrays);
+    }
+    y << YAML::EndMap;
+  } else if (v.is_array()) {
+    y << YAML::Flow << YAML::BeginSeq;
+    for (const auto& e : v) emit(y, e, flow_arrays);
+    y << YAML::EndSeq;
+  } else if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (looks_like_non_string(s)) y << YAML::DoubleQuoted << s;
+    else y << s;
+  } else if (v.is_boolean()) {
+    y << v.get<bool>();
+  } else if (v.is_number_integer()) {
+    y << v.get<int64_t>();
+  } else if (v.is_number()) {
+    y << v.get<double>();
+  } else {
+    y << YAML::Null;
+  }
+}
+
+nlohmann::json to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json j = nlohmann::json::object();
+      for (const auto& kv : n) j[kv.first.as<std::string>()] = to_json(kv.second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& e : n) j.push_back(to_json(e));
+      return j;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& s = n.Scalar();
+      if (n.Tag() == "!") return s;  // quoted: a string even when it looks like a number
+      if (s == "true") return true;
+      if (s == "false") return false;
+      if (s == "null" || s == "~") return nullptr;
+      int64_t i;
+      auto [pi, ei] = std::from_chars(s.data(), s.data() + s.size(), i);
+      if (ei == std::errc() && pi == s.data() + s.size()) return i;
+      double d;
+      auto [pd, ed] = std::from_chars(s.data(), s.data() + s.size(), d);
+      if (ed == std::errc() && pd == s.data() + s.size()) return d;
+      return s;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string metadata_to_yaml(const nlohmann::json& metadata) {
+  YAML::Emitter y;
+  y.SetDoublePrecision(17);
+  emit(y, metadata);
+  return std::string("# kiln artifact metadata (schema 1). Checked by kiln validate and validate.py.\n") + y.c_str() + "\n";
+}
+
+nlohmann::json parse_metadata_yaml(const std::string& text, const std::string& what) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root.IsMap()) throw Error(fmt::format("{}: not a YAML mapping", what));
+    return to_json(root);
+  } catch (const YAML::Exception& e) {
+    throw Error(fmt::format("{}: malformed YAML: {}", what, e.what()));
+  }
+}
+
+std::vector<std::string> metadata_schema_problems(const nlohmann::json& m) {
+  std::vector<std::string> p;
+  auto need = [&](const char* key, auto pred, const char* type) {
+    if (!m.contains(key)) p.push_back(fmt::format("missing key '{}'", key));
+    else if (!pred(m[key])) p.push_back(fmt::format("key '{}' must be {}", key, type));
+  };
+  auto is_str = [](const nlohmann::json& v) { return v.is_string() && !v.get<std::string>().empty(); };
+  auto is_int = [](const nlohmann::json& v) { return v.is_number_integer(); };
+  auto is_num = [](const nlohmann::json& v) { return v.is_number(); };
+  auto is_map = [](const nlohmann::json& v) { return v.is_object() && !v.empty(); };
+  need("schema_version", is_int, "an integer");
+  need("model_name", is_str, "a non-empty string");
+  need("version", is_str, "a string");
+  need("opset", is_int, "an integer");
+  need("precision", [](const nlohmann::json& v) { return v == "fp32" || v == "int8" || v == "fp16" || v == "bf16"; },
+       "one of fp32, int8, fp16, bf16");
+  need("optimization", [](const nlohmann::json& v) {
+    if (!v.is_array()) return false;
+    for (const auto& e : v)
+      if (!e.is_string()) return false;
+    return true;
+  }, "a list of pass names");
+  need("runtime", [](const nlohmann::json& v) { return v.is_string() && v.get<std::string>().rfind("onnxruntime ", 0) == 0; },
+       "'onnxruntime VERSION'");
+  need("latency_ms", [](const nlohmann::json& v) { return v.is_number() && v.get<double>() > 0; }, "a positive number");
+  need("accuracy_drop", [](const nlohmann::json& v) { return v.is_number() || v.is_null(); }, "a number or null");
+  need("equivalence", [&](const nlohmann::json& v) {
+    return v.is_object() && v.contains("bound") && is_num(v["bound"]) && v.contains("measured") && is_num(v["measured"]);
+  }, "a map with numeric 'bound' and 'measured'");
+  need("inputs", is_map, "a map of input signatures");
+  need("outputs", is_map, "a map of output signatures");
+  static const std::regex hex64("^[0-9a-f]{64}$");
+  need("files", [&](const nlohmann::json& v) {
+    if (!is_map(v)) return false;
+    for (const auto& [k, h] : v.items())
+      if (!h.is_string() || !std::regex_match(h.get<std::string>(), hex64)) return false;
+    return true;
+  }, "a map of file → SHA-256 (64 hex digits)");
+  need("kiln_version", is_str, "a string");
+  need("created", is_str, "a string");
+  return p;
+}
+
+}  // namespace kiln

@@ -1,0 +1,258 @@
+#include "artifact/pack.h"
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <onnx/onnx_pb.h>
+
+#include "artifact/artifact_layout.h"
+#include "artifact/git_commit.h"
+#include "artifact/io_signature.h"
+#include "artifact/metadata.h"
+#include "artifact/sha256.h"
+#include "artifact/validate.h"
+#include "bench/accuracy.h"
+#include "bench/bench_runner.h"
+#include "bench/ort_target.h"
+#include "bench/torch_target.h"
+#include "common/atomic_file.h"
+#include "common/error.h"
+#include "compare/output_metrics.h"
+#include "data/dataset.h"
+#include "data/dataset_batch.h"
+#include "doctor/machine_facts.h"
+#include "doctor/onnx_facts.h"
+#include "runtime/open_model.h"
+#include "validate_py.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+namespace {
+
+using namespace artifact;
+
+onnx::ModelProto read_model(const fs::path& p) {
+  onnx::ModelProto m;
+  std::string bytes = read_file(p);
+  if (!m.ParseFromString(bytes)) throw Error(fmt::format("{}: not an ONNX model", p.string()));
+  return m;
+}
+
+// int8 when the graph holds integer kernels; otherwise the float type of the input.
+std::string precision_of(const onnx::ModelProto& m) {
+  for (const auto& n : m.graph().node()) {
+    const auto& op = n.op_type();
+    if (op == "MatMulInteger" || op == "ConvInteger" || op == "QLinearConv" || op == "QLinearMatMul" ||
+        op == "QuantizeLinear" || op == "DynamicQuantizeLinear") {
+      return "int8";
+    }
+  }
+  return "fp32";
+}
+
+int64_t opset_of(const onnx::ModelProto& m) {
+  for (const auto& o : m.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") return o.version();
+  return 0;
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string model_card(const nlohmann::json& m) {
+  std::string inputs, outputs;
+  for (const auto& [k, v] : m["inputs"].items()) inputs += fmt::format("- `{}`: {} {}\n", k, v["dtype"].get<std::string>(), v["shape"].dump());
+  for (const auto& [k, v] : m["outputs"].items()) outputs += fmt::format("- `{}`: {} {}\n", k, v["dtype"].get<std::string>(), v["shape"].dump());
+  std::string acc = m.contains("dataset")
+                        ? fmt::format("Top-1 accuracy on the {} test split ({} samples): {:.2f}% (reference {:.2f}%, drop {:.2f} pp).",
+                                      m["dataset"]["name"].get<std::string>(), m["dataset"]["samples"].get<int64_t>(),
+                                      100 * m["dataset"]["accuracy"].get<double>(), 100 * m["dataset"]["reference_accuracy"].get<double>(),
+                                      m["accuracy_drop"].get<double>())
+                        : std::string("Accuracy was not measured (no dataset given).");
+  return fmt::format(R"(# {name} {version}
+
+ONNX model packed by kiln {kiln} on {created}.
+
+## Intended use
+Image classification of 28×28 grey images normalised as the training data was
+({norm}). Outputs are logits; apply softmax for probabilities.
+
+## Inputs
+{inputs}
+## Outputs
+{outputs}
+## Metrics
+- {acc}
+- Equivalence with the reference `{ref}`: E = mean |y − ŷ| = {mae:.3g} on the golden inputs (bound {bound:g}).
+- Latency (ONNX Runtime {runtime}, batch 1, p50): {lat:.3f} ms; {ratio:.2f}× the reference's p50 measured in the same run
+  on {machine}.
+
+## Limitations
+- Latency figures are from the machine above; compare ratios, not milliseconds, across machines.
+- Precision {precision}: {precision_note}
+- Checked by `python3 validate.py` (needs onnxruntime and numpy) or `kiln validate .`.
+)",
+                     fmt::arg("name", m["model_name"].get<std::string>()), fmt::arg("version", m["version"].get<std::string>()),
+                     fmt::arg("kiln", m["kiln_version"].get<std::string>()), fmt::arg("created", m["created"].get<std::string>()),
+                     fmt::arg("norm", m.value("normalization", "see metadata.yaml")), fmt::arg("inputs", inputs),
+                     fmt::arg("outputs", outputs), fmt::arg("acc", acc), fmt::arg("ref", m["equivalence"]["reference"].get<std::string>()),
+                     fmt::arg("mae", m["equivalence"]["measured"].get<double>()), fmt::arg("bound", m["equivalence"]["bound"].get<double>()),
+                     fmt::arg("runtime", m["runtime"].get<std::string>()), fmt::arg("lat", m["latency_ms"].get<double>()),
+                     fmt::arg("ratio", m["latency"]["ratio"].get<double>()), fmt::arg("machine", m["latency"]["machine"].get<std::string>()),
+                     fmt::arg("precision", m["precision"].get<std::string>()),
+                     fmt::arg("precision_note", m["precision"] == "int8" ? "integer kernels; expect small differences from the float reference"
+                                                                           : "float32 throughout"));
+}
+
+}  // namespace
+
+nlohmann::json pack_artifact(const PackOptions& o) {
+  if (o.max_mae <= 0) throw UsageError("--max-mae must be positive");
+  if (o.out.empty()) throw UsageError("--out is required");
+  if (o.dataset != "none") check_dataset_name(o.dataset);
+  onnx::ModelProto proto = read_model(o.model);
+  auto log = [&](const std::string& s) {
+    if (o.progress) std::fprintf(stderr, "pack: %s\n", s.c_str());
+  };
+  StagingDir stage(o.out);
+  fs::copy_file(o.model, stage.path(kModelFile));
+
+  // Golden inputs: seeded random (batch 2) and, when available, real test images (batch 8).
+  auto model = open_model(stage.path(kModelFile));
+  auto reference = open_model(o.reference);
+  Shape shape = model->input_shape().value_or(Shape{1, 1, 28, 28});
+  std::vector<HostTensor> goldens;
+  shape[0] = 2;
+  goldens.push_back(bench_input(shape, 11));
+  std::optional<Dataset> test;
+  if (o.dataset != "none") {
+    auto loc = locate_dataset(o.dataset);
+    if (!loc.dir) throw Error(fmt::format("dataset '{}' not found: {} (or pass --dataset none)", o.dataset, loc.how_to_get));
+    test = load_dataset_from(*loc.dir, o.dataset, Split::kTest);
+    goldens.push_back(dataset_batch(*test, 0, 8));
+  }
+  OutputMetrics eq;
+  std::string input_name = proto.graph().input(0).name();
+  for (size_t k = 0; k < goldens.size(); ++k) {
+    goldens[k].name = input_name;
+    auto expected = reference->run({goldens[k]});
+    auto got = model->run({goldens[k]});
+    fs::path dir = stage.path(fmt::format("{}{}", kGoldenPrefix, k));
+    fs::create_directories(dir);
+    write_tensor_pb(goldens[k], dir / "input_0.pb");
+    for (size_t i = 0; i < expected.size(); ++i) {
+      expected[i].name = proto.graph().output(static_cast<int>(i)).name();
+      write_tensor_pb(expected[i], dir / fmt::format("output_{}.pb", i));
+      if (i < got.size()) eq.add(expected[i], got[i]);
+    }
+  }
+  if (!eq.shapes_match()) throw Error(fmt::format("not packed: {}", eq.shape_problem()));
+  if (!(eq.mean_abs() <= o.max_mae)) {
+    throw Error(fmt::format("not packed: E = {:.3g} against {} exceeds the bound {:g}", eq.mean_abs(), o.reference.string(), o.max_mae));
+  }
+  log(fmt::format("equivalence E = {:.3g} ≤ {:g}", eq.mean_abs(), o.max_mae));
+
+  nlohmann::json m;
+  m["schema_version"] = kSchemaVersion;
+  m["model_name"] = o.name;
+  m["version"] = o.version;
+  m["opset"] = opset_of(proto);
+  m["precision"] = precision_of(proto);
+  m["optimization"] = o.optimization;
+  m["runtime"] = "onnxruntime " + onnx_runtime_facts()["version"].get<std::string>();
+
+  // Accuracy of the artifact and of the reference on the test split.
+  if (test) {
+    auto acc = top1_accuracy(*test, 0, 256, [&](const HostTensor& x) { return model->run({x})[0]; });
+    auto ref_acc = top1_accuracy(*test, 0, 256, [&](const HostTensor& x) { return reference->run({x})[0]; });
+    m["dataset"] = {{"name", o.dataset}, {"samples", acc.samples}, {"accuracy", acc.value()}, {"reference_accuracy", ref_acc.value()}};
+    m["accuracy_drop"] = 100.0 * (ref_acc.value() - acc.value());
+    m["normalization"] = fmt::format("x = (pixel/255 − {}) / {}", normalization_for(o.dataset).mean, normalization_for(o.dataset).std);
+    log(fmt::format("accuracy {:.2f}% (reference {:.2f}%)", 100 * acc.value(), 100 * ref_acc.value()));
+  } else {
+    m["accuracy_drop"] = nullptr;
+  }
+
+  // Latency, batch 1: the artifact and the reference interleaved in the same run.
+  SessionOptions so;
+  std::vector<BenchModel> timed(2);
+  timed[0].name = kModelFile;
+  timed[0].target = std::make_unique<OrtTarget>(stage.path(kModelFile), so);
+  timed[1].name = o.reference.filename().string();
+  if (model->engine() == reference->engine() || reference->engine() == "onnxruntime") {
+    timed[1].target = std::make_unique<OrtTarget>(o.reference, so);
+  } else {
+    timed[1].target = std::make_unique<TorchTarget>(o.reference);
+  }
+  BenchSettings bs;
+  bs.runs = o.latency_runs;
+  bs.batches = {1};
+  Shape one = shape;
+  one[0] = 1;
+  auto bench = run_bench(timed, one, bs, nullptr);
+  double p50 = 0, ref_p50 = 0;
+  for (const auto& r : bench["results"]) (r["model"] == 0 ? p50 : ref_p50) = r["latency"]["p50_ms"].get<double>();
+  auto cpu = cpu_facts();
+  std::vector<std::string> features;
+  const nlohmann::json cpu_features = cpu.value("features", nlohmann::json::object());
+  for (const auto& [k, v] : cpu_features.items())
+    if (v.get<bool>()) features.push_back(k);
+  m["latency_ms"] = p50;
+  m["latency"] = {{"batch", 1},
+                  {"p50_ms", p50},
+                  {"reference_p50_ms", ref_p50},
+                  {"ratio", p50 / ref_p50},
+                  {"runs", o.latency_runs},
+                  {"threads", "ONNX Runtime default (one per core)"},
+                  {"ort_graph_optimization", to_string(so.optimization)},
+                  {"provider", to_string(so.provider)},
+                  {"machine", fmt::format("{}, {} cores, {}", cpu.value("model", "unknown CPU"), cpu.value("cores", 0), fmt::join(features, " "))}};
+  log(fmt::format("latency p50 {:.3f} ms, {:.2f}× the reference", p50, p50 / ref_p50));
+  m["equivalence"] = {{"metric", "mean_abs_error"},
+                      {"bound", o.max_mae},
+                      {"measured", eq.mean_abs()},
+                      {"max_abs_error", eq.max_abs()},
+                      {"reference", o.reference.filename().string()},
+                      {"reference_sha256", sha256_file(o.reference)}};
+  if (!o.calibration.empty()) m["calibration"] = o.calibration;
+  m["inputs"] = io_signature(proto.graph().input());
+  m["outputs"] = io_signature(proto.graph().output());
+  m["kiln_version"] = KILN_VERSION;
+  m["created"] = utc_now();
+
+  write_file_atomic(stage.path(kValidateScript), kValidatePy);
+  write_file_atomic(stage.path(kModelCard), model_card(m));
+  // Hashes of every file but metadata.yaml itself (it cannot hold its own hash).
+  std::map<std::string, std::string> hashes;
+  for (const auto& e : fs::recursive_directory_iterator(stage.staging())) {
+    if (!e.is_regular_file()) continue;
+    hashes[fs::relative(e.path(), stage.staging()).generic_string()] = sha256_file(e.path());
+  }
+  m["files"] = hashes;
+  write_file_atomic(stage.path(kMetadataFile), metadata_to_yaml(m));
+
+  // The folder must pass its own validation before it is moved into place (and committed).
+  ValidateOptions vo;
+  vo.artifact = stage.staging();
+  vo.measure_latency = false;
+  auto validation = validate_artifact(vo);
+  if (!validation["passed"].get<bool>()) {
+    throw Error(fmt::format("not packed: the artifact fails its own validation: {}", validation["failures"][0].get<std::string>()));
+  }
+  stage.commit_replace();
+  nlohmann::json report{{"metadata", m}, {"out", o.out.string()}, {"validation", validation}};
+  if (o.git_commit) report["git"] = git_commit_artifact(o.out, o.max_mae);
+  return report;
+}
+
+}  // namespace kiln

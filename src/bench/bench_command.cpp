@@ -1,0 +1,193 @@
+#include "bench/bench_command.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "bench/bench_config.h"
+#include "bench/bench_runner.h"
+#include "bench/flops.h"
+#include "bench/ort_target.h"
+#include "bench/sgemm.h"
+#include "bench/torch_target.h"
+#include "common/error.h"
+#include "common/shape.h"
+#include "data/dataset.h"
+#include "doctor/machine_facts.h"
+#include "doctor/onnx_facts.h"
+#include "doctor/torch_facts.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+namespace {
+
+using nlohmann::json;
+
+std::string loadavg() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  if (!(in >> a >> b >> c)) return "unknown";
+  return a + " " + b + " " + c;
+}
+
+bool is_torchscript(const fs::path& path) {
+  char head[2] = {0, 0};
+  std::ifstream(path, std::ios::binary).read(head, 2);
+  return head[0] == 'P' && head[1] == 'K';  // TorchScript archives are zip files
+}
+
+void check_model_file(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
+  if (fs::is_directory(path, ec))
+    throw Error(fmt::format("{}: is a directory, expected a model file", path.string()));
+}
+
+// What the report says about ONNX Runtime's own optimizations and the ratios to the first model.
+json notes_for(const SessionOptions& ort, const json& report) {
+  json notes = json::array();
+  int onnx_models = 0;
+  for (const auto& m : report["models"]) onnx_models += m["engine"] == "onnxruntime";
+  if (onnx_models >= 2 && ort.optimization != GraphOptLevel::Disable) {
+    notes.push_back(fmt::format(
+        "ONNX Runtime's graph optimizations were on (level {}): when it loads a model it folds "
+        "BatchNormalization into Conv, fuses Conv/Gemm with ReLU and picks its NCHWc kernels, so "
+        "an offline-optimized file and the original run the same graph and should time the same. "
+        "--ort-opt disable shows what kiln's offline passes buy on their own.",
+        to_string(ort.optimization)));
+  } else if (onnx_models >= 1 && ort.optimization == GraphOptLevel::Disable) {
+    notes.push_back(
+        "ONNX Runtime's graph optimizations were disabled: differences between ONNX files are "
+        "the offline passes' alone (not deployment figures; ORT enables them by default).");
+  }
+  const auto& results = report["results"];
+  for (const auto& r : results) {
+    if (r["model"].get<int>() == 0) continue;
+    for (const auto& base : results) {
+      if (base["model"].get<int>() != 0 || base["batch"] != r["batch"]) continue;
+      double ratio = base["latency"]["p50_ms"].get<double>() / r["latency"]["p50_ms"].get<double>();
+      notes.push_back(fmt::format("batch {}: {} runs {:.3f}× the speed of {} (p50 ratio, same run)",
+                                  r["batch"].get<int64_t>(),
+                                  report["models"][r["model"].get<size_t>()]["name"].get<std::string>(),
+                                  ratio, report["models"][0]["name"].get<std::string>()));
+    }
+  }
+  if (report.contains("sgemm")) {
+    double peak = report["sgemm"]["gflops"].get<double>();
+    for (const auto& r : results) {
+      if (!r.contains("gflops_p50")) continue;
+      notes.push_back(fmt::format("batch {}: {} reaches {:.0f} GFLOP/s at p50, {:.0f}% of the sgemm rate measured in this run",
+                                  r["batch"].get<int64_t>(),
+                                  report["models"][r["model"].get<size_t>()]["name"].get<std::string>(),
+                                  r["gflops_p50"].get<double>(), 100 * r["gflops_p50"].get<double>() / peak));
+    }
+  }
+  return notes;
+}
+
+}  // namespace
+
+json bench_models(const BenchOptions& o) {
+  if (o.models.empty()) throw UsageError("give at least one model (.onnx or .pt)");
+  if (o.runs < 1) throw UsageError("--runs must be at least 1");
+  if (o.warmup < 0) throw UsageError("--warmup must be at least 0");
+  if (o.threads < 0) throw UsageError("--threads must be at least 0 (0: the engine's default)");
+  std::vector<int64_t> batches = parse_int_list(o.batches, "--batch");
+  if (batches.empty()) throw UsageError("--batch needs at least one batch size");
+  SessionOptions ort;
+  if (o.config) {
+    ort = read_bench_config(*o.config, o.objective);
+  } else {
+    ort.optimization = parse_graph_opt_level(o.ort_opt);
+    ort.provider = parse_execution_provider(o.provider);
+    ort.intra_op_threads = o.threads;
+  }
+  if (o.dataset != "none") check_dataset_name(o.dataset);
+  if (!o.input_shape.empty()) parse_shape(o.input_shape);
+  for (const auto& p : o.models) check_model_file(p);
+  auto say = [&](const std::string& what) {
+    if (o.progress) std::fprintf(stderr, "bench: %s\n", what.c_str());
+  };
+
+  json report;
+  std::string load_before = loadavg();
+  set_torch_threads(o.threads);
+  std::optional<Dataset> test;
+  if (o.dataset != "none") {
+    auto loc = locate_dataset(o.dataset);
+    if (!loc.dir)
+      throw Error(fmt::format("dataset '{}' not found: {} (or pass --dataset none)", o.dataset, loc.how_to_get));
+    test = load_dataset_from(*loc.dir, o.dataset, Split::kTest);
+  }
+
+  std::vector<BenchModel> models;
+  bool any_torch = false, any_ort = false;
+  for (const auto& p : o.models) {
+    BenchModel m;
+    m.name = p.filename().string();
+    m.path = p;
+    m.size_bytes = fs::file_size(p);
+    if (is_torchscript(p)) {
+      m.target = std::make_unique<TorchTarget>(p);
+      any_torch = true;
+    } else {
+      m.target = std::make_unique<OrtTarget>(p, ort);
+      m.flops_per_sample = onnx_flops_per_sample(p);
+      any_ort = true;
+    }
+    models.push_back(std::move(m));
+  }
+  // Same file twice (e.g. A vs A as a noise check): names must still tell the rows apart.
+  for (size_t i = 0; i < models.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (models[i].name == models[j].name) models[i].name += fmt::format(" (#{})", i + 1);
+  Shape shape = resolve_input_shape(models, o.input_shape);
+  say(fmt::format("{} model(s), batches {}, {} runs after {} warm-ups, interleaved", models.size(),
+                  o.batches, o.runs, o.warmup));
+
+  if (o.sgemm) {
+    say("measuring the fp32 sgemm rate (LibTorch at::mm 2048³)");
+    report["sgemm"] = measure_sgemm();
+  }
+  BenchSettings s;
+  s.runs = o.runs;
+  s.warmup = o.warmup;
+  s.batches = batches;
+  s.seed = o.seed;
+  s.accuracy_samples = o.accuracy_samples;
+  s.progress = say;
+  json measured = run_bench(models, shape, s, test ? &*test : nullptr);
+  for (auto& [k, v] : measured.items()) report[k] = v;
+
+  json settings;
+  settings["runs"] = o.runs;
+  settings["warmup"] = o.warmup;
+  settings["batches"] = batches;
+  settings["schedule"] = "interleaved (A, B, A, B …)";
+  settings["input_shape"] = shape;
+  settings["input"] = fmt::format("random normal float32 {} with the batch replaced (seed {})",
+                                  format_shape(shape), o.seed);
+  settings["dataset"] = o.dataset;
+  if (any_ort) {
+    settings["ort"] = session_options_json(ort);
+    if (ort.intra_op_threads == 0) settings["ort"]["intra_op_threads"] = "default (one per core)";
+    if (o.config) settings["ort"]["from_config"] = o.config->string() + " (" + o.objective + ")";
+  }
+  if (any_torch) settings["libtorch"] = {{"intra_op_threads", torch_threads()}, {"mode", "TorchScript forward under InferenceMode"}};
+  report["settings"] = settings;
+  report["machine"] = {{"cpu", cpu_facts()},
+                       {"thread_environment", thread_env_facts()},
+                       {"blas", blas_facts()},
+                       {"onnxruntime", onnx_runtime_facts()},
+                       {"libtorch", torch_facts()},
+                       {"loadavg_before", load_before},
+                       {"loadavg_after", loadavg()}};
+  report["notes"] = notes_for(ort, report);
+  report["kiln_bench"] = 1;
+  return report;
+}
+
+}  // namespace kiln

@@ -1,0 +1,35 @@
+#pragma once
+// `kiln bench` as a library call: opens each model with its engine (.onnx → ONNX Runtime,
+// TorchScript → LibTorch, by content), measures them interleaved, scores them on a dataset and
+// returns the whole report (settings, machine facts, an sgemm rate measured in the same run).
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/ort_session.h"
+
+namespace kiln {
+
+struct BenchOptions {
+  std::vector<std::filesystem::path> models;
+  int runs = 100, warmup = 10;
+  std::string batches = "1,64";
+  int threads = 0;  // 0: each engine's default
+  std::string ort_opt = "all", provider = "cpu";
+  std::optional<std::filesystem::path> config;  // best.json from --tune
+  std::string objective = "latency";            // which configuration of best.json
+  std::string dataset = "none";
+  int64_t accuracy_samples = 0;  // ≤ 0: the whole test split
+  std::string input_shape;
+  uint64_t seed = 0;
+  bool sgemm = true;
+  bool progress = true;  // one line per stage on stderr
+};
+
+// Validates every option (kiln::UsageError) before opening any model.
+nlohmann::json bench_models(const BenchOptions& options);
+
+}  // namespace kiln

@@ -1,0 +1,108 @@
+#include "bench/bench_runner.h"
+
+#include <chrono>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "bench/accuracy.h"
+#include "bench/latency_stats.h"
+#include "bench/noise.h"
+#include "bench/schedule.h"
+#include "common/error.h"
+
+namespace kiln {
+
+Shape resolve_input_shape(const std::vector<BenchModel>& models, const std::string& given) {
+  if (!given.empty()) return parse_shape(given);
+  for (const auto& m : models) {
+    auto declared = m.target->input_shape();
+    if (!declared || declared->empty()) continue;
+    Shape s = *declared;
+    if (s[0] < 0) s[0] = 1;
+    for (size_t d = 1; d < s.size(); ++d) {
+      if (s[d] < 0) {
+        throw UsageError(fmt::format(
+            "{}: input dimension {} is symbolic; pass --input-shape (e.g. 1x1x28x28)", m.name, d));
+      }
+    }
+    return s;
+  }
+  throw UsageError("--input-shape is required when no model is ONNX (e.g. --input-shape 1x1x28x28)");
+}
+
+HostTensor bench_input(const Shape& shape, uint64_t seed) {
+  HostTensor t("input", DType::Float32, shape);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  float* p = t.ptr<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = normal(rng);
+  return t;
+}
+
+nlohmann::json run_bench(std::vector<BenchModel>& models, const Shape& shape,
+                         const BenchSettings& s, const Dataset* test) {
+  if (models.empty()) throw UsageError("no models to benchmark");
+  if (shape.empty()) throw UsageError("the input shape needs a batch dimension");
+  nlohmann::json report;
+  report["models"] = nlohmann::json::array();
+  report["results"] = nlohmann::json::array();
+  const int n = static_cast<int>(models.size());
+  auto schedule = interleaved_schedule(n, s.warmup, s.runs, s.block);
+
+  for (int64_t batch : s.batches) {
+    Shape bs = shape;
+    bs[0] = batch;
+    HostTensor input = bench_input(bs, s.seed + static_cast<uint64_t>(batch));
+    for (auto& m : models) m.target->prepare(input);
+    std::vector<std::vector<double>> samples(static_cast<size_t>(n));
+    for (auto& v : samples) v.reserve(static_cast<size_t>(s.runs));
+    for (const ScheduleStep& step : schedule) {
+      BenchTarget& t = *models[static_cast<size_t>(step.model)].target;
+      auto t0 = std::chrono::steady_clock::now();
+      t.run();
+      auto t1 = std::chrono::steady_clock::now();
+      if (!step.warmup)
+        samples[static_cast<size_t>(step.model)].push_back(
+            std::chrono::duration<double, std::milli>(t1 - t0).count());
+    }
+    for (int i = 0; i < n; ++i) {
+      LatencyStats st = compute_latency_stats(samples[static_cast<size_t>(i)]);
+      nlohmann::json r;
+      r["model"] = i;
+      r["batch"] = batch;
+      r["latency"] = st.to_json();
+      r["throughput_calls_per_s"] = 1000.0 / st.mean;
+      r["throughput_samples_per_s"] = 1000.0 * static_cast<double>(batch) / st.mean;
+      if (const auto& f = models[static_cast<size_t>(i)].flops_per_sample) {
+        // FLOP rate from the median run: the figure the sgemm comparison uses.
+        r["gflops_p50"] = *f * static_cast<double>(batch) / (st.p50 * 1e6);
+      }
+      report["results"].push_back(r);
+    }
+    if (s.progress) s.progress(fmt::format("batch {} measured", batch));
+  }
+
+  std::optional<double> first_accuracy;
+  for (int i = 0; i < n; ++i) {
+    auto& m = models[static_cast<size_t>(i)];
+    nlohmann::json j = {{"name", m.name},
+                        {"path", m.path.string()},
+                        {"engine", m.target->engine()},
+                        {"size_bytes", m.size_bytes}};
+    if (m.flops_per_sample) j["flops_per_sample"] = *m.flops_per_sample;
+    if (test != nullptr) {
+      Accuracy a = top1_accuracy(*test, s.accuracy_samples, s.accuracy_batch,
+                                 [&](const HostTensor& x) { return m.target->infer(x); });
+      j["accuracy"] = a.to_json();
+      if (!first_accuracy) first_accuracy = a.value();
+      j["delta_accuracy_pp"] = 100.0 * (a.value() - *first_accuracy);
+      if (s.progress) s.progress(fmt::format("accuracy of {}", m.name));
+    }
+    report["models"].push_back(j);
+  }
+  report["warnings"] = noise_warnings(report);
+  return report;
+}
+
+}  // namespace kiln

@@ -1,0 +1,52 @@
+#pragma once
+// The measurement itself, engine-neutral: models already opened as BenchTargets are timed on the
+// same inputs with the interleaved schedule, then (optionally) scored on a dataset. The result is
+// the report's data (JSON); bench_report.h renders it.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/bench_target.h"
+#include "data/dataset.h"
+
+namespace kiln {
+
+struct BenchModel {
+  std::string name;  // as shown in tables (the file name)
+  std::filesystem::path path;
+  uint64_t size_bytes = 0;
+  std::optional<double> flops_per_sample;  // known for ONNX models (bench/flops.h)
+  std::unique_ptr<BenchTarget> target;
+};
+
+struct BenchSettings {
+  int runs = 100, warmup = 10;
+  std::vector<int64_t> batches{1, 64};
+  int block = 1;       // consecutive runs of one model before switching (1: A, B, A, B …)
+  uint64_t seed = 0;   // random normal inputs, the same for every model
+  int64_t accuracy_samples = 0;  // ≤ 0: the whole test split
+  int64_t accuracy_batch = 256;
+  // Called after each batch size is measured ("batch 64 done") — progress for long runs.
+  std::function<void(const std::string&)> progress;
+};
+
+// `shape` is the input shape with any batch value in dimension 0 (it is replaced per batch).
+// `test` (may be null) adds accuracy and Δ accuracy against the first model.
+// Returns {"models": [...], "results": [...], "warnings": [...]} (see docs/bench.md).
+nlohmann::json run_bench(std::vector<BenchModel>& models, const Shape& shape,
+                         const BenchSettings& settings, const Dataset* test);
+
+// The input shape to benchmark: `--input-shape` when given, else the first declared model input
+// with symbolic dimension 0 as the batch. kiln::UsageError when neither is known.
+Shape resolve_input_shape(const std::vector<BenchModel>& models, const std::string& given);
+
+// A seeded random normal float32 input of `shape`.
+HostTensor bench_input(const Shape& shape, uint64_t seed);
+
+}  // namespace kiln

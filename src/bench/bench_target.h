@@ -1,0 +1,26 @@
+#pragma once
+// What the benchmark times: one model behind one engine, with its input prepared outside the
+// timed region so a timed run() is the engine's call and nothing else (no tensor copies).
+#include <optional>
+#include <string>
+
+#include "common/shape.h"
+#include "tensor/host_tensor.h"
+
+namespace kiln {
+
+class BenchTarget {
+ public:
+  virtual ~BenchTarget() = default;
+  virtual std::string engine() const = 0;  // "onnxruntime" or "libtorch"
+  // The first input's declared shape (-1 for symbolic dimensions); nullopt when undeclared.
+  virtual std::optional<Shape> input_shape() const = 0;
+  // Keeps (a copy of) `input` in the engine's own form for run().
+  virtual void prepare(const HostTensor& input) = 0;
+  // One timed inference on the prepared input.
+  virtual void run() = 0;
+  // The first output for `input` (accuracy; not timed).
+  virtual HostTensor infer(const HostTensor& input) = 0;
+};
+
+}  // namespace kiln

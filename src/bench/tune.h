@@ -1,0 +1,28 @@
+#pragma once
+// `kiln bench --tune`: searches the ONNX Runtime session settings that matter on this machine
+// (intra-op threads, graph optimization level, CPU vs DNNL, thread spinning) for one model and
+// batch. Every candidate is loaded at once and measured in interleaved blocks, so all of them
+// see the same machine; the winners are then re-measured against ORT's defaults, interleaved
+// run by run, because the minimum of many noisy figures is biased low (winner's curse).
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace kiln {
+
+struct TuneOptions {
+  std::filesystem::path model;
+  int64_t batch = 1;
+  int runs = 100, warmup = 10;
+  int block = 10;           // runs per candidate before switching
+  std::string input_shape;  // when the model's input shape is not declared
+  int max_threads = 0;      // 0: the machine's logical CPUs
+};
+
+// {"model", "batch", "tried": [...], "best": {"latency", "throughput"}, "confirm": {...}}
+nlohmann::json tune_session(const TuneOptions& options);
+// The table of what was tried and the two winners, for a terminal.
+std::string tune_report_text(const nlohmann::json& report);
+
+}  // namespace kiln

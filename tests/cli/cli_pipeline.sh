@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# kiln pipeline --quick end to end: every stage runs, the report's numbers are the stages' numbers,
+# the artifact validates, and a second run reuses every stage.
+source "$(dirname "$0")/lib.sh"
+HERE=$(dirname "$0")
+"$KILN" pipeline --quick --out "$WORK/run" >"$WORK/first.txt" 2>"$WORK/first.err"
+check "pipeline --quick succeeds" test $? -eq 0
+check "REPORT.md and report.html" test -s "$WORK/run/REPORT.md" -a -s "$WORK/run/report.html"
+check "report numbers match stage outputs" python3 "$HERE/check_pipeline_report.py" "$WORK/run"
+check "artifact validates with validate.py" python3 "$WORK/run/08_pack/artifact_v1/validate.py"
+"$KILN" pipeline --quick --out "$WORK/run" >"$WORK/second.txt" 2>&1
+check "second run reuses every stage" bash -c "[ \$(grep -c ' cached ' '$WORK/second.txt') -eq 10 ]"
+rm "$WORK/run/06_optimize/.kiln-stage.json"  # as if interrupted before the stage finished
+"$KILN" pipeline --quick --out "$WORK/run" >"$WORK/third.txt" 2>&1
+check "an unfinished stage reruns" grep -qE '^06_optimize +done' "$WORK/third.txt"
+finish
