@@ -133,15 +133,19 @@ nlohmann::json run_pipeline(const PipelineOptions& o) {
   fs::path scripted = root / "02_freeze" / kScriptedFile;
 
   // 3. precision (and the INT8 TorchScript model it quantizes)
-  stages.run("03_precision", {{"runs", runs}, {"batches", batches}, {"samples", q ? 500 : 2000}}, {scripted},
+  // FP16/BF16 are emulated on most CPUs (tens of ms per batch of 64): fewer runs than bench.
+  const int precision_runs = q ? 10 : 30;
+  const std::string precision_batches = q ? "1,16" : batches;
+  stages.run("03_precision", {{"runs", precision_runs}, {"batches", precision_batches}, {"samples", q ? 300 : 2000}}, {scripted},
              {"precision_report.json", "model_int8.pt"},
              [&](const fs::path& dir) {
                PrecisionOptions p;
                p.model = scripted;
                p.dataset = o.dataset;
-               p.runs = runs;
-               p.batches = batches;
-               p.accuracy_samples = q ? 500 : 2000;
+               p.runs = precision_runs;
+               p.warmup = q ? 3 : 10;
+               p.batches = precision_batches;
+               p.accuracy_samples = q ? 300 : 2000;
                p.out = dir;
                precision_study(p);
              },

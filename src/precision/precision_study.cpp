@@ -155,7 +155,7 @@ nlohmann::json precision_study(const PrecisionOptions& o) {
 std::string precision_markdown(const nlohmann::json& r) {
   std::string out = fmt::format("# Precision: {}\n\n", r["model"].get<std::string>());
   Table t;
-  t.header = {"format", "batch", "p50 ms", "p90 ms", "p99 ms", "samples/s", "max |Δ| vs FP32", "mean |Δ|", "top-1 = FP32",
+  t.header = {"format", "batch", "p50 ms", "p90 ms", "p99 ms", "samples/s", "max abs Δ vs FP32", "mean abs Δ", "top-1 = FP32",
               "accuracy", "Δ pp", "file MB"};
   t.right_aligned = {false, true, true, true, true, true, true, true, true, true, true, true};
   for (const auto& res : r["results"]) {
