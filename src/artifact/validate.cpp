@@ -12,6 +12,7 @@
 #include "bench/accuracy.h"
 #include "bench/bench_runner.h"
 #include "bench/ort_target.h"
+#include "bench/svg_chart.h"
 #include "bench/torch_target.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
@@ -255,24 +256,11 @@ std::string validate_report_text(const nlohmann::json& r) {
 }
 
 std::string validate_junit_xml(const nlohmann::json& r) {
-  auto esc = [](const std::string& s) {
-    std::string o;
-    for (char ch : s) {
-      switch (ch) {
-        case '&': o += "&amp;"; break;
-        case '<': o += "&lt;"; break;
-        case '>': o += "&gt;"; break;
-        case '"': o += "&quot;"; break;
-        default: o += ch;
-      }
-    }
-    return o;
-  };
   std::string out = fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"kiln validate\" tests=\"{}\" failures=\"{}\">\n",
                                 r["checks"].size(), r["failures"].size());
   for (const auto& c : r["checks"]) {
-    out += fmt::format("  <testcase classname=\"artifact\" name=\"{}\">", esc(c["check"].get<std::string>()));
-    if (!c["passed"].get<bool>()) out += fmt::format("<failure message=\"{}\"/>", esc(c["detail"].get<std::string>()));
+    out += fmt::format("  <testcase classname=\"artifact\" name=\"{}\">", xml_escape(c["check"].get<std::string>()));
+    if (!c["passed"].get<bool>()) out += fmt::format("<failure message=\"{}\"/>", xml_escape(c["detail"].get<std::string>()));
     out += "</testcase>\n";
   }
   return out + "</testsuite>\n";

@@ -131,20 +131,33 @@ json tune_session(const TuneOptions& o) {
     return confirm["results"][k];
   };
   json base = stats_of(0);
-  auto winner = [&](int f, const char* objective) {
+  auto speedup_of = [&](int f, bool latency) {
     json r = stats_of(f);
-    double speedup = std::string(objective) == "latency"
-                         ? base["latency"]["p50_ms"].get<double>() / r["latency"]["p50_ms"].get<double>()
-                         : r["throughput_samples_per_s"].get<double>() / base["throughput_samples_per_s"].get<double>();
-    return json{{"label", names[static_cast<size_t>(f)]},
-                {"options", session_options_json(loaded[static_cast<size_t>(f)])},
-                {"description", describe_session_options(loaded[static_cast<size_t>(f)])},
-                {"is_default", f == 0},
-                {"confirmed_latency", r["latency"]},
-                {"confirmed_throughput_samples_per_s", r["throughput_samples_per_s"]},
-                {"vs_default", speedup}};
+    return latency ? base["latency"]["p50_ms"].get<double>() / r["latency"]["p50_ms"].get<double>()
+                   : r["throughput_samples_per_s"].get<double>() /
+                         base["throughput_samples_per_s"].get<double>();
   };
-  report["best"] = {{"latency", winner(best_lat, "latency")}, {"throughput", winner(best_thr, "throughput")}};
+  auto winner = [&](int f, bool latency) {
+    // A search winner that loses to the defaults when re-measured was noise: keep the defaults.
+    json note;
+    if (f != 0 && speedup_of(f, latency) < 1.0) {
+      note = fmt::format("the search's winner ({}) ran {:.3f}× the defaults when re-measured; "
+                         "keeping ORT's defaults",
+                         names[static_cast<size_t>(f)], speedup_of(f, latency));
+      f = 0;
+    }
+    json r = stats_of(f);
+    json j = {{"label", names[static_cast<size_t>(f)]},
+              {"options", session_options_json(loaded[static_cast<size_t>(f)])},
+              {"description", describe_session_options(loaded[static_cast<size_t>(f)])},
+              {"is_default", f == 0},
+              {"confirmed_latency", r["latency"]},
+              {"confirmed_throughput_samples_per_s", r["throughput_samples_per_s"]},
+              {"vs_default", speedup_of(f, latency)}};
+    if (!note.is_null()) j["note"] = note;
+    return j;
+  };
+  report["best"] = {{"latency", winner(best_lat, true)}, {"throughput", winner(best_thr, false)}};
   report["default"] = {{"options", session_options_json(loaded[0])},
                        {"confirmed_latency", base["latency"]},
                        {"confirmed_throughput_samples_per_s", base["throughput_samples_per_s"]}};
@@ -193,6 +206,7 @@ std::string tune_report_text(const json& r) {
                        b["confirmed_latency"]["p50_ms"].get<double>(),
                        b["confirmed_throughput_samples_per_s"].get<double>(), b["vs_default"].get<double>(),
                        std::string(objective) == "latency" ? "speed (p50)" : "throughput");
+    if (b.contains("note")) out += "    (" + b["note"].get<std::string>() + ")\n";
   }
   for (const auto& w : r["warnings"]) out += "warning: " + w.get<std::string>() + "\n";
   return out;

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/accuracy.h"
 #include "common/error.h"
 #include "common/shape.h"
 #include "common/table.h"
@@ -71,18 +72,9 @@ nlohmann::json compare_models(const CompareOptions& o) {
       }
     }
     if (labels != nullptr && a[0].shape.size() == 2 && b[0].shape == a[0].shape) {
-      int64_t n = a[0].shape[0], k = a[0].shape[1];
-      auto ra = a[0].to_doubles(), rb = b[0].to_doubles();
-      for (int64_t r = 0; r < n; ++r) {
-        int64_t ia = 0, ib = 0;
-        for (int64_t c = 1; c < k; ++c) {
-          if (ra[size_t(r * k + c)] > ra[size_t(r * k + ia)]) ia = c;
-          if (rb[size_t(r * k + c)] > rb[size_t(r * k + ib)]) ib = c;
-        }
-        ref_correct += ia == labels[r];
-        target_correct += ib == labels[r];
-        ++labelled;
-      }
+      ref_correct += count_top1_correct(a[0], labels, a[0].shape[0]);
+      target_correct += count_top1_correct(b[0], labels, b[0].shape[0]);
+      labelled += a[0].shape[0];
     }
   };
   auto add_row = [&](const std::string& what, int64_t batch, const OutputMetrics& m) {

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "support/temp_dir.h"
 #include "export/export_options.h"
 #include "runtime/ort_session.h"
 #include "runtime/torch_runner.h"
@@ -22,12 +23,7 @@ namespace kiln {
 
 namespace {
 
-fs::path fresh(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("kiln_ex_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh(const std::string& name) { return testing::fresh_temp_dir(name, true); }
 
 onnx::ModelProto load(const fs::path& p) {
   onnx::ModelProto m;

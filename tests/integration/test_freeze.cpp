@@ -9,6 +9,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "support/temp_dir.h"
 #include "models/zoo.h"
 #include "models/zoo_model.h"
 #include "torchscript/freeze.h"
@@ -22,11 +23,7 @@ namespace kiln {
 
 namespace {
 
-fs::path fresh(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("kiln_fz_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
+fs::path fresh(const std::string& name) { return testing::fresh_temp_dir(name, false); }
 
 }  // namespace
 
@@ -161,7 +158,7 @@ TEST(Freeze, BadInputsAreOneLineErrorsAndWriteNothing) {
     }
     EXPECT_FALSE(fs::exists(out)) << "half-written output after: " << c.expect;
     for (const auto& e : fs::directory_iterator(out.parent_path())) {
-      EXPECT_EQ(e.path().filename().string().find(".kiln_fz_bad_out"), std::string::npos) << "staging left behind";
+      EXPECT_EQ(e.path().filename().string().find(".kiln_test_bad_out"), std::string::npos) << "staging left behind";
     }
   }
   fs::remove_all(dir);

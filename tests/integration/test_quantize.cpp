@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "support/temp_dir.h"
 #include "export/export_options.h"
 #include "quantize/dynamic_quantize.h"
 #include "runtime/ort_session.h"
@@ -23,12 +24,7 @@ namespace kiln {
 
 namespace {
 
-fs::path fresh(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("kiln_q_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path fresh(const std::string& name) { return testing::fresh_temp_dir(name, true); }
 
 fs::path frozen(const std::string& model, const fs::path& dir) {
   FreezeOptions f;

@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "support/temp_dir.h"
 #include "data/dataset.h"
 #include "train/trainer.h"
 
@@ -15,11 +16,7 @@ namespace kiln {
 
 namespace {
 
-fs::path fresh(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("kiln_it_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
+fs::path fresh(const std::string& name) { return testing::fresh_temp_dir(name, false); }
 
 bool have_mnist() { return locate_dataset("mnist").dir.has_value(); }
 
