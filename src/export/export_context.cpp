@@ -49,9 +49,12 @@ std::string ExportContext::fresh(const std::string& hint) {
   return n == 0 ? hint : fmt::format("{}_{}", hint, n);
 }
 
-bool ExportContext::is_constant(const Value* v) const { return v->node()->kind() == c10::prim::Constant; }
+bool ExportContext::is_constant(const Value* v) const {
+  return v->node()->kind() == c10::prim::Constant || known_.count(v) != 0;
+}
 
 c10::IValue ExportContext::constant(const Value* v) const {
+  if (auto it = known_.find(v); it != known_.end()) return it->second;
   auto iv = torch::jit::toIValue(v);
   if (!iv) throw Error(fmt::format("expected a constant for input '{}' of {}", v->debugName(), describe_node(v->node())));
   return *iv;
@@ -184,7 +187,9 @@ std::optional<std::vector<int64_t>> ExportContext::shape_of(const std::string& o
     } catch (const std::exception&) {
       // partial information is still useful; what failed stays unknown
     }
+    type_cache_.clear();
     auto record = [&](const onnx::ValueInfoProto& vi) {
+      if (vi.type().has_tensor_type()) type_cache_[vi.name()] = vi.type().tensor_type().elem_type();
       if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
       std::vector<int64_t> dims;
       for (const auto& d : vi.type().tensor_type().shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
@@ -200,6 +205,13 @@ std::optional<std::vector<int64_t>> ExportContext::shape_of(const std::string& o
   }
   auto it = shape_cache_.find(onnx_name);
   if (it == shape_cache_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<int32_t> ExportContext::elem_type_of(const std::string& onnx_name) {
+  shape_of(onnx_name);  // refreshes the caches
+  auto it = type_cache_.find(onnx_name);
+  if (it == type_cache_.end() || it->second == 0) return std::nullopt;
   return it->second;
 }
 

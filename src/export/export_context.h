@@ -42,6 +42,10 @@ class ExportContext {
   bool const_bool(const Value* v) const;
   std::vector<int64_t> const_ints(const Value* v) const;
   std::optional<at::Tensor> const_tensor(const Value* v) const;
+  // A value the exporter worked out itself (a tensor's dtype from ONNX type inference).
+  void set_known(const Value* v, c10::IValue value) { known_[v] = std::move(value); }
+  // The ONNX element type of a converted tensor value (main graph), if known.
+  std::optional<int32_t> elem_type_of(const std::string& onnx_name);
   // Elements of a prim::ListConstruct (tensor or int lists built at run time).
   std::optional<std::vector<const Value*>> list_elements(const Value* v) const;
   void record_list(const Value* v, std::vector<const Value*> elements) { lists_[v] = std::move(elements); }
@@ -76,6 +80,8 @@ class ExportContext {
   std::unordered_map<const Value*, std::string> names_;
   std::unordered_map<const Value*, std::string> preferred_;
   std::unordered_map<const Value*, std::vector<const Value*>> lists_;
+  std::unordered_map<const Value*, c10::IValue> known_;
+  std::unordered_map<std::string, int32_t> type_cache_;
   std::map<std::string, int> counters_;
   std::unordered_map<const void*, std::string> parameter_names_;
   std::unordered_map<std::string, std::vector<int64_t>> shape_cache_;

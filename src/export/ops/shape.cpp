@@ -137,6 +137,40 @@ void slice(ExportContext& ctx, const Node* node) {
                {ctx.out(node->output(), "slice")});
 }
 
+// prim::dtype(x): an export-time constant (the ScalarType code) from ONNX type inference
+void dtype(ExportContext& ctx, const Node* node) {
+  auto et = ctx.elem_type_of(ctx.in(node->input(0)));
+  if (!et) unsupported(node, "the tensor's dtype is unknown at export time");
+  at::ScalarType t;
+  switch (*et) {
+    case onnx::TensorProto_DataType_FLOAT: t = at::kFloat; break;
+    case onnx::TensorProto_DataType_DOUBLE: t = at::kDouble; break;
+    case onnx::TensorProto_DataType_INT64: t = at::kLong; break;
+    case onnx::TensorProto_DataType_INT32: t = at::kInt; break;
+    case onnx::TensorProto_DataType_BOOL: t = at::kBool; break;
+    default: unsupported(node, "a dtype kiln does not map back to LibTorch");
+  }
+  ctx.set_known(node->output(), c10::IValue(static_cast<int64_t>(t)));
+}
+
+// to(x, dtype, non_blocking, copy[, memory_format]): a no-op to the same dtype, else Cast
+void to(ExportContext& ctx, const Node* node) {
+  if (node->inputs().size() < 2 || !ctx.is_constant(node->input(1)) || !ctx.constant(node->input(1)).isInt()) {
+    unsupported(node, "only .to(dtype) with a dtype known at export time is supported");
+  }
+  auto target = static_cast<at::ScalarType>(ctx.const_int(node->input(1)));
+  int64_t onnx_type = target == at::kFloat ? onnx::TensorProto_DataType_FLOAT
+                      : target == at::kDouble ? onnx::TensorProto_DataType_DOUBLE
+                      : target == at::kLong ? onnx::TensorProto_DataType_INT64
+                      : target == at::kInt ? onnx::TensorProto_DataType_INT32
+                      : target == at::kBool ? onnx::TensorProto_DataType_BOOL : 0;
+  if (onnx_type == 0) unsupported(node, "a cast to a dtype kiln does not export");
+  auto have = ctx.elem_type_of(ctx.in(node->input(0)));
+  if (have && *have == onnx_type) return alias(ctx, node);
+  auto& n = ctx.add_node("Cast", {ctx.in(node->input(0))}, {ctx.out(node->output(), "cast")});
+  set_attr(n, "to", onnx_type);
+}
+
 void list_construct(ExportContext& ctx, const Node* node) {
   std::vector<const Value*> elems(node->inputs().begin(), node->inputs().end());
   ctx.record_list(node->output(), std::move(elems));
@@ -159,6 +193,8 @@ void add_shape_ops(OpTable& t) {
   t["aten::cat"] = {cat, "Concat"};
   t["aten::slice"] = {slice, "Slice (nothing for a full slice)"};
   t["aten::size"] = {size, "Shape + Gather"};
+  t["prim::dtype"] = {dtype, "nothing (the dtype is known at export time)"};
+  t["aten::to"] = {to, "nothing (same dtype) or Cast"};
   t["prim::ListConstruct"] = {list_construct, "(consumed by cat / reshape)"};
   for (const char* k : {"aten::dropout", "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout"}) {
     t[k] = {dropout, "nothing (eval mode)"};
