@@ -290,8 +290,10 @@ std::string attr_string(const onnx::NodeProto& node, const std::string& name,
   return a ? a->s() : fallback;
 }
 
-void set_attr_ints(onnx::NodeProto& node, const std::string& name,
-                   const std::vector<int64_t>& values) {
+namespace {
+
+// The node's attribute `name`, cleared for rewriting, or a new one.
+onnx::AttributeProto* fresh_attribute(onnx::NodeProto& node, const std::string& name) {
   onnx::AttributeProto* attr = nullptr;
   for (auto& a : *node.mutable_attribute()) {
     if (a.name() == name) attr = &a;
@@ -299,18 +301,20 @@ void set_attr_ints(onnx::NodeProto& node, const std::string& name,
   if (!attr) attr = node.add_attribute();
   attr->Clear();
   attr->set_name(name);
+  return attr;
+}
+
+}  // namespace
+
+void set_attr_ints(onnx::NodeProto& node, const std::string& name,
+                   const std::vector<int64_t>& values) {
+  onnx::AttributeProto* attr = fresh_attribute(node, name);
   attr->set_type(onnx::AttributeProto::INTS);
   for (int64_t v : values) attr->add_ints(v);
 }
 
 void set_attr_int(onnx::NodeProto& node, const std::string& name, int64_t value) {
-  onnx::AttributeProto* attr = nullptr;
-  for (auto& a : *node.mutable_attribute()) {
-    if (a.name() == name) attr = &a;
-  }
-  if (!attr) attr = node.add_attribute();
-  attr->Clear();
-  attr->set_name(name);
+  onnx::AttributeProto* attr = fresh_attribute(node, name);
   attr->set_type(onnx::AttributeProto::INT);
   attr->set_i(value);
 }

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "support/frozen_model.h"
 #include "support/temp_dir.h"
 #include "export/export_options.h"
 #include "runtime/ort_session.h"
@@ -56,14 +57,7 @@ double max_abs_error(const fs::path& pt, const fs::path& onnx_path, const torch:
   return (got - expected).abs().max().item<double>();
 }
 
-fs::path frozen(const std::string& model, const fs::path& dir) {
-  FreezeOptions f;
-  f.model = model;
-  f.dataset = "none";
-  f.out = dir;
-  freeze_model(f);
-  return dir;
-}
+fs::path frozen(const std::string& model, const fs::path& dir) { return testing::freeze_builtin(model, dir); }
 
 }  // namespace
 

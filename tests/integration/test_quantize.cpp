@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "support/frozen_model.h"
 #include "support/temp_dir.h"
 #include "export/export_options.h"
 #include "quantize/dynamic_quantize.h"
@@ -26,14 +27,7 @@ namespace {
 
 fs::path fresh(const std::string& name) { return testing::fresh_temp_dir(name, true); }
 
-fs::path frozen(const std::string& model, const fs::path& dir) {
-  FreezeOptions f;
-  f.model = model;
-  f.dataset = "none";
-  f.out = dir;
-  freeze_model(f);
-  return dir / kScriptedFile;
-}
+fs::path frozen(const std::string& model, const fs::path& dir) { return testing::freeze_builtin(model, dir) / kScriptedFile; }
 
 int count_kind(const torch::jit::Module& m, const char* kind) {
   auto frozen = m.get_method("forward").graph();
