@@ -13,12 +13,11 @@
 #include "artifact/git_commit.h"
 #include "artifact/io_signature.h"
 #include "artifact/metadata.h"
+#include "artifact/same_run_latency.h"
 #include "artifact/sha256.h"
 #include "artifact/validate.h"
 #include "bench/accuracy.h"
 #include "bench/bench_runner.h"
-#include "bench/ort_target.h"
-#include "bench/torch_target.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "compare/output_metrics.h"
@@ -184,24 +183,9 @@ nlohmann::json pack_artifact(const PackOptions& o) {
   }
 
   // Latency, batch 1: the artifact and the reference interleaved in the same run.
-  SessionOptions so;
-  std::vector<BenchModel> timed(2);
-  timed[0].name = kModelFile;
-  timed[0].target = std::make_unique<OrtTarget>(stage.path(kModelFile), so);
-  timed[1].name = o.reference.filename().string();
-  if (model->engine() == reference->engine() || reference->engine() == "onnxruntime") {
-    timed[1].target = std::make_unique<OrtTarget>(o.reference, so);
-  } else {
-    timed[1].target = std::make_unique<TorchTarget>(o.reference);
-  }
-  BenchSettings bs;
-  bs.runs = o.latency_runs;
-  bs.batches = {1};
-  Shape one = shape;
-  one[0] = 1;
-  auto bench = run_bench(timed, one, bs, nullptr);
-  double p50 = 0, ref_p50 = 0;
-  for (const auto& r : bench["results"]) (r["model"] == 0 ? p50 : ref_p50) = r["latency"]["p50_ms"].get<double>();
+  SessionOptions so;  // ORT's defaults, recorded below
+  SameRunLatency lat = measure_same_run_latency(stage.path(kModelFile), o.reference, shape, o.latency_runs);
+  double p50 = lat.p50_ms, ref_p50 = lat.reference_p50_ms;
   auto cpu = cpu_facts();
   std::vector<std::string> features;
   const nlohmann::json cpu_features = cpu.value("features", nlohmann::json::object());

@@ -8,12 +8,10 @@
 #include "artifact/artifact_layout.h"
 #include "artifact/io_signature.h"
 #include "artifact/metadata.h"
+#include "artifact/same_run_latency.h"
 #include "artifact/sha256.h"
 #include "bench/accuracy.h"
-#include "bench/bench_runner.h"
-#include "bench/ort_target.h"
 #include "bench/svg_chart.h"
-#include "bench/torch_target.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "compare/output_metrics.h"
@@ -224,21 +222,9 @@ nlohmann::json validate_artifact(const ValidateOptions& o) {
 
   // 10. latency regression as a same-run ratio against the reference
   if (o.max_latency_ratio && o.measure_latency) {
-    std::vector<BenchModel> timed(2);
-    timed[0].name = kModelFile;
-    timed[0].target = std::make_unique<OrtTarget>(model_path, SessionOptions{});
-    timed[1].name = o.reference.filename().string();
-    auto ref = open_model(o.reference);
-    if (ref->engine() == "onnxruntime") timed[1].target = std::make_unique<OrtTarget>(o.reference, SessionOptions{});
-    else timed[1].target = std::make_unique<TorchTarget>(o.reference);
-    BenchSettings bs;
-    bs.batches = {1};
     Shape shape = golden_inputs.empty() ? Shape{1, 1, 28, 28} : golden_inputs[0][0].shape;
-    shape[0] = 1;
-    auto bench = run_bench(timed, shape, bs, nullptr);
-    double a = 0, b = 0;
-    for (const auto& r : bench["results"]) (r["model"] == 0 ? a : b) = r["latency"]["p50_ms"].get<double>();
-    double ratio = a / b;
+    SameRunLatency lat = measure_same_run_latency(model_path, o.reference, shape, 100);
+    double a = lat.p50_ms, b = lat.reference_p50_ms, ratio = lat.ratio();
     c.add("latency", ratio <= *o.max_latency_ratio, fmt::format("p50 {:.3f} ms vs reference {:.3f} ms: ratio {:.2f} (budget {:g})", a, b, ratio, *o.max_latency_ratio));
   }
   auto result = c.result();

@@ -8,6 +8,9 @@
 
 namespace kiln {
 
+// TorchScript archives are zip files ("PK"); anything else is treated as ONNX.
+bool is_torchscript_file(const std::filesystem::path& path);
+
 std::unique_ptr<ModelRunner> open_model(const std::filesystem::path& path, const SessionOptions& ort_options = {});
 
 }  // namespace kiln

@@ -1,0 +1,19 @@
+#pragma once
+// Batch-1 p50 latency of an ONNX model and of its reference (ONNX or TorchScript), measured
+// interleaved in the same run: the only latency ratio that means something across machines.
+#include <filesystem>
+
+#include "common/shape.h"
+
+namespace kiln {
+
+struct SameRunLatency {
+  double p50_ms = 0, reference_p50_ms = 0;
+  double ratio() const { return p50_ms / reference_p50_ms; }
+};
+
+// `shape` is the input shape; its batch dimension is set to 1.
+SameRunLatency measure_same_run_latency(const std::filesystem::path& model, const std::filesystem::path& reference,
+                                        Shape shape, int runs);
+
+}  // namespace kiln
