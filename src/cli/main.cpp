@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "common/allocator_tuning.h"
 #include "common/error.h"
 #include "common/process_env.h"
 
 int main(int argc, char** argv) {
   kiln::ensure_thread_environment(argc, argv);
+  kiln::tune_allocator_for_tensors();
   CLI::App app{"kiln: turns a PyTorch model into a verified, optimized, benchmarked ONNX artifact"};
   app.name("kiln");
   app.require_subcommand(1);

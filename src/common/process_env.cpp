@@ -3,13 +3,28 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace kiln {
 
+namespace {
+
+// `kiln train` runs nothing but LibTorch: OpenMP threads that spin between the many short
+// parallel regions of a training step save their wake-up cost, and a single-threaded OpenBLAS
+// cannot clash with them. Measured on simple_cnn (12,000 samples): 25.0 s PASSIVE, 19.4 s this way.
+bool is_training_command(int argc, char** argv) { return argc > 1 && std::strcmp(argv[1], "train") == 0; }
+
+}  // namespace
+
 void ensure_thread_environment(int argc, char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  if (is_training_command(argc, argv)) {
+    ::setenv("OMP_WAIT_POLICY", "ACTIVE", 1);
+    if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) ::setenv("OPENBLAS_NUM_THREADS", "1", 1);
+  } else {
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  }
   const char* no_reexec = std::getenv("KILN_NO_REEXEC");
   if (no_reexec != nullptr && no_reexec[0] == '1') return;
   std::vector<char*> args(argv, argv + argc);
