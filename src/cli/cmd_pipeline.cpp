@@ -14,6 +14,8 @@ void add_pipeline(CLI::App& app, Runner& run) {
   cmd->add_option("--out", o->out, "Run folder (default runs/<timestamp>)");
   cmd->add_flag("--quick", o->quick, "Smaller training set and fewer runs (smoke tests, CI)");
   cmd->add_flag("--force", o->force, "Rerun every stage even when cached");
+  cmd->add_option("--artifact", o->artifact, "Precision of the packed model: fp32 or int8 (static, calibrated)")
+      ->capture_default_str();
   cmd->callback([&run, o] {
     run = [o] {
       auto s = run_pipeline(*o);

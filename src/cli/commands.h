@@ -18,6 +18,7 @@ void add_export(CLI::App& app, Runner& run);
 void add_compare(CLI::App& app, Runner& run);
 void add_bench(CLI::App& app, Runner& run);
 void add_quantize(CLI::App& app, Runner& run);
+void add_quantize_onnx(CLI::App& app, Runner& run);
 void add_precision(CLI::App& app, Runner& run);
 void add_pack(CLI::App& app, Runner& run);
 void add_validate(CLI::App& app, Runner& run);

@@ -21,6 +21,7 @@
 #include "pipeline/pipeline_report.h"
 #include "pipeline/stage_cache.h"
 #include "precision/precision_study.h"
+#include "quantize_onnx/quantize_onnx_file.h"
 #include "quantize/dynamic_quantize.h"
 #include "torchscript/freeze.h"
 #include "train/trainer.h"
@@ -65,6 +66,10 @@ class StageRunner {
   nlohmann::json stages_ = nlohmann::json::object();
 };
 
+// Mean |Δ| bound of a static INT8 artifact's logits against the float reference (FP32 packs keep
+// pack's 1e-3): 8-bit activations move simple_cnn's logits by ~1e-2 on average.
+constexpr double kInt8MaxMae = 0.1;
+
 std::string timestamp() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -78,6 +83,7 @@ nlohmann::json run_pipeline(const PipelineOptions& o) {
   check_dataset_name(o.dataset);
   check_zoo_model_name(o.model);
   if (o.model == "branchy") throw UsageError("--model branchy is the branch study's model; pick simple_cnn or mlp");
+  if (o.artifact != "fp32" && o.artifact != "int8") throw UsageError("--artifact: '" + o.artifact + "' (fp32 or int8)");
   fs::path root = o.out.empty() ? fs::path("runs") / timestamp() : o.out;
   ensure_writable_dir(root);
   auto t0 = std::chrono::steady_clock::now();
@@ -217,14 +223,43 @@ nlohmann::json run_pipeline(const PipelineOptions& o) {
              });
   fs::path opt_onnx = root / "06_optimize" / "model_opt.onnx";
 
+  // 6b. static INT8 (only when it is the artifact): calibrated on the training split
+  const int64_t calib_samples = 512;
+  fs::path packed = opt_onnx;
+  std::string calibration;
+  if (o.artifact == "int8") {
+    calibration = fmt::format("minmax, {} samples ({} training split)", calib_samples, o.dataset);
+    stages.run("06_quantize_static", {{"method", "minmax"}, {"samples", calib_samples}}, {opt_onnx},
+               {"model_int8_static.onnx", "quantize_report.json"},
+               [&](const fs::path& dir) {
+                 StagingDir stage(dir);
+                 QuantizeOnnxOptions qo;
+                 qo.input = opt_onnx;
+                 qo.output = stage.path("model_int8_static.onnx");
+                 qo.report = stage.path("quantize_report.json");
+                 qo.calibrate = o.dataset;
+                 qo.calib_samples = calib_samples;
+                 qo.eval_samples = acc_samples;
+                 quantize_onnx_file(qo);
+                 stage.commit();
+               },
+               [](const fs::path& dir) {
+                 auto r = read_json(dir / "quantize_report.json");
+                 return fmt::format("INT8 accuracy drop {:.2f} pp", r["test"]["drop_pp"].get<double>());
+               });
+    packed = root / "06_quantize_static" / "model_int8_static.onnx";
+  }
+
   // 7. bench: ORT's own optimizations off (what kiln's passes buy) and on (what ORT does anyway)
-  stages.run("07_bench", {{"runs", runs}, {"batches", batches}}, {model_onnx, opt_onnx, int8_onnx},
+  std::vector<fs::path> benched = {model_onnx, opt_onnx, int8_onnx};
+  if (o.artifact == "int8") benched.push_back(packed);  // the static INT8 model beside the others
+  stages.run("07_bench", {{"runs", runs}, {"batches", batches}}, benched,
              {"bench_disable.json", "bench_all.json"},
              [&](const fs::path& dir) {
                StagingDir stage(dir);
                for (const char* level : {"disable", "all"}) {
                  BenchOptions b;
-                 b.models = {model_onnx, opt_onnx, int8_onnx};
+                 b.models = benched;
                  b.runs = runs;
                  b.batches = batches;
                  b.ort_opt = level;
@@ -247,11 +282,15 @@ nlohmann::json run_pipeline(const PipelineOptions& o) {
     std::string p = r["pass"];
     if (r["rewrites"].get<int>() > 0 && std::find(applied.begin(), applied.end(), p) == applied.end()) applied.push_back(p);
   }
-  stages.run("08_pack", {{"name", o.model}, {"passes", applied}}, {opt_onnx, scripted}, {"artifact_v1/metadata.yaml"},
+  nlohmann::json pack_key{{"name", o.model}, {"passes", applied}};
+  if (o.artifact == "int8") pack_key["artifact"] = calibration;
+  stages.run("08_pack", pack_key, {packed, scripted}, {"artifact_v1/metadata.yaml"},
              [&](const fs::path& dir) {
                fs::create_directories(dir);
                PackOptions p;
-               p.model = opt_onnx;
+               p.model = packed;
+               p.calibration = calibration;
+               if (o.artifact == "int8") p.max_mae = kInt8MaxMae;
                p.reference = scripted;
                p.name = o.model;
                p.dataset = o.dataset;

@@ -16,6 +16,7 @@ struct PipelineOptions {
   bool quick = false;         // smaller training set and fewer runs (smoke tests, CI)
   bool force = false;         // rerun every stage
   int epochs = 1;
+  std::string artifact = "fp32";  // "int8": the static INT8 model (quantize-onnx) is packed
 };
 
 // Returns the summary (every stage's key numbers and where the report is).

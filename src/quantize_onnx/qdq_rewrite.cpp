@@ -1,0 +1,126 @@
+#include "quantize_onnx/qdq_rewrite.h"
+
+#include <set>
+
+#include "common/error.h"
+#include "onnx/graph_edit.h"
+#include "onnx/graph_view.h"
+
+namespace kiln {
+
+std::map<std::string, QuantParams> activation_quant_params(
+    const QuantPlan& plan, const std::map<std::string, Range>& ranges) {
+  std::map<std::string, QuantParams> out;
+  for (const auto& t : plan.calibrated()) {
+    auto it = ranges.find(t);
+    if (it == ranges.end()) throw Error("quantize: no calibration range for tensor '" + t + "'");
+    out[t] = activation_params(it->second.min, it->second.max);
+  }
+  for (const auto& [t, root] : plan.shares_params_with) out[t] = out.at(root);
+  return out;
+}
+
+namespace {
+
+// Adds scale and zero-point initializers and a node (QuantizeLinear or DequantizeLinear).
+onnx::NodeProto qdq_node(GraphView& view, const std::string& op, const std::string& input,
+                         const std::string& output, const QuantParams& p, const std::string& base) {
+  std::string scale = view.scope().unique_name(base + "_scale");
+  std::string zp = view.scope().unique_name(base + "_zero_point");
+  add_initializer(view, scale_tensor(p, scale));
+  add_initializer(view, zero_point_tensor(p, zp));
+  auto node = make_node(op, {input, scale, zp}, {output}, view.scope().unique_name(output));
+  if (p.per_channel()) set_attr_int(node, "axis", p.axis);
+  return node;
+}
+
+}  // namespace
+
+QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
+                     const std::map<std::string, QuantParams>& activations) {
+  ModelScope scope(model, /*infer_types=*/false);
+  int64_t opset = scope.opset("");
+  if (opset < 13)
+    throw Error("quantize: the model imports opset " + std::to_string(opset) +
+                "; static quantization needs opset 13 or later (per-channel DequantizeLinear)");
+  auto& graph = *model.mutable_graph();
+  GraphView view(graph, scope);
+  QdqSummary summary;
+
+  // Constants first: int8 weights and int32 biases behind DequantizeLinear, at the graph's start.
+  std::vector<onnx::NodeProto> front;
+  std::map<std::pair<std::string, int64_t>, std::pair<std::string, QuantParams>> weights;
+  std::vector<std::pair<int, std::pair<int, std::string>>> rewires;  // node, slot, new input
+  std::set<std::string> float_constants;
+  for (const auto& q : plan.nodes) {
+    auto key = std::make_pair(q.weight, q.weight_axis);
+    if (!weights.count(key)) {
+      HostTensor w = *view.constant(q.weight);
+      QuantParams wp = weight_params(w, q.weight_axis);
+      std::string wq = scope.unique_name(q.weight + "_quantized");
+      std::string wdq = scope.unique_name(q.weight + "_dequantized");
+      add_initializer(view, quantize(w, wp, wq));
+      front.push_back(qdq_node(view, "DequantizeLinear", wq, wdq, wp, q.weight));
+      weights[key] = {wdq, wp};
+      ++summary.weights;
+    }
+    const auto& [wdq, wp] = weights.at(key);
+    rewires.push_back({q.index, {1, wdq}});
+    float_constants.insert(q.weight);
+    if (!q.bias.empty()) {
+      const QuantParams& xp = activations.at(q.activation);
+      QuantParams bp = bias_params(xp.scale[0], wp);
+      HostTensor b = *view.constant(q.bias);
+      std::string bq = scope.unique_name(q.bias + "_quantized");
+      std::string bdq = scope.unique_name(q.bias + "_dequantized");
+      add_initializer(view, quantize(b, bp, bq));
+      front.push_back(qdq_node(view, "DequantizeLinear", bq, bdq, bp, q.bias));
+      rewires.push_back({q.index, {2, bdq}});
+      float_constants.insert(q.bias);
+      ++summary.biases;
+    }
+    ++summary.quantized_nodes;
+  }
+  for (const auto& [index, slot] : rewires)
+    graph.mutable_node(index)->set_input(slot.first, slot.second);
+
+  // Activations: Q→DQ right after the value is made; every reader takes the dequantized value.
+  std::map<std::string, std::vector<onnx::NodeProto>> after;  // tensor → its pair
+  std::vector<std::pair<std::string, std::string>> renames;
+  for (const auto& t : plan.activations) {
+    const QuantParams& p = activations.at(t);
+    std::string tq = scope.unique_name(t + "_quantized");
+    std::string tdq = scope.unique_name(t + "_dequantized");
+    after[t].push_back(qdq_node(view, "QuantizeLinear", t, tq, p, t));
+    after[t].push_back(qdq_node(view, "DequantizeLinear", tq, tdq, p, t));
+    renames.push_back({t, tdq});
+    ++summary.qdq_pairs;
+  }
+  // The pairs are not in the graph yet, so the Q nodes keep reading the float value.
+  for (const auto& [from, to] : renames) replace_uses(graph, from, to);
+
+  // Rebuild the node list: weight DQs, graph-input pairs, then each node followed by its pairs.
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (auto& n : front) *nodes.Add() = std::move(n);
+  auto emit_pairs = [&](const std::string& t) {
+    auto it = after.find(t);
+    if (it == after.end()) return;
+    for (auto& n : it->second) *nodes.Add() = std::move(n);
+    after.erase(it);
+  };
+  for (const auto& in : graph.input()) emit_pairs(in.name());
+  for (auto& n : *graph.mutable_node()) {
+    std::vector<std::string> outs(n.output().begin(), n.output().end());
+    *nodes.Add() = std::move(n);
+    for (const auto& o : outs) emit_pairs(o);
+  }
+  if (!after.empty())
+    throw Error("quantize: tensor '" + after.begin()->first +
+                "' is neither a graph input nor a node output");
+  graph.mutable_node()->Swap(&nodes);
+  view.rebuild();
+  for (const auto& c : float_constants) drop_if_unused(view, c);
+  return summary;
+}
+
+}  // namespace kiln

@@ -1,0 +1,47 @@
+#pragma once
+// `kiln quantize-onnx` as a library call: load the float model, calibrate, quantize, measure the
+// quantized model against the float one (calibration batches, test split, per-layer
+// sensitivity), and only then write it (atomically) with its report.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "quantize_onnx/range_collector.h"
+
+namespace kiln {
+
+enum class QuantizeMode { Static, Dynamic };
+enum class QuantFormat { Qdq, QOperator };
+QuantizeMode parse_quantize_mode(const std::string& text);  // kiln::UsageError for others
+QuantFormat parse_quant_format(const std::string& text);
+std::string to_string(QuantizeMode mode);
+std::string to_string(QuantFormat format);
+
+struct QuantizeOnnxOptions {
+  std::filesystem::path input, output;
+  std::optional<std::filesystem::path> report;  // JSON
+  QuantizeMode mode = QuantizeMode::Static;
+  QuantFormat format = QuantFormat::Qdq;
+  std::string calibrate;  // dataset name or folder of .pb (static mode)
+  int64_t calib_samples = 512;
+  int64_t calib_batch = 64;
+  CalibrationOptions calibration;
+  bool per_channel = true;  // Conv weights per output channel
+  std::vector<std::string> exclude;
+  bool sensitivity = true;   // per-layer report (static mode)
+  int64_t eval_samples = 0;  // test-split samples for accuracy (0: the whole split)
+  int threads = 0;           // ONNX Runtime intra-op threads (0: its default)
+};
+
+// Returns the report. Throws kiln::Error (one line) for an unreadable model, bad calibration data
+// or a model the quantizer cannot handle; nothing is written then.
+nlohmann::json quantize_onnx_file(const QuantizeOnnxOptions& options);
+
+// The report as text (or Markdown): summary lines, per-layer sensitivity, accuracy.
+std::string format_quantize_report(const nlohmann::json& report, bool markdown);
+
+}  // namespace kiln

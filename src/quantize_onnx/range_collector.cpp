@@ -1,0 +1,103 @@
+#include "quantize_onnx/range_collector.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "common/error.h"
+#include "onnx/model_io.h"
+#include "runtime/ort_session.h"
+
+namespace kiln {
+
+namespace {
+
+// The model with `tensors` appended to its outputs (those already outputs are kept once).
+std::string with_extra_outputs(const onnx::ModelProto& model,
+                               const std::vector<std::string>& tensors) {
+  onnx::ModelProto copy = model;
+  auto& graph = *copy.mutable_graph();
+  std::set<std::string> present;
+  for (const auto& o : graph.output()) present.insert(o.name());
+  for (const auto& t : tensors) {
+    if (present.count(t)) continue;
+    auto* v = graph.add_output();
+    v->set_name(t);
+    v->mutable_type()->mutable_tensor_type()->set_elem_type(1);  // planned tensors are float
+    present.insert(t);
+  }
+  return serialize_model(copy);
+}
+
+// Runs every batch and hands each watched output to `fn(tensor index, values, count)`.
+template <class F>
+void for_each_output(OrtSession& session, const std::vector<std::string>& tensors,
+                     const std::vector<std::vector<HostTensor>>& batches, F&& fn) {
+  std::map<std::string, size_t> slot;
+  for (size_t i = 0; i < tensors.size(); ++i) slot[tensors[i]] = i;
+  for (const auto& batch : batches) {
+    auto outputs = session.run(batch);
+    for (size_t o = 0; o < outputs.size(); ++o) {
+      auto it = slot.find(session.outputs()[o].name);
+      if (it == slot.end()) continue;
+      const HostTensor& t = outputs[o];
+      if (t.dtype != DType::Float32)
+        throw Error("calibration: tensor '" + it->first + "' is not float32");
+      fn(it->second, t.ptr<float>(), t.numel());
+    }
+  }
+}
+
+}  // namespace
+
+std::map<std::string, Range> collect_ranges(const onnx::ModelProto& model,
+                                            const std::vector<std::string>& tensors,
+                                            const std::vector<std::vector<HostTensor>>& batches,
+                                            const CalibrationOptions& options) {
+  if (batches.empty()) throw Error("calibration: no calibration batches");
+  SessionOptions so;
+  so.optimization = GraphOptLevel::Disable;  // the float graph's own tensors, as written
+  so.intra_op_threads = options.threads;
+  auto session =
+      OrtSession::from_bytes(with_extra_outputs(model, tensors), so, "calibration model");
+
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<Range> seen(tensors.size(), Range{inf, -inf});
+  std::vector<bool> non_finite(tensors.size(), false);
+  for_each_output(session, tensors, batches, [&](size_t i, const float* v, int64_t n) {
+    for (int64_t k = 0; k < n; ++k) {
+      if (!std::isfinite(v[k])) {
+        non_finite[i] = true;
+        continue;
+      }
+      seen[i].min = std::min<double>(seen[i].min, v[k]);
+      seen[i].max = std::max<double>(seen[i].max, v[k]);
+    }
+  });
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (non_finite[i])
+      throw Error("calibration: tensor '" + tensors[i] + "' holds NaN or infinity");
+    if (seen[i].min > seen[i].max) seen[i] = {0, 0};  // empty tensor
+  }
+
+  std::map<std::string, Range> out;
+  if (options.method == CalibrationMethod::MinMax) {
+    for (size_t i = 0; i < tensors.size(); ++i) out[tensors[i]] = seen[i];
+    return out;
+  }
+  std::vector<AbsHistogram> hist;
+  for (const auto& r : seen)
+    hist.emplace_back(std::max(std::abs(r.min), std::abs(r.max)), options.bins);
+  for_each_output(session, tensors, batches,
+                  [&](size_t i, const float* v, int64_t n) { hist[i].add(v, n); });
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    double threshold = options.method == CalibrationMethod::Percentile
+                           ? percentile_threshold(hist[i], options.percentile)
+                           : entropy_threshold(hist[i], seen[i].min >= 0 ? 256 : 128);
+    out[tensors[i]] = clip_range(seen[i], threshold);
+  }
+  return out;
+}
+
+}  // namespace kiln

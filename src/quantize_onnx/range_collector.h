@@ -1,0 +1,31 @@
+#pragma once
+// Calibration: the float model runs in ONNX Runtime over the calibration batches with the watched
+// tensors added as extra outputs, and each tensor's range is chosen by the calibration method.
+// minmax needs one pass; percentile and entropy take a second pass that fills a |x| histogram
+// over [0, max |x|] seen in the first.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "quantize_onnx/calibration_method.h"
+#include "tensor/host_tensor.h"
+
+namespace kiln {
+
+struct CalibrationOptions {
+  CalibrationMethod method = CalibrationMethod::MinMax;
+  double percentile = 99.999;  // for CalibrationMethod::Percentile
+  int bins = 2048;             // histogram bins (percentile, entropy)
+  int threads = 0;             // ONNX Runtime intra-op threads (0: its default)
+};
+
+// Range of every tensor in `tensors` over all `batches` (each batch: the model's inputs).
+std::map<std::string, Range> collect_ranges(const onnx::ModelProto& model,
+                                            const std::vector<std::string>& tensors,
+                                            const std::vector<std::vector<HostTensor>>& batches,
+                                            const CalibrationOptions& options);
+
+}  // namespace kiln

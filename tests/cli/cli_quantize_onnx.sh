@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# kiln quantize-onnx as a user meets it: bad options give one line and exit 1 or 2 with nothing
+# written; a real model (simple_cnn, random weights, exported and optimized by kiln) is quantized
+# statically from MNIST and from a folder of .pb batches, and dynamically; the results pass the
+# ONNX checker, keep the dynamic batch axis, and stay within the stated bound of the float model.
+source "$(dirname "$0")/lib.sh"
+
+printf 'not a model' >"$WORK/junk.onnx"
+expect 2 "--out \(-o\) is required" -- quantize-onnx "$WORK/junk.onnx"
+expect 2 "input model .* is required" -- quantize-onnx -o "$WORK/q.onnx"
+expect 2 "unknown calibration method 'kl'" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --calibrate mnist --method kl
+expect 2 "unknown mode 'half'" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --mode half
+expect 2 "unknown format 'qint'" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --format qint
+expect 2 "--calib-samples must be at least 1" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --calibrate mnist --calib-samples 0
+expect 1 "junk.onnx: not an ONNX model" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --calibrate mnist
+expect 1 "missing.onnx: no such file" -- quantize-onnx "$WORK/missing.onnx" -o "$WORK/q.onnx" --calibrate mnist
+
+if ! { "$KILN" freeze --model simple_cnn --dataset none --out "$WORK/m" >/dev/null 2>&1 &&
+  "$KILN" export "$WORK/m/model_scripted.pt" -o "$WORK/m/model.onnx" >/dev/null 2>&1 &&
+  "$KILN" optimize "$WORK/m/model.onnx" -o "$WORK/m/opt.onnx" >/dev/null 2>&1; }; then
+  echo "FAIL: could not freeze/export/optimize simple_cnn"
+  exit 1
+fi
+M=$WORK/m/opt.onnx
+expect 2 "--mode static needs --calibrate" -- quantize-onnx "$M" -o "$WORK/q.onnx"
+expect 2 "--exclude: 'nope' is not a quantizable node" -- quantize-onnx "$M" -o "$WORK/q.onnx" --calibrate mnist --exclude nope --calib-samples 8
+expect 1 "neither a dataset .* nor a folder" -- quantize-onnx "$M" -o "$WORK/q.onnx" --calibrate "$WORK/nowhere"
+check "nothing written after failed runs" test ! -e "$WORK/q.onnx"
+
+# Static, from MNIST: report, checker, batch axis, bound.
+out=$("$KILN" quantize-onnx "$M" -o "$WORK/q.onnx" --calibrate mnist --calib-samples 128 --eval-samples 1000 \
+  --report "$WORK/q.json" 2>"$WORK/stderr")
+rc=$?
+check "static quantization succeeds (rc=$rc)" test "$rc" = 0
+check "stderr stays empty" test ! -s "$WORK/stderr"
+check "prints the sensitivity table" bash -c "printf '%s' \"$out\" | grep -q 'per-layer sensitivity'"
+check "report: 4 layers in the sensitivity list, int8 within the bound on the test split" python3 -c "
+import json, sys
+r = json.load(open('$WORK/q.json'))
+s = r['sensitivity']; t = r['test']
+ok = (len(s) == 4 and r['summary']['quantized_nodes'] == 4 and r['calibration']['samples'] == 128
+      and t['samples'] == 1000 and t['error']['top1_agreement'] >= 0.95 and t['error']['relative_l2'] < 0.1
+      and r['calibration_error']['relative_l2'] < 0.1)
+sys.exit(0 if ok else 1)"
+if python3 -c 'import onnx' 2>/dev/null; then
+  check "checker passes, batch axis symbolic, QDQ ops present" python3 -c "
+import onnx, sys
+m = onnx.load('$WORK/q.onnx'); onnx.checker.check_model(m, full_check=True)
+ops = [n.op_type for n in m.graph.node]
+d = m.graph.input[0].type.tensor_type.shape.dim[0]
+sys.exit(0 if ops.count('QuantizeLinear') >= 4 and 'DequantizeLinear' in ops and d.dim_param else 1)"
+fi
+
+# Excluding a layer keeps its weights float; a folder of .pb batches calibrates too.
+check "exclude + entropy" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qx.onnx' --calibrate mnist --calib-samples 64 \
+  --method entropy --exclude /Gemm_1 --no-sensitivity --eval-samples 500 --report '$WORK/qx.json' >/dev/null 2>&1"
+check "excluded node reported float" python3 -c "
+import json, sys
+r = json.load(open('$WORK/qx.json'))
+sys.exit(0 if [n['node'] for n in r['nodes'] if not n['quantized']] == ['/Gemm_1'] and 'sensitivity' not in r else 1)"
+mkdir -p "$WORK/calib"
+python3 - "$WORK/calib" <<'PY' || echo "FAIL: could not write .pb batches"
+import sys, numpy as np, onnx
+from onnx import numpy_helper
+rng = np.random.default_rng(0)
+for i in range(3):
+    t = numpy_helper.from_array(rng.normal(size=(4, 1, 28, 28)).astype(np.float32), "input")
+    open(f"{sys.argv[1]}/batch{i}.pb", "wb").write(t.SerializeToString())
+PY
+check "calibration from a folder of .pb" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qp.onnx' --calibrate '$WORK/calib' \
+  --no-sensitivity --report '$WORK/qp.json' >/dev/null 2>&1 && grep -q '\"samples\": 12' '$WORK/qp.json'"
+
+# QOperator and dynamic.
+check "qoperator format" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qo.onnx' --calibrate mnist --calib-samples 64 \
+  --format qoperator --no-sensitivity --eval-samples 500 >/dev/null 2>&1"
+check "dynamic mode" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qd.onnx' --mode dynamic --calibrate mnist \
+  --eval-samples 500 --report '$WORK/qd.json' >/dev/null 2>&1"
+if python3 -c 'import onnx' 2>/dev/null; then
+  check "qoperator has QLinearConv, dynamic has MatMulInteger and float convs" python3 -c "
+import onnx, sys
+qo = [n.op_type for n in onnx.load('$WORK/qo.onnx').graph.node]
+qd = [n.op_type for n in onnx.load('$WORK/qd.onnx').graph.node]
+sys.exit(0 if qo.count('QLinearConv') == 2 and qd.count('MatMulInteger') == 2 and qd.count('Conv') == 2 else 1)"
+fi
+finish
