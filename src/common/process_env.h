@@ -7,8 +7,9 @@
 // the only reliable fix from inside the program is to set the environment and re-exec once.
 namespace kiln {
 
-// Ensures OMP_WAIT_POLICY is set (PASSIVE; for `kiln train` ACTIVE with OPENBLAS_NUM_THREADS=1,
-// which trains ~1.3× faster); re-executes the program when it had to set it. Returns normally when the environment is already right. Users may override by setting the
+// Ensures OMP_WAIT_POLICY is set (PASSIVE; for the LibTorch-only commands `kiln train` and
+// `kiln precision` ACTIVE with OPENBLAS_NUM_THREADS=1, which is faster there); re-executes the
+// program when it had to set it. Returns normally when the environment is already right. Users may override by setting the
 // variable themselves (kiln then respects their value). KILN_NO_REEXEC=1 disables the re-exec.
 void ensure_thread_environment(int argc, char** argv);
 
