@@ -25,6 +25,7 @@
 #include "data/dataset_batch.h"
 #include "doctor/machine_facts.h"
 #include "doctor/onnx_facts.h"
+#include "onnx/model_io.h"
 #include "runtime/open_model.h"
 #include "validate_py.h"
 
@@ -36,10 +37,12 @@ namespace {
 
 using namespace artifact;
 
+// An untrusted model (onnx/model_io.h checks it); pack needs at least one input and output.
 onnx::ModelProto read_model(const fs::path& p) {
-  onnx::ModelProto m;
-  std::string bytes = read_file(p);
-  if (!m.ParseFromString(bytes)) throw Error(fmt::format("{}: not an ONNX model", p.string()));
+  onnx::ModelProto m = load_model(p);
+  if (m.graph().input_size() == 0 || m.graph().output_size() == 0) {
+    throw Error(fmt::format("{}: the model has no inputs or no outputs", p.string()));
+  }
   return m;
 }
 
@@ -124,10 +127,11 @@ nlohmann::json pack_artifact(const PackOptions& o) {
     if (o.progress) std::fprintf(stderr, "pack: %s\n", s.c_str());
   };
   StagingDir stage(o.out);
-  fs::copy_file(o.model, stage.path(kModelFile));
+  write_file_atomic(stage.path(kModelFile), read_file(o.model));
 
   // Golden inputs: seeded random (batch 2) and, when available, real test images (batch 8).
-  auto model = open_model(stage.path(kModelFile));
+  // Opened from the user's path so errors name it (the staged copy holds the same bytes).
+  auto model = open_model(o.model);
   auto reference = open_model(o.reference);
   Shape shape = model->input_shape().value_or(Shape{1, 1, 28, 28});
   std::vector<HostTensor> goldens;

@@ -38,6 +38,18 @@ void fsync_path(const fs::path& p, int flags) {
   }
 }
 
+// Every file and folder under `root` (and root itself) reaches the disk before the staged
+// folder is moved into place: files written by other libraries (LibTorch archives, copies) are
+// not fsync'ed by whoever wrote them.
+void fsync_tree(const fs::path& root) {
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(root, ec)) {
+    if (e.is_regular_file(ec)) fsync_path(e.path(), O_RDONLY);
+    else if (e.is_directory(ec)) fsync_path(e.path(), O_RDONLY | O_DIRECTORY);
+  }
+  fsync_path(root, O_RDONLY | O_DIRECTORY);
+}
+
 }  // namespace
 
 void write_file_atomic(const fs::path& target, std::string_view bytes) {
@@ -113,6 +125,7 @@ StagingDir::~StagingDir() {
 
 void StagingDir::commit() {
   ensure_writable_dir(target_);
+  fsync_tree(staging_);
   for (const auto& entry : fs::directory_iterator(staging_)) {
     fsync_path(entry.path(), O_RDONLY);
     fs::path dest = target_ / entry.path().filename();
@@ -126,6 +139,7 @@ void StagingDir::commit() {
 }
 
 void StagingDir::commit_replace() {
+  fsync_tree(staging_);
   std::error_code ec;
   fs::path old = staging_.parent_path() / fmt::format(".{}.{}.old", target_.filename().string(), random_suffix());
   bool had_old = fs::exists(target_, ec);

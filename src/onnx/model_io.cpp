@@ -7,6 +7,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "onnx/untrusted_model.h"
 
 namespace kiln {
 
@@ -41,7 +42,9 @@ onnx::ModelProto load_model(const std::filesystem::path& path) {
     throw Error(fmt::format(
         "{}: larger than protobuf's 2 GiB limit (external data is not supported)", path.string()));
   }
-  return parse_model(read_file(path), path.string());
+  onnx::ModelProto model = parse_model(read_file(path), path.string());
+  check_untrusted_model(model, path.parent_path(), path.string());
+  return model;
 }
 
 std::string serialize_model(const onnx::ModelProto& model) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -9,6 +11,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "onnx/untrusted_model.h"
 #include "runtime/ort_env.h"
 
 namespace kiln {
@@ -142,17 +145,36 @@ OrtSession::~OrtSession() = default;
 OrtSession OrtSession::from_file(const std::filesystem::path& path, const SessionOptions& options) {
   std::string bytes = read_file(path);
   if (bytes.empty()) throw Error(fmt::format("{}: empty file, not an ONNX model", path.string()));
-  return from_bytes(bytes, options, path.string());
+  return open(bytes, &path, options, path.string());
 }
 
 OrtSession OrtSession::from_bytes(std::string_view bytes, const SessionOptions& options,
                                   const std::string& what) {
+  return open(bytes, nullptr, options, what);
+}
+
+OrtSession OrtSession::open(std::string_view bytes, const std::filesystem::path* file,
+                            const SessionOptions& options, const std::string& what) {
+  // Bytes that do not parse are left to ONNX Runtime, whose message says why.
+  onnx::ModelProto model;
+  bool external = false;
+  if (bytes.size() <= static_cast<size_t>(std::numeric_limits<int>::max()) &&
+      model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    std::optional<std::filesystem::path> folder;
+    if (file) folder = file->parent_path();
+    check_untrusted_model(model, folder, what);
+    external = has_external_data(model);
+  }
   auto impl = std::make_unique<Impl>();
   impl->what = what;
   Ort::Env& env = ort_env();
   try {
     Ort::SessionOptions so = make_options(options);
-    auto create = [&] { return Ort::Session(env, bytes.data(), bytes.size(), so); };
+    // External data is read relative to the model's path, so such a model opens from its file.
+    auto create = [&] {
+      return external ? Ort::Session(env, file->c_str(), so)
+                      : Ort::Session(env, bytes.data(), bytes.size(), so);
+    };
     impl->session = first_session.exchange(false) ? with_stderr_silenced(create) : create();
   } catch (const Ort::Exception& e) {
     throw Error(

@@ -47,7 +47,9 @@ struct ValueInfo {
 
 class OrtSession {
  public:
-  // `what` names the model in error messages (a path for files).
+  // `what` names the model in error messages (a path for files). Models are untrusted: both
+  // refuse external data outside the model's folder (from_bytes: any external data) and tensors
+  // beyond max_tensor_bytes() before ONNX Runtime reads them (onnx/untrusted_model.h).
   static OrtSession from_file(const std::filesystem::path& path,
                               const SessionOptions& options = {});
   static OrtSession from_bytes(std::string_view bytes, const SessionOptions& options = {},
@@ -76,6 +78,9 @@ class OrtSession {
  private:
   struct Impl;
   explicit OrtSession(std::unique_ptr<Impl> impl);
+  // `file`: where the bytes came from, for models whose external data ONNX Runtime must read.
+  static OrtSession open(std::string_view bytes, const std::filesystem::path* file,
+                         const SessionOptions& options, const std::string& what);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -11,6 +11,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/tensor_limit.h"
 
 namespace kiln {
 
@@ -141,6 +142,7 @@ DType dtype_from_onnx(int32_t elem_type, const std::string& what) {
 
 HostTensor::HostTensor(std::string n, DType t, Shape s)
     : name(std::move(n)), dtype(t), shape(std::move(s)) {
+  check_tensor_size(shape, dtype_size(dtype), fmt::format("tensor '{}'", name));
   int64_t count = shape_numel(shape);
   if (count > kMaxTensorBytes / static_cast<int64_t>(dtype_size(dtype))) {
     throw Error(fmt::format("tensor '{}' of shape {} is too large", name, format_shape(shape)));
@@ -284,6 +286,7 @@ HostTensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& 
   if (t.shape.size() > 32)
     throw Error(
         fmt::format("{}: tensor '{}' has {} dimensions", where, proto.name(), t.shape.size()));
+  check_tensor_size(t.shape, dtype_size(t.dtype), fmt::format("{}: tensor '{}'", where, proto.name()));
   int64_t count = 0;
   try {
     count = shape_numel(t.shape, kMaxTensorBytes);

@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include <chrono>
+#include <sstream>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -113,7 +114,9 @@ nlohmann::json train_model(const TrainOptions& o) {
 
   torch::serialize::OutputArchive archive;
   model->module().save(archive);
-  archive.save_to(stage.path(kWeightsFile).string());
+  std::ostringstream weights;  // through write_file_atomic: fsync'ed like every other output
+  archive.save_to(weights);
+  write_file_atomic(stage.path(kWeightsFile), weights.str());
 
   nlohmann::json record{
       {"model", o.model},

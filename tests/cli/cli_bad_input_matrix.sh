@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# The bad-input matrix: every subcommand × {missing path, directory instead of file, empty file,
+# truncated file, random bytes, wrong dtype, wrong shape, NaN/Inf, absurdly large declared
+# dimensions, unwritable output}, where the case applies. Each case must:
+#   - exit 1 (bad input) or 2 (bad usage), within CPU_S seconds of CPU time (wall clock: WALL_S,
+#     generous, as a shared machine may starve the test) and MEM_KB of address space;
+#   - print exactly one error line, `kiln: error: …` naming the problem, as the last stderr line
+#     (the only other stderr lines allowed are kiln's own `COMMAND: …` progress lines, e.g. bench);
+#   - print no crash text (terminate called, Aborted, stack traces, sanitizer reports);
+#   - leave no output: the case's output path does not exist, no staging/temporary files remain.
+# Not applicable, and why: doctor reads no user file; a missing dataset file (or a folder in its
+# place) makes kiln fall back to the bundled copy by design (KILN_DATA_DIR is a search path); NaN/Inf cannot be expressed
+# in IDX (uint8) or a TorchScript archive kiln checks; optimize/bench of a NaN, int64 or odd-shaped
+# model is legitimate work, not an error.
+source "$(dirname "$0")/lib.sh"
+CPU_S=${KILN_MATRIX_CPU_S:-60}
+WALL_S=${KILN_MATRIX_WALL_S:-600}
+MEM_KB=${KILN_MATRIX_MEM_KB:-6291456}  # 6 GiB: LibTorch + ONNX Runtime map ~1 GiB before any work
+cd "$WORK" || exit 1
+
+# bad ID RC_RE PATTERN OUT -- ARGS...: one matrix cell. OUT ('-' for none) must not exist afterwards.
+bad() {
+  local id=$1 rc_re=$2 pattern=$3 out=$4
+  shift 5
+  local err rc
+  err=$( (ulimit -v "$MEM_KB" -t "$CPU_S"; timeout "$WALL_S" "$KILN" "$@") 2>&1 >/dev/null)
+  rc=$?
+  local last errors other crash
+  last=$(printf '%s\n' "$err" | tail -n 1)
+  errors=$(printf '%s\n' "$err" | grep -c '^kiln: error: ' || true)
+  other=$(printf '%s\n' "$err" | grep -v '^kiln: error: ' | grep -vcE '^[a-z][a-z_-]*: [^ ]' || true)
+  crash=$(printf '%s\n' "$err" | grep -cE 'terminate called|Aborted|core dumped|Exception raised from|Traceback|Sanitizer|frame #|Schema error' || true)
+  local why=""
+  [[ $rc =~ ^($rc_re)$ ]] || why+="exit $rc (want $rc_re); "
+  [[ $errors == 1 && $last =~ ^kiln:\ error:\ .*($pattern) ]] || why+="error line '$last' (want one, matching '$pattern'); "
+  [[ $other == 0 && $crash == 0 ]] || why+="other stderr lines: $(printf '%s' "$err" | grep -v '^kiln: error: ' | head -3 | tr '\n' '|'); "
+  [[ $out == - || ! -e $out ]] || why+="left $out behind; "
+  local debris
+  debris=$(find "$WORK" -name '.*.partial' -o -name '.*.tmp' -o -name '.*.old' | head -3)
+  [[ -z $debris ]] || why+="left staging files: $debris; "
+  if [[ -n $why ]]; then
+    echo "FAIL [$id] kiln $*: $why"
+    FAILS=$((FAILS + 1))
+    find "$WORK" \( -name '.*.partial' -o -name '.*.tmp' -o -name '.*.old' \) -exec rm -rf {} + 2>/dev/null
+  else
+    PASSES=$((PASSES + 1))
+  fi
+}
+
+# --- fixtures -----------------------------------------------------------------------------------
+"$KILN" freeze --model mlp --dataset none --out frozen >/dev/null 2>&1
+"$KILN" export frozen/model_scripted.pt -o good.onnx >/dev/null 2>&1
+cp frozen/model_scripted.pt good.pt
+"$KILN" pack --model good.onnx --reference good.pt --dataset none --name mlp --out art >/dev/null 2>&1
+check "fixtures: a frozen model, its ONNX export and an artifact" test -s good.pt -a -s good.onnx -a -s art/metadata.yaml
+mkdir -p adir
+echo "a file, not a folder" >afile
+for ext in onnx pt; do
+  : >"empty.$ext"
+  head -c 4096 /dev/urandom >"random.$ext"
+done
+head -c "$(($(stat -c %s good.onnx) / 2))" good.onnx >trunc.onnx
+head -c "$(($(stat -c %s good.pt) / 2))" good.pt >trunc.pt
+
+# ONNX models that are well-formed but wrong for kiln's inputs, and tensors for the artifact.
+python3 - <<'PY'
+import numpy as np, onnx
+from onnx import TensorProto, helper, numpy_helper
+
+def model(nodes, inputs, outputs, inits=()):
+    g = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(inits))
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+vi = helper.make_tensor_value_info
+# wrong dtype: int64 input
+onnx.save(model([helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT)],
+                [vi("x", TensorProto.INT64, ["N", 1, 28, 28])], [vi("y", TensorProto.FLOAT, ["N", 1, 28, 28])]),
+          "int_input.onnx")
+# wrong shape: N x 3 x 32 x 32
+onnx.save(model([helper.make_node("Relu", ["x"], ["y"])],
+                [vi("x", TensorProto.FLOAT, ["N", 3, 32, 32])], [vi("y", TensorProto.FLOAT, ["N", 3, 32, 32])]),
+          "shape3x32.onnx")
+# NaN weights in the real model
+m = onnx.load("good.onnx")
+w = numpy_helper.to_array(m.graph.initializer[0]).copy()
+w.flat[:] = np.nan
+m.graph.initializer[0].CopyFrom(numpy_helper.from_array(w, m.graph.initializer[0].name))
+onnx.save(m, "nan.onnx")
+# absurd declared dimensions: an input of 10^15 floats; an initializer of 2^40 floats holding 16 bytes
+onnx.save(model([helper.make_node("Relu", ["x"], ["y"])],
+                [vi("x", TensorProto.FLOAT, [100000, 100000, 100000])], [vi("y", TensorProto.FLOAT, [100000, 100000, 100000])]),
+          "huge_input.onnx")
+t = TensorProto(name="W", data_type=TensorProto.FLOAT, dims=[1 << 20, 1 << 20], raw_data=b"\0" * 16)
+onnx.save(model([helper.make_node("Add", ["x", "W"], ["y"])],
+                [vi("x", TensorProto.FLOAT, ["N", 1])], [vi("y", TensorProto.FLOAT, ["N", 1 << 20])], [t]),
+          "huge_init.onnx")
+# external data outside the model's folder
+for name, loc in (("abs_external.onnx", "/etc/passwd"), ("dotdot_external.onnx", "../../../../etc/passwd")):
+    t = TensorProto(name="W", data_type=TensorProto.FLOAT, dims=[4], data_location=TensorProto.EXTERNAL)
+    e = t.external_data.add()
+    e.key, e.value = "location", loc
+    onnx.save(model([helper.make_node("Add", ["x", "W"], ["y"])],
+                    [vi("x", TensorProto.FLOAT, ["N", 4])], [vi("y", TensorProto.FLOAT, ["N", 4])], [t]), name)
+# golden inputs for the artifact: wrong dtype, wrong shape, NaN, absurd dims
+g = onnx.load_tensor("art/test_data_set_0/input_0.pb")
+x = numpy_helper.to_array(g)
+onnx.save_tensor(numpy_helper.from_array(x.astype(np.int64), g.name), "golden_int64.pb")
+onnx.save_tensor(numpy_helper.from_array(np.zeros((2, 3, 32, 32), np.float32), g.name), "golden_shape.pb")
+x = x.copy(); x.flat[0] = np.nan; x.flat[1] = np.inf
+onnx.save_tensor(numpy_helper.from_array(x, g.name), "golden_nan.pb")
+onnx.save_tensor(TensorProto(name=g.name, data_type=TensorProto.FLOAT, dims=[1 << 31, 1 << 31], raw_data=b"\0" * 16),
+                 "golden_huge.pb")
+PY
+check "fixtures: bad ONNX models and tensors" test -s nan.onnx -a -s golden_huge.pb
+
+# IDX datasets, one broken file each (train images), the other three small and valid.
+idx() {  # idx FILE TYPE RANK DIMS... : header, then the declared bytes (capped at 1 MiB)
+  local f=$1 type=$2 rank=$3
+  shift 3
+  local n=1
+  printf "\\x00\\x00\\x$type\\x$(printf %02x "$rank")" >"$f"
+  for d in "$@"; do
+    printf "\\x$(printf %02x $((d >> 24 & 255)))\\x$(printf %02x $((d >> 16 & 255)))\\x$(printf %02x $((d >> 8 & 255)))\\x$(printf %02x $((d & 255)))" >>"$f"
+    n=$((n * d > 1048576 ? 1048576 : n * d))  # capped before it can overflow
+  done
+  head -c "$n" /dev/zero >>"$f"
+}
+dataset() {  # dataset NAME: a folder mnist-like with 16 samples
+  mkdir -p "data_$1/mnist"
+  idx "data_$1/mnist/train-images-idx3-ubyte" 08 3 16 28 28
+  idx "data_$1/mnist/train-labels-idx1-ubyte" 08 1 16
+  idx "data_$1/mnist/t10k-images-idx3-ubyte" 08 3 16 28 28
+  idx "data_$1/mnist/t10k-labels-idx1-ubyte" 08 1 16
+  echo "data_$1/mnist/train-images-idx3-ubyte"
+}
+f=$(dataset empty) && : >"$f"
+f=$(dataset trunc) && head -c 5000 "$f" >"$f.x" && mv "$f.x" "$f"
+f=$(dataset random) && head -c 12560 /dev/urandom >"$f"
+f=$(dataset dtype) && idx "$f" 0d 3 16 28 28         # float32 elements
+f=$(dataset shape) && idx "$f" 08 2 16 784            # rank 2, not 3
+f=$(dataset huge) && idx "$f" 08 3 4294967295 65535 65535
+
+# artifact variants: the file replaced and its hash updated, so the check under test is reached
+variant() {  # variant NAME FILE SOURCE: copy of art/ with FILE replaced by SOURCE (hash updated)
+  rm -rf "$1" && cp -r art "$1"
+  local old new
+  old=$(sha256sum "art/$2" | cut -d' ' -f1)
+  if [[ -d $3 ]]; then rm -f "$1/$2" && mkdir "$1/$2"; else cp "$3" "$1/$2"; fi
+  new=$(sha256sum "$1/$2" 2>/dev/null | cut -d' ' -f1)
+  sed -i "s/$old/${new:-$old}/" "$1/metadata.yaml"
+}
+variant art_trunc model_opt.onnx trunc.onnx
+variant art_random_meta metadata.yaml random.onnx
+variant art_empty_model model_opt.onnx empty.onnx
+variant art_dir_model model_opt.onnx adir
+variant art_int64 test_data_set_0/input_0.pb golden_int64.pb
+variant art_shape test_data_set_0/input_0.pb golden_shape.pb
+variant art_nan test_data_set_0/input_0.pb golden_nan.pb
+variant art_huge test_data_set_0/input_0.pb golden_huge.pb
+variant art_external model_opt.onnx abs_external.onnx
+# A TorchScript archive disguised as the model: validate must not hand it to LibTorch.
+variant art_pt model_opt.onnx good.pt
+mkdir -p art_emptydir
+
+# --- the matrix -----------------------------------------------------------------------------
+# data info (and train below) read KILN_DATA_DIR
+for c in empty:'empty file' trunc:'truncated' random:'not an IDX file|element type|declares' \
+  dtype:'element type 0x0d' shape:'declares 2 dimensions' huge:'absurdly large'; do
+  KILN_DATA_DIR=$WORK/data_${c%%:*} bad "data/${c%%:*}" 1 "${c#*:}" - -- data info --dataset mnist
+  KILN_DATA_DIR=$WORK/data_${c%%:*} bad "train/${c%%:*}" 1 "${c#*:}" "t_${c%%:*}" -- train --model mlp --epochs 1 \
+    --train-limit 16 --out "t_${c%%:*}"
+done
+bad train/unwritable 1 'afile' - -- train --model mlp --epochs 1 --train-limit 16 --out afile/t
+
+# TorchScript inputs: freeze, export, quantize, precision, compare (reference)
+# (a file that is not a zip archive is tried as ONNX where ONNX is accepted: protobuf says why)
+for c in missing:'no such file|not found' dir:'is a directory' empty:'empty|not a TorchScript' \
+  trunc:'not a TorchScript|truncated|cannot' random:'not a TorchScript|protobuf parsing failed'; do
+  case=${c%%:*} re=${c#*:}
+  src=$case.pt
+  [[ $case == missing ]] && src=nowhere.pt
+  [[ $case == dir ]] && src=adir
+  bad "freeze/$case" 1 "$re" "f_$case" -- freeze --torchscript "$src" --input-shape 1x1x28x28 --out "f_$case"
+  bad "export/$case" 1 "$re" "e_$case.onnx" -- export "$src" -o "e_$case.onnx"
+  bad "quantize/$case" 1 "$re" "q_$case.pt" -- quantize "$src" -o "q_$case.pt"
+  bad "precision/$case" 1 "$re" "p_$case" -- precision "$src" --dataset none --runs 2 --warmup 1 --out "p_$case"
+  bad "precision-int8/$case" 1 "$re" "pi_$case" -- precision good.pt --int8 "$src" --dataset none --runs 2 --warmup 1 --out "pi_$case"
+  bad "pack-reference/$case" 1 "$re" "a_ref_$case" -- pack --model good.onnx --reference "$src" --dataset none --out "a_ref_$case"
+  bad "validate-reference/$case" 1 "$re" - -- validate art --reference "$src"
+done
+bad freeze/shape 1 'rejects input shape' f_shape -- freeze --model mlp --dataset none --input-shape 1x3x32x32 --out f_shape
+bad freeze/huge 1 'too large|rejects' f_huge -- freeze --model mlp --dataset none --input-shape 100000x100000x100000 --out f_huge
+bad freeze/unwritable 1 'afile' - -- freeze --model mlp --dataset none --out afile/f
+bad export/shape 1 'rejects input shape' e_shape.onnx -- export good.pt --input-shape 1x3x32x32 -o e_shape.onnx
+bad export/huge 1 'too large|rejects' e_huge.onnx -- export good.pt --input-shape 100000x100000x100000 -o e_huge.onnx
+bad export/unwritable 1 'afile' - -- export good.pt -o afile/e.onnx
+bad quantize/unwritable 1 'afile' - -- quantize good.pt -o afile/q.pt
+bad precision/shape 1 'rejects input shape' p_shape -- precision good.pt --dataset none --runs 2 --warmup 1 --input-shape 1x3x32x32 --out p_shape
+bad precision/huge 1 'too large|rejects' p_huge -- precision good.pt --dataset none --runs 2 --warmup 1 --input-shape 100000x100000x100000 --out p_huge
+bad precision/unwritable 1 'afile' - -- precision good.pt --dataset none --runs 2 --warmup 1 --out afile/p
+
+# ONNX inputs: compare (target), optimize, bench, pack
+for c in missing:'no such file' dir:'is a directory' empty:'empty file' trunc:'not an ONNX model|protobuf parsing failed' \
+  random:'not an ONNX model|protobuf parsing failed' dtype:'expects int64' shape:'expects float32 Nx3x32x32|rejects input shape' \
+  nan:'NaN' huge_input:'needs more than' huge_init:'needs more than' abs_external:'absolute external data' \
+  dotdot_external:'outside the model'; do
+  case=${c%%:*} re=${c#*:}
+  src=$case.onnx
+  case $case in
+    missing) src=nowhere.onnx ;;
+    dir) src=adir ;;
+    dtype) src=int_input.onnx ;;
+    shape) src=shape3x32.onnx ;;
+  esac
+  bad "compare/$case" 1 "$re" "c_$case.json" -- compare good.onnx "$src" --samples 8 --dataset none --report "c_$case.json"
+  bad "pack/$case" 1 "$re" "a_$case" -- pack --model "$src" --reference good.pt --dataset none --out "a_$case"
+  if [[ ! $case =~ ^(dtype|shape|nan)$ ]]; then  # optimizing or timing such models is legitimate
+    bad "optimize/$case" 1 "$re" "o_$case.onnx" -- optimize "$src" -o "o_$case.onnx"
+    bad "bench/$case" 1 "$re" "b_$case.md" -- bench "$src" --runs 2 --warmup 1 --batch 1 --no-sgemm --out "b_$case.md"
+  fi
+done
+bad compare/unwritable 1 'afile' - -- compare good.onnx good.onnx --samples 8 --dataset none --report afile/c.json
+bad optimize/unwritable 1 'afile' - -- optimize good.onnx -o afile/o.onnx
+bad bench/shape 1 'input shape|expects' b_shape.md -- bench good.onnx shape3x32.onnx --runs 2 --warmup 1 --batch 1 --no-sgemm --out b_shape.md
+bad bench/unwritable 1 'afile' - -- bench good.onnx --runs 2 --warmup 1 --batch 1 --no-sgemm --out afile/b.md
+bad pack/unwritable 1 'afile' - -- pack --model good.onnx --reference good.pt --dataset none --out afile/a
+
+# validate: the artifact folder and what is inside it
+bad validate/missing 1 'not an artifact folder' - -- validate nowhere
+bad validate/file 1 'not an artifact folder' - -- validate afile
+bad validate/empty 1 'metadata' - -- validate art_emptydir
+bad validate/dir 1 'model_opt.onnx' - -- validate art_dir_model
+bad validate/empty_model 1 'model_opt.onnx|empty' - -- validate art_empty_model
+bad validate/trunc 1 'not an ONNX model' - -- validate art_trunc
+bad validate/random 1 'metadata' - -- validate art_random_meta
+bad validate/dtype 1 'golden: .*int64|golden: .*expects float32' - -- validate art_int64
+bad validate/shape 1 'golden: .*3x32x32' - -- validate art_shape
+bad validate/nan 1 'golden: .*NaN' - -- validate art_nan
+bad validate/huge 1 'golden: .*needs more than' - -- validate art_huge
+bad validate/external 1 'external_data: .*absolute' - -- validate art_external
+bad validate/torchscript 1 'onnx_checker: model_opt.onnx is not an ONNX model' - -- validate art_pt
+bad validate/unwritable 1 'afile' - -- validate art --junit afile/j.xml
+
+# pipeline: unwritable run folder, a broken dataset
+bad pipeline/unwritable 1 'afile' - -- pipeline --quick --out afile/run
+KILN_DATA_DIR=$WORK/data_trunc bad pipeline/trunc 1 'truncated' - -- pipeline --quick --out run_trunc
+
+# quantize-onnx, when this build has it
+if "$KILN" --help 2>/dev/null | grep -q '^  quantize-onnx '; then
+  for c in missing:'no such file' dir:'is a directory' empty:'empty file' trunc:'not an ONNX model|protobuf' \
+    random:'not an ONNX model|protobuf' huge_init:'needs more than' abs_external:'absolute external data'; do
+    case=${c%%:*} re=${c#*:}
+    src=$case.onnx
+    [[ $case == missing ]] && src=nowhere.onnx
+    [[ $case == dir ]] && src=adir
+    bad "quantize-onnx/$case" 1 "$re" "qo_$case.onnx" -- quantize-onnx "$src" -o "qo_$case.onnx"
+  done
+  bad quantize-onnx/unwritable 1 'afile' - -- quantize-onnx good.onnx -o afile/q.onnx
+fi
+finish
