@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The sanitizer job: kiln_core, the unit tests and the libFuzzer targets built with clang,
+# AddressSanitizer and UndefinedBehaviorSanitizer (no LibTorch: KILN_WITH_TORCH=OFF) in
+# build-asan/, then `ctest -L unit` (the whole unit suite) and `ctest -L fuzz` (a bounded run of
+# every fuzz target). Run it through scripts/toolchain.sh run; `make test` does.
+#   KILN_ASAN_BUILD_DIR  build folder (default: build-asan)
+#   KILN_FUZZ_SECONDS    length of each fuzz run (default 30; set at first configure)
+#   KILN_JOBS            parallel compile jobs (default: nproc)
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${KILN_ASAN_BUILD_DIR:-$REPO/build-asan}
+JOBS=${KILN_JOBS:-$(nproc)}
+# -O1: sanitizer runs at a usable speed; fuzzer-no-link: coverage for libFuzzer in kiln's code.
+FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1 -g1 -fsanitize=fuzzer-no-link"
+mkdir -p "$BUILD"
+log=$BUILD/build.log
+# Third-party libraries are not instrumented; tests/fuzz/lsan.supp names what is theirs.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$REPO/tests/fuzz/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+if [[ ! -f $BUILD/CMakeCache.txt ]]; then
+  echo "[sanitize] configuring $BUILD" >&2
+  if ! cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER=clang \
+      -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS="$FLAGS" -DKILN_WITH_TORCH=OFF -DKILN_FUZZ=ON \
+      -DKILN_FUZZ_SECONDS="${KILN_FUZZ_SECONDS:-30}" >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    echo "[sanitize] configure failed; full log: $log" >&2
+    exit 1
+  fi
+fi
+echo "[sanitize] building kiln_core, unit tests and fuzzers with ASan+UBSan" >&2
+targets=(kiln_unit_tests kiln_fuzz_seeds fuzz_onnx_model fuzz_idx fuzz_metadata fuzz_tensor_pb fuzz_validate)
+if ! cmake --build "$BUILD" -j "$JOBS" --target "${targets[@]}" >"$log" 2>&1; then
+  grep -E 'error|Error' -A3 "$log" | head -60 >&2 || tail -40 "$log" >&2
+  echo "[sanitize] build failed; full log: $log" >&2
+  exit 1
+fi
+ctest --test-dir "$BUILD" --output-on-failure -j2 -L unit
+ctest --test-dir "$BUILD" --output-on-failure -j2 -L fuzz
