@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "common/child_process.h"
 #include "pipeline/pipeline.h"
 
 namespace kiln::cli {
@@ -18,6 +19,7 @@ void add_pipeline(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->callback([&run, o] {
     run = [o] {
+      o->kiln_executable = current_executable();  // train in a child with its own thread settings
       auto s = run_pipeline(*o);
       std::printf("\ndone in %.0f s (peak memory %.0f MB)\nreport: %s/REPORT.md and %s/report.html\nartifact: %s/08_pack/artifact_v1\n",
                   s["wall_seconds"].get<double>(), s["peak_rss_mb"].get<double>(), s["out"].get<std::string>().c_str(),

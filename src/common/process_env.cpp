@@ -21,8 +21,14 @@ bool is_libtorch_only_command(int argc, char** argv) {
 
 }  // namespace
 
+bool thread_environment_was_chosen_by_kiln() {
+  const char* mark = std::getenv("KILN_THREAD_ENV");
+  return mark != nullptr && std::strcmp(mark, "auto") == 0;
+}
+
 void ensure_thread_environment(int argc, char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  ::setenv("KILN_THREAD_ENV", "auto", 1);  // children may choose their own (child_process.h)
   if (is_libtorch_only_command(argc, argv)) {
     ::setenv("OMP_WAIT_POLICY", "ACTIVE", 1);
     if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) ::setenv("OPENBLAS_NUM_THREADS", "1", 1);

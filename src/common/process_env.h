@@ -13,4 +13,7 @@ namespace kiln {
 // variable themselves (kiln then respects their value). KILN_NO_REEXEC=1 disables the re-exec.
 void ensure_thread_environment(int argc, char** argv);
 
+// True when OMP_WAIT_POLICY was set by ensure_thread_environment, not by the user.
+bool thread_environment_was_chosen_by_kiln();
+
 }  // namespace kiln

@@ -1,0 +1,53 @@
+#include "common/child_process.h"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "common/process_env.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace kiln {
+
+fs::path current_executable() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : p;
+}
+
+int run_child(const fs::path& program, const std::vector<std::string>& args) {
+  const bool drop_wait_policy = thread_environment_was_chosen_by_kiln();
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    if (drop_wait_policy && (kv.starts_with("OMP_WAIT_POLICY=") || kv.starts_with("KILN_THREAD_ENV="))) continue;
+    env.push_back(*e);
+  }
+  env.push_back(nullptr);
+  std::string prog = program.string();
+  std::vector<char*> argv{prog.data()};
+  std::vector<std::string> copy(args);
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, prog.c_str(), nullptr, nullptr, argv.data(), env.data());
+  if (rc != 0) throw Error(fmt::format("cannot run {}: {}", prog, std::strerror(rc)));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw Error(fmt::format("waiting for {} failed: {}", prog, std::strerror(errno)));
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+}
+
+}  // namespace kiln

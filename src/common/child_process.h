@@ -1,0 +1,20 @@
+#pragma once
+// Runs another kiln command as a child process. The pipeline trains in a child because the
+// thread settings that train fastest (spinning OpenMP, single-threaded OpenBLAS; see
+// process_env.h) are read once when the libraries load, and the pipeline's own process keeps the
+// settings that suit ONNX Runtime.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+// The running executable (for re-running kiln itself); empty when /proc is unavailable.
+std::filesystem::path current_executable();
+
+// Runs `program args…` with stdin/stdout/stderr inherited and waits. The child chooses its own
+// thread environment: OMP_WAIT_POLICY is removed when kiln set it (not when the user did).
+// Returns the exit status (128 + signal when killed). Throws kiln::Error when it cannot start.
+int run_child(const std::filesystem::path& program, const std::vector<std::string>& args);
+
+}  // namespace kiln
