@@ -333,7 +333,9 @@ TEST(QdqPlacement, PerChannelAxesOfGroupedAndDepthwiseConvs) {
   auto q2 = quantize_static_model(b.model(), pt, calibrate(b.model(), batches_of(4, 2, 7)));
   Index ix2(q2.model);
   for (const auto& n : q2.model.graph().node())
-    if (n.op_type() == "Conv") EXPECT_EQ(ix2.init.at(ix2.dq(n.input(1))->input(1)).numel(), 1);
+    if (n.op_type() == "Conv") {
+      EXPECT_EQ(ix2.init.at(ix2.dq(n.input(1))->input(1)).numel(), 1);
+    }
 }
 
 TEST(QdqPlacement, ExcludedNodesStayFloat) {
