@@ -16,6 +16,7 @@ namespace kiln {
 struct BenchOptions {
   std::vector<std::filesystem::path> models;
   int runs = 100, warmup = 10;
+  int block = 10;  // timed runs of one model before switching to the next (1: A, B, A, B …)
   std::string batches = "1,64";
   int threads = 0;  // 0: each engine's default
   std::string ort_opt = "all", provider = "cpu";

@@ -118,6 +118,8 @@ void add_bench(CLI::App& app, Runner& run) {
       ->required();
   cmd->add_option("--runs", c->o.runs, "Timed runs per model and batch")->capture_default_str();
   cmd->add_option("--warmup", c->o.warmup, "Untimed runs first")->capture_default_str();
+  cmd->add_option("--block", c->o.block, "Timed runs of one model before switching to the next (1: A, B, A, B …)")
+      ->capture_default_str();
   cmd->add_option("--batch", c->batch_given, "Batch sizes, comma-separated (default 1,64; --tune: one, default 1)");
   cmd->add_option("--threads", c->o.threads, "Intra-op threads for ONNX Runtime and LibTorch (0: their defaults)")
       ->capture_default_str();

@@ -34,6 +34,10 @@ if "$KILN" freeze --model simple_cnn --dataset none --out "$WORK/m" >/dev/null 2
   check "json format" bash -c "'$KILN' bench '$WORK/m/model.onnx' --runs 2 --warmup 0 --batch 1 --no-sgemm --format json 2>/dev/null | grep -q '\"p50_ms\"'"
   check "csv format" bash -c "'$KILN' bench '$WORK/m/model.onnx' --runs 2 --warmup 0 --batch 1 --no-sgemm --format csv 2>/dev/null | head -1 | grep -q '^model,engine,batch'"
   expect 2 "input-shape is required" -- bench "$WORK/m/model_scripted.pt" --runs 1 --no-sgemm
+  expect 2 "--block must be at least 1" -- bench "$WORK/m/model.onnx" --block 0 --no-sgemm
+  check "blocks are the default schedule" grep -q "interleaved in blocks of 10 runs" "$WORK/r.md"
+  check "--block 1 alternates run by run" bash -c "'$KILN' bench '$WORK/m/model.onnx' '$WORK/m/model.onnx' --block 1 --runs 2 \
+    --warmup 0 --batch 1 --no-sgemm 2>/dev/null | grep -q 'interleaved (A, B, A, B'"
 else
   echo "FAIL: could not freeze/export simple_cnn for the bench run"
   FAILS=$((FAILS + 1))
