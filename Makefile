@@ -6,7 +6,7 @@ TOOLCHAIN := scripts/toolchain.sh
 RUN := $(TOOLCHAIN) run env OMP_WAIT_POLICY=PASSIVE
 CTEST_ARGS ?=
 
-.PHONY: demo test test-fast build provision clean format
+.PHONY: demo test test-fast sanitize build provision clean format
 
 provision:
 	@$(TOOLCHAIN) provision
@@ -21,9 +21,16 @@ demo: build
 	@./kiln doctor | tail -n 4
 	@./kiln pipeline --out $(DEMO_OUT)
 
-# Every test (unit, integration, slow), labelled for ctest -L.
+# Every test (unit, integration, slow), labelled for ctest -L; then the sanitizer job (the unit
+# suite under ASan+UBSan; the fuzz runs join once tests/fuzz/RESULTS.md lists no open finding).
 test: build
 	@$(RUN) ctest --test-dir build --output-on-failure -j2 $(CTEST_ARGS)
+	@$(RUN) env KILN_SKIP_FUZZ=1 scripts/sanitize.sh
+
+# ASan+UBSan build of kiln_core in build-asan/: the unit suite and a short run of every fuzz
+# target (docs/security.md).
+sanitize: provision
+	@$(RUN) scripts/sanitize.sh
 
 # The fast ones while working: ctest -L unit.
 test-fast: build
@@ -33,4 +40,4 @@ format:
 	@$(RUN) bash -c 'clang-format -i $$(git ls-files "*.cpp" "*.h")'
 
 clean:
-	rm -rf build
+	rm -rf build build-asan

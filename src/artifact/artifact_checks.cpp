@@ -1,7 +1,5 @@
 #include "artifact/artifact_checks.h"
 
-#include <limits>
-
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
@@ -16,6 +14,7 @@
 #include "common/error.h"
 #include "compare/output_metrics.h"
 #include "data/dataset.h"
+#include "onnx/model_io.h"
 #include "onnx/untrusted_model.h"
 
 namespace fs = std::filesystem;
@@ -35,10 +34,10 @@ void require_plain_file(const fs::path& p, const fs::path& root) {
   std::error_code ec;
   auto st = fs::symlink_status(p, ec);
   if (ec || st.type() == fs::file_type::not_found) {
-    throw Error(fmt::format("{}: no such file", fs::relative(p, root).generic_string()));
+    throw Error(fmt::format("{}: no such file", p.lexically_relative(root).generic_string()));
   }
   if (st.type() != fs::file_type::regular) {
-    throw Error(fmt::format("{} is not a plain file", fs::relative(p, root).generic_string()));
+    throw Error(fmt::format("{} is not a plain file", p.lexically_relative(root).generic_string()));
   }
 }
 
@@ -105,11 +104,11 @@ ArtifactState check_artifact_contents(const fs::path& root, std::optional<double
       // A link could lead anywhere on the machine that runs validate; artifacts hold plain files.
       if (e.is_symlink(ec)) {
         hash_problem =
-            fmt::format("{} is a symbolic link", fs::relative(e.path(), root).generic_string());
+            fmt::format("{} is a symbolic link", e.path().lexically_relative(root).generic_string());
         break;
       }
       if (!e.is_regular_file(ec)) continue;
-      std::string rel = fs::relative(e.path(), root).generic_string();
+      std::string rel = e.path().lexically_relative(root).generic_string();
       if (rel != kMetadataFile && !meta["files"].contains(rel)) {
         hash_problem = fmt::format("{} is not listed in metadata.yaml", rel);
         break;
@@ -126,10 +125,9 @@ ArtifactState check_artifact_contents(const fs::path& root, std::optional<double
   bool model_ok = false;
   try {
     require_plain_file(model_path, root);
-    std::string bytes = read_file(model_path);
-    model_ok = bytes.size() <= static_cast<size_t>(std::numeric_limits<int>::max()) &&
-               model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
-    if (!model_ok) c.add("onnx_checker", false, fmt::format("{} is not an ONNX model", kModelFile));
+    // parse_model refuses empty files and bytes without a graph or IR version, naming the file.
+    model = parse_model(read_file(model_path), kModelFile);
+    model_ok = true;
   } catch (const Error& e) {
     c.add("onnx_checker", false, first_line(e.what()));
   }

@@ -34,7 +34,7 @@ void check_tensor_size(const Shape& shape, size_t element_size, const std::strin
     over = over || __builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes);
   }
   if (over || bytes > limit) {
-    throw Error(fmt::format("{}: shape {} needs more than {} bytes (limit: KILN_MAX_TENSOR_BYTES)",
+    throw Error(fmt::format("{}: shape {} is too large: needs more than {} bytes (limit: KILN_MAX_TENSOR_BYTES)",
                             what, format_shape(shape), limit));
   }
 }

@@ -16,7 +16,7 @@ inline constexpr uint64_t kDefaultMaxTensorBytes = uint64_t{4} << 30;  // 4 GiB
 // value is a kiln::UsageError.
 uint64_t max_tensor_bytes();
 
-// Throws kiln::Error "WHAT: declares SHAPE of TYPE = N bytes, beyond the limit ..." when a tensor
+// Throws kiln::Error "WHAT: shape S is too large: needs more than N bytes ..." when a tensor
 // of `shape` with `element_size`-byte elements is larger than max_tensor_bytes() (or overflows).
 void check_tensor_size(const Shape& shape, size_t element_size, const std::string& what);
 

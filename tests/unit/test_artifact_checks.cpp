@@ -52,7 +52,7 @@ TEST(ArtifactChecks, ATorchScriptArchiveDisguisedAsTheModelIsNeverLoaded) {
   ArtifactState s = check_artifact_contents(d, std::nullopt);
   bool passed = true;
   EXPECT_EQ(check(s.checks.result(), "onnx_checker", &passed),
-            "model_opt.onnx is not an ONNX model");
+            "model_opt.onnx: not an ONNX model (protobuf parse failed)");
   EXPECT_FALSE(passed);
   EXPECT_EQ(s.session, nullptr);
   fs::remove_all(d);
