@@ -43,7 +43,23 @@ void require_plain_file(const fs::path& p, const fs::path& root) {
 
 }  // namespace
 
-void CheckList::add(const std::string& check, bool passed, const std::string& detail) {
+namespace {
+
+// Details quote names and values from the artifact, which may hold any bytes; the reports are
+// JSON and JUnit XML, which need UTF-8 (nlohmann::json throws on invalid bytes when dumping).
+std::string valid_utf8(const std::string& text) {
+  using json = nlohmann::json;
+  return json::parse(json(text).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+}
+
+std::string dump_untrusted(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+void CheckList::add(const std::string& check, bool passed, const std::string& raw_detail) {
+  std::string detail = valid_utf8(raw_detail);
   checks_.push_back({{"check", check}, {"passed", passed}, {"detail", detail}});
   if (!passed) failures_.push_back(fmt::format("{}: {}", check, detail));
 }
@@ -149,13 +165,13 @@ ArtifactState check_artifact_contents(const fs::path& root, std::optional<double
   for (const auto& os : model.opset_import())
     if (os.domain().empty()) opset = os.version();
   c.add("opset", meta["opset"] == opset,
-        fmt::format("metadata {} / model {}", meta["opset"].dump(), opset));
+        fmt::format("metadata {} / model {}", dump_untrusted(meta["opset"]), opset));
   bool sig_ok = meta["inputs"] == io_signature(model.graph().input()) &&
                 meta["outputs"] == io_signature(model.graph().output());
   c.add("signature", sig_ok,
         sig_ok ? "inputs and outputs match"
-               : fmt::format("metadata {} / model {}", meta["inputs"].dump(),
-                             io_signature(model.graph().input()).dump()));
+               : fmt::format("metadata {} / model {}", dump_untrusted(meta["inputs"]),
+                             dump_untrusted(io_signature(model.graph().input()))));
 
   // 7. golden outputs within the recorded bound
   s.bound = max_mae.value_or(meta["equivalence"]["bound"].get<double>());

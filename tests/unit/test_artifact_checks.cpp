@@ -124,4 +124,15 @@ TEST(ArtifactChecks, CorruptionsFailTheCheckThatNamesThem) {
   fs::remove_all(d);
 }
 
+// Found by fuzz_validate: a detail quoting invalid UTF-8 from the artifact made the JSON report
+// throw (std::terminate in the harness) instead of reporting the failed check.
+TEST(ArtifactChecks, DetailsWithInvalidUtf8StillMakeAJsonReport) {
+  CheckList checks;
+  checks.add("metadata", false, std::string("opset \xAC\xFF from the artifact"));
+  std::string dumped;
+  ASSERT_NO_THROW(dumped = checks.result().dump());
+  EXPECT_NE(dumped.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD replacement character
+  EXPECT_FALSE(checks.result()["passed"].get<bool>());
+}
+
 }  // namespace kiln
