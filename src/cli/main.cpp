@@ -1,12 +1,32 @@
 // kiln: PyTorch model → verified, optimized, benchmarked ONNX artifact. Entry point.
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "common/allocator_tuning.h"
+#include "common/child_process.h"
 #include "common/error.h"
 #include "common/process_env.h"
+
+namespace {
+
+// One line on stderr; or, for a kiln that runs this one as a child (child_process.h), into the
+// file it names, so that the parent reports the cause as its own single line.
+void report_error(const std::string& message) {
+  if (const char* file = std::getenv(kiln::kChildErrorFileVar); file != nullptr && file[0] != '\0') {
+    if (std::FILE* f = std::fopen(file, "w")) {
+      std::fputs(message.c_str(), f);
+      std::fclose(f);
+      return;
+    }
+  }
+  std::fprintf(stderr, "kiln: error: %s\n", message.c_str());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   kiln::ensure_thread_environment(argc, argv);
@@ -55,10 +75,10 @@ int main(int argc, char** argv) {
   try {
     return run ? run() : 2;
   } catch (const kiln::UsageError& e) {
-    std::fprintf(stderr, "kiln: error: %s\n", kiln::first_line(e.what()).c_str());
+    report_error(kiln::first_line(e.what()));
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kiln: error: %s\n", kiln::first_line(e.what()).c_str());
+    report_error(kiln::first_line(e.what()));
     return 1;
   }
 }

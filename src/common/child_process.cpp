@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -25,14 +26,20 @@ fs::path current_executable() {
   return ec ? fs::path() : p;
 }
 
-int run_child(const fs::path& program, const std::vector<std::string>& args) {
+void run_kiln_child(const fs::path& program, const std::vector<std::string>& args) {
   const bool drop_wait_policy = thread_environment_was_chosen_by_kiln();
+  fs::path error_file = fs::temp_directory_path() / fmt::format("kiln-child-error.{}", ::getpid());
+  std::error_code ec;
+  fs::remove(error_file, ec);
+  std::string error_var = fmt::format("{}={}", kChildErrorFileVar, error_file.string());
   std::vector<char*> env;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string_view kv(*e);
     if (drop_wait_policy && (kv.starts_with("OMP_WAIT_POLICY=") || kv.starts_with("KILN_THREAD_ENV="))) continue;
+    if (kv.starts_with(std::string(kChildErrorFileVar) + "=")) continue;
     env.push_back(*e);
   }
+  env.push_back(error_var.data());
   env.push_back(nullptr);
   std::string prog = program.string();
   std::vector<char*> argv{prog.data()};
@@ -46,8 +53,13 @@ int run_child(const fs::path& program, const std::vector<std::string>& args) {
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw Error(fmt::format("waiting for {} failed: {}", prog, std::strerror(errno)));
   }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+  std::string message;
+  if (std::ifstream in(error_file); in) std::getline(in, message);
+  fs::remove(error_file, ec);
+  if (code == 0) return;
+  if (!message.empty()) throw Error(message);
+  throw Error(fmt::format("kiln {} exited with status {}", args.empty() ? std::string() : args[0], code));
 }
 
 }  // namespace kiln

@@ -12,9 +12,13 @@ namespace kiln {
 // The running executable (for re-running kiln itself); empty when /proc is unavailable.
 std::filesystem::path current_executable();
 
-// Runs `program args…` with stdin/stdout/stderr inherited and waits. The child chooses its own
-// thread environment: OMP_WAIT_POLICY is removed when kiln set it (not when the user did).
-// Returns the exit status (128 + signal when killed). Throws kiln::Error when it cannot start.
-int run_child(const std::filesystem::path& program, const std::vector<std::string>& args);
+// The variable naming the file where a child kiln writes its one-line error instead of stderr.
+inline constexpr const char* kChildErrorFileVar = "KILN_ERROR_FILE";
+
+// Runs the kiln at `program` with `args`, stdin/stdout/stderr inherited, and waits. The child
+// chooses its own thread environment: OMP_WAIT_POLICY is removed when kiln set it (not when the
+// user did). When the child fails, throws kiln::Error with the child's own one-line message
+// (or its exit status when it wrote none); also when it cannot start.
+void run_kiln_child(const std::filesystem::path& program, const std::vector<std::string>& args);
 
 }  // namespace kiln

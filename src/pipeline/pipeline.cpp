@@ -108,11 +108,10 @@ nlohmann::json run_pipeline(const PipelineOptions& o) {
                  train_model(train);
                  return;
                }
-               int rc = run_child(o.kiln_executable,
-                                  {"train", "--model", train.model, "--dataset", train.dataset, "--epochs", std::to_string(train.epochs),
-                                   "--train-limit", std::to_string(train.train_limit), "--seed", std::to_string(train.seed),
-                                   "--out", dir.string()});
-               if (rc != 0) throw Error(fmt::format("training failed (kiln train exited with {})", rc));
+               run_kiln_child(o.kiln_executable,
+                              {"train", "--model", train.model, "--dataset", train.dataset, "--epochs", std::to_string(train.epochs),
+                               "--train-limit", std::to_string(train.train_limit), "--seed", std::to_string(train.seed),
+                               "--out", dir.string()});
              },
              [](const fs::path& dir) {
                auto r = read_json(dir / kTrainRecordFile);
