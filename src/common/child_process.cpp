@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string_view>
@@ -28,9 +29,14 @@ fs::path current_executable() {
 
 void run_kiln_child(const fs::path& program, const std::vector<std::string>& args) {
   const bool drop_wait_policy = thread_environment_was_chosen_by_kiln();
-  fs::path error_file = fs::temp_directory_path() / fmt::format("kiln-child-error.{}", ::getpid());
+  // Created here (mkstemp: a new file only this user owns), so the child never follows a link
+  // someone else planted in the shared temporary folder.
+  std::string error_template = (fs::temp_directory_path() / "kiln-child-error.XXXXXX").string();
+  int fd = ::mkstemp(error_template.data());
+  if (fd < 0) throw Error(fmt::format("cannot create a file in {}: {}", fs::temp_directory_path().string(), std::strerror(errno)));
+  ::close(fd);
+  fs::path error_file = error_template;
   std::error_code ec;
-  fs::remove(error_file, ec);
   std::string error_var = fmt::format("{}={}", kChildErrorFileVar, error_file.string());
   std::vector<char*> env;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -48,7 +54,10 @@ void run_kiln_child(const fs::path& program, const std::vector<std::string>& arg
   argv.push_back(nullptr);
   pid_t pid = 0;
   int rc = ::posix_spawn(&pid, prog.c_str(), nullptr, nullptr, argv.data(), env.data());
-  if (rc != 0) throw Error(fmt::format("cannot run {}: {}", prog, std::strerror(rc)));
+  if (rc != 0) {
+    fs::remove(error_file, ec);
+    throw Error(fmt::format("cannot run {}: {}", prog, std::strerror(rc)));
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw Error(fmt::format("waiting for {} failed: {}", prog, std::strerror(errno)));
