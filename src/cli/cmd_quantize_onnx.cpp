@@ -33,6 +33,7 @@ void add_quantize_onnx(CLI::App& app, Runner& run) {
   auto exclude = std::make_shared<std::string>();
   auto markdown = std::make_shared<bool>(false);
   auto no_sensitivity = std::make_shared<bool>(false);
+  auto quantize_all = std::make_shared<bool>(false);
   cmd->add_option("model", *input, "Float ONNX model (IN.onnx)");
   cmd->add_option("-o,--out", *output, "Where to write the quantized model (OUT.onnx)");
   cmd->add_option("--mode", *mode, "static (calibrated activations) or dynamic (weights only)")
@@ -52,6 +53,9 @@ void add_quantize_onnx(CLI::App& app, Runner& run) {
   cmd->add_option("--format", *format, "qdq (QuantizeLinear/DequantizeLinear) or qoperator")
       ->capture_default_str();
   cmd->add_option("--exclude", *exclude, "Comma-separated node names to keep in float");
+  cmd->add_flag("--quantize-all", *quantize_all,
+                "Quantize every Conv/MatMul/Gemm, also convolutions with at most 3 input channels "
+                "that kiln keeps float by default because ONNX Runtime runs them faster in float");
   cmd->add_flag("--no-sensitivity", *no_sensitivity, "Skip the per-layer sensitivity analysis");
   cmd->add_option("--eval-samples", o->eval_samples,
                   "Test-split samples for the accuracy check (0: all)")
@@ -60,29 +64,29 @@ void add_quantize_onnx(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--report", *report, "Write the report as JSON to this file");
   cmd->add_flag("--markdown", *markdown, "Print the report tables as Markdown");
-  cmd->callback(
-      [&run, o, input, output, report, mode, format, method, exclude, markdown, no_sensitivity] {
-        run = [=] {
-          if (input->empty())
-            throw UsageError("quantize-onnx: the input model (IN.onnx) is required");
-          if (output->empty()) throw UsageError("quantize-onnx: --out (-o) is required");
-          if (o->calib_samples < 1) throw UsageError("--calib-samples must be at least 1");
-          if (!(o->calibration.percentile > 0 && o->calibration.percentile <= 100))
-            throw UsageError("--percentile must be in (0, 100]");
-          o->input = *input;
-          o->output = *output;
-          o->mode = parse_quantize_mode(*mode);
-          o->format = parse_quant_format(*format);
-          o->calibration.method = parse_calibration_method(*method);
-          o->exclude = split_names(*exclude);
-          o->sensitivity = !*no_sensitivity;
-          if (!report->empty()) o->report = *report;
-          auto result = quantize_onnx_file(*o);
-          std::fputs(format_quantize_report(result, *markdown).c_str(), stdout);
-          std::printf("wrote %s\n", o->output.string().c_str());
-          return 0;
-        };
-      });
+  cmd->callback([&run, o, input, output, report, mode, format, method, exclude, markdown,
+                 no_sensitivity, quantize_all] {
+    run = [=] {
+      if (input->empty()) throw UsageError("quantize-onnx: the input model (IN.onnx) is required");
+      if (output->empty()) throw UsageError("quantize-onnx: --out (-o) is required");
+      if (o->calib_samples < 1) throw UsageError("--calib-samples must be at least 1");
+      if (!(o->calibration.percentile > 0 && o->calibration.percentile <= 100))
+        throw UsageError("--percentile must be in (0, 100]");
+      o->input = *input;
+      o->output = *output;
+      o->mode = parse_quantize_mode(*mode);
+      o->format = parse_quant_format(*format);
+      o->calibration.method = parse_calibration_method(*method);
+      o->exclude = split_names(*exclude);
+      o->sensitivity = !*no_sensitivity;
+      o->speed_rules = !*quantize_all;
+      if (!report->empty()) o->report = *report;
+      auto result = quantize_onnx_file(*o);
+      std::fputs(format_quantize_report(result, *markdown).c_str(), stdout);
+      std::printf("wrote %s\n", o->output.string().c_str());
+      return 0;
+    };
+  });
 }
 
 }  // namespace kiln::cli

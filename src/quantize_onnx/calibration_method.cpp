@@ -76,42 +76,80 @@ double kl_divergence(const std::vector<double>& p, const std::vector<double>& q)
 
 }  // namespace
 
-double entropy_threshold(const AbsHistogram& hist, int levels) {
-  const int bins = static_cast<int>(hist.counts.size());
-  if (levels <= 0 || bins <= levels) return hist.limit;
-  // Suffix sums: the mass beyond a candidate threshold folds into its last bin.
-  std::vector<double> beyond(bins + 1, 0.0);
-  for (int i = bins - 1; i >= 0; --i) beyond[i] = beyond[i + 1] + hist.counts[i];
-  if (beyond[0] <= 0) return hist.limit;
-  double best_kl = std::numeric_limits<double>::infinity();
-  int best = bins;
-  std::vector<double> p, q;
-  for (int i = levels; i <= bins; ++i) {
-    p.assign(hist.counts.begin(), hist.counts.begin() + i);
-    p[i - 1] += beyond[i];
-    q.assign(i, 0.0);
-    const double merged = static_cast<double>(i) / levels;
-    for (int j = 0; j < levels; ++j) {
-      int start = static_cast<int>(std::floor(j * merged));
-      int end = j == levels - 1 ? i : static_cast<int>(std::floor((j + 1) * merged));
-      double mass = 0;
-      int nonzero = 0;
-      for (int k = start; k < end; ++k) {
-        mass += hist.counts[k];
-        nonzero += hist.counts[k] > 0;
-      }
-      if (nonzero == 0) continue;
-      for (int k = start; k < end; ++k)
-        if (hist.counts[k] > 0) q[k] = mass / nonzero;
+void ValueHistogram::add(const float* values, int64_t n) {
+  const auto last = static_cast<int64_t>(counts.size()) - 1;
+  const double per_unit = hi > lo ? static_cast<double>(counts.size()) / (hi - lo) : 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (values[i] == 0.0f) {
+      zeros += 1;
+      continue;
     }
-    // The candidate is built from the unfolded bins: clipped mass shows up in the last bin.
-    double kl = kl_divergence(p, q);
+    auto bin = static_cast<int64_t>((values[i] - lo) * per_unit);
+    counts[std::clamp<int64_t>(bin, 0, last)] += 1;
+  }
+}
+
+namespace {
+
+// KL(reference ‖ candidate) of the window [a, b) of `hist` (see entropy_range).
+double window_divergence(const std::vector<double>& counts, const std::vector<double>& below, int a,
+                         int b, int levels, std::vector<double>& p, std::vector<double>& q) {
+  const int n = b - a;
+  const double total = below.back();
+  p.assign(counts.begin() + a, counts.begin() + b);
+  p.front() += below[a];         // clipped at the low end
+  p.back() += total - below[b];  // clipped at the high end
+  q.assign(n, 0.0);
+  const double merged = static_cast<double>(n) / levels;
+  for (int j = 0; j < levels; ++j) {
+    int start = static_cast<int>(std::floor(j * merged));
+    int end = j == levels - 1 ? n : static_cast<int>(std::floor((j + 1) * merged));
+    double mass = 0;
+    int nonzero = 0;
+    for (int k = start; k < end; ++k) {
+      mass += counts[a + k];
+      nonzero += p[k] > 0;
+    }
+    if (nonzero == 0) continue;
+    for (int k = start; k < end; ++k)
+      if (p[k] > 0) q[k] = mass / nonzero;
+  }
+  return kl_divergence(p, q);
+}
+
+}  // namespace
+
+Range entropy_range(const ValueHistogram& hist, int levels) {
+  const Range full{hist.lo, hist.hi};
+  const int bins = static_cast<int>(hist.counts.size());
+  if (levels <= 0 || bins <= levels || !(hist.hi > hist.lo)) return full;
+  std::vector<double> below(bins + 1, 0.0);  // below[k]: mass of the bins before k
+  for (int k = 0; k < bins; ++k) below[k + 1] = below[k] + hist.counts[k];
+  if (below.back() <= 0) return full;
+  const double w = hist.bin_width();
+  const double amax = std::max(std::abs(hist.lo), std::abs(hist.hi));
+  std::vector<double> p, q;
+  int best_a = 0, best_b = bins, last_a = -1, last_b = -1;
+  double best_kl = std::numeric_limits<double>::infinity();
+  // Thresholds step down by one bin from max |x|; each keeps [max(lo, −t), min(hi, t)].
+  for (int step = 0;; ++step) {
+    const double t = amax - step * w;
+    if (t <= 0) break;
+    int a = std::max(0, static_cast<int>(std::lround((-t - hist.lo) / w)));
+    int b = std::min(bins, static_cast<int>(std::lround((t - hist.lo) / w)));
+    if (b - a < levels) break;
+    if (a == last_a && b == last_b) continue;
+    last_a = a;
+    last_b = b;
+    double kl = window_divergence(hist.counts, below, a, b, levels, p, q);
     if (kl < best_kl) {
       best_kl = kl;
-      best = i;
+      best_a = a;
+      best_b = b;
     }
   }
-  return static_cast<double>(best) * hist.bin_width();
+  return {best_a == 0 ? hist.lo : hist.lo + best_a * w,
+          best_b == bins ? hist.hi : hist.lo + best_b * w};
 }
 
 Range clip_range(const Range& observed, double threshold) {

@@ -6,6 +6,10 @@
 //  - every quantized node's activation input gets Q→DQ, and so does its output, except a graph
 //    output (kept float); when the output's only reader is a ReLU, the ReLU's output gets the pair
 //    instead (its range starts at 0, zero point 0, and ONNX Runtime folds the ReLU into the Q);
+//  - speed rule (on by default): a Conv with group 1 and at most 3 input channels (a grayscale or
+//    RGB first layer) stays float: ONNX Runtime's int8 convolution is slower than its float one
+//    there (measured 1.3–2.8× slower at 1 and 3 input channels, faster from 8;
+//    docs/quantization.md) and such a layer is also the most sensitive to quantization;
 //  - data movement (MaxPool, Flatten, Reshape, Transpose, Squeeze, Unsqueeze) after a quantized
 //    tensor gets a pair with the same scale and zero point, so it runs on uint8 and nothing is
 //    re-quantized.
@@ -28,6 +32,7 @@ struct QuantizedNode {
   std::string bias;          // input 2 ("" when none)
   int64_t weight_axis = -1;  // -1: per tensor; 0: per output channel (Conv)
   std::string output;        // the tensor whose Q→DQ follows the node ("" when it stays float)
+  std::string float_faster;  // why the speed rule keeps it float ("" when it does not)
 };
 
 struct QuantPlan {
@@ -43,7 +48,11 @@ struct QuantPlan {
 struct PlanOptions {
   bool per_channel = true;        // per-output-channel Conv weights
   std::set<std::string> exclude;  // node labels kept in float
+  bool speed_rules = true;        // keep float what ONNX Runtime runs faster in float
 };
+
+// The input channels per group at or below which a group-1 Conv is kept float by the speed rule.
+inline constexpr int64_t kFloatFasterInputChannels = 3;
 
 std::string node_label(const onnx::NodeProto& node, int index);
 

@@ -118,6 +118,7 @@ nlohmann::json quantize_static_file(const QuantizeOnnxOptions& o, const onnx::Mo
   // the sensitivity analysis) finds its ranges.
   PlanOptions all;
   all.per_channel = o.per_channel;
+  all.speed_rules = false;
   std::vector<QuantizedNode> candidates;
   QuantPlan full;
   {
@@ -137,6 +138,7 @@ nlohmann::json quantize_static_file(const QuantizeOnnxOptions& o, const onnx::Mo
 
   PlanOptions chosen = all;
   chosen.exclude.insert(o.exclude.begin(), o.exclude.end());
+  chosen.speed_rules = o.speed_rules;
   StaticQuantized q = quantize_static_model(model, chosen, ranges);
   out_model = q.model;
   nlohmann::json qoperator;
@@ -159,12 +161,20 @@ nlohmann::json quantize_static_file(const QuantizeOnnxOptions& o, const onnx::Mo
     report["calibration"]["percentile"] = o.calibration.percentile;
   report["per_channel"] = o.per_channel;
   report["excluded"] = o.exclude;
+  report["speed_rules"] = o.speed_rules;
   nlohmann::json nodes = nlohmann::json::array();
-  for (const auto& c : candidates)
-    nodes.push_back({{"node", c.label},
-                     {"op", c.op},
-                     {"quantized", !chosen.exclude.count(c.label)},
-                     {"weights", c.weight_axis >= 0 ? "int8 per channel" : "int8 per tensor"}});
+  for (const auto& c : candidates) {
+    const bool kept_for_speed = o.speed_rules && !c.float_faster.empty();
+    nlohmann::json n = {{"node", c.label},
+                        {"op", c.op},
+                        {"quantized", !chosen.exclude.count(c.label) && !kept_for_speed},
+                        {"weights", c.weight_axis >= 0 ? "int8 per channel" : "int8 per tensor"}};
+    if (chosen.exclude.count(c.label))
+      n["float_because"] = "--exclude";
+    else if (kept_for_speed)
+      n["float_because"] = c.float_faster;
+    nodes.push_back(n);
+  }
   report["nodes"] = nodes;
   report["summary"] = {{"quantized_nodes", q.summary.quantized_nodes},
                        {"qdq_pairs", q.summary.qdq_pairs},
@@ -252,6 +262,11 @@ std::string format_quantize_report(const nlohmann::json& r, bool markdown) {
                        c["samples"].get<int64_t>(), c["source"].get<std::string>(),
                        c["batches"].get<int64_t>(), c["method"].get<std::string>());
   }
+  if (r.contains("nodes"))
+    for (const auto& n : r["nodes"])
+      if (n.contains("float_because") && n["float_because"] != "--exclude")
+        out += fmt::format("kept float: {} ({}; --quantize-all quantizes it)\n",
+                           n["node"].get<std::string>(), n["float_because"].get<std::string>());
   if (r.contains("left_float") && !r["left_float"].empty()) {
     out += "left float:";
     for (const auto& s : r["left_float"]) out += " " + s.get<std::string>() + ";";
@@ -267,12 +282,15 @@ std::string format_quantize_report(const nlohmann::json& r, bool markdown) {
     Table t;
     t.header = {"node", "op", "quantized", "rel L2 alone", "max abs alone", "top-1 agree"};
     t.right_aligned = {false, false, false, true, true, true};
-    std::map<std::string, bool> quantized;
+    std::map<std::string, std::string> state;  // "yes", "excluded" or "float (faster)"
     for (const auto& n : r["nodes"])
-      quantized[n["node"].get<std::string>()] = n["quantized"].get<bool>();
+      state[n["node"].get<std::string>()] = n["quantized"].get<bool>() ? "yes"
+                                            : n.value("float_because", "") == "--exclude"
+                                                ? "excluded"
+                                                : "float (faster)";
     for (const auto& s : r["sensitivity"])
       t.add_row({s["node"].get<std::string>(), s["op"].get<std::string>(),
-                 quantized[s["node"].get<std::string>()] ? "yes" : "excluded",
+                 state[s["node"].get<std::string>()],
                  fmt::format("{:.2e}", s["relative_l2"].get<double>()),
                  fmt::format("{:.3g}", s["max_abs_error"].get<double>()),
                  fmt::format("{:.4f}", s["top1_agreement"].get<double>())});

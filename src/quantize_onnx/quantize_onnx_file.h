@@ -32,6 +32,7 @@ struct QuantizeOnnxOptions {
   CalibrationOptions calibration;
   bool per_channel = true;  // Conv weights per output channel
   std::vector<std::string> exclude;
+  bool speed_rules = true;   // keep float what ONNX Runtime runs faster in float (quant_plan.h)
   bool sensitivity = true;   // per-layer report (static mode)
   int64_t eval_samples = 0;  // test-split samples for accuracy (0: the whole split)
   int threads = 0;           // ONNX Runtime intra-op threads (0: its default)

@@ -86,16 +86,27 @@ std::map<std::string, Range> collect_ranges(const onnx::ModelProto& model,
     for (size_t i = 0; i < tensors.size(); ++i) out[tensors[i]] = seen[i];
     return out;
   }
-  std::vector<AbsHistogram> hist;
-  for (const auto& r : seen)
-    hist.emplace_back(std::max(std::abs(r.min), std::abs(r.max)), options.bins);
-  for_each_output(session, tensors, batches,
-                  [&](size_t i, const float* v, int64_t n) { hist[i].add(v, n); });
+  // Second pass: a histogram per tensor over what the first saw (|x| for percentile, x for
+  // entropy, which weighs the uint8 grid over the signed window).
+  const bool entropy = options.method == CalibrationMethod::Entropy;
+  std::vector<AbsHistogram> abs_hist;
+  std::vector<ValueHistogram> value_hist;
+  for (const auto& r : seen) {
+    if (entropy)
+      value_hist.emplace_back(r.min, r.max, options.bins);
+    else
+      abs_hist.emplace_back(std::max(std::abs(r.min), std::abs(r.max)), options.bins);
+  }
+  for_each_output(session, tensors, batches, [&](size_t i, const float* v, int64_t n) {
+    if (entropy)
+      value_hist[i].add(v, n);
+    else
+      abs_hist[i].add(v, n);
+  });
   for (size_t i = 0; i < tensors.size(); ++i) {
-    double threshold = options.method == CalibrationMethod::Percentile
-                           ? percentile_threshold(hist[i], options.percentile)
-                           : entropy_threshold(hist[i], seen[i].min >= 0 ? 256 : 128);
-    out[tensors[i]] = clip_range(seen[i], threshold);
+    out[tensors[i]] =
+        entropy ? entropy_range(value_hist[i], 256)
+                : clip_range(seen[i], percentile_threshold(abs_hist[i], options.percentile));
   }
   return out;
 }

@@ -1,8 +1,8 @@
 #pragma once
 // Calibration: the float model runs in ONNX Runtime over the calibration batches with the watched
 // tensors added as extra outputs, and each tensor's range is chosen by the calibration method.
-// minmax needs one pass; percentile and entropy take a second pass that fills a |x| histogram
-// over [0, max |x|] seen in the first.
+// minmax needs one pass; percentile and entropy take a second pass that fills a histogram over
+// the range seen in the first (of |x| for percentile, of x for entropy).
 #include <cstdint>
 #include <map>
 #include <string>
