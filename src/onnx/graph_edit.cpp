@@ -6,24 +6,21 @@ namespace kiln {
 
 namespace {
 
-void rename_everywhere(onnx::GraphProto& graph, const std::string& from, const std::string& to,
-                       bool outputs) {
+// Renames reads of `from` in `graph` and its subgraphs. A subgraph may hand an outer value
+// straight out as one of its outputs, which is a read too; the top graph's outputs are the model's
+// interface and keep their names.
+void rename_reads(onnx::GraphProto& graph, const std::string& from, const std::string& to,
+                  bool subgraph) {
   for (auto& n : *graph.mutable_node()) {
     for (auto& s : *n.mutable_input()) {
       if (s == from) s = to;
     }
-    if (outputs) {
-      for (auto& s : *n.mutable_output()) {
-        if (s == from) s = to;
-      }
-    }
     for (auto& a : *n.mutable_attribute()) {
-      if (a.has_g()) rename_everywhere(*a.mutable_g(), from, to, false);
-      for (auto& g : *a.mutable_graphs()) rename_everywhere(g, from, to, false);
+      if (a.has_g()) rename_reads(*a.mutable_g(), from, to, true);
+      for (auto& g : *a.mutable_graphs()) rename_reads(g, from, to, true);
     }
   }
-  // Inside a subgraph, the outer value may be read directly as a subgraph output.
-  if (!outputs) {
+  if (subgraph) {
     for (auto& v : *graph.mutable_output()) {
       if (v.name() == from) v.set_name(to);
     }
@@ -33,8 +30,7 @@ void rename_everywhere(onnx::GraphProto& graph, const std::string& from, const s
 }  // namespace
 
 void replace_uses(onnx::GraphProto& graph, const std::string& from, const std::string& to) {
-  rename_everywhere(graph, from, to, false);
-  // rename_everywhere renamed top-level outputs of subgraphs only; this graph's outputs stay.
+  rename_reads(graph, from, to, /*subgraph=*/false);
 }
 
 void remove_nodes(onnx::GraphProto& graph, std::vector<int> indices) {

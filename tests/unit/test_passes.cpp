@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "onnx/graph_edit.h"
 #include "onnx/model_io.h"
 #include "onnx_builders.h"
 #include "optimize/optimizer.h"
@@ -73,6 +74,30 @@ void expect_same(const onnx::ModelProto& a, const onnx::ModelProto& b,
 }  // namespace
 
 // ---- fuse_bn_into_conv ----
+
+TEST(GraphEdit, ReplaceUsesKeepsTheGraphsOutputNames) {
+  // X is read by a node, handed out by an If branch, and is itself a graph output.
+  ModelBuilder b(13);
+  b.input("X", F32, {2});
+  b.input("C", DType::Bool, {});
+  b.node("Relu", {"X"}, {"A"});
+  auto& iff = b.node("If", {"C"}, {"B"});
+  for (const char* branch : {"then_branch", "else_branch"}) {
+    auto* a = iff.add_attribute();
+    a->set_name(branch);
+    a->set_type(onnx::AttributeProto::GRAPH);
+    a->mutable_g()->set_name(branch);
+    a->mutable_g()->add_output()->set_name("X");
+  }
+  b.output("A", F32, {2});
+  b.output("X", F32, {2});
+  b.output("B", F32, {2});
+  replace_uses(b.graph(), "X", "Y");
+  EXPECT_EQ(b.graph().node(0).input(0), "Y");
+  EXPECT_EQ(b.graph().node(1).attribute(0).g().output(0).name(), "Y");
+  EXPECT_EQ(b.graph().node(1).attribute(1).g().output(0).name(), "Y");
+  EXPECT_EQ(b.graph().output(1).name(), "X");  // the interface keeps its name
+}
 
 TEST(FuseBnIntoConv, FusesAndKeepsNumbers) {
   for (bool constants : {false, true}) {
