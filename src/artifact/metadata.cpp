@@ -1,6 +1,7 @@
 #include "artifact/metadata.h"
 
 #include <charconv>
+#include <cmath>
 #include <regex>
 
 #include <fmt/format.h>
@@ -16,6 +17,47 @@ namespace {
 const std::vector<std::string> kKeyOrder{"schema_version", "model_name", "version", "opset", "precision", "optimization",
                                          "runtime", "latency_ms", "accuracy_drop"};
 
+// YAML text is Unicode: a string that is not valid UTF-8 has no YAML form (yaml-cpp's emitter would
+// write U+FFFD for the bad bytes, so it would come back different), and a document holding such
+// bytes is not YAML. Returns the offset of the first invalid byte, or npos.
+size_t invalid_utf8_at(const std::string& s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4, cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (n - i < len) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+      return i;
+    i += len;
+  }
+  return std::string::npos;
+}
+
+void require_utf8(const std::string& s, const std::string& what, const char* role) {
+  if (size_t at = invalid_utf8_at(s); at != std::string::npos)
+    throw Error(fmt::format("{}: a {} is not valid UTF-8 (byte {} of {})", what, role, at, s.size()));
+}
+
 bool looks_like_non_string(const std::string& s) {
   if (s.empty() || s == "null" || s == "~" || s == "true" || s == "false" || s == "yes" || s == "no") return true;
   double d;
@@ -23,7 +65,8 @@ bool looks_like_non_string(const std::string& s) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-void emit(YAML::Emitter& y, const nlohmann::json& v, bool flow_arrays = true) {
+// `where` is the value's place in the document (a JSON pointer), for the errors.
+void emit(YAML::Emitter& y, const nlohmann::json& v, const std::string& where) {
   if (v.is_object()) {
     y << YAML::BeginMap;
     std::vector<std::string> keys;
@@ -32,16 +75,18 @@ void emit(YAML::Emitter& y, const nlohmann::json& v, bool flow_arrays = true) {
     for (const auto& [k, _] : v.items())
       if (std::find(kKeyOrder.begin(), kKeyOrder.end(), k) == kKeyOrder.end()) keys.push_back(k);
     for (const auto& k : keys) {
+      require_utf8(k, fmt::format("metadata {}", where.empty() ? "/" : where), "key");
       y << YAML::Key << k << YAML::Value;
-      emit(y, v[k], flow_arrays);
+      emit(y, v[k], where + "/" + k);
     }
     y << YAML::EndMap;
   } else if (v.is_array()) {
     y << YAML::Flow << YAML::BeginSeq;
-    for (const auto& e : v) emit(y, e, flow_arrays);
+    for (size_t i = 0; i < v.size(); ++i) emit(y, v[i], fmt::format("{}/{}", where, i));
     y << YAML::EndSeq;
   } else if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
+    require_utf8(s, fmt::format("metadata {}", where), "value");
     if (looks_like_non_string(s)) y << YAML::DoubleQuoted << s;
     else y << s;
   } else if (v.is_boolean()) {
@@ -49,26 +94,35 @@ void emit(YAML::Emitter& y, const nlohmann::json& v, bool flow_arrays = true) {
   } else if (v.is_number_integer()) {
     y << v.get<int64_t>();
   } else if (v.is_number()) {
-    y << v.get<double>();
+    // NaN and infinities would be written .nan/.inf and read back as strings (kiln's numbers
+    // are finite; a NaN could not even compare equal to itself after a round trip).
+    const double d = v.get<double>();
+    if (!std::isfinite(d)) throw Error(fmt::format("metadata {}: the number {} is not finite", where, d));
+    y << d;
   } else {
     y << YAML::Null;
   }
 }
 
-nlohmann::json to_json(const YAML::Node& n) {
+nlohmann::json to_json(const YAML::Node& n, const std::string& what) {
   switch (n.Type()) {
     case YAML::NodeType::Map: {
       nlohmann::json j = nlohmann::json::object();
-      for (const auto& kv : n) j[kv.first.as<std::string>()] = to_json(kv.second);
+      for (const auto& kv : n) {
+        std::string key = kv.first.as<std::string>();
+        require_utf8(key, what, "key");
+        j[key] = to_json(kv.second, what);
+      }
       return j;
     }
     case YAML::NodeType::Sequence: {
       nlohmann::json j = nlohmann::json::array();
-      for (const auto& e : n) j.push_back(to_json(e));
+      for (const auto& e : n) j.push_back(to_json(e, what));
       return j;
     }
     case YAML::NodeType::Scalar: {
       const std::string& s = n.Scalar();
+      require_utf8(s, what, "value");
       if (n.Tag() == "!") return s;  // quoted: a string even when it looks like a number
       if (s == "true") return true;
       if (s == "false") return false;
@@ -78,7 +132,9 @@ nlohmann::json to_json(const YAML::Node& n) {
       if (ei == std::errc() && pi == s.data() + s.size()) return i;
       double d;
       auto [pd, ed] = std::from_chars(s.data(), s.data() + s.size(), d);
-      if (ed == std::errc() && pd == s.data() + s.size()) return d;
+      // Only finite numbers: "nan" and "inf" are strings in YAML (its own forms, .nan and .inf,
+      // are read as strings too; metadata numbers are finite, metadata_to_yaml refuses others).
+      if (ed == std::errc() && pd == s.data() + s.size() && std::isfinite(d)) return d;
       return s;
     }
     default:
@@ -91,7 +147,7 @@ nlohmann::json to_json(const YAML::Node& n) {
 std::string metadata_to_yaml(const nlohmann::json& metadata) {
   YAML::Emitter y;
   y.SetDoublePrecision(17);
-  emit(y, metadata);
+  emit(y, metadata, "");
   return std::string("# kiln artifact metadata (schema 1). Checked by kiln validate and validate.py.\n") + y.c_str() + "\n";
 }
 
@@ -99,7 +155,7 @@ nlohmann::json parse_metadata_yaml(const std::string& text, const std::string& w
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) throw Error(fmt::format("{}: not a YAML mapping", what));
-    return to_json(root);
+    return to_json(root, what);
   } catch (const YAML::Exception& e) {
     throw Error(fmt::format("{}: malformed YAML: {}", what, e.what()));
   }

@@ -2,6 +2,7 @@
 // or hostile YAML is one kiln::Error, never a crash.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "artifact/metadata.h"
@@ -21,6 +22,48 @@ TEST(Metadata, RoundTripsTypesExactly) {
                       {"list", {"a", "b"}},
                       {"nested", {{"x", -1.5e-300}}}};
   EXPECT_EQ(parse_metadata_yaml(metadata_to_yaml(m), "m"), m);
+}
+
+// Fuzz finding (tests/fuzz/corpus/metadata/non-utf8-file-key.yaml): a schema-valid document whose
+// `files` key held the bytes FF FF FF 01 read back with U+FFFD in their place after
+// metadata_to_yaml (yaml-cpp's emitter replaces invalid UTF-8). YAML is Unicode text, so bytes that
+// are not UTF-8 are refused on both sides.
+TEST(Metadata, KeyThatIsNotUtf8IsRefusedNotRewritten) {
+  const std::string bad_key = "test_data_set_\xff\xff\xff\x01tput_0.pb";
+  const std::string text = "files:\n  " + bad_key + ": " + std::string(64, 'a') + "\n";
+  try {
+    parse_metadata_yaml(text, "metadata.yaml");
+    FAIL() << "bytes that are not UTF-8 were accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("metadata.yaml: a key is not valid UTF-8"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_metadata_yaml("name: \"caf\xc3\"\n", "m"), Error);    // truncated sequence
+  EXPECT_THROW(parse_metadata_yaml("name: \xc0\xaf\n", "m"), Error);        // overlong '/'
+  EXPECT_THROW(parse_metadata_yaml("name: \xed\xa0\x80\n", "m"), Error);   // UTF-16 surrogate
+  EXPECT_THROW(metadata_to_yaml(nlohmann::json{{"files", {{bad_key, "x"}}}}), Error);
+  EXPECT_THROW(metadata_to_yaml(nlohmann::json{{"model_name", "\xff"}}), Error);
+  // Valid UTF-8, control characters included, round-trips.
+  nlohmann::json ok = {{"files", {{"data_\x01_\xce\x94_\xe2\x80\xa8.pb", "caf\xc3\xa9 \xf0\x9f\x94\xa5"}}}};
+  EXPECT_EQ(parse_metadata_yaml(metadata_to_yaml(ok), "m"), ok);
+}
+
+// Found while triaging the above (tests/fuzz/corpus/metadata/nan-measured.yaml): `measured: nan`
+// read as a NaN number, written back as .nan, read again as a string. Metadata numbers are finite:
+// nan/inf read as strings (as in YAML), and the writer refuses non-finite numbers.
+TEST(Metadata, NanAndInfinityAreNotNumbers) {
+  for (const std::string v : {"nan", "-nan", "inf", "-inf", "infinity", "NaN", ".nan", ".inf"}) {
+    nlohmann::json m = parse_metadata_yaml("x: " + v + "\n", "m");
+    EXPECT_TRUE(m["x"].is_string()) << v;
+    EXPECT_EQ(parse_metadata_yaml(metadata_to_yaml(m), "m"), m) << v;
+  }
+  for (double d : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+    try {
+      metadata_to_yaml(nlohmann::json{{"latency", {{"ratio", d}}}});
+      FAIL() << "a non-finite number was written";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("metadata /latency/ratio: the number"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(Metadata, MalformedYamlIsOneError) {
