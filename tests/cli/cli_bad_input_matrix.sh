@@ -13,6 +13,7 @@
 # in IDX (uint8) or a TorchScript archive kiln checks; optimize/bench of a NaN, int64 or odd-shaped
 # model is legitimate work, not an error.
 source "$(dirname "$0")/lib.sh"
+FUZZ_CORPUS=$(cd "$(dirname "$0")/../fuzz/corpus" && pwd)
 CPU_S=${KILN_MATRIX_CPU_S:-60}
 WALL_S=${KILN_MATRIX_WALL_S:-600}
 MEM_KB=${KILN_MATRIX_MEM_KB:-6291456}  # 6 GiB: LibTorch + ONNX Runtime map ~1 GiB before any work
@@ -204,11 +205,12 @@ bad precision/unwritable 1 'afile' - -- precision good.pt --dataset none --runs 
 for c in missing:'no such file' dir:'is a directory' empty:'empty file' trunc:'not an ONNX model|protobuf parsing failed' \
   random:'not an ONNX model|protobuf parsing failed' dtype:'expects int64' shape:'expects float32 Nx3x32x32|rejects input shape' \
   nan:'NaN' huge_input:'needs more than' huge_init:'needs more than' abs_external:'absolute external data' \
-  dotdot_external:'outside the model'; do
+  dotdot_external:'outside the model' einsum:'has rank 2 but its term'; do
   case=${c%%:*} re=${c#*:}
   src=$case.onnx
   case $case in
     missing) src=nowhere.onnx ;;
+    einsum) src=$FUZZ_CORPUS/onnx_model/einsum-term-longer-than-rank.onnx ;;  # crashed ONNX 1.17's inference
     dir) src=adir ;;
     dtype) src=int_input.onnx ;;
     shape) src=shape3x32.onnx ;;

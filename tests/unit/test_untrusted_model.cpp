@@ -140,4 +140,92 @@ TEST(UntrustedModel, TheLimitIsConfigurable) {
   }
 }
 
+namespace {
+
+onnx::NodeProto& einsum(test::ModelBuilder& b, const std::string& equation,
+                        const std::vector<std::string>& inputs, const std::string& output) {
+  auto& n = b.node("Einsum", inputs, {output});
+  n.set_name("e_" + output);
+  auto* a = n.add_attribute();
+  a->set_name("equation");
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(equation);
+  return n;
+}
+
+}  // namespace
+
+// Fuzz finding (tests/fuzz/corpus/onnx_model/einsum-term-longer-than-rank.onnx): Debian's ONNX
+// 1.17 Einsum shape inference reads past an input's dimensions when its equation term names more
+// labels than the input's rank, a SEGV in the checker, the optimizer and every ONNX Runtime session
+// (same libonnx). kiln checks every Einsum against its inputs' ranks before any of them runs.
+TEST(UntrustedModel, EinsumTermLongerThanItsInputsRankIsRefusedBeforeInference) {
+  auto refused = [](const onnx::ModelProto& m) {
+    return error_of([&] { check_untrusted_model(m, std::nullopt, "m.onnx"); });
+  };
+  {  // The fuzz input's shape: y is [5, 4], its term 'bjk' names three dimensions.
+    test::ModelBuilder b(17, 8);
+    b.input("x", DType::Float32, {5, 2, 3}).input("y", DType::Float32, {5, 4}).output("z");
+    einsum(b, "bij, bjk -> bik", {"x", "y"}, "z");
+    EXPECT_EQ(refused(b.model()),
+              "m.onnx: Einsum node 'e_z' (equation 'bij, bjk -> bik'): input 'y' has rank 2 but "
+              "its term 'bjk' names 3 dimensions");
+    // Every way a model is opened refuses it (no crash in ONNX Runtime's graph resolution).
+    std::string bytes = serialize_model(b.model());
+    EXPECT_NE(error_of([&] { OrtSession::from_bytes(bytes); }).find("has rank 2"),
+              std::string::npos);
+    auto d = testing::fresh_temp_dir("einsum");
+    write_file_atomic(d / "m.onnx", bytes);
+    EXPECT_NE(error_of([&] { load_model(d / "m.onnx"); }).find("has rank 2"), std::string::npos);
+    fs::remove_all(d);
+  }
+  {  // The rank known only from inference: y through a Relu.
+    test::ModelBuilder b(17, 8);
+    b.input("x", DType::Float32, {5, 2, 3}).input("y", DType::Float32, {5, 4}).output("z");
+    b.node("Relu", {"y"}, {"r"});
+    einsum(b, "bij,bjk->bik", {"x", "r"}, "z");
+    EXPECT_NE(refused(b.model()).find("input 'r' has rank 2"), std::string::npos);
+  }
+  {  // ... or only once an earlier Einsum's output is inferred.
+    test::ModelBuilder b(17, 8);
+    b.input("x", DType::Float32, {5, 2, 3}).input("y", DType::Float32, {5, 4}).output("z");
+    einsum(b, "ij->i", {"y"}, "s");
+    einsum(b, "bij,bjk->bik", {"x", "s"}, "z");
+    EXPECT_NE(refused(b.model()).find("input 's' has rank 1"), std::string::npos);
+  }
+  {  // Ellipses standing for different numbers of dimensions (another read past the end).
+    test::ModelBuilder b(17, 8);
+    b.input("x", DType::Float32, {2, 3}).input("y", DType::Float32, {4, 2, 3}).output("z");
+    einsum(b, "...i,...i->...i", {"x", "y"}, "z");
+    EXPECT_NE(refused(b.model()).find("ellipses stand for different numbers of dimensions"),
+              std::string::npos);
+  }
+  {  // Inside an If branch, reading the outer graph's input.
+    test::ModelBuilder b(17, 8);
+    b.input("c", DType::Bool, {}).input("x", DType::Float32, {5, 2, 3});
+    b.input("y", DType::Float32, {5, 4}).output("z");
+    auto& n = b.node("If", {"c"}, {"z"});
+    for (const char* branch : {"then_branch", "else_branch"}) {
+      auto* a = n.add_attribute();
+      a->set_name(branch);
+      a->set_type(onnx::AttributeProto::GRAPH);
+      test::ModelBuilder sub(17, 8);
+      sub.output("t");
+      einsum(sub, "bij,bjk->bik", {"x", "y"}, "t");
+      *a->mutable_g() = sub.graph();
+    }
+    EXPECT_NE(refused(b.model()).find("input 'y' has rank 2"), std::string::npos);
+  }
+  {  // A valid chain of Einsums passes and runs.
+    test::ModelBuilder b(17, 8);
+    b.input("x", DType::Float32, {2, 2, 3}).output("z");
+    einsum(b, "bij->bj", {"x"}, "s");
+    einsum(b, "bj,bj->b", {"s", "s"}, "z");
+    EXPECT_EQ(refused(b.model()), "");
+    auto session = OrtSession::from_bytes(serialize_model(b.model()));
+    auto z = session.run({make_tensor("x", DType::Float32, {2, 2, 3}, std::vector<double>(12, 1.0))});
+    EXPECT_EQ(z[0].to_doubles(), (std::vector<double>{12, 12}));  // s = 2 per j; 3 * 2 * 2
+  }
+}
+
 }  // namespace kiln
