@@ -158,7 +158,8 @@ onnx::NodeProto& einsum(test::ModelBuilder& b, const std::string& equation,
 // Fuzz finding (tests/fuzz/corpus/onnx_model/einsum-term-longer-than-rank.onnx): Debian's ONNX
 // 1.17 Einsum shape inference reads past an input's dimensions when its equation term names more
 // labels than the input's rank, a SEGV in the checker, the optimizer and every ONNX Runtime session
-// (same libonnx). kiln checks every Einsum against its inputs' ranks before any of them runs.
+// (same libonnx). kiln checks every Einsum against its inputs' ranks before any of them runs
+// (onnx/rank_guard.h).
 TEST(UntrustedModel, EinsumTermLongerThanItsInputsRankIsRefusedBeforeInference) {
   auto refused = [](const onnx::ModelProto& m) {
     return error_of([&] { check_untrusted_model(m, std::nullopt, "m.onnx"); });
@@ -226,6 +227,43 @@ TEST(UntrustedModel, EinsumTermLongerThanItsInputsRankIsRefusedBeforeInference) 
     auto z = session.run({make_tensor("x", DType::Float32, {2, 2, 3}, std::vector<double>(12, 1.0))});
     EXPECT_EQ(z[0].to_doubles(), (std::vector<double>{12, 12}));  // s = 2 per j; 3 * 2 * 2
   }
+}
+
+// Fuzz finding (tests/fuzz/corpus/onnx_model/convtranspose-weight-rank-2.onnx): ONNX 1.17's
+// ConvTranspose inference takes the kernel from W's dimensions 2.. and indexes it by X's spatial
+// rank: W of rank 2 under X of rank 4 read an empty vector (SEGV at address 0).
+TEST(UntrustedModel, ConvTransposeWithWeightRankUnlikeItsInputIsRefusedBeforeInference) {
+  auto refused = [](const onnx::ModelProto& m) {
+    return error_of([&] { check_untrusted_model(m, std::nullopt, "m.onnx"); });
+  };
+  auto model = [](const Shape& w, const std::string& through = "") {
+    test::ModelBuilder b(17, 8);
+    b.input("X", DType::Float32, {1, 1, 3, 3}).input("W", DType::Float32, w).output("Y");
+    std::string weight = "W";
+    if (!through.empty()) {
+      b.node(through, {"W"}, {"W2"});
+      weight = "W2";
+    }
+    b.node("ConvTranspose", {"X", weight}, {"Y"}).set_name("up");
+    return b.model();
+  };
+  EXPECT_EQ(refused(model({-1, 2})),
+            "m.onnx: ConvTranspose node 'up': input 'W' has rank 2; W (C x M/group x k1...) needs "
+            "at least 3 dimensions");
+  EXPECT_NE(refused(model({1, 2, 3})).find("X 'X' has rank 4 but W 'W' has rank 3"),
+            std::string::npos);
+  EXPECT_NE(refused(model({1, 2}, "Relu")).find("input 'W2' has rank 2"), std::string::npos);
+  EXPECT_NE(error_of([&] { OrtSession::from_bytes(serialize_model(model({-1, 2}))); })
+                .find("needs at least 3 dimensions"),
+            std::string::npos);
+  // A well-formed one passes and runs: 3x3 ones through a 2-channel 3x3 kernel of ones.
+  auto good = model({1, 2, 3, 3});
+  EXPECT_EQ(refused(good), "");
+  auto y = OrtSession::from_bytes(serialize_model(good))
+               .run({make_tensor("X", DType::Float32, {1, 1, 3, 3}, std::vector<double>(9, 1.0)),
+                     make_tensor("W", DType::Float32, {1, 2, 3, 3}, std::vector<double>(18, 1.0))});
+  ASSERT_EQ(y[0].shape, (Shape{1, 2, 5, 5}));
+  EXPECT_EQ(y[0].to_doubles()[12], 9.0);  // the centre sees all nine
 }
 
 }  // namespace kiln
