@@ -12,6 +12,7 @@
 #include "bench/accuracy.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/utf8.h"
 #include "compare/output_metrics.h"
 #include "data/dataset.h"
 #include "onnx/model_io.h"
@@ -45,13 +46,6 @@ void require_plain_file(const fs::path& p, const fs::path& root) {
 
 namespace {
 
-// Details quote names and values from the artifact, which may hold any bytes; the reports are
-// JSON and JUnit XML, which need UTF-8 (nlohmann::json throws on invalid bytes when dumping).
-std::string valid_utf8(const std::string& text) {
-  using json = nlohmann::json;
-  return json::parse(json(text).dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
-}
-
 std::string dump_untrusted(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -59,7 +53,9 @@ std::string dump_untrusted(const nlohmann::json& value) {
 }  // namespace
 
 void CheckList::add(const std::string& check, bool passed, const std::string& raw_detail) {
-  std::string detail = valid_utf8(raw_detail);
+  // Details quote names and values from the artifact, which may hold any bytes; the reports are
+  // JSON and JUnit XML, which need UTF-8 (nlohmann::json throws on invalid bytes when dumping).
+  std::string detail = to_valid_utf8(raw_detail);
   checks_.push_back({{"check", check}, {"passed", passed}, {"detail", detail}});
   if (!passed) failures_.push_back(fmt::format("{}: {}", check, detail));
 }

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "common/error.h"
+#include "common/utf8.h"
 
 namespace kiln {
 
@@ -19,43 +20,9 @@ const std::vector<std::string> kKeyOrder{"schema_version", "model_name", "versio
 
 // YAML text is Unicode: a string that is not valid UTF-8 has no YAML form (yaml-cpp's emitter would
 // write U+FFFD for the bad bytes, so it would come back different), and a document holding such
-// bytes is not YAML. Returns the offset of the first invalid byte, or npos.
-size_t invalid_utf8_at(const std::string& s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2, cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3, cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return i;
-    }
-    if (n - i < len) return i;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-      return i;
-    i += len;
-  }
-  return std::string::npos;
-}
-
+// bytes is not YAML.
 void require_utf8(const std::string& s, const std::string& what, const char* role) {
-  if (size_t at = invalid_utf8_at(s); at != std::string::npos)
-    throw Error(fmt::format("{}: a {} is not valid UTF-8 (byte {} of {})", what, role, at, s.size()));
+  if (!is_valid_utf8(s)) throw Error(fmt::format("{}: a {} is not valid UTF-8", what, role));
 }
 
 bool looks_like_non_string(const std::string& s) {
