@@ -1,12 +1,17 @@
 #include "common/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -28,6 +33,51 @@ namespace {
 std::string random_suffix() {
   static std::mt19937_64 rng{std::random_device{}()};
   return fmt::format("{:x}", rng() & 0xffffffffffULL);
+}
+
+// Hidden siblings of `target` (temporary file, staging folder, replaced folder):
+// `.TARGET.PID-RANDOM.SUFFIX`, PID being the writing process's.
+fs::path sibling(const fs::path& dir, const fs::path& target, const char* suffix) {
+  return dir / fmt::format(".{}.{}-{}.{}", target.filename().string(), ::getpid(), random_suffix(), suffix);
+}
+
+bool all_of_chars(const std::string& s, int (*pred)(int)) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) { return pred(static_cast<unsigned char>(c)) != 0; });
+}
+
+// Removes siblings of `target` in `dir` that a kiln process killed by a signal left behind: named
+// as sibling() names them, with a PID no process has any more. A live writer's (this one's, or
+// another kiln's writing the same target) are left alone. A folder replacement killed between its
+// two renames left the target missing and the old folder aside: that one is put back.
+void remove_stale_siblings(const fs::path& dir, const fs::path& target) {
+  const std::string prefix = "." + target.filename().string() + ".";
+  std::vector<std::pair<fs::path, std::string>> stale;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = name.substr(prefix.size());  // PID-RANDOM.SUFFIX
+    const size_t dash = rest.find('-');
+    const size_t dot = dash == std::string::npos ? dash : rest.find('.', dash);
+    if (dot == std::string::npos) continue;
+    const std::string pid_text = rest.substr(0, dash), random = rest.substr(dash + 1, dot - dash - 1);
+    const std::string suffix = rest.substr(dot + 1);
+    if (!all_of_chars(pid_text, ::isdigit) || pid_text.size() > 9 || !all_of_chars(random, ::isxdigit) ||
+        (suffix != "partial" && suffix != "tmp" && suffix != "old"))
+      continue;
+    const auto pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (EPERM: someone else's)
+    stale.emplace_back(it->path(), suffix);
+  }
+  const fs::path target_path = dir / target.filename();
+  for (const auto& [path, suffix] : stale) {
+    std::error_code rm;
+    if (suffix == "old" && !fs::exists(fs::symlink_status(target_path, rm))) {
+      fs::rename(path, target_path, rm);
+      if (!rm) continue;
+    }
+    fs::remove_all(path, rm);
+  }
 }
 
 void fsync_path(const fs::path& p, int flags) {
@@ -54,7 +104,8 @@ void fsync_tree(const fs::path& root) {
 
 void write_file_atomic(const fs::path& target, std::string_view bytes) {
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  fs::path tmp = dir / fmt::format(".{}.{}.tmp", target.filename().string(), random_suffix());
+  remove_stale_siblings(dir, target);
+  fs::path tmp = sibling(dir, target, "tmp");
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)));
@@ -112,7 +163,8 @@ void ensure_writable_dir(const fs::path& dir) {
 StagingDir::StagingDir(fs::path target) : target_(std::move(target)) {
   fs::path parent = target_.parent_path().empty() ? fs::path(".") : target_.parent_path();
   ensure_writable_dir(parent);
-  staging_ = parent / fmt::format(".{}.{}.partial", target_.filename().string(), random_suffix());
+  remove_stale_siblings(parent, target_);
+  staging_ = sibling(parent, target_, "partial");
   std::error_code ec;
   fs::create_directories(staging_, ec);
   if (ec) throw Error(fmt::format("cannot create {}: {}", staging_.string(), ec.message()));
@@ -141,7 +193,7 @@ void StagingDir::commit() {
 void StagingDir::commit_replace() {
   fsync_tree(staging_);
   std::error_code ec;
-  fs::path old = staging_.parent_path() / fmt::format(".{}.{}.old", target_.filename().string(), random_suffix());
+  fs::path old = sibling(staging_.parent_path(), target_, "old");
   bool had_old = fs::exists(target_, ec);
   if (had_old) {
     fs::rename(target_, old, ec);

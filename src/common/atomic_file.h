@@ -1,6 +1,9 @@
 #pragma once
 // Writes that never leave a half-written output: data goes to a temporary name in the same
 // folder, is fsync'ed, then renamed over the target (rename is atomic on POSIX).
+// Temporary names are hidden siblings, `.TARGET.PID-RANDOM.{tmp,partial,old}`. A process killed by
+// a signal cannot remove its own; the next write of the same target removes those whose PID no
+// longer runs (a live writer's are left alone).
 #include <filesystem>
 #include <string>
 #include <string_view>

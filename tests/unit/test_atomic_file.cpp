@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -77,6 +78,42 @@ TEST(StagingDir, CommitMovesEveryFileIntoPlace) {
   EXPECT_EQ(read_file(d / "out" / "a.txt"), "A");
   EXPECT_EQ(read_file(d / "out" / "keep.txt"), "new");
   EXPECT_EQ(entries(d), 1u);  // no staging folder left behind
+  fs::remove_all(d);
+}
+
+// A kiln killed by a signal cannot remove its hidden staging folder or temporary file; the next
+// write of the same target removes those whose writer no longer runs, and only those.
+TEST(StagingDir, StaleSiblingsOfDeadWritersAreRemovedOnTheNextWrite) {
+  auto d = fresh_dir("stale");
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);  // a PID that no longer runs
+  const std::string dead = std::to_string(child), alive = std::to_string(::getpid());
+  for (const std::string& name : {".out." + dead + "-5eed.partial", ".out." + alive + "-5eed.partial",
+                                  std::string(".out.5eed.partial"), ".other." + dead + "-5eed.partial",
+                                  ".a.txt." + dead + "-5eed.tmp", ".a.txt." + alive + "-5eed.tmp"}) {
+    fs::create_directories(d / name);
+  }
+  write_file_atomic(d / (".out." + dead + "-5eed.partial") / "half.bin", "x");
+  {
+    StagingDir s(d / "out");
+    write_file_atomic(s.path("a.txt"), "A");
+    s.commit();
+  }
+  EXPECT_FALSE(fs::exists(d / (".out." + dead + "-5eed.partial")));
+  EXPECT_TRUE(fs::exists(d / (".out." + alive + "-5eed.partial")));  // a live writer's
+  EXPECT_TRUE(fs::exists(d / ".out.5eed.partial"));                    // not named by kiln's rule
+  EXPECT_TRUE(fs::exists(d / (".other." + dead + "-5eed.partial")));  // another target's
+  write_file_atomic(d / "a.txt", "x");
+  EXPECT_FALSE(fs::exists(d / (".a.txt." + dead + "-5eed.tmp")));
+  EXPECT_TRUE(fs::exists(d / (".a.txt." + alive + "-5eed.tmp")));
+  // A folder replacement killed between its two renames: the old folder is put back.
+  fs::remove_all(d / "out");
+  fs::create_directories(d / (".out." + dead + "-5eed.old"));
+  write_file_atomic(d / (".out." + dead + "-5eed.old") / "a.txt", "old");
+  { StagingDir s(d / "out"); }
+  EXPECT_EQ(read_file(d / "out" / "a.txt"), "old");
   fs::remove_all(d);
 }
 
