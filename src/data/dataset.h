@@ -32,7 +32,9 @@ struct DatasetLocation {
 const std::vector<std::string>& dataset_names();
 // Validates a user-given dataset name (kiln::UsageError lists the known ones).
 void check_dataset_name(const std::string& name);
-// Where the dataset is. Search order: $KILN_DATA_DIR/<name>, $KILN_DATA_DIR, then the defaults.
+// Where the dataset is. Search order: $KILN_DATA_DIR/<name>, $KILN_DATA_DIR, then the defaults;
+// the first folder holding any of the dataset's four files decides. Throws kiln::Error naming the
+// file when that folder lacks one of them or holds something other than a file in its place.
 DatasetLocation locate_dataset(const std::string& name);
 // Loads one split; throws kiln::Error when missing or malformed (naming the file and problem).
 Dataset load_dataset(const std::string& name, Split split);

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "common/error.h"
 #include "data/dataset.h"
 
 namespace kiln {
@@ -85,7 +86,12 @@ nlohmann::json blas_facts() {
 nlohmann::json dataset_facts() {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& name : dataset_names()) {
-    DatasetLocation loc = locate_dataset(name);
+    DatasetLocation loc;
+    try {
+      loc = locate_dataset(name);
+    } catch (const Error& e) {  // a broken folder on the search path: doctor reports it
+      loc.how_to_get = e.what();
+    }
     nlohmann::json d{{"name", name}, {"found", loc.dir.has_value()}};
     if (loc.dir) d["path"] = loc.dir->string();
     else d["how_to_get"] = loc.how_to_get;

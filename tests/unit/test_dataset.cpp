@@ -67,6 +67,39 @@ TEST(Dataset, KilnDataDirOverridesTheDefaults) {
   fs::remove_all(d);
 }
 
+// A folder under KILN_DATA_DIR holding some of the dataset's files but a broken set (one missing,
+// a folder in a file's place) is an error naming the file, not a quiet fallback to the bundled
+// copy; a folder holding none of them is passed over (KILN_DATA_DIR is a search path).
+TEST(Dataset, ABrokenKilnDataDirIsAnErrorNamingTheFileNotAFallback) {
+  auto d = testing::fresh_dir("dsbroken");
+  auto error_for = [&](const std::string& name) -> std::string {
+    ::setenv("KILN_DATA_DIR", d.c_str(), 1);
+    std::string what;
+    try {
+      locate_dataset(name);
+    } catch (const Error& e) {
+      what = e.what();
+    }
+    ::unsetenv("KILN_DATA_DIR");
+    return what;
+  };
+  testing::write_tiny_dataset(d / "mnist", 10, false);
+  fs::remove(d / "mnist" / "t10k-labels-idx1-ubyte");
+  EXPECT_EQ(error_for("mnist"), (d / "mnist").string() +
+                                    ": no t10k-labels-idx1-ubyte[.gz] file beside the dataset's "
+                                    "other files");
+  fs::create_directory(d / "mnist" / "t10k-labels-idx1-ubyte");
+  EXPECT_EQ(error_for("mnist"), (d / "mnist" / "t10k-labels-idx1-ubyte").string() +
+                                    ": is a directory, expected a dataset file");
+  fs::remove(d / "mnist" / "t10k-labels-idx1-ubyte");
+  fs::create_symlink(d / "nowhere", d / "mnist" / "t10k-labels-idx1-ubyte.gz");
+  EXPECT_NE(error_for("mnist").find("t10k-labels-idx1-ubyte.gz: not a regular file"),
+            std::string::npos);
+  // Nothing of fashion-mnist there: the search goes on, no error.
+  EXPECT_EQ(error_for("fashion-mnist"), "");
+  fs::remove_all(d);
+}
+
 // The real bundled files, when provisioned (CI provisions them): published class counts.
 TEST(Dataset, RealMnistMatchesThePublishedCounts) {
   auto loc = locate_dataset("mnist");
