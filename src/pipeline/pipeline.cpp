@@ -80,13 +80,32 @@ std::string timestamp() {
 
 }  // namespace
 
+namespace {
+nlohmann::json run_stages(const PipelineOptions& o, const fs::path& root);
+}  // namespace
+
 nlohmann::json run_pipeline(const PipelineOptions& o) {
   check_dataset_name(o.dataset);
   check_zoo_model_name(o.model);
   if (o.model == "branchy") throw UsageError("--model branchy is the branch study's model; pick simple_cnn or mlp");
   if (o.artifact != "fp32" && o.artifact != "int8") throw UsageError("--artifact: '" + o.artifact + "' (fp32 or int8)");
   fs::path root = o.out.empty() ? fs::path("runs") / timestamp() : o.out;
+  std::error_code ec;
+  const bool new_root = !fs::exists(fs::symlink_status(root, ec));
   ensure_writable_dir(root);
+  try {
+    return run_stages(o, root);
+  } catch (...) {
+    // A run folder this run created and in which no stage finished holds nothing to reuse:
+    // removed, so a failure in the first stage leaves no empty run folder behind.
+    if (new_root && !any_stage_done(root)) fs::remove_all(root, ec);
+    throw;
+  }
+}
+
+namespace {
+
+nlohmann::json run_stages(const PipelineOptions& o, const fs::path& root) {
   auto t0 = std::chrono::steady_clock::now();
   StageRunner stages(root, o.force);
   const bool q = o.quick;
@@ -346,5 +365,7 @@ nlohmann::json run_pipeline(const PipelineOptions& o) {
   write_file_atomic(root / "summary.json", summary.dump(2) + "\n");
   return summary;
 }
+
+}  // namespace
 
 }  // namespace kiln

@@ -41,4 +41,11 @@ void invalidate_stage(const fs::path& dir) {
   fs::remove(dir / kStamp, ec);
 }
 
+bool any_stage_done(const fs::path& root) {
+  std::error_code ec;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
+    if (fs::is_regular_file(it->path() / kStamp, ec)) return true;
+  return false;
+}
+
 }  // namespace kiln

@@ -16,5 +16,7 @@ bool stage_is_fresh(const std::filesystem::path& dir, const std::string& key, co
 void mark_stage_done(const std::filesystem::path& dir, const std::string& key, double seconds);
 // Removes a stale stamp before a stage reruns.
 void invalidate_stage(const std::filesystem::path& dir);
+// True when some stage folder directly under `root` holds a stamp (a finished stage).
+bool any_stage_done(const std::filesystem::path& root);
 
 }  // namespace kiln

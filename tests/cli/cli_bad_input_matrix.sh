@@ -8,8 +8,8 @@
 #     (the only other stderr lines allowed are kiln's own `COMMAND: …` progress lines, e.g. bench);
 #   - print no crash text (terminate called, Aborted, stack traces, sanitizer reports);
 #   - leave no output: the case's output path does not exist, no staging/temporary files remain.
-# Not applicable, and why: doctor reads no user file; a missing dataset file (or a folder in its
-# place) makes kiln fall back to the bundled copy by design (KILN_DATA_DIR is a search path); NaN/Inf cannot be expressed
+# Not applicable, and why: doctor reads no user file (it reports a broken KILN_DATA_DIR folder
+# rather than failing); NaN/Inf cannot be expressed
 # in IDX (uint8) or a TorchScript archive kiln checks; optimize/bench of a NaN, int64 or odd-shaped
 # model is legitimate work, not an error.
 source "$(dirname "$0")/lib.sh"
@@ -141,6 +141,8 @@ f=$(dataset random) && head -c 12560 /dev/urandom >"$f"
 f=$(dataset dtype) && idx "$f" 0d 3 16 28 28         # float32 elements
 f=$(dataset shape) && idx "$f" 08 2 16 784            # rank 2, not 3
 f=$(dataset huge) && idx "$f" 08 3 4294967295 65535 65535
+f=$(dataset missing) && rm "$f"                       # not a fallback to the bundled copy
+f=$(dataset dir) && rm "$f" && mkdir "$f"
 
 # artifact variants: the file replaced and its hash updated, so the check under test is reached
 variant() {  # variant NAME FILE SOURCE: copy of art/ with FILE replaced by SOURCE (hash updated)
@@ -167,7 +169,8 @@ mkdir -p art_emptydir
 # --- the matrix -----------------------------------------------------------------------------
 # data info (and train below) read KILN_DATA_DIR
 for c in empty:'empty file' trunc:'truncated' random:'not an IDX file|element type|declares' \
-  dtype:'element type 0x0d' shape:'declares 2 dimensions' huge:'absurdly large'; do
+  dtype:'element type 0x0d' shape:'declares 2 dimensions' huge:'absurdly large' \
+  missing:'no train-images-idx3-ubyte\[\.gz\] file' dir:'train-images-idx3-ubyte: is a directory'; do
   KILN_DATA_DIR=$WORK/data_${c%%:*} bad "data/${c%%:*}" 1 "${c#*:}" - -- data info --dataset mnist
   KILN_DATA_DIR=$WORK/data_${c%%:*} bad "train/${c%%:*}" 1 "${c#*:}" "t_${c%%:*}" -- train --model mlp --epochs 1 \
     --train-limit 16 --out "t_${c%%:*}"
@@ -251,7 +254,10 @@ bad validate/unwritable 1 'afile' - -- validate art --junit afile/j.xml
 bad pipeline/unwritable 1 'afile' - -- pipeline --quick --out afile/run
 # The training stage runs as a child `kiln train`; its one-line error (the file and the problem)
 # becomes the pipeline's.
-KILN_DATA_DIR=$WORK/data_trunc bad pipeline/trunc_dataset 1 'truncated' - -- pipeline --quick --model mlp --out p_trunc
+# The run folder it created is removed when no stage finished (no empty run folder left).
+KILN_DATA_DIR=$WORK/data_trunc bad pipeline/trunc_dataset 1 'truncated' p_trunc -- pipeline --quick --model mlp --out p_trunc
+KILN_DATA_DIR=$WORK/data_dir bad pipeline/dir_dataset 1 'train-images-idx3-ubyte: is a directory' p_dir -- pipeline --quick \
+  --model mlp --out p_dir
 
 # quantize-onnx, when this build has it
 if "$KILN" --help 2>/dev/null | grep -q '^  quantize-onnx '; then
