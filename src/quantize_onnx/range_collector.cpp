@@ -86,28 +86,26 @@ std::map<std::string, Range> collect_ranges(const onnx::ModelProto& model,
     for (size_t i = 0; i < tensors.size(); ++i) out[tensors[i]] = seen[i];
     return out;
   }
-  // Second pass: a histogram per tensor over what the first saw (|x| for percentile, x for
-  // entropy, which weighs the uint8 grid over the signed window).
-  const bool entropy = options.method == CalibrationMethod::Entropy;
-  std::vector<AbsHistogram> abs_hist;
-  std::vector<ValueHistogram> value_hist;
-  for (const auto& r : seen) {
-    if (entropy)
-      value_hist.emplace_back(r.min, r.max, options.bins);
-    else
-      abs_hist.emplace_back(std::max(std::abs(r.min), std::abs(r.max)), options.bins);
-  }
-  for_each_output(session, tensors, batches, [&](size_t i, const float* v, int64_t n) {
-    if (entropy)
-      value_hist[i].add(v, n);
-    else
-      abs_hist[i].add(v, n);
-  });
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    out[tensors[i]] =
-        entropy ? entropy_range(value_hist[i], 256)
-                : clip_range(seen[i], percentile_threshold(abs_hist[i], options.percentile));
-  }
+  // Second pass: a histogram per tensor over what the first saw, of |x| for percentile and of x
+  // for entropy (which weighs the uint8 grid over the signed window).
+  auto second_pass = [&](auto make, auto choose) {
+    std::vector<decltype(make(seen[0]))> hist;
+    for (const auto& r : seen) hist.push_back(make(r));
+    for_each_output(session, tensors, batches,
+                    [&](size_t i, const float* v, int64_t n) { hist[i].add(v, n); });
+    for (size_t i = 0; i < tensors.size(); ++i) out[tensors[i]] = choose(hist[i], seen[i]);
+  };
+  if (options.method == CalibrationMethod::Entropy)
+    second_pass([&](const Range& r) { return ValueHistogram(r.min, r.max, options.bins); },
+                [](const ValueHistogram& h, const Range&) { return entropy_range(h, 256); });
+  else
+    second_pass(
+        [&](const Range& r) {
+          return AbsHistogram(std::max(std::abs(r.min), std::abs(r.max)), options.bins);
+        },
+        [&](const AbsHistogram& h, const Range& r) {
+          return clip_range(r, percentile_threshold(h, options.percentile));
+        });
   return out;
 }
 
