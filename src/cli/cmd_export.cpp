@@ -10,30 +10,55 @@
 namespace kiln::cli {
 
 void add_export(CLI::App& app, Runner& run) {
-  auto* cmd = app.add_subcommand("export", "Export a TorchScript model to ONNX (checked, written atomically)");
+  auto* cmd = app.add_subcommand("export", "Export a TorchScript model to ONNX (checked, verified in ONNX Runtime, written atomically)");
   auto o = std::make_shared<ExportOptions>();
   auto list = std::make_shared<bool>(false);
   auto json = std::make_shared<std::string>();
+  auto specs = std::make_shared<std::vector<std::string>>();
   cmd->add_option("model", o->model, "TorchScript model (.pt)");
-  cmd->add_option("--input-shape", o->input_shape, "Example input shape; dim 0 becomes the symbolic batch axis")->capture_default_str();
+  cmd->add_option("--input", *specs,
+                  "An input as NAME:DTYPE:DIMS, once per input in forward's order; DTYPE float32|float16|int64|int32|bool, "
+                  "each dim N (static) or SYMBOL=N (dynamic, example size N), e.g. tokens:int64:batch=2xseq=16");
+  cmd->add_option("--input-shape", o->input_shape, "Shape of a single float32 input (dim 0 becomes the symbolic batch axis)")
+      ->capture_default_str();
   cmd->add_option("--opset", o->opset, fmt::format("ONNX opset ({}–{})", kMinOpset, kMaxOpset))->capture_default_str();
-  cmd->add_option("--input-name", o->input_name, "Name of the graph input")->capture_default_str();
-  cmd->add_option("--output-name", o->output_name, "Name of the graph output")->capture_default_str();
-  cmd->add_flag("--static-batch", o->static_batch, "Keep the batch dimension fixed instead of symbolic");
+  cmd->add_option("--input-name", o->input_name, "Name of the graph input (with --input-shape)")->capture_default_str();
+  cmd->add_option("--output-name", o->output_name, "Name of a single output; tuple outputs are NAME_0, NAME_1, ...")
+      ->capture_default_str();
+  cmd->add_flag("--static-batch", o->static_batch, "With --input-shape: keep the batch dimension fixed");
+  cmd->add_option("--verify-tolerance", o->verify_tolerance,
+                  "Largest relative mean abs error per output between ONNX Runtime and LibTorch")
+      ->capture_default_str();
   cmd->add_option("-o,--out", o->out, "Output .onnx file");
+  cmd->add_flag("--check", o->check_only, "Write nothing: list every unsupported op (count, first place); exit 1 if any");
   cmd->add_option("--report", *json, "Also write the export report as JSON here");
   cmd->add_flag("--list-ops", *list, "Print the TorchScript ops kiln converts and what they become");
-  cmd->callback([&run, o, list, json] {
-    run = [o, list, json] {
+  cmd->callback([&run, o, list, json, specs] {
+    run = [o, list, json, specs] {
       if (*list) {
-        for (const auto& [op, onnx] : supported_ops()) std::printf("%-34s %s\n", op.c_str(), onnx.c_str());
+        for (const auto& [op, onnx] : supported_ops()) std::printf("%-40s %s\n", op.c_str(), onnx.c_str());
         return 0;
       }
       if (o->model.empty()) throw UsageError("a model is required: kiln export MODEL.pt -o model.onnx");
-      auto report = export_onnx(*o);
-      if (!json->empty()) write_file_atomic(*json, report.dump(2) + "\n");
-      std::fputs(export_report_text(report).c_str(), stdout);
-      return 0;
+      if (o->out.empty() && !o->check_only) throw UsageError("-o/--out is required (or --check)");
+      o->inputs.clear();
+      for (const auto& s : *specs) {
+        try {
+          o->inputs.push_back(parse_input_spec(s));
+        } catch (const Error& e) {
+          throw UsageError(fmt::format("--input: {}", e.what()));
+        }
+      }
+      ExportResult result;
+      try {
+        result = export_onnx(*o);
+      } catch (const UsageError& e) {
+        throw UsageError(fmt::format("{} (see kiln export --help)", e.what()));
+      }
+      nlohmann::json j = result;
+      if (!json->empty()) write_file_atomic(*json, j.dump(2) + "\n");
+      std::fputs(export_report_text(result).c_str(), stdout);
+      return result.check_only && !result.unsupported.empty() ? 1 : 0;
     };
   });
 }

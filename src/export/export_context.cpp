@@ -45,8 +45,11 @@ ExportContext::ExportContext(onnx::ModelProto& model, int opset) : model_(model)
 }
 
 std::string ExportContext::fresh(const std::string& hint) {
-  int n = counters_[hint]++;
-  return n == 0 ? hint : fmt::format("{}_{}", hint, n);
+  for (;;) {
+    int n = counters_[hint]++;
+    std::string name = n == 0 ? hint : fmt::format("{}_{}", hint, n);
+    if (reserved_.count(name) == 0) return name;
+  }
 }
 
 bool ExportContext::is_constant(const Value* v) const {
@@ -108,6 +111,85 @@ std::optional<std::vector<const Value*>> ExportContext::list_elements(const Valu
   return it->second;
 }
 
+const Value* ExportContext::mint(const std::string& onnx_name, const c10::TypePtr& type) {
+  Value* v = scratch_->addInput();
+  v->setType(type);
+  names_[v] = onnx_name;
+  return v;
+}
+
+const Value* ExportContext::mint_static(const c10::IValue& value, const c10::TypePtr& type) {
+  Value* v = scratch_->addInput();
+  v->setType(type);
+  known_[v] = value;
+  return v;
+}
+
+const ExportContext::DictRecord* ExportContext::dict_of(const Value* v) const {
+  auto it = dicts_.find(v);
+  return it == dicts_.end() ? nullptr : &it->second;
+}
+
+void ExportContext::alias_value(const Value* dst, const Value* src) {
+  if (dst == src) return;
+  clear(dst);
+  if (auto k = known_.find(src); k != known_.end()) known_[dst] = k->second;
+  else if (src->node()->kind() == c10::prim::Constant) known_[dst] = constant(src);
+  if (auto l = lists_.find(src); l != lists_.end()) lists_[dst] = l->second;
+  if (auto d = dicts_.find(src); d != dicts_.end()) dicts_[dst] = d->second;
+  if (auto n = names_.find(src); n != names_.end()) names_[dst] = n->second;
+  if (auto r = rank_hints_.find(src); r != rank_hints_.end()) rank_hints_[dst] = r->second;
+  if (auto s = symbols_.find(src); s != symbols_.end()) symbols_[dst] = s->second;
+  if (poisoned(src)) poison(dst);
+}
+
+void ExportContext::record_problem(const Node* node, const std::string& message) {
+  std::string op = node->kind().toQualString();
+  // The reason without the node (reported apart as the first place) and the CLI hint.
+  std::string reason = message;
+  if (auto at = reason.find(" [at: "); at != std::string::npos) reason = reason.substr(0, at);
+  if (reason.rfind("unsupported op ", 0) == 0) {
+    auto open = reason.find(" (");
+    auto close = reason.rfind(") at: ");
+    reason = open != std::string::npos && close != std::string::npos && close > open
+                 ? "no converter for " + reason.substr(open + 2, close - open - 2)
+                 : "no converter";
+  }
+  if (auto prefix = "cannot export " + op + ": "; reason.rfind(prefix, 0) == 0) reason = reason.substr(prefix.size());
+  for (auto& p : problems_) {
+    if (p.op == op) {
+      ++p.count;
+      return;
+    }
+  }
+  problems_.push_back({op, reason, describe_node(node), 1});
+}
+
+std::string ExportContext::symbol_of(const Value* v) const {
+  if (auto it = symbols_.find(v); it != symbols_.end()) return it->second;
+  if (auto n = names_.find(v); n != names_.end()) {
+    if (auto s = name_symbols_.find(n->second); s != name_symbols_.end()) return s->second;
+  }
+  return {};
+}
+
+std::vector<std::string> ExportContext::dim_symbols_of(const Value* v) {
+  if (graphs_.size() != 1 || is_constant(v)) return {};
+  std::string name = in(v);
+  shape_of(name);
+  auto it = symbol_cache_.find(name);
+  return it == symbol_cache_.end() ? std::vector<std::string>{} : it->second;
+}
+
+std::optional<std::vector<int64_t>> ExportContext::dims_of(const Value* v) {
+  if (auto c = const_tensor(v)) return c->sizes().vec();
+  if (graphs_.size() == 1) {
+    if (auto s = shape_of(in(v))) return s;
+  }
+  if (auto r = rank_of(v)) return std::vector<int64_t>(static_cast<size_t>(*r), -1);
+  return std::nullopt;
+}
+
 void ExportContext::name_parameter(const at::Tensor& t, const std::string& name) {
   if (t.defined()) parameter_names_[t.unsafeGetTensorImpl()->storage().data()] = name;
 }
@@ -162,6 +244,7 @@ std::string ExportContext::out(const Value* v, const std::string& hint) {
   auto pref = preferred_.find(v);
   std::string name = pref != preferred_.end() ? pref->second
                                              : fresh(hint.empty() ? std::string(v->node()->kind().toUnqualString()) : hint);
+  clear(v);
   names_[v] = name;
   return name;
 }
@@ -180,7 +263,30 @@ std::optional<std::vector<int64_t>> ExportContext::shape_of(const std::string& o
   const auto& g = main_graph();
   if (shape_cache_nodes_ != g.node_size()) {
     shape_cache_.clear();
-    onnx::ModelProto copy = model_;
+    symbol_cache_.clear();
+    // Inference needs the initializers' types and the values of small int64 ones (shapes, axes,
+    // for data propagation), not the weights: copying those each time made big models quadratic.
+    onnx::ModelProto copy;
+    copy.set_ir_version(model_.ir_version());
+    *copy.mutable_opset_import() = model_.opset_import();
+    auto* cg = copy.mutable_graph();
+    *cg->mutable_input() = g.input();
+    for (const auto& h : hints_) *cg->add_value_info() = h;
+    *cg->mutable_node() = g.node();
+    for (const auto& init : g.initializer()) {
+      int64_t numel = 1;
+      for (auto d : init.dims()) numel *= d;
+      if (numel <= 64) {
+        *cg->add_initializer() = init;
+        continue;
+      }
+      auto* vi = cg->add_input();
+      vi->set_name(init.name());
+      auto* tt = vi->mutable_type()->mutable_tensor_type();
+      tt->set_elem_type(init.data_type());
+      auto* shape = tt->mutable_shape();
+      for (auto d : init.dims()) shape->add_dim()->set_dim_value(d);
+    }
     try {
       onnx::ShapeInferenceOptions opts{/*check_type=*/false, /*error_mode=*/0, /*enable_data_propagation=*/true};
       onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), opts);
@@ -192,8 +298,13 @@ std::optional<std::vector<int64_t>> ExportContext::shape_of(const std::string& o
       if (vi.type().has_tensor_type()) type_cache_[vi.name()] = vi.type().tensor_type().elem_type();
       if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
       std::vector<int64_t> dims;
-      for (const auto& d : vi.type().tensor_type().shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+      std::vector<std::string> syms;
+      for (const auto& d : vi.type().tensor_type().shape().dim()) {
+        dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+        syms.push_back(d.has_dim_param() ? d.dim_param() : "");
+      }
       shape_cache_[vi.name()] = dims;
+      symbol_cache_[vi.name()] = syms;
     };
     for (const auto& vi : copy.graph().input()) record(vi);
     for (const auto& vi : copy.graph().value_info()) record(vi);
@@ -208,6 +319,26 @@ std::optional<std::vector<int64_t>> ExportContext::shape_of(const std::string& o
   return it->second;
 }
 
+void ExportContext::hint_shape(const std::string& onnx_name, int32_t elem_type, const std::vector<int64_t>& dims,
+                               const std::vector<std::string>& symbols) {
+  onnx::ValueInfoProto vi;
+  vi.set_name(onnx_name);
+  auto* tt = vi.mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(elem_type);
+  auto* shape = tt->mutable_shape();
+  for (size_t i = 0; i < dims.size(); ++i) {
+    auto* d = shape->add_dim();
+    if (dims[i] >= 0) d->set_dim_value(dims[i]);
+    else if (i < symbols.size() && !symbols[i].empty()) d->set_dim_param(symbols[i]);
+  }
+  hints_.push_back(std::move(vi));
+  shape_cache_nodes_ = -1;
+}
+
+void ExportContext::write_hints() {
+  for (const auto& h : hints_) *main_graph().add_value_info() = h;
+}
+
 std::optional<int32_t> ExportContext::elem_type_of(const std::string& onnx_name) {
   shape_of(onnx_name);  // refreshes the caches
   auto it = type_cache_.find(onnx_name);
@@ -219,6 +350,7 @@ std::optional<int64_t> ExportContext::rank_of(const Value* v) {
   if (auto t = v->type()->cast<c10::TensorType>()) {
     if (auto dim = t->dim()) return static_cast<int64_t>(*dim);
   }
+  if (auto r = rank_hints_.find(v); r != rank_hints_.end()) return r->second;
   if (auto c = const_tensor(v)) return c->dim();
   if (graphs_.size() > 1) return std::nullopt;
   auto s = shape_of(in(v));

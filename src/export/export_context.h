@@ -4,6 +4,7 @@
 // Op converters (ops/*.cpp) read inputs and emit ONNX nodes only through this class.
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -29,7 +30,10 @@ class ExportContext {
   std::string in(const Value* v);
   // The name to give a node's output: a preferred name (graph outputs) or a fresh one; binds it.
   std::string out(const Value* v, const std::string& hint = "");
-  void bind(const Value* v, const std::string& onnx_name) { names_[v] = onnx_name; }
+  void bind(const Value* v, const std::string& onnx_name) {
+    clear(v);
+    names_[v] = onnx_name;
+  }
   void prefer_name(const Value* v, const std::string& onnx_name) { preferred_[v] = onnx_name; }
   bool is_bound(const Value* v) const { return names_.count(v) != 0; }
 
@@ -43,15 +47,79 @@ class ExportContext {
   std::vector<int64_t> const_ints(const Value* v) const;
   std::optional<at::Tensor> const_tensor(const Value* v) const;
   // A value the exporter worked out itself (a tensor's dtype from ONNX type inference).
-  void set_known(const Value* v, c10::IValue value) { known_[v] = std::move(value); }
+  void set_known(const Value* v, c10::IValue value) {
+    clear(v);
+    known_[v] = std::move(value);
+  }
+  // A static value that becomes a run-time one (an empty list that later gets appended to).
+  void forget_static(const Value* v) { known_.erase(v); }
   // The ONNX element type of a converted tensor value (main graph), if known.
   std::optional<int32_t> elem_type_of(const std::string& onnx_name);
-  // Elements of a prim::ListConstruct (tensor or int lists built at run time).
+  // Elements of a list or tuple built at run time (prim::ListConstruct / TupleConstruct with
+  // an element that is not static). A static list is a constant IValue instead.
   std::optional<std::vector<const Value*>> list_elements(const Value* v) const;
-  void record_list(const Value* v, std::vector<const Value*> elements) { lists_[v] = std::move(elements); }
+  void record_list(const Value* v, std::vector<const Value*> elements) {
+    clear(v);
+    lists_[v] = std::move(elements);
+  }
+  // A placeholder TorchScript value bound to an ONNX name: the elements of a list an op makes
+  // (split, chunk, unbind), which have no Value of their own in the model's graph.
+  const Value* mint(const std::string& onnx_name, const c10::TypePtr& type = c10::TensorType::get());
+  // A placeholder value known at export (a static element of such a list).
+  const Value* mint_static(const c10::IValue& value, const c10::TypePtr& type);
+  // A dict built at run time: static string keys, values in insertion order.
+  struct DictRecord {
+    std::vector<std::string> keys;
+    std::vector<const Value*> values;
+  };
+  const DictRecord* dict_of(const Value* v) const;
+  DictRecord& record_dict(const Value* v) { return dicts_[v]; }  // creates or returns the record
+  // `dst` is the same thing as `src`, whatever `src` is: a static value, a list, a dict or an
+  // ONNX tensor (If outputs taken from a statically chosen branch, getitem, unpack).
+  void alias_value(const Value* dst, const Value* src);
+  // Static: known at export (constants, values folded from static inputs, static dims, ranks).
+  bool is_static(const Value* v) const { return is_constant(v); }
+  // The dimensions of a tensor value known at export: -1 where a dim is dynamic or unknown;
+  // nullopt when even the rank is unknown. Static only where ONNX shape inference, run on the
+  // graph with the declared symbolic dims, proves a number.
+  std::optional<std::vector<int64_t>> dims_of(const Value* v);
+  // The same with the symbol of each symbolic dim ("batch"; "" for a static or unnamed one).
+  std::vector<std::string> dim_symbols_of(const Value* v);
+  // A dynamic int known to equal a symbolic dim (x.size(0) where dim 0 is "batch"): lets view's
+  // -1 be worked out at export when the symbols cancel.
+  void set_symbol(const Value* v, const std::string& symbol) {
+    symbols_[v] = symbol;
+    if (auto n = names_.find(v); n != names_.end()) name_symbols_[n->second] = symbol;
+  }
+  std::string symbol_of(const Value* v) const;
+  // The rank a TorchScript type records (the exporter propagates example types through the
+  // graph), or ONNX's inferred rank.
+  void set_rank_hint(const Value* v, int64_t rank) { rank_hints_[v] = rank; }
+
+  // --- `kiln export --check`: collect every problem instead of stopping at the first --------
+  struct Problem {
+    std::string op;       // the TorchScript op kind
+    std::string reason;   // the first error met for it
+    std::string where;    // the first node (with its source line when TorchScript has one)
+    int count = 0;
+  };
+  void set_collecting(bool on) { collecting_ = on; }
+  bool collecting() const { return collecting_; }
+  void record_problem(const Node* node, const std::string& reason);
+  const std::vector<Problem>& problems() const { return problems_; }
+  // Values a failed node should have produced: nodes that read them are not converted (their
+  // own errors would only echo the first one) but counted.
+  void poison(const Value* v) { poisoned_.insert(v); }
+  bool poisoned(const Value* v) const { return poisoned_.count(v) != 0; }
+  int skipped_downstream = 0;
+  // Checks that a TorchScript model makes at export and that ONNX cannot express (assertion
+  // branches under a dynamic condition): dropped, and listed in the report.
+  std::vector<std::string> dropped_checks;
 
   // --- writing ------------------------------------------------------------------------------
   std::string fresh(const std::string& hint);
+  // Names fresh() never hands out: graph input and output names, dict keys (output names).
+  void reserve_name(const std::string& name) { reserved_.insert(name); }
   std::string add_initializer(const at::Tensor& t, const std::string& hint);
   std::string add_int64s(const std::vector<int64_t>& values, const std::string& hint, bool as_scalar = false);
   std::string add_float_scalar(double value, onnx::TensorProto_DataType dtype, const std::string& hint);
@@ -65,6 +133,12 @@ class ExportContext {
   // -1 for a symbolic or unknown dimension; nullopt when even the rank is unknown.
   std::optional<std::vector<int64_t>> shape_of(const std::string& onnx_name);
   std::optional<int64_t> rank_of(const Value* v);
+  // What the exporter knows of a value's shape where ONNX inference cannot work it out (Reshape to
+  // a shape computed at run time): static dims as numbers, symbols as dim_params, "" unknown.
+  void hint_shape(const std::string& onnx_name, int32_t elem_type, const std::vector<int64_t>& dims,
+                  const std::vector<std::string>& symbols);
+  // Writes the hints into the model's value_info, for the final shape inference.
+  void write_hints();
 
   // Subgraphs of `If`: nodes go to the innermost graph while one is open.
   void push_graph(onnx::GraphProto* g) { graphs_.push_back(g); }
@@ -74,17 +148,37 @@ class ExportContext {
   onnx::TensorProto_DataType float_type() const { return onnx::TensorProto_DataType_FLOAT; }
 
  private:
+  // Forgets what a value was: an unrolled loop converts its body again, and a value static in one
+  // iteration may be dynamic in the next.
+  void clear(const Value* v) {
+    names_.erase(v);
+    known_.erase(v);
+    lists_.erase(v);
+    dicts_.erase(v);
+    symbols_.erase(v);
+  }
   onnx::ModelProto& model_;
   int opset_;
   std::vector<onnx::GraphProto*> graphs_;
   std::unordered_map<const Value*, std::string> names_;
   std::unordered_map<const Value*, std::string> preferred_;
   std::unordered_map<const Value*, std::vector<const Value*>> lists_;
+  std::unordered_map<const Value*, DictRecord> dicts_;
+  std::shared_ptr<torch::jit::Graph> scratch_ = std::make_shared<torch::jit::Graph>();
+  std::unordered_map<const Value*, int64_t> rank_hints_;
+  std::set<const Value*> poisoned_;
+  std::vector<Problem> problems_;
+  bool collecting_ = false;
   std::unordered_map<const Value*, c10::IValue> known_;
   std::unordered_map<std::string, int32_t> type_cache_;
   std::map<std::string, int> counters_;
+  std::set<std::string> reserved_;
   std::unordered_map<const void*, std::string> parameter_names_;
   std::unordered_map<std::string, std::vector<int64_t>> shape_cache_;
+  std::unordered_map<std::string, std::vector<std::string>> symbol_cache_;
+  std::vector<onnx::ValueInfoProto> hints_;
+  std::unordered_map<const Value*, std::string> symbols_;
+  std::unordered_map<std::string, std::string> name_symbols_;  // the same by ONNX name (survives aliasing)
   int shape_cache_nodes_ = -1;
 };
 

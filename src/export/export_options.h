@@ -1,31 +1,96 @@
 #pragma once
-// Options of `kiln export` (no LibTorch here, so the CLI and the pipeline include it cheaply).
+// Options and result of `kiln export` (no LibTorch here, so the CLI and the pipeline include it
+// cheaply).
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-namespace kiln {
+#include "runtime/input_spec.h"
 
-struct ExportOptions {
-  std::filesystem::path model;   // TorchScript .pt
-  std::string input_shape = "1x1x28x28";
-  int opset = 13;                // 13..18
-  std::string input_name = "input";
-  std::string output_name = "output";
-  bool static_batch = false;     // default: a symbolic "batch" axis on inputs and outputs
-  std::filesystem::path out;
-};
+namespace kiln {
 
 inline constexpr int kMinOpset = 13;
 inline constexpr int kMaxOpset = 18;
 
-// Exports, checks (full checker + shape inference) and writes atomically. Returns the report:
-// file size, opset, op histogram, input/output names, dtypes and shapes.
-nlohmann::json export_onnx(const ExportOptions& options);
-std::string export_report_text(const nlohmann::json& report);
+struct ExportOptions {
+  std::filesystem::path model;  // TorchScript .pt
+  // The model's inputs (`--input NAME:DTYPE:DIMS`). Empty: one float32 input `input_name` of
+  // `input_shape`, dim 0 the symbolic "batch" unless static_batch (the `--input-shape` form).
+  std::vector<InputSpec> inputs;
+  std::string input_shape = "1x1x28x28";
+  std::string input_name = "input";
+  bool static_batch = false;
+  int opset = 13;  // kMinOpset..kMaxOpset
+  // A single tensor output is named this; tuple/list positions are `<output_name>_<i>`, dict
+  // entries their keys; nested ones are joined with '.' (`output_1.logits`, `output_0.output_1`).
+  std::string output_name = "output";
+  std::filesystem::path out;
+  // Convert everything, collect every unsupported op (count, first place), write nothing.
+  bool check_only = false;
+  // The written model must match LibTorch in ONNX Runtime at the example size and at a second
+  // size of every dynamic dim, to this relative mean abs error per output.
+  double verify_tolerance = 1e-4;
+
+  std::vector<InputSpec> resolved_inputs() const;
+  // Throws kiln::Error about values (not flags): opset range, names, specs, a missing output.
+  void validate() const;
+};
+
+// One graph output and where it came from in the model's return value.
+struct ExportedOutput {
+  std::string name;
+  std::string dtype;
+  std::vector<std::string> shape;  // a number, a symbol, or "?" per dim
+  std::string source;              // "return", "return[1]", "return['logits']", ...
+};
+
+// The two-size check: one case per size set.
+struct ExportVerification {
+  std::string sizes;             // "batch=2, seq=16"
+  double max_rel_mean_abs = 0;   // worst output: mean |ORT − LibTorch| / mean |LibTorch|
+  double max_abs = 0;
+};
+
+struct UnsupportedOp {
+  std::string op;
+  int count = 0;
+  std::string reason;
+  std::string first_at;
+};
+
+struct ExportResult {
+  static constexpr int kSchemaVersion = 2;
+  std::string model;
+  std::string onnx;  // empty for --check
+  bool check_only = false;
+  uint64_t file_size_bytes = 0;
+  int opset = 0;
+  int64_t ir_version = 0;
+  int nodes = 0;
+  int initializers = 0;
+  std::map<std::string, int> op_histogram;
+  std::vector<InputSpec> input_specs;
+  std::vector<ExportedOutput> inputs;  // as declared in the graph
+  std::vector<ExportedOutput> outputs;
+  std::vector<std::string> dropped_none_outputs;  // None in the return value (no ONNX output)
+  std::vector<std::string> dropped_checks;        // assertions under a run-time condition
+  std::vector<ExportVerification> verification;
+  std::vector<UnsupportedOp> unsupported;  // --check
+  int unsupported_downstream_nodes = 0;    // --check: nodes not converted because an input failed
+  double seconds = 0;
+};
+
+void to_json(nlohmann::json& j, const ExportResult& r);
+void from_json(const nlohmann::json& j, ExportResult& r);
+
+// Exports, checks (full checker + shape inference), verifies in ONNX Runtime at two sizes and
+// writes atomically; with check_only, converts and reports every unsupported op instead.
+ExportResult export_onnx(const ExportOptions& options);
+std::string export_report_text(const ExportResult& result);
 
 // What the exporter converts: one line per TorchScript op with the ONNX ops it becomes.
 std::vector<std::pair<std::string, std::string>> supported_ops();

@@ -1,6 +1,11 @@
-// TorchScript → ONNX: load, freeze (parameters become constants, methods are inlined), remove
-// eval-mode dropout, propagate constants, then convert node by node (op_registry.h), name the
-// graph's inputs and outputs, check the model (full checker + shape inference) and write it.
+// TorchScript → ONNX: load, run once on the declared example inputs, freeze (parameters become
+// constants, methods are inlined), propagate the example's ranks and dtypes through the graph,
+// convert node by node (op_registry.h; static values folded, dynamic ones computed in the graph),
+// name the outputs after the model's return structure, check the model (full checker + shape
+// inference), verify it in ONNX Runtime against LibTorch at the example size and at a second
+// size of every dynamic dim, and only then write it.
+#include <chrono>
+#include <functional>
 #include <map>
 
 #include <fmt/format.h>
@@ -12,6 +17,7 @@
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/passes/lower_tuples.h>
 #include <torch/csrc/jit/passes/remove_dropout.h>
+#include <torch/csrc/jit/passes/shape_analysis.h>
 #include <torch/script.h>
 
 #include "common/atomic_file.h"
@@ -20,6 +26,8 @@
 #include "export/export_context.h"
 #include "export/export_options.h"
 #include "export/op_registry.h"
+#include "runtime/ort_session.h"
+#include "runtime/torch_runner.h"
 #include "torchscript/torch_runtime.h"
 
 namespace fs = std::filesystem;
@@ -28,20 +36,73 @@ namespace kiln {
 
 namespace {
 
-void set_tensor_type(onnx::ValueInfoProto* vi, onnx::TensorProto_DataType dtype, const std::vector<int64_t>& dims,
-                     bool symbolic_batch) {
-  auto* tt = vi->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(dtype);
-  auto* shape = tt->mutable_shape();
-  shape->clear_dim();
-  for (size_t i = 0; i < dims.size(); ++i) {
-    auto* d = shape->add_dim();
-    if (i == 0 && symbolic_batch) d->set_dim_param("batch");
-    else if (dims[i] >= 0) d->set_dim_value(dims[i]);
+at::ScalarType torch_dtype(DType d) {
+  switch (d) {
+    case DType::Float32: return at::kFloat;
+    case DType::Float16: return at::kHalf;
+    case DType::Int64: return at::kLong;
+    case DType::Int32: return at::kInt;
+    case DType::Bool: return at::kBool;
+    default: throw Error(fmt::format("inputs of type {} are not supported", dtype_name(d)));
   }
 }
 
-std::shared_ptr<torch::jit::Graph> frozen_graph(torch::jit::Module& module) {
+// Example inputs: normal floats, ints in [0, 10) (valid token ids for any vocabulary of ten or
+// more), random bools; seeded so that an export is reproducible.
+std::vector<c10::IValue> example_inputs(const std::vector<InputSpec>& specs, bool second, uint64_t seed) {
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  std::vector<c10::IValue> out;
+  for (const auto& s : specs) {
+    Shape shape = second ? s.second_shape() : s.example_shape();
+    at::Tensor t;
+    switch (s.dtype) {
+      case DType::Int64:
+      case DType::Int32: t = at::randint(0, 10, shape, gen, at::TensorOptions().dtype(torch_dtype(s.dtype))); break;
+      case DType::Bool: t = at::randint(0, 2, shape, gen, at::TensorOptions().dtype(at::kLong)).to(at::kBool); break;
+      default: t = at::randn(shape, gen, at::TensorOptions().dtype(at::kFloat)).to(torch_dtype(s.dtype)); break;
+    }
+    out.emplace_back(t);
+  }
+  return out;
+}
+
+std::string sizes_text(const std::vector<InputSpec>& specs, bool second) {
+  std::map<std::string, int64_t> symbols;
+  for (const auto& s : specs)
+    for (const auto& d : s.dims)
+      if (d.dynamic()) symbols[d.symbol] = second ? d.size + 1 : d.size;
+  if (symbols.empty()) return "the static shapes";
+  std::string t;
+  for (const auto& [k, v] : symbols) t += fmt::format("{}{}={}", t.empty() ? "" : ", ", k, v);
+  return t;
+}
+
+c10::IValue run_module(torch::jit::Module& module, const std::vector<c10::IValue>& inputs, const std::string& what) {
+  try {
+    return module.forward(inputs);
+  } catch (const c10::Error& e) {
+    throw Error(fmt::format("the model rejects {}: {}", what, torch_error_summary(e.what_without_backtrace())));
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("the model rejects {}: {}", what, torch_error_summary(e.what())));
+  }
+}
+
+// The tensors of a return value in output order: tuple/list positions, dict entries in insertion
+// order, None skipped (the graph side follows the same order, collect_outputs below).
+void flatten_ivalue(const c10::IValue& v, std::vector<at::Tensor>& out) {
+  if (v.isTensor()) out.push_back(v.toTensor());
+  else if (v.isTuple()) {
+    for (const auto& e : v.toTupleRef().elements()) flatten_ivalue(e, out);
+  } else if (v.isList()) {
+    for (const auto& e : v.toListRef()) flatten_ivalue(e, out);
+  } else if (v.isGenericDict()) {
+    for (const auto& e : v.toGenericDict()) flatten_ivalue(e.value(), out);
+  } else if (!v.isNone()) {
+    throw Error(fmt::format("the model returns a {}, which has no ONNX form", v.tagKind()));
+  }
+}
+
+std::shared_ptr<torch::jit::Graph> frozen_graph(torch::jit::Module& module, const std::vector<c10::IValue>& example) {
   module.eval();
   torch::jit::Module frozen;
   try {
@@ -55,19 +116,35 @@ std::shared_ptr<torch::jit::Graph> frozen_graph(torch::jit::Module& module) {
   torch::jit::LowerSimpleTuples(graph);
   torch::jit::ConstantPropagation(graph);
   torch::jit::EliminateDeadCode(graph);
+  // Ranks and dtypes of the example through the graph: scripted graphs carry bare `Tensor`
+  // types, and converters need ranks (aten::dim, negative axes) and dtypes (promotion). Sizes
+  // recorded here are the example's and are never read as static (dims come from ONNX).
+  size_t k = 0;
+  for (torch::jit::Value* v : graph->inputs()) {
+    if (v->type()->cast<c10::ClassType>()) continue;
+    if (k < example.size() && example[k].isTensor()) v->setType(c10::TensorType::create(example[k].toTensor()));
+    ++k;
+  }
+  try {
+    torch::jit::PropagateInputShapes(graph);
+  } catch (const std::exception&) {
+    // partial type information is still useful; what failed stays unknown
+  }
   return graph;
 }
 
-nlohmann::json value_info_json(const onnx::ValueInfoProto& vi) {
-  nlohmann::json shape = nlohmann::json::array();
-  for (const auto& d : vi.type().tensor_type().shape().dim()) {
-    if (d.has_dim_param()) shape.push_back(d.dim_param());
-    else if (d.has_dim_value()) shape.push_back(d.dim_value());
-    else shape.push_back("?");
+std::vector<std::string> dims_text(const onnx::TypeProto& t) {
+  std::vector<std::string> dims;
+  for (const auto& d : t.tensor_type().shape().dim()) {
+    if (d.has_dim_param()) dims.push_back(d.dim_param());
+    else if (d.has_dim_value()) dims.push_back(std::to_string(d.dim_value()));
+    else dims.push_back("?");
   }
-  return {{"name", vi.name()},
-          {"dtype", onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(vi.type().tensor_type().elem_type()))},
-          {"shape", shape}};
+  return dims;
+}
+
+std::string type_name(int32_t elem) {
+  return is_supported_onnx_type(elem) ? dtype_name(dtype_from_onnx(elem, "value")) : std::to_string(elem);
 }
 
 void count_ops(const onnx::GraphProto& g, std::map<std::string, int>& hist) {
@@ -79,24 +156,128 @@ void count_ops(const onnx::GraphProto& g, std::map<std::string, int>& hist) {
   }
 }
 
+// Renames a value everywhere it appears (node inputs and outputs, subgraphs included).
+void rename_value(onnx::GraphProto& g, const std::string& from, const std::string& to) {
+  for (auto& n : *g.mutable_node()) {
+    for (auto& i : *n.mutable_input())
+      if (i == from) i = to;
+    for (auto& o : *n.mutable_output())
+      if (o == from) o = to;
+    for (auto& a : *n.mutable_attribute())
+      if (a.has_g()) rename_value(*a.mutable_g(), from, to);
+  }
+}
+
+bool is_graph_input_or_initializer(const onnx::GraphProto& g, const std::string& name) {
+  for (const auto& i : g.input())
+    if (i.name() == name) return true;
+  for (const auto& i : g.initializer())
+    if (i.name() == name) return true;
+  return false;
+}
+
+struct OutputLeaf {
+  std::string name;
+  std::string source;
+  const Value* value;
+};
+
+// The graph side of the return value: tensors named by position (`output_0`) and dict key.
+void collect_outputs(ExportContext& ctx, const Value* v, const std::string& name, const std::string& source,
+                     bool top, const std::string& output_name, std::vector<OutputLeaf>& leaves,
+                     std::vector<std::string>& nones) {
+  if (const auto* d = ctx.dict_of(v)) {
+    for (size_t i = 0; i < d->keys.size(); ++i) {
+      collect_outputs(ctx, d->values[i], top ? d->keys[i] : name + "." + d->keys[i], source + "['" + d->keys[i] + "']",
+                      false, output_name, leaves, nones);
+    }
+    return;
+  }
+  if (auto elems = ctx.list_elements(v)) {
+    for (size_t i = 0; i < elems->size(); ++i) {
+      std::string position = fmt::format("{}_{}", output_name, i);
+      collect_outputs(ctx, (*elems)[i], top ? position : name + "." + position, fmt::format("{}[{}]", source, i),
+                      false, output_name, leaves, nones);
+    }
+    return;
+  }
+  if (ctx.is_none(v)) {
+    nones.push_back(source);
+    return;
+  }
+  if (is_non_tensor(v) && v->type()->kind() != c10::TypeKind::OptionalType) {
+    throw Error(fmt::format("the model returns {} of type {}, which has no ONNX form", source, v->type()->str()));
+  }
+  leaves.push_back({top ? output_name : name, source, v});
+}
+
+// Reserves every name a user chose (inputs, outputs, dict keys) so internal names never clash.
+void reserve_names(ExportContext& ctx, const torch::jit::Block* block) {
+  for (const Node* n : block->nodes()) {
+    if (n->kind() == c10::prim::Constant && n->output()->type()->kind() == c10::TypeKind::StringType) {
+      if (auto iv = torch::jit::toIValue(n->output())) ctx.reserve_name(iv->toStringRef());
+    }
+    for (const auto* b : n->blocks()) reserve_names(ctx, b);
+  }
+}
+
+double rel_mean_abs(const at::Tensor& ref, const at::Tensor& got, double& max_abs) {
+  auto r = ref.to(at::kDouble), g = got.to(at::kDouble);
+  auto diff = (r - g).abs();
+  max_abs = std::max(max_abs, diff.numel() ? diff.max().item<double>() : 0.0);
+  double denom = r.numel() ? r.abs().mean().item<double>() : 0.0;
+  double num = diff.numel() ? diff.mean().item<double>() : 0.0;
+  if (num == 0) return 0;
+  return num / std::max(denom, 1e-12);
+}
+
+// The written model against LibTorch at one size set: the same inputs, every output by name.
+ExportVerification verify_case(torch::jit::Module& module, OrtSession& session, const std::vector<InputSpec>& specs,
+                               const std::vector<OutputLeaf>& leaves, bool second, double tolerance) {
+  ExportVerification v;
+  v.sizes = sizes_text(specs, second);
+  auto inputs = example_inputs(specs, second, second ? 2 : 1);
+  std::vector<at::Tensor> expected;
+  flatten_ivalue(run_module(module, inputs, "inputs at " + v.sizes + (second ? " (the second size of its dynamic dims; declare a dim static if the model needs that size)" : "")), expected);
+  std::vector<HostTensor> feeds;
+  for (size_t i = 0; i < specs.size(); ++i) feeds.push_back(from_torch(inputs[i].toTensor(), specs[i].name));
+  auto got = session.run(feeds);
+  if (got.size() != expected.size() || got.size() != leaves.size()) {
+    throw Error(fmt::format("internal: {} ONNX outputs for {} LibTorch outputs", got.size(), expected.size()));
+  }
+  for (size_t i = 0; i < got.size(); ++i) {
+    auto actual = to_torch(got[i]);
+    if (actual.sizes() != expected[i].sizes()) {
+      throw Error(fmt::format("the exported model's output '{}' has shape {} at {} where LibTorch gives {}: a size was "
+                              "baked into the graph",
+                              leaves[i].name, format_shape(actual.sizes().vec()), v.sizes,
+                              format_shape(expected[i].sizes().vec())));
+    }
+    double rel = rel_mean_abs(expected[i], actual, v.max_abs);
+    if (!(rel <= tolerance)) {
+      throw Error(fmt::format("the exported model's output '{}' differs from LibTorch at {}: relative mean abs error "
+                              "{:.3g} > {:.1g}",
+                              leaves[i].name, v.sizes, rel, tolerance));
+    }
+    v.max_rel_mean_abs = std::max(v.max_rel_mean_abs, rel);
+  }
+  return v;
+}
+
 }  // namespace
 
-nlohmann::json export_onnx(const ExportOptions& o) {
-  if (o.opset < kMinOpset || o.opset > kMaxOpset) {
-    throw UsageError(fmt::format("--opset {} is not supported (supported: {}–{})", o.opset, kMinOpset, kMaxOpset));
-  }
-  if (o.out.empty()) throw UsageError("-o/--out is required");
-  if (o.input_name.empty() || o.output_name.empty() || o.input_name == o.output_name) {
-    throw UsageError("input and output names must be non-empty and different");
-  }
-  Shape input_shape = parse_shape(o.input_shape);
-  ensure_writable_dir(o.out.parent_path().empty() ? fs::path(".") : o.out.parent_path());
+ExportResult export_onnx(const ExportOptions& o) {
+  auto t0 = std::chrono::steady_clock::now();
+  o.validate();
+  auto specs = o.resolved_inputs();
+  if (!o.check_only) ensure_writable_dir(o.out.parent_path().empty() ? fs::path(".") : o.out.parent_path());
   auto module = load_torchscript(o.model);
   torch::NoGradGuard no_grad;
 
-  // Run once on the example shape: a wrong shape is the user's error, reported before export.
-  auto example = torch::rand(input_shape);
-  run_forward(module, example);
+  // Run once on the example: a wrong shape or dtype is the user's error, reported before export.
+  auto example = example_inputs(specs, /*second=*/false, 1);
+  std::vector<at::Tensor> example_outputs;
+  flatten_ivalue(run_module(module, example, "the example inputs " + sizes_text(specs, false)), example_outputs);
 
   onnx::ModelProto model;
   model.set_ir_version(8);
@@ -109,71 +290,97 @@ nlohmann::json export_onnx(const ExportOptions& o) {
   graph_proto->set_name(fs::path(o.model).stem().string());
 
   ExportContext ctx(model, o.opset);
+  ctx.set_collecting(o.check_only);
   for (const auto& p : module.named_parameters(/*recurse=*/true)) ctx.name_parameter(p.value, p.name);
   for (const auto& b : module.named_buffers(/*recurse=*/true)) ctx.name_parameter(b.value, b.name);
 
-  auto graph = frozen_graph(module);
+  auto graph = frozen_graph(module, example);
   std::vector<const Value*> tensor_inputs;
   for (const Value* v : graph->inputs()) {
     if (v->type()->cast<c10::ClassType>()) continue;  // self
     tensor_inputs.push_back(v);
   }
-  if (tensor_inputs.size() != 1) {
-    throw Error(fmt::format("the model's forward takes {} tensor inputs; kiln export supports models with one input",
-                            tensor_inputs.size()));
+  if (tensor_inputs.size() != specs.size()) {
+    throw Error(fmt::format("the model's forward takes {} inputs; {} declared (use --input NAME:DTYPE:DIMS once per input)",
+                            tensor_inputs.size(), specs.size()));
   }
-  ctx.bind(tensor_inputs[0], o.input_name);
-  auto* input_info = graph_proto->add_input();
-  input_info->set_name(o.input_name);
-  set_tensor_type(input_info, onnx::TensorProto_DataType_FLOAT, input_shape, !o.static_batch);
-
-  // Outputs: one tensor, or a tuple of tensors (output, output_1, ...).
-  std::vector<const Value*> outputs;
-  const Value* ret = graph->outputs()[0];
-  if (ret->node()->kind() == c10::prim::TupleConstruct) {
-    for (const Value* v : ret->node()->inputs()) outputs.push_back(v);
-  } else {
-    outputs.push_back(ret);
-  }
-  std::vector<std::string> output_names;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    std::string name = i == 0 ? o.output_name : fmt::format("{}_{}", o.output_name, i);
-    output_names.push_back(name);
-    if (!ctx.is_constant(outputs[i]) && outputs[i] != tensor_inputs[0]) ctx.prefer_name(outputs[i], name);
+  ctx.reserve_name(o.output_name);
+  for (int i = 0; i < 64; ++i) ctx.reserve_name(fmt::format("{}_{}", o.output_name, i));
+  reserve_names(ctx, graph->block());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const auto& s = specs[i];
+    ctx.reserve_name(s.name);
+    ctx.bind(tensor_inputs[i], s.name);
+    auto* vi = graph_proto->add_input();
+    vi->set_name(s.name);
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(static_cast<int32_t>(s.dtype));
+    for (const auto& d : s.dims) {
+      auto* dim = tt->mutable_shape()->add_dim();
+      if (d.dynamic()) dim->set_dim_param(d.symbol);
+      else dim->set_dim_value(d.size);
+    }
   }
 
   convert_block(ctx, graph->block());
 
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    std::string produced = ctx.in(outputs[i]);
-    if (produced != output_names[i]) ctx.add_node("Identity", {produced}, {output_names[i]});
-    graph_proto->add_output()->set_name(output_names[i]);
+  ExportResult result;
+  result.model = fs::absolute(o.model).string();
+  result.opset = o.opset;
+  result.input_specs = specs;
+  result.dropped_checks = ctx.dropped_checks;
+  if (o.check_only) {
+    result.check_only = true;
+    for (const auto& p : ctx.problems()) result.unsupported.push_back({p.op, p.count, p.reason, p.where});
+    result.unsupported_downstream_nodes = ctx.skipped_downstream;
+    result.nodes = graph_proto->node_size();
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return result;
   }
 
-  // Output types and shapes from ONNX shape inference; the batch axis made symbolic.
+  // Outputs after the return value's structure.
+  std::vector<OutputLeaf> leaves;
+  collect_outputs(ctx, graph->outputs()[0], o.output_name, "return", /*top=*/true, o.output_name, leaves,
+                  result.dropped_none_outputs);
+  if (leaves.empty()) throw Error("the model returns no tensor");
+  std::set<std::string> used;
+  for (const auto& leaf : leaves) {
+    if (!used.insert(leaf.name).second) throw Error(fmt::format("two outputs would both be named '{}'", leaf.name));
+    std::string produced = ctx.in(leaf.value);
+    // The producing node writes the output name itself, unless the value is an input, an
+    // initializer or already another output (then an Identity).
+    if (is_graph_input_or_initializer(*graph_proto, produced) || used.count(produced) != 0 || produced == leaf.name) {
+      if (produced != leaf.name) ctx.add_node("Identity", {produced}, {leaf.name});
+    } else {
+      rename_value(*graph_proto, produced, leaf.name);
+      ctx.bind(leaf.value, leaf.name);
+    }
+    graph_proto->add_output()->set_name(leaf.name);
+  }
+
+  // Output types and shapes from ONNX shape inference on the declared (symbolic) inputs, with
+  // what the exporter knows where ONNX cannot infer (Reshape to a computed shape).
+  ctx.write_hints();
   onnx::ModelProto inferred = model;
   try {
-    onnx::shape_inference::InferShapes(inferred);
+    onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1, /*enable_data_propagation=*/true};
+    onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(), opts);
   } catch (const std::exception& e) {
     throw Error(fmt::format("exported graph failed ONNX shape inference: {}", first_line(e.what())));
   }
-  auto expected = run_forward(module, example);
   for (int i = 0; i < graph_proto->output_size(); ++i) {
     auto* vi = graph_proto->mutable_output(i);
-    std::vector<int64_t> dims;
-    onnx::TensorProto_DataType dtype = onnx::TensorProto_DataType_FLOAT;
     for (const auto& v : inferred.graph().value_info()) {
-      if (v.name() != vi->name()) continue;
-      dtype = static_cast<onnx::TensorProto_DataType>(v.type().tensor_type().elem_type());
+      if (v.name() == vi->name()) *vi->mutable_type() = v.type();
     }
-    if (i == 0) dims = expected.sizes().vec();
-    else {
-      for (const auto& v : inferred.graph().output())
-        if (v.name() == vi->name())
-          for (const auto& d : v.type().tensor_type().shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    if (!vi->type().tensor_type().has_elem_type() || vi->type().tensor_type().elem_type() == 0) {
+      throw Error(fmt::format("internal: the type of output '{}' is unknown after shape inference", vi->name()));
     }
-    bool batch_axis = !o.static_batch && !dims.empty() && dims[0] == input_shape[0];
-    set_tensor_type(vi, dtype, dims, batch_axis);
+    // Where inference lost the shape, the rank is LibTorch's; the dims stay unnamed (unknown).
+    if (!vi->type().tensor_type().has_shape() && static_cast<size_t>(i) < example_outputs.size()) {
+      auto* shape = vi->mutable_type()->mutable_tensor_type()->mutable_shape();
+      for (int64_t d = 0; d < example_outputs[static_cast<size_t>(i)].dim(); ++d) shape->add_dim();
+    }
   }
 
   try {
@@ -185,43 +392,41 @@ nlohmann::json export_onnx(const ExportOptions& o) {
 
   std::string bytes;
   model.SerializeToString(&bytes);
+
+  // Proof before writing: ONNX Runtime against LibTorch at two sizes of every dynamic dim.
+  SessionOptions so;
+  so.intra_op_threads = 1;
+  auto session = OrtSession::from_bytes(bytes, so, o.out.string());
+  bool has_dynamic = false;
+  for (const auto& s : specs)
+    for (const auto& d : s.dims) has_dynamic |= d.dynamic();
+  result.verification.push_back(verify_case(module, session, specs, leaves, false, o.verify_tolerance));
+  if (has_dynamic) result.verification.push_back(verify_case(module, session, specs, leaves, true, o.verify_tolerance));
+
   write_file_atomic(o.out, bytes);
 
-  std::map<std::string, int> hist;
-  count_ops(model.graph(), hist);
-  nlohmann::json report;
-  report["model"] = fs::absolute(o.model).string();
-  report["onnx"] = fs::absolute(o.out).string();
-  report["file_size_bytes"] = bytes.size();
-  report["opset"] = o.opset;
-  report["ir_version"] = model.ir_version();
-  report["op_histogram"] = hist;
-  report["nodes"] = model.graph().node_size();
-  report["initializers"] = model.graph().initializer_size();
-  for (const auto& vi : model.graph().input()) report["inputs"].push_back(value_info_json(vi));
-  for (const auto& vi : model.graph().output()) report["outputs"].push_back(value_info_json(vi));
-  return report;
-}
-
-std::string export_report_text(const nlohmann::json& r) {
-  std::string out = fmt::format("wrote {} ({:.2f} MB, opset {}, {} nodes, {} initializers)\n", r["onnx"].get<std::string>(),
-                                r["file_size_bytes"].get<double>() / 1e6, r["opset"].get<int>(), r["nodes"].get<int>(),
-                                r["initializers"].get<int>());
-  auto sig = [](const nlohmann::json& v) {
-    std::string dims;
-    for (const auto& d : v["shape"]) dims += (dims.empty() ? "" : "x") + (d.is_string() ? d.get<std::string>() : std::to_string(d.get<int64_t>()));
-    return fmt::format("{} {}[{}]", v["name"].get<std::string>(), v["dtype"].get<std::string>(), dims);
-  };
-  for (const auto& v : r["inputs"]) out += "input   " + sig(v) + "\n";
-  for (const auto& v : r["outputs"]) out += "output  " + sig(v) + "\n";
-  out += "ops    ";
-  for (const auto& [op, n] : r["op_histogram"].items()) out += fmt::format(" {}×{}", op, n.get<int>());
-  return out + "\n";
+  result.onnx = fs::absolute(o.out).string();
+  result.file_size_bytes = bytes.size();
+  result.ir_version = model.ir_version();
+  count_ops(model.graph(), result.op_histogram);
+  result.nodes = model.graph().node_size();
+  result.initializers = model.graph().initializer_size();
+  for (const auto& vi : model.graph().input()) {
+    result.inputs.push_back({vi.name(), type_name(vi.type().tensor_type().elem_type()), dims_text(vi.type()), "input"});
+  }
+  for (int i = 0; i < model.graph().output_size(); ++i) {
+    const auto& vi = model.graph().output(i);
+    result.outputs.push_back(
+        {vi.name(), type_name(vi.type().tensor_type().elem_type()), dims_text(vi.type()), leaves[static_cast<size_t>(i)].source});
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
 }
 
 std::vector<std::pair<std::string, std::string>> supported_ops() {
   std::vector<std::pair<std::string, std::string>> ops;
   for (const auto& [name, entry] : op_table()) ops.emplace_back(name, entry.onnx);
+  for (const auto& [name, entry] : scalar_op_table()) ops.emplace_back(name + " (scalars)", entry.onnx);
   return ops;
 }
 

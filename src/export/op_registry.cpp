@@ -1,8 +1,12 @@
 #include "export/op_registry.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "export/static_fold.h"
 
 namespace kiln {
 
@@ -19,6 +23,20 @@ const OpTable& op_table() {
     add_reduce_ops(t);
     add_control_flow_ops(t);
     add_quantized_ops(t);
+    add_indexing_ops(t);
+    add_creation_ops(t);
+    add_resize_ops(t);
+    add_recurrent_ops(t);
+    add_attention_ops(t);
+    return t;
+  }();
+  return table;
+}
+
+const OpTable& scalar_op_table() {
+  static const OpTable table = [] {
+    OpTable t;
+    add_scalar_ops(t);
     return t;
   }();
   return table;
@@ -28,22 +46,71 @@ void unsupported(const Node* node, const std::string& why) {
   throw Error(fmt::format("cannot export {}: {} [at: {}]", node->kind().toQualString(), why, describe_node(node)));
 }
 
+bool is_non_tensor(const Value* v) {
+  auto k = v->type()->kind();
+  return k != c10::TypeKind::TensorType;
+}
+
+namespace {
+
+const OpEntry* find_converter(const Node* node) {
+  std::string kind = node->kind().toQualString();
+  bool all_non_tensor = !node->outputs().empty();
+  for (const Value* o : node->outputs()) all_non_tensor &= is_non_tensor(o);
+  if (all_non_tensor || node->outputs().empty()) {
+    const auto& scalars = scalar_op_table();
+    if (auto it = scalars.find(kind); it != scalars.end()) return &it->second;
+  }
+  const auto& tensors = op_table();
+  if (auto it = tensors.find(kind); it != tensors.end()) return &it->second;
+  const auto& scalars = scalar_op_table();
+  if (auto it = scalars.find(kind); it != scalars.end()) return &it->second;
+  return nullptr;
+}
+
+void convert_node(ExportContext& ctx, const Node* node) {
+  // KILN_EXPORT_TRACE=1 prints each node as it is converted (for developing converters).
+  static const bool trace = std::getenv("KILN_EXPORT_TRACE") != nullptr;
+  if (trace) std::fprintf(stderr, "[export] %s\n", describe_node(node).c_str());
+  if (try_static_fold(ctx, node)) return;
+  const OpEntry* entry = find_converter(node);
+  if (entry == nullptr) {
+    std::string schema = node->maybeSchema() != nullptr ? c10::toString(*node->maybeSchema()) : "no schema";
+    throw Error(fmt::format("unsupported op {} ({}) at: {}; see kiln export --list-ops", node->kind().toQualString(),
+                            schema, describe_node(node)));
+  }
+  entry->convert(ctx, node);
+}
+
+}  // namespace
+
 void convert_block(ExportContext& ctx, const torch::jit::Block* block) {
-  const auto& table = op_table();
   for (const Node* node : block->nodes()) {
-    auto kind = node->kind();
-    if (kind == c10::prim::Constant) continue;  // materialised on first use
-    auto it = table.find(kind.toQualString());
-    if (it == table.end()) {
-      std::string schema = node->maybeSchema() != nullptr ? c10::toString(*node->maybeSchema()) : "no schema";
-      throw Error(fmt::format("unsupported op {} ({}) at: {}; see kiln export --list-ops", kind.toQualString(), schema,
-                              describe_node(node)));
+    if (node->kind() == c10::prim::Constant) continue;  // materialised on first use
+    if (!ctx.collecting()) {
+      convert_node(ctx, node);
+      continue;
     }
-    it->second.convert(ctx, node);
+    bool downstream = false;
+    for (const Value* v : node->inputs()) downstream |= ctx.poisoned(v);
+    if (downstream) {
+      ++ctx.skipped_downstream;
+      for (const Value* o : node->outputs()) ctx.poison(o);
+      continue;
+    }
+    try {
+      convert_node(ctx, node);
+    } catch (const Error& e) {
+      ctx.record_problem(node, first_line(e.what()));
+      for (const Value* o : node->outputs()) ctx.poison(o);
+    } catch (const c10::Error& e) {
+      ctx.record_problem(node, first_line(e.what_without_backtrace()));
+      for (const Value* o : node->outputs()) ctx.poison(o);
+    }
   }
 }
 
-void alias(ExportContext& ctx, const Node* node) { ctx.bind(node->output(), ctx.in(node->input(0))); }
+void alias(ExportContext& ctx, const Node* node) { ctx.alias_value(node->output(), node->input(0)); }
 
 std::string reduce_mean(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& axes, bool keepdims,
                         const std::string& out) {

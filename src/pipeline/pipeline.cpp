@@ -198,11 +198,12 @@ nlohmann::json run_stages(const PipelineOptions& o, const fs::path& root) {
                ExportOptions e;
                e.model = scripted;
                e.out = stage.path("model.onnx");
-               auto r = export_onnx(e);
+               nlohmann::json r = export_onnx(e);
                write_file_atomic(stage.path("export_fp32.json"), r.dump(2));
                e.model = int8_pt;
                e.out = stage.path("model_int8.onnx");
-               write_file_atomic(stage.path("export_int8.json"), export_onnx(e).dump(2));
+               nlohmann::json r8 = export_onnx(e);
+               write_file_atomic(stage.path("export_int8.json"), r8.dump(2));
                stage.commit();
              },
              [](const fs::path& dir) {

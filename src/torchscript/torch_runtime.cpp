@@ -5,7 +5,10 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <torch/csrc/jit/passes/graph_fuser.h>
 #include <torch/csrc/jit/frontend/tracer.h>
+#include <torch/csrc/jit/passes/tensorexpr_fuser.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/csrc/jit/serialization/import.h>
 #include <torch/script.h>
 
@@ -16,7 +19,17 @@ namespace fs = std::filesystem;
 
 namespace kiln {
 
+void configure_torchscript_executor() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    torch::jit::setTensorExprFuserEnabled(false);
+    torch::jit::overrideCanFuseOnCPULegacy(false);
+    torch::jit::getProfilingMode() = false;
+  });
+}
+
 torch::jit::Module load_torchscript(const fs::path& path) {
+  configure_torchscript_executor();
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
   if (fs::is_directory(path, ec)) throw Error(fmt::format("{}: is a directory, expected a TorchScript .pt file", path.string()));
@@ -70,6 +83,7 @@ void save_torchscript(const torch::jit::Module& module, const fs::path& path) {
 }
 
 torch::jit::Module copy_structure(const torch::jit::Module& source, const std::string& class_name) {
+  configure_torchscript_executor();
   auto cu = std::make_shared<torch::jit::CompilationUnit>();
   std::function<torch::jit::Module(const torch::jit::Module&, const std::string&)> copy =
       [&](const torch::jit::Module& src, const std::string& name) {
@@ -84,6 +98,7 @@ torch::jit::Module copy_structure(const torch::jit::Module& source, const std::s
 }
 
 torch::jit::Module copy_structure(const torch::nn::Module& source, const std::string& class_name) {
+  configure_torchscript_executor();
   auto cu = std::make_shared<torch::jit::CompilationUnit>();
   std::function<torch::jit::Module(const torch::nn::Module&, const std::string&)> copy =
       [&](const torch::nn::Module& src, const std::string& name) {

@@ -12,6 +12,13 @@
 
 namespace kiln {
 
+// Puts LibTorch's TorchScript executor in kiln's inference mode, once per process: no profiling
+// re-optimization and no TensorExpr fuser. Why: after a module ran twice, the profiling executor
+// hands fusible elementwise chains (BN→ReLU6→hardswish→sigmoid) to the TensorExpr fuser, whose
+// LLVM code generation never returns in Debian's LibTorch 2.6 (seen: export of a depthwise block
+// and of densenet121 hung for 10+ minutes; Python's torch hangs the same way). Every path that
+// loads or builds a TorchScript module calls this first (load_torchscript, copy_structure).
+void configure_torchscript_executor();
 // Loads a TorchScript archive on the CPU in eval mode; kiln::Error when it is not one.
 torch::jit::Module load_torchscript(const std::filesystem::path& path);
 // Runs forward on one tensor and returns the (first) tensor output; kiln::Error naming the

@@ -68,11 +68,11 @@ TEST(Export, SimpleCnnScriptedAndTracedMatchLibTorchWithDynamicBatch) {
     o.model = dir / file;
     o.out = dir / (std::string(file) + ".onnx");
     auto report = export_onnx(o);
-    EXPECT_EQ(report["opset"], 13);
-    EXPECT_EQ(report["inputs"][0]["name"], "input");
-    EXPECT_EQ(report["inputs"][0]["shape"][0], "batch");
-    EXPECT_EQ(report["outputs"][0]["name"], "output");
-    EXPECT_EQ(report["outputs"][0]["shape"][0], "batch");
+    EXPECT_EQ(report.opset, 13);
+    EXPECT_EQ(report.inputs[0].name, "input");
+    EXPECT_EQ(report.inputs[0].shape[0], "batch");
+    EXPECT_EQ(report.outputs[0].name, "output");
+    EXPECT_EQ(report.outputs[0].shape[0], "batch");
     auto m = load(o.out);
     EXPECT_EQ(count_op(m.graph(), "BatchNormalization"), 2) << "exported faithfully, BN kept for the optimizer";
     EXPECT_EQ(count_op(m.graph(), "Conv"), 2);

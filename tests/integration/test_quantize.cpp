@@ -81,8 +81,8 @@ TEST(Quantize, Int8ExportsToMatMulIntegerAndMatchesLibTorch) {
   e.model = q.out;
   e.out = dir / "int8.onnx";
   auto report = export_onnx(e);
-  EXPECT_EQ(report["op_histogram"]["MatMulInteger"], 3);
-  EXPECT_EQ(report["op_histogram"]["DynamicQuantizeLinear"], 3);
+  EXPECT_EQ(report.op_histogram["MatMulInteger"], 3);
+  EXPECT_EQ(report.op_histogram["DynamicQuantizeLinear"], 3);
   auto session = OrtSession::from_file(e.out);
   auto m = load_torchscript(q.out);
   select_quantized_engine("onednn");

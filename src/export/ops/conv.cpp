@@ -58,9 +58,40 @@ void emit_conv(ExportContext& ctx, const Node* node, int64_t groups) {
 
 void conv(ExportContext& ctx, const Node* node) { emit_conv(ctx, node, ctx.const_int(node->input(6))); }
 
+// input, weight, bias, stride, padding, output_padding, groups, dilation → ConvTranspose (the
+// weight layout [C_in, C_out/groups, k...] is ONNX's too).
+void emit_conv_transpose(ExportContext& ctx, const Node* node, const std::vector<int64_t>& stride_in,
+                         const std::vector<int64_t>& padding, const std::vector<int64_t>& output_padding, int64_t groups,
+                         const std::vector<int64_t>& dilation_in) {
+  auto w = ctx.const_tensor(node->input(1));
+  if (!w) unsupported(node, "a transposed convolution needs a constant weight");
+  size_t spatial = static_cast<size_t>(w->dim() - 2);
+  auto p = expand(padding, spatial);
+  std::vector<int64_t> pads = p;
+  pads.insert(pads.end(), p.begin(), p.end());
+  std::vector<std::string> inputs{ctx.in(node->input(0)), ctx.in(node->input(1))};
+  if (!ctx.is_none(node->input(2))) inputs.push_back(ctx.in(node->input(2)));
+  auto& n = ctx.add_node("ConvTranspose", inputs, {ctx.out(node->output(), "conv_transpose")});
+  set_attr(n, "kernel_shape", std::vector<int64_t>(w->sizes().begin() + 2, w->sizes().end()));
+  set_attr(n, "strides", expand(stride_in, spatial));
+  set_attr(n, "pads", pads);
+  set_attr(n, "output_padding", expand(output_padding, spatial));
+  set_attr(n, "dilations", expand(dilation_in, spatial));
+  set_attr(n, "group", groups);
+}
+
+// conv_transpose{1,2,3}d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+void conv_transpose(ExportContext& ctx, const Node* node) {
+  emit_conv_transpose(ctx, node, ctx.const_ints(node->input(3)), ctx.const_ints(node->input(4)),
+                      ctx.const_ints(node->input(5)), ctx.const_int(node->input(6)), ctx.const_ints(node->input(7)));
+}
+
 // _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, ...)
 void convolution(ExportContext& ctx, const Node* node) {
-  if (ctx.const_bool(node->input(6))) unsupported(node, "transposed convolution is not supported yet");
+  if (ctx.const_bool(node->input(6))) {
+    return emit_conv_transpose(ctx, node, ctx.const_ints(node->input(3)), ctx.const_ints(node->input(4)),
+                               ctx.const_ints(node->input(7)), ctx.const_int(node->input(8)), ctx.const_ints(node->input(5)));
+  }
   emit_conv(ctx, node, ctx.const_int(node->input(8)));
 }
 
@@ -70,7 +101,10 @@ void add_conv_ops(OpTable& t) {
   t["aten::conv1d"] = {conv, "Conv"};
   t["aten::conv2d"] = {conv, "Conv"};
   t["aten::conv3d"] = {conv, "Conv"};
-  t["aten::_convolution"] = {convolution, "Conv"};
+  t["aten::_convolution"] = {convolution, "Conv or ConvTranspose"};
+  for (const char* k : {"aten::conv_transpose1d", "aten::conv_transpose2d", "aten::conv_transpose3d"}) {
+    t[k] = {conv_transpose, "ConvTranspose"};
+  }
 }
 
 }  // namespace kiln

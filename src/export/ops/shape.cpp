@@ -2,11 +2,13 @@
 // the ops that only change TorchScript's bookkeeping (contiguous, detach, eval dropout, casts
 // between ints and tensors) which become no ONNX node at all.
 #include <cstdint>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "export/onnx_attr.h"
 #include "export/op_registry.h"
+#include "export/scalar_values.h"
 
 namespace kiln {
 
@@ -16,28 +18,116 @@ int64_t normalize_dim(int64_t d, int64_t rank) { return d < 0 ? d + rank : d; }
 
 // A shape argument (int list) as an ONNX int64 tensor: constant, or built from run-time ints.
 std::string int_list(ExportContext& ctx, const Node* node, const Value* list) {
-  if (ctx.is_constant(list)) {
-    auto v = ctx.const_ints(list);
-    for (auto d : v) {
+  if (ctx.is_static(list)) {
+    for (auto d : ctx.const_ints(list)) {
       if (d == 0) unsupported(node, "a zero-sized dimension in a shape argument");
     }
-    return ctx.add_int64s(v, "shape");
   }
-  auto elems = ctx.list_elements(list);
-  if (!elems) unsupported(node, "the shape argument is neither a constant nor a list");
-  std::vector<std::string> parts;
-  for (const Value* e : *elems) {
-    parts.push_back(ctx.is_constant(e) ? ctx.add_int64s({ctx.const_int(e)}, "dim") : ctx.in(e));
+  return pack_int_list(ctx, node, list);
+}
+
+// A 1-element int64 tensor from a static or dynamic int (Slice's starts/ends).
+std::string one_int(ExportContext& ctx, const Value* v, int64_t fallback, const std::string& hint) {
+  if (ctx.is_none(v)) return ctx.add_int64s({fallback}, hint);
+  if (ctx.is_static(v)) return ctx.add_int64s({ctx.const_int(v)}, hint);
+  std::string x = scalar_operand(ctx, v, onnx::TensorProto_DataType_INT64);
+  std::string u = ctx.fresh(hint);
+  ctx.add_node("Unsqueeze", {x, ctx.add_int64s({0}, "axes")}, {u});
+  return u;
+}
+
+// view(x, [n, -1, h, w]) with n dynamic: ONNX cannot infer the -1 (the batch is symbolic), and
+// later ops need it. When the symbols on both sides cancel (n is x.size(0), x's dim 0 is
+// "batch"), the -1 is a number at export: numel's static part over the target's.
+std::optional<std::vector<const Value*>> resolve_minus_one(ExportContext& ctx, const Value* x,
+                                                           const std::vector<const Value*>& elems) {
+  auto dims = ctx.dims_of(x);
+  auto syms = ctx.dim_symbols_of(x);
+  if (!dims || syms.size() != dims->size()) return std::nullopt;
+  int64_t coef_in = 1;
+  std::multiset<std::string> sym_in, sym_t;
+  for (size_t i = 0; i < dims->size(); ++i) {
+    if ((*dims)[i] >= 0) coef_in *= (*dims)[i];
+    else if (!syms[i].empty()) sym_in.insert(syms[i]);
+    else return std::nullopt;
   }
-  std::string out = ctx.fresh("shape");
-  auto& n = ctx.add_node("Concat", parts, {out});
-  set_attr(n, "axis", 0);
+  int64_t coef_t = 1;
+  int minus_one = -1;
+  for (size_t i = 0; i < elems.size(); ++i) {
+    if (ctx.is_static(elems[i])) {
+      int64_t v = ctx.const_int(elems[i]);
+      if (v == -1) {
+        if (minus_one >= 0) return std::nullopt;
+        minus_one = static_cast<int>(i);
+      } else {
+        coef_t *= v;
+      }
+      continue;
+    }
+    std::string s = ctx.symbol_of(elems[i]);
+    if (s.empty()) return std::nullopt;
+    sym_t.insert(s);
+  }
+  if (minus_one < 0 || sym_in != sym_t || coef_t <= 0 || coef_in % coef_t != 0) return std::nullopt;
+  auto out = elems;
+  out[static_cast<size_t>(minus_one)] = ctx.mint_static(c10::IValue(coef_in / coef_t), c10::IntType::get());
   return out;
 }
 
+// x reshaped to an element list (static and dynamic ints).
+void reshape_to(ExportContext& ctx, const Node* node, const std::vector<const Value*>& elems) {
+  auto resolved = resolve_minus_one(ctx, node->input(0), elems);
+  const auto& use = resolved ? *resolved : elems;
+  std::string x = ctx.in(node->input(0));
+  std::string out = ctx.out(node->output(), "reshape");
+  ctx.add_node("Reshape", {x, pack_int_elements(ctx, use)}, {out});
+  // ONNX does not infer a Reshape to a computed shape: tell it what is known.
+  if (auto type = ctx.elem_type_of(x)) hint_shape_from_elements(ctx, out, *type, use);
+}
+
 void reshape(ExportContext& ctx, const Node* node) {
+  auto elems = ctx.is_static(node->input(1)) ? std::nullopt : ctx.list_elements(node->input(1));
+  if (elems) return reshape_to(ctx, node, *elems);
   std::string shape = int_list(ctx, node, node->input(1));
   ctx.add_node("Reshape", {ctx.in(node->input(0)), shape}, {ctx.out(node->output(), "reshape")});
+}
+
+// unflatten(x, dim, sizes): x's dims with `dim` replaced by `sizes`, the others read from x.
+void unflatten(ExportContext& ctx, const Node* node) {
+  auto dims = ctx.dims_of(node->input(0));
+  if (!dims) unsupported(node, "unflatten of a tensor of unknown rank");
+  auto syms = ctx.dim_symbols_of(node->input(0));
+  int64_t rank = static_cast<int64_t>(dims->size());
+  int64_t dim = normalize_dim(ctx.const_int(node->input(1)), rank);
+  std::vector<const Value*> sizes;
+  if (ctx.is_static(node->input(2))) {
+    for (auto v : ctx.const_ints(node->input(2))) sizes.push_back(ctx.mint_static(c10::IValue(v), c10::IntType::get()));
+  } else if (auto e = ctx.list_elements(node->input(2))) {
+    sizes = *e;
+  } else {
+    unsupported(node, "sizes kiln does not track");
+  }
+  std::string shape;
+  std::vector<const Value*> elems;
+  auto from_input = [&](int64_t i) {
+    if ((*dims)[static_cast<size_t>(i)] >= 0) {
+      elems.push_back(ctx.mint_static(c10::IValue((*dims)[static_cast<size_t>(i)]), c10::IntType::get()));
+      return;
+    }
+    if (shape.empty()) {
+      shape = ctx.fresh("shape_of");
+      ctx.add_node("Shape", {ctx.in(node->input(0))}, {shape});
+    }
+    std::string d = ctx.fresh("size");
+    ctx.add_node("Gather", {shape, ctx.add_int64s({i}, "dim", true)}, {d});
+    const Value* e = ctx.mint(d, c10::IntType::get());
+    if (static_cast<size_t>(i) < syms.size() && !syms[static_cast<size_t>(i)].empty()) ctx.set_symbol(e, syms[static_cast<size_t>(i)]);
+    elems.push_back(e);
+  };
+  for (int64_t i = 0; i < dim; ++i) from_input(i);
+  elems.insert(elems.end(), sizes.begin(), sizes.end());
+  for (int64_t i = dim + 1; i < rank; ++i) from_input(i);
+  reshape_to(ctx, node, elems);
 }
 
 // flatten(x, start, end)
@@ -113,26 +203,18 @@ void cat(ExportContext& ctx, const Node* node) {
   set_attr(n, "axis", ctx.const_int(node->input(1)));
 }
 
-// size(x, dim) → a one-element int64 tensor (run-time ints travel as [1]-shaped tensors)
-void size(ExportContext& ctx, const Node* node) {
-  std::string shape = ctx.fresh("shape_of");
-  ctx.add_node("Shape", {ctx.in(node->input(0))}, {shape});
-  if (node->inputs().size() == 1) {
-    ctx.bind(node->output(), shape);
-    return;
-  }
-  ctx.add_node("Gather", {shape, ctx.add_int64s({ctx.const_int(node->input(1))}, "dim")}, {ctx.out(node->output(), "size")});
-}
-
-// slice(x, dim, start?, end?, step): a full slice (0, None/huge, 1) is no node at all
+// slice(x, dim, start?, end?, step): a full slice (0, None/huge, 1) is no node at all; start and
+// end may be dynamic ints.
 void slice(ExportContext& ctx, const Node* node) {
   int64_t dim = ctx.const_int(node->input(1));
-  int64_t start = ctx.is_none(node->input(2)) ? 0 : ctx.const_int(node->input(2));
-  int64_t end = ctx.is_none(node->input(3)) ? INT64_MAX : ctx.const_int(node->input(3));
   int64_t step = ctx.const_int(node->input(4));
-  if (start == 0 && end == INT64_MAX && step == 1) return alias(ctx, node);
+  const Value* sv = node->input(2);
+  const Value* ev = node->input(3);
+  bool start_zero = ctx.is_none(sv) || (ctx.is_static(sv) && ctx.const_int(sv) == 0);
+  bool end_max = ctx.is_none(ev) || (ctx.is_static(ev) && ctx.const_int(ev) >= INT64_MAX / 2);
+  if (start_zero && end_max && step == 1) return alias(ctx, node);
   ctx.add_node("Slice",
-               {ctx.in(node->input(0)), ctx.add_int64s({start}, "starts"), ctx.add_int64s({end}, "ends"),
+               {ctx.in(node->input(0)), one_int(ctx, sv, 0, "starts"), one_int(ctx, ev, INT64_MAX, "ends"),
                 ctx.add_int64s({dim}, "axes"), ctx.add_int64s({step}, "steps")},
                {ctx.out(node->output(), "slice")});
 }
@@ -171,11 +253,6 @@ void to(ExportContext& ctx, const Node* node) {
   set_attr(n, "to", onnx_type);
 }
 
-void list_construct(ExportContext& ctx, const Node* node) {
-  std::vector<const Value*> elems(node->inputs().begin(), node->inputs().end());
-  ctx.record_list(node->output(), std::move(elems));
-}
-
 void dropout(ExportContext& ctx, const Node* node) {
   if (ctx.const_bool(node->input(2))) unsupported(node, "training-mode dropout (call eval() before saving)");
   alias(ctx, node);
@@ -187,20 +264,18 @@ void add_shape_ops(OpTable& t) {
   t["aten::flatten"] = {flatten, "Flatten or Reshape"};
   for (const char* k : {"aten::view", "aten::reshape"}) t[k] = {reshape, "Reshape"};
   t["aten::permute"] = {permute, "Transpose"};
+  t["aten::unflatten"] = {unflatten, "Reshape"};
   t["aten::transpose"] = {transpose, "Transpose"};
   t["aten::unsqueeze"] = {unsqueeze, "Unsqueeze"};
   t["aten::squeeze"] = {squeeze, "Squeeze"};
   t["aten::cat"] = {cat, "Concat"};
   t["aten::slice"] = {slice, "Slice (nothing for a full slice)"};
-  t["aten::size"] = {size, "Shape + Gather"};
   t["prim::dtype"] = {dtype, "nothing (the dtype is known at export time)"};
   t["aten::to"] = {to, "nothing (same dtype) or Cast"};
-  t["prim::ListConstruct"] = {list_construct, "(consumed by cat / reshape)"};
   for (const char* k : {"aten::dropout", "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout"}) {
     t[k] = {dropout, "nothing (eval mode)"};
   }
-  for (const char* k : {"aten::contiguous", "aten::detach", "aten::clone", "prim::NumToTensor", "aten::Int",
-                        "aten::ScalarImplicit", "aten::Bool"}) {
+  for (const char* k : {"aten::contiguous", "aten::detach", "aten::clone", "prim::NumToTensor"}) {
     t[k] = {alias, "nothing (bookkeeping)"};
   }
 }

@@ -1,0 +1,505 @@
+// TorchScript's scalar and list world: ints, floats, bools, lists, tuples, dicts, None.
+//
+// One rule (docs/exporter.md): a value is static when it is known at export — constants, results
+// folded from static inputs (static_fold.h), dims that ONNX shape inference proves from the
+// declared input ranks and static dims, ranks. Static values never reach the graph unless a
+// tensor op needs them. Everything else is dynamic: an int64 / float / bool 0-d ONNX tensor computed
+// by Shape, Gather and arithmetic, so a symbolic dim stays symbolic. The converters here run only
+// for the dynamic case (or for structure: lists, tuples and dicts are bookkeeping, not tensors).
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "export/onnx_attr.h"
+#include "export/op_registry.h"
+#include "export/scalar_values.h"
+
+namespace kiln {
+
+namespace {
+
+int64_t normalize_index(int64_t i, int64_t n) { return i < 0 ? i + n : i; }
+
+// aten::size(x, dim) → static when the dim is; else Shape + Gather (a 0-d int64).
+// aten::size(x) → a static int list, or the Shape tensor itself (a list bound to a 1-D tensor).
+void size(ExportContext& ctx, const Node* node) {
+  auto dims = ctx.dims_of(node->input(0));
+  if (node->inputs().size() == 1) {
+    bool all_static = dims.has_value();
+    if (dims)
+      for (auto d : *dims) all_static &= d >= 0;
+    if (all_static) {
+      ctx.set_known(node->output(), c10::IValue(*dims));
+      return;
+    }
+    if (!dims) {  // unknown rank: the run-time shape itself
+      ctx.add_node("Shape", {ctx.in(node->input(0))}, {ctx.out(node->output(), "shape_of")});
+      return;
+    }
+    // Static dims stay static, dynamic ones are read at run time: `n, c, h, w = x.shape` keeps
+    // c, h and w as numbers.
+    auto syms = ctx.dim_symbols_of(node->input(0));
+    std::string shape = ctx.fresh("shape_of");
+    ctx.add_node("Shape", {ctx.in(node->input(0))}, {shape});
+    std::vector<const Value*> elems;
+    for (size_t i = 0; i < dims->size(); ++i) {
+      if ((*dims)[i] >= 0) {
+        elems.push_back(ctx.mint_static(c10::IValue((*dims)[i]), c10::IntType::get()));
+        continue;
+      }
+      std::string d = ctx.fresh("size");
+      ctx.add_node("Gather", {shape, ctx.add_int64s({static_cast<int64_t>(i)}, "dim", true)}, {d});
+      const Value* e = ctx.mint(d, c10::IntType::get());
+      if (i < syms.size() && !syms[i].empty()) ctx.set_symbol(e, syms[i]);
+      elems.push_back(e);
+    }
+    ctx.record_list(node->output(), std::move(elems));
+    return;
+  }
+  if (!ctx.is_static(node->input(1))) unsupported(node, "size() of a dimension chosen at run time");
+  int64_t dim = ctx.const_int(node->input(1));
+  if (dims) {
+    dim = normalize_index(dim, static_cast<int64_t>(dims->size()));
+    if (dim < 0 || dim >= static_cast<int64_t>(dims->size())) unsupported(node, "dimension out of range");
+    if ((*dims)[static_cast<size_t>(dim)] >= 0) {
+      ctx.set_known(node->output(), c10::IValue((*dims)[static_cast<size_t>(dim)]));
+      return;
+    }
+  }
+  auto syms = ctx.dim_symbols_of(node->input(0));
+  std::string shape = ctx.fresh("shape_of");
+  ctx.add_node("Shape", {ctx.in(node->input(0))}, {shape});
+  ctx.add_node("Gather", {shape, ctx.add_int64s({dim}, "dim", /*as_scalar=*/true)}, {ctx.out(node->output(), "size")});
+  if (dim >= 0 && dim < static_cast<int64_t>(syms.size()) && !syms[static_cast<size_t>(dim)].empty()) {
+    ctx.set_symbol(node->output(), syms[static_cast<size_t>(dim)]);  // after out(): binding clears it
+  }
+}
+
+// A list of ints, floats, bools or strings whose elements are all static is itself static again
+// (F.interpolate's scale factors, built by append in an unrolled loop).
+void make_static_if_possible(ExportContext& ctx, const Value* list) {
+  auto elems = ctx.list_elements(list);
+  auto lt = list->type()->cast<c10::ListType>();
+  if (!elems || !lt) return;
+  for (const Value* e : *elems)
+    if (!ctx.is_static(e)) return;
+  auto kind = lt->getElementType()->kind();
+  if (kind == c10::TypeKind::IntType) {
+    c10::List<int64_t> l;
+    for (const Value* e : *elems) l.push_back(ctx.const_int(e));
+    ctx.set_known(list, l);
+  } else if (kind == c10::TypeKind::FloatType) {
+    c10::List<double> l;
+    for (const Value* e : *elems) l.push_back(ctx.const_double(e));
+    ctx.set_known(list, l);
+  } else if (kind == c10::TypeKind::BoolType) {
+    c10::List<bool> l;
+    for (const Value* e : *elems) l.push_back(ctx.const_bool(e));
+    ctx.set_known(list, l);
+  }
+}
+
+// list.append(x) on a list built in the graph (`features.append(y)`): the list's elements grow.
+void append(ExportContext& ctx, const Node* node) {
+  const Value* list = node->input(0);
+  auto elems = ctx.list_elements(list);
+  if (!elems) {
+    if (!ctx.is_static(list) || !ctx.constant(list).isList()) unsupported(node, "appending to a list kiln does not track");
+    auto lt = list->type()->cast<c10::ListType>();
+    elems.emplace();
+    for (const auto& iv : ctx.constant(list).toListRef()) {
+      elems->push_back(ctx.mint_static(iv, lt ? lt->getElementType() : c10::AnyType::get()));
+    }
+    ctx.forget_static(list);
+  }
+  elems->push_back(node->input(1));
+  ctx.record_list(list, *elems);
+  make_static_if_possible(ctx, list);
+  ctx.alias_value(node->output(), list);
+}
+
+void device(ExportContext& ctx, const Node* node) { ctx.set_known(node->output(), c10::IValue(c10::Device(c10::kCPU))); }
+
+// aten::dim(x): the rank, known at export from the declared input ranks.
+void dim(ExportContext& ctx, const Node* node) {
+  auto rank = ctx.rank_of(node->input(0));
+  if (!rank) unsupported(node, "the tensor's rank is unknown at export time");
+  ctx.set_known(node->output(), c10::IValue(*rank));
+}
+
+// aten::len(list or tensor)
+void len(ExportContext& ctx, const Node* node) {
+  const Value* x = node->input(0);
+  if (auto elems = ctx.list_elements(x)) {
+    ctx.set_known(node->output(), c10::IValue(static_cast<int64_t>(elems->size())));
+    return;
+  }
+  if (auto* d = ctx.dict_of(x)) {
+    ctx.set_known(node->output(), c10::IValue(static_cast<int64_t>(d->keys.size())));
+    return;
+  }
+  if (!is_non_tensor(x) || ctx.is_bound(x)) {  // a tensor, or a list held as a 1-D tensor
+    auto dims = ctx.dims_of(x);
+    if (dims && !dims->empty() && (*dims)[0] >= 0) {
+      ctx.set_known(node->output(), c10::IValue((*dims)[0]));
+      return;
+    }
+    std::string shape = ctx.fresh("shape_of");
+    ctx.add_node("Shape", {ctx.in(x)}, {shape});
+    ctx.add_node("Gather", {shape, ctx.add_int64s({0}, "dim", true)}, {ctx.out(node->output(), "len")});
+    return;
+  }
+  unsupported(node, "len() of a value kiln does not track");
+}
+
+// list[i], tuple[i], dict[key]
+void getitem(ExportContext& ctx, const Node* node) {
+  const Value* c = node->input(0);
+  const Value* idx = node->input(1);
+  if (auto* d = ctx.dict_of(c)) {
+    if (!ctx.is_static(idx)) unsupported(node, "a dict key chosen at run time");
+    auto key = ctx.constant(idx);
+    if (!key.isString()) unsupported(node, "dict keys other than strings");
+    for (size_t i = 0; i < d->keys.size(); ++i) {
+      if (d->keys[i] == key.toStringRef()) return ctx.alias_value(node->output(), d->values[i]);
+    }
+    unsupported(node, fmt::format("key '{}' is not in the dict", key.toStringRef()));
+  }
+  if (auto elems = ctx.list_elements(c)) {
+    if (ctx.is_static(idx)) {
+      int64_t i = normalize_index(ctx.const_int(idx), static_cast<int64_t>(elems->size()));
+      if (i < 0 || i >= static_cast<int64_t>(elems->size())) unsupported(node, "list index out of range");
+      return ctx.alias_value(node->output(), (*elems)[static_cast<size_t>(i)]);
+    }
+    if (!is_non_tensor(node->output())) unsupported(node, "a list of tensors indexed at run time");
+    std::string packed = pack_int_list(ctx, node, c);
+    ctx.add_node("Gather", {packed, scalar_operand(ctx, idx, onnx::TensorProto_DataType_INT64)},
+                 {ctx.out(node->output(), "getitem")});
+    return;
+  }
+  if (ctx.is_bound(c)) {  // an int list held as a 1-D int64 tensor (a run-time shape)
+    ctx.add_node("Gather", {ctx.in(c), scalar_operand(ctx, idx, onnx::TensorProto_DataType_INT64)},
+                 {ctx.out(node->output(), "getitem")});
+    return;
+  }
+  unsupported(node, "indexing a value kiln does not track");
+}
+
+void construct(ExportContext& ctx, const Node* node) {
+  std::vector<const Value*> elems(node->inputs().begin(), node->inputs().end());
+  ctx.record_list(node->output(), std::move(elems));
+}
+
+void unpack(ExportContext& ctx, const Node* node) {
+  const Value* c = node->input(0);
+  if (auto elems = ctx.list_elements(c)) {
+    if (elems->size() != node->outputs().size()) unsupported(node, "unpacking a list of a different length");
+    for (size_t i = 0; i < elems->size(); ++i) ctx.alias_value(node->output(i), (*elems)[i]);
+    return;
+  }
+  if (ctx.is_bound(c)) {
+    for (size_t i = 0; i < node->outputs().size(); ++i) {
+      ctx.add_node("Gather", {ctx.in(c), ctx.add_int64s({static_cast<int64_t>(i)}, "index", true)},
+                   {ctx.out(node->output(i), "item")});
+    }
+    return;
+  }
+  unsupported(node, "unpacking a value kiln does not track");
+}
+
+void tuple_index(ExportContext& ctx, const Node* node) {
+  auto elems = ctx.list_elements(node->input(0));
+  if (!elems || !ctx.is_static(node->input(1))) unsupported(node, "indexing a tuple kiln does not track");
+  int64_t i = normalize_index(ctx.const_int(node->input(1)), static_cast<int64_t>(elems->size()));
+  if (i < 0 || i >= static_cast<int64_t>(elems->size())) unsupported(node, "tuple index out of range");
+  ctx.alias_value(node->output(), (*elems)[static_cast<size_t>(i)]);
+}
+
+void dict_construct(ExportContext& ctx, const Node* node) {
+  auto& d = ctx.record_dict(node->output());
+  d = {};
+  for (size_t i = 0; i + 1 < node->inputs().size(); i += 2) {
+    if (!ctx.is_static(node->input(i)) || !ctx.constant(node->input(i)).isString()) {
+      unsupported(node, "dict keys must be strings known at export");
+    }
+    d.keys.push_back(ctx.constant(node->input(i)).toStringRef());
+    d.values.push_back(node->input(i + 1));
+  }
+}
+
+// d[key] = value on a dict built in the graph (`out = {}; out["logits"] = x`)
+void dict_set_item(ExportContext& ctx, const Node* node) {
+  const Value* d = node->input(0);
+  if (ctx.dict_of(d) == nullptr) {
+    if (!ctx.is_static(d) || !ctx.constant(d).isGenericDict() || !ctx.constant(d).toGenericDict().empty()) {
+      unsupported(node, "setting an item of a dict kiln does not track");
+    }
+    ctx.record_dict(d);
+  }
+  if (!ctx.is_static(node->input(1)) || !ctx.constant(node->input(1)).isString()) {
+    unsupported(node, "dict keys must be strings known at export");
+  }
+  std::string key = ctx.constant(node->input(1)).toStringRef();
+  auto& rec = ctx.record_dict(d);
+  for (size_t i = 0; i < rec.keys.size(); ++i) {
+    if (rec.keys[i] == key) {
+      rec.values[i] = node->input(2);
+      return;
+    }
+  }
+  rec.keys.push_back(key);
+  rec.values.push_back(node->input(2));
+}
+
+// aten::Int / Float / Bool / ScalarImplicit of a run-time tensor: a 0-d tensor of that type.
+void tensor_to_scalar(ExportContext& ctx, const Node* node) {
+  auto want = scalar_onnx_type(node->output());
+  std::string x = ctx.in(node->input(0));
+  auto dims = ctx.dims_of(node->input(0));
+  if (!dims || !dims->empty()) {
+    std::string r = ctx.fresh("scalar");
+    ctx.add_node("Reshape", {x, ctx.add_int64s(std::vector<int64_t>{}, "scalar_shape")}, {r});
+    x = r;
+  }
+  auto have = ctx.elem_type_of(x);
+  if (!want || (have && *have == *want)) return ctx.bind(node->output(), x);
+  auto& n = ctx.add_node("Cast", {x}, {ctx.out(node->output(), "to_scalar")});
+  set_attr(n, "to", static_cast<int64_t>(*want));
+}
+
+// Arithmetic on scalars (at least one dynamic): in the output's type (int64, float or bool).
+void scalar_binary(ExportContext& ctx, const Node* node, const char* op) {
+  auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
+  std::string a = scalar_operand(ctx, node->input(0), type), b = scalar_operand(ctx, node->input(1), type);
+  ctx.add_node(op, {a, b}, {ctx.out(node->output(), op)});
+}
+void s_add(ExportContext& c, const Node* n) { scalar_binary(c, n, "Add"); }
+void s_sub(ExportContext& c, const Node* n) { scalar_binary(c, n, "Sub"); }
+void s_mul(ExportContext& c, const Node* n) { scalar_binary(c, n, "Mul"); }
+void s_div(ExportContext& c, const Node* n) { scalar_binary(c, n, "Div"); }  // int / int → float output type
+void s_min(ExportContext& c, const Node* n) {
+  if (n->inputs().size() != 2) unsupported(n, "min/max of a list");
+  scalar_binary(c, n, "Min");
+}
+void s_max(ExportContext& c, const Node* n) {
+  if (n->inputs().size() != 2) unsupported(n, "min/max of a list");
+  scalar_binary(c, n, "Max");
+}
+
+// a // b and a % b with Python's floor semantics (ONNX Div on ints truncates toward zero).
+void s_floordiv(ExportContext& ctx, const Node* node) {
+  auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
+  std::string a = scalar_operand(ctx, node->input(0), type), b = scalar_operand(ctx, node->input(1), type);
+  ctx.bind(node->output(), floor_divide(ctx, a, b, type, ctx.fresh("floordiv")));
+}
+void s_remainder(ExportContext& ctx, const Node* node) {
+  auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
+  std::string a = scalar_operand(ctx, node->input(0), type), b = scalar_operand(ctx, node->input(1), type);
+  ctx.bind(node->output(), floor_remainder(ctx, a, b, type, ctx.fresh("remainder")));
+}
+
+void s_neg(ExportContext& ctx, const Node* node) {
+  auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
+  ctx.add_node("Neg", {scalar_operand(ctx, node->input(0), type)}, {ctx.out(node->output(), "Neg")});
+}
+
+std::optional<bool> lists_equal(ExportContext& ctx, const Value* a, const Value* b);
+
+// "[1, batch, 32]" for an int list; "?" for an element that is dynamic without a symbol.
+std::string describe_list(ExportContext& ctx, const Value* v) {
+  if (ctx.is_static(v)) {
+    std::ostringstream ss;
+    ss << ctx.constant(v);
+    return ss.str();
+  }
+  auto elems = ctx.list_elements(v);
+  if (!elems) return "a run-time list";
+  std::string out;
+  for (const Value* e : *elems) {
+    std::string s = ctx.is_static(e) ? std::to_string(ctx.const_int(e)) : ctx.symbol_of(e);
+    out += (out.empty() ? "" : ", ") + (s.empty() ? std::string("?") : s);
+  }
+  return "[" + out + "]";
+}
+
+// Comparisons in the wider of the operands' types; the result is a 0-d bool.
+void scalar_compare(ExportContext& ctx, const Node* node, const char* op, bool negate = false) {
+  if (node->input(0)->type()->kind() == c10::TypeKind::ListType) {
+    if (std::string(op) != "Equal") unsupported(node, "ordering of lists");
+    auto eq = lists_equal(ctx, node->input(0), node->input(1));
+    if (!eq) {
+      unsupported(node, fmt::format("comparing lists whose elements are only known at run time ({} vs {})",
+                                    describe_list(ctx, node->input(0)), describe_list(ctx, node->input(1))));
+    }
+    ctx.set_known(node->output(), c10::IValue(negate ? !*eq : *eq));
+    return;
+  }
+  auto ta = scalar_onnx_type(node->input(0)).value_or(onnx::TensorProto_DataType_INT64);
+  auto tb = scalar_onnx_type(node->input(1)).value_or(onnx::TensorProto_DataType_INT64);
+  auto type = (ta == onnx::TensorProto_DataType_FLOAT || tb == onnx::TensorProto_DataType_FLOAT)
+                  ? onnx::TensorProto_DataType_FLOAT
+                  : ta;
+  std::string a = scalar_operand(ctx, node->input(0), type), b = scalar_operand(ctx, node->input(1), type);
+  if (!negate) {
+    ctx.add_node(op, {a, b}, {ctx.out(node->output(), op)});
+    return;
+  }
+  std::string r = ctx.fresh(op);
+  ctx.add_node(op, {a, b}, {r});
+  ctx.add_node("Not", {r}, {ctx.out(node->output(), "Not")});
+}
+void s_eq(ExportContext& c, const Node* n) { scalar_compare(c, n, "Equal"); }
+void s_ne(ExportContext& c, const Node* n) { scalar_compare(c, n, "Equal", true); }
+void s_lt(ExportContext& c, const Node* n) { scalar_compare(c, n, "Less"); }
+void s_gt(ExportContext& c, const Node* n) { scalar_compare(c, n, "Greater"); }
+void s_le(ExportContext& c, const Node* n) { scalar_compare(c, n, "LessOrEqual"); }
+void s_ge(ExportContext& c, const Node* n) { scalar_compare(c, n, "GreaterOrEqual"); }
+
+void s_not(ExportContext& ctx, const Node* node) {
+  ctx.add_node("Not", {scalar_operand(ctx, node->input(0), onnx::TensorProto_DataType_BOOL)},
+               {ctx.out(node->output(), "Not")});
+}
+void s_and(ExportContext& c, const Node* n) { scalar_binary(c, n, "And"); }
+void s_or(ExportContext& c, const Node* n) { scalar_binary(c, n, "Or"); }
+
+// x is None / x is not None: static from the types once freezing has resolved Optionals.
+void is_op(ExportContext& ctx, const Node* node, bool negate) {
+  auto none_state = [&](const Value* v) -> std::optional<bool> {  // true: None, false: not None
+    if (v->type()->kind() == c10::TypeKind::NoneType) return true;
+    if (ctx.is_static(v)) return ctx.constant(v).isNone();
+    if (v->type()->kind() != c10::TypeKind::OptionalType) return false;
+    if (ctx.is_bound(v) || ctx.list_elements(v) || ctx.dict_of(v)) return false;
+    return std::nullopt;
+  };
+  const Value *x = node->input(0), *y = node->input(1);
+  if (x == y || (ctx.is_bound(x) && ctx.is_bound(y) && ctx.in(x) == ctx.in(y))) {
+    ctx.set_known(node->output(), c10::IValue(!negate));  // the same object
+    return;
+  }
+  auto a = none_state(x), b = none_state(y);
+  if (!a || !b) unsupported(node, "an Optional whose None-ness is only known at run time");
+  // Two values that are not None and not the same value: different objects (for the checks this
+  // serves, `query is key` in attention, either answer computes the same numbers).
+  bool same = *a && *b;
+  ctx.set_known(node->output(), c10::IValue(negate ? !same : same));
+}
+void is(ExportContext& c, const Node* n) { is_op(c, n, false); }
+void isnot(ExportContext& c, const Node* n) { is_op(c, n, true); }
+
+// str.format with static arguments (assertion messages): "{}" replaced in order, as Python does
+// for plain placeholders. A message with a run-time argument is never shown by ONNX anyway.
+void format(ExportContext& ctx, const Node* node) {
+  std::string text = ctx.is_static(node->input(0)) ? ctx.constant(node->input(0)).toStringRef() : std::string();
+  std::string out;
+  size_t arg = 1, pos = 0;
+  while (pos < text.size()) {
+    auto at = text.find("{}", pos);
+    if (at == std::string::npos) {
+      out += text.substr(pos);
+      break;
+    }
+    out += text.substr(pos, at - pos);
+    if (arg < node->inputs().size()) {
+      const Value* v = node->input(arg++);
+      if (ctx.is_static(v)) {
+        std::ostringstream ss;
+        ss << ctx.constant(v);
+        out += ss.str();
+      } else {
+        out += "<run-time value>";
+      }
+    }
+    pos = at + 2;
+  }
+  ctx.set_known(node->output(), c10::IValue(out));
+}
+
+// Comparing int lists (`hx.size() != expected`): equal element by element when both are static
+// and equal, or both dynamic with the same symbol; a static difference decides too.
+std::optional<bool> lists_equal(ExportContext& ctx, const Value* a, const Value* b) {
+  auto elements = [&](const Value* v) -> std::optional<std::vector<const Value*>> {
+    if (auto e = ctx.list_elements(v)) return e;
+    if (!ctx.is_static(v) || !ctx.constant(v).isIntList()) return std::nullopt;
+    std::vector<const Value*> out;
+    for (auto x : ctx.const_ints(v)) out.push_back(ctx.mint_static(c10::IValue(x), c10::IntType::get()));
+    return out;
+  };
+  auto ea = elements(a), eb = elements(b);
+  if (!ea || !eb) return std::nullopt;
+  if (ea->size() != eb->size()) return false;
+  bool all_equal = true;
+  for (size_t i = 0; i < ea->size(); ++i) {
+    const Value *x = (*ea)[i], *y = (*eb)[i];
+    if (ctx.is_static(x) && ctx.is_static(y)) {
+      if (ctx.const_int(x) != ctx.const_int(y)) return false;
+    } else if (!ctx.is_static(x) && !ctx.is_static(y) && ctx.is_bound(x) && ctx.is_bound(y) && ctx.in(x) == ctx.in(y)) {
+      continue;  // the same run-time value
+    } else if (ctx.is_static(x) || ctx.is_static(y) || ctx.symbol_of(x).empty() || ctx.symbol_of(x) != ctx.symbol_of(y)) {
+      all_equal = false;
+    }
+  }
+  if (all_equal) return true;
+  return std::nullopt;
+}
+
+void nothing(ExportContext&, const Node*) {}
+void known_false(ExportContext& ctx, const Node* node) { ctx.set_known(node->output(), c10::IValue(false)); }
+void uninitialized(ExportContext& ctx, const Node* node) { ctx.set_known(node->output(), c10::IValue()); }
+
+void raise(ExportContext&, const Node* node) {
+  unsupported(node, "the model raises an exception on the example input's path");
+}
+
+}  // namespace
+
+void add_scalar_ops(OpTable& t) {
+  t["aten::size"] = {size, "nothing (static dim) or Shape + Gather"};
+  t["aten::dim"] = {dim, "nothing (the rank is static)"};
+  t["aten::append"] = {append, "nothing (the list's elements are tracked)"};
+  t["prim::device"] = {device, "nothing (cpu)"};
+  t["aten::len"] = {len, "nothing (static) or Shape + Gather"};
+  t["aten::__getitem__"] = {getitem, "nothing (static index into a list, tuple or dict) or Gather"};
+  t["prim::ListConstruct"] = {construct, "nothing (elements tracked; Concat where a tensor op needs it)"};
+  t["prim::TupleConstruct"] = {construct, "nothing (elements tracked)"};
+  t["prim::ListUnpack"] = {unpack, "nothing, or Gather from a run-time shape"};
+  t["prim::TupleUnpack"] = {unpack, "nothing"};
+  t["prim::TupleIndex"] = {tuple_index, "nothing"};
+  t["prim::DictConstruct"] = {dict_construct, "nothing (keys become output names)"};
+  t["aten::_set_item"] = {dict_set_item, "nothing (keys become output names)"};
+  for (const char* k : {"aten::Int", "aten::Float", "aten::Bool", "aten::ScalarImplicit", "aten::IntImplicit",
+                        "aten::FloatImplicit"}) {
+    t[k] = {tensor_to_scalar, "nothing or Reshape/Cast to a 0-d tensor"};
+  }
+  t["aten::add"] = {s_add, "Add (int64/float 0-d)"};
+  t["aten::sub"] = {s_sub, "Sub (int64/float 0-d)"};
+  t["aten::mul"] = {s_mul, "Mul (int64/float 0-d)"};
+  t["aten::div"] = {s_div, "Div (float 0-d)"};
+  t["aten::floordiv"] = {s_floordiv, "Div(Sub(a, Mod(a, b)), b) (floor semantics)"};
+  t["aten::floor_divide"] = {s_floordiv, "Div(Sub(a, Mod(a, b)), b) (floor semantics)"};
+  t["aten::remainder"] = {s_remainder, "Mod (Python sign)"};
+  t["aten::neg"] = {s_neg, "Neg"};
+  t["prim::min"] = {s_min, "Min"};
+  t["prim::max"] = {s_max, "Max"};
+  t["aten::eq"] = {s_eq, "Equal"};
+  t["aten::ne"] = {s_ne, "Not(Equal)"};
+  t["aten::lt"] = {s_lt, "Less"};
+  t["aten::gt"] = {s_gt, "Greater"};
+  t["aten::le"] = {s_le, "LessOrEqual"};
+  t["aten::ge"] = {s_ge, "GreaterOrEqual"};
+  t["aten::__not__"] = {s_not, "Not"};
+  t["aten::__and__"] = {s_and, "And"};
+  t["aten::__or__"] = {s_or, "Or"};
+  t["aten::__is__"] = {is, "nothing (static)"};
+  t["aten::__isnot__"] = {isnot, "nothing (static)"};
+  t["aten::warn"] = {nothing, "nothing (a warning at run time)"};
+  t["aten::format"] = {format, "nothing (a message for an assertion)"};
+  t["prim::RaiseException"] = {raise, "nothing under a dropped assertion branch (see prim::If)"};
+  t["aten::is_autocast_enabled"] = {known_false, "nothing (false at export)"};
+  t["aten::is_grad_enabled"] = {known_false, "nothing (inference: false)"};
+  t["aten::is_autocast_cpu_enabled"] = {known_false, "nothing (false at export)"};
+  t["prim::unchecked_cast"] = {alias, "nothing"};
+  t["prim::Uninitialized"] = {uninitialized, "nothing"};
+}
+
+}  // namespace kiln

@@ -1,0 +1,161 @@
+#include "runtime/input_spec.h"
+
+#include <charconv>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace kiln {
+
+namespace {
+
+bool valid_identifier(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == '-' || c == '/';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+DType parse_dtype(const std::string& text, const std::string& spec) {
+  static const std::map<std::string, DType> names{{"float32", DType::Float32}, {"float16", DType::Float16},
+                                                  {"int64", DType::Int64},     {"int32", DType::Int32},
+                                                  {"bool", DType::Bool}};
+  auto it = names.find(text);
+  if (it == names.end()) {
+    throw Error(fmt::format("input spec '{}': dtype '{}' is not one of float32, float16, int64, int32, bool", spec, text));
+  }
+  return it->second;
+}
+
+int64_t parse_size(const std::string& text, const std::string& spec) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || v <= 0) {
+    throw Error(fmt::format("input spec '{}': size '{}' is not a positive integer", spec, text));
+  }
+  return v;
+}
+
+}  // namespace
+
+Shape InputSpec::example_shape() const {
+  Shape s;
+  for (const auto& d : dims) s.push_back(d.size);
+  return s;
+}
+
+Shape InputSpec::second_shape() const {
+  Shape s;
+  for (const auto& d : dims) s.push_back(d.dynamic() ? d.size + 1 : d.size);
+  return s;
+}
+
+InputSpec parse_input_spec(const std::string& text) {
+  auto c1 = text.find(':');
+  auto c2 = c1 == std::string::npos ? std::string::npos : text.find(':', c1 + 1);
+  if (c2 == std::string::npos || text.find(':', c2 + 1) != std::string::npos) {
+    throw Error(fmt::format("input spec '{}' is not NAME:DTYPE:DIMS (e.g. tokens:int64:batch=2xseq=16)", text));
+  }
+  InputSpec spec;
+  spec.name = text.substr(0, c1);
+  if (!valid_identifier(spec.name)) throw Error(fmt::format("input spec '{}': '{}' is not a valid input name", text, spec.name));
+  spec.dtype = parse_dtype(text.substr(c1 + 1, c2 - c1 - 1), text);
+  std::string dims = text.substr(c2 + 1);
+  if (dims.empty()) throw Error(fmt::format("input spec '{}': no dimensions", text));
+  // Split on 'x', rejoining pieces while a part is neither N nor NAME=N: a dimension name may
+  // itself contain an 'x' ("max_len=4").
+  std::vector<std::string> parts;
+  std::string pending;
+  bool joining = false;
+  auto complete = [](const std::string& p) {
+    auto eq = p.find('=');
+    std::string num = eq == std::string::npos ? p : p.substr(eq + 1);
+    return !num.empty() && num.find_first_not_of("0123456789") == std::string::npos && (eq == std::string::npos || eq > 0);
+  };
+  size_t pos = 0;
+  while (pos <= dims.size()) {
+    size_t end = dims.find('x', pos);
+    if (end == std::string::npos) end = dims.size();
+    if (joining) pending += 'x';
+    pending += dims.substr(pos, end - pos);
+    joining = true;
+    if (complete(pending) || end == dims.size()) {
+      parts.push_back(pending);
+      pending.clear();
+      joining = false;
+    }
+    pos = end + 1;
+  }
+  for (const auto& part : parts) {
+    DimSpec d;
+    auto eq = part.find('=');
+    if (eq == std::string::npos) {
+      d.size = parse_size(part, text);
+    } else {
+      d.symbol = part.substr(0, eq);
+      if (!valid_identifier(d.symbol) || d.symbol.find_first_not_of("0123456789") == std::string::npos) {
+        throw Error(fmt::format("input spec '{}': '{}' is not a valid dimension name", text, d.symbol));
+      }
+      d.size = parse_size(part.substr(eq + 1), text);
+    }
+    spec.dims.push_back(d);
+  }
+  if (spec.dims.size() > 8) throw Error(fmt::format("input spec '{}': more than 8 dimensions", text));
+  shape_numel(spec.example_shape());
+  return spec;
+}
+
+std::string format_input_spec(const InputSpec& spec) {
+  std::string dims;
+  for (const auto& d : spec.dims) {
+    if (!dims.empty()) dims += "x";
+    dims += d.dynamic() ? fmt::format("{}={}", d.symbol, d.size) : std::to_string(d.size);
+  }
+  return fmt::format("{}:{}:{}", spec.name, dtype_name(spec.dtype), dims);
+}
+
+InputSpec input_spec_from_shape(const Shape& shape, const std::string& name, bool static_batch) {
+  InputSpec spec;
+  spec.name = name;
+  for (size_t i = 0; i < shape.size(); ++i) spec.dims.push_back({shape[i], i == 0 && !static_batch ? "batch" : ""});
+  return spec;
+}
+
+void validate_input_specs(const std::vector<InputSpec>& specs) {
+  if (specs.empty()) throw Error("no inputs declared");
+  std::set<std::string> names;
+  std::map<std::string, int64_t> symbols;
+  for (const auto& s : specs) {
+    if (s.name.empty()) throw Error("an input has an empty name");
+    if (!names.insert(s.name).second) throw Error(fmt::format("input '{}' is declared twice", s.name));
+    for (const auto& d : s.dims) {
+      if (d.size <= 0) throw Error(fmt::format("input '{}' has a non-positive size", s.name));
+      if (!d.dynamic()) continue;
+      auto [it, fresh] = symbols.emplace(d.symbol, d.size);
+      if (!fresh && it->second != d.size) {
+        throw Error(fmt::format("dimension '{}' has example size {} in one input and {} in another", d.symbol,
+                                it->second, d.size));
+      }
+    }
+  }
+}
+
+void to_json(nlohmann::json& j, const InputSpec& spec) {
+  nlohmann::json dims = nlohmann::json::array();
+  for (const auto& d : spec.dims) {
+    if (d.dynamic()) dims.push_back({{"symbol", d.symbol}, {"size", d.size}});
+    else dims.push_back(d.size);
+  }
+  j = {{"name", spec.name}, {"dtype", dtype_name(spec.dtype)}, {"dims", dims}, {"spec", format_input_spec(spec)}};
+}
+
+void from_json(const nlohmann::json& j, InputSpec& spec) { spec = parse_input_spec(j.at("spec").get<std::string>()); }
+
+}  // namespace kiln
