@@ -1,6 +1,9 @@
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "cli/commands.h"
+#include "common/error.h"
 #include "common/atomic_file.h"
 #include "compare/compare.h"
 
@@ -13,7 +16,9 @@ void add_compare(CLI::App& app, Runner& run) {
   auto json = std::make_shared<std::string>();
   cmd->add_option("reference", o->reference, "Reference model (.pt or .onnx)")->required();
   cmd->add_option("target", o->target, "Model under test (.pt or .onnx)")->required();
+  auto specs = std::make_shared<std::vector<std::string>>();
   cmd->add_option("--input-shape", o->input_shape, "Input shape (needed when neither model is ONNX)");
+  cmd->add_option("--input", *specs, "An input as NAME:DTYPE:DIMS (as kiln export takes it), once per input");
   cmd->add_option("--samples", o->samples, "Dataset samples to compare on (0 = none)")->capture_default_str();
   cmd->add_option("--batch", o->batch, "The larger batch size (exercises the dynamic axis)")->capture_default_str();
   cmd->add_option("--dataset", o->dataset, "mnist, fashion-mnist or none")->capture_default_str();
@@ -22,8 +27,16 @@ void add_compare(CLI::App& app, Runner& run) {
   cmd->add_option("--rtol", *rtol, "See --atol");
   cmd->add_option("--seed", o->seed, "Seed of the random inputs")->capture_default_str();
   cmd->add_option("--report", *json, "Also write the report as JSON here");
-  cmd->callback([&run, o, atol, rtol, json] {
-    run = [o, atol, rtol, json] {
+  cmd->callback([&run, o, atol, rtol, json, specs] {
+    run = [o, atol, rtol, json, specs] {
+      o->inputs.clear();
+      for (const auto& s : *specs) {
+        try {
+          o->inputs.push_back(parse_input_spec(s));
+        } catch (const Error& e) {
+          throw UsageError(fmt::format("--input: {}", e.what()));
+        }
+      }
       if (*atol >= 0) o->atol = *atol;
       if (*rtol >= 0) o->rtol = *rtol;
       auto report = compare_models(*o);

@@ -1,5 +1,6 @@
 #include "compare/compare.h"
 
+#include <algorithm>
 #include <random>
 
 #include <fmt/format.h>
@@ -39,6 +40,76 @@ HostTensor random_batch(Shape shape, int64_t batch, std::mt19937_64& rng) {
   return t;
 }
 
+// The bounds and the verdict, shared by both input paths.
+void finish_report(const CompareOptions& o, const OutputMetrics& total, double allclose_mismatches, nlohmann::json& report) {
+  nlohmann::json failures = nlohmann::json::array();
+  if (!total.shapes_match()) failures.push_back(total.shape_problem());
+  if (total.nonfinite_candidate() > total.nonfinite_reference()) {
+    failures.push_back(fmt::format("target produced {} NaN/Inf values (reference {})", total.nonfinite_candidate(),
+                                   total.nonfinite_reference()));
+  }
+  if (!(total.mean_abs() <= o.max_mae)) {
+    failures.push_back(fmt::format("E = {:.3g} exceeds --max-mae {:.3g}", total.mean_abs(), o.max_mae));
+  }
+  if (allclose_mismatches > 0) {
+    failures.push_back(fmt::format("{} elements outside atol {} + rtol {}·|y|", allclose_mismatches, o.atol.value_or(0),
+                                   o.rtol.value_or(0)));
+  }
+  report["bounds"] = {{"max_mae", o.max_mae}};
+  if (o.atol) report["bounds"]["atol"] = *o.atol;
+  if (o.rtol) report["bounds"]["rtol"] = *o.rtol;
+  report["failures"] = failures;
+  report["passed"] = failures.empty();
+}
+
+// Outputs of `b` in the order of `a`'s: by name when every name of `a` is among `b`'s.
+std::vector<HostTensor> align_outputs(const std::vector<HostTensor>& a, std::vector<HostTensor> b) {
+  if (a.size() != b.size()) throw Error(fmt::format("the models return {} and {} outputs", a.size(), b.size()));
+  std::vector<HostTensor> out;
+  for (const auto& x : a) {
+    auto it = std::find_if(b.begin(), b.end(), [&](const HostTensor& y) { return y.name == x.name; });
+    if (it == b.end()) return b;  // names differ: positions
+    out.push_back(*it);
+  }
+  return out;
+}
+
+// `--input` specs: the example sizes and the second sizes, every output compared.
+nlohmann::json compare_on_specs(const CompareOptions& o, ModelRunner& ref, ModelRunner& target) {
+  validate_input_specs(o.inputs);
+  nlohmann::json report;
+  report["reference"] = {{"path", o.reference.string()}, {"engine", ref.engine()}};
+  report["target"] = {{"path", o.target.string()}, {"engine", target.engine()}};
+  report["inputs"] = o.inputs;
+  OutputMetrics total;
+  double allclose_mismatches = 0;
+  nlohmann::json sets = nlohmann::json::array();
+  for (bool second : {false, true}) {
+    auto x = random_inputs_for(o.inputs, second, o.seed);
+    auto a = ref.run(x);
+    auto b = align_outputs(a, target.run(x));
+    OutputMetrics m;
+    for (size_t i = 0; i < a.size(); ++i) {
+      m.add(a[i], b[i]);
+      total.add(a[i], b[i]);
+      if (o.atol || o.rtol) {
+        auto d = diff_tensors(a[i], b[i], o.rtol.value_or(0), o.atol.value_or(0));
+        allclose_mismatches += static_cast<double>(d.comparable ? d.mismatches : d.count);
+      }
+    }
+    std::string shapes;
+    for (const auto& t : x) shapes += (shapes.empty() ? "" : ", ") + t.name + " " + format_shape(t.shape);
+    auto j = m.to_json();
+    j["inputs"] = fmt::format("random (seed {}): {}", o.seed, shapes);
+    j["batch"] = x[0].shape.empty() ? 1 : x[0].shape[0];
+    sets.push_back(j);
+  }
+  report["sets"] = sets;
+  report["total"] = total.to_json();
+  finish_report(o, total, allclose_mismatches, report);
+  return report;
+}
+
 }  // namespace
 
 nlohmann::json compare_models(const CompareOptions& o) {
@@ -47,6 +118,7 @@ nlohmann::json compare_models(const CompareOptions& o) {
   if (o.dataset != "none") check_dataset_name(o.dataset);
   auto ref = open_model(o.reference);
   auto target = open_model(o.target);
+  if (!o.inputs.empty()) return compare_on_specs(o, *ref, *target);
   Shape shape = resolve_shape(o, *ref, *target);
 
   nlohmann::json report;
@@ -117,24 +189,7 @@ nlohmann::json compare_models(const CompareOptions& o) {
                           {"delta_pp", 100.0 * double(target_correct - ref_correct) / double(labelled)},
                           {"samples", labelled}};
   }
-  nlohmann::json failures = nlohmann::json::array();
-  if (!total.shapes_match()) failures.push_back(total.shape_problem());
-  if (total.nonfinite_candidate() > total.nonfinite_reference()) {
-    failures.push_back(fmt::format("target produced {} NaN/Inf values (reference {})", total.nonfinite_candidate(),
-                                   total.nonfinite_reference()));
-  }
-  if (!(total.mean_abs() <= o.max_mae)) {
-    failures.push_back(fmt::format("E = {:.3g} exceeds --max-mae {:.3g}", total.mean_abs(), o.max_mae));
-  }
-  if (allclose_mismatches > 0) {
-    failures.push_back(fmt::format("{} elements outside atol {} + rtol {}·|y|", allclose_mismatches, o.atol.value_or(0),
-                                   o.rtol.value_or(0)));
-  }
-  report["bounds"] = {{"max_mae", o.max_mae}};
-  if (o.atol) report["bounds"]["atol"] = *o.atol;
-  if (o.rtol) report["bounds"]["rtol"] = *o.rtol;
-  report["failures"] = failures;
-  report["passed"] = failures.empty();
+  finish_report(o, total, allclose_mismatches, report);
   return report;
 }
 

@@ -7,13 +7,21 @@
 #include <optional>
 #include <string>
 
+#include <vector>
+
 #include <nlohmann/json.hpp>
+
+#include "runtime/input_spec.h"
 
 namespace kiln {
 
 struct CompareOptions {
   std::filesystem::path reference, target;
   std::string input_shape;        // needed when neither model declares its input shape
+  // `--input` specs (several inputs, integer tokens, named dims): random inputs at the example
+  // sizes and at the second size of every dynamic dim; outputs matched by name when both models
+  // name them alike (kiln's export does), else by position.
+  std::vector<InputSpec> inputs;
   int64_t samples = 512;          // dataset samples (0 = none)
   int64_t batch = 32;             // the larger batch
   std::string dataset = "mnist";  // "none" to skip real samples

@@ -66,6 +66,16 @@ std::vector<c10::IValue> example_inputs(const std::vector<InputSpec>& specs, boo
   return out;
 }
 
+// "input shape 2x3x64x64" / "input shapes tokens 2x16, mask 2x16", for error messages.
+std::string shapes_text(const std::vector<InputSpec>& specs, bool second) {
+  if (specs.size() == 1) return "input shape " + format_shape(second ? specs[0].second_shape() : specs[0].example_shape());
+  std::string t;
+  for (const auto& s : specs) {
+    t += fmt::format("{}{} {}", t.empty() ? "" : ", ", s.name, format_shape(second ? s.second_shape() : s.example_shape()));
+  }
+  return "input shapes " + t;
+}
+
 std::string sizes_text(const std::vector<InputSpec>& specs, bool second) {
   std::map<std::string, int64_t> symbols;
   for (const auto& s : specs)
@@ -87,19 +97,10 @@ c10::IValue run_module(torch::jit::Module& module, const std::vector<c10::IValue
   }
 }
 
-// The tensors of a return value in output order: tuple/list positions, dict entries in insertion
-// order, None skipped (the graph side follows the same order, collect_outputs below).
+// The tensors of a return value in output order (the graph side follows the same order and
+// names, collect_outputs below).
 void flatten_ivalue(const c10::IValue& v, std::vector<at::Tensor>& out) {
-  if (v.isTensor()) out.push_back(v.toTensor());
-  else if (v.isTuple()) {
-    for (const auto& e : v.toTupleRef().elements()) flatten_ivalue(e, out);
-  } else if (v.isList()) {
-    for (const auto& e : v.toListRef()) flatten_ivalue(e, out);
-  } else if (v.isGenericDict()) {
-    for (const auto& e : v.toGenericDict()) flatten_ivalue(e.value(), out);
-  } else if (!v.isNone()) {
-    throw Error(fmt::format("the model returns a {}, which has no ONNX form", v.tagKind()));
-  }
+  for (auto& [name, t] : named_outputs(v)) out.push_back(t);
 }
 
 std::shared_ptr<torch::jit::Graph> frozen_graph(torch::jit::Module& module, const std::vector<c10::IValue>& example) {
@@ -238,7 +239,13 @@ ExportVerification verify_case(torch::jit::Module& module, OrtSession& session, 
   v.sizes = sizes_text(specs, second);
   auto inputs = example_inputs(specs, second, second ? 2 : 1);
   std::vector<at::Tensor> expected;
-  flatten_ivalue(run_module(module, inputs, "inputs at " + v.sizes + (second ? " (the second size of its dynamic dims; declare a dim static if the model needs that size)" : "")), expected);
+  flatten_ivalue(run_module(module, inputs,
+                            shapes_text(specs, second) +
+                                (second ? fmt::format(" ({}: each dynamic dim one larger than its example; declare a dim "
+                                                      "static if the model needs one size)",
+                                                      v.sizes)
+                                        : "")),
+                 expected);
   std::vector<HostTensor> feeds;
   for (size_t i = 0; i < specs.size(); ++i) feeds.push_back(from_torch(inputs[i].toTensor(), specs[i].name));
   auto got = session.run(feeds);
@@ -277,7 +284,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   // Run once on the example: a wrong shape or dtype is the user's error, reported before export.
   auto example = example_inputs(specs, /*second=*/false, 1);
   std::vector<at::Tensor> example_outputs;
-  flatten_ivalue(run_module(module, example, "the example inputs " + sizes_text(specs, false)), example_outputs);
+  flatten_ivalue(run_module(module, example, shapes_text(specs, false)), example_outputs);
 
   onnx::ModelProto model;
   model.set_ir_version(8);

@@ -28,6 +28,7 @@ const OpTable& op_table() {
     add_resize_ops(t);
     add_recurrent_ops(t);
     add_attention_ops(t);
+    add_padding_ops(t);
     return t;
   }();
   return table;
@@ -72,7 +73,10 @@ void convert_node(ExportContext& ctx, const Node* node) {
   // KILN_EXPORT_TRACE=1 prints each node as it is converted (for developing converters).
   static const bool trace = std::getenv("KILN_EXPORT_TRACE") != nullptr;
   if (trace) std::fprintf(stderr, "[export] %s\n", describe_node(node).c_str());
-  if (try_static_fold(ctx, node)) return;
+  if (try_static_fold(ctx, node)) {
+    if (trace) std::fprintf(stderr, "[export]   folded\n");
+    return;
+  }
   const OpEntry* entry = find_converter(node);
   if (entry == nullptr) {
     std::string schema = node->maybeSchema() != nullptr ? c10::toString(*node->maybeSchema()) : "no schema";
@@ -105,6 +109,9 @@ void convert_block(ExportContext& ctx, const torch::jit::Block* block) {
       for (const Value* o : node->outputs()) ctx.poison(o);
     } catch (const c10::Error& e) {
       ctx.record_problem(node, first_line(e.what_without_backtrace()));
+      for (const Value* o : node->outputs()) ctx.poison(o);
+    } catch (const std::exception& e) {
+      ctx.record_problem(node, std::string("internal: ") + first_line(e.what()));
       for (const Value* o : node->outputs()) ctx.poison(o);
     }
   }

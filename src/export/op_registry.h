@@ -42,6 +42,7 @@ void add_creation_ops(OpTable& t);
 void add_resize_ops(OpTable& t);
 void add_recurrent_ops(OpTable& t);
 void add_attention_ops(OpTable& t);
+void add_padding_ops(OpTable& t);
 
 // Small helpers shared by converters.
 void alias(ExportContext& ctx, const Node* node);  // output is the same value as input 0

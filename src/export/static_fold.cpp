@@ -7,8 +7,9 @@ namespace kiln {
 namespace {
 
 // Folding a large tensor computation at export would bake its result into the file (and cost
-// time); constant propagation already folded the parameter math that freezing exposed.
-constexpr int64_t kMaxFoldedTensorElements = 1 << 16;
+// time). Big enough for parameter-only subgraphs (Swin v2's position-bias MLP: 115k elements
+// in its hidden layer, a 675-element table out).
+constexpr int64_t kMaxFoldedTensorElements = 1 << 22;
 
 bool small_enough(const c10::IValue& v) {
   if (v.isTensor()) return v.toTensor().numel() <= kMaxFoldedTensorElements;
@@ -33,8 +34,14 @@ bool try_static_fold(ExportContext& ctx, const Node* node) {
     if (!small_enough(iv)) return false;
     inputs.push_back(std::move(iv));
   }
-  // In-place ops would write into the constants they read (shared with the graph).
-  if (const auto* schema = node->maybeSchema(); schema != nullptr && schema->is_mutable()) return false;
+  // An in-place op folds only on a value folded here (`qkv_bias = bias.clone();
+  // qkv_bias[n:2n].zero_()`): writing into a graph constant would change the model's parameters.
+  if (const auto* schema = node->maybeSchema(); schema != nullptr && schema->is_mutable()) {
+    for (size_t i = 0; i < schema->arguments().size() && i < node->inputs().size(); ++i) {
+      const auto& alias = schema->arguments()[i].alias_info();
+      if (alias && alias->isWrite() && node->input(i)->node()->kind() == c10::prim::Constant) return false;
+    }
+  }
   if (node->maybeOperator() == nullptr && kind.is_aten()) return false;
   torch::jit::Stack stack(inputs.begin(), inputs.end());
   try {

@@ -1,6 +1,8 @@
 #include "runtime/input_spec.h"
 
 #include <charconv>
+#include <cstring>
+#include <random>
 #include <map>
 #include <set>
 
@@ -145,6 +147,37 @@ void validate_input_specs(const std::vector<InputSpec>& specs) {
       }
     }
   }
+}
+
+std::vector<HostTensor> random_inputs_for(const std::vector<InputSpec>& specs, bool second, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::uniform_int_distribution<int64_t> ids(0, 9);
+  std::vector<HostTensor> out;
+  for (const auto& s : specs) {
+    HostTensor t(s.name, s.dtype, second ? s.second_shape() : s.example_shape());
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      switch (s.dtype) {
+        case DType::Float32: t.ptr<float>()[i] = normal(rng); break;
+        case DType::Float16: {  // IEEE half from a float: exact for the normal range used here
+          float f = normal(rng);
+          uint32_t bits;
+          std::memcpy(&bits, &f, 4);
+          uint32_t sign = (bits >> 16) & 0x8000u, mant = (bits >> 13) & 0x3ffu;
+          int32_t exp = static_cast<int32_t>((bits >> 23) & 0xff) - 127 + 15;
+          uint16_t h = exp <= 0 ? static_cast<uint16_t>(sign) : static_cast<uint16_t>(sign | (static_cast<uint32_t>(exp) << 10) | mant);
+          std::memcpy(t.data.data() + 2 * i, &h, 2);
+          break;
+        }
+        case DType::Int64: t.ptr<int64_t>()[i] = ids(rng); break;
+        case DType::Int32: t.ptr<int32_t>()[i] = static_cast<int32_t>(ids(rng)); break;
+        case DType::Bool: t.data[static_cast<size_t>(i)] = static_cast<char>(ids(rng) % 2); break;
+        default: throw Error(fmt::format("inputs of type {} are not supported", dtype_name(s.dtype)));
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 void to_json(nlohmann::json& j, const InputSpec& spec) {

@@ -43,6 +43,11 @@ InputSpec input_spec_from_shape(const Shape& shape, const std::string& name, boo
 // must have the same example size).
 void validate_input_specs(const std::vector<InputSpec>& specs);
 
+// Seeded example tensors for the specs (at the example sizes, or the second ones): floats normal,
+// ints in [0, 10) (valid token ids for a vocabulary of ten or more), bools random. The same values
+// on every engine, so two models can be compared on them.
+std::vector<HostTensor> random_inputs_for(const std::vector<InputSpec>& specs, bool second, uint64_t seed);
+
 void to_json(nlohmann::json& j, const InputSpec& spec);
 void from_json(const nlohmann::json& j, InputSpec& spec);
 

@@ -68,10 +68,27 @@ TorchRunner::TorchRunner(const std::filesystem::path& path) : ModelRunner(path),
 
 TorchRunner::~TorchRunner() = default;
 
+// Inputs in forward's order; outputs named as `kiln export` names them (output, output_0, dict
+// keys), so they line up with the exported model's by name.
 std::vector<HostTensor> TorchRunner::run(const std::vector<HostTensor>& inputs) {
-  if (inputs.size() != 1) throw Error(fmt::format("{}: expected one input, got {}", path().string(), inputs.size()));
+  if (inputs.empty()) throw Error(fmt::format("{}: no inputs given", path().string()));
   torch::NoGradGuard no_grad;
-  return {from_torch(run_forward(impl_->module, to_torch(inputs[0])), "output")};
+  std::vector<c10::IValue> args;
+  for (const auto& t : inputs) args.emplace_back(to_torch(t));
+  c10::IValue out;
+  std::string shapes;
+  for (const auto& t : inputs) shapes += (shapes.empty() ? "" : ", ") + format_shape(t.shape);
+  const char* what = inputs.size() == 1 ? "input shape" : "input shapes";
+  try {
+    out = impl_->module.forward(args);
+  } catch (const c10::Error& e) {
+    throw Error(fmt::format("the model rejects {} {}: {}", what, shapes, torch_error_summary(e.what_without_backtrace())));
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("the model rejects {} {}: {}", what, shapes, torch_error_summary(e.what())));
+  }
+  std::vector<HostTensor> result;
+  for (auto& [name, t] : named_outputs(out)) result.push_back(from_torch(t, name));
+  return result;
 }
 
 }  // namespace kiln

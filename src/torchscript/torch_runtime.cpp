@@ -76,6 +76,34 @@ torch::Tensor run_forward(torch::jit::Module& module, const torch::Tensor& x) {
   throw Error(fmt::format("the model's forward returns {}, expected a tensor", out.tagKind()));
 }
 
+namespace {
+
+void collect_named(const c10::IValue& v, const std::string& name, bool top, const std::string& output_name,
+                   std::vector<std::pair<std::string, torch::Tensor>>& out) {
+  auto child = [&](const std::string& part) { return top ? part : name + "." + part; };
+  if (v.isTensor()) {
+    out.emplace_back(top ? output_name : name, v.toTensor());
+  } else if (v.isTuple() || v.isList()) {
+    auto elems = v.isTuple() ? v.toTupleRef().elements().vec() : v.toListRef().vec();
+    for (size_t i = 0; i < elems.size(); ++i) collect_named(elems[i], child(fmt::format("{}_{}", output_name, i)), false, output_name, out);
+  } else if (v.isGenericDict()) {
+    for (const auto& e : v.toGenericDict()) {
+      if (!e.key().isString()) throw Error("the model returns a dict with non-string keys, which has no ONNX form");
+      collect_named(e.value(), child(e.key().toStringRef()), false, output_name, out);
+    }
+  } else if (!v.isNone()) {
+    throw Error(fmt::format("the model returns a {}, which has no tensor form", v.tagKind()));
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, torch::Tensor>> named_outputs(const c10::IValue& value, const std::string& output_name) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  collect_named(value, output_name, true, output_name, out);
+  return out;
+}
+
 void save_torchscript(const torch::jit::Module& module, const fs::path& path) {
   std::ostringstream buffer;
   module.save(buffer);

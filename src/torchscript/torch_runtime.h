@@ -24,6 +24,11 @@ torch::jit::Module load_torchscript(const std::filesystem::path& path);
 // Runs forward on one tensor and returns the (first) tensor output; kiln::Error naming the
 // shape when the module rejects the input.
 torch::Tensor run_forward(torch::jit::Module& module, const torch::Tensor& x);
+// The tensors of a return value with the names `kiln export` gives them: a lone tensor is
+// `output_name`, tuple/list positions `<output_name>_<i>`, dict entries their key, nested ones
+// joined with '.'; None entries are skipped. kiln::Error for values with no tensor form.
+std::vector<std::pair<std::string, torch::Tensor>> named_outputs(const c10::IValue& value,
+                                                                 const std::string& output_name = "output");
 // The cause in a LibTorch error message (TorchScript's tracebacks put it on the last line).
 std::string torch_error_summary(const std::string& message);
 // Saves atomically (temporary name, then rename).

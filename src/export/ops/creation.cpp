@@ -22,6 +22,13 @@ at::ScalarType dtype_of(const Value* v) {
   return at::kFloat;
 }
 
+// A tensor of a static size is static (Swin builds its attention mask by writing into one).
+bool static_fill(ExportContext& ctx, const Node* node, const Value* size_list, double value, at::ScalarType dtype) {
+  if (size_list == nullptr || !ctx.is_static(size_list)) return false;
+  ctx.set_known(node->output(), c10::IValue(at::full(ctx.const_ints(size_list), value, at::TensorOptions().dtype(dtype))));
+  return true;
+}
+
 void constant_of_shape(ExportContext& ctx, const Node* node, const std::string& shape, double value, at::ScalarType dtype,
                        const Value* size_list = nullptr) {
   std::string out = ctx.out(node->output(), "constant_of_shape");
@@ -55,12 +62,15 @@ std::string shape_of(ExportContext& ctx, const Value* x) {
 
 // zeros(size, dtype, layout, device, pin) / ones(...) / full(size, value, dtype, ...)
 void zeros(ExportContext& c, const Node* n) {
+  if (static_fill(c, n, n->input(0), 0, dtype_or(c, n->input(1), at::kFloat))) return;
   constant_of_shape(c, n, pack_int_list(c, n, n->input(0)), 0, dtype_or(c, n->input(1), at::kFloat), n->input(0));
 }
 void ones(ExportContext& c, const Node* n) {
+  if (static_fill(c, n, n->input(0), 1, dtype_or(c, n->input(1), at::kFloat))) return;
   constant_of_shape(c, n, pack_int_list(c, n, n->input(0)), 1, dtype_or(c, n->input(1), at::kFloat), n->input(0));
 }
 void full(ExportContext& c, const Node* n) {
+  if (static_fill(c, n, n->input(0), c.const_double(n->input(1)), dtype_or(c, n->input(2), at::kFloat))) return;
   constant_of_shape(c, n, pack_int_list(c, n, n->input(0)), c.const_double(n->input(1)),
                     dtype_or(c, n->input(2), at::kFloat));
 }
@@ -77,12 +87,15 @@ void full_like(ExportContext& c, const Node* n) {
 }
 // new_zeros(self, size, dtype, ...) / new_ones / new_full(self, size, value, dtype, ...)
 void new_zeros(ExportContext& c, const Node* n) {
+  if (static_fill(c, n, n->input(1), 0, dtype_or(c, n->input(2), dtype_of(n->input(0))))) return;
   constant_of_shape(c, n, pack_int_list(c, n, n->input(1)), 0, dtype_or(c, n->input(2), dtype_of(n->input(0))));
 }
 void new_ones(ExportContext& c, const Node* n) {
+  if (static_fill(c, n, n->input(1), 1, dtype_or(c, n->input(2), dtype_of(n->input(0))))) return;
   constant_of_shape(c, n, pack_int_list(c, n, n->input(1)), 1, dtype_or(c, n->input(2), dtype_of(n->input(0))));
 }
 void new_full(ExportContext& c, const Node* n) {
+  if (static_fill(c, n, n->input(1), c.const_double(n->input(2)), dtype_or(c, n->input(3), dtype_of(n->input(0))))) return;
   constant_of_shape(c, n, pack_int_list(c, n, n->input(1)), c.const_double(n->input(2)),
                     dtype_or(c, n->input(3), dtype_of(n->input(0))));
 }

@@ -1,6 +1,7 @@
 // Selecting, splitting and repeating: select, expand, repeat, split / chunk / unbind (lists of
 // tensors), narrow, index_select, embedding, masked_fill, where, floor_divide and remainder on
 // tensors, argmax, topk, cumsum.
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include "export/onnx_attr.h"
@@ -147,6 +148,57 @@ void index_select(ExportContext& ctx, const Node* node) {
   set_attr(n, "axis", norm_dim(ctx.const_int(node->input(1)), rank));
 }
 
+// index(x, [None, ..., idx, None...]): advanced indexing with one index tensor → Gather on that
+// dim (`table[index.view(-1)]`).
+void index(ExportContext& ctx, const Node* node) {
+  std::vector<const Value*> indices;
+  if (auto elems = ctx.list_elements(node->input(1))) {
+    indices = *elems;
+  } else if (ctx.is_static(node->input(1))) {
+    for (const auto& iv : ctx.constant(node->input(1)).toListRef()) {
+      indices.push_back(ctx.mint_static(iv, c10::OptionalType::create(c10::TensorType::get())));
+    }
+  } else {
+    unsupported(node, "indices kiln does not track");
+  }
+  int axis = -1;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    if (ctx.is_none(indices[i])) continue;
+    if (axis >= 0) unsupported(node, "indexing with more than one index tensor");
+    axis = static_cast<int>(i);
+  }
+  if (axis < 0) return alias(ctx, node);
+  auto t = ctx.is_static(indices[static_cast<size_t>(axis)]) ? ctx.const_tensor(indices[static_cast<size_t>(axis)]) : std::nullopt;
+  if (t && t->scalar_type() == at::kBool) unsupported(node, "boolean mask indexing (data-dependent shape)");
+  auto& n = ctx.add_node("Gather", {ctx.in(node->input(0)), ctx.in(indices[static_cast<size_t>(axis)])},
+                         {ctx.out(node->output(), "index")});
+  set_attr(n, "axis", static_cast<int64_t>(axis));
+}
+
+// roll(x, shifts, dims): per dim, the last `shift` elements move to the front — two Slices and a
+// Concat (the dim's size must be static).
+void roll(ExportContext& ctx, const Node* node) {
+  auto shifts = ctx.const_ints(node->input(1));
+  auto dims = ctx.const_ints(node->input(2));
+  if (dims.empty() || dims.size() != shifts.size()) unsupported(node, "roll without dims (over the flattened tensor)");
+  int64_t rank = rank_or_fail(ctx, node, node->input(0));
+  std::string x = ctx.in(node->input(0));
+  for (size_t i = 0; i < dims.size(); ++i) {
+    int64_t d = norm_dim(dims[i], rank);
+    int64_t n = static_dim(ctx, node, node->input(0), d);
+    int64_t s = ((shifts[i] % n) + n) % n;
+    if (s == 0) continue;
+    std::string tail = ctx.fresh("roll_tail"), head = ctx.fresh("roll_head");
+    ctx.add_node("Slice", {x, ctx.add_int64s({n - s}, "starts"), ctx.add_int64s({n}, "ends"), ctx.add_int64s({d}, "axes")}, {tail});
+    ctx.add_node("Slice", {x, ctx.add_int64s({0}, "starts"), ctx.add_int64s({n - s}, "ends"), ctx.add_int64s({d}, "axes")}, {head});
+    std::string out = ctx.fresh("roll");
+    auto& c = ctx.add_node("Concat", {tail, head}, {out});
+    set_attr(c, "axis", d);
+    x = out;
+  }
+  ctx.bind(node->output(), x);
+}
+
 // embedding(weight, indices, padding_idx, scale_grad, sparse) → Gather(weight, indices)
 void embedding(ExportContext& ctx, const Node* node) {
   ctx.add_node("Gather", {ctx.in(node->input(0)), ctx.in(node->input(1))}, {ctx.out(node->output(), "embedding")});
@@ -234,6 +286,8 @@ void add_indexing_ops(OpTable& t) {
   t["aten::narrow"] = {narrow, "Slice"};
   t["aten::index_select"] = {index_select, "Gather"};
   t["aten::embedding"] = {embedding, "Gather"};
+  t["aten::index"] = {index, "Gather (one index tensor)"};
+  t["aten::roll"] = {roll, "Slice + Slice + Concat per dim"};
   for (const char* k : {"aten::masked_fill", "aten::masked_fill_"}) t[k] = {masked_fill, "Where"};
   t["aten::where"] = {where, "Where"};
   t["aten::floor_divide"] = {tensor_floor_divide, "Div(Sub(a, Mod(a, b)), b) for ints, Floor(Div) for floats"};

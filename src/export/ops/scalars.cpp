@@ -6,6 +6,7 @@
 // tensor op needs them. Everything else is dynamic: an int64 / float / bool 0-d ONNX tensor computed
 // by Shape, Gather and arithmetic, so a symbolic dim stays symbolic. The converters here run only
 // for the dynamic case (or for structure: lists, tuples and dicts are bookkeeping, not tensors).
+#include <algorithm>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -80,10 +81,17 @@ void size(ExportContext& ctx, const Node* node) {
 // (F.interpolate's scale factors, built by append in an unrolled loop).
 void make_static_if_possible(ExportContext& ctx, const Value* list) {
   auto elems = ctx.list_elements(list);
-  auto lt = list->type()->cast<c10::ListType>();
-  if (!elems || !lt) return;
+  if (!elems) return;
   for (const Value* e : *elems)
     if (!ctx.is_static(e)) return;
+  if (list->type()->cast<c10::TupleType>()) {
+    std::vector<c10::IValue> items;
+    for (const Value* e : *elems) items.push_back(ctx.constant(e));
+    ctx.set_known(list, c10::ivalue::Tuple::create(std::move(items)));
+    return;
+  }
+  auto lt = list->type()->cast<c10::ListType>();
+  if (!lt) return;
   auto kind = lt->getElementType()->kind();
   if (kind == c10::TypeKind::IntType) {
     c10::List<int64_t> l;
@@ -96,6 +104,14 @@ void make_static_if_possible(ExportContext& ctx, const Value* list) {
   } else if (kind == c10::TypeKind::BoolType) {
     c10::List<bool> l;
     for (const Value* e : *elems) l.push_back(ctx.const_bool(e));
+    ctx.set_known(list, l);
+  } else if (kind == c10::TypeKind::TensorType) {
+    c10::List<at::Tensor> l;
+    for (const Value* e : *elems) {
+      auto t = ctx.const_tensor(e);
+      if (!t) return;
+      l.push_back(*t);
+    }
     ctx.set_known(list, l);
   }
 }
@@ -186,13 +202,25 @@ void getitem(ExportContext& ctx, const Node* node) {
   unsupported(node, "indexing a value kiln does not track");
 }
 
+void make_static_if_possible(ExportContext& ctx, const Value* list);
+
+// prim::ListConstruct / TupleConstruct: the interpreter builds these itself (no registered
+// operator to fold with), so a list of static elements is made static here.
 void construct(ExportContext& ctx, const Node* node) {
   std::vector<const Value*> elems(node->inputs().begin(), node->inputs().end());
-  ctx.record_list(node->output(), std::move(elems));
+  ctx.record_list(node->output(), elems);
+  make_static_if_possible(ctx, node->output());
 }
 
 void unpack(ExportContext& ctx, const Node* node) {
   const Value* c = node->input(0);
+  if (ctx.is_static(c)) {
+    auto iv = ctx.constant(c);
+    std::vector<c10::IValue> items = iv.isTuple() ? iv.toTupleRef().elements().vec() : iv.toListRef().vec();
+    if (items.size() != node->outputs().size()) unsupported(node, "unpacking a list of a different length");
+    for (size_t i = 0; i < items.size(); ++i) ctx.set_known(node->output(i), items[i]);
+    return;
+  }
   if (auto elems = ctx.list_elements(c)) {
     if (elems->size() != node->outputs().size()) unsupported(node, "unpacking a list of a different length");
     for (size_t i = 0; i < elems->size(); ++i) ctx.alias_value(node->output(i), (*elems)[i]);
@@ -208,7 +236,36 @@ void unpack(ExportContext& ctx, const Node* node) {
   unsupported(node, "unpacking a value kiln does not track");
 }
 
+// list[start:end:step] on a list whose elements are tracked (`x.shape[:-3]`)
+void list_slice(ExportContext& ctx, const Node* node) {
+  auto elems = ctx.list_elements(node->input(0));
+  if (!elems) unsupported(node, "slicing a list kiln does not track");
+  for (size_t i = 1; i < node->inputs().size(); ++i) {
+    if (!ctx.is_static(node->input(i))) unsupported(node, "list slice bounds only known at run time");
+  }
+  auto n = static_cast<int64_t>(elems->size());
+  int64_t step = ctx.const_int(node->input(3));
+  if (step <= 0) unsupported(node, "a list slice with a step that is not positive");
+  auto bound = [&](const Value* v, int64_t fallback) {
+    if (ctx.is_none(v)) return fallback;
+    int64_t b = ctx.const_int(v);
+    if (b < 0) b += n;
+    return std::clamp<int64_t>(b, 0, n);
+  };
+  int64_t start = bound(node->input(1), 0), end = bound(node->input(2), n);
+  std::vector<const Value*> out;
+  for (int64_t i = start; i < end; i += step) out.push_back((*elems)[static_cast<size_t>(i)]);
+  ctx.record_list(node->output(), out);
+  make_static_if_possible(ctx, node->output());
+}
+
 void tuple_index(ExportContext& ctx, const Node* node) {
+  if (ctx.is_static(node->input(0)) && ctx.is_static(node->input(1))) {
+    const auto& items = ctx.constant(node->input(0)).toTupleRef().elements();
+    int64_t i = normalize_index(ctx.const_int(node->input(1)), static_cast<int64_t>(items.size()));
+    if (i < 0 || i >= static_cast<int64_t>(items.size())) unsupported(node, "tuple index out of range");
+    return ctx.set_known(node->output(), items[static_cast<size_t>(i)]);
+  }
   auto elems = ctx.list_elements(node->input(0));
   if (!elems || !ctx.is_static(node->input(1))) unsupported(node, "indexing a tuple kiln does not track");
   int64_t i = normalize_index(ctx.const_int(node->input(1)), static_cast<int64_t>(elems->size()));
@@ -465,6 +522,7 @@ void add_scalar_ops(OpTable& t) {
   t["prim::ListUnpack"] = {unpack, "nothing, or Gather from a run-time shape"};
   t["prim::TupleUnpack"] = {unpack, "nothing"};
   t["prim::TupleIndex"] = {tuple_index, "nothing"};
+  t["aten::slice"] = {list_slice, "nothing (a slice of a tracked list)"};
   t["prim::DictConstruct"] = {dict_construct, "nothing (keys become output names)"};
   t["aten::_set_item"] = {dict_set_item, "nothing (keys become output names)"};
   for (const char* k : {"aten::Int", "aten::Float", "aten::Bool", "aten::ScalarImplicit", "aten::IntImplicit",
