@@ -31,6 +31,34 @@ onnx::TensorProto_DataType onnx_dtype(at::ScalarType t) {
 
 }  // namespace
 
+onnx::ModelProto without_weights(const onnx::ModelProto& model) {
+  onnx::ModelProto copy;
+  copy.set_ir_version(model.ir_version());
+  *copy.mutable_opset_import() = model.opset_import();
+  const auto& g = model.graph();
+  auto* cg = copy.mutable_graph();
+  cg->set_name(g.name());
+  *cg->mutable_input() = g.input();
+  *cg->mutable_output() = g.output();
+  *cg->mutable_value_info() = g.value_info();
+  *cg->mutable_node() = g.node();
+  for (const auto& init : g.initializer()) {
+    int64_t numel = 1;
+    for (auto d : init.dims()) numel *= d;
+    if (numel <= 64) {
+      *cg->add_initializer() = init;
+      continue;
+    }
+    auto* vi = cg->add_input();
+    vi->set_name(init.name());
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(init.data_type());
+    auto* shape = tt->mutable_shape();
+    for (auto d : init.dims()) shape->add_dim()->set_dim_value(d);
+  }
+  return copy;
+}
+
 std::string describe_node(const Node* node) {
   std::ostringstream ss;
   ss << *node;
@@ -264,29 +292,10 @@ std::optional<std::vector<int64_t>> ExportContext::shape_of(const std::string& o
   if (shape_cache_nodes_ != g.node_size()) {
     shape_cache_.clear();
     symbol_cache_.clear();
-    // Inference needs the initializers' types and the values of small int64 ones (shapes, axes,
-    // for data propagation), not the weights: copying those each time made big models quadratic.
-    onnx::ModelProto copy;
-    copy.set_ir_version(model_.ir_version());
-    *copy.mutable_opset_import() = model_.opset_import();
+    onnx::ModelProto copy = without_weights(model_);
     auto* cg = copy.mutable_graph();
-    *cg->mutable_input() = g.input();
+    cg->clear_value_info();
     for (const auto& h : hints_) *cg->add_value_info() = h;
-    *cg->mutable_node() = g.node();
-    for (const auto& init : g.initializer()) {
-      int64_t numel = 1;
-      for (auto d : init.dims()) numel *= d;
-      if (numel <= 64) {
-        *cg->add_initializer() = init;
-        continue;
-      }
-      auto* vi = cg->add_input();
-      vi->set_name(init.name());
-      auto* tt = vi->mutable_type()->mutable_tensor_type();
-      tt->set_elem_type(init.data_type());
-      auto* shape = tt->mutable_shape();
-      for (auto d : init.dims()) shape->add_dim()->set_dim_value(d);
-    }
     try {
       onnx::ShapeInferenceOptions opts{/*check_type=*/false, /*error_mode=*/0, /*enable_data_propagation=*/true};
       onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), opts);

@@ -182,6 +182,11 @@ class ExportContext {
   int shape_cache_nodes_ = -1;
 };
 
+// The model with every initializer of more than 64 elements replaced by a graph input of the
+// same type and shape: what shape inference and the structural checks need, without copying the
+// weights (small int64 initializers stay: their values drive data propagation).
+onnx::ModelProto without_weights(const onnx::ModelProto& model);
+
 // A converter: reads `node`'s inputs from the context, emits ONNX nodes, binds its outputs.
 using OpConverter = void (*)(ExportContext& ctx, const Node* node);
 

@@ -78,6 +78,7 @@ struct ExportResult {
   std::vector<ExportedOutput> outputs;
   std::vector<std::string> dropped_none_outputs;  // None in the return value (no ONNX output)
   std::vector<std::string> dropped_checks;        // assertions under a run-time condition
+  std::vector<std::string> model_warnings;        // what LibTorch warned while the model ran
   std::vector<ExportVerification> verification;
   std::vector<UnsupportedOp> unsupported;  // --check
   int unsupported_downstream_nodes = 0;    // --check: nodes not converted because an input failed

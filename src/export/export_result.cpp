@@ -60,6 +60,7 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
   for (const auto& o : r.outputs) j["outputs"].push_back(io_json(o));
   j["dropped_none_outputs"] = r.dropped_none_outputs;
   j["dropped_checks"] = r.dropped_checks;
+  j["model_warnings"] = r.model_warnings;
   j["verification"] = nlohmann::json::array();
   for (const auto& v : r.verification) {
     j["verification"].push_back({{"sizes", v.sizes}, {"max_rel_mean_abs", v.max_rel_mean_abs}, {"max_abs", v.max_abs}});
@@ -93,6 +94,7 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
   for (const auto& o : j.at("outputs")) r.outputs.push_back(io_from(o));
   r.dropped_none_outputs = j.at("dropped_none_outputs").get<std::vector<std::string>>();
   r.dropped_checks = j.at("dropped_checks").get<std::vector<std::string>>();
+  r.model_warnings = j.at("model_warnings").get<std::vector<std::string>>();
   r.verification.clear();
   for (const auto& v : j.at("verification")) {
     r.verification.push_back(
@@ -130,6 +132,7 @@ std::string export_report_text(const ExportResult& r) {
   for (const auto& v : r.outputs) out += "output  " + sig(v) + "  ← " + v.source + "\n";
   for (const auto& n : r.dropped_none_outputs) out += "dropped " + n + " (None)\n";
   for (const auto& c : r.dropped_checks) out += "dropped check (run-time assertion): " + c + "\n";
+  for (const auto& w : r.model_warnings) out += "the model warned: " + w + "\n";
   for (const auto& v : r.verification) {
     out += fmt::format("verified in ONNX Runtime at {}: rel mean abs error {:.2e}, max abs {:.2e}\n", v.sizes,
                        v.max_rel_mean_abs, v.max_abs);

@@ -232,20 +232,35 @@ double rel_mean_abs(const at::Tensor& ref, const at::Tensor& got, double& max_ab
   return num / std::max(denom, 1e-12);
 }
 
-// The written model against LibTorch at one size set: the same inputs, every output by name.
-ExportVerification verify_case(torch::jit::Module& module, OrtSession& session, const std::vector<InputSpec>& specs,
-                               const std::vector<OutputLeaf>& leaves, bool second, double tolerance) {
-  ExportVerification v;
-  v.sizes = sizes_text(specs, second);
-  auto inputs = example_inputs(specs, second, second ? 2 : 1);
+// One size set of the verification: the inputs and LibTorch's outputs for them, computed before
+// the conversion so the model's weights can be released before ONNX Runtime loads its copy.
+struct ReferenceCase {
+  bool second = false;
+  std::vector<c10::IValue> inputs;
   std::vector<at::Tensor> expected;
-  flatten_ivalue(run_module(module, inputs,
+};
+
+ReferenceCase reference_case(torch::jit::Module& module, const std::vector<InputSpec>& specs, bool second) {
+  ReferenceCase c;
+  c.second = second;
+  c.inputs = example_inputs(specs, second, second ? 2 : 1);
+  flatten_ivalue(run_module(module, c.inputs,
                             shapes_text(specs, second) +
                                 (second ? fmt::format(" ({}: each dynamic dim one larger than its example; declare a dim "
                                                       "static if the model needs one size)",
-                                                      v.sizes)
+                                                      sizes_text(specs, second))
                                         : "")),
-                 expected);
+                 c.expected);
+  return c;
+}
+
+// The written model against LibTorch at one size set: the same inputs, every output by name.
+ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, const std::vector<InputSpec>& specs,
+                               const std::vector<OutputLeaf>& leaves, double tolerance) {
+  ExportVerification v;
+  v.sizes = sizes_text(specs, ref.second);
+  const auto& inputs = ref.inputs;
+  const auto& expected = ref.expected;
   std::vector<HostTensor> feeds;
   for (size_t i = 0; i < specs.size(); ++i) feeds.push_back(from_torch(inputs[i].toTensor(), specs[i].name));
   auto got = session.run(feeds);
@@ -271,20 +286,45 @@ ExportVerification verify_case(torch::jit::Module& module, OrtSession& session, 
   return v;
 }
 
+// LibTorch's warnings while the model runs (`warnings.warn` in a scripted forward) go into the
+// report instead of the terminal: a CLI's stderr is for its own one-line errors.
+class WarningCollector : public c10::WarningHandler {
+ public:
+  void process(const c10::Warning& w) override {
+    std::string msg = first_line(w.msg());
+    for (const auto& m : messages)
+      if (m == msg) return;
+    messages.push_back(msg);
+  }
+  std::vector<std::string> messages;
+};
+
 }  // namespace
 
 ExportResult export_onnx(const ExportOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
+  WarningCollector warnings;
+  c10::WarningUtils::WarningHandlerGuard warning_guard(&warnings);
   o.validate();
   auto specs = o.resolved_inputs();
   if (!o.check_only) ensure_writable_dir(o.out.parent_path().empty() ? fs::path(".") : o.out.parent_path());
   auto module = load_torchscript(o.model);
   torch::NoGradGuard no_grad;
 
-  // Run once on the example: a wrong shape or dtype is the user's error, reported before export.
+  // Run on the example first: a wrong shape or dtype is the user's error, reported before export;
+  // and at the second size of every dynamic dim (the references the export is verified against).
+  bool has_dynamic = false;
+  for (const auto& s : specs)
+    for (const auto& d : s.dims) has_dynamic |= d.dynamic();
+  std::vector<ReferenceCase> references;
+  if (!o.check_only) {
+    references.push_back(reference_case(module, specs, false));
+    if (has_dynamic) references.push_back(reference_case(module, specs, true));
+  }
   auto example = example_inputs(specs, /*second=*/false, 1);
   std::vector<at::Tensor> example_outputs;
-  flatten_ivalue(run_module(module, example, shapes_text(specs, false)), example_outputs);
+  if (o.check_only) flatten_ivalue(run_module(module, example, shapes_text(specs, false)), example_outputs);
+  else example_outputs = references[0].expected;
 
   onnx::ModelProto model;
   model.set_ir_version(8);
@@ -302,6 +342,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   for (const auto& b : module.named_buffers(/*recurse=*/true)) ctx.name_parameter(b.value, b.name);
 
   auto graph = frozen_graph(module, example);
+  module = torch::jit::Module();  // the frozen graph holds what the export needs (one copy of the weights less)
   std::vector<const Value*> tensor_inputs;
   for (const Value* v : graph->inputs()) {
     if (v->type()->cast<c10::ClassType>()) continue;  // self
@@ -366,9 +407,12 @@ ExportResult export_onnx(const ExportOptions& o) {
   }
 
   // Output types and shapes from ONNX shape inference on the declared (symbolic) inputs, with
-  // what the exporter knows where ONNX cannot infer (Reshape to a computed shape).
+  // what the exporter knows where ONNX cannot infer (Reshape to a computed shape). Inference and
+  // the checker's shape pass run on a copy without the weights (a copy per step cost 4× the
+  // model's size in memory); the weights are checked in place by the structural checker.
   ctx.write_hints();
-  onnx::ModelProto inferred = model;
+  graph.reset();  // the frozen module's tensors: the initializers hold their own copies now
+  onnx::ModelProto inferred = without_weights(model);
   try {
     onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1, /*enable_data_propagation=*/true};
     onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(), opts);
@@ -389,30 +433,22 @@ ExportResult export_onnx(const ExportOptions& o) {
       for (int64_t d = 0; d < example_outputs[static_cast<size_t>(i)].dim(); ++d) shape->add_dim();
     }
   }
-
+  // Intermediate shapes for readers and later passes: the inferred value_info, outputs excluded.
+  graph_proto->clear_value_info();
+  for (const auto& v : inferred.graph().value_info()) {
+    bool is_output = false;
+    for (const auto& out : graph_proto->output()) is_output |= out.name() == v.name();
+    if (!is_output) *graph_proto->add_value_info() = v;
+  }
   try {
-    onnx::checker::check_model(model, /*full_check=*/true);
+    onnx::checker::check_model(model, /*full_check=*/false);  // structure, initializers
+    onnx::checker::check_model(without_weights(model), /*full_check=*/true);  // + strict shape inference
   } catch (const std::exception& e) {
     throw Error(fmt::format("the exported model fails the ONNX checker: {}", first_line(e.what())));
   }
-  onnx::shape_inference::InferShapes(model);  // record intermediate shapes for readers and later passes
 
   std::string bytes;
   model.SerializeToString(&bytes);
-
-  // Proof before writing: ONNX Runtime against LibTorch at two sizes of every dynamic dim.
-  SessionOptions so;
-  so.intra_op_threads = 1;
-  auto session = OrtSession::from_bytes(bytes, so, o.out.string());
-  bool has_dynamic = false;
-  for (const auto& s : specs)
-    for (const auto& d : s.dims) has_dynamic |= d.dynamic();
-  result.verification.push_back(verify_case(module, session, specs, leaves, false, o.verify_tolerance));
-  if (has_dynamic) result.verification.push_back(verify_case(module, session, specs, leaves, true, o.verify_tolerance));
-
-  write_file_atomic(o.out, bytes);
-
-  result.onnx = fs::absolute(o.out).string();
   result.file_size_bytes = bytes.size();
   result.ir_version = model.ir_version();
   count_ops(model.graph(), result.op_histogram);
@@ -426,6 +462,20 @@ ExportResult export_onnx(const ExportOptions& o) {
     result.outputs.push_back(
         {vi.name(), type_name(vi.type().tensor_type().elem_type()), dims_text(vi.type()), leaves[static_cast<size_t>(i)].source});
   }
+  onnx::ModelProto().Swap(&model);  // the serialized bytes are the model from here on
+
+  // Proof before writing: ONNX Runtime against LibTorch at two sizes of every dynamic dim (the
+  // session is gone before the file is written: one copy of the weights less at the peak).
+  {
+    SessionOptions so;
+    so.intra_op_threads = 1;
+    auto session = OrtSession::from_bytes(bytes, so, o.out.string());
+    for (const auto& ref : references) result.verification.push_back(verify_case(ref, session, specs, leaves, o.verify_tolerance));
+  }
+
+  write_file_atomic(o.out, bytes);
+  result.onnx = fs::absolute(o.out).string();
+  result.model_warnings = warnings.messages;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
 }

@@ -1,30 +1,86 @@
 // Arithmetic with tensors or scalars (broadcasting as ONNX does), unary math, comparisons.
+#include <algorithm>
+
+#include <ATen/ATen.h>
+
 #include "export/onnx_attr.h"
 #include "export/op_registry.h"
+#include "export/scalar_values.h"
 
 namespace kiln {
 
 namespace {
 
-// An operand: a tensor value, or a number constant materialised in the model's float type.
-std::string operand(ExportContext& ctx, const Value* v) {
+// The element type of an op's result: what TorchScript recorded for the output (the example's
+// dtypes are propagated before conversion), else float.
+// Where TorchScript did not record it (traced size arithmetic on 0-d tensors), PyTorch's rule:
+// the run-time tensors' type, made floating by a floating scalar.
+onnx::TensorProto_DataType result_type(ExportContext& ctx, const Node* node) {
+  if (auto t = scalar_onnx_type(node->output())) return *t;
+  std::optional<int32_t> tensor_type;
+  bool float_scalar = false;
+  for (size_t i = 0; i < std::min<size_t>(2, node->inputs().size()); ++i) {
+    const Value* v = node->input(i);
+    if (ctx.is_constant(v)) {
+      auto iv = ctx.constant(v);
+      float_scalar |= iv.isDouble() || (iv.isTensor() && at::isFloatingType(iv.toTensor().scalar_type()));
+      continue;
+    }
+    if (is_non_tensor(v)) {
+      float_scalar |= v->type()->kind() == c10::TypeKind::FloatType;
+      continue;
+    }
+    auto t = ctx.elem_type_of(ctx.in(v));
+    if (t && (!tensor_type || *t == onnx::TensorProto_DataType_FLOAT)) tensor_type = *t;
+  }
+  bool tensor_float = tensor_type && (*tensor_type == onnx::TensorProto_DataType_FLOAT ||
+                                      *tensor_type == onnx::TensorProto_DataType_DOUBLE ||
+                                      *tensor_type == onnx::TensorProto_DataType_FLOAT16);
+  if (tensor_type && (tensor_float || !float_scalar)) return static_cast<onnx::TensorProto_DataType>(*tensor_type);
+  return float_scalar || !tensor_type ? onnx::TensorProto_DataType_FLOAT : onnx::TensorProto_DataType_INT64;
+}
+
+// An operand: a tensor value, or a scalar (a number, a 0-d constant tensor such as a traced
+// Python float, a dynamic int) in the result's type — PyTorch's promotion lets neither change the
+// type of a tensor with dims.
+std::string operand(ExportContext& ctx, const Node* node, const Value* v) {
+  auto type = result_type(ctx, node);
+  bool comparison = type == onnx::TensorProto_DataType_BOOL;
   if (ctx.is_constant(v)) {
     auto iv = ctx.constant(v);
-    if (iv.isDouble() || iv.isInt() || iv.isBool()) return ctx.add_float_scalar(ctx.const_double(v), ctx.float_type(), "scalar");
+    bool scalar = iv.isDouble() || iv.isInt() || iv.isBool() || (iv.isTensor() && iv.toTensor().dim() == 0);
+    if (scalar && !comparison) return scalar_operand(ctx, v, type);
+    if (scalar) {  // a comparison: the scalar in the other operand's type
+      const Value* other = node->input(0) == v ? node->input(1) : node->input(0);
+      auto t = ctx.is_constant(other) ? std::nullopt : ctx.elem_type_of(ctx.in(other));
+      return scalar_operand(ctx, v, t ? static_cast<onnx::TensorProto_DataType>(*t) : onnx::TensorProto_DataType_FLOAT);
+    }
   }
-  return ctx.in(v);
+  if (is_non_tensor(v)) return scalar_operand(ctx, v, comparison ? onnx::TensorProto_DataType_FLOAT : type);
+  std::string name = ctx.in(v);
+  auto known = scalar_onnx_type(node->output());
+  if (!comparison && known) {  // every operand in the promoted type (int / int → float division)
+    auto have = ctx.elem_type_of(name);
+    if (have && *have != *known) {
+      std::string cast = ctx.fresh("cast");
+      auto& n = ctx.add_node("Cast", {name}, {cast});
+      set_attr(n, "to", static_cast<int64_t>(*known));
+      return cast;
+    }
+  }
+  return name;
 }
 
 // a <op> alpha·b (alpha from add/sub's third input)
 void arith(ExportContext& ctx, const Node* node, const char* op, bool reverse = false) {
-  std::string a = operand(ctx, node->input(0));
-  std::string b = operand(ctx, node->input(1));
+  std::string a = operand(ctx, node, node->input(0));
+  std::string b = operand(ctx, node, node->input(1));
   if (node->inputs().size() > 2 && node->input(2)->type()->kind() != c10::TypeKind::StringType &&
       !ctx.is_none(node->input(2))) {
     double alpha = ctx.const_double(node->input(2));
     if (alpha != 1.0) {
       std::string scaled = ctx.fresh("alpha_scaled");
-      ctx.add_node("Mul", {b, ctx.add_float_scalar(alpha, ctx.float_type(), "alpha")}, {scaled});
+      ctx.add_node("Mul", {b, scalar_constant(ctx, alpha, result_type(ctx, node), "alpha")}, {scaled});
       b = scaled;
     }
   }
@@ -38,12 +94,31 @@ void rsub(ExportContext& c, const Node* n) { arith(c, n, "Sub", /*reverse=*/true
 void mul(ExportContext& c, const Node* n) { arith(c, n, "Mul"); }
 
 void div(ExportContext& ctx, const Node* node) {
-  if (node->inputs().size() > 2 && !ctx.is_none(node->input(2))) unsupported(node, "rounding_mode is not supported");
-  ctx.add_node("Div", {operand(ctx, node->input(0)), operand(ctx, node->input(1))}, {ctx.out(node->output(), "Div")});
+  if (node->inputs().size() > 2 && !ctx.is_none(node->input(2))) {  // rounding_mode
+    std::string mode = ctx.constant(node->input(2)).toStringRef();
+    auto type = result_type(ctx, node);
+    std::string a = operand(ctx, node, node->input(0)), b = operand(ctx, node, node->input(1));
+    if (mode == "floor") return ctx.bind(node->output(), floor_divide(ctx, a, b, type, ctx.fresh("floor_div")));
+    bool floating = type == onnx::TensorProto_DataType_FLOAT || type == onnx::TensorProto_DataType_DOUBLE ||
+                    type == onnx::TensorProto_DataType_FLOAT16;
+    if (mode != "trunc") unsupported(node, "rounding_mode '" + mode + "'");
+    if (!floating) {  // integer Div truncates toward zero, as "trunc" does
+      ctx.add_node("Div", {a, b}, {ctx.out(node->output(), "Div")});
+      return;
+    }
+    std::string q = ctx.fresh("div"), mag = ctx.fresh("abs"), fl = ctx.fresh("floor"), sg = ctx.fresh("sign");
+    ctx.add_node("Div", {a, b}, {q});
+    ctx.add_node("Abs", {q}, {mag});
+    ctx.add_node("Floor", {mag}, {fl});
+    ctx.add_node("Sign", {q}, {sg});
+    ctx.add_node("Mul", {sg, fl}, {ctx.out(node->output(), "trunc_div")});
+    return;
+  }
+  ctx.add_node("Div", {operand(ctx, node, node->input(0)), operand(ctx, node, node->input(1))}, {ctx.out(node->output(), "Div")});
 }
 
 void pow_op(ExportContext& ctx, const Node* node) {
-  ctx.add_node("Pow", {operand(ctx, node->input(0)), operand(ctx, node->input(1))}, {ctx.out(node->output(), "Pow")});
+  ctx.add_node("Pow", {operand(ctx, node, node->input(0)), operand(ctx, node, node->input(1))}, {ctx.out(node->output(), "Pow")});
 }
 
 void unary(ExportContext& ctx, const Node* node, const char* op) {
@@ -57,7 +132,7 @@ void abs_op(ExportContext& c, const Node* n) { unary(c, n, "Abs"); }
 void not_op(ExportContext& c, const Node* n) { unary(c, n, "Not"); }
 
 void compare(ExportContext& ctx, const Node* node, const char* op, bool negate = false) {
-  std::string a = operand(ctx, node->input(0)), b = operand(ctx, node->input(1));
+  std::string a = operand(ctx, node, node->input(0)), b = operand(ctx, node, node->input(1));
   if (!negate) {
     ctx.add_node(op, {a, b}, {ctx.out(node->output(), op)});
     return;

@@ -1,0 +1,532 @@
+"""Builds the export conformance corpus: torchvision classification networks and kiln's extra
+models, each frozen twice (torch.jit.trace and torch.jit.script), with reference inputs/outputs
+computed by the eager model at two sizes of every dynamic dimension.
+
+    make_corpus.py --out DIR [--set quick|full] [--only NAME,...]
+
+Writes DIR/<arch>_<mode>.pt, DIR/refs/<entry>/<case>/{in_<input>.npy,out_<output>.npy} and
+DIR/manifest.json (README.md describes the manifest and the naming of outputs).
+"""
+import argparse
+import contextlib
+import copy
+import json
+import shutil
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+from torchvision import models as tvm
+from torchvision.models.maxvit import MaxVit
+from torchvision.models.swin_transformer import PatchMergingV2, SwinTransformer, SwinTransformerBlockV2
+from torchvision.models.vision_transformer import VisionTransformer
+
+MODES = ("trace", "script")
+# Second size of each symbolic dimension (the first is the example size in the spec). Distinct
+# values per symbol so that an output dimension can be attributed to the symbol it follows.
+SECOND_SIZE = {"batch": 3, "seq": 11}
+# Smallest-variant families above this many parameters are skipped as giant.
+GIANT_PARAMS = 200_000_000
+# torchvision family of a model name: the longest of these prefixes that matches.
+TV_FAMILIES = ("alexnet", "convnext", "densenet", "efficientnet_v2", "efficientnet", "googlenet",
+               "inception", "maxvit", "mnasnet", "mobilenet_v2", "mobilenet_v3", "regnet_x",
+               "regnet_y", "resnext", "resnet", "shufflenet_v2", "squeezenet", "swin_v2", "swin",
+               "vgg", "vit", "wide_resnet")
+QUICK_TV = ("resnet18", "mobilenet_v2", "mobilenet_v3_small", "squeezenet1_1", "efficientnet_b0",
+            "regnet_y_400mf", "googlenet", "convnext_tiny", "densenet121", "shufflenet_v2_x0_5",
+            "mnasnet0_5", "alexnet")
+# Always in the full set besides the smallest of each family: a ~25M-parameter network.
+FULL_EXTRA_TV = ("resnet50",)
+# Constructor arguments and input sizes that differ from the defaults (random weights, 64x64).
+TV_KWARGS = {
+    # No auxiliary heads (eval ignores them) and the explicit init silences a FutureWarning.
+    "googlenet": {"aux_logits": False, "init_weights": True},
+    "inception_v3": {"aux_logits": False, "init_weights": True},
+}
+TV_IMAGE = {"inception_v3": 75,  # its smallest legal input
+            "maxvit_t": 224}     # four stages of stride 2 must leave a multiple of partition 7
+
+
+# ---------------------------------------------------------------------------------------------
+# Input specs: NAME:DTYPE:DIMS, DIMS x-separated, each N (static) or SYMBOL=N (dynamic).
+
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "int64": torch.int64,
+          "int32": torch.int32, "bool": torch.bool}
+
+
+@dataclass
+class InputSpec:
+    name: str
+    dtype: str
+    dims: List[Tuple[Optional[str], int]]  # (symbol or None, example size)
+
+    @staticmethod
+    def parse(text: str) -> "InputSpec":
+        name, dtype, dims = text.split(":")
+        if dtype not in DTYPES:
+            raise ValueError(f"{text}: unknown dtype {dtype}")
+        parsed = []
+        for d in dims.split("x"):
+            sym, _, size = d.rpartition("=")
+            parsed.append((sym or None, int(size)))
+        return InputSpec(name, dtype, parsed)
+
+    def shape(self, sizes: Dict[str, int]) -> List[int]:
+        """Concrete shape with each symbol at sizes[symbol] (its example size when absent)."""
+        return [sizes.get(sym, n) if sym else n for sym, n in self.dims]
+
+    def symbols(self) -> Dict[str, int]:
+        return {sym: n for sym, n in self.dims if sym}
+
+
+# ---------------------------------------------------------------------------------------------
+# kiln's extra models: recurrent token models, dict output, encoder-decoder, two inputs.
+
+class TokenRNN(nn.Module):
+    """int64 tokens [batch, seq] -> embedding -> GRU/LSTM -> Linear on the last step -> [batch, 5]."""
+
+    def __init__(self, cell: str):
+        super().__init__()
+        self.embed = nn.Embedding(100, 16)
+        self.rnn = nn.GRU(16, 32, batch_first=True) if cell == "gru" else nn.LSTM(16, 32, batch_first=True)
+        self.head = nn.Linear(32, 5)
+
+    def forward(self, tokens):
+        steps, _ = self.rnn(self.embed(tokens))
+        return self.head(steps[:, -1])
+
+
+class DictOut(nn.Module):
+    """Small CNN returning {"logits", "features"}."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x) -> Dict[str, torch.Tensor]:
+        f = self.features(x)
+        return {"logits": self.head(f), "features": f}
+
+
+class EncDec(nn.Module):
+    """Two stride-2 convs down, ConvTranspose2d + bilinear interpolate up, a nearest-Upsample skip."""
+
+    def __init__(self):
+        super().__init__()
+        self.down1 = nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.down2 = nn.Conv2d(16, 32, 3, stride=2, padding=1)
+        self.up1 = nn.ConvTranspose2d(32, 16, 2, stride=2)
+        self.skip_up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.head = nn.Conv2d(32, 3, 1)
+
+    def forward(self, x):
+        e1 = F.relu(self.down1(x))                   # H/2
+        e2 = F.relu(self.down2(e1))                  # H/4
+        d1 = F.relu(self.up1(e2))                    # H/2
+        d0 = F.interpolate(d1, scale_factor=2.0, mode="bilinear", align_corners=False)  # H
+        return self.head(torch.cat([d0, self.skip_up(e1)], 1))
+
+
+class MultiIn(nn.Module):
+    """image [batch,3,32,32] and meta [batch,4] -> (logits, embedding)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cnn = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                                 nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.meta = nn.Linear(4, 8)
+        self.embed = nn.Linear(16, 12)
+        self.head = nn.Linear(12, 10)
+
+    def forward(self, image, meta) -> Tuple[torch.Tensor, torch.Tensor]:
+        e = torch.tanh(self.embed(torch.cat([self.cnn(image), F.relu(self.meta(meta))], 1)))
+        return self.head(e), e
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue of architectures.
+
+@dataclass
+class Arch:
+    name: str
+    family: str
+    build: Callable[[], nn.Module]
+    inputs: List[str]                      # input specs
+    sets: Tuple[str, ...] = ("full",)
+    int_high: int = 100                    # integer inputs are drawn from [0, int_high)
+    specs: List[InputSpec] = field(init=False)
+
+    def __post_init__(self):
+        self.specs = [InputSpec.parse(s) for s in self.inputs]
+
+
+def tv_family(name: str) -> str:
+    matches = [f for f in TV_FAMILIES if name.startswith(f)]
+    return max(matches, key=len) if matches else name
+
+
+def tv_arch(name: str, sets: Tuple[str, ...]) -> Arch:
+    size = TV_IMAGE.get(name, 64)
+    kwargs = dict(TV_KWARGS.get(name, {}))
+    if tv_family(name) == "vit":
+        kwargs["image_size"] = size  # the position embedding is sized by it
+    return Arch(name, tv_family(name), lambda: tvm.get_model(name, weights=None, **kwargs),
+                [f"input:float32:batch=2x3x{size}x{size}"], sets)
+
+
+def small_configs() -> List[Arch]:
+    """Transformer families at a size that runs in well under a second on one core."""
+    img32 = ["input:float32:batch=2x3x32x32"]
+    swin = dict(patch_size=[4, 4], embed_dim=32, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4],
+                num_classes=10)
+    return [
+        Arch("vit_mini", "vit", lambda: VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2,
+                                                          hidden_dim=64, mlp_dim=128, num_classes=10),
+             img32, ("quick", "full")),
+        Arch("swin_mini", "swin", lambda: SwinTransformer(**swin), img32),
+        Arch("swin_v2_mini", "swin_v2", lambda: SwinTransformer(**swin, block=SwinTransformerBlockV2,
+                                                                downsample_layer=PatchMergingV2), img32),
+        # 32 -> stem 16 -> blocks 8, 4: every stage a multiple of partition_size 4.
+        Arch("maxvit_mini", "maxvit", lambda: MaxVit(input_size=(32, 32), stem_channels=16, partition_size=4,
+                                                     block_channels=[32, 64], block_layers=[1, 1], head_dim=16,
+                                                     stochastic_depth_prob=0.0, num_classes=10), img32),
+    ]
+
+
+def extra_models() -> List[Arch]:
+    both = ("quick", "full")
+    tokens = ["tokens:int64:batch=2xseq=16"]
+    return [
+        Arch("token_gru", "extra", lambda: TokenRNN("gru"), tokens, both),
+        Arch("token_lstm", "extra", lambda: TokenRNN("lstm"), tokens, both),
+        Arch("dict_out", "extra", DictOut, ["input:float32:batch=2x3x32x32"], both),
+        Arch("enc_dec", "extra", EncDec, ["input:float32:batch=2x3x32x32"], both),
+        Arch("multi_in", "extra", MultiIn, ["image:float32:batch=2x3x32x32", "meta:float32:batch=2x4"], both),
+    ]
+
+
+def meta_param_count(name: str) -> Optional[int]:
+    """Parameter count of a torchvision model without allocating its weights (None if impossible)."""
+    try:
+        with torch.device("meta"), _regnet_widths_on_cpu():
+            model = tvm.get_model(name, weights=None, **TV_KWARGS.get(name, {}))
+        return sum(p.numel() for p in model.parameters())
+    except Exception:
+        return None
+
+
+@contextlib.contextmanager
+def _regnet_widths_on_cpu():
+    # RegNet computes its block widths with real tensor arithmetic, which fails on "meta".
+    from torchvision.models import regnet
+    original = regnet.BlockParams.from_init_params
+
+    def on_cpu(*args, **kwargs):
+        with torch.device("cpu"):
+            return original(*args, **kwargs)
+
+    regnet.BlockParams.from_init_params = on_cpu
+    try:
+        yield
+    finally:
+        regnet.BlockParams.from_init_params = original
+
+
+def catalogue() -> Tuple[List[Arch], List[dict]]:
+    """Every architecture of the corpus, and the skipped torchvision models with the reason."""
+    names = tvm.list_models(module=tvm)
+    counts = {n: meta_param_count(n) for n in names}
+    families: Dict[str, List[str]] = {}
+    for n in names:
+        families.setdefault(tv_family(n), []).append(n)
+    # The smallest variant of each family (by parameters; names sort ties and unknown counts last).
+    smallest = {fam: min(members, key=lambda n: (counts[n] is None, counts[n] or 0, n))
+                for fam, members in families.items()}
+    archs, skipped = [], []
+    for n in names:
+        fam = tv_family(n)
+        sets = (("quick",) if n in QUICK_TV else ()) + ("full",)
+        small = smallest[fam] == n
+        giant = counts[n] is not None and counts[n] > GIANT_PARAMS
+        if n in QUICK_TV or n in FULL_EXTRA_TV or (small and not giant):
+            archs.append(tv_arch(n, sets))
+        else:
+            size = f"{counts[n] / 1e6:.1f}M parameters" if counts[n] else "size unknown"
+            reason = f"giant ({size})" if giant else f"larger variant of {fam} ({size})"
+            if not small:
+                reason += f"; the family is covered by {smallest[fam]}"
+            skipped.append({"arch": n, "family": fam, "params": counts[n], "reason": reason})
+    return archs + small_configs() + extra_models(), skipped
+
+
+# ---------------------------------------------------------------------------------------------
+# Building, freezing and referencing one architecture.
+
+def make_inputs(arch: Arch, sizes: Dict[str, int], seed: int) -> List[torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    out = []
+    for spec in arch.specs:
+        shape, dtype = spec.shape(sizes), DTYPES[spec.dtype]
+        if dtype.is_floating_point:
+            out.append(torch.randn(shape, generator=gen).to(dtype))
+        elif dtype == torch.bool:
+            out.append(torch.randint(0, 2, shape, generator=gen).bool())
+        else:
+            out.append(torch.randint(0, arch.int_high, shape, generator=gen, dtype=dtype))
+    return out
+
+
+def perturb_constant_parameters(model: nn.Module) -> None:
+    """Re-draws every parameter that its init left constant (zero heads and biases, unit norm
+    scales, ConvNeXt's 1e-6 layer scales), so that every op moves the outputs: a ViT's zero
+    head would make every exporter pass, a 1e-6 layer scale would hide a wrong block."""
+    with torch.no_grad():
+        for p in model.parameters():
+            flat = p.flatten()
+            if flat.numel() == 0 or not bool((flat == flat[0]).all()):
+                continue
+            c = float(flat[0])
+            if c == 0.0 and p.dim() >= 2:
+                p.normal_(0.0, (p.numel() / p.shape[0]) ** -0.5)  # a weight matrix: 1/sqrt(fan_in)
+            elif c == 0.0:
+                p.normal_(0.0, 0.1)
+            else:
+                p.uniform_(0.5, 1.5).mul_(max(abs(c), 0.1) * (1 if c > 0 else -1))
+
+
+def calibrate_batchnorm(model: nn.Module, arch: Arch) -> None:
+    """Non-trivial BatchNorm running stats: measured on random batches (a cumulative average),
+    so that eval BN is neither identity nor explosive."""
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return
+    momenta = [bn.momentum for bn in bns]
+    with torch.no_grad():
+        for bn in bns:
+            bn.reset_running_stats()
+            bn.momentum = None  # cumulative moving average over the calibration batches
+        model.train()
+        for i in range(2):
+            # Batch 4 so that layers pooled down to 1x1 still have more than one value per channel.
+            model(*make_inputs(arch, {"batch": 4}, seed=1000 + i))
+    for bn, momentum in zip(bns, momenta):
+        bn.momentum = momentum
+    model.eval()
+
+
+def build(arch: Arch) -> nn.Module:
+    torch.manual_seed(0)
+    model = arch.build()
+    perturb_constant_parameters(model)  # BatchNorm's affine parameters among them
+    calibrate_batchnorm(model, arch)
+    return model.eval()
+
+
+def freeze(model: nn.Module, mode: str, example: List[torch.Tensor]) -> torch.jit.ScriptModule:
+    if mode == "trace":
+        # strict=False admits dict/list outputs; check_trace=False skips a second (slow) trace.
+        return torch.jit.trace(model, tuple(example), strict=False, check_trace=False)
+    return torch.jit.script(model)
+
+
+def flatten_outputs(value, prefix: Optional[str] = None) -> List[Tuple[str, torch.Tensor]]:
+    """Named tensors of a (nested) output: a lone tensor is `output`, tuple/list items
+    `output_<i>`, dict items their key, nesting joined with `.`; None items are dropped."""
+    if isinstance(value, torch.Tensor):
+        return [(prefix or "output", value)]
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        items = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, (tuple, list)):
+        items = [(f"output_{i}", v) for i, v in enumerate(value)]
+    else:
+        raise TypeError(f"unsupported output type {type(value).__name__}")
+    named = []
+    for key, item in items:
+        named += flatten_outputs(item, key if prefix is None else f"{prefix}.{key}")
+    return named
+
+
+def rel_mae(got: torch.Tensor, ref: torch.Tensor) -> float:
+    if got.shape != ref.shape:
+        return float("inf")
+    got, ref = got.double(), ref.double()
+    return ((got - ref).abs().mean() / ref.abs().mean().clamp_min(1e-12)).item()
+
+
+def one_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:300]
+
+
+def case_sizes(arch: Arch) -> List[Dict[str, int]]:
+    """Two cases: every symbol at its example size, then every symbol at its second size."""
+    symbols = {}
+    for spec in arch.specs:
+        symbols.update(spec.symbols())
+    second = {s: SECOND_SIZE.get(s, n + 1) for s, n in symbols.items()}
+    return [symbols, second] if symbols else [symbols]
+
+
+def case_name(sizes: Dict[str, int]) -> str:
+    return "_".join(f"{s}{n}" for s, n in sizes.items()) or "static"
+
+
+def output_dims(named_per_case: List[List[Tuple[str, torch.Tensor]]], sizes: List[Dict[str, int]]):
+    """Symbolic output dims: an axis whose size changes between cases takes the symbol whose
+    sizes changed the same way (or <output>_dim<i> when none does)."""
+    dims = {}
+    for k, (name, t0) in enumerate(named_per_case[0]):
+        shapes = [case[k][1].shape for case in named_per_case]
+        row = []
+        for axis, n in enumerate(t0.shape):
+            seen = [s[axis] for s in shapes]
+            if len(set(seen)) == 1:
+                row.append(n)
+                continue
+            syms = [s for s in sizes[0] if [c[s] for c in sizes] == seen]
+            row.append(syms[0] if syms else f"{name}_dim{axis}")
+        dims[name] = row
+    return dims
+
+
+def save_case(out_dir: Path, entry: str, arch: Arch, sizes, inputs, named) -> dict:
+    rel = Path("refs") / entry / case_name(sizes)
+    (out_dir / rel).mkdir(parents=True, exist_ok=True)
+    case = {"name": case_name(sizes), "sizes": sizes, "inputs": {}, "outputs": {}}
+    for spec, tensor in zip(arch.specs, inputs):
+        path = rel / f"in_{spec.name}.npy"
+        np.save(out_dir / path, tensor.numpy())
+        case["inputs"][spec.name] = str(path)
+    for name, tensor in named:
+        path = rel / f"out_{name}.npy"
+        np.save(out_dir / path, tensor.detach().numpy())
+        case["outputs"][name] = str(path)
+    return case
+
+
+def fp32_noise(model: nn.Module, cases_in, eager) -> Optional[float]:
+    """Worst rel MAE between the eager fp32 outputs and the same model in float64: the rounding
+    noise any fp32 runtime shares (random-weight deep nets amplify it), to read the harness's
+    1e-4 bound against. None when the model does not run in float64."""
+    try:
+        model64 = copy.deepcopy(model).double()
+        worst = 0.0
+        with torch.no_grad():
+            for x, named in zip(cases_in, eager):
+                got = flatten_outputs(model64(*[t.double() if t.is_floating_point() else t for t in x]))
+                worst = max([worst] + [rel_mae(e, g) for (_, e), (_, g) in zip(named, got)])
+        return worst
+    except Exception:
+        return None
+
+
+def process(arch: Arch, out_dir: Path) -> List[dict]:
+    """Both manifest entries (trace, script) of one architecture."""
+    t0 = time.perf_counter()
+    model = build(arch)
+    params = sum(p.numel() for p in model.parameters())
+    sizes = case_sizes(arch)
+    cases_in = [make_inputs(arch, s, seed=i) for i, s in enumerate(sizes)]
+    with torch.no_grad():
+        eager = [flatten_outputs(model(*x)) for x in cases_in]
+    noise = fp32_noise(model, cases_in, eager)
+    entries = []
+    for mode in MODES:
+        name = f"{arch.name}_{mode}"
+        entry = {"name": name, "arch": arch.name, "family": arch.family, "mode": mode,
+                 "sets": list(arch.sets), "params": params, "inputs": arch.inputs, "pt": None,
+                 "fp32_noise": noise}
+        shutil.rmtree(out_dir / "refs" / name, ignore_errors=True)
+        try:
+            frozen = freeze(model, mode, cases_in[0])
+            # Unoptimized execution: the profiling executor's TensorExpr fuser hangs on the
+            # second call of a traced ViT in this torch build; results do not depend on it.
+            with torch.no_grad(), torch.jit.optimized_execution(False):
+                got = [flatten_outputs(frozen(*x)) for x in cases_in]
+        except Exception as exc:  # a pair Python cannot freeze stays listed, without a file
+            entry["freeze_error"] = one_line(exc)
+            entries.append(entry)
+            continue
+        if len(got[0]) != len(eager[0]):
+            entry["freeze_error"] = (f"frozen module returns {len(got[0])} tensors, eager {len(eager[0])}")
+            entries.append(entry)
+            continue
+        torch.jit.save(frozen, str(out_dir / f"{name}.pt"))
+        # The frozen module's structure names the outputs (it is what an exporter sees); the
+        # values are the eager model's, matched by position.
+        named = [[(n, e) for (n, _), (_, e) in zip(g, ev)] for g, ev in zip(got, eager)]
+        entry.update(pt=f"{name}.pt", outputs=[n for n, _ in named[0]],
+                     output_dims=output_dims(named, sizes),
+                     # How far the frozen module itself is from eager (trace can bake shapes).
+                     frozen_rel_mae=max(rel_mae(g, e) for gc, ec in zip(got, eager)
+                                        for (_, g), (_, e) in zip(gc, ec)),
+                     cases=[save_case(out_dir, name, arch, s, x, n) for s, x, n in zip(sizes, cases_in, named)])
+        entries.append(entry)
+    print(f"{arch.name:22s} {params / 1e6:7.2f}M  {time.perf_counter() - t0:6.1f}s  "
+          f"fp32 noise {noise if noise is None else format(noise, '.1e')}  "
+          + "  ".join(f"{e['mode']}:{'ok' if e['pt'] else 'FAIL ' + e['freeze_error']}" for e in entries),
+          flush=True)
+    return entries
+
+
+def process_or_record(arch: Arch, out_dir: Path) -> List[dict]:
+    """process(), or, when the eager model itself fails, two entries that say why."""
+    try:
+        return process(arch, out_dir)
+    except Exception as exc:  # one broken architecture must not cost the rest of the corpus
+        error = f"eager model: {one_line(exc)}"
+        print(f"{arch.name:22s} FAIL {error}", flush=True)
+        return [{"name": f"{arch.name}_{mode}", "arch": arch.name, "family": arch.family, "mode": mode,
+                 "sets": list(arch.sets), "params": None, "inputs": arch.inputs, "pt": None,
+                 "freeze_error": error} for mode in MODES]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--set", choices=("quick", "full"), default="quick")
+    ap.add_argument("--only", help="comma-separated architecture names (any set)")
+    args = ap.parse_args()
+    torch.set_num_threads(1)  # a good neighbour on a busy 2-core machine
+    warnings.filterwarnings("ignore")  # tracer and deprecation warnings would bury the progress lines
+    archs, skipped = catalogue()
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = set(wanted) - {a.name for a in archs} - {s["arch"] for s in skipped}
+        if unknown:
+            sys.exit(f"unknown architecture(s): {', '.join(sorted(unknown))}")
+        # A skipped torchvision model named explicitly is built all the same.
+        archs += [tv_arch(s["arch"], ("full",)) for s in skipped if s["arch"] in wanted]
+        archs = [a for a in archs if a.name in wanted]
+    else:
+        archs = [a for a in archs if args.set in a.sets]
+    args.out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    entries = [e for a in archs for e in process_or_record(a, args.out)]
+    manifest = {"set": args.set if not args.only else f"only:{args.only}",
+                "torch": torch.__version__, "torchvision": torchvision.__version__,
+                "seconds": round(time.perf_counter() - t0, 1),
+                "entries": entries, "skipped": skipped}
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    frozen = sum(1 for e in entries if e["pt"])
+    print(f"{len(entries)} entries ({frozen} frozen) from {len(archs)} architectures in "
+          f"{manifest['seconds']} s; manifest: {args.out / 'manifest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,281 @@
+"""Exports every frozen corpus entry with kiln and with the peer (torch.onnx.export) side by side,
+checks both ONNX files against the eager references in ONNX Runtime, and prints one table.
+
+    run_corpus.py --kiln KILN --corpus DIR --work DIR [--json OUT.json] [--markdown OUT.md]
+                  [--require-kiln] [--require-parity]
+
+A row passes when the ONNX checker (full_check) accepts the file and, for every reference case
+and every output, the shapes and dtypes match and mean|ort - ref| / max(mean|ref|, 1e-12) <= 1e-4
+(onnx_check.py). Outputs
+are matched by name for kiln (the manifest's names) and by position for the peer; kiln's file
+must also declare the manifest's input names with every symbolic dim as a dim_param.
+Exit status: 0, or 1 when --require-kiln and a kiln row fails, or when --require-parity and a
+row passes for the peer but fails for kiln.
+"""
+import argparse
+import contextlib
+import json
+import multiprocessing
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+EXPORT_TIMEOUT_S = 120  # per export, kiln or peer; --export-timeout changes it (tests of the harness)
+CHECK_TIMEOUT_S = 600
+
+
+@dataclass
+class Setup:
+    kiln: list          # the kiln command line
+    corpus: Path        # the corpus folder (manifest paths are relative to it)
+    timeout_s: float    # per export
+    checker: object     # the multiprocessing context whose fork server runs the ONNX checks
+
+
+# ---------------------------------------------------------------------------------------------
+# Child processes: the exporters (wall time, peak RSS, timeout) and the isolated checks.
+
+def run_child(cmd, timeout_s, stdout_path: Path, stderr_path: Path) -> dict:
+    """Runs cmd in its own session; peak RSS from wait4 (the child and the descendants it waited
+    for, in KiB, including the ~12 MiB this process had when it forked); on timeout the whole
+    process group is killed."""
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
+                                    start_new_session=True)
+        except OSError as exc:
+            return {"rc": None, "signal": None, "timed_out": False, "seconds": 0.0, "rss_mib": None,
+                    "spawn_error": str(exc)}
+        timed_out = threading.Event()
+
+        def kill_group():
+            timed_out.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout_s, kill_group)
+        timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        timer.cancel()
+        timer.join()
+        seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return {"rc": proc.returncode if proc.returncode >= 0 else None,
+            "signal": -proc.returncode if proc.returncode < 0 else None,
+            "timed_out": timed_out.is_set(), "timeout_s": timeout_s, "seconds": seconds,
+            "rss_mib": usage.ru_maxrss / 1024.0}
+
+
+def first_stderr_line(path: Path) -> str:
+    """The first line worth showing: ORT's schema-registration noise and blank lines skipped,
+    and the first line that says "error:" (kiln's "kiln: error: ...") preferred to warnings
+    printed before it."""
+    lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("Schema error")]
+    errors = [ln for ln in lines if "error:" in ln.lower()]
+    return (errors or lines or [""])[0][:300]
+
+
+def process_failure(run: dict, stderr_path: Path):
+    """A short reason when the exporter process itself failed, else None."""
+    if run.get("spawn_error"):
+        return f"cannot start: {run['spawn_error']}"
+    if run["timed_out"]:
+        return f"timeout after {run['timeout_s']:g} s"
+    if run["signal"]:
+        name = signal.Signals(run["signal"]).name if run["signal"] in signal.valid_signals() else run["signal"]
+        said = first_stderr_line(stderr_path)
+        return f"crashed ({name})" + (f": {said}" if said else "")
+    if run["rc"] != 0:
+        return first_stderr_line(stderr_path) or f"exit status {run['rc']}"
+    return None
+
+
+def start_checker_server():
+    """A fork server that has already imported onnx/onnxruntime (onnx_check): each check forks
+    from it, so that a checker or ORT crash on a bad file is a row's result rather than the
+    harness's end, and this process stays lean (a child's peak RSS includes the RSS of the
+    process that forked it, so the exporters fork from a ~12 MiB Python)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["onnx_check"])
+    return ctx
+
+
+def isolated_check(setup: Setup, onnx_path: Path, entry: dict, by_name: bool) -> dict:
+    receiver, sender = setup.checker.Pipe(duplex=False)
+    child = setup.checker.Process(target=_check_main, args=(sender, onnx_path, entry, setup.corpus, by_name))
+    child.start()
+    sender.close()
+    result = None
+    if receiver.poll(CHECK_TIMEOUT_S):
+        with contextlib.suppress(EOFError):
+            result = receiver.recv()
+    else:
+        child.kill()
+    child.join()
+    if result is None:
+        code = child.exitcode
+        how = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
+        return {"ok": False, "reason": f"checker/ORT process died ({how})", "mae": None}
+    return result
+
+
+def _check_main(sender, onnx_path, entry, corpus, by_name):
+    import onnx_check  # preloaded in the fork server: no import cost here
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # ORT's C++ chatter stays out of the table
+    os.dup2(devnull, 2)
+    try:
+        result = onnx_check.check_onnx(onnx_path, entry, corpus, by_name)
+    except Exception as exc:  # noqa: BLE001 - reported as the row's reason
+        result = {"ok": False, "reason": onnx_check.one_line(exc), "mae": None}
+    sender.send(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# The two exporters on one entry.
+
+def kiln_side(setup: Setup, entry: dict, work: Path) -> dict:
+    out = work / "kiln.onnx"
+    out.unlink(missing_ok=True)
+    cmd = setup.kiln + ["export", str(setup.corpus / entry["pt"])]
+    for spec in entry["inputs"]:
+        cmd += ["--input", spec]
+    cmd += ["-o", str(out)]
+    run = run_child(cmd, setup.timeout_s, work / "kiln.stdout", work / "kiln.stderr")
+    row = {"seconds": run["seconds"], "rss_mib": run["rss_mib"], "command": shlex.join(cmd)}
+    reason = process_failure(run, work / "kiln.stderr")
+    if reason is None and not out.is_file():
+        reason = "exit 0 but no ONNX file"
+    if reason:
+        return {**row, "ok": False, "reason": reason, "mae": None}
+    return {**row, **isolated_check(setup, out, entry, by_name=True)}
+
+
+def peer_side(setup: Setup, entry: dict, work: Path) -> dict:
+    out = work / "peer.onnx"
+    out.unlink(missing_ok=True)
+    entry_file = work / "entry.json"
+    entry_file.write_text(json.dumps({**entry, "corpus": str(setup.corpus)}))
+    cmd = [sys.executable, str(HERE / "peer_export.py"), str(entry_file), str(out)]
+    run = run_child(cmd, setup.timeout_s, work / "peer.stdout", work / "peer.stderr")
+    row = {"seconds": None, "process_seconds": run["seconds"], "rss_mib": run["rss_mib"]}
+    reason = process_failure(run, work / "peer.stderr")
+    report = last_json_line(work / "peer.stdout")
+    if reason is None and report is None:
+        reason = "no result line from peer_export.py"
+    if reason is None:
+        row["seconds"] = report.get("seconds")
+        if not report.get("ok"):
+            reason = report.get("error") or "export failed"
+        elif not out.is_file():
+            reason = "export returned but no ONNX file"
+    if reason:
+        return {**row, "ok": False, "reason": reason, "mae": None}
+    return {**row, **isolated_check(setup, out, entry, by_name=False)}
+
+
+def last_json_line(path: Path):
+    for line in reversed(path.read_text(errors="replace").splitlines()):
+        with contextlib.suppress(ValueError):
+            value = json.loads(line)
+            if isinstance(value, dict) and "ok" in value:
+                return value
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Report.
+
+def fmt_result(side: dict, width: int = 70) -> str:
+    if side["ok"]:
+        return "ok"
+    reason = (side["reason"] or "").replace("|", "\\|")
+    return "FAIL: " + (reason if len(reason) <= width else reason[:width - 1] + "…")
+
+
+def fmt_num(value, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def markdown(rows: list, summary: str, notes: list) -> str:
+    head = ["model", "mode", "params (M)", "kiln", "kiln rel MAE", "peer", "peer rel MAE",
+            "export s kiln / peer", "peak RSS MiB kiln / peer"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+    for r in rows:
+        k, p = r["kiln"], r["peer"]
+        lines.append("| " + " | ".join([
+            r["arch"], r["mode"], f"{r['params'] / 1e6:.2f}",
+            fmt_result(k), fmt_num(k["mae"], ".1e"), fmt_result(p), fmt_num(p["mae"], ".1e"),
+            f"{fmt_num(k['seconds'], '.2f')} / {fmt_num(p['seconds'], '.2f')}",
+            f"{fmt_num(k['rss_mib'], '.0f')} / {fmt_num(p['rss_mib'], '.0f')}"]) + " |")
+    return "\n".join(lines + ["", summary] + notes) + "\n"
+
+
+def summarize(rows: list) -> str:
+    n = len(rows)
+    kiln_ok = sum(r["kiln"]["ok"] for r in rows)
+    peer_ok = sum(r["peer"]["ok"] for r in rows)
+    behind = [f"{r['arch']}/{r['mode']}" for r in rows if r["peer"]["ok"] and not r["kiln"]["ok"]]
+    parity = "yes" if not behind else f"no ({', '.join(behind)})"
+    return f"kiln: {kiln_ok}/{n} passed; peer: {peer_ok}/{n}; kiln ≥ peer on every row: {parity}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--kiln", required=True, help="the kiln binary (a command line is split like a shell's)")
+    ap.add_argument("--corpus", required=True, type=Path)
+    ap.add_argument("--work", required=True, type=Path)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--markdown", type=Path)
+    ap.add_argument("--require-kiln", action="store_true")
+    ap.add_argument("--require-parity", action="store_true")
+    ap.add_argument("--export-timeout", type=float, default=EXPORT_TIMEOUT_S, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    setup = Setup(shlex.split(args.kiln), args.corpus.resolve(), args.export_timeout, start_checker_server())
+    manifest = json.loads((setup.corpus / "manifest.json").read_text())
+    targets = [e for e in manifest["entries"] if e.get("pt")]
+    t0 = time.perf_counter()
+    rows, phase = [], {"kiln": 0.0, "peer": 0.0}
+    for i, entry in enumerate(targets, 1):
+        work = (args.work / entry["name"]).resolve()
+        work.mkdir(parents=True, exist_ok=True)
+        row = {"name": entry["name"], "arch": entry["arch"], "mode": entry["mode"],
+               "family": entry["family"], "params": entry["params"], "fp32_noise": entry.get("fp32_noise")}
+        for side, export in (("kiln", kiln_side), ("peer", peer_side)):
+            t = time.perf_counter()
+            row[side] = export(setup, entry, work)
+            phase[side] += time.perf_counter() - t
+        rows.append(row)
+        print(f"[{i}/{len(targets)}] {entry['name']}: kiln {fmt_result(row['kiln'], 50)}; "
+              f"peer {fmt_result(row['peer'], 50)}", file=sys.stderr, flush=True)
+    notes = [f"Not frozen by Python (not exported): {e['arch']}/{e['mode']}: {e['freeze_error']}"
+             for e in manifest["entries"] if not e.get("pt")]
+    notes.append(f"Harness time: {time.perf_counter() - t0:.0f} s (kiln side {phase['kiln']:.0f} s, "
+                 f"peer side {phase['peer']:.0f} s, each including its ONNX checks); "
+                 f"{len(manifest.get('skipped', []))} torchvision models skipped (manifest.json)")
+    summary = summarize(rows)
+    report = markdown(rows, summary, [""] + notes)
+    print(report, end="")
+    if args.markdown:
+        args.markdown.write_text(report)
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary, "notes": notes, "rows": rows}, indent=1) + "\n")
+    if args.require_kiln and not all(r["kiln"]["ok"] for r in rows):
+        return 1
+    if args.require_parity and any(r["peer"]["ok"] and not r["kiln"]["ok"] for r in rows):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
