@@ -1,5 +1,7 @@
 #include "export/export_context.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -232,6 +234,7 @@ std::string ExportContext::add_initializer(const at::Tensor& tensor, const std::
   auto t = tensor.detach().contiguous().cpu();
   auto* init = main_graph().add_initializer();
   init->set_name(name);
+  initializers_[name] = init;  // repeated-field elements keep their address
   init->set_data_type(onnx_dtype(t.scalar_type()));
   for (auto d : t.sizes()) init->add_dims(d);
   init->set_raw_data(std::string(static_cast<const char*>(t.data_ptr()), t.nbytes()));
@@ -287,45 +290,107 @@ onnx::NodeProto& ExportContext::add_node(const std::string& op_type, const std::
   return *n;
 }
 
-std::optional<std::vector<int64_t>> ExportContext::shape_of(const std::string& onnx_name) {
-  const auto& g = main_graph();
-  if (shape_cache_nodes_ != g.node_size()) {
-    shape_cache_.clear();
-    symbol_cache_.clear();
-    onnx::ModelProto copy = without_weights(model_);
-    auto* cg = copy.mutable_graph();
-    cg->clear_value_info();
-    for (const auto& h : hints_) *cg->add_value_info() = h;
-    try {
-      onnx::ShapeInferenceOptions opts{/*check_type=*/false, /*error_mode=*/0, /*enable_data_propagation=*/true};
-      onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), opts);
-    } catch (const std::exception&) {
-      // partial information is still useful; what failed stays unknown
-    }
-    type_cache_.clear();
-    auto record = [&](const onnx::ValueInfoProto& vi) {
-      if (vi.type().has_tensor_type()) type_cache_[vi.name()] = vi.type().tensor_type().elem_type();
-      if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
-      std::vector<int64_t> dims;
-      std::vector<std::string> syms;
-      for (const auto& d : vi.type().tensor_type().shape().dim()) {
-        dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
-        syms.push_back(d.has_dim_param() ? d.dim_param() : "");
-      }
-      shape_cache_[vi.name()] = dims;
-      symbol_cache_[vi.name()] = syms;
-    };
-    for (const auto& vi : copy.graph().input()) record(vi);
-    for (const auto& vi : copy.graph().value_info()) record(vi);
-    for (const auto& vi : copy.graph().output()) record(vi);
-    for (const auto& init : copy.graph().initializer()) {
-      shape_cache_[init.name()] = std::vector<int64_t>(init.dims().begin(), init.dims().end());
-    }
-    shape_cache_nodes_ = g.node_size();
+void ExportContext::record_type(const onnx::ValueInfoProto& vi) {
+  if (!vi.type().has_tensor_type()) return;
+  known_types_[vi.name()] = vi;
+  type_cache_[vi.name()] = vi.type().tensor_type().elem_type();
+  if (!vi.type().tensor_type().has_shape()) return;
+  std::vector<int64_t> dims;
+  std::vector<std::string> syms;
+  for (const auto& d : vi.type().tensor_type().shape().dim()) {
+    dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    syms.push_back(d.has_dim_param() ? d.dim_param() : "");
   }
-  auto it = shape_cache_.find(onnx_name);
-  if (it == shape_cache_.end()) return std::nullopt;
-  return it->second;
+  shape_cache_[vi.name()] = dims;
+  symbol_cache_[vi.name()] = syms;
+}
+
+namespace {
+
+void collect_outputs(const onnx::NodeProto& n, std::set<std::string>& out) {
+  for (const auto& o : n.output()) out.insert(o);
+  for (const auto& a : n.attribute()) {
+    if (!a.has_g()) continue;
+    for (const auto& sub : a.g().node()) collect_outputs(sub, out);
+  }
+}
+
+void collect_inputs(const onnx::NodeProto& n, const std::set<std::string>& produced, std::set<std::string>& out) {
+  for (const auto& i : n.input())
+    if (!i.empty() && produced.count(i) == 0) out.insert(i);
+  for (const auto& a : n.attribute()) {
+    if (!a.has_g()) continue;
+    for (const auto& sub : a.g().node()) collect_inputs(sub, produced, out);
+  }
+}
+
+}  // namespace
+
+// ONNX shape inference on the nodes added since the last call only, their inputs typed from what
+// is already known (a whole-graph pass per query made big models quadratic: 629 passes over up to
+// 1,400 nodes for MaxViT). Data propagation works within a converter's nodes, which is where a
+// computed shape meets its Reshape; across calls the exporter's own hints carry what is known.
+void ExportContext::infer_new_nodes() {
+  const auto& g = main_graph();
+  const int n = g.node_size();
+  if (inferred_upto_ >= n) return;
+  static const bool trace = std::getenv("KILN_EXPORT_TRACE") != nullptr;
+  if (trace) std::fprintf(stderr, "[export] shape inference over nodes %d..%d\n", inferred_upto_, n);
+  if (inferred_upto_ == 0) {
+    for (const auto& vi : g.input()) record_type(vi);
+  }
+  onnx::ModelProto m;
+  m.set_ir_version(model_.ir_version());
+  *m.mutable_opset_import() = model_.opset_import();
+  auto* mg = m.mutable_graph();
+  mg->set_name("increment");
+  std::set<std::string> produced, needed;
+  for (int i = inferred_upto_; i < n; ++i) collect_outputs(g.node(i), produced);
+  for (int i = inferred_upto_; i < n; ++i) collect_inputs(g.node(i), produced, needed);
+  for (const auto& name : needed) {
+    if (auto it = initializers_.find(name); it != initializers_.end()) {
+      const onnx::TensorProto& init = *it->second;
+      int64_t numel = 1;
+      for (auto d : init.dims()) numel *= d;
+      if (numel <= 64) {  // values drive data propagation (shapes, axes)
+        *mg->add_initializer() = init;
+        continue;
+      }
+      auto* vi = mg->add_input();
+      vi->set_name(name);
+      auto* tt = vi->mutable_type()->mutable_tensor_type();
+      tt->set_elem_type(init.data_type());
+      for (auto d : init.dims()) tt->mutable_shape()->add_dim()->set_dim_value(d);
+      continue;
+    }
+    if (auto it = known_types_.find(name); it != known_types_.end()) {
+      *mg->add_input() = it->second;
+      continue;
+    }
+    mg->add_input()->set_name(name);  // type unknown: what depends on it stays unknown
+  }
+  for (int i = inferred_upto_; i < n; ++i) *mg->add_node() = g.node(i);
+  for (const auto& h : hints_)
+    if (produced.count(h.name()) != 0) *mg->add_value_info() = h;
+  try {
+    onnx::ShapeInferenceOptions opts{/*check_type=*/false, /*error_mode=*/0, /*enable_data_propagation=*/true};
+    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), opts);
+  } catch (const std::exception&) {
+    // partial information is still useful; what failed stays unknown
+  }
+  for (const auto& vi : m.graph().value_info()) {
+    if (hinted_.count(vi.name()) == 0) record_type(vi);
+  }
+  inferred_upto_ = n;
+}
+
+std::optional<std::vector<int64_t>> ExportContext::shape_of(const std::string& onnx_name) {
+  infer_new_nodes();
+  if (auto it = shape_cache_.find(onnx_name); it != shape_cache_.end()) return it->second;
+  if (auto it = initializers_.find(onnx_name); it != initializers_.end()) {
+    return std::vector<int64_t>(it->second->dims().begin(), it->second->dims().end());
+  }
+  return std::nullopt;
 }
 
 void ExportContext::hint_shape(const std::string& onnx_name, int32_t elem_type, const std::vector<int64_t>& dims,
@@ -340,8 +405,10 @@ void ExportContext::hint_shape(const std::string& onnx_name, int32_t elem_type, 
     if (dims[i] >= 0) d->set_dim_value(dims[i]);
     else if (i < symbols.size() && !symbols[i].empty()) d->set_dim_param(symbols[i]);
   }
+  infer_new_nodes();  // the hinted value's node is already in the graph: settle it, then override
+  record_type(vi);
+  hinted_.insert(onnx_name);
   hints_.push_back(std::move(vi));
-  shape_cache_nodes_ = -1;
 }
 
 void ExportContext::write_hints() {
@@ -349,10 +416,10 @@ void ExportContext::write_hints() {
 }
 
 std::optional<int32_t> ExportContext::elem_type_of(const std::string& onnx_name) {
-  shape_of(onnx_name);  // refreshes the caches
-  auto it = type_cache_.find(onnx_name);
-  if (it == type_cache_.end() || it->second == 0) return std::nullopt;
-  return it->second;
+  infer_new_nodes();
+  if (auto it = type_cache_.find(onnx_name); it != type_cache_.end() && it->second != 0) return it->second;
+  if (auto it = initializers_.find(onnx_name); it != initializers_.end()) return it->second->data_type();
+  return std::nullopt;
 }
 
 std::optional<int64_t> ExportContext::rank_of(const Value* v) {

@@ -179,7 +179,12 @@ class ExportContext {
   std::vector<onnx::ValueInfoProto> hints_;
   std::unordered_map<const Value*, std::string> symbols_;
   std::unordered_map<std::string, std::string> name_symbols_;  // the same by ONNX name (survives aliasing)
-  int shape_cache_nodes_ = -1;
+  int inferred_upto_ = 0;  // main-graph nodes ONNX shape inference has seen
+  std::unordered_map<std::string, onnx::ValueInfoProto> known_types_;
+  std::unordered_map<std::string, const onnx::TensorProto*> initializers_;
+  std::set<std::string> hinted_;
+  void infer_new_nodes();
+  void record_type(const onnx::ValueInfoProto& vi);
 };
 
 // The model with every initializer of more than 64 elements replaced by a graph input of the

@@ -310,7 +310,10 @@ nlohmann::json run_stages(const PipelineOptions& o, const fs::path& root) {
 
   // 8. pack artifact_v1, 9. validate it
   std::vector<std::string> applied;
-  for (const auto& r : read_json(root / "06_optimize" / "optimize_report.json")["runs"]) {
+  // A named copy: a range-for over read_json(...)["runs"] bound a reference into a temporary
+  // destroyed before the loop ran (metadata.yaml said `optimization: []`).
+  const nlohmann::json optimize_report = read_json(root / "06_optimize" / "optimize_report.json");
+  for (const auto& r : optimize_report.at("runs")) {
     std::string p = r["pass"];
     if (r["rewrites"].get<int>() > 0 && std::find(applied.begin(), applied.end(), p) == applied.end()) applied.push_back(p);
   }

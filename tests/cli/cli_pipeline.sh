@@ -8,6 +8,18 @@ check "pipeline --quick succeeds" test $? -eq 0
 check "REPORT.md and report.html" test -s "$WORK/run/REPORT.md" -a -s "$WORK/run/report.html"
 check "report numbers match stage outputs" python3 "$HERE/check_pipeline_report.py" "$WORK/run"
 check "artifact validates with validate.py" python3 "$WORK/run/08_pack/artifact_v1/validate.py"
+# The artifact says what was done: metadata.yaml's optimization is exactly the passes that rewrote
+# the model, in the order the optimizer first applied them (it once said [] by a dangling reference).
+check "metadata.yaml optimization = the optimizer's rewriting passes (fuse_bn_into_conv among them)" python3 -c '
+import json, sys, yaml
+runs = json.load(open(sys.argv[1]))["runs"]
+meta = yaml.safe_load(open(sys.argv[2]))
+want = []
+for r in runs:
+    if r["rewrites"] > 0 and r["pass"] not in want:
+        want.append(r["pass"])
+sys.exit(0 if meta["optimization"] == want and "fuse_bn_into_conv" in want else 1)
+' "$WORK/run/06_optimize/optimize_report.json" "$WORK/run/08_pack/artifact_v1/metadata.yaml"
 "$KILN" pipeline --quick --out "$WORK/run" >"$WORK/second.txt" 2>&1
 check "second run reuses every stage" bash -c "[ \$(grep -c ' cached ' '$WORK/second.txt') -eq 10 ]"
 rm "$WORK/run/06_optimize/.kiln-stage.json"  # as if interrupted before the stage finished
