@@ -333,12 +333,13 @@ void collect_inputs(const onnx::NodeProto& n, const std::set<std::string>& produ
 void ExportContext::infer_new_nodes() {
   const auto& g = main_graph();
   const int n = g.node_size();
+  if (inputs_recorded_ < g.input_size()) {  // declared before the first node is converted
+    for (int i = inputs_recorded_; i < g.input_size(); ++i) record_type(g.input(i));
+    inputs_recorded_ = g.input_size();
+  }
   if (inferred_upto_ >= n) return;
   static const bool trace = std::getenv("KILN_EXPORT_TRACE") != nullptr;
   if (trace) std::fprintf(stderr, "[export] shape inference over nodes %d..%d\n", inferred_upto_, n);
-  if (inferred_upto_ == 0) {
-    for (const auto& vi : g.input()) record_type(vi);
-  }
   onnx::ModelProto m;
   m.set_ir_version(model_.ir_version());
   *m.mutable_opset_import() = model_.opset_import();

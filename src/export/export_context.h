@@ -180,6 +180,7 @@ class ExportContext {
   std::unordered_map<const Value*, std::string> symbols_;
   std::unordered_map<std::string, std::string> name_symbols_;  // the same by ONNX name (survives aliasing)
   int inferred_upto_ = 0;  // main-graph nodes ONNX shape inference has seen
+  int inputs_recorded_ = 0;
   std::unordered_map<std::string, onnx::ValueInfoProto> known_types_;
   std::unordered_map<std::string, const onnx::TensorProto*> initializers_;
   std::set<std::string> hinted_;

@@ -21,11 +21,17 @@ void ExportOptions::validate() const {
   if (out.empty() && !check_only) throw UsageError("no output file given");
   if (output_name.empty()) throw UsageError("the output name is empty");
   auto specs = resolved_inputs();
-  validate_input_specs(specs);
+  try {
+    validate_input_specs(specs);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
   for (const auto& s : specs) {
     if (s.name == output_name) throw UsageError(fmt::format("input and output are both named '{}'", s.name));
   }
-  if (!(verify_tolerance > 0)) throw UsageError("the verification tolerance must be positive");
+  if (verify_tolerance && !(*verify_tolerance > 0)) throw UsageError("the verification tolerance must be positive");
 }
 
 namespace {
@@ -63,7 +69,8 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
   j["model_warnings"] = r.model_warnings;
   j["verification"] = nlohmann::json::array();
   for (const auto& v : r.verification) {
-    j["verification"].push_back({{"sizes", v.sizes}, {"max_rel_mean_abs", v.max_rel_mean_abs}, {"max_abs", v.max_abs}});
+    j["verification"].push_back(
+        {{"sizes", v.sizes}, {"tolerance", v.tolerance}, {"max_rel_mean_abs", v.max_rel_mean_abs}, {"max_abs", v.max_abs}});
   }
   j["unsupported"] = nlohmann::json::array();
   for (const auto& u : r.unsupported) {
@@ -71,6 +78,10 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
   }
   j["unsupported_downstream_nodes"] = r.unsupported_downstream_nodes;
   j["seconds"] = r.seconds;
+  j["timings"] = {{"load_s", r.timings.load},
+                  {"reference_s", r.timings.reference},
+                  {"export_s", r.timings.export_},
+                  {"verify_s", r.timings.verify}};
 }
 
 void from_json(const nlohmann::json& j, ExportResult& r) {
@@ -97,8 +108,8 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
   r.model_warnings = j.at("model_warnings").get<std::vector<std::string>>();
   r.verification.clear();
   for (const auto& v : j.at("verification")) {
-    r.verification.push_back(
-        {v.at("sizes").get<std::string>(), v.at("max_rel_mean_abs").get<double>(), v.at("max_abs").get<double>()});
+    r.verification.push_back({v.at("sizes").get<std::string>(), v.at("tolerance").get<double>(),
+                              v.at("max_rel_mean_abs").get<double>(), v.at("max_abs").get<double>()});
   }
   r.unsupported.clear();
   for (const auto& u : j.at("unsupported")) {
@@ -107,6 +118,9 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
   }
   r.unsupported_downstream_nodes = j.at("unsupported_downstream_nodes").get<int>();
   r.seconds = j.at("seconds").get<double>();
+  const auto& t = j.at("timings");
+  r.timings = {t.at("load_s").get<double>(), t.at("reference_s").get<double>(), t.at("export_s").get<double>(),
+               t.at("verify_s").get<double>()};
 }
 
 std::string export_report_text(const ExportResult& r) {
@@ -126,16 +140,18 @@ std::string export_report_text(const ExportResult& r) {
     for (const auto& u : r.unsupported) out += fmt::format("  {} ×{}: {}\n      first at: {}\n", u.op, u.count, u.reason, u.first_at);
     return out;
   }
-  out = fmt::format("wrote {} ({:.2f} MB, opset {}, {} nodes, {} initializers) in {:.2f} s\n", r.onnx,
-                    static_cast<double>(r.file_size_bytes) / 1e6, r.opset, r.nodes, r.initializers, r.seconds);
+  out = fmt::format("wrote {} ({:.2f} MB, opset {}, {} nodes, {} initializers) in {:.2f} s (load {:.2f}, LibTorch "
+                    "references {:.2f}, export {:.2f}, verification {:.2f})\n",
+                    r.onnx, static_cast<double>(r.file_size_bytes) / 1e6, r.opset, r.nodes, r.initializers, r.seconds,
+                    r.timings.load, r.timings.reference, r.timings.export_, r.timings.verify);
   for (const auto& v : r.inputs) out += "input   " + sig(v) + "\n";
   for (const auto& v : r.outputs) out += "output  " + sig(v) + "  ← " + v.source + "\n";
   for (const auto& n : r.dropped_none_outputs) out += "dropped " + n + " (None)\n";
   for (const auto& c : r.dropped_checks) out += "dropped check (run-time assertion): " + c + "\n";
   for (const auto& w : r.model_warnings) out += "the model warned: " + w + "\n";
   for (const auto& v : r.verification) {
-    out += fmt::format("verified in ONNX Runtime at {}: rel mean abs error {:.2e}, max abs {:.2e}\n", v.sizes,
-                       v.max_rel_mean_abs, v.max_abs);
+    out += fmt::format("verified in ONNX Runtime at {}: rel mean abs error {:.2e} (bound {:.0e}), max abs {:.2e}\n",
+                       v.sizes, v.max_rel_mean_abs, v.tolerance, v.max_abs);
   }
   out += "ops    ";
   for (const auto& [op, n] : r.op_histogram) out += fmt::format(" {}×{}", op, n);

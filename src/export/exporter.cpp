@@ -259,6 +259,7 @@ ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, co
                                const std::vector<OutputLeaf>& leaves, double tolerance) {
   ExportVerification v;
   v.sizes = sizes_text(specs, ref.second);
+  v.tolerance = tolerance;
   const auto& inputs = ref.inputs;
   const auto& expected = ref.expected;
   std::vector<HostTensor> feeds;
@@ -310,7 +311,21 @@ ExportResult export_onnx(const ExportOptions& o) {
   if (!o.check_only) ensure_writable_dir(o.out.parent_path().empty() ? fs::path(".") : o.out.parent_path());
   auto module = load_torchscript(o.model);
   torch::NoGradGuard no_grad;
+  auto lap = [last = std::chrono::steady_clock::now()]() mutable {
+    auto now = std::chrono::steady_clock::now();
+    double s = std::chrono::duration<double>(now - last).count();
+    last = now;
+    return s;
+  };
+  ExportResult::Timings timings;
+  timings.load = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
+  // As many inputs as forward takes (self aside), before anything runs.
+  size_t arity = module.get_method("forward").function().getSchema().arguments().size() - 1;
+  if (arity != specs.size()) {
+    throw Error(fmt::format("the model's forward takes {} inputs; {} declared (use --input NAME:DTYPE:DIMS once per input)",
+                            arity, specs.size()));
+  }
   // Run on the example first: a wrong shape or dtype is the user's error, reported before export;
   // and at the second size of every dynamic dim (the references the export is verified against).
   bool has_dynamic = false;
@@ -321,6 +336,7 @@ ExportResult export_onnx(const ExportOptions& o) {
     references.push_back(reference_case(module, specs, false));
     if (has_dynamic) references.push_back(reference_case(module, specs, true));
   }
+  timings.reference = lap();
   auto example = example_inputs(specs, /*second=*/false, 1);
   std::vector<at::Tensor> example_outputs;
   if (o.check_only) flatten_ivalue(run_module(module, example, shapes_text(specs, false)), example_outputs);
@@ -465,15 +481,23 @@ ExportResult export_onnx(const ExportOptions& o) {
   onnx::ModelProto().Swap(&model);  // the serialized bytes are the model from here on
 
   // Proof before writing: ONNX Runtime against LibTorch at two sizes of every dynamic dim (the
-  // session is gone before the file is written: one copy of the weights less at the peak).
+  // session is gone before the file is written: one copy of the weights less at the peak). ORT's
+  // graph optimizations are off: the graph as written is what is checked, and the session opens
+  // faster.
+  timings.export_ = lap();
   {
     SessionOptions so;
-    so.intra_op_threads = 1;
+    so.optimization = GraphOptLevel::Disable;
     auto session = OrtSession::from_bytes(bytes, so, o.out.string());
-    for (const auto& ref : references) result.verification.push_back(verify_case(ref, session, specs, leaves, o.verify_tolerance));
+    bool quantized = result.op_histogram.count("DynamicQuantizeLinear") != 0;
+    double tolerance = o.verify_tolerance.value_or(quantized ? kVerifyToleranceQuantized : kVerifyTolerance);
+    for (const auto& ref : references) result.verification.push_back(verify_case(ref, session, specs, leaves, tolerance));
   }
 
+  timings.verify = lap();
   write_file_atomic(o.out, bytes);
+  timings.export_ += lap();
+  result.timings = timings;
   result.onnx = fs::absolute(o.out).string();
   result.model_warnings = warnings.messages;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

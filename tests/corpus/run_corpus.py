@@ -154,11 +154,16 @@ def kiln_side(setup: Setup, entry: dict, work: Path) -> dict:
     report_file.unlink(missing_ok=True)
     cmd += ["-o", str(out), "--report", str(report_file)]
     run = run_child(cmd, setup.timeout_s, work / "kiln.stdout", work / "kiln.stderr")
-    # seconds: kiln's own export (load, convert, check, verify in ONNX Runtime at two sizes,
-    # write), the counterpart of the peer's export call; process_seconds adds process start.
+    # seconds: kiln's export phase (freeze, convert, infer, check, serialize, write), the
+    # counterpart of the peer's export call; process_seconds is the whole process.
     row = {"seconds": None, "process_seconds": run["seconds"], "rss_mib": run["rss_mib"], "command": shlex.join(cmd)}
-    with contextlib.suppress(OSError, ValueError):
-        row["seconds"] = json.loads(report_file.read_text()).get("seconds")
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        report = json.loads(report_file.read_text())
+        # The peer's timer covers torch.onnx.export alone (the .pt is loaded before it, nothing
+        # is verified): kiln's counterpart is its export phase; load and verification apart.
+        row["seconds"] = report["timings"]["export_s"]
+        row["verify_seconds"] = report["timings"]["verify_s"]
+        row["total_seconds"] = report.get("seconds")
     reason = process_failure(run, work / "kiln.stderr")
     if reason is None and not out.is_file():
         reason = "exit 0 but no ONNX file"
@@ -215,7 +220,7 @@ def fmt_num(value, spec: str) -> str:
 
 def markdown(rows: list, summary: str, notes: list) -> str:
     head = ["model", "mode", "params (M)", "kiln", "kiln rel MAE", "peer", "peer rel MAE",
-            "export s kiln / peer", "process s kiln / peer", "peak RSS MiB kiln / peer"]
+            "export s kiln / peer", "kiln verify s", "process s kiln / peer", "peak RSS MiB kiln / peer"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
     for r in rows:
         k, p = r["kiln"], r["peer"]
@@ -223,6 +228,7 @@ def markdown(rows: list, summary: str, notes: list) -> str:
             r["arch"], r["mode"], f"{r['params'] / 1e6:.2f}",
             fmt_result(k), fmt_num(k["mae"], ".1e"), fmt_result(p), fmt_num(p["mae"], ".1e"),
             f"{fmt_num(k['seconds'], '.2f')} / {fmt_num(p['seconds'], '.2f')}",
+            fmt_num(k.get('verify_seconds'), '.2f'),
             f"{fmt_num(k.get('process_seconds'), '.2f')} / {fmt_num(p.get('process_seconds'), '.2f')}",
             f"{fmt_num(k['rss_mib'], '.0f')} / {fmt_num(p['rss_mib'], '.0f')}"]) + " |")
     return "\n".join(lines + ["", summary] + notes) + "\n"
@@ -240,8 +246,8 @@ def summarize(rows: list) -> str:
     faster_process = sum(r["kiln"].get("process_seconds") is not None and r["peer"].get("process_seconds") is not None
                          and r["kiln"]["process_seconds"] <= r["peer"]["process_seconds"] for r in both)
     return (f"kiln: {kiln_ok}/{n} passed; peer: {peer_ok}/{n}; kiln ≥ peer on every row: {parity}; "
-            f"where both pass, kiln's export (incl. its ONNX Runtime verification) is no slower than the peer's "
-            f"export call on {faster}/{len(both)} rows, and its whole process than the peer's on {faster_process}/{len(both)}")
+            f"where both pass, kiln's export phase is no slower than the peer's export call on {faster}/{len(both)} rows, "
+            f"and kiln's whole process (with its ONNX Runtime verification) than the peer's on {faster_process}/{len(both)}")
 
 
 def main() -> int:
