@@ -36,33 +36,11 @@ namespace kiln {
 
 namespace {
 
-at::ScalarType torch_dtype(DType d) {
-  switch (d) {
-    case DType::Float32: return at::kFloat;
-    case DType::Float16: return at::kHalf;
-    case DType::Int64: return at::kLong;
-    case DType::Int32: return at::kInt;
-    case DType::Bool: return at::kBool;
-    default: throw Error(fmt::format("inputs of type {} are not supported", dtype_name(d)));
-  }
-}
-
-// Example inputs: normal floats, ints in [0, 10) (valid token ids for any vocabulary of ten or
-// more), random bools; seeded so that an export is reproducible.
+// Example inputs: the same seeded tensors `kiln compare` feeds (runtime/input_spec.h: normal
+// floats, ints in [0, 10), random bools), so an export is reproducible.
 std::vector<c10::IValue> example_inputs(const std::vector<InputSpec>& specs, bool second, uint64_t seed) {
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
   std::vector<c10::IValue> out;
-  for (const auto& s : specs) {
-    Shape shape = second ? s.second_shape() : s.example_shape();
-    at::Tensor t;
-    switch (s.dtype) {
-      case DType::Int64:
-      case DType::Int32: t = at::randint(0, 10, shape, gen, at::TensorOptions().dtype(torch_dtype(s.dtype))); break;
-      case DType::Bool: t = at::randint(0, 2, shape, gen, at::TensorOptions().dtype(at::kLong)).to(at::kBool); break;
-      default: t = at::randn(shape, gen, at::TensorOptions().dtype(at::kFloat)).to(torch_dtype(s.dtype)); break;
-    }
-    out.emplace_back(t);
-  }
+  for (const auto& t : random_inputs_for(specs, second, seed)) out.emplace_back(to_torch(t));
   return out;
 }
 

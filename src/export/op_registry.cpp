@@ -117,6 +117,16 @@ void convert_block(ExportContext& ctx, const torch::jit::Block* block) {
   }
 }
 
+std::string emit_transpose(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& perm) {
+  std::string out = ctx.fresh("transpose");
+  auto& n = ctx.add_node("Transpose", {x}, {out});
+  auto* a = n.add_attribute();
+  a->set_name("perm");
+  a->set_type(onnx::AttributeProto::INTS);
+  for (auto p : perm) a->add_ints(p);
+  return out;
+}
+
 void alias(ExportContext& ctx, const Node* node) { ctx.alias_value(node->output(), node->input(0)); }
 
 std::string reduce_mean(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& axes, bool keepdims,

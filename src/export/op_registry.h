@@ -49,6 +49,8 @@ void alias(ExportContext& ctx, const Node* node);  // output is the same value a
 std::string reduce_mean(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& axes, bool keepdims,
                         const std::string& out);
 [[noreturn]] void unsupported(const Node* node, const std::string& why);
+// A Transpose of `x` by `perm` into a fresh name.
+std::string emit_transpose(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& perm);
 // True when a TorchScript value is not a tensor (int, float, bool, list, tuple, dict, None, str).
 bool is_non_tensor(const Value* v);
 

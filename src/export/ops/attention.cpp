@@ -20,20 +20,13 @@ std::string node_out(ExportContext& ctx, const std::string& op, const std::vecto
   return out;
 }
 
-std::string transpose(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& perm) {
-  std::string out = ctx.fresh("transpose");
-  auto& n = ctx.add_node("Transpose", {x}, {out});
-  set_attr(n, "perm", perm);
-  return out;
-}
-
 std::string swap_last_two(ExportContext& ctx, const Node* node, const Value* v) {
   auto rank = ctx.rank_of(v);
   if (!rank || *rank < 2) unsupported(node, "attention inputs of unknown rank");
   std::vector<int64_t> perm;
   for (int64_t i = 0; i < *rank; ++i) perm.push_back(i);
   std::swap(perm[static_cast<size_t>(*rank - 1)], perm[static_cast<size_t>(*rank - 2)]);
-  return transpose(ctx, ctx.in(v), perm);
+  return emit_transpose(ctx, ctx.in(v), perm);
 }
 
 // softmax(q·kᵀ·scale [+ mask]) · v, q/k/v [..., L, D]
@@ -100,15 +93,15 @@ void native_mha(ExportContext& ctx, const Node* node) {
     std::string m = node_out(ctx, "MatMul", {ctx.in(x), ctx.add_initializer(ws[static_cast<size_t>(i)].t().contiguous(), hint)}, hint);
     std::string a = node_out(ctx, "Add", {m, ctx.add_initializer(bs[static_cast<size_t>(i)].contiguous(), std::string(hint) + "_bias")}, hint);
     std::string r = node_out(ctx, "Reshape", {a, ctx.add_int64s({0, 0, h, d}, "heads")}, hint);
-    return transpose(ctx, r, {0, 2, 1, 3});  // [B, H, L, D]
+    return emit_transpose(ctx, r, {0, 2, 1, 3});  // [B, H, L, D]
   };
   std::string q = project(node->input(0), 0, "q_proj");
   std::string k = project(node->input(1), 1, "k_proj");
   std::string v = project(node->input(2), 2, "v_proj");
-  std::string kt = transpose(ctx, k, {0, 1, 3, 2});
+  std::string kt = emit_transpose(ctx, k, {0, 1, 3, 2});
   std::string weights;
   std::string o = attend(ctx, q, kt, v, 1.0 / std::sqrt(static_cast<double>(d)), "", false, &weights);
-  std::string merged = node_out(ctx, "Reshape", {transpose(ctx, o, {0, 2, 1, 3}), ctx.add_int64s({0, 0, e}, "merge")}, "merge_heads");
+  std::string merged = node_out(ctx, "Reshape", {emit_transpose(ctx, o, {0, 2, 1, 3}), ctx.add_int64s({0, 0, e}, "merge")}, "merge_heads");
   std::string y = node_out(ctx, "MatMul", {merged, ctx.add_initializer(pw->t().contiguous(), "out_proj")}, "out_proj");
   ctx.add_node("Add", {y, ctx.add_initializer(pb->contiguous(), "out_proj_bias")}, {ctx.out(node->output(0), "mha")});
   if (!ctx.const_bool(node->input(10))) {

@@ -39,13 +39,6 @@ std::string slice0(ExportContext& ctx, const std::string& x, int64_t start, int6
   return out;
 }
 
-std::string transpose(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& perm) {
-  std::string out = ctx.fresh("transpose");
-  auto& n = ctx.add_node("Transpose", {x}, {out});
-  set_attr(n, "perm", perm);
-  return out;
-}
-
 // lstm(input, hx[h0, c0], params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
 // gru(input, h0, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
 void recurrent(ExportContext& ctx, const Node* node, bool lstm) {
@@ -74,7 +67,7 @@ void recurrent(ExportContext& ctx, const Node* node, bool lstm) {
     h0 = ctx.in(node->input(1));
   }
   std::string x = ctx.in(node->input(0));
-  if (batch_first) x = transpose(ctx, x, {1, 0, 2});
+  if (batch_first) x = emit_transpose(ctx, x, {1, 0, 2});
   std::vector<std::string> h_n, c_n;
   for (int64_t l = 0; l < layers; ++l) {
     std::vector<at::Tensor> w, r, b;
@@ -96,14 +89,14 @@ void recurrent(ExportContext& ctx, const Node* node, bool lstm) {
     set_attr(n, "direction", std::string(bidirectional ? "bidirectional" : "forward"));
     if (!lstm) set_attr(n, "linear_before_reset", int64_t{1});
     // [seq, dirs, batch, H] → [seq, batch, dirs·H]
-    std::string t = transpose(ctx, y, {0, 2, 1, 3});
+    std::string t = emit_transpose(ctx, y, {0, 2, 1, 3});
     std::string flat = ctx.fresh("rnn_out");
     ctx.add_node("Reshape", {t, ctx.add_int64s({0, 0, -1}, "shape")}, {flat});
     x = flat;
     h_n.push_back(yh);
     if (lstm) c_n.push_back(yc);
   }
-  if (batch_first) x = transpose(ctx, x, {1, 0, 2});
+  if (batch_first) x = emit_transpose(ctx, x, {1, 0, 2});
   ctx.bind(node->output(0), x);
   auto concat = [&](const std::vector<std::string>& parts, const Value* out) {
     auto& n = ctx.add_node("Concat", parts, {ctx.out(out, "state")});
