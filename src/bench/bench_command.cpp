@@ -108,6 +108,21 @@ json bench_models(const BenchOptions& o) {
   }
   if (o.dataset != "none") check_dataset_name(o.dataset);
   if (!o.input_shape.empty()) parse_shape(o.input_shape);
+  if (!o.inputs.empty()) {
+    if (!o.input_shape.empty()) throw UsageError("--input and --input-shape: give one of them");
+    if (o.dataset != "none") throw UsageError("--dataset needs a single image input, not --input specs");
+    try {
+      validate_input_specs(o.inputs);
+    } catch (const UsageError&) {
+      throw;
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+    bool has_batch = false;
+    for (const auto& s : o.inputs)
+      for (const auto& d : s.dims) has_batch |= d.symbol == "batch";
+    if (!has_batch) throw UsageError("--input: name the batch dim 'batch' (e.g. tokens:int64:batch=1xseq=16)");
+  }
   for (const auto& p : o.models) check_model_file(p);
   auto say = [&](const std::string& what) {
     if (o.progress) std::fprintf(stderr, "bench: %s\n", what.c_str());
@@ -145,7 +160,7 @@ json bench_models(const BenchOptions& o) {
   for (size_t i = 0; i < models.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (models[i].name == models[j].name) models[i].name += fmt::format(" (#{})", i + 1);
-  Shape shape = resolve_input_shape(models, o.input_shape);
+  Shape shape = o.inputs.empty() ? resolve_input_shape(models, o.input_shape) : Shape{};
   say(fmt::format("{} model(s), batches {}, {} runs after {} warm-ups, interleaved", models.size(),
                   o.batches, o.runs, o.warmup));
 
@@ -160,6 +175,7 @@ json bench_models(const BenchOptions& o) {
   s.seed = o.seed;
   s.accuracy_samples = o.accuracy_samples;
   s.progress = say;
+  s.inputs = o.inputs;
   // Blocks of runs per model: after a run, a session's intra-op threads keep spinning for a while
   // and would take the cores from the next model's run. Run by run (A, B, A, B) two ORT sessions
   // measured 25.4 ms at batch 64 where each alone runs 14.1 ms; the first run of each block
@@ -174,9 +190,16 @@ json bench_models(const BenchOptions& o) {
   settings["batches"] = batches;
   settings["schedule"] = s.block > 1 ? fmt::format("interleaved in blocks of {} runs (A×{}, B×{}, A×{} …)", s.block, s.block, s.block, s.block)
                                      : std::string("interleaved (A, B, A, B …)");
-  settings["input_shape"] = shape;
-  settings["input"] = fmt::format("random normal float32 {} with the batch replaced (seed {})",
-                                  format_shape(shape), o.seed);
+  if (o.inputs.empty()) {
+    settings["input_shape"] = shape;
+    settings["input"] = fmt::format("random normal float32 {} with the batch replaced (seed {})",
+                                    format_shape(shape), o.seed);
+  } else {
+    settings["inputs"] = o.inputs;
+    std::string specs;
+    for (const auto& i : o.inputs) specs += (specs.empty() ? "" : ", ") + format_input_spec(i);
+    settings["input"] = fmt::format("random per --input spec ({}), dims named batch replaced (seed {})", specs, o.seed);
+  }
   settings["dataset"] = o.dataset;
   if (any_ort) {
     settings["ort"] = session_options_json(ort);

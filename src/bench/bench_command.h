@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/input_spec.h"
 #include "runtime/ort_session.h"
 
 namespace kiln {
@@ -25,6 +26,9 @@ struct BenchOptions {
   std::string dataset = "none";
   int64_t accuracy_samples = 0;  // ≤ 0: the whole test split
   std::string input_shape;
+  // `--input NAME:DTYPE:DIMS` specs: models with several or non-float inputs; the batch sizes
+  // replace the dims named `batch`.
+  std::vector<InputSpec> inputs;
   uint64_t seed = 0;
   bool sgemm = true;
   bool progress = true;  // one line per stage on stderr

@@ -43,7 +43,7 @@ HostTensor bench_input(const Shape& shape, uint64_t seed) {
 nlohmann::json run_bench(std::vector<BenchModel>& models, const Shape& shape,
                          const BenchSettings& s, const Dataset* test) {
   if (models.empty()) throw UsageError("no models to benchmark");
-  if (shape.empty()) throw UsageError("the input shape needs a batch dimension");
+  if (s.inputs.empty() && shape.empty()) throw UsageError("the input shape needs a batch dimension");
   nlohmann::json report;
   report["models"] = nlohmann::json::array();
   report["results"] = nlohmann::json::array();
@@ -51,10 +51,19 @@ nlohmann::json run_bench(std::vector<BenchModel>& models, const Shape& shape,
   auto schedule = interleaved_schedule(n, s.warmup, s.runs, s.block);
 
   for (int64_t batch : s.batches) {
-    Shape bs = shape;
-    bs[0] = batch;
-    HostTensor input = bench_input(bs, s.seed + static_cast<uint64_t>(batch));
-    for (auto& m : models) m.target->prepare(input);
+    std::vector<HostTensor> inputs;
+    if (s.inputs.empty()) {
+      Shape bs = shape;
+      bs[0] = batch;
+      inputs.push_back(bench_input(bs, s.seed + static_cast<uint64_t>(batch)));
+    } else {
+      auto specs = s.inputs;
+      for (auto& spec : specs)
+        for (auto& d : spec.dims)
+          if (d.symbol == "batch") d.size = batch;
+      inputs = random_inputs_for(specs, false, s.seed + static_cast<uint64_t>(batch));
+    }
+    for (auto& m : models) m.target->prepare(inputs);
     std::vector<std::vector<double>> samples(static_cast<size_t>(n));
     for (auto& v : samples) v.reserve(static_cast<size_t>(s.runs));
     for (const ScheduleStep& step : schedule) {

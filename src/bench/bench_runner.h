@@ -14,6 +14,7 @@
 
 #include "bench/bench_target.h"
 #include "data/dataset.h"
+#include "runtime/input_spec.h"
 
 namespace kiln {
 
@@ -32,6 +33,9 @@ struct BenchSettings {
   uint64_t seed = 0;   // random normal inputs, the same for every model
   int64_t accuracy_samples = 0;  // ≤ 0: the whole test split
   int64_t accuracy_batch = 256;
+  // `--input` specs (several inputs, int tokens): each batch size replaces the dims named
+  // `batch`; empty: one float32 input of the given shape.
+  std::vector<InputSpec> inputs;
   // Called after each batch size is measured ("batch 64 done") — progress for long runs.
   std::function<void(const std::string&)> progress;
 };

@@ -3,6 +3,7 @@
 // timed region so a timed run() is the engine's call and nothing else (no tensor copies).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/shape.h"
 #include "tensor/host_tensor.h"
@@ -15,8 +16,8 @@ class BenchTarget {
   virtual std::string engine() const = 0;  // "onnxruntime" or "libtorch"
   // The first input's declared shape (-1 for symbolic dimensions); nullopt when undeclared.
   virtual std::optional<Shape> input_shape() const = 0;
-  // Keeps (a copy of) `input` in the engine's own form for run().
-  virtual void prepare(const HostTensor& input) = 0;
+  // Keeps (a copy of) the inputs, in forward's order, in the engine's own form for run().
+  virtual void prepare(const std::vector<HostTensor>& inputs) = 0;
   // One timed inference on the prepared input.
   virtual void run() = 0;
   // The first output for `input` (accuracy; not timed).

@@ -8,10 +8,7 @@ namespace kiln {
 
 OrtTarget::OrtTarget(const std::filesystem::path& path, const SessionOptions& options)
     : session_(OrtSession::from_file(path, options)) {
-  if (session_.inputs().size() != 1) {
-    throw Error(fmt::format("{}: kiln bench runs models with one input, this one has {}",
-                            path.string(), session_.inputs().size()));
-  }
+  if (session_.inputs().empty()) throw Error(fmt::format("{}: the model has no inputs", path.string()));
 }
 
 std::optional<Shape> OrtTarget::input_shape() const {
@@ -24,8 +21,10 @@ HostTensor OrtTarget::named(const HostTensor& input) const {
   return t;
 }
 
-void OrtTarget::prepare(const HostTensor& input) {
-  session_.prepare({named(input)});
+// One input takes the model's name for it; several (from --input specs) are matched by name.
+void OrtTarget::prepare(const std::vector<HostTensor>& inputs) {
+  if (inputs.size() == 1 && session_.inputs().size() == 1) return session_.prepare({named(inputs[0])});
+  session_.prepare(inputs);
 }
 
 HostTensor OrtTarget::infer(const HostTensor& input) {

@@ -14,7 +14,7 @@ class OrtTarget : public BenchTarget {
   OrtTarget(const std::filesystem::path& path, const SessionOptions& options);
   std::string engine() const override { return "onnxruntime"; }
   std::optional<Shape> input_shape() const override;
-  void prepare(const HostTensor& input) override;
+  void prepare(const std::vector<HostTensor>& inputs) override;
   void run() override { session_.run_prepared(); }
   HostTensor infer(const HostTensor& input) override;
   OrtSession& session() { return session_; }

@@ -24,12 +24,22 @@ TorchTarget::TorchTarget(const std::filesystem::path& path) : impl_(std::make_un
 
 TorchTarget::~TorchTarget() = default;
 
-void TorchTarget::prepare(const HostTensor& input) {
-  impl_->inputs = {to_torch(input)};
+void TorchTarget::prepare(const std::vector<HostTensor>& inputs) {
+  impl_->inputs.clear();
+  for (const auto& t : inputs) impl_->inputs.emplace_back(to_torch(t));
   impl_->output = c10::IValue();
   // One checked run: a wrong shape fails here with a readable message, not in the timed loop.
   c10::InferenceMode guard;
-  run_forward(impl_->module, impl_->inputs[0].toTensor());
+  if (inputs.size() == 1) {
+    run_forward(impl_->module, impl_->inputs[0].toTensor());
+    return;
+  }
+  try {
+    impl_->module.forward(impl_->inputs);
+  } catch (const c10::Error& e) {
+    throw Error(fmt::format("{}: the model rejects its inputs: {}", impl_->path.string(),
+                            torch_error_summary(e.what_without_backtrace())));
+  }
 }
 
 void TorchTarget::run() {

@@ -15,7 +15,7 @@ class TorchTarget : public BenchTarget {
   ~TorchTarget() override;
   std::string engine() const override { return "libtorch"; }
   std::optional<Shape> input_shape() const override { return std::nullopt; }
-  void prepare(const HostTensor& input) override;
+  void prepare(const std::vector<HostTensor>& inputs) override;
   void run() override;
   HostTensor infer(const HostTensor& input) override;
 

@@ -21,6 +21,7 @@ struct BenchCli {
   BenchOptions o;
   std::vector<std::string> models;
   std::string format, out, chart, config, batch_given;
+  std::vector<std::string> specs;  // --input, parsed into o.inputs
   bool tune = false;
 };
 
@@ -132,6 +133,9 @@ void add_bench(CLI::App& app, Runner& run) {
   cmd->add_option("--dataset", c->o.dataset, "Accuracy on this test split: mnist, fashion-mnist or none")->capture_default_str();
   cmd->add_option("--accuracy-samples", c->o.accuracy_samples, "Test samples for accuracy (0: all)")->capture_default_str();
   cmd->add_option("--input-shape", c->o.input_shape, "Input shape when no model is ONNX (e.g. 1x1x28x28)");
+  cmd->add_option("--input", c->specs,
+                  "An input as NAME:DTYPE:DIMS (as kiln export takes it), once per input; --batch replaces the dims named "
+                  "batch");
   cmd->add_option("--seed", c->o.seed, "Seed of the random inputs")->capture_default_str();
   cmd->add_option("--format", c->format, "md, csv, json, text or html (default: from --out's extension, else md)");
   cmd->add_option("--out", c->out, "Write the report here (--tune: the configuration, default best.json)");
@@ -141,6 +145,13 @@ void add_bench(CLI::App& app, Runner& run) {
   cmd->callback([&run, c] {
     run = [c] {
       for (const auto& m : c->models) c->o.models.emplace_back(m);
+      for (const auto& spec : c->specs) {
+        try {
+          c->o.inputs.push_back(parse_input_spec(spec));
+        } catch (const Error& e) {
+          throw UsageError(fmt::format("--input: {}", e.what()));
+        }
+      }
       if (!c->config.empty()) c->o.config = fs::path(c->config);
       if (c->tune) return run_tune(*c);
       if (!c->batch_given.empty()) c->o.batches = c->batch_given;

@@ -33,9 +33,9 @@ class AutocastGuard {
 AutocastTarget::AutocastTarget(std::unique_ptr<BenchTarget> inner, AutocastDType dtype)
     : inner_(std::move(inner)), dtype_(dtype) {}
 
-void AutocastTarget::prepare(const HostTensor& input) {
+void AutocastTarget::prepare(const std::vector<HostTensor>& inputs) {
   AutocastGuard guard(dtype_);
-  inner_->prepare(input);
+  inner_->prepare(inputs);
 }
 
 void AutocastTarget::run() {

@@ -16,7 +16,7 @@ class AutocastTarget : public BenchTarget {
   AutocastTarget(std::unique_ptr<BenchTarget> inner, AutocastDType dtype);
   std::string engine() const override { return inner_->engine(); }
   std::optional<Shape> input_shape() const override { return inner_->input_shape(); }
-  void prepare(const HostTensor& input) override;
+  void prepare(const std::vector<HostTensor>& inputs) override;
   void run() override;
   HostTensor infer(const HostTensor& input) override;
 

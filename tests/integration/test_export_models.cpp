@@ -15,6 +15,8 @@
 #include <torch/script.h>
 
 #include "common/error.h"
+#include "bench/bench_command.h"
+#include "compare/compare.h"
 #include "export/export_options.h"
 #include "runtime/ort_session.h"
 #include "support/temp_dir.h"
@@ -202,6 +204,50 @@ def forward(self, image, ids) -> Dict[str, Tensor]:
   EXPECT_EQ(r.inputs[1].shape, (std::vector<std::string>{"batch", "seq"}));
   EXPECT_EQ(r.inputs[1].dtype, "int64");
   ASSERT_EQ(r.verification.size(), 2u);
+}
+
+// The same specs drive compare and bench: a two-input model, TorchScript and its export.
+TEST(ExportModels, CompareAndBenchTakeTheSameInputSpecs) {
+  auto dir = testing::fresh_temp_dir("export_specs_bench", true);
+  auto pt = scripted(dir, "two_in", R"(
+def forward(self, image, ids) -> Tuple[Tensor, Tensor]:
+    emb = torch.embedding(self.table, ids).sum(1)
+    pooled = image.mean([2, 3])
+    return pooled @ self.w + emb, pooled
+)",
+                     {{"table", torch::randn({10, 4})}, {"w", torch::randn({3, 4})}});
+  std::vector<InputSpec> specs{parse_input_spec("image:float32:batch=2x3x8x8"), parse_input_spec("ids:int64:batch=2xseq=5")};
+  ExportOptions e;
+  e.model = pt;
+  e.inputs = specs;
+  e.out = dir / "two_in.onnx";
+  export_onnx(e);
+
+  CompareOptions c;
+  c.reference = pt;
+  c.target = e.out;
+  c.inputs = specs;
+  c.dataset = "none";
+  c.max_mae = 1e-5;
+  auto cr = compare_models(c);
+  EXPECT_TRUE(cr["passed"].get<bool>()) << cr.dump();
+  ASSERT_EQ(cr["sets"].size(), 2u);  // example sizes and the second sizes
+  EXPECT_NE(cr["sets"][1]["inputs"].get<std::string>().find("ids 3x6"), std::string::npos) << cr["sets"][1].dump();
+
+  BenchOptions b;
+  b.models = {pt, e.out};
+  b.inputs = specs;
+  b.runs = 3;
+  b.warmup = 1;
+  b.batches = "1,4";
+  b.sgemm = false;
+  b.progress = false;
+  auto br = bench_models(b);
+  ASSERT_EQ(br["results"].size(), 4u);  // 2 models × 2 batch sizes
+  for (const auto& r : br["results"]) EXPECT_GT(r["latency"]["p50_ms"].get<double>(), 0.0);
+  EXPECT_EQ(br["results"][2]["batch"], 4);
+  b.inputs = {parse_input_spec("image:float32:n=2x3x8x8"), parse_input_spec("ids:int64:n=2xseq=5")};
+  EXPECT_THROW(bench_models(b), UsageError) << "no dim named batch";
 }
 
 // Tuples (nested) become output_0, output_1, output_1.output_0 ...; None is dropped and listed.

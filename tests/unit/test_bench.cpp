@@ -87,7 +87,7 @@ class FakeTarget : public BenchTarget {
   FakeTarget(int id, std::vector<int>* log) : id_(id), log_(log) {}
   std::string engine() const override { return "fake"; }
   std::optional<Shape> input_shape() const override { return Shape{-1, 1, 2, 2}; }
-  void prepare(const HostTensor& input) override { batch_ = input.shape[0]; }
+  void prepare(const std::vector<HostTensor>& inputs) override { batch_ = inputs.at(0).shape[0]; }
   void run() override { log_->push_back(id_); }
   HostTensor infer(const HostTensor& input) override {
     // Class = index of the largest of the first three pixels.
@@ -190,7 +190,7 @@ TEST(Accuracy, TinyOnnxModelThroughOrtTarget) {
   EXPECT_EQ(acc.samples, 6);
   EXPECT_EQ(acc.correct, 5);
   // Prepared runs work on the same session and FLOPs come from shape inference (2·4·3).
-  t.prepare(dataset_batch(ds, 0, 2));
+  t.prepare({dataset_batch(ds, 0, 2)});
   t.run();
   auto flops = onnx_flops_per_sample(dir / "tiny.onnx");
   ASSERT_TRUE(flops.has_value());
