@@ -145,13 +145,7 @@ void add_bench(CLI::App& app, Runner& run) {
   cmd->callback([&run, c] {
     run = [c] {
       for (const auto& m : c->models) c->o.models.emplace_back(m);
-      for (const auto& spec : c->specs) {
-        try {
-          c->o.inputs.push_back(parse_input_spec(spec));
-        } catch (const Error& e) {
-          throw UsageError(fmt::format("--input: {}", e.what()));
-        }
-      }
+      c->o.inputs = parse_input_flags(c->specs);
       if (!c->config.empty()) c->o.config = fs::path(c->config);
       if (c->tune) return run_tune(*c);
       if (!c->batch_given.empty()) c->o.batches = c->batch_given;

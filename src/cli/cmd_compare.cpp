@@ -29,14 +29,7 @@ void add_compare(CLI::App& app, Runner& run) {
   cmd->add_option("--report", *json, "Also write the report as JSON here");
   cmd->callback([&run, o, atol, rtol, json, specs] {
     run = [o, atol, rtol, json, specs] {
-      o->inputs.clear();
-      for (const auto& s : *specs) {
-        try {
-          o->inputs.push_back(parse_input_spec(s));
-        } catch (const Error& e) {
-          throw UsageError(fmt::format("--input: {}", e.what()));
-        }
-      }
+      o->inputs = parse_input_flags(*specs);
       if (*atol >= 0) o->atol = *atol;
       if (*rtol >= 0) o->rtol = *rtol;
       auto report = compare_models(*o);

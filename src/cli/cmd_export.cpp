@@ -43,14 +43,7 @@ void add_export(CLI::App& app, Runner& run) {
       }
       if (o->model.empty()) throw UsageError("a model is required: kiln export MODEL.pt -o model.onnx");
       if (o->out.empty() && !o->check_only) throw UsageError("-o/--out is required (or --check)");
-      o->inputs.clear();
-      for (const auto& s : *specs) {
-        try {
-          o->inputs.push_back(parse_input_spec(s));
-        } catch (const Error& e) {
-          throw UsageError(fmt::format("--input: {}", e.what()));
-        }
-      }
+      o->inputs = parse_input_flags(*specs);
       ExportResult result;
       try {
         result = export_onnx(*o);

@@ -2,8 +2,12 @@
 // One file per subcommand: each adds its options to the app and, when chosen, sets `run` to a
 // closure that calls the library function. The CLI stays thin; tests call the library directly.
 #include <functional>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "runtime/input_spec.h"
 
 namespace kiln::cli {
 
@@ -23,5 +27,9 @@ void add_precision(CLI::App& app, Runner& run);
 void add_pack(CLI::App& app, Runner& run);
 void add_validate(CLI::App& app, Runner& run);
 void add_pipeline(CLI::App& app, Runner& run);
+
+// The `--input NAME:DTYPE:DIMS` flags of export, compare and bench; a bad spec is a usage error
+// that names the flag.
+std::vector<InputSpec> parse_input_flags(const std::vector<std::string>& flags);
 
 }  // namespace kiln::cli

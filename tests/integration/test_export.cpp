@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "support/frozen_model.h"
+#include "support/onnx_graph.h"
 #include "support/temp_dir.h"
 #include "export/export_options.h"
 #include "runtime/ort_session.h"
@@ -26,22 +27,8 @@ namespace {
 
 fs::path fresh(const std::string& name) { return testing::fresh_temp_dir(name, true); }
 
-onnx::ModelProto load(const fs::path& p) {
-  onnx::ModelProto m;
-  std::ifstream in(p, std::ios::binary);
-  EXPECT_TRUE(m.ParseFromIstream(&in));
-  return m;
-}
-
-int count_op(const onnx::GraphProto& g, const std::string& op) {
-  int n = 0;
-  for (const auto& node : g.node()) {
-    n += node.op_type() == op;
-    for (const auto& a : node.attribute())
-      if (a.has_g()) n += count_op(a.g(), op);
-  }
-  return n;
-}
+onnx::ModelProto load(const fs::path& p) { return testing::load_model(p); }
+using testing::count_op;
 
 // Max |LibTorch − ONNX Runtime| on input x.
 double max_abs_error(const fs::path& pt, const fs::path& onnx_path, const torch::Tensor& x) {

@@ -19,6 +19,7 @@
 #include "compare/compare.h"
 #include "export/export_options.h"
 #include "runtime/ort_session.h"
+#include "support/onnx_graph.h"
 #include "support/temp_dir.h"
 #include "torchscript/torch_runtime.h"
 
@@ -28,22 +29,8 @@ namespace kiln {
 
 namespace {
 
-onnx::ModelProto load(const fs::path& p) {
-  onnx::ModelProto m;
-  std::ifstream in(p, std::ios::binary);
-  EXPECT_TRUE(m.ParseFromIstream(&in));
-  return m;
-}
-
-int count_op(const onnx::GraphProto& g, const std::string& op) {
-  int n = 0;
-  for (const auto& node : g.node()) {
-    n += node.op_type() == op;
-    for (const auto& a : node.attribute())
-      if (a.has_g()) n += count_op(a.g(), op);
-  }
-  return n;
-}
+onnx::ModelProto load(const fs::path& p) { return testing::load_model(p); }
+using testing::count_op;
 
 // A scripted module from source, with parameters; saved and returned as a path.
 fs::path scripted(const fs::path& dir, const std::string& name, const std::string& source,
