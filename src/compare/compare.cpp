@@ -40,6 +40,19 @@ HostTensor random_batch(Shape shape, int64_t batch, std::mt19937_64& rng) {
   return t;
 }
 
+// Every output pair into the set's metrics and the total, and the element-wise atol/rtol count.
+void add_outputs(const CompareOptions& o, const std::vector<HostTensor>& a, const std::vector<HostTensor>& b,
+                 OutputMetrics& set, OutputMetrics& total, double& allclose_mismatches) {
+  for (size_t i = 0; i < a.size(); ++i) {
+    set.add(a[i], b[i]);
+    total.add(a[i], b[i]);
+    if (o.atol || o.rtol) {
+      auto d = diff_tensors(a[i], b[i], o.rtol.value_or(0), o.atol.value_or(0));
+      allclose_mismatches += static_cast<double>(d.comparable ? d.mismatches : d.count);
+    }
+  }
+}
+
 // The bounds and the verdict, shared by both input paths.
 void finish_report(const CompareOptions& o, const OutputMetrics& total, double allclose_mismatches, nlohmann::json& report) {
   nlohmann::json failures = nlohmann::json::array();
@@ -89,14 +102,7 @@ nlohmann::json compare_on_specs(const CompareOptions& o, ModelRunner& ref, Model
     auto a = ref.run(x);
     auto b = align_outputs(a, target.run(x));
     OutputMetrics m;
-    for (size_t i = 0; i < a.size(); ++i) {
-      m.add(a[i], b[i]);
-      total.add(a[i], b[i]);
-      if (o.atol || o.rtol) {
-        auto d = diff_tensors(a[i], b[i], o.rtol.value_or(0), o.atol.value_or(0));
-        allclose_mismatches += static_cast<double>(d.comparable ? d.mismatches : d.count);
-      }
-    }
+    add_outputs(o, a, b, m, total, allclose_mismatches);
     std::string shapes;
     for (const auto& t : x) shapes += (shapes.empty() ? "" : ", ") + t.name + " " + format_shape(t.shape);
     auto j = m.to_json();
@@ -135,14 +141,7 @@ nlohmann::json compare_models(const CompareOptions& o) {
     auto a = ref->run({x});
     auto b = target->run({x});
     if (a.size() != b.size()) throw Error(fmt::format("the models return {} and {} outputs", a.size(), b.size()));
-    for (size_t i = 0; i < a.size(); ++i) {
-      m.add(a[i], b[i]);
-      total.add(a[i], b[i]);
-      if (o.atol || o.rtol) {
-        auto d = diff_tensors(a[i], b[i], o.rtol.value_or(0), o.atol.value_or(0));
-        allclose_mismatches += static_cast<double>(d.comparable ? d.mismatches : d.count);
-      }
-    }
+    add_outputs(o, a, b, m, total, allclose_mismatches);
     if (labels != nullptr && a[0].shape.size() == 2 && b[0].shape == a[0].shape) {
       ref_correct += count_top1_correct(a[0], labels, a[0].shape[0]);
       target_correct += count_top1_correct(b[0], labels, b[0].shape[0]);

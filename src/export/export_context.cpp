@@ -168,7 +168,6 @@ void ExportContext::alias_value(const Value* dst, const Value* src) {
   if (auto l = lists_.find(src); l != lists_.end()) lists_[dst] = l->second;
   if (auto d = dicts_.find(src); d != dicts_.end()) dicts_[dst] = d->second;
   if (auto n = names_.find(src); n != names_.end()) names_[dst] = n->second;
-  if (auto r = rank_hints_.find(src); r != rank_hints_.end()) rank_hints_[dst] = r->second;
   if (auto s = symbols_.find(src); s != symbols_.end()) symbols_[dst] = s->second;
   if (poisoned(src)) poison(dst);
 }
@@ -272,9 +271,7 @@ std::string ExportContext::in(const Value* v) {
 }
 
 std::string ExportContext::out(const Value* v, const std::string& hint) {
-  auto pref = preferred_.find(v);
-  std::string name = pref != preferred_.end() ? pref->second
-                                             : fresh(hint.empty() ? std::string(v->node()->kind().toUnqualString()) : hint);
+  std::string name = fresh(hint.empty() ? std::string(v->node()->kind().toUnqualString()) : hint);
   clear(v);
   names_[v] = name;
   return name;
@@ -427,7 +424,6 @@ std::optional<int64_t> ExportContext::rank_of(const Value* v) {
   if (auto t = v->type()->cast<c10::TensorType>()) {
     if (auto dim = t->dim()) return static_cast<int64_t>(*dim);
   }
-  if (auto r = rank_hints_.find(v); r != rank_hints_.end()) return r->second;
   if (auto c = const_tensor(v)) return c->dim();
   if (graphs_.size() > 1) return std::nullopt;
   auto s = shape_of(in(v));

@@ -28,13 +28,12 @@ class ExportContext {
   // --- values -------------------------------------------------------------------------------
   // The ONNX tensor name of a TorchScript value; constants become initializers on first use.
   std::string in(const Value* v);
-  // The name to give a node's output: a preferred name (graph outputs) or a fresh one; binds it.
+  // A fresh name for a node's output (graph outputs are renamed at the end); binds it.
   std::string out(const Value* v, const std::string& hint = "");
   void bind(const Value* v, const std::string& onnx_name) {
     clear(v);
     names_[v] = onnx_name;
   }
-  void prefer_name(const Value* v, const std::string& onnx_name) { preferred_[v] = onnx_name; }
   bool is_bound(const Value* v) const { return names_.count(v) != 0; }
 
   // Export-time constants (prim::Constant after freezing and constant propagation).
@@ -92,9 +91,6 @@ class ExportContext {
     if (auto n = names_.find(v); n != names_.end()) name_symbols_[n->second] = symbol;
   }
   std::string symbol_of(const Value* v) const;
-  // The rank a TorchScript type records (the exporter propagates example types through the
-  // graph), or ONNX's inferred rank.
-  void set_rank_hint(const Value* v, int64_t rank) { rank_hints_[v] = rank; }
 
   // --- `kiln export --check`: collect every problem instead of stopping at the first --------
   struct Problem {
@@ -161,11 +157,9 @@ class ExportContext {
   int opset_;
   std::vector<onnx::GraphProto*> graphs_;
   std::unordered_map<const Value*, std::string> names_;
-  std::unordered_map<const Value*, std::string> preferred_;
   std::unordered_map<const Value*, std::vector<const Value*>> lists_;
   std::unordered_map<const Value*, DictRecord> dicts_;
   std::shared_ptr<torch::jit::Graph> scratch_ = std::make_shared<torch::jit::Graph>();
-  std::unordered_map<const Value*, int64_t> rank_hints_;
   std::set<const Value*> poisoned_;
   std::vector<Problem> problems_;
   bool collecting_ = false;
