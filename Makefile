@@ -6,7 +6,7 @@ TOOLCHAIN := scripts/toolchain.sh
 RUN := $(TOOLCHAIN) run env OMP_WAIT_POLICY=PASSIVE
 CTEST_ARGS ?=
 
-.PHONY: demo test test-fast sanitize build provision clean format
+.PHONY: demo test test-fast sanitize build provision clean format lint
 
 provision:
 	@$(TOOLCHAIN) provision
@@ -22,14 +22,15 @@ demo: build
 	@./kiln pipeline --out $(DEMO_OUT)
 
 # Every test (unit, integration, slow), labelled for ctest -L; then the sanitizer job: the unit
-# suite under ASan+UBSan and a bounded run of every fuzz target (KILN_FUZZ_SECONDS each, default
-# 30; tests/fuzz/RESULTS.md has the findings and what the job costs).
+# suite under ASan+UBSan, a bounded run of every fuzz target (KILN_FUZZ_SECONDS each, default
+# 30; tests/fuzz/RESULTS.md has the findings and what the job costs) and the CLI itself — a
+# sanitized kiln running pipeline --quick, export, optimize, quantize-onnx, pack, validate.
 test: build
 	@$(RUN) ctest --test-dir build --output-on-failure -j2 $(CTEST_ARGS)
 	@$(RUN) scripts/sanitize.sh
 
-# ASan+UBSan build of kiln_core in build-asan/: the unit suite and a short run of every fuzz
-# target (docs/security.md).
+# ASan+UBSan builds: kiln_core in build-asan/ (the unit suite and a short run of every fuzz
+# target) and the whole kiln in build-asan-cli/ (tests/cli/cli_sanitized.sh); docs/security.md.
 sanitize: provision
 	@$(RUN) scripts/sanitize.sh
 
@@ -37,8 +38,12 @@ sanitize: provision
 test-fast: build
 	@$(RUN) ctest --test-dir build --output-on-failure -j2 -L unit
 
+# clang-tidy's bugprone profile (.clang-tidy) over src/: slow (~20 min on 2 cores), not in `make test`.
+lint: build
+	@$(TOOLCHAIN) run scripts/lint.sh
+
 format:
 	@$(RUN) bash -c 'clang-format -i $$(git ls-files "*.cpp" "*.h")'
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-asan-cli

@@ -7,6 +7,9 @@
 #   KILN_FUZZ_SECONDS    length of each fuzz run (default 30; set at first configure)
 #   KILN_JOBS            parallel compile jobs (default: nproc)
 #   KILN_SKIP_FUZZ=1     unit suite only (builds only kiln_unit_tests)
+#   KILN_SKIP_CLI=1      skip the sanitized CLI (build-asan-cli/: the whole kiln, LibTorch half
+#                        included, and tests/cli/cli_sanitized.sh: pipeline --quick, export,
+#                        optimize, quantize-onnx, compare, pack, validate and error paths)
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${KILN_ASAN_BUILD_DIR:-$REPO/build-asan}
@@ -47,4 +50,29 @@ ctest --test-dir "$BUILD" --output-on-failure -j2 -L unit -E '^OrtSession\.DnnlP
 # pre-check, tests/fuzz/RESULTS.md). Regression inputs in tests/fuzz/corpus/TARGET/ run first.
 if [[ ${KILN_SKIP_FUZZ:-0} != 1 ]]; then
   ctest --test-dir "$BUILD" --output-on-failure -j2 -L fuzz
+fi
+# What users run, under the same sanitizers: kiln itself (LibTorch linked, not instrumented) runs
+# the CLI test of the sanitized job; any ASan/UBSan report fails it.
+if [[ ${KILN_SKIP_CLI:-0} != 1 ]]; then
+  CLI_BUILD=${KILN_ASAN_CLI_BUILD_DIR:-$REPO/build-asan-cli}
+  mkdir -p "$CLI_BUILD"
+  cli_log=$CLI_BUILD/build.log
+  if [[ ! -f $CLI_BUILD/CMakeCache.txt ]]; then
+    echo "[sanitize] configuring $CLI_BUILD (kiln with LibTorch, ASan+UBSan)" >&2
+    if ! cmake -S "$REPO" -B "$CLI_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_C_COMPILER=clang \
+        -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1 -g1" \
+        -DKILN_WITH_TORCH=ON >"$cli_log" 2>&1; then
+      tail -40 "$cli_log" >&2
+      echo "[sanitize] configure failed; full log: $cli_log" >&2
+      exit 1
+    fi
+  fi
+  echo "[sanitize] building kiln with ASan+UBSan (LibTorch half included)" >&2
+  if ! cmake --build "$CLI_BUILD" -j "$JOBS" --target kiln >"$cli_log" 2>&1; then
+    grep -E 'error|Error' -A3 "$cli_log" | head -60 >&2 || tail -40 "$cli_log" >&2
+    echo "[sanitize] build failed; full log: $cli_log" >&2
+    exit 1
+  fi
+  echo "[sanitize] the CLI under ASan+UBSan (tests/cli/cli_sanitized.sh)" >&2
+  OMP_WAIT_POLICY=PASSIVE bash "$REPO/tests/cli/cli_sanitized.sh" "$CLI_BUILD/kiln"
 fi

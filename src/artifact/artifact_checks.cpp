@@ -56,12 +56,14 @@ void CheckList::add(const std::string& check, bool passed, const std::string& ra
   // Details quote names and values from the artifact, which may hold any bytes; the reports are
   // JSON and JUnit XML, which need UTF-8 (nlohmann::json throws on invalid bytes when dumping).
   std::string detail = to_valid_utf8(raw_detail);
-  checks_.push_back({{"check", check}, {"passed", passed}, {"detail", detail}});
-  if (!passed) failures_.push_back(fmt::format("{}: {}", check, detail));
+  result_.checks.push_back({check, passed, detail});
+  if (!passed) result_.failures.push_back(fmt::format("{}: {}", check, detail));
 }
 
-nlohmann::json CheckList::result() const {
-  return {{"checks", checks_}, {"failures", failures_}, {"passed", failures_.empty()}};
+ValidateResult CheckList::result() const {
+  ValidateResult r = result_;
+  r.passed = r.failures.empty();
+  return r;
 }
 
 ArtifactState check_artifact_contents(const fs::path& root, std::optional<double> max_mae) {
@@ -115,8 +117,8 @@ ArtifactState check_artifact_contents(const fs::path& root, std::optional<double
     for (const auto& e : fs::recursive_directory_iterator(root, ec)) {
       // A link could lead anywhere on the machine that runs validate; artifacts hold plain files.
       if (e.is_symlink(ec)) {
-        hash_problem =
-            fmt::format("{} is a symbolic link", e.path().lexically_relative(root).generic_string());
+        hash_problem = fmt::format("{} is a symbolic link",
+                                   e.path().lexically_relative(root).generic_string());
         break;
       }
       if (!e.is_regular_file(ec)) continue;

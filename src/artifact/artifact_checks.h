@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "artifact/validate_result.h"
 #include "runtime/ort_session.h"
 #include "tensor/host_tensor.h"
 
@@ -20,12 +21,10 @@ namespace kiln {
 class CheckList {
  public:
   void add(const std::string& check, bool passed, const std::string& detail);
-  // {"checks": [{"check", "passed", "detail"}...], "failures": [...], "passed": bool}
-  nlohmann::json result() const;
+  ValidateResult result() const;
 
  private:
-  nlohmann::json checks_ = nlohmann::json::array();
-  nlohmann::json failures_ = nlohmann::json::array();
+  ValidateResult result_;
 };
 
 struct ArtifactState {

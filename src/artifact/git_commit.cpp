@@ -37,7 +37,8 @@ std::pair<int, std::string> git(const std::vector<std::string>& args) {
   std::string out;
   std::array<char, 4096> buf;
   ssize_t n;
-  while ((n = ::read(pipefd[0], buf.data(), buf.size())) > 0) out.append(buf.data(), static_cast<size_t>(n));
+  while ((n = ::read(pipefd[0], buf.data(), buf.size())) > 0)
+    out.append(buf.data(), static_cast<size_t>(n));
   ::close(pipefd[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -51,18 +52,21 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-nlohmann::json git_commit_artifact(const fs::path& folder, double verified_bound) {
+GitCommit git_commit_artifact(const fs::path& folder, double verified_bound) {
   fs::path abs = fs::absolute(folder);
   auto [rc, top] = git({"-C", abs.string(), "rev-parse", "--show-toplevel"});
-  if (rc != 0) throw Error(fmt::format("--git-commit: {} is not inside a git repository", folder.string()));
+  if (rc != 0)
+    throw Error(fmt::format("--git-commit: {} is not inside a git repository", folder.string()));
   std::string repo = trim(top);
-  std::string message = fmt::format("Optimized ONNX artifact, verified equivalence ≤ {:g}", verified_bound);
+  std::string message =
+      fmt::format("Optimized ONNX artifact, verified equivalence ≤ {:g}", verified_bound);
   auto [arc, aout] = git({"-C", repo, "add", "--", abs.string()});
   if (arc != 0) throw Error(fmt::format("--git-commit: git add failed: {}", trim(aout)));
   auto [crc, cout] = git({"-C", repo, "commit", "-m", message, "--", abs.string()});
-  if (crc != 0) throw Error(fmt::format("--git-commit: git commit failed: {}", trim(cout).substr(0, 200)));
+  if (crc != 0)
+    throw Error(fmt::format("--git-commit: git commit failed: {}", trim(cout).substr(0, 200)));
   auto [hrc, head] = git({"-C", repo, "rev-parse", "HEAD"});
-  return {{"commit", trim(head)}, {"message", message}, {"repository", repo}};
+  return {trim(head), message, repo};
 }
 
 }  // namespace kiln

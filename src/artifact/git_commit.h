@@ -3,12 +3,18 @@
 // seminar's message, carrying the bound that was actually verified.
 #include <filesystem>
 
-#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/json_record.h"
 
 namespace kiln {
 
-// Returns {"commit": sha, "message": ...}; kiln::Error when the folder is not in a git repository
-// or git fails.
-nlohmann::json git_commit_artifact(const std::filesystem::path& folder, double verified_bound);
+struct GitCommit {
+  std::string commit, message, repository;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GitCommit, commit, message, repository)
+
+// kiln::Error when the folder is not in a git repository or git fails.
+GitCommit git_commit_artifact(const std::filesystem::path& folder, double verified_bound);
 
 }  // namespace kiln

@@ -15,8 +15,9 @@ namespace kiln {
 namespace {
 
 // The seminar's keys first, in its order; the rest follow alphabetically.
-const std::vector<std::string> kKeyOrder{"schema_version", "model_name", "version", "opset", "precision", "optimization",
-                                         "runtime", "latency_ms", "accuracy_drop"};
+const std::vector<std::string> kKeyOrder{"schema_version", "model_name", "version",
+                                         "opset",          "precision",  "optimization",
+                                         "runtime",        "latency_ms", "accuracy_drop"};
 
 // YAML text is Unicode: a string that is not valid UTF-8 has no YAML form (yaml-cpp's emitter would
 // write U+FFFD for the bad bytes, so it would come back different), and a document holding such
@@ -26,10 +27,21 @@ void require_utf8(const std::string& s, const std::string& what, const char* rol
 }
 
 bool looks_like_non_string(const std::string& s) {
-  if (s.empty() || s == "null" || s == "~" || s == "true" || s == "false" || s == "yes" || s == "no") return true;
+  if (s.empty() || s == "null" || s == "~" || s == "true" || s == "false" || s == "yes" ||
+      s == "no")
+    return true;
   double d;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
   return ec == std::errc() && p == s.data() + s.size();
+}
+
+// The shortest text that reads back as exactly `d` (0.306, not 0.30599999999999999), always with
+// a '.' so YAML 1.1 readers (PyYAML, validate.py) see a float and not the string "1e-06".
+std::string shortest_float_text(double d) {
+  std::string t = fmt::format("{}", d);
+  if (t.find_first_of(".n") != std::string::npos) return t;
+  size_t e = t.find('e');
+  return e == std::string::npos ? t + ".0" : t.insert(e, ".0");
 }
 
 // `where` is the value's place in the document (a JSON pointer), for the errors.
@@ -54,8 +66,10 @@ void emit(YAML::Emitter& y, const nlohmann::json& v, const std::string& where) {
   } else if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
     require_utf8(s, fmt::format("metadata {}", where), "value");
-    if (looks_like_non_string(s)) y << YAML::DoubleQuoted << s;
-    else y << s;
+    if (looks_like_non_string(s))
+      y << YAML::DoubleQuoted << s;
+    else
+      y << s;
   } else if (v.is_boolean()) {
     y << v.get<bool>();
   } else if (v.is_number_integer()) {
@@ -64,8 +78,9 @@ void emit(YAML::Emitter& y, const nlohmann::json& v, const std::string& where) {
     // NaN and infinities would be written .nan/.inf and read back as strings (kiln's numbers
     // are finite; a NaN could not even compare equal to itself after a round trip).
     const double d = v.get<double>();
-    if (!std::isfinite(d)) throw Error(fmt::format("metadata {}: the number {} is not finite", where, d));
-    y << d;
+    if (!std::isfinite(d))
+      throw Error(fmt::format("metadata {}: the number {} is not finite", where, d));
+    y << shortest_float_text(d);
   } else {
     y << YAML::Null;
   }
@@ -115,7 +130,9 @@ std::string metadata_to_yaml(const nlohmann::json& metadata) {
   YAML::Emitter y;
   y.SetDoublePrecision(17);
   emit(y, metadata, "");
-  return std::string("# kiln artifact metadata (schema 1). Checked by kiln validate and validate.py.\n") + y.c_str() + "\n";
+  return std::string(
+             "# kiln artifact metadata (schema 1). Checked by kiln validate and validate.py.\n") +
+         y.c_str() + "\n";
 }
 
 nlohmann::json parse_metadata_yaml(const std::string& text, const std::string& what) {
@@ -131,10 +148,14 @@ nlohmann::json parse_metadata_yaml(const std::string& text, const std::string& w
 std::vector<std::string> metadata_schema_problems(const nlohmann::json& m) {
   std::vector<std::string> p;
   auto need = [&](const char* key, auto pred, const char* type) {
-    if (!m.contains(key)) p.push_back(fmt::format("missing key '{}'", key));
-    else if (!pred(m[key])) p.push_back(fmt::format("key '{}' must be {}", key, type));
+    if (!m.contains(key))
+      p.push_back(fmt::format("missing key '{}'", key));
+    else if (!pred(m[key]))
+      p.push_back(fmt::format("key '{}' must be {}", key, type));
   };
-  auto is_str = [](const nlohmann::json& v) { return v.is_string() && !v.get<std::string>().empty(); };
+  auto is_str = [](const nlohmann::json& v) {
+    return v.is_string() && !v.get<std::string>().empty();
+  };
   auto is_int = [](const nlohmann::json& v) { return v.is_number_integer(); };
   auto is_num = [](const nlohmann::json& v) { return v.is_number(); };
   auto is_map = [](const nlohmann::json& v) { return v.is_object() && !v.empty(); };
@@ -142,30 +163,52 @@ std::vector<std::string> metadata_schema_problems(const nlohmann::json& m) {
   need("model_name", is_str, "a non-empty string");
   need("version", is_str, "a string");
   need("opset", is_int, "an integer");
-  need("precision", [](const nlohmann::json& v) { return v == "fp32" || v == "int8" || v == "fp16" || v == "bf16"; },
-       "one of fp32, int8, fp16, bf16");
-  need("optimization", [](const nlohmann::json& v) {
-    if (!v.is_array()) return false;
-    for (const auto& e : v)
-      if (!e.is_string()) return false;
-    return true;
-  }, "a list of pass names");
-  need("runtime", [](const nlohmann::json& v) { return v.is_string() && v.get<std::string>().rfind("onnxruntime ", 0) == 0; },
-       "'onnxruntime VERSION'");
-  need("latency_ms", [](const nlohmann::json& v) { return v.is_number() && v.get<double>() > 0; }, "a positive number");
-  need("accuracy_drop", [](const nlohmann::json& v) { return v.is_number() || v.is_null(); }, "a number or null");
-  need("equivalence", [&](const nlohmann::json& v) {
-    return v.is_object() && v.contains("bound") && is_num(v["bound"]) && v.contains("measured") && is_num(v["measured"]);
-  }, "a map with numeric 'bound' and 'measured'");
+  need(
+      "precision",
+      [](const nlohmann::json& v) {
+        return v == "fp32" || v == "int8" || v == "fp16" || v == "bf16";
+      },
+      "one of fp32, int8, fp16, bf16");
+  need(
+      "optimization",
+      [](const nlohmann::json& v) {
+        if (!v.is_array()) return false;
+        for (const auto& e : v)
+          if (!e.is_string()) return false;
+        return true;
+      },
+      "a list of pass names");
+  need(
+      "runtime",
+      [](const nlohmann::json& v) {
+        return v.is_string() && v.get<std::string>().rfind("onnxruntime ", 0) == 0;
+      },
+      "'onnxruntime VERSION'");
+  need(
+      "latency_ms", [](const nlohmann::json& v) { return v.is_number() && v.get<double>() > 0; },
+      "a positive number");
+  need(
+      "accuracy_drop", [](const nlohmann::json& v) { return v.is_number() || v.is_null(); },
+      "a number or null");
+  need(
+      "equivalence",
+      [&](const nlohmann::json& v) {
+        return v.is_object() && v.contains("bound") && is_num(v["bound"]) &&
+               v.contains("measured") && is_num(v["measured"]);
+      },
+      "a map with numeric 'bound' and 'measured'");
   need("inputs", is_map, "a map of input signatures");
   need("outputs", is_map, "a map of output signatures");
   static const std::regex hex64("^[0-9a-f]{64}$");
-  need("files", [&](const nlohmann::json& v) {
-    if (!is_map(v)) return false;
-    for (const auto& [k, h] : v.items())
-      if (!h.is_string() || !std::regex_match(h.get<std::string>(), hex64)) return false;
-    return true;
-  }, "a map of file → SHA-256 (64 hex digits)");
+  need(
+      "files",
+      [&](const nlohmann::json& v) {
+        if (!is_map(v)) return false;
+        for (const auto& [k, h] : v.items())
+          if (!h.is_string() || !std::regex_match(h.get<std::string>(), hex64)) return false;
+        return true;
+      },
+      "a map of file → SHA-256 (64 hex digits)");
   need("kiln_version", is_str, "a string");
   need("created", is_str, "a string");
   return p;

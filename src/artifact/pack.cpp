@@ -12,6 +12,7 @@
 #include "artifact/artifact_layout.h"
 #include "artifact/git_commit.h"
 #include "artifact/io_signature.h"
+#include "artifact/measured_precision.h"
 #include "artifact/metadata.h"
 #include "artifact/same_run_latency.h"
 #include "artifact/sha256.h"
@@ -26,6 +27,7 @@
 #include "doctor/machine_facts.h"
 #include "doctor/onnx_facts.h"
 #include "onnx/model_io.h"
+#include "optimize/optimize_result.h"
 #include "runtime/open_model.h"
 #include "validate_py.h"
 
@@ -50,8 +52,8 @@ onnx::ModelProto read_model(const fs::path& p) {
 std::string precision_of(const onnx::ModelProto& m) {
   for (const auto& n : m.graph().node()) {
     const auto& op = n.op_type();
-    if (op == "MatMulInteger" || op == "ConvInteger" || op == "QLinearConv" || op == "QLinearMatMul" ||
-        op == "QuantizeLinear" || op == "DynamicQuantizeLinear") {
+    if (op == "MatMulInteger" || op == "ConvInteger" || op == "QLinearConv" ||
+        op == "QLinearMatMul" || op == "QuantizeLinear" || op == "DynamicQuantizeLinear") {
       return "int8";
     }
   }
@@ -73,15 +75,22 @@ std::string utc_now() {
 
 std::string model_card(const nlohmann::json& m) {
   std::string inputs, outputs;
-  for (const auto& [k, v] : m["inputs"].items()) inputs += fmt::format("- `{}`: {} {}\n", k, v["dtype"].get<std::string>(), v["shape"].dump());
-  for (const auto& [k, v] : m["outputs"].items()) outputs += fmt::format("- `{}`: {} {}\n", k, v["dtype"].get<std::string>(), v["shape"].dump());
-  std::string acc = m.contains("dataset")
-                        ? fmt::format("Top-1 accuracy on the {} test split ({} samples): {:.2f}% (reference {:.2f}%, drop {:.2f} pp).",
-                                      m["dataset"]["name"].get<std::string>(), m["dataset"]["samples"].get<int64_t>(),
-                                      100 * m["dataset"]["accuracy"].get<double>(), 100 * m["dataset"]["reference_accuracy"].get<double>(),
-                                      m["accuracy_drop"].get<double>())
-                        : std::string("Accuracy was not measured (no dataset given).");
-  return fmt::format(R"(# {name} {version}
+  for (const auto& [k, v] : m["inputs"].items())
+    inputs += fmt::format("- `{}`: {} {}\n", k, v["dtype"].get<std::string>(), v["shape"].dump());
+  for (const auto& [k, v] : m["outputs"].items())
+    outputs += fmt::format("- `{}`: {} {}\n", k, v["dtype"].get<std::string>(), v["shape"].dump());
+  std::string acc =
+      m.contains("dataset")
+          ? fmt::format(
+                "Top-1 accuracy on the {} test split ({} samples): {:.2f}% (reference {:.2f}%, "
+                "drop {:.2f} pp).",
+                m["dataset"]["name"].get<std::string>(), m["dataset"]["samples"].get<int64_t>(),
+                100 * m["dataset"]["accuracy"].get<double>(),
+                100 * m["dataset"]["reference_accuracy"].get<double>(),
+                m["accuracy_drop"].get<double>())
+          : std::string("Accuracy was not measured (no dataset given).");
+  return fmt::format(
+      R"(# {name} {version}
 
 ONNX model packed by kiln {kiln} on {created}.
 
@@ -104,24 +113,47 @@ Image classification of 28×28 grey images normalised as the training data was
 - Precision {precision}: {precision_note}
 - Checked by `python3 validate.py` (needs onnxruntime and numpy) or `kiln validate .`.
 )",
-                     fmt::arg("name", m["model_name"].get<std::string>()), fmt::arg("version", m["version"].get<std::string>()),
-                     fmt::arg("kiln", m["kiln_version"].get<std::string>()), fmt::arg("created", m["created"].get<std::string>()),
-                     fmt::arg("norm", m.value("normalization", "see metadata.yaml")), fmt::arg("inputs", inputs),
-                     fmt::arg("outputs", outputs), fmt::arg("acc", acc), fmt::arg("ref", m["equivalence"]["reference"].get<std::string>()),
-                     fmt::arg("mae", m["equivalence"]["measured"].get<double>()), fmt::arg("bound", m["equivalence"]["bound"].get<double>()),
-                     fmt::arg("runtime", m["runtime"].get<std::string>()), fmt::arg("lat", m["latency_ms"].get<double>()),
-                     fmt::arg("ratio", m["latency"]["ratio"].get<double>()), fmt::arg("machine", m["latency"]["machine"].get<std::string>()),
-                     fmt::arg("precision", m["precision"].get<std::string>()),
-                     fmt::arg("precision_note", m["precision"] == "int8" ? "integer kernels; expect small differences from the float reference"
-                                                                           : "float32 throughout"));
+      fmt::arg("name", m["model_name"].get<std::string>()),
+      fmt::arg("version", m["version"].get<std::string>()),
+      fmt::arg("kiln", m["kiln_version"].get<std::string>()),
+      fmt::arg("created", m["created"].get<std::string>()),
+      fmt::arg("norm", m.value("normalization", "see metadata.yaml")), fmt::arg("inputs", inputs),
+      fmt::arg("outputs", outputs), fmt::arg("acc", acc),
+      fmt::arg("ref", m["equivalence"]["reference"].get<std::string>()),
+      fmt::arg("mae", m["equivalence"]["measured"].get<double>()),
+      fmt::arg("bound", m["equivalence"]["bound"].get<double>()),
+      fmt::arg("runtime", m["runtime"].get<std::string>()),
+      fmt::arg("lat", m["latency_ms"].get<double>()),
+      fmt::arg("ratio", m["latency"]["ratio"].get<double>()),
+      fmt::arg("machine", m["latency"]["machine"].get<std::string>()),
+      fmt::arg("precision", m["precision"].get<std::string>()),
+      fmt::arg("precision_note",
+               m["precision"] == "int8"
+                   ? "integer kernels; expect small differences from the float reference"
+                   : "float32 throughout"));
 }
 
 }  // namespace
 
-nlohmann::json pack_artifact(const PackOptions& o) {
-  if (o.max_mae <= 0) throw UsageError("--max-mae must be positive");
-  if (o.out.empty()) throw UsageError("--out is required");
-  if (o.dataset != "none") check_dataset_name(o.dataset);
+void PackOptions::validate() const {
+  if (model.empty()) throw OptionError("model", "is required (the ONNX model to pack)");
+  if (reference.empty())
+    throw OptionError("reference", "is required (the model it must stay equivalent to)");
+  if (!(max_mae > 0)) throw OptionError("max_mae", "must be positive");
+  if (latency_runs < 1) throw OptionError("latency_runs", "must be at least 1");
+  if (out.empty()) throw OptionError("out", "is required (the artifact folder)");
+  if (dataset != "none") check_dataset_name(dataset);
+  if (optimize_report && !optimization.empty())
+    throw OptionError(
+        "optimization",
+        "and an optimize report were both given: give one (the report records what was applied)");
+}
+
+PackResult pack_artifact(const PackOptions& o) {
+  o.validate();
+  std::vector<std::string> optimization = o.optimization;
+  if (o.optimize_report)
+    optimization = read_record<OptimizeFileResult>(*o.optimize_report).applied_passes();
   onnx::ModelProto proto = read_model(o.model);
   auto log = [&](const std::string& s) {
     if (o.progress) std::fprintf(stderr, "pack: %s\n", s.c_str());
@@ -140,7 +172,9 @@ nlohmann::json pack_artifact(const PackOptions& o) {
   std::optional<Dataset> test;
   if (o.dataset != "none") {
     auto loc = locate_dataset(o.dataset);
-    if (!loc.dir) throw Error(fmt::format("dataset '{}' not found: {} (or pass --dataset none)", o.dataset, loc.how_to_get));
+    if (!loc.dir)
+      throw Error(fmt::format("dataset '{}' not found: {} (or pass --dataset none)", o.dataset,
+                              loc.how_to_get));
     test = load_dataset_from(*loc.dir, o.dataset, Split::kTest);
     goldens.push_back(dataset_batch(*test, 0, 8));
   }
@@ -161,7 +195,8 @@ nlohmann::json pack_artifact(const PackOptions& o) {
   }
   if (!eq.shapes_match()) throw Error(fmt::format("not packed: {}", eq.shape_problem()));
   if (!(eq.mean_abs() <= o.max_mae)) {
-    throw Error(fmt::format("not packed: E = {:.3g} against {} exceeds the bound {:g}", eq.mean_abs(), o.reference.string(), o.max_mae));
+    throw Error(fmt::format("not packed: E = {:.3g} against {} exceeds the bound {:g}",
+                            eq.mean_abs(), o.reference.string(), o.max_mae));
   }
   log(fmt::format("equivalence E = {:.3g} ≤ {:g}", eq.mean_abs(), o.max_mae));
 
@@ -171,45 +206,51 @@ nlohmann::json pack_artifact(const PackOptions& o) {
   m["version"] = o.version;
   m["opset"] = opset_of(proto);
   m["precision"] = precision_of(proto);
-  m["optimization"] = o.optimization;
-  m["runtime"] = "onnxruntime " + onnx_runtime_facts()["version"].get<std::string>();
+  m["optimization"] = optimization;
+  m["runtime"] = "onnxruntime " + onnx_runtime_version();
 
   // Accuracy of the artifact and of the reference on the test split.
   if (test) {
-    auto acc = top1_accuracy(*test, 0, 256, [&](const HostTensor& x) { return model->run({x})[0]; });
-    auto ref_acc = top1_accuracy(*test, 0, 256, [&](const HostTensor& x) { return reference->run({x})[0]; });
-    m["dataset"] = {{"name", o.dataset}, {"samples", acc.samples}, {"accuracy", acc.value()}, {"reference_accuracy", ref_acc.value()}};
-    m["accuracy_drop"] = 100.0 * (ref_acc.value() - acc.value());
-    m["normalization"] = fmt::format("x = (pixel/255 − {}) / {}", normalization_for(o.dataset).mean, normalization_for(o.dataset).std);
-    log(fmt::format("accuracy {:.2f}% (reference {:.2f}%)", 100 * acc.value(), 100 * ref_acc.value()));
+    auto acc =
+        top1_accuracy(*test, 0, 256, [&](const HostTensor& x) { return model->run({x})[0]; });
+    auto ref_acc =
+        top1_accuracy(*test, 0, 256, [&](const HostTensor& x) { return reference->run({x})[0]; });
+    // Written to the resolution they were measured at: one sample in `samples`.
+    const int digits = fraction_digits(acc.samples);
+    m["dataset"] = {{"name", o.dataset},
+                    {"samples", acc.samples},
+                    {"accuracy", round_decimals(acc.value(), digits)},
+                    {"reference_accuracy", round_decimals(ref_acc.value(), digits)}};
+    m["accuracy_drop"] =
+        round_decimals(100.0 * (ref_acc.value() - acc.value()), std::max(0, digits - 2));
+    m["normalization"] = fmt::format("x = (pixel/255 − {}) / {}", normalization_for(o.dataset).mean,
+                                     normalization_for(o.dataset).std);
+    log(fmt::format("accuracy {:.2f}% (reference {:.2f}%)", 100 * acc.value(),
+                    100 * ref_acc.value()));
   } else {
     m["accuracy_drop"] = nullptr;
   }
 
   // Latency, batch 1: the artifact and the reference interleaved in the same run.
   SessionOptions so;  // ORT's defaults, recorded below
-  SameRunLatency lat = measure_same_run_latency(stage.path(kModelFile), o.reference, shape, o.latency_runs);
+  SameRunLatency lat =
+      measure_same_run_latency(stage.path(kModelFile), o.reference, shape, o.latency_runs);
   double p50 = lat.p50_ms, ref_p50 = lat.reference_p50_ms;
-  auto cpu = cpu_facts();
-  std::vector<std::string> features;
-  const nlohmann::json cpu_features = cpu.value("features", nlohmann::json::object());
-  for (const auto& [k, v] : cpu_features.items())
-    if (v.get<bool>()) features.push_back(k);
-  m["latency_ms"] = p50;
+  m["latency_ms"] = round_decimals(p50, 3);
   m["latency"] = {{"batch", 1},
-                  {"p50_ms", p50},
-                  {"reference_p50_ms", ref_p50},
-                  {"ratio", p50 / ref_p50},
+                  {"p50_ms", round_decimals(p50, 3)},
+                  {"reference_p50_ms", round_decimals(ref_p50, 3)},
+                  {"ratio", round_significant(p50 / ref_p50, 3)},
                   {"runs", o.latency_runs},
                   {"threads", "ONNX Runtime default (one per core)"},
                   {"ort_graph_optimization", to_string(so.optimization)},
                   {"provider", to_string(so.provider)},
-                  {"machine", fmt::format("{}, {} cores, {}", cpu.value("model", "unknown CPU"), cpu.value("cores", 0), fmt::join(features, " "))}};
+                  {"machine", cpu_summary()}};
   log(fmt::format("latency p50 {:.3f} ms, {:.2f}× the reference", p50, p50 / ref_p50));
   m["equivalence"] = {{"metric", "mean_abs_error"},
                       {"bound", o.max_mae},
-                      {"measured", eq.mean_abs()},
-                      {"max_abs_error", eq.max_abs()},
+                      {"measured", round_significant(eq.mean_abs(), 3)},
+                      {"max_abs_error", round_significant(eq.max_abs(), 3)},
                       {"reference", o.reference.filename().string()},
                       {"reference_sha256", sha256_file(o.reference)}};
   if (!o.calibration.empty()) m["calibration"] = o.calibration;
@@ -233,13 +274,20 @@ nlohmann::json pack_artifact(const PackOptions& o) {
   ValidateOptions vo;
   vo.artifact = stage.staging();
   vo.measure_latency = false;
-  auto validation = validate_artifact(vo);
-  if (!validation["passed"].get<bool>()) {
-    throw Error(fmt::format("not packed: the artifact fails its own validation: {}", validation["failures"][0].get<std::string>()));
+  ValidateResult validation = validate_artifact(vo);
+  if (!validation.passed) {
+    throw Error(fmt::format("not packed: the artifact fails its own validation: {}",
+                            validation.failures.empty() ? "?" : validation.failures[0]));
   }
   stage.commit_replace();
-  nlohmann::json report{{"metadata", m}, {"out", o.out.string()}, {"validation", validation}};
-  if (o.git_commit) report["git"] = git_commit_artifact(o.out, o.max_mae);
+  PackResult report;
+  report.out = o.out.string();
+  report.optimization = optimization;
+  report.equivalence_measured = eq.mean_abs();
+  report.equivalence_bound = o.max_mae;
+  report.latency_ms = p50;
+  report.validation = validation;
+  if (o.git_commit) report.git = git_commit_artifact(o.out, o.max_mae);
   return report;
 }
 

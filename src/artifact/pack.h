@@ -4,10 +4,13 @@
 // verified bound and measured error, accuracy, same-run latency ratio, machine), golden inputs
 // and reference outputs in ONNX's test-data layout, validate.py and a model card.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "artifact/git_commit.h"
+#include "artifact/validate_result.h"
+#include "common/json_record.h"
 
 namespace kiln {
 
@@ -16,16 +19,39 @@ struct PackOptions {
   std::filesystem::path reference;  // what it must stay equivalent to (.pt or .onnx)
   std::string name = "simple_cnn";
   std::string version = "1.0";
-  std::string dataset = "mnist";    // "none": no accuracy
-  std::vector<std::string> optimization;  // passes applied (recorded as given)
-  std::string calibration;          // for static INT8: method and samples, recorded as given
-  double max_mae = 1e-3;            // the bound verified before anything is written
+  std::string dataset = "mnist";          // "none": no accuracy
+  std::vector<std::string> optimization;  // passes applied (recorded as given), or
+  // kiln optimize's report: `optimization` is then the passes that rewrote the model, in order,
+  // from the optimizer's own record (and must not be given as well).
+  std::optional<std::filesystem::path> optimize_report;
+  std::string calibration;  // for static INT8: method and samples, recorded as given
+  double max_mae = 1e-3;    // the bound verified before anything is written
   int latency_runs = 100;
   std::filesystem::path out = "artifact_v1";
   bool git_commit = false;
   bool progress = true;
-};
 
-nlohmann::json pack_artifact(const PackOptions& options);
+  // kiln::OptionError for a value pack_artifact cannot use.
+  void validate() const;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PackOptions, model, reference, name, version, dataset,
+                                   optimization, optimize_report, calibration, max_mae,
+                                   latency_runs, out, git_commit)
+
+// What pack wrote (the folder's metadata.yaml holds the rest) and its own validation.
+struct PackResult {
+  int schema_version = 1;
+  std::string out;
+  std::vector<std::string> optimization;
+  double equivalence_measured = 0, equivalence_bound = 0;
+  double latency_ms = 0;
+  ValidateResult validation;
+  std::optional<GitCommit> git;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PackResult, schema_version, out, optimization,
+                                   equivalence_measured, equivalence_bound, latency_ms, validation,
+                                   git)
+
+PackResult pack_artifact(const PackOptions& options);
 
 }  // namespace kiln

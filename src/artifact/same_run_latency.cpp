@@ -7,23 +7,25 @@
 
 namespace kiln {
 
-SameRunLatency measure_same_run_latency(const std::filesystem::path& model, const std::filesystem::path& reference,
-                                        Shape shape, int runs) {
+SameRunLatency measure_same_run_latency(const std::filesystem::path& model,
+                                        const std::filesystem::path& reference, Shape shape,
+                                        int runs) {
   std::vector<BenchModel> timed(2);
   timed[0].name = model.filename().string();
   timed[0].target = std::make_unique<OrtTarget>(model, SessionOptions{});
   timed[1].name = reference.filename().string();
-  if (is_torchscript_file(reference)) timed[1].target = std::make_unique<TorchTarget>(reference);
-  else timed[1].target = std::make_unique<OrtTarget>(reference, SessionOptions{});
+  if (is_torchscript_file(reference))
+    timed[1].target = std::make_unique<TorchTarget>(reference);
+  else
+    timed[1].target = std::make_unique<OrtTarget>(reference, SessionOptions{});
   BenchSettings settings;
   settings.runs = runs;
   settings.batches = {1};
   shape[0] = 1;
-  auto bench = run_bench(timed, shape, settings, nullptr);
+  BenchMeasurement bench = run_bench(timed, shape, settings, nullptr);
   SameRunLatency out;
-  for (const auto& r : bench["results"]) {
-    (r["model"] == 0 ? out.p50_ms : out.reference_p50_ms) = r["latency"]["p50_ms"].get<double>();
-  }
+  out.p50_ms = bench.row(0, 1).latency.p50;
+  out.reference_p50_ms = bench.row(1, 1).latency.p50;
   return out;
 }
 

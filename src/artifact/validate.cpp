@@ -15,10 +15,22 @@ namespace fs = std::filesystem;
 
 namespace kiln {
 
-nlohmann::json validate_artifact(const ValidateOptions& o) {
+void ValidateOptions::validate() const {
+  if (artifact.empty()) throw OptionError("artifact", "is required (an artifact folder)");
+  if (max_latency_ratio && reference.empty())
+    throw OptionError("max_latency_ratio", "needs a reference model (a same-run ratio)");
+  if (max_latency_ratio && !(*max_latency_ratio > 0))
+    throw OptionError("max_latency_ratio", "must be positive");
+  if (max_accuracy_drop && !(*max_accuracy_drop >= 0))
+    throw OptionError("max_accuracy_drop", "must be non-negative");
+  if (max_mae && !(*max_mae >= 0)) throw OptionError("max_mae", "must be non-negative");
+}
+
+ValidateResult validate_artifact(const ValidateOptions& o) {
+  o.validate();
   std::error_code ec;
-  if (!fs::is_directory(o.artifact, ec)) throw Error(fmt::format("{}: not an artifact folder", o.artifact.string()));
-  if (o.max_latency_ratio && o.reference.empty()) throw UsageError("--max-latency-ratio needs --reference (a same-run ratio)");
+  if (!fs::is_directory(o.artifact, ec))
+    throw Error(fmt::format("{}: not an artifact folder", o.artifact.string()));
 
   // 1-7: the artifact by itself (artifact_checks.h)
   ArtifactState s = check_artifact_contents(o.artifact, o.max_mae);
@@ -35,9 +47,11 @@ nlohmann::json validate_artifact(const ValidateOptions& o) {
       }
       bool ok = m.shapes_match() && m.mean_abs() <= s.bound;
       std::string ref_name = o.reference.filename().string();
-      c.add("reference", ok, ok ? fmt::format("E = {:.3g} ≤ {:g} against {}", m.mean_abs(), s.bound, ref_name)
-                                : (m.shapes_match() ? fmt::format("E = {:.3g} exceeds {:g} against {}", m.mean_abs(), s.bound, ref_name)
-                                                    : m.shape_problem()));
+      c.add("reference", ok,
+            ok ? fmt::format("E = {:.3g} ≤ {:g} against {}", m.mean_abs(), s.bound, ref_name)
+               : (m.shapes_match() ? fmt::format("E = {:.3g} exceeds {:g} against {}", m.mean_abs(),
+                                                 s.bound, ref_name)
+                                   : m.shape_problem()));
     }
 
     // 9. accuracy budget, re-measured when the dataset is here
@@ -45,33 +59,39 @@ nlohmann::json validate_artifact(const ValidateOptions& o) {
 
     // 10. latency regression as a same-run ratio against the reference
     if (o.max_latency_ratio && o.measure_latency) {
-      Shape shape = s.golden_inputs.empty() || s.golden_inputs[0].empty() ? Shape{1, 1, 28, 28} : s.golden_inputs[0][0].shape;
-      SameRunLatency lat = measure_same_run_latency(o.artifact / artifact::kModelFile, o.reference, shape, 100);
+      Shape shape = s.golden_inputs.empty() || s.golden_inputs[0].empty()
+                        ? Shape{1, 1, 28, 28}
+                        : s.golden_inputs[0][0].shape;
+      SameRunLatency lat =
+          measure_same_run_latency(o.artifact / artifact::kModelFile, o.reference, shape, 100);
       double a = lat.p50_ms, b = lat.reference_p50_ms, ratio = lat.ratio();
-      c.add("latency", ratio <= *o.max_latency_ratio, fmt::format("p50 {:.3f} ms vs reference {:.3f} ms: ratio {:.2f} (budget {:g})", a, b, ratio, *o.max_latency_ratio));
+      c.add("latency", ratio <= *o.max_latency_ratio,
+            fmt::format("p50 {:.3f} ms vs reference {:.3f} ms: ratio {:.2f} (budget {:g})", a, b,
+                        ratio, *o.max_latency_ratio));
     }
   }
-  auto result = c.result();
+  ValidateResult result = c.result();
   // Written for a failed artifact too: CI reads the failures from it.
   if (!o.junit.empty()) write_file_atomic(o.junit, validate_junit_xml(result));
   return result;
 }
 
-std::string validate_report_text(const nlohmann::json& r) {
+std::string validate_report_text(const ValidateResult& r) {
   std::string out;
-  for (const auto& c : r["checks"]) {
-    out += fmt::format("{}  {:<14} {}\n", c["passed"].get<bool>() ? "PASS" : "FAIL", c["check"].get<std::string>(), c["detail"].get<std::string>());
-  }
-  out += r["passed"].get<bool>() ? "artifact valid\n" : "artifact INVALID\n";
+  for (const auto& c : r.checks)
+    out += fmt::format("{}  {:<14} {}\n", c.passed ? "PASS" : "FAIL", c.check, c.detail);
+  out += r.passed ? "artifact valid\n" : "artifact INVALID\n";
   return out;
 }
 
-std::string validate_junit_xml(const nlohmann::json& r) {
-  std::string out = fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"kiln validate\" tests=\"{}\" failures=\"{}\">\n",
-                                r["checks"].size(), r["failures"].size());
-  for (const auto& c : r["checks"]) {
-    out += fmt::format("  <testcase classname=\"artifact\" name=\"{}\">", xml_escape(c["check"].get<std::string>()));
-    if (!c["passed"].get<bool>()) out += fmt::format("<failure message=\"{}\"/>", xml_escape(c["detail"].get<std::string>()));
+std::string validate_junit_xml(const ValidateResult& r) {
+  std::string out = fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"kiln validate\" tests=\"{}\" "
+      "failures=\"{}\">\n",
+      r.checks.size(), r.failures.size());
+  for (const auto& c : r.checks) {
+    out += fmt::format("  <testcase classname=\"artifact\" name=\"{}\">", xml_escape(c.check));
+    if (!c.passed) out += fmt::format("<failure message=\"{}\"/>", xml_escape(c.detail));
     out += "</testcase>\n";
   }
   return out + "</testsuite>\n";

@@ -47,10 +47,10 @@ void check_model_file(const fs::path& path) {
 }
 
 // What the report says about ONNX Runtime's own optimizations and the ratios to the first model.
-json notes_for(const SessionOptions& ort, const json& report) {
-  json notes = json::array();
+std::vector<std::string> notes_for(const SessionOptions& ort, const BenchResult& report) {
+  std::vector<std::string> notes;
   int onnx_models = 0;
-  for (const auto& m : report["models"]) onnx_models += m["engine"] == "onnxruntime";
+  for (const auto& m : report.models) onnx_models += m.engine == "onnxruntime";
   if (onnx_models >= 2 && ort.optimization != GraphOptLevel::Disable) {
     notes.push_back(fmt::format(
         "ONNX Runtime's graph optimizations were on (level {}): when it loads a model it folds "
@@ -63,26 +63,26 @@ json notes_for(const SessionOptions& ort, const json& report) {
         "ONNX Runtime's graph optimizations were disabled: differences between ONNX files are "
         "the offline passes' alone (not deployment figures; ORT enables them by default).");
   }
-  const auto& results = report["results"];
+  const auto& results = report.results;
   for (const auto& r : results) {
-    if (r["model"].get<int>() == 0) continue;
+    if (r.model == 0) continue;
     for (const auto& base : results) {
-      if (base["model"].get<int>() != 0 || base["batch"] != r["batch"]) continue;
-      double ratio = base["latency"]["p50_ms"].get<double>() / r["latency"]["p50_ms"].get<double>();
+      if (base.model != 0 || base.batch != r.batch) continue;
+      double ratio = base.latency.p50 / r.latency.p50;
       notes.push_back(fmt::format("batch {}: {} runs {:.3f}× the speed of {} (p50 ratio, same run)",
-                                  r["batch"].get<int64_t>(),
-                                  report["models"][r["model"].get<size_t>()]["name"].get<std::string>(),
-                                  ratio, report["models"][0]["name"].get<std::string>()));
+                                  r.batch, report.models.at(static_cast<size_t>(r.model)).name,
+                                  ratio, report.models.at(0).name));
     }
   }
-  if (report.contains("sgemm")) {
-    double peak = report["sgemm"]["gflops"].get<double>();
+  if (report.sgemm) {
+    double peak = report.sgemm->gflops;
     for (const auto& r : results) {
-      if (!r.contains("gflops_p50")) continue;
-      notes.push_back(fmt::format("batch {}: {} reaches {:.0f} GFLOP/s at p50, {:.0f}% of the sgemm rate measured in this run",
-                                  r["batch"].get<int64_t>(),
-                                  report["models"][r["model"].get<size_t>()]["name"].get<std::string>(),
-                                  r["gflops_p50"].get<double>(), 100 * r["gflops_p50"].get<double>() / peak));
+      if (!r.gflops_p50) continue;
+      notes.push_back(
+          fmt::format("batch {}: {} reaches {:.0f} GFLOP/s at p50, {:.0f}% of the sgemm rate "
+                      "measured in this run",
+                      r.batch, report.models.at(static_cast<size_t>(r.model)).name, *r.gflops_p50,
+                      100 * *r.gflops_p50 / peak));
     }
   }
   return notes;
@@ -90,14 +90,27 @@ json notes_for(const SessionOptions& ort, const json& report) {
 
 }  // namespace
 
-json bench_models(const BenchOptions& o) {
-  if (o.models.empty()) throw UsageError("give at least one model (.onnx or .pt)");
-  if (o.runs < 1) throw UsageError("--runs must be at least 1");
-  if (o.warmup < 0) throw UsageError("--warmup must be at least 0");
-  if (o.block < 1) throw UsageError("--block must be at least 1");
-  if (o.threads < 0) throw UsageError("--threads must be at least 0 (0: the engine's default)");
-  std::vector<int64_t> batches = parse_int_list(o.batches, "--batch");
-  if (batches.empty()) throw UsageError("--batch needs at least one batch size");
+void BenchOptions::validate() const {
+  if (models.empty())
+    throw OptionError("models", "are missing: give at least one model (.onnx or .pt)");
+  if (runs < 1) throw OptionError("runs", "must be at least 1");
+  if (warmup < 0) throw OptionError("warmup", "must be at least 0");
+  if (block < 1) throw OptionError("block", "must be at least 1");
+  if (threads < 0) throw OptionError("threads", "must be at least 0 (0: the engine's default)");
+  std::vector<int64_t> sizes;
+  try {
+    sizes = parse_int_list(batches, "batches");
+  } catch (const UsageError&) {
+    throw OptionError(
+        "batches",
+        fmt::format("must be positive integers separated by commas (got '{}')", batches));
+  }
+  if (sizes.empty()) throw OptionError("batches", "need at least one batch size");
+}
+
+BenchResult bench_models(const BenchOptions& o) {
+  o.validate();
+  std::vector<int64_t> batches = parse_int_list(o.batches, "batches");
   SessionOptions ort;
   if (o.config) {
     ort = read_bench_config(*o.config, o.objective);
@@ -110,7 +123,8 @@ json bench_models(const BenchOptions& o) {
   if (!o.input_shape.empty()) parse_shape(o.input_shape);
   if (!o.inputs.empty()) {
     if (!o.input_shape.empty()) throw UsageError("--input and --input-shape: give one of them");
-    if (o.dataset != "none") throw UsageError("--dataset needs a single image input, not --input specs");
+    if (o.dataset != "none")
+      throw UsageError("--dataset needs a single image input, not --input specs");
     try {
       validate_input_specs(o.inputs);
     } catch (const UsageError&) {
@@ -121,21 +135,23 @@ json bench_models(const BenchOptions& o) {
     bool has_batch = false;
     for (const auto& s : o.inputs)
       for (const auto& d : s.dims) has_batch |= d.symbol == "batch";
-    if (!has_batch) throw UsageError("--input: name the batch dim 'batch' (e.g. tokens:int64:batch=1xseq=16)");
+    if (!has_batch)
+      throw UsageError("--input: name the batch dim 'batch' (e.g. tokens:int64:batch=1xseq=16)");
   }
   for (const auto& p : o.models) check_model_file(p);
   auto say = [&](const std::string& what) {
     if (o.progress) std::fprintf(stderr, "bench: %s\n", what.c_str());
   };
 
-  json report;
+  BenchResult report;
   std::string load_before = loadavg();
   set_torch_threads(o.threads);
   std::optional<Dataset> test;
   if (o.dataset != "none") {
     auto loc = locate_dataset(o.dataset);
     if (!loc.dir)
-      throw Error(fmt::format("dataset '{}' not found: {} (or pass --dataset none)", o.dataset, loc.how_to_get));
+      throw Error(fmt::format("dataset '{}' not found: {} (or pass --dataset none)", o.dataset,
+                              loc.how_to_get));
     test = load_dataset_from(*loc.dir, o.dataset, Split::kTest);
   }
 
@@ -164,10 +180,6 @@ json bench_models(const BenchOptions& o) {
   say(fmt::format("{} model(s), batches {}, {} runs after {} warm-ups, interleaved", models.size(),
                   o.batches, o.runs, o.warmup));
 
-  if (o.sgemm) {
-    say("measuring the fp32 sgemm rate (LibTorch at::mm 2048³)");
-    report["sgemm"] = measure_sgemm();
-  }
   BenchSettings s;
   s.runs = o.runs;
   s.warmup = o.warmup;
@@ -181,42 +193,56 @@ json bench_models(const BenchOptions& o) {
   // measured 25.4 ms at batch 64 where each alone runs 14.1 ms; the first run of each block
   // still pays that, so p50 does not.
   s.block = o.block;
-  json measured = run_bench(models, shape, s, test ? &*test : nullptr);
-  for (auto& [k, v] : measured.items()) report[k] = v;
+  BenchMeasurement measured = run_bench(models, shape, s, test ? &*test : nullptr);
+  report.models = std::move(measured.models);
+  report.results = std::move(measured.results);
+  report.warnings = std::move(measured.warnings);
+  // After the models, never right before them: an sgemm run heats the cores and fills the caches
+  // with its matrices, and the first model timed after it read 0.154 ms at batch 1 where every
+  // other run of the same file read 0.115–0.121 ms.
+  if (o.sgemm) {
+    say("measuring the fp32 sgemm rate (LibTorch at::mm 2048³)");
+    report.sgemm = measure_sgemm();
+  }
 
-  json settings;
-  settings["runs"] = o.runs;
-  settings["warmup"] = o.warmup;
-  settings["batches"] = batches;
-  settings["schedule"] = s.block > 1 ? fmt::format("interleaved in blocks of {} runs (A×{}, B×{}, A×{} …)", s.block, s.block, s.block, s.block)
-                                     : std::string("interleaved (A, B, A, B …)");
+  BenchSettingsRecord& settings = report.settings;
+  settings.runs = o.runs;
+  settings.warmup = o.warmup;
+  settings.batches = batches;
+  settings.schedule = s.block > 1
+                          ? fmt::format("interleaved in blocks of {} runs (A×{}, B×{}, A×{} …)",
+                                        s.block, s.block, s.block, s.block)
+                          : std::string("interleaved (A, B, A, B …)");
   if (o.inputs.empty()) {
-    settings["input_shape"] = shape;
-    settings["input"] = fmt::format("random normal float32 {} with the batch replaced (seed {})",
-                                    format_shape(shape), o.seed);
+    settings.input_shape = shape;
+    settings.input = fmt::format("random normal float32 {} with the batch replaced (seed {})",
+                                 format_shape(shape), o.seed);
   } else {
-    settings["inputs"] = o.inputs;
+    settings.inputs = o.inputs;
     std::string specs;
     for (const auto& i : o.inputs) specs += (specs.empty() ? "" : ", ") + format_input_spec(i);
-    settings["input"] = fmt::format("random per --input spec ({}), dims named batch replaced (seed {})", specs, o.seed);
+    settings.input = fmt::format(
+        "random per --input spec ({}), dims named batch replaced (seed {})", specs, o.seed);
   }
-  settings["dataset"] = o.dataset;
+  settings.dataset = o.dataset;
   if (any_ort) {
-    settings["ort"] = session_options_json(ort);
-    if (ort.intra_op_threads == 0) settings["ort"]["intra_op_threads"] = "default (one per core)";
-    if (o.config) settings["ort"]["from_config"] = o.config->string() + " (" + o.objective + ")";
+    OrtSettingsRecord r;
+    r.provider = to_string(ort.provider);
+    r.optimization = to_string(ort.optimization);
+    r.intra_op_threads =
+        ort.intra_op_threads == 0 ? "default (one per core)" : std::to_string(ort.intra_op_threads);
+    r.allow_spinning = ort.allow_spinning;
+    if (o.config) r.from_config = o.config->string() + " (" + o.objective + ")";
+    settings.ort = r;
   }
-  if (any_torch) settings["libtorch"] = {{"intra_op_threads", torch_threads()}, {"mode", "TorchScript forward under InferenceMode"}};
-  report["settings"] = settings;
-  report["machine"] = {{"cpu", cpu_facts()},
-                       {"thread_environment", thread_env_facts()},
-                       {"blas", blas_facts()},
-                       {"onnxruntime", onnx_runtime_facts()},
-                       {"libtorch", torch_facts()},
-                       {"loadavg_before", load_before},
-                       {"loadavg_after", loadavg()}};
-  report["notes"] = notes_for(ort, report);
-  report["kiln_bench"] = 1;
+  if (any_torch)
+    settings.libtorch =
+        TorchSettingsRecord{torch_threads(), "TorchScript forward under InferenceMode"};
+  report.machine = {{"cpu", cpu_facts()},        {"thread_environment", thread_env_facts()},
+                    {"blas", blas_facts()},      {"onnxruntime", onnx_runtime_facts()},
+                    {"libtorch", torch_facts()}, {"loadavg_before", load_before},
+                    {"loadavg_after", loadavg()}};
+  report.notes = notes_for(ort, report);
   return report;
 }
 

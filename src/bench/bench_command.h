@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "bench/bench_result.h"
+#include "common/json_record.h"
 #include "runtime/input_spec.h"
 #include "runtime/ort_session.h"
 
@@ -32,9 +32,15 @@ struct BenchOptions {
   uint64_t seed = 0;
   bool sgemm = true;
   bool progress = true;  // one line per stage on stderr
-};
 
-// Validates every option (kiln::UsageError) before opening any model.
-nlohmann::json bench_models(const BenchOptions& options);
+  // kiln::OptionError for a value bench_models cannot use.
+  void validate() const;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BenchOptions, models, runs, warmup, block, batches, threads,
+                                   ort_opt, provider, config, objective, dataset, accuracy_samples,
+                                   input_shape, inputs, seed, sgemm)
+
+// Validates every option before opening any model.
+BenchResult bench_models(const BenchOptions& options);
 
 }  // namespace kiln

@@ -28,7 +28,8 @@ Shape resolve_input_shape(const std::vector<BenchModel>& models, const std::stri
     }
     return s;
   }
-  throw UsageError("--input-shape is required when no model is ONNX (e.g. --input-shape 1x1x28x28)");
+  throw UsageError(
+      "--input-shape is required when no model is ONNX (e.g. --input-shape 1x1x28x28)");
 }
 
 HostTensor bench_input(const Shape& shape, uint64_t seed) {
@@ -40,13 +41,12 @@ HostTensor bench_input(const Shape& shape, uint64_t seed) {
   return t;
 }
 
-nlohmann::json run_bench(std::vector<BenchModel>& models, const Shape& shape,
-                         const BenchSettings& s, const Dataset* test) {
+BenchMeasurement run_bench(std::vector<BenchModel>& models, const Shape& shape,
+                           const BenchSettings& s, const Dataset* test) {
   if (models.empty()) throw UsageError("no models to benchmark");
-  if (s.inputs.empty() && shape.empty()) throw UsageError("the input shape needs a batch dimension");
-  nlohmann::json report;
-  report["models"] = nlohmann::json::array();
-  report["results"] = nlohmann::json::array();
+  if (s.inputs.empty() && shape.empty())
+    throw UsageError("the input shape needs a batch dimension");
+  BenchMeasurement report;
   const int n = static_cast<int>(models.size());
   auto schedule = interleaved_schedule(n, s.warmup, s.runs, s.block);
 
@@ -77,17 +77,17 @@ nlohmann::json run_bench(std::vector<BenchModel>& models, const Shape& shape,
     }
     for (int i = 0; i < n; ++i) {
       LatencyStats st = compute_latency_stats(samples[static_cast<size_t>(i)]);
-      nlohmann::json r;
-      r["model"] = i;
-      r["batch"] = batch;
-      r["latency"] = st.to_json();
-      r["throughput_calls_per_s"] = 1000.0 / st.mean;
-      r["throughput_samples_per_s"] = 1000.0 * static_cast<double>(batch) / st.mean;
+      BenchRow r;
+      r.model = i;
+      r.batch = batch;
+      r.latency = st;
+      r.throughput_calls_per_s = 1000.0 / st.mean;
+      r.throughput_samples_per_s = 1000.0 * static_cast<double>(batch) / st.mean;
       if (const auto& f = models[static_cast<size_t>(i)].flops_per_sample) {
         // FLOP rate from the median run: the figure the sgemm comparison uses.
-        r["gflops_p50"] = *f * static_cast<double>(batch) / (st.p50 * 1e6);
+        r.gflops_p50 = *f * static_cast<double>(batch) / (st.p50 * 1e6);
       }
-      report["results"].push_back(r);
+      report.results.push_back(r);
     }
     if (s.progress) s.progress(fmt::format("batch {} measured", batch));
   }
@@ -95,22 +95,23 @@ nlohmann::json run_bench(std::vector<BenchModel>& models, const Shape& shape,
   std::optional<double> first_accuracy;
   for (int i = 0; i < n; ++i) {
     auto& m = models[static_cast<size_t>(i)];
-    nlohmann::json j = {{"name", m.name},
-                        {"path", m.path.string()},
-                        {"engine", m.target->engine()},
-                        {"size_bytes", m.size_bytes}};
-    if (m.flops_per_sample) j["flops_per_sample"] = *m.flops_per_sample;
+    BenchModelRecord j;
+    j.name = m.name;
+    j.path = m.path.string();
+    j.engine = m.target->engine();
+    j.size_bytes = m.size_bytes;
+    j.flops_per_sample = m.flops_per_sample;
     if (test != nullptr) {
       Accuracy a = top1_accuracy(*test, s.accuracy_samples, s.accuracy_batch,
                                  [&](const HostTensor& x) { return m.target->infer(x); });
-      j["accuracy"] = a.to_json();
+      j.accuracy = a;
       if (!first_accuracy) first_accuracy = a.value();
-      j["delta_accuracy_pp"] = 100.0 * (a.value() - *first_accuracy);
+      j.delta_accuracy_pp = 100.0 * (a.value() - *first_accuracy);
       if (s.progress) s.progress(fmt::format("accuracy of {}", m.name));
     }
-    report["models"].push_back(j);
+    report.models.push_back(j);
   }
-  report["warnings"] = noise_warnings(report);
+  report.warnings = noise_warnings(report);
   return report;
 }
 

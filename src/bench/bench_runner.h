@@ -10,8 +10,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "bench/bench_result.h"
 #include "bench/bench_target.h"
 #include "data/dataset.h"
 #include "runtime/input_spec.h"
@@ -29,8 +28,8 @@ struct BenchModel {
 struct BenchSettings {
   int runs = 100, warmup = 10;
   std::vector<int64_t> batches{1, 64};
-  int block = 1;       // consecutive runs of one model before switching (1: A, B, A, B …)
-  uint64_t seed = 0;   // random normal inputs, the same for every model
+  int block = 1;                 // consecutive runs of one model before switching (1: A, B, A, B …)
+  uint64_t seed = 0;             // random normal inputs, the same for every model
   int64_t accuracy_samples = 0;  // ≤ 0: the whole test split
   int64_t accuracy_batch = 256;
   // `--input` specs (several inputs, int tokens): each batch size replaces the dims named
@@ -42,9 +41,9 @@ struct BenchSettings {
 
 // `shape` is the input shape with any batch value in dimension 0 (it is replaced per batch).
 // `test` (may be null) adds accuracy and Δ accuracy against the first model.
-// Returns {"models": [...], "results": [...], "warnings": [...]} (see docs/bench.md).
-nlohmann::json run_bench(std::vector<BenchModel>& models, const Shape& shape,
-                         const BenchSettings& settings, const Dataset* test);
+// The models, one row per model and batch, and the noise warnings (see docs/bench.md).
+BenchMeasurement run_bench(std::vector<BenchModel>& models, const Shape& shape,
+                           const BenchSettings& settings, const Dataset* test);
 
 // The input shape to benchmark: `--input-shape` when given, else the first declared model input
 // with symbolic dimension 0 as the batch. kiln::UsageError when neither is known.

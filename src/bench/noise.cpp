@@ -22,31 +22,32 @@ std::optional<std::string> ranking_warning(const std::string& a, const LatencySt
       batch, a, b, 100 * diff, 100 * noise);
 }
 
-std::vector<std::string> noise_warnings(const nlohmann::json& report) {
+std::vector<std::string> noise_warnings(const BenchMeasurement& report) {
   std::vector<std::string> out;
-  const auto& models = report.at("models");
+  const auto& models = report.models;
   auto name = [&](int i) {
-    return static_cast<size_t>(i) < models.size() ? models[static_cast<size_t>(i)].at("name").get<std::string>()
-                                                  : fmt::format("model {}", i);
+    return i >= 0 && static_cast<size_t>(i) < models.size() ? models[static_cast<size_t>(i)].name
+                                                            : fmt::format("model {}", i);
   };
   std::map<int64_t, std::vector<std::pair<int, LatencyStats>>> by_batch;
-  for (const auto& r : report.at("results")) {
-    auto st = LatencyStats::from_json(r.at("latency"));
-    int m = r.at("model").get<int>();
-    int64_t batch = r.at("batch").get<int64_t>();
+  for (const auto& r : report.results) {
+    const LatencyStats& st = r.latency;
+    int m = r.model;
+    int64_t batch = r.batch;
     by_batch[batch].push_back({m, st});
     if (st.cv > kNoisyCv) {
-      out.push_back(fmt::format("batch {}: {} varies by {:.0f}% (CV > {:.0f}%): the machine was busy; "
-                                "rerun when it is quiet",
-                                batch, name(m), 100 * st.cv, 100 * kNoisyCv));
+      out.push_back(
+          fmt::format("batch {}: {} varies by {:.0f}% (CV > {:.0f}%): the machine was busy; "
+                      "rerun when it is quiet",
+                      batch, name(m), 100 * st.cv, 100 * kNoisyCv));
     }
   }
   for (auto& [batch, list] : by_batch) {
     std::sort(list.begin(), list.end(),
               [](const auto& x, const auto& y) { return x.second.p50 < y.second.p50; });
     for (size_t i = 1; i < list.size(); ++i) {
-      if (auto w = ranking_warning(name(list[i - 1].first), list[i - 1].second,
-                                   name(list[i].first), list[i].second, batch))
+      if (auto w = ranking_warning(name(list[i - 1].first), list[i - 1].second, name(list[i].first),
+                                   list[i].second, batch))
         out.push_back(*w);
     }
   }

@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "bench/bench_result.h"
 #include "bench/latency_stats.h"
 
 namespace kiln {
@@ -22,6 +21,6 @@ std::optional<std::string> ranking_warning(const std::string& a, const LatencySt
 
 // Every warning for a report's {"models", "results"}: neighbours in p50 order at each batch
 // size that cannot be ranked, and single results whose CV says the machine was busy.
-std::vector<std::string> noise_warnings(const nlohmann::json& report);
+std::vector<std::string> noise_warnings(const BenchMeasurement& report);
 
 }  // namespace kiln

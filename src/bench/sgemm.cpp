@@ -11,7 +11,7 @@
 
 namespace kiln {
 
-nlohmann::json measure_sgemm(int n, int reps) {
+SgemmRate measure_sgemm(int n, int reps) {
   c10::InferenceMode guard;
   at::manual_seed(0);
   at::Tensor a = at::randn({n, n}), b = at::randn({n, n}), c = at::empty({n, n});
@@ -25,11 +25,9 @@ nlohmann::json measure_sgemm(int n, int reps) {
     gflops.push_back(flop / std::chrono::duration<double>(t1 - t0).count() / 1e9);
   }
   std::sort(gflops.begin(), gflops.end());
-  return {{"how", fmt::format("LibTorch at::mm {}³ fp32, best of {}, {} threads", n, reps, at::get_num_threads())},
-          {"n", n},
-          {"reps", reps},
-          {"gflops", gflops.back()},
-          {"gflops_median", gflops[gflops.size() / 2]}};
+  return {fmt::format("LibTorch at::mm {}³ fp32, best of {}, {} threads", n, reps,
+                      at::get_num_threads()),
+          n, reps, gflops.back(), gflops[gflops.size() / 2]};
 }
 
 }  // namespace kiln

@@ -1,11 +1,11 @@
 #pragma once
 // The machine's fp32 matrix-multiply rate, measured inside the benchmark (LibTorch at::mm on
 // OpenBLAS, n×n×n), so "batch-64 FP32 reaches X% of sgemm" compares figures from the same run.
-#include <nlohmann/json.hpp>
+#include "bench/bench_result.h"
 
 namespace kiln {
 
-// {"how", "n", "reps", "gflops" (best), "gflops_median"}; takes ~reps × 2n³ / rate.
-nlohmann::json measure_sgemm(int n = 2048, int reps = 5);
+// Takes ~reps × 2n³ / rate.
+SgemmRate measure_sgemm(int n = 2048, int reps = 5);
 
 }  // namespace kiln

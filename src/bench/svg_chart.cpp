@@ -12,12 +12,23 @@ std::string xml_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -37,16 +48,15 @@ std::string short_number(double v) {
 
 }  // namespace
 
-std::string bench_chart_svg(const nlohmann::json& report) {
-  const auto& models = report.at("models");
+std::string bench_chart_svg(const BenchMeasurement& report) {
+  const auto& models = report.models;
   std::vector<int64_t> batches;
   // value[metric][batch][model]
   std::map<int64_t, std::map<int, std::pair<double, double>>> values;
-  for (const auto& r : report.at("results")) {
-    int64_t b = r.at("batch").get<int64_t>();
+  for (const auto& r : report.results) {
+    int64_t b = r.batch;
     if (std::find(batches.begin(), batches.end(), b) == batches.end()) batches.push_back(b);
-    values[b][r.at("model").get<int>()] = {r.at("latency").at("p50_ms").get<double>(),
-                                           r.at("throughput_samples_per_s").get<double>()};
+    values[b][r.model] = {r.latency.p50, r.throughput_samples_per_s};
   }
   const int n_models = static_cast<int>(models.size());
   const int label_w = 170, bar_w = 220, panel_gap = 30, bar_h = 18, bar_gap = 6, title_h = 40;
@@ -81,7 +91,7 @@ std::string bench_chart_svg(const nlohmann::json& report) {
         double v = metric == 0 ? it->second.first : it->second.second;
         int y = y0 + title_h + m * (bar_h + bar_gap);
         int w = std::max(1, static_cast<int>(bar_w * v / top));
-        std::string name = models[static_cast<size_t>(m)].at("name").get<std::string>();
+        std::string name = models[static_cast<size_t>(m)].name;
         svg += fmt::format(
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n"
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>\n"
@@ -91,12 +101,13 @@ std::string bench_chart_svg(const nlohmann::json& report) {
       }
       svg += fmt::format(
           "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#444\" stroke-width=\"1\"/>\n",
-          x0 + label_w, y0 + title_h - 3, x0 + label_w, y0 + title_h + n_models * (bar_h + bar_gap));
+          x0 + label_w, y0 + title_h - 3, x0 + label_w,
+          y0 + title_h + n_models * (bar_h + bar_gap));
     }
   }
-  svg += fmt::format("<text x=\"{}\" y=\"{}\" fill=\"#555\">{}</text>\n", panel_gap,
-                     height - panel_gap / 2 - 4,
-                     xml_escape("kiln bench — each panel has its own scale; same run, interleaved"));
+  svg += fmt::format(
+      "<text x=\"{}\" y=\"{}\" fill=\"#555\">{}</text>\n", panel_gap, height - panel_gap / 2 - 4,
+      xml_escape("kiln bench — each panel has its own scale; same run, interleaved"));
   svg += "</svg>\n";
   return svg;
 }

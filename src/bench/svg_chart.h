@@ -4,11 +4,11 @@
 // by ~50× and one shared axis would flatten the smaller ones. Hand-written SVG, no dependencies.
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "bench/bench_result.h"
 
 namespace kiln {
 
-std::string bench_chart_svg(const nlohmann::json& report);
+std::string bench_chart_svg(const BenchMeasurement& report);
 // Escapes &, <, >, " and ' for XML text and attributes.
 std::string xml_escape(const std::string& text);
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "bench/bench_config.h"
+#include "bench/bench_result.h"
 #include "bench/bench_runner.h"
 #include "bench/flops.h"
 #include "bench/latency_stats.h"
@@ -36,16 +37,15 @@ std::vector<SessionOptions> candidates(int max_threads, bool dnnl) {
   return out;
 }
 
-int fastest(const json& results, bool throughput) {
+int fastest(const std::vector<BenchRow>& results, bool throughput) {
   int best = 0;
   double best_v = 0;
   for (size_t i = 0; i < results.size(); ++i) {
-    const json& r = results[i];
-    double v = throughput ? r["throughput_samples_per_s"].get<double>()
-                          : -r["latency"]["p50_ms"].get<double>();
+    const BenchRow& r = results[i];
+    double v = throughput ? r.throughput_samples_per_s : -r.latency.p50;
     if (i == 0 || v > best_v) {
       best_v = v;
-      best = r["model"].get<int>();
+      best = r.model;
     }
   }
   return best;
@@ -55,11 +55,14 @@ int fastest(const json& results, bool throughput) {
 
 json tune_session(const TuneOptions& o) {
   if (o.batch < 1) throw UsageError("--batch must be at least 1");
-  if (o.runs < 1 || o.warmup < 0) throw UsageError("--runs must be at least 1 and --warmup at least 0");
-  int max_threads = o.max_threads > 0 ? o.max_threads
-                                      : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  json providers = onnx_runtime_facts().value("providers", json::array());
-  bool dnnl = std::find(providers.begin(), providers.end(), "DnnlExecutionProvider") != providers.end();
+  if (o.runs < 1 || o.warmup < 0)
+    throw UsageError("--runs must be at least 1 and --warmup at least 0");
+  int max_threads = o.max_threads > 0
+                        ? o.max_threads
+                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::string> providers = onnx_runtime_providers();
+  bool dnnl =
+      std::find(providers.begin(), providers.end(), "DnnlExecutionProvider") != providers.end();
   auto flops = onnx_flops_per_sample(o.model);
 
   std::vector<SessionOptions> opts = candidates(max_threads, dnnl);
@@ -77,7 +80,8 @@ json tune_session(const TuneOptions& o) {
       loaded.push_back(opts[i]);
     } catch (const Error& e) {
       if (i == 0) throw;  // the model itself does not load
-      skipped.push_back({{"options", session_options_json(opts[i])}, {"error", first_line(e.what())}});
+      skipped.push_back(
+          {{"options", session_options_json(opts[i])}, {"error", first_line(e.what())}});
     }
   }
   Shape shape = resolve_input_shape(models, o.input_shape);
@@ -86,7 +90,7 @@ json tune_session(const TuneOptions& o) {
   s.warmup = o.warmup;
   s.batches = {o.batch};
   s.block = std::max(1, std::min(o.block, o.runs));
-  json search = run_bench(models, shape, s, nullptr);
+  BenchMeasurement search = run_bench(models, shape, s, nullptr);
 
   json report;
   report["model"] = o.model.string();
@@ -96,15 +100,15 @@ json tune_session(const TuneOptions& o) {
   report["warmup"] = o.warmup;
   report["flops_per_sample"] = flops ? json(*flops) : json(nullptr);
   report["tried"] = json::array();
-  for (const auto& r : search["results"]) {
-    int i = r["model"].get<int>();
-    report["tried"].push_back({{"label", models[static_cast<size_t>(i)].name},
-                               {"options", session_options_json(loaded[static_cast<size_t>(i)])},
-                               {"latency", r["latency"]},
-                               {"throughput_samples_per_s", r["throughput_samples_per_s"]}});
+  for (const auto& r : search.results) {
+    size_t i = static_cast<size_t>(r.model);
+    report["tried"].push_back({{"label", models[i].name},
+                               {"options", session_options_json(loaded[i])},
+                               {"latency", r.latency},
+                               {"throughput_samples_per_s", r.throughput_samples_per_s}});
   }
   report["skipped"] = skipped;
-  int best_lat = fastest(search["results"], false), best_thr = fastest(search["results"], true);
+  int best_lat = fastest(search.results, false), best_thr = fastest(search.results, true);
 
   // Confirmation: defaults vs the winners, interleaved run by run.
   std::vector<int> finalists{0};
@@ -125,49 +129,58 @@ json tune_session(const TuneOptions& o) {
   BenchSettings c = s;
   c.block = 1;
   c.runs = 2 * o.runs;
-  json confirm = run_bench(again, shape, c, nullptr);
+  BenchMeasurement confirm = run_bench(again, shape, c, nullptr);
   auto stats_of = [&](int f) {
-    size_t k = static_cast<size_t>(std::find(finalists.begin(), finalists.end(), f) - finalists.begin());
-    return confirm["results"][k];
+    int k = static_cast<int>(std::find(finalists.begin(), finalists.end(), f) - finalists.begin());
+    return confirm.row(k, o.batch);
   };
-  json base = stats_of(0);
+  const BenchRow base = stats_of(0);
   auto speedup_of = [&](int f, bool latency) {
-    json r = stats_of(f);
-    return latency ? base["latency"]["p50_ms"].get<double>() / r["latency"]["p50_ms"].get<double>()
-                   : r["throughput_samples_per_s"].get<double>() /
-                         base["throughput_samples_per_s"].get<double>();
+    const BenchRow& r = stats_of(f);
+    return latency ? base.latency.p50 / r.latency.p50
+                   : r.throughput_samples_per_s / base.throughput_samples_per_s;
   };
   auto winner = [&](int f, bool latency) {
     // A search winner that loses to the defaults when re-measured was noise: keep the defaults.
     json note;
     if (f != 0 && speedup_of(f, latency) < 1.0) {
-      note = fmt::format("the search's winner ({}) ran {:.3f}× the defaults when re-measured; "
-                         "keeping ORT's defaults",
-                         names[static_cast<size_t>(f)], speedup_of(f, latency));
+      note = fmt::format(
+          "the search's winner ({}) ran {:.3f}× the defaults when re-measured; "
+          "keeping ORT's defaults",
+          names[static_cast<size_t>(f)], speedup_of(f, latency));
       f = 0;
     }
-    json r = stats_of(f);
+    const BenchRow& r = stats_of(f);
     json j = {{"label", names[static_cast<size_t>(f)]},
               {"options", session_options_json(loaded[static_cast<size_t>(f)])},
               {"description", describe_session_options(loaded[static_cast<size_t>(f)])},
               {"is_default", f == 0},
-              {"confirmed_latency", r["latency"]},
-              {"confirmed_throughput_samples_per_s", r["throughput_samples_per_s"]},
+              {"confirmed_latency", r.latency},
+              {"confirmed_throughput_samples_per_s", r.throughput_samples_per_s},
               {"vs_default", speedup_of(f, latency)}};
     if (!note.is_null()) j["note"] = note;
     return j;
   };
   report["best"] = {{"latency", winner(best_lat, true)}, {"throughput", winner(best_thr, false)}};
   report["default"] = {{"options", session_options_json(loaded[0])},
-                       {"confirmed_latency", base["latency"]},
-                       {"confirmed_throughput_samples_per_s", base["throughput_samples_per_s"]}};
-  report["warnings"] = confirm["warnings"];
+                       {"confirmed_latency", base.latency},
+                       {"confirmed_throughput_samples_per_s", base.throughput_samples_per_s}};
+  report["warnings"] = confirm.warnings;
   return report;
+}
+
+json tune_config(const json& report) {
+  return {{"kiln_bench_config", 1},
+          {"model", report.at("model")},
+          {"batch", report.at("batch")},
+          {"best", report.at("best")},
+          {"default", report.at("default")}};
 }
 
 std::string tune_report_text(const json& r) {
   Table t;
-  t.header = {"#", "threads", "opt", "provider", "spinning", "p50 (ms)", "p90 (ms)", "CV", "samples/s"};
+  t.header = {"#",        "threads",  "opt", "provider", "spinning",
+              "p50 (ms)", "p90 (ms)", "CV",  "samples/s"};
   t.right_aligned = {true, true, false, false, false, true, true, true, true};
   std::vector<json> rows(r["tried"].begin(), r["tried"].end());
   std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
@@ -185,12 +198,14 @@ std::string tune_report_text(const json& r) {
                fmt::format("{:.1f}%", 100 * row["latency"]["cv"].get<double>()),
                fmt::format("{:.0f}", row["throughput_samples_per_s"].get<double>())});
   }
-  std::string out = fmt::format("kiln bench --tune {} at batch {} ({} candidates, {} runs each, interleaved in blocks)\n\n",
-                                r["model"].get<std::string>(), r["batch"].get<int64_t>(), r["tried"].size(),
-                                r["runs"].get<int>());
+  std::string out = fmt::format(
+      "kiln bench --tune {} at batch {} ({} candidates, {} runs each, interleaved in blocks)\n\n",
+      r["model"].get<std::string>(), r["batch"].get<int64_t>(), r["tried"].size(),
+      r["runs"].get<int>());
   out += t.text();
   for (const auto& s : r["skipped"])
-    out += fmt::format("skipped {}: {}\n", describe_session_options(session_options_from_json(s["options"], "tune")),
+    out += fmt::format("skipped {}: {}\n",
+                       describe_session_options(session_options_from_json(s["options"], "tune")),
                        s["error"].get<std::string>());
   const json& d = r["default"];
   out += fmt::format("\nConfirmed against ORT's defaults, interleaved run by run ({} runs each):\n",
@@ -200,12 +215,13 @@ std::string tune_report_text(const json& r) {
                      d["confirmed_throughput_samples_per_s"].get<double>());
   for (const char* objective : {"latency", "throughput"}) {
     const json& b = r["best"][objective];
-    out += fmt::format("  best for {:<10}     {}{}: p50 {:.4g} ms, {:.0f} samples/s — {:.3f}× the defaults' {}\n",
-                       objective, b["description"].get<std::string>(),
-                       b["is_default"].get<bool>() ? " (= the defaults)" : "",
-                       b["confirmed_latency"]["p50_ms"].get<double>(),
-                       b["confirmed_throughput_samples_per_s"].get<double>(), b["vs_default"].get<double>(),
-                       std::string(objective) == "latency" ? "speed (p50)" : "throughput");
+    out += fmt::format(
+        "  best for {:<10}     {}{}: p50 {:.4g} ms, {:.0f} samples/s — {:.3f}× the defaults' {}\n",
+        objective, b["description"].get<std::string>(),
+        b["is_default"].get<bool>() ? " (= the defaults)" : "",
+        b["confirmed_latency"]["p50_ms"].get<double>(),
+        b["confirmed_throughput_samples_per_s"].get<double>(), b["vs_default"].get<double>(),
+        std::string(objective) == "latency" ? "speed (p50)" : "throughput");
     if (b.contains("note")) out += "    (" + b["note"].get<std::string>() + ")\n";
   }
   for (const auto& w : r["warnings"]) out += "warning: " + w.get<std::string>() + "\n";

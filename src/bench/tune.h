@@ -22,6 +22,8 @@ struct TuneOptions {
 
 // {"model", "batch", "tried": [...], "best": {"latency", "throughput"}, "confirm": {...}}
 nlohmann::json tune_session(const TuneOptions& options);
+// The best.json that `kiln bench --config` reads: the winners and the defaults of `report`.
+nlohmann::json tune_config(const nlohmann::json& report);
 // The table of what was tried and the two winners, for a terminal.
 std::string tune_report_text(const nlohmann::json& report);
 

@@ -27,51 +27,70 @@ std::vector<std::string> split_commas(const std::string& s) {
 }  // namespace
 
 void add_pack(CLI::App& app, Runner& run) {
-  auto* cmd = app.add_subcommand("pack", "Pack model_opt.onnx into a verified artifact folder (metadata, golden data, validate.py)");
+  auto* cmd = app.add_subcommand(
+      "pack",
+      "Pack model_opt.onnx into a verified artifact folder (metadata, golden data, validate.py)");
   auto o = std::make_shared<PackOptions>();
   auto passes = std::make_shared<std::string>();
   cmd->add_option("--model", o->model, "The optimized ONNX model")->required();
-  cmd->add_option("--reference", o->reference, "The model it must stay equivalent to (.pt or .onnx)")->required();
+  cmd->add_option("--reference", o->reference,
+                  "The model it must stay equivalent to (.pt or .onnx)")
+      ->required();
   cmd->add_option("--name", o->name, "model_name in metadata.yaml")->capture_default_str();
   cmd->add_option("--version", o->version, "version in metadata.yaml")->capture_default_str();
-  cmd->add_option("--dataset", o->dataset, "mnist, fashion-mnist or none (accuracy, golden images)")->capture_default_str();
-  cmd->add_option("--optimization", *passes, "Passes applied, comma-separated (as recorded by kiln optimize)");
-  cmd->add_option("--calibration", o->calibration, "Static INT8 calibration (method, samples), recorded as given");
-  cmd->add_option("--max-mae", o->max_mae, "Equivalence bound verified before packing")->capture_default_str();
+  cmd->add_option("--dataset", o->dataset, "mnist, fashion-mnist or none (accuracy, golden images)")
+      ->capture_default_str();
+  auto* given = cmd->add_option("--optimization", *passes,
+                                "Passes applied, comma-separated (as recorded by kiln optimize)");
+  cmd->add_option(
+         "--optimize-report", o->optimize_report,
+         "kiln optimize's --report: record the passes that rewrote the model, in order, from it")
+      ->excludes(given);
+  cmd->add_option("--calibration", o->calibration,
+                  "Static INT8 calibration (method, samples), recorded as given");
+  cmd->add_option("--max-mae", o->max_mae, "Equivalence bound verified before packing")
+      ->capture_default_str();
   cmd->add_option("--out", o->out, "Artifact folder")->capture_default_str();
-  cmd->add_flag("--git-commit", o->git_commit, "Commit the folder with the seminar's message (only when valid)");
+  cmd->add_flag("--git-commit", o->git_commit,
+                "Commit the folder with the seminar's message (only when valid)");
   cmd->callback([&run, o, passes] {
     run = [o, passes] {
       o->optimization = split_commas(*passes);
-      auto r = pack_artifact(*o);
-      std::printf("packed %s: E = %.3g ≤ %g, latency p50 %.3f ms, validation %s\n", r["out"].get<std::string>().c_str(),
-                  r["metadata"]["equivalence"]["measured"].get<double>(), o->max_mae, r["metadata"]["latency_ms"].get<double>(),
-                  r["validation"]["passed"].get<bool>() ? "passed" : "FAILED");
-      if (r.contains("git")) std::printf("committed %s: %s\n", r["git"]["commit"].get<std::string>().c_str(), r["git"]["message"].get<std::string>().c_str());
+      if (o->optimize_report && o->optimize_report->empty()) o->optimize_report.reset();
+      PackResult r = pack_artifact(*o);
+      std::printf("packed %s: E = %.3g ≤ %g, latency p50 %.3f ms, validation %s\n", r.out.c_str(),
+                  r.equivalence_measured, r.equivalence_bound, r.latency_ms,
+                  r.validation.passed ? "passed" : "FAILED");
+      if (r.git) std::printf("committed %s: %s\n", r.git->commit.c_str(), r.git->message.c_str());
       return 0;
     };
   });
 }
 
 void add_validate(CLI::App& app, Runner& run) {
-  auto* cmd = app.add_subcommand("validate", "Check an artifact: hashes, schema, checker, golden outputs, budgets");
+  auto* cmd = app.add_subcommand(
+      "validate", "Check an artifact: hashes, schema, checker, golden outputs, budgets");
   auto o = std::make_shared<ValidateOptions>();
-  auto mae = std::make_shared<double>(-1), drop = std::make_shared<double>(-1), ratio = std::make_shared<double>(-1);
+  auto mae = std::make_shared<double>(-1), drop = std::make_shared<double>(-1),
+       ratio = std::make_shared<double>(-1);
   cmd->add_option("artifact", o->artifact, "Artifact folder")->required();
-  cmd->add_option("--reference", o->reference, "Re-check equivalence against this model (.pt or .onnx)");
+  cmd->add_option("--reference", o->reference,
+                  "Re-check equivalence against this model (.pt or .onnx)");
   cmd->add_option("--max-mae", *mae, "Equivalence bound (default: the one in metadata.yaml)");
   cmd->add_option("--max-accuracy-drop", *drop, "Accuracy budget in percentage points");
-  cmd->add_option("--max-latency-ratio", *ratio, "Budget for artifact p50 / reference p50 (same run; needs --reference)");
+  cmd->add_option("--max-latency-ratio", *ratio,
+                  "Budget for artifact p50 / reference p50 (same run; needs --reference)");
   cmd->add_option("--junit", o->junit, "Write a JUnit XML report here");
   cmd->callback([&run, o, mae, drop, ratio] {
     run = [o, mae, drop, ratio] {
       if (*mae >= 0) o->max_mae = *mae;
       if (*drop >= 0) o->max_accuracy_drop = *drop;
       if (*ratio >= 0) o->max_latency_ratio = *ratio;
-      auto r = validate_artifact(*o);
+      ValidateResult r = validate_artifact(*o);
       std::fputs(validate_report_text(r).c_str(), stdout);
-      if (!r["passed"].get<bool>()) {
-        std::fprintf(stderr, "kiln: error: %s\n", r["failures"][0].get<std::string>().c_str());
+      if (!r.passed) {
+        std::fprintf(stderr, "kiln: error: %s\n",
+                     r.failures.empty() ? "artifact invalid" : r.failures[0].c_str());
         return 1;
       }
       return 0;

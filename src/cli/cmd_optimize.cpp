@@ -71,7 +71,7 @@ void add_optimize(CLI::App& app, Runner& run) {
       }
       if (!report->empty()) o->report = *report;
       o->verify = !*no_verify;
-      auto result = optimize_file(*o);
+      OptimizeFileResult result = optimize_file(*o);
       std::fputs(format_optimize_report(result, *markdown).c_str(), stdout);
       std::printf("wrote %s\n", o->output.string().c_str());
       return 0;

@@ -7,7 +7,8 @@
 namespace kiln::cli {
 
 void add_pipeline(CLI::App& app, Runner& run) {
-  auto* cmd = app.add_subcommand("pipeline", "Run the whole seminar end to end and write REPORT.md / report.html");
+  auto* cmd = app.add_subcommand(
+      "pipeline", "Run the whole seminar end to end and write REPORT.md / report.html");
   auto o = std::make_shared<PipelineOptions>();
   cmd->add_option("--dataset", o->dataset, "mnist or fashion-mnist")->capture_default_str();
   cmd->add_option("--model", o->model, "simple_cnn or mlp")->capture_default_str();
@@ -15,15 +16,17 @@ void add_pipeline(CLI::App& app, Runner& run) {
   cmd->add_option("--out", o->out, "Run folder (default runs/<timestamp>)");
   cmd->add_flag("--quick", o->quick, "Smaller training set and fewer runs (smoke tests, CI)");
   cmd->add_flag("--force", o->force, "Rerun every stage even when cached");
-  cmd->add_option("--artifact", o->artifact, "Precision of the packed model: fp32 or int8 (static, calibrated)")
+  cmd->add_option("--artifact", o->artifact,
+                  "Precision of the packed model: fp32 or int8 (static, calibrated)")
       ->capture_default_str();
   cmd->callback([&run, o] {
     run = [o] {
       o->kiln_executable = current_executable();  // train in a child with its own thread settings
-      auto s = run_pipeline(*o);
-      std::printf("\ndone in %.0f s (peak memory %.0f MB)\nreport: %s/REPORT.md and %s/report.html\nartifact: %s/08_pack/artifact_v1\n",
-                  s["wall_seconds"].get<double>(), s["peak_rss_mb"].get<double>(), s["out"].get<std::string>().c_str(),
-                  s["out"].get<std::string>().c_str(), s["out"].get<std::string>().c_str());
+      PipelineResult s = run_pipeline(*o);
+      std::printf(
+          "\ndone in %.0f s (peak memory %.0f MB)\nreport: %s/REPORT.md and "
+          "%s/report.html\nartifact: %s/08_pack/artifact_v1\n",
+          s.wall_seconds, s.peak_rss_mb, s.out.c_str(), s.out.c_str(), s.out.c_str());
       return 0;
     };
   });

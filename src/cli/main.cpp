@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/option_errors.h"
 #include "common/allocator_tuning.h"
 #include "common/child_process.h"
 #include "common/error.h"
@@ -16,7 +17,8 @@ namespace {
 // One line on stderr; or, for a kiln that runs this one as a child (child_process.h), into the
 // file it names, so that the parent reports the cause as its own single line.
 void report_error(const std::string& message) {
-  if (const char* file = std::getenv(kiln::kChildErrorFileVar); file != nullptr && file[0] != '\0') {
+  if (const char* file = std::getenv(kiln::kChildErrorFileVar);
+      file != nullptr && file[0] != '\0') {
     if (std::FILE* f = std::fopen(file, "w")) {
       std::fputs(message.c_str(), f);
       std::fclose(f);
@@ -74,6 +76,9 @@ int main(int argc, char** argv) {
   }
   try {
     return run ? run() : 2;
+  } catch (const kiln::OptionError& e) {
+    report_error(kiln::cli::flag_message(app, e));
+    return 2;
   } catch (const kiln::UsageError& e) {
     report_error(kiln::first_line(e.what()));
     return 2;

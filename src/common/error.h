@@ -3,6 +3,7 @@
 // (crashes, stack traces) should reach a user.
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace kiln {
 
@@ -16,6 +17,34 @@ class Error : public std::runtime_error {
 class UsageError : public Error {
  public:
   using Error::Error;
+};
+
+// An option holds a value the command cannot use. `fields` are the Options members involved;
+// the CLI rewords the message in terms of the flags that set them ("--epochs must be at least
+// 1"), a library caller (the pipeline, a test) sees the fields ("epochs must be at least 1").
+// A problem starting with ':' follows the names directly ("model or torchscript: give …").
+class OptionError : public UsageError {
+ public:
+  OptionError(std::string field, std::string problem)
+      : OptionError(std::vector<std::string>{std::move(field)}, std::move(problem)) {}
+  OptionError(std::vector<std::string> fields, std::string problem)
+      : UsageError(message(fields, problem, fields)),
+        fields_(std::move(fields)),
+        problem_(std::move(problem)) {}
+  const std::vector<std::string>& fields() const { return fields_; }
+  const std::string& problem() const { return problem_; }
+  // The message with each field shown as `names[i]` (the CLI passes the flags).
+  static std::string message(const std::vector<std::string>& fields, const std::string& problem,
+                             const std::vector<std::string>& names) {
+    std::string out;
+    for (size_t i = 0; i < fields.size(); ++i)
+      out += (i ? " or " : "") + (i < names.size() ? names[i] : fields[i]);
+    return out + (problem.rfind(':', 0) == 0 ? "" : " ") + problem;
+  }
+
+ private:
+  std::vector<std::string> fields_;
+  std::string problem_;
 };
 
 // First line of a possibly multi-line library message (LibTorch appends stack traces).

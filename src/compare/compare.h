@@ -9,29 +9,34 @@
 
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "common/json_record.h"
+#include "compare/compare_result.h"
 #include "runtime/input_spec.h"
 
 namespace kiln {
 
 struct CompareOptions {
   std::filesystem::path reference, target;
-  std::string input_shape;        // needed when neither model declares its input shape
+  std::string input_shape;  // needed when neither model declares its input shape
   // `--input` specs (several inputs, integer tokens, named dims): random inputs at the example
   // sizes and at the second size of every dynamic dim; outputs matched by name when both models
   // name them alike (kiln's export does), else by position.
   std::vector<InputSpec> inputs;
-  int64_t samples = 512;          // dataset samples (0 = none)
-  int64_t batch = 32;             // the larger batch
-  std::string dataset = "mnist";  // "none" to skip real samples
-  double max_mae = 1e-3;          // pass when E ≤ this
+  int64_t samples = 512;             // dataset samples (0 = none)
+  int64_t batch = 32;                // the larger batch
+  std::string dataset = "mnist";     // "none" to skip real samples
+  double max_mae = 1e-3;             // pass when E ≤ this
   std::optional<double> atol, rtol;  // optional element-wise |y − ŷ| ≤ atol + rtol·|y|
   uint64_t seed = 0;
-};
 
-// "passed" in the result says whether every bound held.
-nlohmann::json compare_models(const CompareOptions& options);
-std::string compare_report_text(const nlohmann::json& report);
+  // kiln::OptionError for a value compare_models cannot use.
+  void validate() const;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CompareOptions, reference, target, input_shape, inputs, samples,
+                                   batch, dataset, max_mae, atol, rtol, seed)
+
+// `passed` says whether every bound held.
+CompareResult compare_models(const CompareOptions& options);
+std::string compare_report_text(const CompareResult& report);
 
 }  // namespace kiln

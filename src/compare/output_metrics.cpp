@@ -8,7 +8,8 @@ namespace kiln {
 
 bool OutputMetrics::add(const HostTensor& ref, const HostTensor& cand) {
   if (ref.shape != cand.shape) {
-    shape_problem_ = fmt::format("output shapes differ: {} vs {}", format_shape(ref.shape), format_shape(cand.shape));
+    shape_problem_ = fmt::format("output shapes differ: {} vs {}", format_shape(ref.shape),
+                                 format_shape(cand.shape));
     return false;
   }
   auto a = ref.to_doubles(), b = cand.to_doubles();
@@ -41,19 +42,21 @@ bool OutputMetrics::add(const HostTensor& ref, const HostTensor& cand) {
 }
 
 double OutputMetrics::relative_l2() const {
-  return sum_sq_ref_ > 0 ? std::sqrt(sum_sq_diff_) / std::sqrt(sum_sq_ref_) : std::sqrt(sum_sq_diff_);
+  return sum_sq_ref_ > 0 ? std::sqrt(sum_sq_diff_) / std::sqrt(sum_sq_ref_)
+                         : std::sqrt(sum_sq_diff_);
 }
 
-nlohmann::json OutputMetrics::to_json() const {
-  nlohmann::json j{{"mean_abs_error", mean_abs()},
-                   {"max_abs_error", max_abs()},
-                   {"relative_l2", relative_l2()},
-                   {"elements", count_},
-                   {"nonfinite_reference", nonfinite_ref_},
-                   {"nonfinite_candidate", nonfinite_cand_}};
-  if (rows_ > 0) j["top1_agreement"] = top1_agreement();
-  if (!shape_problem_.empty()) j["shape_problem"] = shape_problem_;
-  return j;
+ErrorStats OutputMetrics::stats() const {
+  ErrorStats e;
+  e.mean_abs_error = mean_abs();
+  e.max_abs_error = max_abs();
+  e.relative_l2 = relative_l2();
+  e.elements = count_;
+  e.nonfinite_reference = nonfinite_ref_;
+  e.nonfinite_candidate = nonfinite_cand_;
+  if (rows_ > 0) e.top1_agreement = top1_agreement();
+  if (!shape_problem_.empty()) e.shape_problem = shape_problem_;
+  return e;
 }
 
 }  // namespace kiln

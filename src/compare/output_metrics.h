@@ -3,7 +3,7 @@
 // several batches: E = mean |y − ŷ|, max |y − ŷ|, relative L2, top-1 agreement, non-finite counts.
 #include <cstdint>
 
-#include <nlohmann/json.hpp>
+#include "compare/compare_result.h"
 
 #include "tensor/host_tensor.h"
 
@@ -16,13 +16,15 @@ class OutputMetrics {
   double mean_abs() const { return count_ ? sum_abs_ / static_cast<double>(count_) : 0.0; }
   double max_abs() const { return max_abs_; }
   double relative_l2() const;
-  double top1_agreement() const { return rows_ ? static_cast<double>(agree_) / static_cast<double>(rows_) : 1.0; }
+  double top1_agreement() const {
+    return rows_ ? static_cast<double>(agree_) / static_cast<double>(rows_) : 1.0;
+  }
   int64_t nonfinite_reference() const { return nonfinite_ref_; }
   int64_t nonfinite_candidate() const { return nonfinite_cand_; }
   bool shapes_match() const { return shape_problem_.empty(); }
   const std::string& shape_problem() const { return shape_problem_; }
   int64_t count() const { return count_; }
-  nlohmann::json to_json() const;
+  ErrorStats stats() const;
 
  private:
   double sum_abs_ = 0, max_abs_ = 0, sum_sq_diff_ = 0, sum_sq_ref_ = 0;

@@ -12,6 +12,15 @@ nlohmann::json onnx_runtime_facts() {
   return j;
 }
 
-std::string onnx_library_version() { return ONNX_NAMESPACE::LAST_RELEASE_VERSION; }
+std::string onnx_runtime_version() {
+  return Ort::GetVersionString();
+}
+std::vector<std::string> onnx_runtime_providers() {
+  return Ort::GetAvailableProviders();
+}
+
+std::string onnx_library_version() {
+  return ONNX_NAMESPACE::LAST_RELEASE_VERSION;
+}
 
 }  // namespace kiln

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "common/json_record.h"
 
 #include "runtime/input_spec.h"
 
@@ -42,9 +42,12 @@ struct ExportOptions {
   std::optional<double> verify_tolerance;
 
   std::vector<InputSpec> resolved_inputs() const;
-  // Throws kiln::Error about values (not flags): opset range, names, specs, a missing output.
+  // Throws kiln::OptionError about values (not flags): opset range, names, specs, a missing output.
   void validate() const;
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExportOptions, model, inputs, input_shape, input_name,
+                                   static_batch, opset, output_name, out, check_only,
+                                   verify_tolerance)
 
 // One graph output and where it came from in the model's return value.
 struct ExportedOutput {
@@ -56,9 +59,9 @@ struct ExportedOutput {
 
 // The two-size check: one case per size set.
 struct ExportVerification {
-  std::string sizes;             // "batch=2, seq=16"
-  double tolerance = 0;          // the bound applied
-  double max_rel_mean_abs = 0;   // worst output: mean |ORT − LibTorch| / mean |LibTorch|
+  std::string sizes;            // "batch=2, seq=16"
+  double tolerance = 0;         // the bound applied
+  double max_rel_mean_abs = 0;  // worst output: mean |ORT − LibTorch| / mean |LibTorch|
   double max_abs = 0;
 };
 
@@ -89,7 +92,7 @@ struct ExportResult {
   std::vector<ExportVerification> verification;
   std::vector<UnsupportedOp> unsupported;  // --check
   int unsupported_downstream_nodes = 0;    // --check: nodes not converted because an input failed
-  double seconds = 0;  // the whole export_onnx call
+  double seconds = 0;                      // the whole export_onnx call
   // Where the time went: loading the TorchScript file, LibTorch's reference runs, the export
   // itself (freeze, convert, infer, check, serialize, write) and the ONNX Runtime verification.
   struct Timings {

@@ -15,11 +15,12 @@ std::vector<InputSpec> ExportOptions::resolved_inputs() const {
 
 void ExportOptions::validate() const {
   if (opset < kMinOpset || opset > kMaxOpset) {
-    throw UsageError(fmt::format("opset {} is not supported (supported: {}–{})", opset, kMinOpset, kMaxOpset));
+    throw OptionError("opset", fmt::format("{} is not supported (supported: {}–{})", opset,
+                                           kMinOpset, kMaxOpset));
   }
-  if (model.empty()) throw UsageError("no model given");
-  if (out.empty() && !check_only) throw UsageError("no output file given");
-  if (output_name.empty()) throw UsageError("the output name is empty");
+  if (model.empty()) throw OptionError("model", "is required (a TorchScript file)");
+  if (out.empty() && !check_only) throw OptionError("out", "is required (the ONNX file to write)");
+  if (output_name.empty()) throw OptionError("output_name", "is empty");
   auto specs = resolved_inputs();
   try {
     validate_input_specs(specs);
@@ -29,9 +30,11 @@ void ExportOptions::validate() const {
     throw UsageError(e.what());
   }
   for (const auto& s : specs) {
-    if (s.name == output_name) throw UsageError(fmt::format("input and output are both named '{}'", s.name));
+    if (s.name == output_name)
+      throw UsageError(fmt::format("input and output are both named '{}'", s.name));
   }
-  if (verify_tolerance && !(*verify_tolerance > 0)) throw UsageError("the verification tolerance must be positive");
+  if (verify_tolerance && !(*verify_tolerance > 0))
+    throw OptionError("verify_tolerance", "must be positive");
 }
 
 namespace {
@@ -41,8 +44,8 @@ nlohmann::json io_json(const ExportedOutput& o) {
 }
 
 ExportedOutput io_from(const nlohmann::json& j) {
-  return {j.at("name").get<std::string>(), j.at("dtype").get<std::string>(), j.at("shape").get<std::vector<std::string>>(),
-          j.value("source", std::string())};
+  return {j.at("name").get<std::string>(), j.at("dtype").get<std::string>(),
+          j.at("shape").get<std::vector<std::string>>(), j.value("source", std::string())};
 }
 
 }  // namespace
@@ -69,12 +72,15 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
   j["model_warnings"] = r.model_warnings;
   j["verification"] = nlohmann::json::array();
   for (const auto& v : r.verification) {
-    j["verification"].push_back(
-        {{"sizes", v.sizes}, {"tolerance", v.tolerance}, {"max_rel_mean_abs", v.max_rel_mean_abs}, {"max_abs", v.max_abs}});
+    j["verification"].push_back({{"sizes", v.sizes},
+                                 {"tolerance", v.tolerance},
+                                 {"max_rel_mean_abs", v.max_rel_mean_abs},
+                                 {"max_abs", v.max_abs}});
   }
   j["unsupported"] = nlohmann::json::array();
   for (const auto& u : r.unsupported) {
-    j["unsupported"].push_back({{"op", u.op}, {"count", u.count}, {"reason", u.reason}, {"first_at", u.first_at}});
+    j["unsupported"].push_back(
+        {{"op", u.op}, {"count", u.count}, {"reason", u.reason}, {"first_at", u.first_at}});
   }
   j["unsupported_downstream_nodes"] = r.unsupported_downstream_nodes;
   j["seconds"] = r.seconds;
@@ -86,8 +92,8 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
 
 void from_json(const nlohmann::json& j, ExportResult& r) {
   if (j.at("schema_version").get<int>() != ExportResult::kSchemaVersion) {
-    throw Error(fmt::format("export report schema {} (expected {})", j.at("schema_version").get<int>(),
-                            ExportResult::kSchemaVersion));
+    throw Error(fmt::format("export report schema {} (expected {})",
+                            j.at("schema_version").get<int>(), ExportResult::kSchemaVersion));
   }
   r.model = j.at("model").get<std::string>();
   r.onnx = j.at("onnx").get<std::string>();
@@ -109,18 +115,20 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
   r.verification.clear();
   for (const auto& v : j.at("verification")) {
     r.verification.push_back({v.at("sizes").get<std::string>(), v.at("tolerance").get<double>(),
-                              v.at("max_rel_mean_abs").get<double>(), v.at("max_abs").get<double>()});
+                              v.at("max_rel_mean_abs").get<double>(),
+                              v.at("max_abs").get<double>()});
   }
   r.unsupported.clear();
   for (const auto& u : j.at("unsupported")) {
-    r.unsupported.push_back({u.at("op").get<std::string>(), u.at("count").get<int>(), u.at("reason").get<std::string>(),
+    r.unsupported.push_back({u.at("op").get<std::string>(), u.at("count").get<int>(),
+                             u.at("reason").get<std::string>(),
                              u.at("first_at").get<std::string>()});
   }
   r.unsupported_downstream_nodes = j.at("unsupported_downstream_nodes").get<int>();
   r.seconds = j.at("seconds").get<double>();
   const auto& t = j.at("timings");
-  r.timings = {t.at("load_s").get<double>(), t.at("reference_s").get<double>(), t.at("export_s").get<double>(),
-               t.at("verify_s").get<double>()};
+  r.timings = {t.at("load_s").get<double>(), t.at("reference_s").get<double>(),
+               t.at("export_s").get<double>(), t.at("verify_s").get<double>()};
 }
 
 std::string export_report_text(const ExportResult& r) {
@@ -131,27 +139,35 @@ std::string export_report_text(const ExportResult& r) {
   };
   std::string out;
   if (r.check_only) {
-    if (r.unsupported.empty()) return fmt::format("check: every op of {} converts ({} ONNX nodes)\n", r.model, r.nodes);
+    if (r.unsupported.empty())
+      return fmt::format("check: every op of {} converts ({} ONNX nodes)\n", r.model, r.nodes);
     int nodes = 0;
     for (const auto& u : r.unsupported) nodes += u.count;
-    out = fmt::format("check: {} unsupported op(s) in {} node(s) of {}", r.unsupported.size(), nodes, r.model);
-    if (r.unsupported_downstream_nodes > 0) out += fmt::format(" ({} later nodes not checked)", r.unsupported_downstream_nodes);
+    out = fmt::format("check: {} unsupported op(s) in {} node(s) of {}", r.unsupported.size(),
+                      nodes, r.model);
+    if (r.unsupported_downstream_nodes > 0)
+      out += fmt::format(" ({} later nodes not checked)", r.unsupported_downstream_nodes);
     out += "\n";
-    for (const auto& u : r.unsupported) out += fmt::format("  {} ×{}: {}\n      first at: {}\n", u.op, u.count, u.reason, u.first_at);
+    for (const auto& u : r.unsupported)
+      out += fmt::format("  {} ×{}: {}\n      first at: {}\n", u.op, u.count, u.reason, u.first_at);
     return out;
   }
-  out = fmt::format("wrote {} ({:.2f} MB, opset {}, {} nodes, {} initializers) in {:.2f} s (load {:.2f}, LibTorch "
-                    "references {:.2f}, export {:.2f}, verification {:.2f})\n",
-                    r.onnx, static_cast<double>(r.file_size_bytes) / 1e6, r.opset, r.nodes, r.initializers, r.seconds,
-                    r.timings.load, r.timings.reference, r.timings.export_, r.timings.verify);
+  out = fmt::format(
+      "wrote {} ({:.2f} MB, opset {}, {} nodes, {} initializers) in {:.2f} s (load {:.2f}, "
+      "LibTorch "
+      "references {:.2f}, export {:.2f}, verification {:.2f})\n",
+      r.onnx, static_cast<double>(r.file_size_bytes) / 1e6, r.opset, r.nodes, r.initializers,
+      r.seconds, r.timings.load, r.timings.reference, r.timings.export_, r.timings.verify);
   for (const auto& v : r.inputs) out += "input   " + sig(v) + "\n";
   for (const auto& v : r.outputs) out += "output  " + sig(v) + "  ← " + v.source + "\n";
   for (const auto& n : r.dropped_none_outputs) out += "dropped " + n + " (None)\n";
   for (const auto& c : r.dropped_checks) out += "dropped check (run-time assertion): " + c + "\n";
   for (const auto& w : r.model_warnings) out += "the model warned: " + w + "\n";
   for (const auto& v : r.verification) {
-    out += fmt::format("verified in ONNX Runtime at {}: rel mean abs error {:.2e} (bound {:.0e}), max abs {:.2e}\n",
-                       v.sizes, v.max_rel_mean_abs, v.tolerance, v.max_abs);
+    out += fmt::format(
+        "verified in ONNX Runtime at {}: rel mean abs error {:.2e} (bound {:.0e}), max abs "
+        "{:.2e}\n",
+        v.sizes, v.max_rel_mean_abs, v.tolerance, v.max_abs);
   }
   out += "ops    ";
   for (const auto& [op, n] : r.op_histogram) out += fmt::format(" {}×{}", op, n);

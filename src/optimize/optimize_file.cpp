@@ -16,30 +16,39 @@ namespace kiln {
 
 namespace {
 
-nlohmann::json stats_json(const ModelStats& s) {
-  return {{"nodes", s.nodes}, {"initializers", s.initializers}, {"bytes", s.bytes}};
+ModelStatsRecord stats_record(const ModelStats& s) {
+  return {s.nodes, s.initializers, s.bytes};
 }
 
-nlohmann::json number(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+// JSON has no infinity; an output that moved without bound is recorded as null.
+std::optional<double> finite(double v) {
+  return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
 }
 
-double as_double(const nlohmann::json& j) {
-  return j.is_number() ? j.get<double>() : std::numeric_limits<double>::infinity();
+std::string fmt_error(const std::optional<double>& v) {
+  return v ? fmt::format("{:.2e}", *v) : std::string("inf");
 }
 
-std::string fmt_error(const nlohmann::json& j) {
-  if (j.is_null()) return "inf";
-  return fmt::format("{:.2e}", j.get<double>());
-}
-
-std::string arrow(const nlohmann::json& before, const nlohmann::json& after, const char* key) {
-  return fmt::format("{} → {}", before[key].get<int64_t>(), after[key].get<int64_t>());
+std::string arrow(int64_t before, int64_t after) {
+  return fmt::format("{} → {}", before, after);
 }
 
 }  // namespace
 
-nlohmann::json optimize_file(const OptimizeFileOptions& options) {
+void to_json(nlohmann::json& j, const OptimizeFileOptions& o) {
+  j = {{"input", o.input},
+       {"output", o.output},
+       {"passes", o.optimize.passes},
+       {"fixed_point", o.optimize.fixed_point},
+       {"max_iterations", o.optimize.max_iterations},
+       {"check_each_pass", o.optimize.check_each_pass},
+       {"verify", o.verify},
+       {"rtol", o.verify_options.rtol},
+       {"seed", o.verify_options.seed},
+       {"dynamic_dims", o.verify_options.dynamic_dims}};
+}
+
+OptimizeFileResult optimize_file(const OptimizeFileOptions& options) {
   for (const auto& name : options.optimize.passes)
     find_pass(name);  // unknown names fail before any work
   onnx::ModelProto model = load_model(options.input);
@@ -63,43 +72,41 @@ nlohmann::json optimize_file(const OptimizeFileOptions& options) {
   }
   OptimizeResult result = optimize_model(model, opt);
 
-  nlohmann::json report;
-  report["input"] = options.input.string();
-  report["output"] = options.output.string();
-  report["passes_requested"] = opt.passes.empty() ? default_pass_names() : opt.passes;
-  report["fixed_point"] = opt.fixed_point;
-  report["iterations"] = result.iterations;
-  report["converged"] = result.converged;
-  report["before"] = stats_json(result.before);
-  report["after"] = stats_json(result.after);
-  nlohmann::json runs = nlohmann::json::array();
+  OptimizeFileResult report;
+  report.input = options.input.string();
+  report.output = options.output.string();
+  report.passes_requested = opt.passes.empty() ? default_pass_names() : opt.passes;
+  report.fixed_point = opt.fixed_point;
+  report.iterations = result.iterations;
+  report.converged = result.converged;
+  report.before = stats_record(result.before);
+  report.after = stats_record(result.after);
   for (const auto& r : result.runs) {
-    nlohmann::json j{{"pass", r.pass},
-                     {"iteration", r.iteration},
-                     {"rewrites", r.rewrites},
-                     {"before", stats_json(r.before)},
-                     {"after", stats_json(r.after)}};
+    PassRunRecord j{
+        r.pass,     r.iteration,  r.rewrites,  stats_record(r.before), stats_record(r.after),
+        r.verified, std::nullopt, std::nullopt};
     if (r.verified) {
-      j["max_abs"] = number(r.max_abs);
-      j["max_rel"] = number(r.max_rel);
+      j.max_abs = finite(r.max_abs);
+      j.max_rel = finite(r.max_rel);
     }
-    runs.push_back(j);
+    report.runs.push_back(j);
   }
-  report["runs"] = runs;
-  nlohmann::json per_pass = nlohmann::json::array();
-  for (const auto& name : report["passes_requested"])
-    per_pass.push_back({{"name", name}, {"rewrites", result.rewrites(name)}});
-  report["passes"] = per_pass;
+  for (const auto& name : report.passes_requested)
+    report.passes.push_back({name, result.rewrites(name)});
 
-  nlohmann::json verification{{"enabled", options.verify}};
+  VerificationRecord& verification = report.verification;
+  verification.enabled = options.verify;
   if (verifier) {
     VerifyResult final_diff = Verifier::compare(verifier->reference(), current);
-    verification.update(final_diff.to_json());
-    verification["rtol"] = options.verify_options.rtol;
-    verification["input_sets"] = verifier->input_sets();
-    verification["passed"] = final_diff.passed(options.verify_options.rtol);
-    report["verification"] = verification;
-    if (!final_diff.passed(options.verify_options.rtol)) {
+    verification.max_abs = finite(final_diff.max_abs);
+    verification.max_rel = finite(final_diff.max_rel);
+    for (const auto& o : final_diff.outputs)
+      verification.outputs.push_back({o.name, finite(o.max_abs), finite(o.max_rel),
+                                      o.problem.empty() ? std::nullopt : std::optional(o.problem)});
+    verification.rtol = options.verify_options.rtol;
+    verification.input_sets = verifier->input_sets();
+    verification.passed = final_diff.passed(options.verify_options.rtol);
+    if (!verification.passed) {
       std::string worst, culprit;
       double worst_rel = -1;
       for (const auto& o : final_diff.outputs) {
@@ -114,53 +121,45 @@ nlohmann::json optimize_file(const OptimizeFileOptions& options) {
           worst, final_diff.max_rel, options.verify_options.rtol,
           culprit.empty() ? "" : ", first by pass " + culprit));
     }
-  } else {
-    report["verification"] = verification;
   }
   save_model(model, options.output);
-  if (options.report) write_file_atomic(*options.report, report.dump(2) + "\n");
+  if (options.report) write_file_atomic(*options.report, record_text(report));
   return report;
 }
 
-std::string format_optimize_report(const nlohmann::json& report, bool markdown) {
+std::string format_optimize_report(const OptimizeFileResult& report, bool markdown) {
   Table t;
   t.header = {"pass",         "round", "rewrites",    "nodes",
               "initializers", "bytes", "max abs err", "max rel err"};
   t.right_aligned = {false, true, true, true, true, true, true, true};
   std::vector<std::string> idle;
-  for (const auto& name : report["passes_requested"]) {
-    bool any = false;
-    for (const auto& r : report["runs"])
-      any = any || (r["pass"] == name && r["rewrites"].get<int>() > 0);
-    if (!any) idle.push_back(name.get<std::string>());
-  }
-  for (const auto& r : report["runs"]) {
-    if (r["rewrites"].get<int>() == 0) continue;
-    t.add_row({r["pass"].get<std::string>(), std::to_string(r["iteration"].get<int>()),
-               std::to_string(r["rewrites"].get<int>()), arrow(r["before"], r["after"], "nodes"),
-               arrow(r["before"], r["after"], "initializers"),
-               arrow(r["before"], r["after"], "bytes"),
-               r.contains("max_abs") ? fmt_error(r["max_abs"]) : "-",
-               r.contains("max_rel") ? fmt_error(r["max_rel"]) : "-"});
+  for (const auto& p : report.passes)
+    if (p.rewrites == 0) idle.push_back(p.name);
+  for (const auto& r : report.runs) {
+    if (r.rewrites == 0) continue;
+    t.add_row({r.pass, std::to_string(r.iteration), std::to_string(r.rewrites),
+               arrow(r.before.nodes, r.after.nodes),
+               arrow(r.before.initializers, r.after.initializers),
+               arrow(r.before.bytes, r.after.bytes), r.verified ? fmt_error(r.max_abs) : "-",
+               r.verified ? fmt_error(r.max_rel) : "-"});
   }
   std::string out =
       t.rows.empty() ? "no pass rewrote anything\n" : (markdown ? t.markdown() : t.text());
   if (markdown) out += "\n";
   if (!idle.empty()) out += fmt::format("no rewrites: {}\n", fmt::join(idle, ", "));
-  const auto& b = report["before"];
-  const auto& a = report["after"];
+  const auto& b = report.before;
+  const auto& a = report.after;
   out += fmt::format("model: nodes {}, initializers {}, bytes {} ({} round(s){})\n",
-                     arrow(b, a, "nodes"), arrow(b, a, "initializers"), arrow(b, a, "bytes"),
-                     report["iterations"].get<int>(),
-                     report["converged"].get<bool>() ? ", converged" : "");
-  const auto& v = report["verification"];
-  if (!v["enabled"].get<bool>()) {
+                     arrow(b.nodes, a.nodes), arrow(b.initializers, a.initializers),
+                     arrow(b.bytes, a.bytes), report.iterations,
+                     report.converged ? ", converged" : "");
+  const auto& v = report.verification;
+  if (!v.enabled) {
     out += "verification: skipped (--no-verify)\n";
   } else {
     out += fmt::format("verification: max abs {}, max rel {} (tolerance {:g}) over {}: {}\n",
-                       fmt_error(v["max_abs"]), fmt_error(v["max_rel"]), v["rtol"].get<double>(),
-                       fmt::join(v["input_sets"].get<std::vector<std::string>>(), ", "),
-                       as_double(v["max_rel"]) <= v["rtol"].get<double>() ? "passed" : "FAILED");
+                       fmt_error(v.max_abs), fmt_error(v.max_rel), v.rtol,
+                       fmt::join(v.input_sets, ", "), v.passed ? "passed" : "FAILED");
   }
   return out;
 }

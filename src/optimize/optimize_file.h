@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "common/json_record.h"
+#include "optimize/optimize_result.h"
 #include "optimize/optimizer.h"
 #include "optimize/verify.h"
 
@@ -20,11 +20,14 @@ struct OptimizeFileOptions {
   VerifyOptions verify_options;
 };
 
+// The options that decide the result (for the pipeline's stage key); after_pass is code, not data.
+void to_json(nlohmann::json& j, const OptimizeFileOptions& o);
+
 // Returns the report. Throws kiln::Error (one line) for an unreadable model, a model ONNX Runtime
 // cannot run, or outputs that moved beyond verify_options.rtol.
-nlohmann::json optimize_file(const OptimizeFileOptions& options);
+OptimizeFileResult optimize_file(const OptimizeFileOptions& options);
 
 // The report as a per-pass table plus model and verification lines (Markdown or plain text).
-std::string format_optimize_report(const nlohmann::json& report, bool markdown);
+std::string format_optimize_report(const OptimizeFileResult& report, bool markdown);
 
 }  // namespace kiln

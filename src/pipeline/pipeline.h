@@ -1,11 +1,14 @@
 #pragma once
 // `kiln pipeline`: the whole seminar end to end — train → freeze (and the branch study) →
-// precision → export (FP32, INT8) → compare → optimize → bench → pack → validate — with each
-// stage cached in its own folder, then REPORT.md and report.html. No LibTorch in this header.
+// precision → export (FP32, INT8) → compare → optimize → bench → pack → validate — as a list of
+// stage values (pipeline/stage.h), each cached in its own folder, then REPORT.md and report.html.
+// No LibTorch in this header.
 #include <filesystem>
 #include <string>
+#include <vector>
 
-#include <nlohmann/json.hpp>
+#include "common/json_record.h"
+#include "pipeline/stage.h"
 
 namespace kiln {
 
@@ -20,9 +23,28 @@ struct PipelineOptions {
   // The kiln executable: when set, training runs as `kiln train` in a child process with the
   // thread settings that train fastest (~1.3×); empty: in this process.
   std::filesystem::path kiln_executable;
+
+  // kiln::OptionError for a value run_pipeline cannot use.
+  void validate() const;
 };
 
-// Returns the summary (every stage's key numbers and where the report is).
-nlohmann::json run_pipeline(const PipelineOptions& options);
+// summary.json: how each stage went and what the run cost.
+struct PipelineResult {
+  int schema_version = 1;
+  std::string out;
+  bool quick = false;
+  std::string artifact;
+  std::vector<StageRecord> stages;
+  double wall_seconds = 0;
+  double peak_rss_mb = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PipelineResult, schema_version, out, quick, artifact, stages,
+                                   wall_seconds, peak_rss_mb)
+
+// The stages of a run into `root`, in order (the list docs/architecture.md shows).
+std::vector<Stage> pipeline_stages(const PipelineOptions& options,
+                                   const std::filesystem::path& root);
+
+PipelineResult run_pipeline(const PipelineOptions& options);
 
 }  // namespace kiln

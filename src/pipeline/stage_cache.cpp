@@ -9,15 +9,22 @@ namespace kiln {
 
 namespace {
 constexpr const char* kStamp = ".kiln-stage.json";
-}
+// Bumped when the stage records change form (typed records, schema 2), so a run folder from an
+// older kiln reruns its stages instead of failing to read their records.
+constexpr int kRecordSchema = 2;
+}  // namespace
 
-std::string stage_key(const std::string& stage, const nlohmann::json& options, const std::vector<fs::path>& inputs) {
-  nlohmann::json j{{"stage", stage}, {"options", options}, {"kiln", KILN_VERSION}};
-  for (const auto& p : inputs) j["inputs"].push_back(fs::is_regular_file(p) ? sha256_file(p) : "missing:" + p.string());
+std::string stage_key(const std::string& stage, const nlohmann::json& options,
+                      const std::vector<fs::path>& inputs) {
+  nlohmann::json j{
+      {"stage", stage}, {"options", options}, {"kiln", KILN_VERSION}, {"records", kRecordSchema}};
+  for (const auto& p : inputs)
+    j["inputs"].push_back(fs::is_regular_file(p) ? sha256_file(p) : "missing:" + p.string());
   return sha256_hex(j.dump());
 }
 
-bool stage_is_fresh(const fs::path& dir, const std::string& key, const std::vector<std::string>& outputs) {
+bool stage_is_fresh(const fs::path& dir, const std::string& key,
+                    const std::vector<std::string>& outputs) {
   std::error_code ec;
   if (!fs::is_regular_file(dir / kStamp, ec)) return false;
   try {

@@ -32,8 +32,9 @@ void select_quantized_engine(const std::string& engine) {
       return;
     }
   }
-  throw UsageError(fmt::format("quantized engine '{}' is not available in this LibTorch (available: {})", engine,
-                               fmt::join(available, ", ")));
+  throw UsageError(
+      fmt::format("quantized engine '{}' is not available in this LibTorch (available: {})", engine,
+                  fmt::join(available, ", ")));
 }
 
 namespace {
@@ -68,7 +69,7 @@ struct LinearSite {
 
 }  // namespace
 
-nlohmann::json quantize_dynamic(const QuantizeOptions& o) {
+QuantizeResult quantize_dynamic(const QuantizeOptions& o) {
   if (o.out.empty()) throw UsageError("--out is required");
   select_quantized_engine(o.engine);
   ensure_writable_dir(o.out.parent_path().empty() ? fs::path(".") : o.out.parent_path());
@@ -80,7 +81,8 @@ nlohmann::json quantize_dynamic(const QuantizeOptions& o) {
   try {
     frozen = torch::jit::freeze_module(module);
   } catch (const c10::Error& e) {
-    throw Error(fmt::format("cannot freeze {}: {}", o.model.string(), first_line(e.what_without_backtrace())));
+    throw Error(fmt::format("cannot freeze {}: {}", o.model.string(),
+                            first_line(e.what_without_backtrace())));
   }
   auto graph = frozen.get_method("forward").graph();
 
@@ -108,7 +110,8 @@ nlohmann::json quantize_dynamic(const QuantizeOptions& o) {
     if (!w || !w->isTensor()) {
       site.reason = "weight is computed at run time, not a parameter";
     } else if (w->toTensor().scalar_type() != at::kFloat) {
-      site.reason = fmt::format("weight dtype is {}, not float32", c10::toString(w->toTensor().scalar_type()));
+      site.reason = fmt::format("weight dtype is {}, not float32",
+                                c10::toString(w->toTensor().scalar_type()));
     } else if (!b) {
       site.reason = "bias is computed at run time";
     } else {
@@ -130,43 +133,42 @@ nlohmann::json quantize_dynamic(const QuantizeOptions& o) {
   }
   torch::jit::EliminateDeadCode(graph);
 
-  nlohmann::json report;
-  report["model"] = o.model.string();
-  report["engine"] = o.engine;
-  report["weight_scheme"] = o.per_channel ? "per-channel symmetric int8" : "per-tensor symmetric int8";
-  report["activations"] = "quantized at run time (dynamic), uint8";
-  nlohmann::json layers = nlohmann::json::array();
+  QuantizeResult report;
+  report.model = o.model.string();
+  report.engine = o.engine;
+  report.weight_scheme = o.per_channel ? "per-channel symmetric int8" : "per-tensor symmetric int8";
+  report.activations = "quantized at run time (dynamic), uint8";
   int quantized = 0;
   for (const auto& s : sites) {
-    nlohmann::json l{{"layer", s.layer}, {"quantized", s.quantized}, {"weight_shape", s.shape}};
-    if (!s.quantized) l["reason"] = s.reason;
+    report.layers.push_back({s.layer, s.quantized, s.shape,
+                             s.quantized ? std::nullopt : std::optional<std::string>(s.reason)});
     quantized += s.quantized;
-    layers.push_back(l);
   }
-  report["layers"] = layers;
-  report["quantized_layers"] = quantized;
-  report["fp32_layers"] = static_cast<int>(sites.size()) - quantized;
+  report.quantized_layers = quantized;
+  report.fp32_layers = static_cast<int>(sites.size()) - quantized;
   if (sites.empty()) {
     // Refuse rather than write an "INT8" file identical to the input: the user asked for INT8.
-    throw Error(fmt::format("{}: nothing to quantize: the model has no Linear layer (aten::linear)", o.model.string()));
+    throw Error(fmt::format("{}: nothing to quantize: the model has no Linear layer (aten::linear)",
+                            o.model.string()));
   }
   save_torchscript(frozen, o.out);
-  report["out"] = o.out.string();
-  report["size_bytes"] = {{"fp32", fs::file_size(o.model)}, {"int8", fs::file_size(o.out)}};
+  report.out = o.out.string();
+  report.size_bytes = {fs::file_size(o.model), fs::file_size(o.out)};
   return report;
 }
 
-std::string quantize_report_text(const nlohmann::json& r) {
+std::string quantize_report_text(const QuantizeResult& r) {
   std::string out;
-  for (const auto& l : r["layers"]) {
-    out += fmt::format("{:<16} {:<12} {}\n", l["layer"].get<std::string>(), fmt::format("{}", fmt::join(l["weight_shape"].get<std::vector<int64_t>>(), "x")),
-                       l["quantized"].get<bool>() ? "int8 (dynamic)" : "left in FP32: " + l["reason"].get<std::string>());
+  for (const auto& l : r.layers) {
+    out += fmt::format("{:<16} {:<12} {}\n", l.layer,
+                       fmt::format("{}", fmt::join(l.weight_shape, "x")),
+                       l.quantized ? "int8 (dynamic)" : "left in FP32: " + l.reason.value_or("?"));
   }
-  const auto& s = r["size_bytes"];
-  out += fmt::format("{} of {} Linear layers quantized ({}, engine {}); {} → {} bytes ({:.2f}×)\nwrote {}\n",
-                     r["quantized_layers"].get<int>(), r["layers"].size(), r["weight_scheme"].get<std::string>(),
-                     r["engine"].get<std::string>(), s["fp32"].get<int64_t>(), s["int8"].get<int64_t>(),
-                     double(s["fp32"].get<int64_t>()) / double(s["int8"].get<int64_t>()), r["out"].get<std::string>());
+  const SizeBytes& s = r.size_bytes;
+  out += fmt::format(
+      "{} of {} Linear layers quantized ({}, engine {}); {} → {} bytes ({:.2f}×)\nwrote {}\n",
+      r.quantized_layers, r.layers.size(), r.weight_scheme, r.engine, s.fp32, s.int8,
+      double(s.fp32) / double(s.int8), r.out);
   return out;
 }
 

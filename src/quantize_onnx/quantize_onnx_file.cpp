@@ -55,18 +55,21 @@ std::string single_float_input(const onnx::ModelProto& model, const std::string&
   return inputs[0];
 }
 
-nlohmann::json activation_json(const StaticQuantized& q,
-                               const std::map<std::string, Range>& ranges) {
-  nlohmann::json out = nlohmann::json::array();
+std::vector<ActivationRecord> activation_records(const StaticQuantized& q,
+                                                 const std::map<std::string, Range>& ranges) {
+  std::vector<ActivationRecord> out;
   for (const auto& t : q.plan.activations) {
     const auto& p = q.activations.at(t);
-    nlohmann::json j{{"tensor", t}, {"scale", p.scale[0]}, {"zero_point", p.zero_point[0]}};
+    ActivationRecord j;
+    j.tensor = t;
+    j.scale = p.scale[0];
+    j.zero_point = p.zero_point[0];
     auto shared = q.plan.shares_params_with.find(t);
     if (shared != q.plan.shares_params_with.end()) {
-      j["shares_with"] = shared->second;
+      j.shares_with = shared->second;
     } else {
-      j["min"] = ranges.at(t).min;
-      j["max"] = ranges.at(t).max;
+      j.min = ranges.at(t).min;
+      j.max = ranges.at(t).max;
     }
     out.push_back(j);
   }
@@ -74,8 +77,8 @@ nlohmann::json activation_json(const StaticQuantized& q,
 }
 
 // Test-split accuracy of the float and quantized models and the quantized model's output error.
-nlohmann::json test_split_eval(const std::string& dataset, int64_t limit, const std::string& input,
-                               const std::string& fp32, const std::string& int8, int threads) {
+TestSplitRecord test_split_eval(const std::string& dataset, int64_t limit, const std::string& input,
+                                const std::string& fp32, const std::string& int8, int threads) {
   Dataset test = load_dataset(dataset, Split::kTest);
   int64_t n = limit > 0 ? std::min(limit, test.count) : test.count;
   Batches batches;
@@ -97,17 +100,12 @@ nlohmann::json test_split_eval(const std::string& dataset, int64_t limit, const 
     a8.samples += count;
     m.add(ref[i], q[i]);
   }
-  return {{"dataset", dataset},
-          {"split", "test"},
-          {"samples", n},
-          {"fp32_top1", a32.value()},
-          {"int8_top1", a8.value()},
-          {"drop_pp", (a32.value() - a8.value()) * 100.0},
-          {"error", m.to_json()}};
+  return {dataset,  "test", n, a32.value(), a8.value(), (a32.value() - a8.value()) * 100.0,
+          m.stats()};
 }
 
-nlohmann::json quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& model,
-                                    onnx::ModelProto& out_model) {
+void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& model,
+                          onnx::ModelProto& out_model, QuantizeOnnxResult& report) {
   if (o.calibrate.empty())
     throw UsageError("--mode static needs --calibrate (a dataset name or a folder of .pb tensors)");
   const std::string what = o.input.string();
@@ -141,63 +139,48 @@ nlohmann::json quantize_static_file(const QuantizeOnnxOptions& o, const onnx::Mo
   chosen.speed_rules = o.speed_rules;
   StaticQuantized q = quantize_static_model(model, chosen, ranges);
   out_model = q.model;
-  nlohmann::json qoperator;
   if (o.format == QuantFormat::QOperator) {
     QOperatorSummary s = convert_to_qoperator(out_model);
     check_model(out_model, /*full_check=*/true, "QOperator model");
-    qoperator = {{"qlinear_conv", s.qlinear_conv},
-                 {"qlinear_matmul", s.qlinear_matmul},
-                 {"integer_data_movement", s.integer_data_movement}};
+    report.qoperator = QOperatorRecord{s.qlinear_conv, s.qlinear_matmul, s.integer_data_movement};
   }
 
   const std::string fp32 = serialize_model(model), int8 = serialize_model(out_model);
   auto reference = first_outputs(fp32, data.batches, o.threads, "float model");
-  nlohmann::json report;
-  report["calibration"] = {{"source", data.source},
-                           {"samples", data.samples},
-                           {"batches", data.batches.size()},
-                           {"method", to_string(o.calibration.method)}};
+  CalibrationRecord cal{data.source, data.samples, static_cast<int64_t>(data.batches.size()),
+                        to_string(o.calibration.method), std::nullopt};
   if (o.calibration.method == CalibrationMethod::Percentile)
-    report["calibration"]["percentile"] = o.calibration.percentile;
-  report["per_channel"] = o.per_channel;
-  report["excluded"] = o.exclude;
-  report["speed_rules"] = o.speed_rules;
-  nlohmann::json nodes = nlohmann::json::array();
+    cal.percentile = o.calibration.percentile;
+  report.calibration = cal;
+  report.per_channel = o.per_channel;
+  report.excluded = o.exclude;
+  report.speed_rules = o.speed_rules;
   for (const auto& c : candidates) {
     const bool kept_for_speed = o.speed_rules && !c.float_faster.empty();
-    nlohmann::json n = {{"node", c.label},
-                        {"op", c.op},
-                        {"quantized", !chosen.exclude.count(c.label) && !kept_for_speed},
-                        {"weights", c.weight_axis >= 0 ? "int8 per channel" : "int8 per tensor"}};
+    QuantNodeRecord n{c.label, c.op, !chosen.exclude.count(c.label) && !kept_for_speed,
+                      c.weight_axis >= 0 ? "int8 per channel" : "int8 per tensor", std::nullopt};
     if (chosen.exclude.count(c.label))
-      n["float_because"] = "--exclude";
+      n.float_because = "--exclude";
     else if (kept_for_speed)
-      n["float_because"] = c.float_faster;
-    nodes.push_back(n);
+      n.float_because = c.float_faster;
+    report.nodes.push_back(n);
   }
-  report["nodes"] = nodes;
-  report["summary"] = {{"quantized_nodes", q.summary.quantized_nodes},
-                       {"qdq_pairs", q.summary.qdq_pairs},
-                       {"int8_weights", q.summary.weights},
-                       {"int32_biases", q.summary.biases}};
-  if (!qoperator.is_null()) report["qoperator"] = qoperator;
-  report["activations"] = activation_json(q, ranges);
-  report["calibration_error"] =
-      error_against(int8, data.batches, reference, o.threads, "quantized model").to_json();
+  report.summary = {q.summary.quantized_nodes, q.summary.qdq_pairs, q.summary.weights,
+                    q.summary.biases};
+  report.activations = activation_records(q, ranges);
+  report.calibration_error =
+      error_against(int8, data.batches, reference, o.threads, "quantized model").stats();
   if (o.sensitivity) {
-    nlohmann::json s = nlohmann::json::array();
     for (const auto& l : layer_sensitivity(model, candidates, o.per_channel, ranges, data.batches,
                                            reference, o.threads))
-      s.push_back(l.to_json());
-    report["sensitivity"] = s;
+      report.sensitivity.push_back({l.label, l.op, l.relative_l2, l.max_abs, l.top1_agreement});
   }
   if (data.is_dataset)
-    report["test"] = test_split_eval(data.source, o.eval_samples, input, fp32, int8, o.threads);
-  return report;
+    report.test = test_split_eval(data.source, o.eval_samples, input, fp32, int8, o.threads);
 }
 
-nlohmann::json quantize_dynamic_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& model,
-                                     onnx::ModelProto& out_model) {
+void quantize_dynamic_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& model,
+                           onnx::ModelProto& out_model, QuantizeOnnxResult& report) {
   if (o.format != QuantFormat::Qdq)
     throw UsageError("--format applies to --mode static (dynamic mode writes MatMulInteger)");
   out_model = model;
@@ -207,115 +190,97 @@ nlohmann::json quantize_dynamic_file(const QuantizeOnnxOptions& o, const onnx::M
     throw Error(o.input.string() + ": nothing to quantize dynamically (no MatMul or Gemm with " +
                 "constant 2-D weights)");
   check_model(out_model, /*full_check=*/true, "quantized model");
-  nlohmann::json report;
-  report["excluded"] = o.exclude;
-  report["quantized_nodes"] = s.quantized;
-  report["left_float"] = s.skipped;
-  report["summary"] = {{"quantized_nodes", s.quantized.size()},
-                       {"qdq_pairs", 0},
-                       {"int8_weights", s.quantized.size()},
-                       {"int32_biases", 0}};
+  report.excluded = o.exclude;
+  report.quantized_nodes = s.quantized;
+  report.left_float = s.skipped;
+  report.summary = {static_cast<int>(s.quantized.size()), 0, static_cast<int>(s.quantized.size()),
+                    0};
   // With a dataset named, the accuracy check runs on its test split (no calibration is needed).
   const auto& names = dataset_names();
   if (std::find(names.begin(), names.end(), o.calibrate) != names.end())
-    report["test"] =
+    report.test =
         test_split_eval(o.calibrate, o.eval_samples, single_float_input(model, o.input.string()),
                         serialize_model(model), serialize_model(out_model), o.threads);
   else if (!o.calibrate.empty())
     throw UsageError(
         "--mode dynamic needs no calibration; --calibrate may only name a dataset "
         "for the accuracy check");
-  return report;
 }
 
 }  // namespace
 
-nlohmann::json quantize_onnx_file(const QuantizeOnnxOptions& options) {
+QuantizeOnnxResult quantize_onnx_file(const QuantizeOnnxOptions& options) {
   onnx::ModelProto model = load_model(options.input);
   check_model(model, false, options.input.string());
   onnx::ModelProto out_model;
-  nlohmann::json report;
-  report["input"] = options.input.string();
-  report["output"] = options.output.string();
-  report["mode"] = to_string(options.mode);
-  report["format"] = to_string(options.format);
+  QuantizeOnnxResult report;
+  report.input = options.input.string();
+  report.output = options.output.string();
+  report.mode = to_string(options.mode);
+  report.format = to_string(options.format);
   if (options.mode == QuantizeMode::Static)
-    report.update(quantize_static_file(options, model, out_model));
+    quantize_static_file(options, model, out_model, report);
   else
-    report.update(quantize_dynamic_file(options, model, out_model));
+    quantize_dynamic_file(options, model, out_model, report);
   auto bytes = [](const onnx::ModelProto& m) { return static_cast<int64_t>(m.ByteSizeLong()); };
-  report["bytes"] = {{"before", bytes(model)}, {"after", bytes(out_model)}};
+  report.bytes = {bytes(model), bytes(out_model)};
   save_model(out_model, options.output);
-  if (options.report) write_file_atomic(*options.report, report.dump(2) + "\n");
+  if (options.report) write_file_atomic(*options.report, record_text(report));
   return report;
 }
 
-std::string format_quantize_report(const nlohmann::json& r, bool markdown) {
+std::string format_quantize_report(const QuantizeOnnxResult& r, bool markdown) {
   std::string out;
   auto render = [&](const Table& t) { return markdown ? t.markdown() : t.text(); };
-  out += fmt::format("{} INT8 ({}), {} → {} bytes\n", r["mode"].get<std::string>(),
-                     r["format"].get<std::string>(), r["bytes"]["before"].get<int64_t>(),
-                     r["bytes"]["after"].get<int64_t>());
-  if (r.contains("calibration")) {
-    const auto& c = r["calibration"];
-    out += fmt::format("calibration: {} samples of {} in {} batches, method {}\n",
-                       c["samples"].get<int64_t>(), c["source"].get<std::string>(),
-                       c["batches"].get<int64_t>(), c["method"].get<std::string>());
+  out +=
+      fmt::format("{} INT8 ({}), {} → {} bytes\n", r.mode, r.format, r.bytes.before, r.bytes.after);
+  if (r.calibration) {
+    const CalibrationRecord& c = *r.calibration;
+    out += fmt::format("calibration: {} samples of {} in {} batches, method {}\n", c.samples,
+                       c.source, c.batches, c.method);
   }
-  if (r.contains("nodes"))
-    for (const auto& n : r["nodes"])
-      if (n.contains("float_because") && n["float_because"] != "--exclude")
-        out += fmt::format("kept float: {} ({}; --quantize-all quantizes it)\n",
-                           n["node"].get<std::string>(), n["float_because"].get<std::string>());
-  if (r.contains("left_float") && !r["left_float"].empty()) {
+  for (const auto& n : r.nodes)
+    if (n.float_because && *n.float_because != "--exclude")
+      out += fmt::format("kept float: {} ({}; --quantize-all quantizes it)\n", n.node,
+                         *n.float_because);
+  if (!r.left_float.empty()) {
     out += "left float:";
-    for (const auto& s : r["left_float"]) out += " " + s.get<std::string>() + ";";
+    for (const auto& s : r.left_float) out += " " + s + ";";
     out += "\n";
   }
-  if (r.contains("summary")) {
-    const auto& s = r["summary"];
-    out += fmt::format("quantized nodes: {}, Q→DQ pairs: {}, int8 weights: {}, int32 biases: {}\n",
-                       s["quantized_nodes"].get<int>(), s["qdq_pairs"].get<int>(),
-                       s["int8_weights"].get<int>(), s["int32_biases"].get<int>());
-  }
-  if (r.contains("sensitivity")) {
+  const QuantSummaryRecord& s = r.summary;
+  out += fmt::format("quantized nodes: {}, Q→DQ pairs: {}, int8 weights: {}, int32 biases: {}\n",
+                     s.quantized_nodes, s.qdq_pairs, s.int8_weights, s.int32_biases);
+  if (!r.sensitivity.empty()) {
     Table t;
     t.header = {"node", "op", "quantized", "rel L2 alone", "max abs alone", "top-1 agree"};
     t.right_aligned = {false, false, false, true, true, true};
     std::map<std::string, std::string> state;  // "yes", "excluded" or "float (faster)"
-    for (const auto& n : r["nodes"])
-      state[n["node"].get<std::string>()] = n["quantized"].get<bool>() ? "yes"
-                                            : n.value("float_because", "") == "--exclude"
-                                                ? "excluded"
-                                                : "float (faster)";
-    for (const auto& s : r["sensitivity"])
-      t.add_row({s["node"].get<std::string>(), s["op"].get<std::string>(),
-                 state[s["node"].get<std::string>()],
-                 fmt::format("{:.2e}", s["relative_l2"].get<double>()),
-                 fmt::format("{:.3g}", s["max_abs_error"].get<double>()),
-                 fmt::format("{:.4f}", s["top1_agreement"].get<double>())});
+    for (const auto& n : r.nodes)
+      state[n.node] = n.quantized                                   ? "yes"
+                      : n.float_because.value_or("") == "--exclude" ? "excluded"
+                                                                    : "float (faster)";
+    for (const auto& l : r.sensitivity)
+      t.add_row({l.node, l.op, state[l.node], fmt::format("{:.2e}", l.relative_l2),
+                 fmt::format("{:.3g}", l.max_abs_error), fmt::format("{:.4f}", l.top1_agreement)});
     out += "\nper-layer sensitivity (each node quantized alone, calibration batches):\n";
     out += render(t);
   }
-  auto error_line = [](const char* what, const nlohmann::json& e) {
+  auto error_line = [](const char* what, const ErrorStats& e) {
     std::string line =
-        fmt::format("{}: rel L2 {:.2e}, max abs {:.3g}", what, e["relative_l2"].get<double>(),
-                    e["max_abs_error"].get<double>());
-    if (e.contains("top1_agreement"))
-      line += fmt::format(", top-1 agreement {:.4f}", e["top1_agreement"].get<double>());
+        fmt::format("{}: rel L2 {:.2e}, max abs {:.3g}", what, e.relative_l2, e.max_abs_error);
+    if (e.top1_agreement) line += fmt::format(", top-1 agreement {:.4f}", *e.top1_agreement);
     return line + "\n";
   };
   out += "\n";
-  if (r.contains("calibration_error"))
-    out += error_line("INT8 vs FP32 on the calibration batches", r["calibration_error"]);
-  if (r.contains("test")) {
-    const auto& t = r["test"];
-    out += error_line("INT8 vs FP32 on the test split", t["error"]);
+  if (r.calibration_error)
+    out += error_line("INT8 vs FP32 on the calibration batches", *r.calibration_error);
+  if (r.test) {
+    const TestSplitRecord& t = *r.test;
+    out += error_line("INT8 vs FP32 on the test split", t.error);
     out +=
         fmt::format("accuracy on {} test ({} samples): FP32 {:.2f}%, INT8 {:.2f}% ({:+.2f} pp)\n",
-                    t["dataset"].get<std::string>(), t["samples"].get<int64_t>(),
-                    t["fp32_top1"].get<double>() * 100, t["int8_top1"].get<double>() * 100,
-                    -t["drop_pp"].get<double>());
+                    t.dataset, t.samples, t.fp32_top1 * 100, t.int8_top1 * 100, -t.drop_pp);
   }
   return out;
 }

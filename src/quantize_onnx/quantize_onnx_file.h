@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "common/json_record.h"
+#include "quantize_onnx/quantize_onnx_result.h"
 #include "quantize_onnx/range_collector.h"
 
 namespace kiln {
@@ -38,11 +38,23 @@ struct QuantizeOnnxOptions {
   int threads = 0;           // ONNX Runtime intra-op threads (0: its default)
 };
 
+NLOHMANN_JSON_SERIALIZE_ENUM(QuantizeMode,
+                             {{QuantizeMode::Static, "static"}, {QuantizeMode::Dynamic, "dynamic"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(QuantFormat,
+                             {{QuantFormat::Qdq, "qdq"}, {QuantFormat::QOperator, "qoperator"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(CalibrationMethod, {{CalibrationMethod::MinMax, "minmax"},
+                                                 {CalibrationMethod::Percentile, "percentile"},
+                                                 {CalibrationMethod::Entropy, "entropy"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CalibrationOptions, method, percentile, bins, threads)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantizeOnnxOptions, input, output, report, mode, format,
+                                   calibrate, calib_samples, calib_batch, calibration, per_channel,
+                                   exclude, speed_rules, sensitivity, eval_samples, threads)
+
 // Returns the report. Throws kiln::Error (one line) for an unreadable model, bad calibration data
 // or a model the quantizer cannot handle; nothing is written then.
-nlohmann::json quantize_onnx_file(const QuantizeOnnxOptions& options);
+QuantizeOnnxResult quantize_onnx_file(const QuantizeOnnxOptions& options);
 
 // The report as text (or Markdown): summary lines, per-layer sensitivity, accuracy.
-std::string format_quantize_report(const nlohmann::json& report, bool markdown);
+std::string format_quantize_report(const QuantizeOnnxResult& report, bool markdown);
 
 }  // namespace kiln

@@ -10,10 +10,14 @@ namespace {
 std::string escape(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else o += c;
+    if (c == '<')
+      o += "&lt;";
+    else if (c == '>')
+      o += "&gt;";
+    else if (c == '&')
+      o += "&amp;";
+    else
+      o += c;
   }
   return o;
 }
@@ -57,20 +61,34 @@ std::vector<std::string> cells(const std::string& line) {
 std::string markdown_to_html(const std::string& md, const std::string& title) {
   std::istringstream in(md);
   std::string line, out;
-  out += "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + escape(title) +
-         "</title><style>body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em}"
-         "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em}"
-         "td{text-align:right}td:first-child{text-align:left}code{background:#f4f4f4}</style></head><body>\n";
-  bool in_list = false, in_table = false, in_raw = false;
+  out +=
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + escape(title) +
+      "</title><style>body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em}"
+      "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em}"
+      "td{text-align:right}td:first-child{text-align:left}code{background:#f4f4f4}</style></"
+      "head><body>\n";
+  bool in_list = false, in_table = false, in_raw = false, in_fence = false;
   auto close = [&] {
     if (in_list) out += "</ul>\n";
     if (in_table) out += "</table>\n";
     in_list = in_table = false;
   };
   while (std::getline(in, line)) {
+    // ``` fenced blocks (metadata.yaml in the pipeline report): verbatim, escaped
+    if (line.rfind("```", 0) == 0) {
+      if (!in_fence) close();
+      out += in_fence ? "</code></pre>\n" : "<pre><code>";
+      in_fence = !in_fence;
+      continue;
+    }
+    if (in_fence) {
+      out += escape(line) + "\n";
+      continue;
+    }
     if (in_raw) {
       out += line + "\n";
-      if (line.find("</svg>") != std::string::npos || line.find("</div>") != std::string::npos) in_raw = false;
+      if (line.find("</svg>") != std::string::npos || line.find("</div>") != std::string::npos)
+        in_raw = false;
       continue;
     }
     if (line.rfind("<svg", 0) == 0 || line.rfind("<div", 0) == 0) {
@@ -108,7 +126,8 @@ std::string markdown_to_html(const std::string& md, const std::string& title) {
     if (line.empty()) continue;
     size_t level = line.find_first_not_of('#');
     if (level > 0 && level <= 6 && level < line.size() && line[level] == ' ') {
-      out += "<h" + std::to_string(level) + ">" + inline_md(line.substr(level + 1)) + "</h" + std::to_string(level) + ">\n";
+      out += "<h" + std::to_string(level) + ">" + inline_md(line.substr(level + 1)) + "</h" +
+             std::to_string(level) + ">\n";
     } else {
       out += "<p>" + inline_md(line) + "</p>\n";
     }

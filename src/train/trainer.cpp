@@ -1,8 +1,8 @@
 #include "train/trainer.h"
 
 #include <chrono>
-#include <sstream>
 #include <cmath>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -36,18 +36,27 @@ double accuracy(ZooModel& model, const TensorData& data) {
 double learning_rate_at(int64_t step, int64_t total, double peak) {
   int64_t warm = std::max<int64_t>(1, total / 10);
   if (step < warm) return peak * static_cast<double>(step + 1) / static_cast<double>(warm);
-  double t = static_cast<double>(step - warm) / static_cast<double>(std::max<int64_t>(1, total - warm));
+  double t =
+      static_cast<double>(step - warm) / static_cast<double>(std::max<int64_t>(1, total - warm));
   return peak * 0.5 * (1 + std::cos(M_PI * t)) + peak * 1e-3;
 }
 
 }  // namespace
 
-nlohmann::json train_model(const TrainOptions& o) {
-  check_zoo_model_name(o.model);
-  check_dataset_name(o.dataset);
-  if (o.epochs < 1) throw UsageError("--epochs must be at least 1");
-  if (o.batch_size < 1) throw UsageError("--batch-size must be at least 1");
-  if (o.out.empty()) throw UsageError("--out is required");
+void TrainOptions::validate() const {
+  check_zoo_model_name(model);
+  check_dataset_name(dataset);
+  if (epochs < 1) throw OptionError("epochs", "must be at least 1");
+  if (batch_size < 1) throw OptionError("batch_size", "must be at least 1");
+  if (train_limit < 0)
+    throw OptionError("train_limit", "must be at least 0 (0: the whole training split)");
+  if (!(learning_rate > 0)) throw OptionError("learning_rate", "must be positive");
+  if (out.empty())
+    throw OptionError("out", "is required (the folder for weights.pt and train.json)");
+}
+
+TrainResult train_model(const TrainOptions& o) {
+  o.validate();
   StagingDir stage(o.out);  // fails early when OUT cannot be written
 
   if (o.threads > 0) at::set_num_threads(o.threads);
@@ -74,7 +83,7 @@ nlohmann::json train_model(const TrainOptions& o) {
   ProgressBar bar(fmt::format("train {} on {}", o.model, o.dataset), total_steps);
   double loss_ema = 0, acc_ema = 0;
   int64_t step = 0;
-  nlohmann::json epochs = nlohmann::json::array();
+  std::vector<EpochRecord> epochs;
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     model->module().train();
     auto order = torch::randperm(n, torch::kInt64);
@@ -100,15 +109,15 @@ nlohmann::json train_model(const TrainOptions& o) {
       loss_ema = step == 0 ? l : 0.95 * loss_ema + 0.05 * l;
       acc_ema = step == 0 ? a : 0.95 * acc_ema + 0.05 * a;
       if (o.progress) {
-        bar.update(step + 1, fmt::format("epoch {}/{}  loss {:.4f}  acc {:.2f}%", epoch + 1, o.epochs, loss_ema,
-                                         100 * acc_ema));
+        bar.update(step + 1, fmt::format("epoch {}/{}  loss {:.4f}  acc {:.2f}%", epoch + 1,
+                                         o.epochs, loss_ema, 100 * acc_ema));
       }
     }
-    epochs.push_back({{"epoch", epoch + 1},
-                      {"train_loss", loss_sum / static_cast<double>(n)},
-                      {"train_accuracy", static_cast<double>(correct) / static_cast<double>(n)}});
+    epochs.push_back({epoch + 1, loss_sum / static_cast<double>(n),
+                      static_cast<double>(correct) / static_cast<double>(n)});
   }
-  double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double test_acc = accuracy(*model, test);
   if (o.progress) bar.finish(fmt::format("test accuracy {:.2f}%", 100 * test_acc));
 
@@ -118,24 +127,23 @@ nlohmann::json train_model(const TrainOptions& o) {
   archive.save_to(weights);
   write_file_atomic(stage.path(kWeightsFile), weights.str());
 
-  nlohmann::json record{
-      {"model", o.model},
-      {"dataset", o.dataset},
-      {"epochs", o.epochs},
-      {"seed", o.seed},
-      {"batch_size", o.batch_size},
-      {"learning_rate", o.learning_rate},
-      {"optimizer", "AdamW, weight decay 1e-4, one-cycle (10% warm-up, cosine decay)"},
-      {"train_samples", n},
-      {"test_samples", test.images.size(0)},
-      {"test_accuracy", test_acc},
-      {"train_seconds", train_seconds},
-      {"threads", at::get_num_threads()},
-      {"normalization", {{"mean", norm.mean}, {"std", norm.std}}},
-      {"input_shape", model->input_shape()},
-      {"per_epoch", epochs},
-  };
-  write_file_atomic(stage.path(kTrainRecordFile), record.dump(2) + "\n");
+  TrainResult record;
+  record.model = o.model;
+  record.dataset = o.dataset;
+  record.epochs = o.epochs;
+  record.seed = o.seed;
+  record.batch_size = o.batch_size;
+  record.learning_rate = o.learning_rate;
+  record.optimizer = "AdamW, weight decay 1e-4, one-cycle (10% warm-up, cosine decay)";
+  record.train_samples = n;
+  record.test_samples = test.images.size(0);
+  record.test_accuracy = test_acc;
+  record.train_seconds = train_seconds;
+  record.threads = at::get_num_threads();
+  record.normalization = {norm.mean, norm.std};
+  record.input_shape = model->input_shape();
+  record.per_epoch = std::move(epochs);
+  write_file_atomic(stage.path(kTrainRecordFile), record_text(record));
   stage.commit();
   return record;
 }

@@ -5,7 +5,8 @@
 #include <filesystem>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "common/json_record.h"
+#include "train/train_result.h"
 
 namespace kiln {
 
@@ -20,10 +21,15 @@ struct TrainOptions {
   int threads = 0;  // 0 = LibTorch's default (one per core)
   bool progress = true;
   std::filesystem::path out;
-};
 
-// Returns the JSON record that is also written to OUT/train.json.
-nlohmann::json train_model(const TrainOptions& options);
+  // kiln::OptionError for a value train_model cannot use.
+  void validate() const;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, model, dataset, epochs, seed, train_limit,
+                                   batch_size, learning_rate, threads, progress, out)
+
+// Returns the record that is also written to OUT/train.json.
+TrainResult train_model(const TrainOptions& options);
 
 // Names of the files `kiln train` writes, read back by `kiln freeze`.
 inline constexpr const char* kWeightsFile = "weights.pt";

@@ -33,7 +33,7 @@ check "validate.py fails on a missing golden file" bash -c '! python3 missing/va
 corrupt garbage 'echo "{{{" > metadata.yaml'
 expect 1 "^kiln: error: metadata: " -- validate garbage
 expect 1 "not an artifact folder" -- validate nowhere
-expect 2 "needs --reference" -- validate artifact_v1 --max-latency-ratio 1.5
+expect 2 "^kiln: error: --max-latency-ratio needs a reference model" -- validate artifact_v1 --max-latency-ratio 1.5
 expect 1 "not packed: E = .* exceeds the bound" -- pack --model model_opt.onnx --reference frozen/model_traced.pt --max-mae 1e-12 --out tight
 check "a refused pack writes nothing" test ! -e tight
 

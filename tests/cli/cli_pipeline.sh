@@ -20,6 +20,23 @@ for r in runs:
         want.append(r["pass"])
 sys.exit(0 if meta["optimization"] == want and "fuse_bn_into_conv" in want else 1)
 ' "$WORK/run/06_optimize/optimize_report.json" "$WORK/run/08_pack/artifact_v1/metadata.yaml"
+# Numbers in metadata.yaml carry the precision they were measured to, full precision stays in JSON.
+check "metadata.yaml latency_ms to the microsecond, ratio to 3 digits" python3 -c '
+import re, sys
+text = open(sys.argv[1]).read()
+lat = re.search(r"^latency_ms: ([0-9.]+)$", text, re.M).group(1)
+ratio = re.search(r"^  ratio: ([0-9.e-]+)$", text, re.M).group(1)
+digits = lambda s: len(s.split(".")[1]) if "." in s else 0
+sys.exit(0 if digits(lat) <= 3 and len(ratio.replace("0.", "").replace(".", "").lstrip("0")) <= 3 else 1)
+' "$WORK/run/08_pack/artifact_v1/metadata.yaml"
+check "REPORT.md shows metadata.yaml as a YAML block with its nested maps" python3 -c '
+import sys
+md = open(sys.argv[1]).read()
+block = md.split("```yaml\n", 1)[1].split("```", 1)[0]
+need = ["optimization: [", "dataset:\n  accuracy:", "equivalence:\n  bound:", "latency:\n  batch: 1", "inputs:\n  input:", "outputs:\n  output:"]
+missing = [n for n in need if n not in block]
+sys.exit("missing: %s" % missing if missing or "files:" in block else 0)
+' "$WORK/run/REPORT.md"
 "$KILN" pipeline --quick --out "$WORK/run" >"$WORK/second.txt" 2>&1
 check "second run reuses every stage" bash -c "[ \$(grep -c ' cached ' '$WORK/second.txt') -eq 10 ]"
 rm "$WORK/run/06_optimize/.kiln-stage.json"  # as if interrupted before the stage finished

@@ -11,6 +11,7 @@
 
 #include "artifact/artifact_checks.h"
 #include "common/error.h"
+#include "common/json_record.h"
 #include "folder_archive.h"
 
 namespace fs = std::filesystem;
@@ -25,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     kiln::fuzz::unpack_folder(std::string_view(reinterpret_cast<const char*>(data), size), root);
     kiln::ArtifactState s = kiln::check_artifact_contents(root, std::nullopt);
     if (s.session) kiln::check_artifact_accuracy(s, 1.0);
-    (void)s.checks.result().dump();
+    (void)record_text(s.checks.result());
   } catch (const kiln::Error&) {
   }
   fs::remove_all(root, ec);

@@ -14,8 +14,8 @@
 #include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 
-#include "common/error.h"
 #include "bench/bench_command.h"
+#include "common/error.h"
 #include "compare/compare.h"
 #include "export/export_options.h"
 #include "runtime/ort_session.h"
@@ -29,7 +29,9 @@ namespace kiln {
 
 namespace {
 
-onnx::ModelProto load(const fs::path& p) { return testing::load_model(p); }
+onnx::ModelProto load(const fs::path& p) {
+  return testing::load_model(p);
+}
 using testing::count_op;
 
 // A scripted module from source, with parameters; saved and returned as a path.
@@ -138,7 +140,9 @@ TEST(ExportModels, RunTimeConditionBecomesIfAndAssertionsAreReported) {
   auto dir = testing::fresh_temp_dir("export_if", true);
   auto src = [](int limit) {
     return "def forward(self, x):\n"
-           "    assert x.size(0) <= " + std::to_string(limit) + ", \"batch too large\"\n"
+           "    assert x.size(0) <= " +
+           std::to_string(limit) +
+           ", \"batch too large\"\n"
            "    if bool(x.sum() > 0):\n"
            "        y = x * 2.0\n"
            "    else:\n"
@@ -182,7 +186,8 @@ def forward(self, image, ids) -> Dict[str, Tensor]:
                      {{"table", torch::randn({10, 4})}, {"w", torch::randn({3, 4})}});
   ExportOptions o;
   o.model = pt;
-  o.inputs = {parse_input_spec("image:float32:batch=2x3x8x8"), parse_input_spec("ids:int64:batch=2xseq=5")};
+  o.inputs = {parse_input_spec("image:float32:batch=2x3x8x8"),
+              parse_input_spec("ids:int64:batch=2xseq=5")};
   o.out = dir / "dict.onnx";
   auto r = export_onnx(o);
   EXPECT_EQ(names(r.inputs), (std::vector<std::string>{"image", "ids"}));
@@ -203,7 +208,8 @@ def forward(self, image, ids) -> Tuple[Tensor, Tensor]:
     return pooled @ self.w + emb, pooled
 )",
                      {{"table", torch::randn({10, 4})}, {"w", torch::randn({3, 4})}});
-  std::vector<InputSpec> specs{parse_input_spec("image:float32:batch=2x3x8x8"), parse_input_spec("ids:int64:batch=2xseq=5")};
+  std::vector<InputSpec> specs{parse_input_spec("image:float32:batch=2x3x8x8"),
+                               parse_input_spec("ids:int64:batch=2xseq=5")};
   ExportOptions e;
   e.model = pt;
   e.inputs = specs;
@@ -217,9 +223,9 @@ def forward(self, image, ids) -> Tuple[Tensor, Tensor]:
   c.dataset = "none";
   c.max_mae = 1e-5;
   auto cr = compare_models(c);
-  EXPECT_TRUE(cr["passed"].get<bool>()) << cr.dump();
-  ASSERT_EQ(cr["sets"].size(), 2u);  // example sizes and the second sizes
-  EXPECT_NE(cr["sets"][1]["inputs"].get<std::string>().find("ids 3x6"), std::string::npos) << cr["sets"][1].dump();
+  EXPECT_TRUE(cr.passed) << record_text(cr);
+  ASSERT_EQ(cr.sets.size(), 2u);  // example sizes and the second sizes
+  EXPECT_NE(cr.sets[1].inputs.find("ids 3x6"), std::string::npos) << cr.sets[1].inputs;
 
   BenchOptions b;
   b.models = {pt, e.out};
@@ -230,9 +236,9 @@ def forward(self, image, ids) -> Tuple[Tensor, Tensor]:
   b.sgemm = false;
   b.progress = false;
   auto br = bench_models(b);
-  ASSERT_EQ(br["results"].size(), 4u);  // 2 models × 2 batch sizes
-  for (const auto& r : br["results"]) EXPECT_GT(r["latency"]["p50_ms"].get<double>(), 0.0);
-  EXPECT_EQ(br["results"][2]["batch"], 4);
+  ASSERT_EQ(br.results.size(), 4u);  // 2 models × 2 batch sizes
+  for (const auto& r : br.results) EXPECT_GT(r.latency.p50, 0.0);
+  EXPECT_EQ(br.results[2].batch, 4);
   b.inputs = {parse_input_spec("image:float32:n=2x3x8x8"), parse_input_spec("ids:int64:n=2xseq=5")};
   EXPECT_THROW(bench_models(b), UsageError) << "no dim named batch";
 }
@@ -271,11 +277,13 @@ def forward(self, x):
   auto r = export_onnx(o);
   ASSERT_EQ(r.unsupported.size(), 2u);
   EXPECT_EQ(r.unsupported[0].op, "aten::erfinv");
-  EXPECT_EQ(r.unsupported[0].count, 1) << "the second erfinv reads the failed lgamma: counted downstream";
+  EXPECT_EQ(r.unsupported[0].count, 1)
+      << "the second erfinv reads the failed lgamma: counted downstream";
   EXPECT_EQ(r.unsupported[1].op, "aten::lgamma");
   EXPECT_GE(r.unsupported_downstream_nodes, 2);
   EXPECT_NE(r.unsupported[0].first_at.find("erfinv"), std::string::npos);
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1) << "--check writes nothing";
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1)
+      << "--check writes nothing";
   // Without --check the first one is a precise error.
   o.check_only = false;
   o.out = dir / "gaps.onnx";
@@ -283,7 +291,8 @@ def forward(self, x):
     export_onnx(o);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unsupported op aten::erfinv"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unsupported op aten::erfinv"), std::string::npos)
+        << e.what();
   }
   EXPECT_FALSE(fs::exists(o.out));
 }
@@ -298,12 +307,16 @@ TEST(ExportModels, InputSpecsParseAndRejectNonsense) {
   auto t = parse_input_spec("x:float32:max_len=4x3");  // a dim name with an 'x' in it
   EXPECT_EQ(t.dims[0].symbol, "max_len");
   EXPECT_EQ(t.example_shape(), (Shape{4, 3}));
-  for (const char* bad : {"x", "x:float32", "x:float64:2", "x:float32:0", "x:float32:2x", ":float32:2", "x:float32:=2",
-                          "x:float32:2:3", "x:int64:seq=-1"}) {
+  for (const char* bad : {"x", "x:float32", "x:float64:2", "x:float32:0", "x:float32:2x",
+                          ":float32:2", "x:float32:=2", "x:float32:2:3", "x:int64:seq=-1"}) {
     EXPECT_THROW(parse_input_spec(bad), Error) << bad;
   }
-  EXPECT_THROW(validate_input_specs({parse_input_spec("a:float32:n=2"), parse_input_spec("b:float32:n=3")}), Error);
-  EXPECT_THROW(validate_input_specs({parse_input_spec("a:float32:2"), parse_input_spec("a:float32:3")}), Error);
+  EXPECT_THROW(
+      validate_input_specs({parse_input_spec("a:float32:n=2"), parse_input_spec("b:float32:n=3")}),
+      Error);
+  EXPECT_THROW(
+      validate_input_specs({parse_input_spec("a:float32:2"), parse_input_spec("a:float32:3")}),
+      Error);
   nlohmann::json j = s;
   EXPECT_EQ(j.get<InputSpec>(), s);
 }

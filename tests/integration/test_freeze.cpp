@@ -9,9 +9,9 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
-#include "support/temp_dir.h"
 #include "models/zoo.h"
 #include "models/zoo_model.h"
+#include "support/temp_dir.h"
 #include "torchscript/freeze.h"
 #include "torchscript/script.h"
 #include "torchscript/torch_runtime.h"
@@ -23,7 +23,9 @@ namespace kiln {
 
 namespace {
 
-fs::path fresh(const std::string& name) { return testing::fresh_temp_dir(name, false); }
+fs::path fresh(const std::string& name) {
+  return testing::fresh_temp_dir(name, false);
+}
 
 }  // namespace
 
@@ -32,10 +34,11 @@ TEST(Freeze, SimpleCnnBothFreezesWithinOneMillionth) {
   o.model = "simple_cnn";
   o.out = fresh("cnn");
   auto r = freeze_model(o);
-  EXPECT_LE(r["summary"]["traced"]["max"].get<double>(), 1e-6);
-  EXPECT_LE(r["summary"]["scripted"]["max"].get<double>(), 1e-6);
-  EXPECT_TRUE(r["verdict"]["trace_safe"].get<bool>());
-  for (const char* f : {kTracedFile, kScriptedFile, kFreezeReportJson, kFreezeReportMd}) EXPECT_TRUE(fs::exists(o.out / f)) << f;
+  EXPECT_LE(r.summary.traced.max, 1e-6);
+  EXPECT_LE(r.summary.scripted.max, 1e-6);
+  EXPECT_TRUE(r.verdict.trace_safe);
+  for (const char* f : {kTracedFile, kScriptedFile, kFreezeReportJson, kFreezeReportMd})
+    EXPECT_TRUE(fs::exists(o.out / f)) << f;
   // The files are ordinary TorchScript: they load and run with torch::jit::load.
   auto traced = load_torchscript(o.out / kTracedFile);
   auto scripted = load_torchscript(o.out / kScriptedFile);
@@ -54,18 +57,19 @@ TEST(Freeze, BranchyTraceIsFlaggedUnsafeWithDeltaPerBranch) {
   o.dataset = "none";
   o.out = fresh("branchy");
   auto r = freeze_model(o);
-  EXPECT_FALSE(r["verdict"]["trace_safe"].get<bool>());
-  EXPECT_EQ(r["verdict"]["recommended"], kScriptedFile);
-  std::string traced_branch = r["source"]["trace_example"]["branch"];
+  EXPECT_FALSE(r.verdict.trace_safe);
+  EXPECT_EQ(r.verdict.recommended, kScriptedFile);
+  ASSERT_TRUE(r.source.trace_example.branch.has_value());
+  std::string traced_branch = *r.source.trace_example.branch;
   int taken = 0, other = 0;
-  for (const auto& p : r["branch_probes"]) {
-    EXPECT_EQ(p["scripted"].get<double>(), 0.0) << p.dump();
-    if (p["branch"] == traced_branch) {
+  for (const auto& p : r.branch_probes) {
+    EXPECT_EQ(p.scripted, 0.0) << nlohmann::json(p).dump();
+    if (p.branch == traced_branch) {
       ++taken;
-      EXPECT_LE(p["traced"].get<double>(), 1e-6) << p.dump();
+      EXPECT_LE(p.traced, 1e-6) << nlohmann::json(p).dump();
     } else {
       ++other;
-      EXPECT_GT(p["traced"].get<double>(), 0.1) << p.dump();
+      EXPECT_GT(p.traced, 0.1) << nlohmann::json(p).dump();
     }
   }
   EXPECT_GE(taken, 1);
@@ -116,9 +120,9 @@ def forward(self, x):
   o.input_shape = "1x3x4";
   o.out = fresh("byo_out");
   auto r = freeze_model(o);
-  EXPECT_FALSE(r["verdict"]["trace_safe"].get<bool>()) << r["verdict"].dump();
-  EXPECT_EQ(r["summary"]["scripted"]["max"].get<double>(), 0.0);
-  EXPECT_EQ(r["real_images"], nullptr);  // not an MNIST-shaped model
+  EXPECT_FALSE(r.verdict.trace_safe) << r.verdict.reason;
+  EXPECT_EQ(r.summary.scripted.max, 0.0);
+  EXPECT_FALSE(r.real_images.has_value());  // not an MNIST-shaped model
   fs::remove_all(dir);
   fs::remove_all(o.out);
 }
@@ -139,14 +143,53 @@ TEST(Freeze, BadInputsAreOneLineErrorsAndWriteNothing) {
     return o;
   };
   std::vector<Case> cases;
-  { auto o = base(); o.model = "resnet"; cases.push_back({o, "unknown model 'resnet'"}); }
-  { auto o = base(); o.model = "mlp"; o.weights = dir / "nowhere"; cases.push_back({o, "weights folder not found"}); }
-  { auto o = base(); o.model = "mlp"; o.weights = dir; cases.push_back({o, "weights.pt: missing"}); }
-  { auto o = base(); o.torchscript = dir / "junk.pt"; o.input_shape = "1x1x28x28"; cases.push_back({o, "not a TorchScript archive"}); }
-  { auto o = base(); o.torchscript = dir / "absent.pt"; o.input_shape = "1x1x28x28"; cases.push_back({o, "no such file"}); }
-  { auto o = base(); o.torchscript = dir; o.input_shape = "1x1x28x28"; cases.push_back({o, "is a directory"}); }
-  { auto o = base(); o.model = "simple_cnn"; o.input_shape = "1x3x32x32"; cases.push_back({o, "rejects input shape 1x3x32x32"}); }
-  { auto o = base(); o.model = "mlp"; o.torchscript = dir / "junk.pt"; cases.push_back({o, "exactly one of"}); }
+  {
+    auto o = base();
+    o.model = "resnet";
+    cases.push_back({o, "unknown model 'resnet'"});
+  }
+  {
+    auto o = base();
+    o.model = "mlp";
+    o.weights = dir / "nowhere";
+    cases.push_back({o, "weights folder not found"});
+  }
+  {
+    auto o = base();
+    o.model = "mlp";
+    o.weights = dir;
+    cases.push_back({o, "weights.pt: missing"});
+  }
+  {
+    auto o = base();
+    o.torchscript = dir / "junk.pt";
+    o.input_shape = "1x1x28x28";
+    cases.push_back({o, "not a TorchScript archive"});
+  }
+  {
+    auto o = base();
+    o.torchscript = dir / "absent.pt";
+    o.input_shape = "1x1x28x28";
+    cases.push_back({o, "no such file"});
+  }
+  {
+    auto o = base();
+    o.torchscript = dir;
+    o.input_shape = "1x1x28x28";
+    cases.push_back({o, "is a directory"});
+  }
+  {
+    auto o = base();
+    o.model = "simple_cnn";
+    o.input_shape = "1x3x32x32";
+    cases.push_back({o, "rejects input shape 1x3x32x32"});
+  }
+  {
+    auto o = base();
+    o.model = "mlp";
+    o.torchscript = dir / "junk.pt";
+    cases.push_back({o, "exactly one of"});
+  }
   for (const auto& c : cases) {
     try {
       freeze_model(c.o);
@@ -158,7 +201,8 @@ TEST(Freeze, BadInputsAreOneLineErrorsAndWriteNothing) {
     }
     EXPECT_FALSE(fs::exists(out)) << "half-written output after: " << c.expect;
     for (const auto& e : fs::directory_iterator(out.parent_path())) {
-      EXPECT_EQ(e.path().filename().string().find(".kiln_test_bad_out"), std::string::npos) << "staging left behind";
+      EXPECT_EQ(e.path().filename().string().find(".kiln_test_bad_out"), std::string::npos)
+          << "staging left behind";
     }
   }
   fs::remove_all(dir);

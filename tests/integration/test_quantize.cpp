@@ -4,18 +4,17 @@
 
 #include <filesystem>
 
-#include <torch/script.h>
 #include <fmt/format.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
 #include "common/error.h"
-#include "support/frozen_model.h"
-#include "support/temp_dir.h"
 #include "export/export_options.h"
 #include "quantize/dynamic_quantize.h"
 #include "runtime/ort_session.h"
 #include "runtime/torch_runner.h"
+#include "support/frozen_model.h"
+#include "support/temp_dir.h"
 #include "torchscript/freeze.h"
 #include "torchscript/torch_runtime.h"
 
@@ -25,9 +24,13 @@ namespace kiln {
 
 namespace {
 
-fs::path fresh(const std::string& name) { return testing::fresh_temp_dir(name, true); }
+fs::path fresh(const std::string& name) {
+  return testing::fresh_temp_dir(name, true);
+}
 
-fs::path frozen(const std::string& model, const fs::path& dir) { return testing::freeze_builtin(model, dir) / kScriptedFile; }
+fs::path frozen(const std::string& model, const fs::path& dir) {
+  return testing::freeze_builtin(model, dir) / kScriptedFile;
+}
 
 int count_kind(const torch::jit::Module& m, const char* kind) {
   auto frozen = m.get_method("forward").graph();
@@ -49,10 +52,12 @@ TEST(Quantize, EveryLinearOfSimpleCnnBecomesDynamicInt8) {
       o.per_channel = per_channel;
       o.out = dir / fmt::format("int8_{}_{}.pt", engine, per_channel);
       auto r = quantize_dynamic(o);
-      EXPECT_EQ(r["quantized_layers"], 2);
-      EXPECT_EQ(r["fp32_layers"], 0);
-      EXPECT_EQ(r["layers"][0]["layer"], "fc1");
-      EXPECT_LT(fs::file_size(o.out), fs::file_size(fp32) * 0.3) << "int8 weights: under 0.3x the FP32 file";
+      EXPECT_EQ(r.quantized_layers, 2);
+      EXPECT_EQ(r.fp32_layers, 0);
+      ASSERT_FALSE(r.layers.empty());
+      EXPECT_EQ(r.layers[0].layer, "fc1");
+      EXPECT_LT(fs::file_size(o.out), fs::file_size(fp32) * 0.3)
+          << "int8 weights: under 0.3x the FP32 file";
       auto m = load_torchscript(o.out);
       EXPECT_EQ(count_kind(m, "quantized::linear_dynamic"), 2);
       EXPECT_EQ(count_kind(m, "aten::linear"), 0);
@@ -74,7 +79,8 @@ TEST(Quantize, Int8ExportsToMatMulIntegerAndMatchesLibTorch) {
   auto fp32 = frozen("mlp", dir);
   QuantizeOptions q;
   q.model = fp32;
-  q.engine = "onednn";  // LibTorch's default engine; QNNPACK's kernels differ from ORT by ~6e-3 here
+  q.engine =
+      "onednn";  // LibTorch's default engine; QNNPACK's kernels differ from ORT by ~6e-3 here
   q.out = dir / "int8.pt";
   quantize_dynamic(q);
   ExportOptions e;
@@ -120,7 +126,8 @@ TEST(Quantize, NothingToQuantizeAndUnknownEngineAreClearErrors) {
     quantize_dynamic(o);
     FAIL();
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("available: qnnpack, onednn"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("available: qnnpack, onednn"), std::string::npos)
+        << e.what();
   }
   fs::remove_all(dir);
 }

@@ -6,8 +6,8 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
-#include "support/temp_dir.h"
 #include "data/dataset.h"
+#include "support/temp_dir.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -16,9 +16,13 @@ namespace kiln {
 
 namespace {
 
-fs::path fresh(const std::string& name) { return testing::fresh_temp_dir(name, false); }
+fs::path fresh(const std::string& name) {
+  return testing::fresh_temp_dir(name, false);
+}
 
-bool have_mnist() { return locate_dataset("mnist").dir.has_value(); }
+bool have_mnist() {
+  return locate_dataset("mnist").dir.has_value();
+}
 
 }  // namespace
 
@@ -31,16 +35,16 @@ TEST(Train, SmallRunLearnsAndIsDeterministic) {
   o.progress = false;
   o.out = fresh("train_a");
   auto a = train_model(o);
-  EXPECT_GT(a["test_accuracy"].get<double>(), 0.80);
+  EXPECT_GT(a.test_accuracy, 0.80);
   EXPECT_TRUE(fs::exists(o.out / kWeightsFile));
-  auto record = nlohmann::json::parse(read_file(o.out / kTrainRecordFile));
-  EXPECT_EQ(record["seed"], 42);
-  EXPECT_EQ(record["train_samples"], 3000);
-  EXPECT_EQ(record["dataset"], "mnist");
+  auto record = read_record<TrainResult>(o.out / kTrainRecordFile);
+  EXPECT_EQ(record.seed, 42u);
+  EXPECT_EQ(record.train_samples, 3000);
+  EXPECT_EQ(record.dataset, "mnist");
   TrainOptions o2 = o;
   o2.out = fresh("train_b");
   auto b = train_model(o2);
-  EXPECT_EQ(a["test_accuracy"], b["test_accuracy"]) << "same seed, same result";
+  EXPECT_EQ(a.test_accuracy, b.test_accuracy) << "same seed, same result";
   EXPECT_EQ(read_file(o.out / kWeightsFile).size(), read_file(o2.out / kWeightsFile).size());
   fs::remove_all(o.out);
   fs::remove_all(o2.out);
@@ -70,7 +74,7 @@ TEST(TrainSlow, SimpleCnnOnTenThousandSamples) {
   o.progress = false;
   o.out = fresh("train_cnn");
   auto r = train_model(o);
-  EXPECT_GT(r["test_accuracy"].get<double>(), 0.95);
+  EXPECT_GT(r.test_accuracy, 0.95);
   fs::remove_all(o.out);
 }
 

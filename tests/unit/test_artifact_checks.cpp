@@ -20,13 +20,11 @@ namespace kiln {
 namespace {
 
 // The detail of check `name`, or "missing" when it did not run; `passed` receives its outcome.
-std::string check(const nlohmann::json& result, const std::string& name, bool* passed = nullptr) {
-  for (const auto& c : result["checks"])
-    if (c["check"] == name) {
-      if (passed) *passed = c["passed"].get<bool>();
-      return c["detail"].get<std::string>();
-    }
-  return "missing";
+std::string check(const ValidateResult& result, const std::string& name, bool* passed = nullptr) {
+  const CheckRecord* c = result.find(name);
+  if (c == nullptr) return "missing";
+  if (passed) *passed = c->passed;
+  return c->detail;
 }
 
 }  // namespace
@@ -36,7 +34,7 @@ TEST(ArtifactChecks, AFreshArtifactPassesEveryCheck) {
   test::write_tiny_artifact(d);
   ArtifactState s = check_artifact_contents(d, std::nullopt);
   auto r = s.checks.result();
-  EXPECT_TRUE(r["passed"].get<bool>()) << r.dump(2);
+  EXPECT_TRUE(r.passed) << record_text(r);
   EXPECT_NE(s.session, nullptr);
   EXPECT_EQ(s.golden_inputs.size(), 1u);
   fs::remove_all(d);
@@ -130,9 +128,9 @@ TEST(ArtifactChecks, DetailsWithInvalidUtf8StillMakeAJsonReport) {
   CheckList checks;
   checks.add("metadata", false, std::string("opset \xAC\xFF from the artifact"));
   std::string dumped;
-  ASSERT_NO_THROW(dumped = checks.result().dump());
+  ASSERT_NO_THROW(dumped = record_text(checks.result()));
   EXPECT_NE(dumped.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD replacement character
-  EXPECT_FALSE(checks.result()["passed"].get<bool>());
+  EXPECT_FALSE(checks.result().passed);
 }
 
 }  // namespace kiln

@@ -64,7 +64,7 @@ TEST(LatencyStats, JsonRoundTrip) {
 
 TEST(Schedule, InterleavesWarmupThenRuns) {
   auto s = interleaved_schedule(2, 1, 3);
-  std::vector<ScheduleStep> want{{0, true}, {1, true},  {0, false}, {1, false},
+  std::vector<ScheduleStep> want{{0, true},  {1, true},  {0, false}, {1, false},
                                  {0, false}, {1, false}, {0, false}, {1, false}};
   EXPECT_EQ(s, want);
 }
@@ -140,14 +140,15 @@ TEST(RunBench, MeasuresInterleavedAndScoresAccuracy) {
   auto r = run_bench(models, resolve_input_shape(models, ""), s, &ds);
   EXPECT_EQ(log.size(), 2u * 2u * 6u);
   for (size_t i = 0; i < log.size(); ++i) EXPECT_EQ(log[i], static_cast<int>(i % 2)) << i;
-  ASSERT_EQ(r["results"].size(), 4u);
-  EXPECT_EQ(r["results"][2]["batch"], 3);
-  EXPECT_EQ(r["results"][0]["latency"]["runs"], 4);
-  EXPECT_TRUE(r["results"][0].contains("gflops_p50"));
-  EXPECT_FALSE(r["results"][1].contains("gflops_p50"));
-  EXPECT_EQ(r["models"][1]["accuracy"]["correct"], 5);
-  EXPECT_EQ(r["models"][1]["accuracy"]["samples"], 6);
-  EXPECT_DOUBLE_EQ(r["models"][1]["delta_accuracy_pp"].get<double>(), 0.0);
+  ASSERT_EQ(r.results.size(), 4u);
+  EXPECT_EQ(r.results[2].batch, 3);
+  EXPECT_EQ(r.results[0].latency.runs, 4);
+  EXPECT_TRUE(r.results[0].gflops_p50.has_value());
+  EXPECT_FALSE(r.results[1].gflops_p50.has_value());
+  ASSERT_TRUE(r.models[1].accuracy.has_value());
+  EXPECT_EQ(r.models[1].accuracy->correct, 5);
+  EXPECT_EQ(r.models[1].accuracy->samples, 6);
+  EXPECT_DOUBLE_EQ(r.models[1].delta_accuracy_pp.value_or(-1), 0.0);
 }
 
 TEST(RunBench, InputShapeFromModelOrFlag) {
@@ -200,25 +201,35 @@ TEST(Accuracy, TinyOnnxModelThroughOrtTarget) {
 
 namespace {
 
-nlohmann::json sample_report() {
-  nlohmann::json r;
-  r["models"] = {{{"name", "model.onnx"}, {"engine", "onnxruntime"}, {"size_bytes", 4800000},
-                  {"accuracy", {{"samples", 100}, {"correct", 99}, {"top1", 0.99}}}, {"delta_accuracy_pp", 0.0}},
-                 {{"name", "a,b \"q\".pt"}, {"engine", "libtorch"}, {"size_bytes", 4825319},
-                  {"accuracy", {{"samples", 100}, {"correct", 98}, {"top1", 0.98}}}, {"delta_accuracy_pp", -1.0}}};
+BenchResult sample_report() {
+  BenchResult r;
+  BenchModelRecord a, b;
+  a.name = "model.onnx";
+  a.engine = "onnxruntime";
+  a.size_bytes = 4800000;
+  a.accuracy = Accuracy{100, 99};
+  a.delta_accuracy_pp = 0.0;
+  b.name = "a,b \"q\".pt";
+  b.engine = "libtorch";
+  b.size_bytes = 4825319;
+  b.accuracy = Accuracy{100, 98};
+  b.delta_accuracy_pp = -1.0;
+  r.models = {a, b};
   auto result = [](int m, int64_t batch, std::vector<double> samples) {
-    auto st = compute_latency_stats(samples);
-    nlohmann::json j = {{"model", m}, {"batch", batch}, {"latency", st.to_json()},
-                        {"throughput_calls_per_s", 1000 / st.mean},
-                        {"throughput_samples_per_s", 1000.0 * static_cast<double>(batch) / st.mean}};
-    if (m == 0) j["gflops_p50"] = 24e6 * static_cast<double>(batch) / (st.p50 * 1e6);
+    BenchRow j;
+    j.model = m;
+    j.batch = batch;
+    j.latency = compute_latency_stats(samples);
+    j.throughput_calls_per_s = 1000 / j.latency.mean;
+    j.throughput_samples_per_s = 1000.0 * static_cast<double>(batch) / j.latency.mean;
+    if (m == 0) j.gflops_p50 = 24e6 * static_cast<double>(batch) / (j.latency.p50 * 1e6);
     return j;
   };
-  r["results"] = {result(0, 1, {0.14, 0.15, 0.16}), result(1, 1, {1.0, 1.1, 0.9}),
-                  result(0, 64, {7.5, 7.6, 7.4}), result(1, 64, {7.3, 9.0, 6.0})};
-  r["sgemm"] = {{"gflops", 205.0}, {"gflops_median", 200.0}, {"how", "test"}};
-  r["warnings"] = noise_warnings(r);
-  r["notes"] = {"a note"};
+  r.results = {result(0, 1, {0.14, 0.15, 0.16}), result(1, 1, {1.0, 1.1, 0.9}),
+               result(0, 64, {7.5, 7.6, 7.4}), result(1, 64, {7.3, 9.0, 6.0})};
+  r.sgemm = SgemmRate{"test", 2048, 5, 205.0, 200.0};
+  r.warnings = noise_warnings(r.measurement());
+  r.notes = {"a note"};
   return r;
 }
 
@@ -234,9 +245,11 @@ bool well_formed_xml(const std::string& s, std::string* why) {
     i = end + 1;
     if (tag.empty()) return *why = "empty tag", false;
     if (tag[0] == '?' || tag[0] == '!') continue;
-    if (std::count(tag.begin(), tag.end(), '"') % 2) return *why = "unbalanced quote in " + tag, false;
+    if (std::count(tag.begin(), tag.end(), '"') % 2)
+      return *why = "unbalanced quote in " + tag, false;
     if (tag[0] == '/') {
-      if (stack.empty() || stack.back() != tag.substr(1)) return *why = "mismatched </" + tag, false;
+      if (stack.empty() || stack.back() != tag.substr(1))
+        return *why = "mismatched </" + tag, false;
       stack.pop_back();
       continue;
     }
@@ -260,17 +273,17 @@ TEST(Noise, WarnsWhenDifferenceIsInsideTheSpread) {
   auto r = sample_report();
   // batch 64: 7.5 vs 7.3 with CV ~20% cannot be ranked; batch 1 (0.15 vs 1.0) can.
   bool found = false;
-  for (const auto& w : r["warnings"]) {
-    std::string s = w.get<std::string>();
+  for (const auto& s : r.warnings) {
     EXPECT_EQ(s.find("batch 1:"), std::string::npos) << s;
-    found |= s.find("batch 64") != std::string::npos && s.find("cannot be ranked") != std::string::npos;
+    found |=
+        s.find("batch 64") != std::string::npos && s.find("cannot be ranked") != std::string::npos;
   }
   EXPECT_TRUE(found);
 }
 
 TEST(BenchReport, SeminarTableAndStatistics) {
   auto r = sample_report();
-  Table t = seminar_table(r);
+  Table t = seminar_table(r.measurement());
   EXPECT_EQ(t.header, (std::vector<std::string>{"Model", "Batch", "Size (MB)", "Latency (ms)",
                                                 "Throughput (req/s)", "Δ Accuracy"}));
   ASSERT_EQ(t.rows.size(), 4u);
@@ -296,14 +309,15 @@ TEST(BenchReport, CsvQuotesAndHasOneRowPerResult) {
   EXPECT_EQ(csv.rfind("model,engine,batch,", 0), 0u);
   EXPECT_NE(csv.find("\"a,b \"\"q\"\".pt\",libtorch,1,4825319,"), std::string::npos);
   EXPECT_EQ(csv_field("plain"), "plain");
-  // The JSON is the data: it round-trips through text.
-  auto back = nlohmann::json::parse(r.dump());
-  EXPECT_EQ(back["results"][3]["latency"]["runs"], 3);
+  // The record is the data: it round-trips through its JSON text.
+  auto back = parse_record<BenchResult>(record_text(r), "bench report");
+  EXPECT_EQ(back.results[3].latency.runs, 3);
+  EXPECT_EQ(record_text(back), record_text(r));
 }
 
 TEST(BenchReport, SvgIsWellFormedAndEscaped) {
   auto r = sample_report();
-  std::string svg = bench_chart_svg(r);
+  std::string svg = bench_chart_svg(r.measurement());
   std::string why;
   EXPECT_TRUE(well_formed_xml(svg, &why)) << why;
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -53,19 +54,30 @@ TEST_F(OptimizeFile, WritesVerifiedModelAndReport) {
   auto model = load_model(o.output);
   EXPECT_EQ(test::count_ops(model, "BatchNormalization"), 0);
   EXPECT_EQ(test::count_ops(model, "Identity"), 0);
-  EXPECT_TRUE(report["verification"]["passed"].get<bool>());
-  EXPECT_EQ(report["verification"]["input_sets"].size(), 2u);  // batch 1 and 3
-  EXPECT_LE(report["verification"]["max_rel"].get<double>(), 1e-5);
-  EXPECT_EQ(report["after"]["nodes"].get<int>(), 2);
+  EXPECT_TRUE(report.verification.passed);
+  EXPECT_EQ(report.verification.input_sets.size(), 2u);  // batch 1 and 3
+  ASSERT_TRUE(report.verification.max_rel.has_value());
+  EXPECT_LE(*report.verification.max_rel, 1e-5);
+  EXPECT_EQ(report.after.nodes, 2);
   bool bn_row = false;
-  for (const auto& r : report["runs"]) {
-    if (r["pass"] == "fuse_bn_into_conv" && r["rewrites"] == 1) {
+  for (const auto& r : report.runs) {
+    if (r.pass == "fuse_bn_into_conv" && r.rewrites == 1) {
       bn_row = true;
-      EXPECT_TRUE(r.contains("max_rel"));
-      EXPECT_EQ(r["before"]["nodes"].get<int>() - r["after"]["nodes"].get<int>(), 1);
+      EXPECT_TRUE(r.verified && r.max_rel.has_value());
+      EXPECT_EQ(r.before.nodes - r.after.nodes, 1);
     }
   }
   EXPECT_TRUE(bn_row);
+  // What metadata.yaml's `optimization` lists: the passes that rewrote, in first-rewrite order.
+  std::vector<std::string> applied;
+  for (const auto& r : report.runs)
+    if (r.rewrites > 0 && std::find(applied.begin(), applied.end(), r.pass) == applied.end())
+      applied.push_back(r.pass);
+  EXPECT_EQ(report.applied_passes(), applied);
+  EXPECT_NE(std::find(applied.begin(), applied.end(), "fuse_bn_into_conv"), applied.end());
+  // The file on disk is the same record.
+  auto back = read_record<OptimizeFileResult>(*o.report);
+  EXPECT_EQ(nlohmann::json(back), nlohmann::json(report));
   std::string text = format_optimize_report(report, false);
   EXPECT_NE(text.find("fuse_bn_into_conv"), std::string::npos);
   EXPECT_NE(text.find("passed"), std::string::npos);

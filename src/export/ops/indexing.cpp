@@ -12,7 +12,9 @@ namespace kiln {
 
 namespace {
 
-int64_t norm_dim(int64_t d, int64_t rank) { return d < 0 ? d + rank : d; }
+int64_t norm_dim(int64_t d, int64_t rank) {
+  return d < 0 ? d + rank : d;
+}
 
 int64_t rank_or_fail(ExportContext& ctx, const Node* node, const Value* v) {
   auto r = ctx.rank_of(v);
@@ -33,7 +35,9 @@ int64_t static_dim(ExportContext& ctx, const Node* node, const Value* v, int64_t
 void select(ExportContext& ctx, const Node* node) {
   int64_t rank = rank_or_fail(ctx, node, node->input(0));
   int64_t dim = norm_dim(ctx.const_int(node->input(1)), rank);
-  auto& n = ctx.add_node("Gather", {ctx.in(node->input(0)), scalar_operand(ctx, node->input(2), onnx::TensorProto_DataType_INT64)},
+  auto& n = ctx.add_node("Gather",
+                         {ctx.in(node->input(0)),
+                          scalar_operand(ctx, node->input(2), onnx::TensorProto_DataType_INT64)},
                          {ctx.out(node->output(), "select")});
   set_attr(n, "axis", dim);
 }
@@ -50,7 +54,8 @@ void expand(ExportContext& ctx, const Node* node) {
     if (!elems) unsupported(node, "expand to sizes kiln does not track");
     // -1 keeps the input's dim: Expand broadcasts a 1 to the input's size, the same thing.
     for (auto& e : *elems) {
-      if (ctx.is_static(e) && ctx.const_int(e) < 0) e = ctx.mint_static(c10::IValue(int64_t{1}), c10::IntType::get());
+      if (ctx.is_static(e) && ctx.const_int(e) < 0)
+        e = ctx.mint_static(c10::IValue(int64_t{1}), c10::IntType::get());
     }
     shape = pack_int_elements(ctx, *elems);
   }
@@ -79,7 +84,8 @@ void repeat(ExportContext& ctx, const Node* node) {
 }
 
 // The list an op makes: Split's outputs as placeholder values.
-void split_into(ExportContext& ctx, const Node* node, const std::vector<int64_t>& sizes, int64_t dim, bool squeeze) {
+void split_into(ExportContext& ctx, const Node* node, const std::vector<int64_t>& sizes,
+                int64_t dim, bool squeeze) {
   std::vector<std::string> outs;
   for (size_t i = 0; i < sizes.size(); ++i) outs.push_back(ctx.fresh("split"));
   auto& n = ctx.add_node("Split", {ctx.in(node->input(0)), ctx.add_int64s(sizes, "split")}, outs);
@@ -96,7 +102,8 @@ void split_into(ExportContext& ctx, const Node* node, const std::vector<int64_t>
   ctx.record_list(node->output(), std::move(elems));
 }
 
-// split(x, split_size, dim) / split_with_sizes(x, sizes, dim) / chunk(x, chunks, dim) / unbind(x, dim)
+// split(x, split_size, dim) / split_with_sizes(x, sizes, dim) / chunk(x, chunks, dim) / unbind(x,
+// dim)
 void split(ExportContext& ctx, const Node* node) {
   int64_t rank = rank_or_fail(ctx, node, node->input(0));
   int64_t dim = norm_dim(ctx.const_int(node->input(2)), rank);
@@ -115,7 +122,8 @@ void split(ExportContext& ctx, const Node* node) {
 void chunk(ExportContext& ctx, const Node* node) {
   int64_t rank = rank_or_fail(ctx, node, node->input(0));
   int64_t dim = norm_dim(ctx.const_int(node->input(2)), rank);
-  int64_t total = static_dim(ctx, node, node->input(0), dim), chunks = ctx.const_int(node->input(1));
+  int64_t total = static_dim(ctx, node, node->input(0), dim),
+          chunks = ctx.const_int(node->input(1));
   if (chunks <= 0) unsupported(node, "a chunk count that is not positive");
   int64_t step = (total + chunks - 1) / chunks;
   std::vector<int64_t> sizes;
@@ -136,15 +144,16 @@ void narrow(ExportContext& ctx, const Node* node) {
   int64_t dim = norm_dim(ctx.const_int(node->input(1)), rank);
   int64_t start = ctx.const_int(node->input(2)), length = ctx.const_int(node->input(3));
   ctx.add_node("Slice",
-               {ctx.in(node->input(0)), ctx.add_int64s({start}, "starts"), ctx.add_int64s({start + length}, "ends"),
-                ctx.add_int64s({dim}, "axes")},
+               {ctx.in(node->input(0)), ctx.add_int64s({start}, "starts"),
+                ctx.add_int64s({start + length}, "ends"), ctx.add_int64s({dim}, "axes")},
                {ctx.out(node->output(), "narrow")});
 }
 
 // index_select(x, dim, index) → Gather
 void index_select(ExportContext& ctx, const Node* node) {
   int64_t rank = rank_or_fail(ctx, node, node->input(0));
-  auto& n = ctx.add_node("Gather", {ctx.in(node->input(0)), ctx.in(node->input(2))}, {ctx.out(node->output(), "index_select")});
+  auto& n = ctx.add_node("Gather", {ctx.in(node->input(0)), ctx.in(node->input(2))},
+                         {ctx.out(node->output(), "index_select")});
   set_attr(n, "axis", norm_dim(ctx.const_int(node->input(1)), rank));
 }
 
@@ -155,7 +164,8 @@ void index(ExportContext& ctx, const Node* node) {
   if (auto elems = ctx.list_elements(node->input(1))) {
     indices = *elems;
   } else if (ctx.is_static(node->input(1))) {
-    for (const auto& iv : ctx.constant(node->input(1)).toListRef()) {
+    const c10::IValue list = ctx.constant(node->input(1));  // named: the loop reads into it
+    for (const auto& iv : list.toListRef()) {
       indices.push_back(ctx.mint_static(iv, c10::OptionalType::create(c10::TensorType::get())));
     }
   } else {
@@ -168,10 +178,14 @@ void index(ExportContext& ctx, const Node* node) {
     axis = static_cast<int>(i);
   }
   if (axis < 0) return alias(ctx, node);
-  auto t = ctx.is_static(indices[static_cast<size_t>(axis)]) ? ctx.const_tensor(indices[static_cast<size_t>(axis)]) : std::nullopt;
-  if (t && t->scalar_type() == at::kBool) unsupported(node, "boolean mask indexing (data-dependent shape)");
-  auto& n = ctx.add_node("Gather", {ctx.in(node->input(0)), ctx.in(indices[static_cast<size_t>(axis)])},
-                         {ctx.out(node->output(), "index")});
+  auto t = ctx.is_static(indices[static_cast<size_t>(axis)])
+               ? ctx.const_tensor(indices[static_cast<size_t>(axis)])
+               : std::nullopt;
+  if (t && t->scalar_type() == at::kBool)
+    unsupported(node, "boolean mask indexing (data-dependent shape)");
+  auto& n =
+      ctx.add_node("Gather", {ctx.in(node->input(0)), ctx.in(indices[static_cast<size_t>(axis)])},
+                   {ctx.out(node->output(), "index")});
   set_attr(n, "axis", static_cast<int64_t>(axis));
 }
 
@@ -180,7 +194,8 @@ void index(ExportContext& ctx, const Node* node) {
 void roll(ExportContext& ctx, const Node* node) {
   auto shifts = ctx.const_ints(node->input(1));
   auto dims = ctx.const_ints(node->input(2));
-  if (dims.empty() || dims.size() != shifts.size()) unsupported(node, "roll without dims (over the flattened tensor)");
+  if (dims.empty() || dims.size() != shifts.size())
+    unsupported(node, "roll without dims (over the flattened tensor)");
   int64_t rank = rank_or_fail(ctx, node, node->input(0));
   std::string x = ctx.in(node->input(0));
   for (size_t i = 0; i < dims.size(); ++i) {
@@ -189,8 +204,14 @@ void roll(ExportContext& ctx, const Node* node) {
     int64_t s = ((shifts[i] % n) + n) % n;
     if (s == 0) continue;
     std::string tail = ctx.fresh("roll_tail"), head = ctx.fresh("roll_head");
-    ctx.add_node("Slice", {x, ctx.add_int64s({n - s}, "starts"), ctx.add_int64s({n}, "ends"), ctx.add_int64s({d}, "axes")}, {tail});
-    ctx.add_node("Slice", {x, ctx.add_int64s({0}, "starts"), ctx.add_int64s({n - s}, "ends"), ctx.add_int64s({d}, "axes")}, {head});
+    ctx.add_node("Slice",
+                 {x, ctx.add_int64s({n - s}, "starts"), ctx.add_int64s({n}, "ends"),
+                  ctx.add_int64s({d}, "axes")},
+                 {tail});
+    ctx.add_node("Slice",
+                 {x, ctx.add_int64s({0}, "starts"), ctx.add_int64s({n - s}, "ends"),
+                  ctx.add_int64s({d}, "axes")},
+                 {head});
     std::string out = ctx.fresh("roll");
     auto& c = ctx.add_node("Concat", {tail, head}, {out});
     set_attr(c, "axis", d);
@@ -201,14 +222,16 @@ void roll(ExportContext& ctx, const Node* node) {
 
 // embedding(weight, indices, padding_idx, scale_grad, sparse) → Gather(weight, indices)
 void embedding(ExportContext& ctx, const Node* node) {
-  ctx.add_node("Gather", {ctx.in(node->input(0)), ctx.in(node->input(1))}, {ctx.out(node->output(), "embedding")});
+  ctx.add_node("Gather", {ctx.in(node->input(0)), ctx.in(node->input(1))},
+               {ctx.out(node->output(), "embedding")});
 }
 
 // masked_fill(x, mask, value) → Where(mask, value, x)
 void masked_fill(ExportContext& ctx, const Node* node) {
   auto type = scalar_onnx_type(node->input(0)).value_or(onnx::TensorProto_DataType_FLOAT);
   std::string value = scalar_operand(ctx, node->input(2), type);
-  ctx.add_node("Where", {ctx.in(node->input(1)), value, ctx.in(node->input(0))}, {ctx.out(node->output(), "masked_fill")});
+  ctx.add_node("Where", {ctx.in(node->input(1)), value, ctx.in(node->input(0))},
+               {ctx.out(node->output(), "masked_fill")});
 }
 
 // where(cond, a, b)
@@ -224,13 +247,15 @@ void where(ExportContext& ctx, const Node* node) {
 // floor_divide / remainder / div(rounding_mode) on tensors, in the output's dtype
 void tensor_floor_divide(ExportContext& ctx, const Node* node) {
   auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_FLOAT);
-  std::string a = scalar_operand_or_tensor(ctx, node->input(0), type), b = scalar_operand_or_tensor(ctx, node->input(1), type);
+  std::string a = scalar_operand_or_tensor(ctx, node->input(0), type),
+              b = scalar_operand_or_tensor(ctx, node->input(1), type);
   ctx.bind(node->output(), floor_divide(ctx, a, b, type, ctx.fresh("floor_divide")));
 }
 
 void tensor_remainder(ExportContext& ctx, const Node* node) {
   auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_FLOAT);
-  std::string a = scalar_operand_or_tensor(ctx, node->input(0), type), b = scalar_operand_or_tensor(ctx, node->input(1), type);
+  std::string a = scalar_operand_or_tensor(ctx, node->input(0), type),
+              b = scalar_operand_or_tensor(ctx, node->input(1), type);
   ctx.bind(node->output(), floor_remainder(ctx, a, b, type, ctx.fresh("remainder")));
 }
 
@@ -251,14 +276,20 @@ void arg_reduce(ExportContext& ctx, const Node* node, const char* op) {
   set_attr(n, "axis", axis);
   set_attr(n, "keepdims", static_cast<int64_t>(keep));
 }
-void argmax(ExportContext& c, const Node* n) { arg_reduce(c, n, "ArgMax"); }
-void argmin(ExportContext& c, const Node* n) { arg_reduce(c, n, "ArgMin"); }
+void argmax(ExportContext& c, const Node* n) {
+  arg_reduce(c, n, "ArgMax");
+}
+void argmin(ExportContext& c, const Node* n) {
+  arg_reduce(c, n, "ArgMin");
+}
 
 // topk(x, k, dim, largest, sorted) → TopK (values, indices)
 void topk(ExportContext& ctx, const Node* node) {
   int64_t rank = rank_or_fail(ctx, node, node->input(0));
   std::string k = ctx.add_int64s({ctx.const_int(node->input(1))}, "k");
-  auto& n = ctx.add_node("TopK", {ctx.in(node->input(0)), k}, {ctx.out(node->output(0), "topk_values"), ctx.out(node->output(1), "topk_indices")});
+  auto& n = ctx.add_node(
+      "TopK", {ctx.in(node->input(0)), k},
+      {ctx.out(node->output(0), "topk_values"), ctx.out(node->output(1), "topk_indices")});
   set_attr(n, "axis", norm_dim(ctx.const_int(node->input(2)), rank));
   set_attr(n, "largest", static_cast<int64_t>(ctx.const_bool(node->input(3))));
   set_attr(n, "sorted", static_cast<int64_t>(ctx.const_bool(node->input(4))));
@@ -266,9 +297,12 @@ void topk(ExportContext& ctx, const Node* node) {
 
 // cumsum(x, dim, dtype?)
 void cumsum(ExportContext& ctx, const Node* node) {
-  if (node->inputs().size() > 2 && !ctx.is_none(node->input(2))) unsupported(node, "cumsum with a dtype");
+  if (node->inputs().size() > 2 && !ctx.is_none(node->input(2)))
+    unsupported(node, "cumsum with a dtype");
   int64_t rank = rank_or_fail(ctx, node, node->input(0));
-  ctx.add_node("CumSum", {ctx.in(node->input(0)), ctx.add_int64s({norm_dim(ctx.const_int(node->input(1)), rank)}, "axis", true)},
+  ctx.add_node("CumSum",
+               {ctx.in(node->input(0)),
+                ctx.add_int64s({norm_dim(ctx.const_int(node->input(1)), rank)}, "axis", true)},
                {ctx.out(node->output(), "cumsum")});
 }
 
@@ -290,7 +324,8 @@ void add_indexing_ops(OpTable& t) {
   t["aten::roll"] = {roll, "Slice + Slice + Concat per dim"};
   for (const char* k : {"aten::masked_fill", "aten::masked_fill_"}) t[k] = {masked_fill, "Where"};
   t["aten::where"] = {where, "Where"};
-  t["aten::floor_divide"] = {tensor_floor_divide, "Div(Sub(a, Mod(a, b)), b) for ints, Floor(Div) for floats"};
+  t["aten::floor_divide"] = {tensor_floor_divide,
+                             "Div(Sub(a, Mod(a, b)), b) for ints, Floor(Div) for floats"};
   t["aten::remainder"] = {tensor_remainder, "Mod (ints) or a − floor(a/b)·b"};
   t["aten::argmax"] = {argmax, "ArgMax"};
   t["aten::argmin"] = {argmin, "ArgMin"};

@@ -3,9 +3,10 @@
 // One rule (docs/exporter.md): a value is static when it is known at export — constants, results
 // folded from static inputs (static_fold.h), dims that ONNX shape inference proves from the
 // declared input ranks and static dims, ranks. Static values never reach the graph unless a
-// tensor op needs them. Everything else is dynamic: an int64 / float / bool 0-d ONNX tensor computed
-// by Shape, Gather and arithmetic, so a symbolic dim stays symbolic. The converters here run only
-// for the dynamic case (or for structure: lists, tuples and dicts are bookkeeping, not tensors).
+// tensor op needs them. Everything else is dynamic: an int64 / float / bool 0-d ONNX tensor
+// computed by Shape, Gather and arithmetic, so a symbolic dim stays symbolic. The converters here
+// run only for the dynamic case (or for structure: lists, tuples and dicts are bookkeeping, not
+// tensors).
 #include <algorithm>
 #include <sstream>
 
@@ -20,7 +21,9 @@ namespace kiln {
 
 namespace {
 
-int64_t normalize_index(int64_t i, int64_t n) { return i < 0 ? i + n : i; }
+int64_t normalize_index(int64_t i, int64_t n) {
+  return i < 0 ? i + n : i;
+}
 
 // aten::size(x, dim) → static when the dim is; else Shape + Gather (a 0-d int64).
 // aten::size(x) → a static int list, or the Shape tensor itself (a list bound to a 1-D tensor).
@@ -62,7 +65,8 @@ void size(ExportContext& ctx, const Node* node) {
   int64_t dim = ctx.const_int(node->input(1));
   if (dims) {
     dim = normalize_index(dim, static_cast<int64_t>(dims->size()));
-    if (dim < 0 || dim >= static_cast<int64_t>(dims->size())) unsupported(node, "dimension out of range");
+    if (dim < 0 || dim >= static_cast<int64_t>(dims->size()))
+      unsupported(node, "dimension out of range");
     if ((*dims)[static_cast<size_t>(dim)] >= 0) {
       ctx.set_known(node->output(), c10::IValue((*dims)[static_cast<size_t>(dim)]));
       return;
@@ -71,9 +75,12 @@ void size(ExportContext& ctx, const Node* node) {
   auto syms = ctx.dim_symbols_of(node->input(0));
   std::string shape = ctx.fresh("shape_of");
   ctx.add_node("Shape", {ctx.in(node->input(0))}, {shape});
-  ctx.add_node("Gather", {shape, ctx.add_int64s({dim}, "dim", /*as_scalar=*/true)}, {ctx.out(node->output(), "size")});
-  if (dim >= 0 && dim < static_cast<int64_t>(syms.size()) && !syms[static_cast<size_t>(dim)].empty()) {
-    ctx.set_symbol(node->output(), syms[static_cast<size_t>(dim)]);  // after out(): binding clears it
+  ctx.add_node("Gather", {shape, ctx.add_int64s({dim}, "dim", /*as_scalar=*/true)},
+               {ctx.out(node->output(), "size")});
+  if (dim >= 0 && dim < static_cast<int64_t>(syms.size()) &&
+      !syms[static_cast<size_t>(dim)].empty()) {
+    ctx.set_symbol(node->output(),
+                   syms[static_cast<size_t>(dim)]);  // after out(): binding clears it
   }
 }
 
@@ -121,10 +128,12 @@ void append(ExportContext& ctx, const Node* node) {
   const Value* list = node->input(0);
   auto elems = ctx.list_elements(list);
   if (!elems) {
-    if (!ctx.is_static(list) || !ctx.constant(list).isList()) unsupported(node, "appending to a list kiln does not track");
+    if (!ctx.is_static(list) || !ctx.constant(list).isList())
+      unsupported(node, "appending to a list kiln does not track");
     auto lt = list->type()->cast<c10::ListType>();
     elems.emplace();
-    for (const auto& iv : ctx.constant(list).toListRef()) {
+    const c10::IValue value = ctx.constant(list);  // named: the loop reads into it
+    for (const auto& iv : value.toListRef()) {
       elems->push_back(ctx.mint_static(iv, lt ? lt->getElementType() : c10::AnyType::get()));
     }
     ctx.forget_static(list);
@@ -135,7 +144,9 @@ void append(ExportContext& ctx, const Node* node) {
   ctx.alias_value(node->output(), list);
 }
 
-void device(ExportContext& ctx, const Node* node) { ctx.set_known(node->output(), c10::IValue(c10::Device(c10::kCPU))); }
+void device(ExportContext& ctx, const Node* node) {
+  ctx.set_known(node->output(), c10::IValue(c10::Device(c10::kCPU)));
+}
 
 // aten::dim(x): the rank, known at export from the declared input ranks.
 void dim(ExportContext& ctx, const Node* node) {
@@ -163,7 +174,8 @@ void len(ExportContext& ctx, const Node* node) {
     }
     std::string shape = ctx.fresh("shape_of");
     ctx.add_node("Shape", {ctx.in(x)}, {shape});
-    ctx.add_node("Gather", {shape, ctx.add_int64s({0}, "dim", true)}, {ctx.out(node->output(), "len")});
+    ctx.add_node("Gather", {shape, ctx.add_int64s({0}, "dim", true)},
+                 {ctx.out(node->output(), "len")});
     return;
   }
   unsupported(node, "len() of a value kiln does not track");
@@ -185,7 +197,8 @@ void getitem(ExportContext& ctx, const Node* node) {
   if (auto elems = ctx.list_elements(c)) {
     if (ctx.is_static(idx)) {
       int64_t i = normalize_index(ctx.const_int(idx), static_cast<int64_t>(elems->size()));
-      if (i < 0 || i >= static_cast<int64_t>(elems->size())) unsupported(node, "list index out of range");
+      if (i < 0 || i >= static_cast<int64_t>(elems->size()))
+        unsupported(node, "list index out of range");
       return ctx.alias_value(node->output(), (*elems)[static_cast<size_t>(i)]);
     }
     if (!is_non_tensor(node->output())) unsupported(node, "a list of tensors indexed at run time");
@@ -216,13 +229,16 @@ void unpack(ExportContext& ctx, const Node* node) {
   const Value* c = node->input(0);
   if (ctx.is_static(c)) {
     auto iv = ctx.constant(c);
-    std::vector<c10::IValue> items = iv.isTuple() ? iv.toTupleRef().elements().vec() : iv.toListRef().vec();
-    if (items.size() != node->outputs().size()) unsupported(node, "unpacking a list of a different length");
+    std::vector<c10::IValue> items =
+        iv.isTuple() ? iv.toTupleRef().elements().vec() : iv.toListRef().vec();
+    if (items.size() != node->outputs().size())
+      unsupported(node, "unpacking a list of a different length");
     for (size_t i = 0; i < items.size(); ++i) ctx.set_known(node->output(i), items[i]);
     return;
   }
   if (auto elems = ctx.list_elements(c)) {
-    if (elems->size() != node->outputs().size()) unsupported(node, "unpacking a list of a different length");
+    if (elems->size() != node->outputs().size())
+      unsupported(node, "unpacking a list of a different length");
     for (size_t i = 0; i < elems->size(); ++i) ctx.alias_value(node->output(i), (*elems)[i]);
     return;
   }
@@ -241,7 +257,8 @@ void list_slice(ExportContext& ctx, const Node* node) {
   auto elems = ctx.list_elements(node->input(0));
   if (!elems) unsupported(node, "slicing a list kiln does not track");
   for (size_t i = 1; i < node->inputs().size(); ++i) {
-    if (!ctx.is_static(node->input(i))) unsupported(node, "list slice bounds only known at run time");
+    if (!ctx.is_static(node->input(i)))
+      unsupported(node, "list slice bounds only known at run time");
   }
   auto n = static_cast<int64_t>(elems->size());
   int64_t step = ctx.const_int(node->input(3));
@@ -261,15 +278,19 @@ void list_slice(ExportContext& ctx, const Node* node) {
 
 void tuple_index(ExportContext& ctx, const Node* node) {
   if (ctx.is_static(node->input(0)) && ctx.is_static(node->input(1))) {
-    const auto& items = ctx.constant(node->input(0)).toTupleRef().elements();
+    const c10::IValue tuple = ctx.constant(node->input(0));  // named: `items` refers into it
+    const auto& items = tuple.toTupleRef().elements();
     int64_t i = normalize_index(ctx.const_int(node->input(1)), static_cast<int64_t>(items.size()));
-    if (i < 0 || i >= static_cast<int64_t>(items.size())) unsupported(node, "tuple index out of range");
+    if (i < 0 || i >= static_cast<int64_t>(items.size()))
+      unsupported(node, "tuple index out of range");
     return ctx.set_known(node->output(), items[static_cast<size_t>(i)]);
   }
   auto elems = ctx.list_elements(node->input(0));
-  if (!elems || !ctx.is_static(node->input(1))) unsupported(node, "indexing a tuple kiln does not track");
+  if (!elems || !ctx.is_static(node->input(1)))
+    unsupported(node, "indexing a tuple kiln does not track");
   int64_t i = normalize_index(ctx.const_int(node->input(1)), static_cast<int64_t>(elems->size()));
-  if (i < 0 || i >= static_cast<int64_t>(elems->size())) unsupported(node, "tuple index out of range");
+  if (i < 0 || i >= static_cast<int64_t>(elems->size()))
+    unsupported(node, "tuple index out of range");
   ctx.alias_value(node->output(), (*elems)[static_cast<size_t>(i)]);
 }
 
@@ -289,7 +310,8 @@ void dict_construct(ExportContext& ctx, const Node* node) {
 void dict_set_item(ExportContext& ctx, const Node* node) {
   const Value* d = node->input(0);
   if (ctx.dict_of(d) == nullptr) {
-    if (!ctx.is_static(d) || !ctx.constant(d).isGenericDict() || !ctx.constant(d).toGenericDict().empty()) {
+    if (!ctx.is_static(d) || !ctx.constant(d).isGenericDict() ||
+        !ctx.constant(d).toGenericDict().empty()) {
       unsupported(node, "setting an item of a dict kiln does not track");
     }
     ctx.record_dict(d);
@@ -328,13 +350,22 @@ void tensor_to_scalar(ExportContext& ctx, const Node* node) {
 // Arithmetic on scalars (at least one dynamic): in the output's type (int64, float or bool).
 void scalar_binary(ExportContext& ctx, const Node* node, const char* op) {
   auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
-  std::string a = scalar_operand(ctx, node->input(0), type), b = scalar_operand(ctx, node->input(1), type);
+  std::string a = scalar_operand(ctx, node->input(0), type),
+              b = scalar_operand(ctx, node->input(1), type);
   ctx.add_node(op, {a, b}, {ctx.out(node->output(), op)});
 }
-void s_add(ExportContext& c, const Node* n) { scalar_binary(c, n, "Add"); }
-void s_sub(ExportContext& c, const Node* n) { scalar_binary(c, n, "Sub"); }
-void s_mul(ExportContext& c, const Node* n) { scalar_binary(c, n, "Mul"); }
-void s_div(ExportContext& c, const Node* n) { scalar_binary(c, n, "Div"); }  // int / int → float output type
+void s_add(ExportContext& c, const Node* n) {
+  scalar_binary(c, n, "Add");
+}
+void s_sub(ExportContext& c, const Node* n) {
+  scalar_binary(c, n, "Sub");
+}
+void s_mul(ExportContext& c, const Node* n) {
+  scalar_binary(c, n, "Mul");
+}
+void s_div(ExportContext& c, const Node* n) {
+  scalar_binary(c, n, "Div");
+}  // int / int → float output type
 void s_min(ExportContext& c, const Node* n) {
   if (n->inputs().size() != 2) unsupported(n, "min/max of a list");
   scalar_binary(c, n, "Min");
@@ -347,18 +378,21 @@ void s_max(ExportContext& c, const Node* n) {
 // a // b and a % b with Python's floor semantics (ONNX Div on ints truncates toward zero).
 void s_floordiv(ExportContext& ctx, const Node* node) {
   auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
-  std::string a = scalar_operand(ctx, node->input(0), type), b = scalar_operand(ctx, node->input(1), type);
+  std::string a = scalar_operand(ctx, node->input(0), type),
+              b = scalar_operand(ctx, node->input(1), type);
   ctx.bind(node->output(), floor_divide(ctx, a, b, type, ctx.fresh("floordiv")));
 }
 void s_remainder(ExportContext& ctx, const Node* node) {
   auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
-  std::string a = scalar_operand(ctx, node->input(0), type), b = scalar_operand(ctx, node->input(1), type);
+  std::string a = scalar_operand(ctx, node->input(0), type),
+              b = scalar_operand(ctx, node->input(1), type);
   ctx.bind(node->output(), floor_remainder(ctx, a, b, type, ctx.fresh("remainder")));
 }
 
 void s_neg(ExportContext& ctx, const Node* node) {
   auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
-  ctx.add_node("Neg", {scalar_operand(ctx, node->input(0), type)}, {ctx.out(node->output(), "Neg")});
+  ctx.add_node("Neg", {scalar_operand(ctx, node->input(0), type)},
+               {ctx.out(node->output(), "Neg")});
 }
 
 std::optional<bool> lists_equal(ExportContext& ctx, const Value* a, const Value* b);
@@ -386,8 +420,10 @@ void scalar_compare(ExportContext& ctx, const Node* node, const char* op, bool n
     if (std::string(op) != "Equal") unsupported(node, "ordering of lists");
     auto eq = lists_equal(ctx, node->input(0), node->input(1));
     if (!eq) {
-      unsupported(node, fmt::format("comparing lists whose elements are only known at run time ({} vs {})",
-                                    describe_list(ctx, node->input(0)), describe_list(ctx, node->input(1))));
+      unsupported(
+          node,
+          fmt::format("comparing lists whose elements are only known at run time ({} vs {})",
+                      describe_list(ctx, node->input(0)), describe_list(ctx, node->input(1))));
     }
     ctx.set_known(node->output(), c10::IValue(negate ? !*eq : *eq));
     return;
@@ -397,7 +433,8 @@ void scalar_compare(ExportContext& ctx, const Node* node, const char* op, bool n
   auto type = (ta == onnx::TensorProto_DataType_FLOAT || tb == onnx::TensorProto_DataType_FLOAT)
                   ? onnx::TensorProto_DataType_FLOAT
                   : ta;
-  std::string a = scalar_operand(ctx, node->input(0), type), b = scalar_operand(ctx, node->input(1), type);
+  std::string a = scalar_operand(ctx, node->input(0), type),
+              b = scalar_operand(ctx, node->input(1), type);
   if (!negate) {
     ctx.add_node(op, {a, b}, {ctx.out(node->output(), op)});
     return;
@@ -406,19 +443,35 @@ void scalar_compare(ExportContext& ctx, const Node* node, const char* op, bool n
   ctx.add_node(op, {a, b}, {r});
   ctx.add_node("Not", {r}, {ctx.out(node->output(), "Not")});
 }
-void s_eq(ExportContext& c, const Node* n) { scalar_compare(c, n, "Equal"); }
-void s_ne(ExportContext& c, const Node* n) { scalar_compare(c, n, "Equal", true); }
-void s_lt(ExportContext& c, const Node* n) { scalar_compare(c, n, "Less"); }
-void s_gt(ExportContext& c, const Node* n) { scalar_compare(c, n, "Greater"); }
-void s_le(ExportContext& c, const Node* n) { scalar_compare(c, n, "LessOrEqual"); }
-void s_ge(ExportContext& c, const Node* n) { scalar_compare(c, n, "GreaterOrEqual"); }
+void s_eq(ExportContext& c, const Node* n) {
+  scalar_compare(c, n, "Equal");
+}
+void s_ne(ExportContext& c, const Node* n) {
+  scalar_compare(c, n, "Equal", true);
+}
+void s_lt(ExportContext& c, const Node* n) {
+  scalar_compare(c, n, "Less");
+}
+void s_gt(ExportContext& c, const Node* n) {
+  scalar_compare(c, n, "Greater");
+}
+void s_le(ExportContext& c, const Node* n) {
+  scalar_compare(c, n, "LessOrEqual");
+}
+void s_ge(ExportContext& c, const Node* n) {
+  scalar_compare(c, n, "GreaterOrEqual");
+}
 
 void s_not(ExportContext& ctx, const Node* node) {
   ctx.add_node("Not", {scalar_operand(ctx, node->input(0), onnx::TensorProto_DataType_BOOL)},
                {ctx.out(node->output(), "Not")});
 }
-void s_and(ExportContext& c, const Node* n) { scalar_binary(c, n, "And"); }
-void s_or(ExportContext& c, const Node* n) { scalar_binary(c, n, "Or"); }
+void s_and(ExportContext& c, const Node* n) {
+  scalar_binary(c, n, "And");
+}
+void s_or(ExportContext& c, const Node* n) {
+  scalar_binary(c, n, "Or");
+}
 
 // x is None / x is not None: static from the types once freezing has resolved Optionals.
 void is_op(ExportContext& ctx, const Node* node, bool negate) {
@@ -441,13 +494,18 @@ void is_op(ExportContext& ctx, const Node* node, bool negate) {
   bool same = *a && *b;
   ctx.set_known(node->output(), c10::IValue(negate ? !same : same));
 }
-void is(ExportContext& c, const Node* n) { is_op(c, n, false); }
-void isnot(ExportContext& c, const Node* n) { is_op(c, n, true); }
+void is(ExportContext& c, const Node* n) {
+  is_op(c, n, false);
+}
+void isnot(ExportContext& c, const Node* n) {
+  is_op(c, n, true);
+}
 
 // str.format with static arguments (assertion messages): "{}" replaced in order, as Python does
 // for plain placeholders. A message with a run-time argument is never shown by ONNX anyway.
 void format(ExportContext& ctx, const Node* node) {
-  std::string text = ctx.is_static(node->input(0)) ? ctx.constant(node->input(0)).toStringRef() : std::string();
+  std::string text =
+      ctx.is_static(node->input(0)) ? ctx.constant(node->input(0)).toStringRef() : std::string();
   std::string out;
   size_t arg = 1, pos = 0;
   while (pos < text.size()) {
@@ -479,7 +537,8 @@ std::optional<bool> lists_equal(ExportContext& ctx, const Value* a, const Value*
     if (auto e = ctx.list_elements(v)) return e;
     if (!ctx.is_static(v) || !ctx.constant(v).isIntList()) return std::nullopt;
     std::vector<const Value*> out;
-    for (auto x : ctx.const_ints(v)) out.push_back(ctx.mint_static(c10::IValue(x), c10::IntType::get()));
+    for (auto x : ctx.const_ints(v))
+      out.push_back(ctx.mint_static(c10::IValue(x), c10::IntType::get()));
     return out;
   };
   auto ea = elements(a), eb = elements(b);
@@ -490,9 +549,11 @@ std::optional<bool> lists_equal(ExportContext& ctx, const Value* a, const Value*
     const Value *x = (*ea)[i], *y = (*eb)[i];
     if (ctx.is_static(x) && ctx.is_static(y)) {
       if (ctx.const_int(x) != ctx.const_int(y)) return false;
-    } else if (!ctx.is_static(x) && !ctx.is_static(y) && ctx.is_bound(x) && ctx.is_bound(y) && ctx.in(x) == ctx.in(y)) {
+    } else if (!ctx.is_static(x) && !ctx.is_static(y) && ctx.is_bound(x) && ctx.is_bound(y) &&
+               ctx.in(x) == ctx.in(y)) {
       continue;  // the same run-time value
-    } else if (ctx.is_static(x) || ctx.is_static(y) || ctx.symbol_of(x).empty() || ctx.symbol_of(x) != ctx.symbol_of(y)) {
+    } else if (ctx.is_static(x) || ctx.is_static(y) || ctx.symbol_of(x).empty() ||
+               ctx.symbol_of(x) != ctx.symbol_of(y)) {
       all_equal = false;
     }
   }
@@ -501,8 +562,12 @@ std::optional<bool> lists_equal(ExportContext& ctx, const Value* a, const Value*
 }
 
 void nothing(ExportContext&, const Node*) {}
-void known_false(ExportContext& ctx, const Node* node) { ctx.set_known(node->output(), c10::IValue(false)); }
-void uninitialized(ExportContext& ctx, const Node* node) { ctx.set_known(node->output(), c10::IValue()); }
+void known_false(ExportContext& ctx, const Node* node) {
+  ctx.set_known(node->output(), c10::IValue(false));
+}
+void uninitialized(ExportContext& ctx, const Node* node) {
+  ctx.set_known(node->output(), c10::IValue());
+}
 
 void raise(ExportContext&, const Node* node) {
   unsupported(node, "the model raises an exception on the example input's path");
@@ -517,7 +582,8 @@ void add_scalar_ops(OpTable& t) {
   t["prim::device"] = {device, "nothing (cpu)"};
   t["aten::len"] = {len, "nothing (static) or Shape + Gather"};
   t["aten::__getitem__"] = {getitem, "nothing (static index into a list, tuple or dict) or Gather"};
-  t["prim::ListConstruct"] = {construct, "nothing (elements tracked; Concat where a tensor op needs it)"};
+  t["prim::ListConstruct"] = {construct,
+                              "nothing (elements tracked; Concat where a tensor op needs it)"};
   t["prim::TupleConstruct"] = {construct, "nothing (elements tracked)"};
   t["prim::ListUnpack"] = {unpack, "nothing, or Gather from a run-time shape"};
   t["prim::TupleUnpack"] = {unpack, "nothing"};
@@ -525,8 +591,8 @@ void add_scalar_ops(OpTable& t) {
   t["aten::slice"] = {list_slice, "nothing (a slice of a tracked list)"};
   t["prim::DictConstruct"] = {dict_construct, "nothing (keys become output names)"};
   t["aten::_set_item"] = {dict_set_item, "nothing (keys become output names)"};
-  for (const char* k : {"aten::Int", "aten::Float", "aten::Bool", "aten::ScalarImplicit", "aten::IntImplicit",
-                        "aten::FloatImplicit"}) {
+  for (const char* k : {"aten::Int", "aten::Float", "aten::Bool", "aten::ScalarImplicit",
+                        "aten::IntImplicit", "aten::FloatImplicit"}) {
     t[k] = {tensor_to_scalar, "nothing or Reshape/Cast to a 0-d tensor"};
   }
   t["aten::add"] = {s_add, "Add (int64/float 0-d)"};

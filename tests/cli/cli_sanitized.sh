@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# What users run, under AddressSanitizer + UndefinedBehaviorSanitizer: a kiln built with
+# -fsanitize=address,undefined (scripts/sanitize.sh, build-asan-cli/) runs the seminar end to end
+# (pipeline --quick) and export, optimize, quantize-onnx, pack and validate on their own, plus the
+# error paths a user hits most. Any sanitizer report fails the test, whatever the exit code.
+source "$(dirname "$0")/lib.sh"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# san NAME CODE -- ARGS...: kiln exits CODE and no sanitizer reported anything.
+san() {
+  local name=$1 code=$2
+  shift 3
+  "$KILN" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+  local rc=$?
+  if grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer|runtime error:' "$WORK/$name.err"; then
+    echo "FAIL: $name: sanitizer report:"
+    grep -m 20 -E -A12 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$WORK/$name.err"
+    FAILS=$((FAILS + 1))
+  elif [[ $rc != "$code" ]]; then
+    echo "FAIL: $name: kiln $* -> rc=$rc (want $code): $(tail -3 "$WORK/$name.err")"
+    FAILS=$((FAILS + 1))
+  else
+    PASSES=$((PASSES + 1))
+  fi
+}
+P=$WORK/pl
+san pipeline 0 -- pipeline --quick --out "$P"
+pt=$P/02_freeze/model_scripted.pt
+san export 0 -- export "$pt" -o "$WORK/e.onnx" --report "$WORK/e.json"
+san optimize 0 -- optimize "$WORK/e.onnx" -o "$WORK/o.onnx" --report "$WORK/o.json"
+san quantize_static 0 -- quantize-onnx "$WORK/o.onnx" -o "$WORK/q.onnx" --calibrate mnist --calib-samples 64 --eval-samples 500
+san quantize_dynamic 0 -- quantize-onnx "$WORK/o.onnx" -o "$WORK/qd.onnx" --mode dynamic
+san compare 0 -- compare "$pt" "$WORK/o.onnx" --samples 64
+san pack 0 -- pack --model "$WORK/o.onnx" --reference "$pt" --optimize-report "$WORK/o.json" --out "$WORK/art"
+san validate 0 -- validate "$WORK/art" --reference "$pt"
+# Error paths: a missing file, a model that is not ONNX, a corrupt artifact, a bad option value.
+san missing 1 -- optimize "$WORK/nope.onnx" -o "$WORK/x.onnx"
+printf 'not a model' >"$WORK/junk.onnx"
+san junk 1 -- validate "$WORK/junk.onnx"
+san junk_export 1 -- export "$WORK/junk.onnx" -o "$WORK/x.onnx"
+cp -r "$WORK/art" "$WORK/bad_art" && printf 'x' >>"$WORK/bad_art/model_opt.onnx"
+san corrupt_artifact 1 -- validate "$WORK/bad_art"
+san bad_option 2 -- train --epochs 0 --out "$WORK/t"
+finish
