@@ -6,6 +6,7 @@
 # (relative L2 < 0.25, top-1 agreement ≥ 0.8; measured 0.14 and 0.86: random weights give logits
 # with tiny class margins, so agreement is low there; trained simple_cnn: 0.07 and 0.997).
 source "$(dirname "$0")/lib.sh"
+require_python onnx numpy
 
 printf 'not a model' >"$WORK/junk.onnx"
 expect 2 "--out \(-o\) is required" -- quantize-onnx "$WORK/junk.onnx"
@@ -47,14 +48,12 @@ ok = (len(s) == 4 and r['summary']['quantized_nodes'] == 3 and r['calibration'][
       and t['samples'] == 1000 and t['error']['top1_agreement'] >= 0.8 and t['error']['relative_l2'] < 0.25
       and r['calibration_error']['relative_l2'] < 0.25)
 sys.exit(0 if ok else 1)"
-if python3 -c 'import onnx' 2>/dev/null; then
-  check "checker passes, batch axis symbolic, QDQ ops present" python3 -c "
+check "checker passes, batch axis symbolic, QDQ ops present" python3 -c "
 import onnx, sys
 m = onnx.load('$WORK/q.onnx'); onnx.checker.check_model(m, full_check=True)
 ops = [n.op_type for n in m.graph.node]
 d = m.graph.input[0].type.tensor_type.shape.dim[0]
 sys.exit(0 if ops.count('QuantizeLinear') >= 4 and 'DequantizeLinear' in ops and d.dim_param else 1)"
-fi
 
 # Excluding a layer keeps its weights float; a folder of .pb batches calibrates too.
 check "exclude + entropy" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qx.onnx' --calibrate mnist --calib-samples 64 \
@@ -85,11 +84,9 @@ check "qoperator format" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qo.onnx' 
   --format qoperator --no-sensitivity --eval-samples 500 >/dev/null 2>&1"
 check "dynamic mode" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qd.onnx' --mode dynamic --calibrate mnist \
   --eval-samples 500 --report '$WORK/qd.json' >/dev/null 2>&1"
-if python3 -c 'import onnx' 2>/dev/null; then
-  check "qoperator has QLinearConv, dynamic has MatMulInteger and float convs" python3 -c "
+check "qoperator has QLinearConv, dynamic has MatMulInteger and float convs" python3 -c "
 import onnx, sys
 qo = [n.op_type for n in onnx.load('$WORK/qo.onnx').graph.node]
 qd = [n.op_type for n in onnx.load('$WORK/qd.onnx').graph.node]
 sys.exit(0 if qo.count('QLinearConv') == 1 and qd.count('MatMulInteger') == 2 and qd.count('Conv') == 2 else 1)"
-fi
 finish
