@@ -23,6 +23,22 @@ expect() {
   fi
 }
 
+# expect_exact CODE LINE -- ARGS...: exit code CODE and stderr exactly LINE (so exactly one line);
+# stdout goes to $WORK/stdout for later checks.
+expect_exact() {
+  local code=$1 want=$2
+  shift 3
+  local err rc
+  err=$(timeout 120 "$KILN" "$@" 2>&1 >"$WORK/stdout")
+  rc=$?
+  if [[ $rc != "$code" || $err != "$want" ]]; then
+    echo "FAIL: kiln $* -> rc=$rc (want $code), stderr: '$err' (want '$want')"
+    FAILS=$((FAILS + 1))
+  else
+    PASSES=$((PASSES + 1))
+  fi
+}
+
 check() {  # check DESCRIPTION COMMAND...: the command must succeed
   local what=$1
   shift
