@@ -52,4 +52,35 @@ expect_exact 2 "kiln: error: --block must be at least 1" -- bench m/model.onnx -
 check "--block 1 alternates run by run" bash -c "'$KILN' bench m/model.onnx m/model.onnx --block 1 --runs 2 \
   --warmup 0 --batch 1 --no-sgemm 2>/dev/null | grep -q '^Same run, interleaved (A, B, A, B'"
 
+# --tune keeps ORT's defaults when nothing beats them (src/bench/tune.cpp): a search winner that
+# loses to the defaults when re-measured, or the defaults winning the search. With --threads 1
+# every candidate runs on one thread while the defaults use every core, at batch 64 where a second
+# thread pays: the defaults should be kept for at least one objective on nearly every run. The
+# timing is real, so up to 6 runs (4-5 s each) are tried; each run's report must follow the rule
+# exactly (check_tune_report.py), and at least one must have kept the defaults.
+kept=""
+for i in 1 2 3 4 5 6; do
+  if ! "$KILN" bench --tune m/model.onnx --batch 64 --runs 5 --warmup 1 --threads 1 --format json \
+    --out "tune_best$i.json" >"tune$i.json" 2>"tune$i.err"; then
+    echo "FAIL: bench --tune run $i: $(tail -1 "tune$i.err")"
+    FAILS=$((FAILS + 1))
+    break
+  fi
+  if ! out=$(python3 "$HERE/check_tune_report.py" "tune$i.json" "tune_best$i.json"); then
+    echo "FAIL: bench --tune run $i broke its own rule: $out"
+    FAILS=$((FAILS + 1))
+    break
+  fi
+  [[ $out != "kept-defaults none" ]] && kept="run $i: $out" && break
+done
+if [[ -n $kept ]]; then
+  PASSES=$((PASSES + 1))
+  echo "bench --tune kept the defaults ($kept)"
+else
+  echo "FAIL: bench --tune never kept ORT's defaults in 6 runs, though every candidate had 1 thread and the defaults all cores"
+  FAILS=$((FAILS + 1))
+fi
+check "--tune text: the kept defaults are shown as such" bash -c "'$KILN' bench --tune m/model.onnx --batch 64 --runs 3 \
+  --warmup 0 --threads 1 --out tune_text.json 2>/dev/null | grep -E '^  best for (latency|throughput) ' | grep -q '(= the defaults)' ||
+  ! grep -q '\"is_default\": true' tune_text.json"
 finish
