@@ -93,7 +93,7 @@ std::string run_sets(const std::string& bytes, const std::vector<DataSet>& sets,
 TEST(BackendSuite, EveryPassKeepsEveryRunnableModelCorrect) {
   // Not GTEST_SKIP: under a plain add_test a skipped test exits 0 and ctest counts it passed.
   ASSERT_TRUE(fs::is_directory(kSuite / "node"))
-      << kSuite << "/node missing: the Debian package libonnx-testdata is a declared dependency "
+      << (kSuite / "node").string() << " missing: the Debian package libonnx-testdata is a declared dependency "
       << "(scripts/packages.txt); run scripts/toolchain.sh provision";
   auto start = std::chrono::steady_clock::now();
   int total = 0, ran = 0, skipped_unreadable = 0, skipped_ort = 0, skipped_mismatch = 0,
