@@ -100,10 +100,12 @@ void BenchOptions::validate() const {
   std::vector<int64_t> sizes;
   try {
     sizes = parse_int_list(batches, "batches");
-  } catch (const UsageError&) {
-    throw OptionError(
-        "batches",
-        fmt::format("must be positive integers separated by commas (got '{}')", batches));
+  } catch (const UsageError& e) {
+    // "invalid batches '1,x': 'x' is not a positive integer" → the part after the list.
+    std::string why = e.what();
+    size_t at = why.find("': ");
+    throw OptionError("batches", fmt::format("'{}': {}", batches,
+                                             at == std::string::npos ? why : why.substr(at + 3)));
   }
   if (sizes.empty()) throw OptionError("batches", "need at least one batch size");
 }

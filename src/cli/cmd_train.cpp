@@ -22,6 +22,9 @@ void add_train(CLI::App& app, Runner& run) {
   cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str();
   cmd->add_option("--lr", o->learning_rate, "Peak learning rate")->capture_default_str();
   field_flag(cmd, "learning_rate", "--lr");
+  cmd->add_option(
+      "--shift", o->shift,
+      "Random translation of each training image, in pixels (0: none; default: the model's)");
   cmd->add_option("--threads", o->threads, "LibTorch intra-op threads (0 = one per core)")
       ->capture_default_str();
   auto* out = cmd->add_option("--out", o->out, "Output folder (weights.pt, train.json)");
@@ -34,7 +37,7 @@ void add_train(CLI::App& app, Runner& run) {
   cmd->callback([&run, o, options_json] {
     run = [o, options_json] {
       if (!options_json->empty()) *o = read_record<TrainOptions>(*options_json);
-      if (o->out.empty()) throw UsageError("--out is required");
+      if (o->out.empty()) throw UsageError("--out is required (see kiln --help)");
       TrainResult record = train_model(*o);
       std::printf("trained %s on %s: test accuracy %.2f%% in %.1f s (%d epochs, seed %llu) -> %s\n",
                   record.model.c_str(), record.dataset.c_str(), 100 * record.test_accuracy,

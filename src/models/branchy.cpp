@@ -1,8 +1,8 @@
 #include "models/branchy.h"
 
+#include <torch/nn/functional/pooling.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
-#include <torch/nn/functional/pooling.h>
 
 namespace kiln {
 
@@ -57,6 +57,8 @@ def forward(self, x):
 
 }  // namespace
 
-std::unique_ptr<ZooModel> make_branchy() { return std::make_unique<Branchy>(); }
+std::unique_ptr<ZooModel> make_branchy() {
+  return std::make_unique<Branchy>();
+}
 
 }  // namespace kiln

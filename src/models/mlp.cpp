@@ -46,6 +46,8 @@ def forward(self, x):
 
 }  // namespace
 
-std::unique_ptr<ZooModel> make_mlp() { return std::make_unique<Mlp>(); }
+std::unique_ptr<ZooModel> make_mlp() {
+  return std::make_unique<Mlp>();
+}
 
 }  // namespace kiln

@@ -1,5 +1,6 @@
 #pragma once
-// mlp: a fully connected network, Flatten, Linear(784→256)+ReLU, Linear(256→128)+ReLU, Linear(128→10).
+// mlp: a fully connected network, Flatten, Linear(784→256)+ReLU, Linear(256→128)+ReLU,
+// Linear(128→10).
 #include <memory>
 
 #include "models/zoo_model.h"

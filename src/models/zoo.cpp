@@ -18,7 +18,8 @@ const std::vector<std::string>& zoo_model_names() {
 void check_zoo_model_name(const std::string& name) {
   for (const auto& n : zoo_model_names())
     if (n == name) return;
-  throw UsageError(fmt::format("unknown model '{}' (built-in models: {})", name, fmt::join(zoo_model_names(), ", ")));
+  throw UsageError(fmt::format("unknown model '{}' (built-in models: {})", name,
+                               fmt::join(zoo_model_names(), ", ")));
 }
 
 std::unique_ptr<ZooModel> make_zoo_model(const std::string& name) {

@@ -56,11 +56,14 @@ void PrecisionOptions::validate() const {
     throw OptionError("input_shape", first_line(e.what()));
   }
   try {
-    if (parse_int_list(batches, "batches").empty()) throw UsageError("empty");
-  } catch (const UsageError&) {
-    throw OptionError(
-        "batches",
-        fmt::format("must be positive integers separated by commas (got '{}')", batches));
+    if (parse_int_list(batches, "batches").empty())
+      throw UsageError("invalid batches '': no batch size");
+  } catch (const UsageError& e) {
+    // "invalid batches '1,x': 'x' is not a positive integer" → the part after the list.
+    std::string why = e.what();
+    size_t at = why.find("': ");
+    throw OptionError("batches", fmt::format("'{}': {}", batches,
+                                             at == std::string::npos ? why : why.substr(at + 3)));
   }
 }
 
@@ -144,6 +147,8 @@ PrecisionResult precision_study(const PrecisionOptions& o) {
     PrecisionFormat f;
     f.format = models[i].name;
     f.model = bench.models[i];
+    // The quantized file was measured in the staging folder; record where it ends up.
+    if (i == 3 && o.int8.empty()) f.model.path = (o.out / "model_int8.pt").string();
     f.vs_fp32 = m.stats();
     f.vs_fp32_samples = probe.shape[0];
     f.device = "CPU";

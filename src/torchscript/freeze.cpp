@@ -166,7 +166,7 @@ void FreezeOptions::validate() const {
   if (!model.empty()) check_zoo_model_name(model);
   if (!dataset.empty() && dataset != "none") check_dataset_name(dataset);
   if (!torchscript.empty() && input_shape.empty())
-    throw OptionError("input_shape", "is required for a TorchScript model (e.g. 1x1x28x28)");
+    throw OptionError("input_shape", "is required with a TorchScript model (e.g. 1x1x28x28)");
 }
 
 FreezeResult freeze_model(const FreezeOptions& o) {

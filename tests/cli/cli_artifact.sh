@@ -33,7 +33,43 @@ check "validate.py fails on a missing golden file" bash -c '! python3 missing/va
 corrupt garbage 'echo "{{{" > metadata.yaml'
 expect 1 "^kiln: error: metadata: " -- validate garbage
 expect 1 "not an artifact folder" -- validate nowhere
-expect 2 "^kiln: error: --max-latency-ratio needs a reference model" -- validate artifact_v1 --max-latency-ratio 1.5
+expect_exact 2 "kiln: error: --max-latency-ratio needs a reference model (a same-run ratio)" -- validate artifact_v1 --max-latency-ratio 1.5
+# A latency budget no model can meet (artifact p50 at most 1/1000 of the reference's): exit 1 and
+# one line naming the latency check with the measured figures; every other check still passes;
+# the figures are consistent (ratio = p50 / reference p50 within the printed rounding, above the
+# budget) and the JUnit report records that one failure. A generous budget passes.
+expect 1 '^kiln: error: latency: p50 [0-9]+\.[0-9]{3} ms vs reference [0-9]+\.[0-9]{3} ms: ratio [0-9]+\.[0-9]{2} \(budget 0\.001\)$' -- \
+  validate artifact_v1 --reference frozen/model_scripted.pt --max-latency-ratio 0.001 --junit junit_lat.xml
+"$KILN" validate artifact_v1 --reference frozen/model_scripted.pt --max-latency-ratio 0.001 --junit junit_lat.xml \
+  >validate_lat.txt 2>validate_lat.err
+check "tiny latency budget: exit 1" test $? -eq 1
+check "tiny latency budget: only the latency check fails, figures consistent" python3 - validate_lat.txt validate_lat.err junit_lat.xml <<'PY'
+import re, sys
+out = open(sys.argv[1]).read().splitlines()
+err = open(sys.argv[2]).read()
+junit = open(sys.argv[3]).read()
+fails = [l for l in out if l.startswith("FAIL")]
+passes = [l for l in out if l.startswith("PASS")]
+m = re.fullmatch(r"FAIL  latency +p50 ([0-9.]+) ms vs reference ([0-9.]+) ms: ratio ([0-9.]+) \(budget 0\.001\)", fails[0]) if len(fails) == 1 else None
+problems = []
+if not m or out[-1] != "artifact INVALID" or len(passes) < 7:
+    problems.append(f"report: {out}")
+else:
+    p50, ref, ratio = (float(g) for g in m.groups())
+    lo, hi = (p50 - 5e-4) / (ref + 5e-4), (p50 + 5e-4) / max(ref - 5e-4, 1e-9)
+    if not (lo - 0.005 <= ratio <= hi + 0.005 and ratio > 0.001 and p50 > 0 and ref > 0):
+        problems.append(f"ratio {ratio} is not p50 {p50} / reference {ref} (in [{lo:.4f}, {hi:.4f}]) or not above 0.001")
+    want = "kiln: error: latency: p50 %s ms vs reference %s ms: ratio %s (budget 0.001)" % m.groups()
+    if err.splitlines() != [want]:
+        problems.append(f"stderr {err!r} is not the one line {want!r}")
+if 'failures="1"' not in junit or '<testcase classname="artifact" name="latency"><failure message="p50' not in junit:
+    problems.append(f"junit: {junit}")
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+PY
+check "a generous latency budget passes" bash -c "'$KILN' validate artifact_v1 --reference frozen/model_scripted.pt \
+  --max-latency-ratio 1000 2>/dev/null | grep -qE '^PASS  latency +p50 [0-9.]+ ms vs reference [0-9.]+ ms: ratio [0-9.]+ \(budget 1000\)$'"
 expect 1 "not packed: E = .* exceeds the bound" -- pack --model model_opt.onnx --reference frozen/model_traced.pt --max-mae 1e-12 --out tight
 check "a refused pack writes nothing" test ! -e tight
 

@@ -1,45 +1,86 @@
 #!/usr/bin/env bash
-# kiln bench as a user meets it: bad options give one line and exit 1 or 2; a real run writes the
-# report and its chart. No timing is asserted (machines are noisy).
+# kiln bench as a user meets it: bad options give exactly one line and exit 1 or 2; a real run
+# writes the report and its chart, with tables whose numbers agree with each other and the JSON.
+# No latency figure is asserted (machines are noisy); --tune must follow its own decision rule.
 source "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 mkdir -p "$WORK/adir"
 printf 'not a model' >"$WORK/junk.onnx"
 
-expect 1 "missing.onnx: no such file" -- bench "$WORK/missing.onnx"
-expect 1 "adir: is a directory" -- bench "$WORK/adir"
-expect 1 "junk.onnx: ONNX Runtime cannot load" -- bench "$WORK/junk.onnx" --no-sgemm
-expect 2 "--batch" -- bench "$WORK/junk.onnx" --batch 1,x
-expect 2 "--batch" -- bench "$WORK/junk.onnx" --batch 0
-expect 2 "unknown graph optimization level 'fast'" -- bench "$WORK/junk.onnx" --ort-opt fast
-expect 2 "unknown execution provider 'gpu'" -- bench "$WORK/junk.onnx" --provider gpu
-expect 2 "unknown --format 'xls'" -- bench "$WORK/junk.onnx" --format xls
-expect 2 "unknown dataset 'cifar10'" -- bench "$WORK/junk.onnx" --dataset cifar10
-expect 2 "--runs must be at least 1" -- bench "$WORK/junk.onnx" --runs 0
-expect 2 "excludes|--ort-opt" -- bench "$WORK/junk.onnx" --config "$WORK/best.json" --ort-opt all
-expect 1 "best.json" -- bench "$WORK/junk.onnx" --config "$WORK/best.json"
-expect 2 "--tune takes exactly one" -- bench --tune "$WORK/junk.onnx" "$WORK/junk.onnx"
-expect 2 "one batch size" -- bench --tune "$WORK/junk.onnx" --batch 1,64
-expect 2 "is required|models" -- bench
+expect_exact 1 "kiln: error: $WORK/missing.onnx: no such file" -- bench "$WORK/missing.onnx"
+expect_exact 1 "kiln: error: $WORK/adir: is a directory, expected a model file" -- bench "$WORK/adir"
+expect_exact 1 "kiln: error: $WORK/junk.onnx: ONNX Runtime cannot load the model: Failed to load model because protobuf parsing failed." -- \
+  bench "$WORK/junk.onnx" --no-sgemm
+expect_exact 2 "kiln: error: --batch '1,x': 'x' is not a positive integer" -- bench "$WORK/junk.onnx" --batch 1,x
+expect_exact 2 "kiln: error: --batch '0': '0' is not a positive integer" -- bench "$WORK/junk.onnx" --batch 0
+expect_exact 2 "kiln: error: unknown graph optimization level 'fast' (disable, basic, extended, all)" -- bench "$WORK/junk.onnx" --ort-opt fast
+expect_exact 2 "kiln: error: unknown execution provider 'gpu' (cpu, dnnl)" -- bench "$WORK/junk.onnx" --provider gpu
+expect_exact 2 "kiln: error: unknown --format 'xls' (md, csv, json, text, html)" -- bench "$WORK/junk.onnx" --format xls
+expect_exact 2 "kiln: error: unknown dataset 'cifar10' (known: mnist, fashion-mnist)" -- bench "$WORK/junk.onnx" --dataset cifar10
+expect_exact 2 "kiln: error: --runs must be at least 1" -- bench "$WORK/junk.onnx" --runs 0
+expect_exact 2 "kiln: error: --ort-opt excludes --config (see kiln --help)" -- bench "$WORK/junk.onnx" --config "$WORK/best.json" --ort-opt all
+expect_exact 1 "kiln: error: $WORK/best.json: no such file" -- bench "$WORK/junk.onnx" --config "$WORK/best.json"
+expect_exact 2 "kiln: error: --tune takes exactly one .onnx model" -- bench --tune "$WORK/junk.onnx" "$WORK/junk.onnx"
+expect_exact 2 "kiln: error: --tune takes one batch size (--batch B)" -- bench --tune "$WORK/junk.onnx" --batch 1,64
+expect_exact 2 "kiln: error: models is required (see kiln --help)" -- bench
 check "nothing written after failed runs" test ! -e "$WORK/best.json"
 
 # A real model: frozen with random weights, exported, benchmarked against its TorchScript file.
-if "$KILN" freeze --model simple_cnn --dataset none --out "$WORK/m" >/dev/null 2>&1 &&
-  "$KILN" export "$WORK/m/model_scripted.pt" -o "$WORK/m/model.onnx" >/dev/null 2>&1; then
-  check "bench writes Markdown and SVG" bash -c "'$KILN' bench '$WORK/m/model.onnx' '$WORK/m/model_scripted.pt' \
-    --runs 3 --warmup 1 --batch 1,2 --no-sgemm --out '$WORK/r.md' 2>/dev/null"
-  check "report has the seminar table" grep -q "| Model .*| Batch .*| Size (MB) .*| Latency (ms) .*| Throughput (req/s) .*| Δ Accuracy" "$WORK/r.md"
-  check "report links the chart" grep -q '!\[.*\](r.svg)' "$WORK/r.md"
-  check "chart is an SVG" grep -q '</svg>' "$WORK/r.svg"
-  check "json format" bash -c "'$KILN' bench '$WORK/m/model.onnx' --runs 2 --warmup 0 --batch 1 --no-sgemm --format json 2>/dev/null | grep -q '\"p50_ms\"'"
-  check "csv format" bash -c "'$KILN' bench '$WORK/m/model.onnx' --runs 2 --warmup 0 --batch 1 --no-sgemm --format csv 2>/dev/null | head -1 | grep -q '^model,engine,batch'"
-  expect 2 "input-shape is required" -- bench "$WORK/m/model_scripted.pt" --runs 1 --no-sgemm
-  expect 2 "--block must be at least 1" -- bench "$WORK/m/model.onnx" --block 0 --no-sgemm
-  check "blocks are the default schedule" grep -q "interleaved in blocks of 10 runs" "$WORK/r.md"
-  check "--block 1 alternates run by run" bash -c "'$KILN' bench '$WORK/m/model.onnx' '$WORK/m/model.onnx' --block 1 --runs 2 \
-    --warmup 0 --batch 1 --no-sgemm 2>/dev/null | grep -q 'interleaved (A, B, A, B'"
-else
+# The reports' tables have exactly the expected rows and columns, and their numbers agree with each
+# other, with the files' sizes and with the JSON's raw figures (check_bench_report.py).
+if ! { "$KILN" freeze --model simple_cnn --dataset none --out "$WORK/m" >/dev/null 2>&1 &&
+  "$KILN" export "$WORK/m/model_scripted.pt" -o "$WORK/m/model.onnx" >/dev/null 2>&1; }; then
   echo "FAIL: could not freeze/export simple_cnn for the bench run"
+  exit 1
+fi
+cd "$WORK"
+check "bench writes Markdown and SVG" bash -c "'$KILN' bench m/model.onnx m/model_scripted.pt \
+  --runs 3 --warmup 1 --batch 1,2 --no-sgemm --out r.md 2>/dev/null"
+check "Markdown: both tables and the notes, row by row" python3 "$HERE/check_bench_report.py" md r.md \
+  m/model.onnx m/model_scripted.pt --batches 1,2 --runs 3
+check "report links the chart" grep -qx '!\[p50 latency and throughput per model and batch\](r.svg)' r.md
+check "chart is an SVG" grep -q '</svg>' r.svg
+check "blocks are the default schedule" grep -qx "Same run, interleaved in blocks of 10 runs (A×10, B×10, A×10 …): 3 timed runs per model and batch after 1 warm-ups; steady clock per run." r.md
+"$KILN" bench m/model.onnx --runs 2 --warmup 0 --batch 1,3 --no-sgemm --format json >r.json 2>/dev/null
+check "json format: models, results and statistics" python3 "$HERE/check_bench_report.py" json r.json m/model.onnx --batches 1,3 --runs 2
+"$KILN" bench m/model.onnx --runs 2 --warmup 0 --batch 1 --no-sgemm --format csv >r.csv 2>/dev/null
+check "csv format: header and row" python3 "$HERE/check_bench_report.py" csv r.csv m/model.onnx --batches 1 --runs 2
+expect_exact 2 "kiln: error: --input-shape is required when no model is ONNX (e.g. --input-shape 1x1x28x28)" -- \
+  bench m/model_scripted.pt --runs 1 --no-sgemm
+expect_exact 2 "kiln: error: --block must be at least 1" -- bench m/model.onnx --block 0 --no-sgemm
+check "--block 1 alternates run by run" bash -c "'$KILN' bench m/model.onnx m/model.onnx --block 1 --runs 2 \
+  --warmup 0 --batch 1 --no-sgemm 2>/dev/null | grep -q '^Same run, interleaved (A, B, A, B'"
+
+# --tune keeps ORT's defaults when nothing beats them (src/bench/tune.cpp): a search winner that
+# loses to the defaults when re-measured, or the defaults winning the search. With --threads 1
+# every candidate runs on one thread while the defaults use every core, at batch 64 where a second
+# thread pays: the defaults should be kept for at least one objective on nearly every run. The
+# timing is real, so up to 6 runs (4-5 s each) are tried; each run's report must follow the rule
+# exactly (check_tune_report.py), and at least one must have kept the defaults.
+kept=""
+for i in 1 2 3 4 5 6; do
+  if ! "$KILN" bench --tune m/model.onnx --batch 64 --runs 5 --warmup 1 --threads 1 --format json \
+    --out "tune_best$i.json" >"tune$i.json" 2>"tune$i.err"; then
+    echo "FAIL: bench --tune run $i: $(tail -1 "tune$i.err")"
+    FAILS=$((FAILS + 1))
+    break
+  fi
+  if ! out=$(python3 "$HERE/check_tune_report.py" "tune$i.json" "tune_best$i.json"); then
+    echo "FAIL: bench --tune run $i broke its own rule: $out"
+    FAILS=$((FAILS + 1))
+    break
+  fi
+  [[ $out != "kept-defaults none" ]] && kept="run $i: $out" && break
+done
+if [[ -n $kept ]]; then
+  PASSES=$((PASSES + 1))
+  echo "bench --tune kept the defaults ($kept)"
+else
+  echo "FAIL: bench --tune never kept ORT's defaults in 6 runs, though every candidate had 1 thread and the defaults all cores"
   FAILS=$((FAILS + 1))
 fi
+check "--tune text: the kept defaults are shown as such" bash -c "'$KILN' bench --tune m/model.onnx --batch 64 --runs 3 \
+  --warmup 0 --threads 1 --out tune_text.json 2>/dev/null | grep -E '^  best for (latency|throughput) ' | grep -q '(= the defaults)' ||
+  ! grep -q '\"is_default\": true' tune_text.json"
 finish

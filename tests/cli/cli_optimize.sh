@@ -25,8 +25,8 @@ check "--list-passes lists 15 passes" test "$(printf '%s\n' "$list" | grep -c ''
 check "--list-passes names fuse_bn_into_conv first on its line" bash -c "printf '%s\n' \"$list\" | grep -q '^fuse_bn_into_conv '"
 
 # A Conv → BatchNormalization → Identity model written by ONNX's Python helper (interop only).
-if python3 -c 'import onnx, numpy' 2>/dev/null; then
-  python3 - "$WORK/cnn.onnx" <<'PY'
+require_python onnx numpy
+python3 - "$WORK/cnn.onnx" <<'PY'
 import sys, numpy as np, onnx
 from onnx import helper, numpy_helper, TensorProto
 rng = np.random.default_rng(0)
@@ -44,27 +44,26 @@ model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 model.ir_version = 8
 onnx.save(model, sys.argv[1])
 PY
-  out=$("$KILN" optimize "$WORK/cnn.onnx" -o "$WORK/cnn_opt.onnx" --report "$WORK/report.json" 2>"$WORK/stderr")
-  rc=$?
-  check "optimize succeeds (rc=$rc)" test "$rc" = 0
-  check "stderr stays empty" test ! -s "$WORK/stderr"
-  check "output written" test -s "$WORK/cnn_opt.onnx"
-  check "report written" test -s "$WORK/report.json"
-  check "verification passed in the table" bash -c "printf '%s' \"$out\" | grep -q 'verification: .*passed'"
-  check "BatchNormalization gone" python3 -c "
+out=$("$KILN" optimize "$WORK/cnn.onnx" -o "$WORK/cnn_opt.onnx" --report "$WORK/report.json" 2>"$WORK/stderr")
+rc=$?
+check "optimize succeeds (rc=$rc)" test "$rc" = 0
+check "stderr stays empty" test ! -s "$WORK/stderr"
+check "output written" test -s "$WORK/cnn_opt.onnx"
+check "report written" test -s "$WORK/report.json"
+check "verification passed in the table" bash -c "printf '%s' \"$out\" | grep -q 'verification: .*passed'"
+check "BatchNormalization gone" python3 -c "
 import onnx, sys
 m = onnx.load('$WORK/cnn_opt.onnx'); onnx.checker.check_model(m, full_check=True)
 ops = [n.op_type for n in m.graph.node]
 sys.exit(0 if ops == ['Conv', 'Relu'] and m.graph.output[0].name == 'y' else 1)"
-  check "report has the per-pass numbers" python3 -c "
+check "report has the per-pass numbers" python3 -c "
 import json, sys
 r = json.load(open('$WORK/report.json'))
 bn = [x for x in r['runs'] if x['pass'] == 'fuse_bn_into_conv' and x['rewrites'] == 1]
 sys.exit(0 if bn and 'max_rel' in bn[0] and r['verification']['passed'] and r['after']['nodes'] == 2 else 1)"
-  # Verification refuses a model whose outputs moved: with tolerance 0 the fused rounding counts.
-  expect 1 "verification failed: output 'y'" -- optimize "$WORK/cnn.onnx" -o "$WORK/strict.onnx" --rtol 0
-  check "nothing written when verification fails" test ! -e "$WORK/strict.onnx"
-  "$KILN" optimize "$WORK/cnn.onnx" -o "$WORK/noverify.onnx" --no-verify --passes eliminate_identity >/dev/null
-  check "--no-verify with one pass writes" test -s "$WORK/noverify.onnx"
-fi
+# Verification refuses a model whose outputs moved: with tolerance 0 the fused rounding counts.
+expect 1 "verification failed: output 'y'" -- optimize "$WORK/cnn.onnx" -o "$WORK/strict.onnx" --rtol 0
+check "nothing written when verification fails" test ! -e "$WORK/strict.onnx"
+"$KILN" optimize "$WORK/cnn.onnx" -o "$WORK/noverify.onnx" --no-verify --passes eliminate_identity >/dev/null
+check "--no-verify with one pass writes" test -s "$WORK/noverify.onnx"
 finish

@@ -3,6 +3,7 @@
 # the artifact validates, and a second run reuses every stage.
 source "$(dirname "$0")/lib.sh"
 HERE=$(dirname "$0")
+require_python onnx yaml
 "$KILN" pipeline --quick --out "$WORK/run" >"$WORK/first.txt" 2>"$WORK/first.err"
 check "pipeline --quick succeeds" test $? -eq 0
 check "REPORT.md and report.html" test -s "$WORK/run/REPORT.md" -a -s "$WORK/run/report.html"

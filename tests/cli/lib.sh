@@ -23,10 +23,40 @@ expect() {
   fi
 }
 
+# expect_exact CODE LINE -- ARGS...: exit code CODE and stderr exactly LINE (so exactly one line);
+# stdout goes to $WORK/stdout for later checks.
+expect_exact() {
+  local code=$1 want=$2
+  shift 3
+  local err rc
+  err=$(timeout 120 "$KILN" "$@" 2>&1 >"$WORK/stdout")
+  rc=$?
+  if [[ $rc != "$code" || $err != "$want" ]]; then
+    echo "FAIL: kiln $* -> rc=$rc (want $code), stderr: '$err' (want '$want')"
+    FAILS=$((FAILS + 1))
+  else
+    PASSES=$((PASSES + 1))
+  fi
+}
+
 check() {  # check DESCRIPTION COMMAND...: the command must succeed
   local what=$1
   shift
   if "$@"; then PASSES=$((PASSES + 1)); else echo "FAIL: $what"; FAILS=$((FAILS + 1)); fi
+}
+
+# require_python MODULE...: the interop modules are declared dependencies (scripts/packages.txt:
+# python3-numpy, python3-onnx, python3-onnxruntime, python3-torch, python3-yaml); their absence is a
+# broken toolchain, never a reason to skip checks. Fails the script at once, naming what is missing.
+require_python() {
+  local m err
+  for m in "$@"; do
+    if ! err=$(python3 -c "import $m" 2>&1); then
+      echo "FAIL: python3 cannot import '$m', a declared dependency (scripts/packages.txt; run scripts/toolchain.sh provision): $(printf '%s' "$err" | tail -1)"
+      echo "$PASSES passed, $((FAILS + 1)) failed"
+      exit 1
+    fi
+  done
 }
 
 finish() {

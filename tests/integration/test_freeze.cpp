@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -79,25 +81,64 @@ TEST(Freeze, BranchyTraceIsFlaggedUnsafeWithDeltaPerBranch) {
   fs::remove_all(o.out);
 }
 
-TEST(Freeze, LoadsTrainedWeights) {
-  fs::path w = fresh("weights");
+// Every parameter and buffer of both frozen files is the one saved under the same name in
+// weights.pt. Each tensor gets its own seeded random values, so a tensor loaded into the wrong
+// layer, transposed, or left at its initialisation is caught (one shared constant would not be).
+void expect_frozen_weights_match(const std::string& model) {
+  SCOPED_TRACE(model);
+  fs::path w = fresh("weights_" + model);
   fs::create_directories(w);
   torch::manual_seed(7);
-  auto m = make_zoo_model("mlp");
-  for (auto& p : m->module().parameters()) p.detach().fill_(0.01);
+  auto m = make_zoo_model(model);
+  std::map<std::string, torch::Tensor> saved;
+  {
+    torch::NoGradGuard no_grad;
+    int64_t k = 0;
+    for (auto& p : m->module().named_parameters()) {
+      p.value().copy_(torch::randn(p.value().sizes()) * 0.1 + 0.01 * static_cast<double>(++k));
+      saved[p.key()] = p.value().detach().clone();
+    }
+    for (auto& b : m->module().named_buffers()) {
+      if (!b.value().is_floating_point()) continue;  // e.g. num_batches_tracked
+      // Running variances must stay positive: values in [0.5, 1.5) + 0.01·k.
+      b.value().copy_(torch::rand(b.value().sizes()) + 0.5 + 0.01 * static_cast<double>(++k));
+      saved[b.key()] = b.value().detach().clone();
+    }
+  }
+  ASSERT_FALSE(saved.empty());
   torch::serialize::OutputArchive ar;
   m->module().save(ar);
   ar.save_to((w / kWeightsFile).string());
   FreezeOptions o;
-  o.model = "mlp";
+  o.model = model;
   o.weights = w;
   o.dataset = "none";
-  o.out = fresh("mlpw");
+  o.seed = 11;  // other random initialisation than the saved weights' seed
+  o.out = fresh("frozen_" + model);
   freeze_model(o);
-  auto scripted = load_torchscript(o.out / kScriptedFile);
-  for (const auto& p : scripted.parameters()) EXPECT_FLOAT_EQ(p.flatten()[0].item<float>(), 0.01f);
+  for (const char* file : {kTracedFile, kScriptedFile}) {
+    SCOPED_TRACE(file);
+    auto frozen = load_torchscript(o.out / file);
+    std::map<std::string, torch::Tensor> got;
+    for (const auto& p : frozen.named_parameters(/*recurse=*/true)) got[p.name] = p.value;
+    for (const auto& b : frozen.named_buffers(/*recurse=*/true))
+      if (b.value.is_floating_point()) got[b.name] = b.value;
+    std::set<std::string> want_names, got_names;
+    for (const auto& [n, t] : saved) want_names.insert(n);
+    for (const auto& [n, t] : got) got_names.insert(n);
+    EXPECT_EQ(got_names, want_names);
+    for (const auto& [name, t] : saved) {
+      auto it = got.find(name);
+      if (it == got.end()) continue;  // reported by the name comparison above
+      EXPECT_TRUE(torch::equal(it->second, t)) << name << " in " << file << " is not the saved tensor";
+    }
+  }
   fs::remove_all(w);
   fs::remove_all(o.out);
+}
+
+TEST(Freeze, LoadsTrainedWeightsIntoEveryParameterByName) {
+  for (const auto& model : zoo_model_names()) expect_frozen_weights_match(model);
 }
 
 TEST(Freeze, BringYourOwnTorchScriptIsRetraced) {

@@ -100,10 +100,11 @@ TEST(Dataset, ABrokenKilnDataDirIsAnErrorNamingTheFileNotAFallback) {
   fs::remove_all(d);
 }
 
-// The real bundled files, when provisioned (CI provisions them): published class counts.
+// The real bundled files (declared dependencies: MNIST from package-lock.json, Fashion-MNIST from
+// scripts/packages.txt; missing files fail, they do not skip): published class counts.
 TEST(Dataset, RealMnistMatchesThePublishedCounts) {
   auto loc = locate_dataset("mnist");
-  if (!loc.dir) GTEST_SKIP() << "MNIST not provisioned: " << loc.how_to_get;
+  ASSERT_TRUE(loc.dir) << "MNIST not found (a declared dependency): " << loc.how_to_get;
   Dataset train = load_dataset("mnist", Split::kTrain);
   Dataset test = load_dataset("mnist", Split::kTest);
   EXPECT_EQ(train.count, 60000);
@@ -116,7 +117,7 @@ TEST(Dataset, RealMnistMatchesThePublishedCounts) {
 
 TEST(Dataset, RealFashionMnistIsBalanced) {
   auto loc = locate_dataset("fashion-mnist");
-  if (!loc.dir) GTEST_SKIP() << "Fashion-MNIST not installed: " << loc.how_to_get;
+  ASSERT_TRUE(loc.dir) << "Fashion-MNIST not found (a declared dependency): " << loc.how_to_get;
   Dataset train = load_dataset("fashion-mnist", Split::kTrain);
   Dataset test = load_dataset("fashion-mnist", Split::kTest);
   for (auto n : class_histogram(train)) EXPECT_EQ(n, 6000);
