@@ -22,9 +22,6 @@ void add_train(CLI::App& app, Runner& run) {
   cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str();
   cmd->add_option("--lr", o->learning_rate, "Peak learning rate")->capture_default_str();
   field_flag(cmd, "learning_rate", "--lr");
-  cmd->add_option(
-      "--shift", o->shift,
-      "Random translation of each training image, in pixels (0: none; default: the model's)");
   cmd->add_option("--threads", o->threads, "LibTorch intra-op threads (0 = one per core)")
       ->capture_default_str();
   auto* out = cmd->add_option("--out", o->out, "Output folder (weights.pt, train.json)");

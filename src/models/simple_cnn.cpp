@@ -1,10 +1,10 @@
 #include "models/simple_cnn.h"
 
-#include <torch/nn/functional/pooling.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
+#include <torch/nn/functional/pooling.h>
 
 namespace kiln {
 
@@ -46,7 +46,6 @@ struct SimpleCnnImpl : nn::Module {
 class SimpleCnn : public ZooModel {
  public:
   std::string name() const override { return "simple_cnn"; }
-  int64_t train_shift() const override { return 2; }
   nn::Module& module() override { return impl_; }
   torch::Tensor forward(const torch::Tensor& x) override { return impl_.forward(x); }
   std::string script_source() const override {
@@ -75,8 +74,6 @@ def forward(self, x):
 
 }  // namespace
 
-std::unique_ptr<ZooModel> make_simple_cnn() {
-  return std::make_unique<SimpleCnn>();
-}
+std::unique_ptr<ZooModel> make_simple_cnn() { return std::make_unique<SimpleCnn>(); }
 
 }  // namespace kiln

@@ -22,14 +22,9 @@ class ZooModel {
   // with the same names as module().named_parameters()/named_buffers().
   virtual std::string script_source() const = 0;
   // For models with a data-dependent branch: which branch `x` takes (else nullopt).
-  virtual std::optional<std::string> branch_taken(const torch::Tensor& /*x*/) const {
-    return std::nullopt;
-  }
+  virtual std::optional<std::string> branch_taken(const torch::Tensor& /*x*/) const { return std::nullopt; }
   // Shape of one sample, batch first (batch = 1).
   virtual std::vector<int64_t> input_shape() const { return {1, 1, 28, 28}; }
-  // Random translation (pixels) `kiln train` applies by default: convolutions learn from shifted
-  // digits; a dense layer on raw pixels does not.
-  virtual int64_t train_shift() const { return 0; }
 };
 
 }  // namespace kiln

@@ -28,7 +28,6 @@ struct TrainResult {
   int64_t batch_size = 0;
   double learning_rate = 0;
   std::string optimizer;
-  std::string augmentation;
   int64_t train_samples = 0, test_samples = 0;
   double test_accuracy = 0;
   double train_seconds = 0;

@@ -13,7 +13,6 @@
 #include "data/dataset.h"
 #include "models/zoo.h"
 #include "models/zoo_model.h"
-#include "train/augment.h"
 #include "train/tensor_dataset.h"
 
 namespace kiln {
@@ -52,7 +51,6 @@ void TrainOptions::validate() const {
   if (train_limit < 0)
     throw OptionError("train_limit", "must be at least 0 (0: the whole training split)");
   if (!(learning_rate > 0)) throw OptionError("learning_rate", "must be positive");
-  if (shift && (*shift < 0 || *shift > 8)) throw OptionError("shift", "must be 0–8 pixels");
   if (out.empty())
     throw OptionError("out", "is required (the folder for weights.pt and train.json)");
 }
@@ -77,9 +75,7 @@ TrainResult train_model(const TrainOptions& o) {
   const int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size;
   const int64_t total_steps = steps_per_epoch * o.epochs;
 
-  const double background = (0.0 - norm.mean) / norm.std;  // a blank pixel, normalized
   auto model = make_zoo_model(o.model);
-  const int64_t shift = o.shift.value_or(model->train_shift());
   torch::optim::AdamW optimizer(model->module().parameters(),
                                 torch::optim::AdamWOptions(o.learning_rate).weight_decay(1e-4));
 
@@ -95,7 +91,7 @@ TrainResult train_model(const TrainOptions& o) {
     int64_t correct = 0;
     for (int64_t b = 0; b < steps_per_epoch; ++b, ++step) {
       auto idx = order.slice(0, b * o.batch_size, std::min(n, (b + 1) * o.batch_size));
-      auto x = random_shift(train.images.index_select(0, idx), shift, background);
+      auto x = train.images.index_select(0, idx);
       auto y = train.labels.index_select(0, idx);
       for (auto& group : optimizer.param_groups()) {
         group.options().set_lr(learning_rate_at(step, total_steps, o.learning_rate));
@@ -139,8 +135,6 @@ TrainResult train_model(const TrainOptions& o) {
   record.batch_size = o.batch_size;
   record.learning_rate = o.learning_rate;
   record.optimizer = "AdamW, weight decay 1e-4, one-cycle (10% warm-up, cosine decay)";
-  record.augmentation =
-      shift > 0 ? fmt::format("random shift of each image by up to {} px", shift) : "none";
   record.train_samples = n;
   record.test_samples = test.images.size(0);
   record.test_accuracy = test_acc;

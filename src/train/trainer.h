@@ -3,7 +3,6 @@
 // and writes weights.pt + train.json into the output folder. No LibTorch in this header.
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <string>
 
 #include "common/json_record.h"
@@ -19,10 +18,6 @@ struct TrainOptions {
   int64_t train_limit = 0;  // 0 = the whole training split
   int64_t batch_size = 128;
   double learning_rate = 2e-3;
-  // Random translation of each training image by up to this many pixels (0: none); unset: the
-  // model's own (ZooModel::train_shift: 2 for the CNN, 0 for the MLP, which has no translation
-  // invariance to learn it with).
-  std::optional<int64_t> shift;
   int threads = 0;  // 0 = LibTorch's default (one per core)
   bool progress = true;
   std::filesystem::path out;
