@@ -22,7 +22,6 @@ owners=(
   src/doctor/torch_facts.cpp
   src/export/export_result.cpp       # ExportResult
   src/export/ops/scalars.cpp         # the scalar-op table
-  src/optimize/verify.cpp            # VerifyResult
   src/pipeline/stage_cache.cpp       # the stage stamp .kiln-stage.json
   src/runtime/input_spec.cpp         # InputSpec
 )

@@ -22,23 +22,7 @@ SessionOptions verify_session_options() {
   return o;
 }
 
-// JSON has no infinity; an output that moved without bound is written as null.
-nlohmann::json number(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
-}
-
 }  // namespace
-
-nlohmann::json VerifyResult::to_json() const {
-  nlohmann::json outs = nlohmann::json::array();
-  for (const auto& o : outputs) {
-    nlohmann::json j{
-        {"name", o.name}, {"max_abs", number(o.max_abs)}, {"max_rel", number(o.max_rel)}};
-    if (!o.problem.empty()) j["problem"] = o.problem;
-    outs.push_back(j);
-  }
-  return {{"max_abs", number(max_abs)}, {"max_rel", number(max_rel)}, {"outputs", outs}};
-}
 
 Verifier::Verifier(std::string_view original, const VerifyOptions& options) : options_(options) {
   auto session = OrtSession::from_bytes(original, verify_session_options(), "original model");

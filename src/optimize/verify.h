@@ -7,8 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "tensor/host_tensor.h"
 
 namespace kiln {
@@ -29,7 +27,6 @@ struct VerifyResult {
   double max_abs = 0, max_rel = 0;
   std::vector<OutputError> outputs;  // worst over the input sets, per output
   bool passed(double rtol) const { return max_rel <= rtol; }
-  nlohmann::json to_json() const;
 };
 
 using OutputSets = std::vector<std::vector<HostTensor>>;  // per input set, the model's outputs

@@ -5,14 +5,6 @@
 
 namespace kiln {
 
-nlohmann::json LayerSensitivity::to_json() const {
-  return {{"node", label},
-          {"op", op},
-          {"relative_l2", relative_l2},
-          {"max_abs_error", max_abs},
-          {"top1_agreement", top1_agreement}};
-}
-
 std::vector<LayerSensitivity> layer_sensitivity(
     const onnx::ModelProto& model, const std::vector<QuantizedNode>& layers, bool per_channel,
     const std::map<std::string, Range>& ranges, const Batches& batches,

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include <onnx/onnx_pb.h>
-#include <nlohmann/json.hpp>
 
 #include "quantize_onnx/calibration_method.h"
 #include "quantize_onnx/model_error.h"
@@ -18,7 +17,6 @@ namespace kiln {
 struct LayerSensitivity {
   std::string label, op;
   double relative_l2 = 0, max_abs = 0, top1_agreement = 1;
-  nlohmann::json to_json() const;
 };
 
 // One entry per node in `layers`, in that order.
