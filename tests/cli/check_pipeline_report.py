@@ -138,6 +138,8 @@ for b in (1, 64):
 meta_text = open(f"{run}/08_pack/artifact_v1/metadata.yaml", encoding="utf-8").read()
 meta = yaml.safe_load(meta_text)
 block = section("metadata.yaml (file hashes omitted):", None)
+while block and not block[0].strip():  # Markdown needs the blank line before a fence
+    block = block[1:]
 if block and block[0] == "```yaml" and "```" in block[1:]:
     shown = block[1:block.index("```", 1)]
 else:
