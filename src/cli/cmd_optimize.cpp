@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/option_errors.h"
 #include "common/error.h"
 #include "optimize/optimize_file.h"
 #include "optimize/registry.h"
@@ -15,10 +16,7 @@ std::vector<std::string> split_passes(const std::string& text) {
   while (pos <= text.size()) {
     size_t end = text.find(',', pos);
     if (end == std::string::npos) end = text.size();
-    std::string name = text.substr(pos, end - pos);
-    if (name.empty()) throw UsageError("--passes: empty pass name in '" + text + "'");
-    find_pass(name);
-    out.push_back(name);
+    out.push_back(text.substr(pos, end - pos));  // OptimizeFileOptions::validate checks each name
     pos = end + 1;
   }
   return out;
@@ -53,6 +51,10 @@ void add_optimize(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--report", *report, "Write the report as JSON to this file");
   cmd->add_flag("--markdown", *markdown, "Print the report table as Markdown");
+  field_flag(cmd, "input", "IN.onnx");
+  field_flag(cmd, "output", "--out");
+  field_flag(cmd, "verify_options.rtol", "--rtol");
+  field_flag(cmd, "optimize.passes", "--passes");
   cmd->callback([&run, o, input, output, passes, report, list, fixed_point, no_verify, markdown] {
     run = [=] {
       if (*list) {
@@ -60,9 +62,6 @@ void add_optimize(CLI::App& app, Runner& run) {
           std::printf("%-32s %s\n", p.name.c_str(), p.description.c_str());
         return 0;
       }
-      if (input->empty()) throw UsageError("optimize: the input model (IN.onnx) is required");
-      if (output->empty()) throw UsageError("optimize: --out (-o) is required");
-      if (!(o->verify_options.rtol >= 0)) throw UsageError("--rtol must be a non-negative number");
       o->input = *input;
       o->output = *output;
       if (!passes->empty()) {

@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/option_errors.h"
 #include "common/error.h"
 #include "quantize_onnx/quantize_onnx_file.h"
 
@@ -57,6 +58,17 @@ void add_quantize_onnx(CLI::App& app, Runner& run) {
                 "Quantize every Conv/MatMul/Gemm, also convolutions with at most 3 input channels "
                 "that kiln keeps float by default because ONNX Runtime runs them faster in float");
   cmd->add_flag("--no-sensitivity", *no_sensitivity, "Skip the per-layer sensitivity analysis");
+  auto no_preoptimize = std::make_shared<bool>(false);
+  cmd->add_flag("--no-preoptimize", *no_preoptimize,
+                "Quantize the model as given, without kiln's default verified passes first "
+                "(BatchNormalization folding lets Conv run as one INT8 kernel)");
+  auto budget = std::make_shared<double>(-1);
+  cmd->add_option("--accuracy-budget", *budget,
+                  "Static mode: largest top-1 accuracy drop (percentage points) on a held-out "
+                  "slice; the most sensitive nodes stay float until it holds");
+  cmd->add_option("--holdout-samples", o->holdout_samples,
+                  "With --accuracy-budget: the last N training samples, never calibrated on")
+      ->capture_default_str();
   cmd->add_option("--eval-samples", o->eval_samples,
                   "Test-split samples for the accuracy check (0: all)")
       ->capture_default_str();
@@ -64,14 +76,13 @@ void add_quantize_onnx(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--report", *report, "Write the report as JSON to this file");
   cmd->add_flag("--markdown", *markdown, "Print the report tables as Markdown");
+  field_flag(cmd, "input", "IN.onnx");
+  field_flag(cmd, "output", "--out");
+  field_flag(cmd, "calibration.percentile", "--percentile");
+  field_flag(cmd, "accuracy_budget_pp", "--accuracy-budget");
   cmd->callback([&run, o, input, output, report, mode, format, method, exclude, markdown,
-                 no_sensitivity, quantize_all] {
+                 no_sensitivity, quantize_all, no_preoptimize, budget, cmd] {
     run = [=] {
-      if (input->empty()) throw UsageError("quantize-onnx: the input model (IN.onnx) is required");
-      if (output->empty()) throw UsageError("quantize-onnx: --out (-o) is required");
-      if (o->calib_samples < 1) throw UsageError("--calib-samples must be at least 1");
-      if (!(o->calibration.percentile > 0 && o->calibration.percentile <= 100))
-        throw UsageError("--percentile must be in (0, 100]");
       o->input = *input;
       o->output = *output;
       o->mode = parse_quantize_mode(*mode);
@@ -80,6 +91,8 @@ void add_quantize_onnx(CLI::App& app, Runner& run) {
       o->exclude = split_names(*exclude);
       o->sensitivity = !*no_sensitivity;
       o->speed_rules = !*quantize_all;
+      o->preoptimize = !*no_preoptimize;
+      if (cmd->count("--accuracy-budget")) o->accuracy_budget_pp = *budget;
       if (!report->empty()) o->report = *report;
       auto result = quantize_onnx_file(*o);
       std::fputs(format_quantize_report(result, *markdown).c_str(), stdout);

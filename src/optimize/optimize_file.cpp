@@ -48,9 +48,24 @@ void to_json(nlohmann::json& j, const OptimizeFileOptions& o) {
        {"dynamic_dims", o.verify_options.dynamic_dims}};
 }
 
-OptimizeFileResult optimize_file(const OptimizeFileOptions& options) {
-  for (const auto& name : options.optimize.passes)
+void OptimizeFileOptions::validate() const {
+  if (input.empty()) throw OptionError("input", "is required (the ONNX model to optimize)");
+  if (output.empty()) throw OptionError("output", "is required (where to write the optimized model)");
+  if (!(verify_options.rtol >= 0))
+    throw OptionError("verify_options.rtol", "must be a non-negative number");
+  if (verify_options.dynamic_dims.empty())
+    throw OptionError("verify_options.dynamic_dims", "needs at least one size for symbolic dimensions");
+  for (int64_t d : verify_options.dynamic_dims)
+    if (d < 1) throw OptionError("verify_options.dynamic_dims", "sizes must be at least 1");
+  if (optimize.max_iterations < 1) throw OptionError("optimize.max_iterations", "must be at least 1");
+  for (const auto& name : optimize.passes) {
+    if (name.empty()) throw OptionError("optimize.passes", "has an empty pass name");
     find_pass(name);  // unknown names fail before any work
+  }
+}
+
+OptimizeFileResult optimize_file(const OptimizeFileOptions& options) {
+  options.validate();
   onnx::ModelProto model = load_model(options.input);
   check_model(model, false, options.input.string());
   const std::string original = serialize_model(model);

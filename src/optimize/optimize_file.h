@@ -18,6 +18,10 @@ struct OptimizeFileOptions {
   OptimizeOptions optimize;
   bool verify = true;
   VerifyOptions verify_options;
+
+  // kiln::OptionError (naming fields) for a value optimize_file cannot use; kiln::UsageError for
+  // an unknown pass name.
+  void validate() const;
 };
 
 // The options that decide the result (for the pipeline's stage key); after_pass is code, not data.

@@ -21,7 +21,7 @@ HostTensor leading_rows(const HostTensor& t, int64_t count) {
 
 CalibrationData load_calibration_data(const std::string& source, int64_t samples, int64_t batch,
                                       const std::string& input_name) {
-  if (samples <= 0) throw UsageError("--calib-samples must be at least 1");
+  if (samples <= 0) throw OptionError("calib_samples", "must be at least 1");
   CalibrationData data;
   data.source = source;
   const auto& names = dataset_names();

@@ -13,9 +13,13 @@
 #include "data/dataset_batch.h"
 #include "onnx/graph_view.h"
 #include "onnx/model_io.h"
+#include "optimize/verify.h"
+#include "quantize_onnx/accuracy_budget.h"
 #include "quantize_onnx/calibration_data.h"
 #include "quantize_onnx/dynamic_rewrite.h"
+#include "quantize_onnx/float_gaps.h"
 #include "quantize_onnx/model_error.h"
+#include "quantize_onnx/preoptimize.h"
 #include "quantize_onnx/qoperator_rewrite.h"
 #include "quantize_onnx/sensitivity.h"
 #include "quantize_onnx/static_quantizer.h"
@@ -42,6 +46,11 @@ std::string to_string(QuantFormat format) {
 }
 
 namespace {
+
+bool is_dataset_name(const std::string& name) {
+  const auto& names = dataset_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
 
 std::string single_float_input(const onnx::ModelProto& model, const std::string& what) {
   std::set<std::string> inits;
@@ -104,10 +113,68 @@ TestSplitRecord test_split_eval(const std::string& dataset, int64_t limit, const
           m.stats()};
 }
 
-void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& model,
-                          onnx::ModelProto& out_model, QuantizeOnnxResult& report) {
-  if (o.calibrate.empty())
-    throw UsageError("--mode static needs --calibrate (a dataset name or a folder of .pb tensors)");
+// Held-out batches for --accuracy-budget and how a plan's drop is measured on them.
+struct HoldOut {
+  Batches batches;
+  std::vector<uint8_t> labels;  // empty: no labels, the drop is top-1 disagreement with FP32
+  std::string measured_on;
+};
+
+HoldOut hold_out(const QuantizeOnnxOptions& o, const CalibrationData& data,
+                 const std::string& input) {
+  HoldOut h;
+  if (!data.is_dataset) {
+    h.batches = data.batches;
+    h.measured_on = fmt::format(
+        "the {} calibration samples of {} (no labels: the drop is top-1 disagreement with FP32 "
+        "on calibration-like inputs)",
+        data.samples, data.source);
+    return h;
+  }
+  Dataset train = load_dataset(data.source, Split::kTrain);
+  const int64_t n = std::min(o.holdout_samples, train.count);
+  const int64_t start = train.count - n;
+  if (start < data.samples)
+    throw OptionError(std::vector<std::string>{"holdout_samples", "calib_samples"},
+                      fmt::format("overlap: the held-out slice must not contain calibration "
+                                  "samples ({} + {} > {} training samples)",
+                                  o.holdout_samples, data.samples, train.count));
+  const int64_t batch = 250;
+  for (int64_t s = start; s < train.count; s += batch) {
+    HostTensor t = dataset_batch(train, s, std::min(batch, train.count - s));
+    t.name = input;
+    h.batches.push_back({std::move(t)});
+  }
+  h.labels.assign(train.labels.begin() + start, train.labels.end());
+  h.measured_on = fmt::format("{} training split [{}, {}) (held out: never calibrated on)",
+                              data.source, start, train.count);
+  return h;
+}
+
+// Percentage points lost by `candidate` against `reference` on the held-out batches: top-1
+// accuracy drop with labels, top-1 disagreement without.
+double drop_pp(const HoldOut& h, const std::vector<HostTensor>& reference,
+               const std::vector<HostTensor>& candidate) {
+  if (h.labels.empty()) {
+    OutputMetrics m;
+    for (size_t i = 0; i < reference.size(); ++i) m.add(reference[i], candidate[i]);
+    return (1.0 - m.stats().top1_agreement.value_or(0.0)) * 100.0;
+  }
+  int64_t ref = 0, cand = 0, offset = 0;
+  for (size_t i = 0; i < reference.size(); ++i) {
+    const int64_t count = reference[i].shape.at(0);
+    ref += count_top1_correct(reference[i], h.labels.data() + offset, count);
+    cand += count_top1_correct(candidate[i], h.labels.data() + offset, count);
+    offset += count;
+  }
+  return static_cast<double>(ref - cand) * 100.0 / static_cast<double>(offset);
+}
+
+// `model` is what gets quantized (pre-optimized when that was on); `original` is the user's
+// model, the reference of every error and accuracy figure.
+void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& original,
+                          const onnx::ModelProto& model, onnx::ModelProto& out_model,
+                          QuantizeOnnxResult& report) {
   const std::string what = o.input.string();
   const std::string input = single_float_input(model, what);
   CalibrationData data = load_calibration_data(o.calibrate, o.calib_samples, o.calib_batch, input);
@@ -137,7 +204,73 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
   PlanOptions chosen = all;
   chosen.exclude.insert(o.exclude.begin(), o.exclude.end());
   chosen.speed_rules = o.speed_rules;
+
+  const std::string fp32 = serialize_model(original);
+  auto reference = first_outputs(fp32, data.batches, o.threads, "float model");
+  std::vector<LayerSensitivity> sensitivity;
+  if (o.sensitivity || o.accuracy_budget_pp)
+    sensitivity = layer_sensitivity(model, candidates, o.per_channel, ranges, data.batches,
+                                    reference, o.threads);
+  std::map<std::string, std::string> budget_reason;  // node → why the budget keeps it float
+  if (o.accuracy_budget_pp) {
+    HoldOut h = hold_out(o, data, input);
+    auto held_ref = first_outputs(fp32, h.batches, o.threads, "float model");
+    // Candidates: what the plan would quantize, most sensitive first.
+    std::set<std::string> planned;
+    for (const auto& n : quantize_static_model(model, chosen, ranges).plan.nodes)
+      planned.insert(n.label);
+    std::vector<LayerSensitivity> ranked;
+    for (const auto& l : sensitivity)
+      if (planned.count(l.label)) ranked.push_back(l);
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+      return a.top1_agreement != b.top1_agreement ? a.top1_agreement < b.top1_agreement
+                                                  : a.relative_l2 > b.relative_l2;
+    });
+    std::vector<std::string> order;
+    for (const auto& l : ranked) order.push_back(l.label);
+    PlanDrop measure = [&](const std::vector<std::string>& kept) {
+      PlanOptions p = chosen;
+      p.exclude.insert(kept.begin(), kept.end());
+      std::string bytes = serialize_model(quantize_static_model(model, p, ranges).model);
+      return drop_pp(h, held_ref, first_outputs(bytes, h.batches, o.threads, "quantized model"));
+    };
+    BudgetRecord b;
+    b.budget_pp = *o.accuracy_budget_pp;
+    b.metric = h.labels.empty() ? "top-1 disagreement with FP32" : "top-1 accuracy drop";
+    b.measured_on = h.measured_on;
+    for (const auto& batch : h.batches) b.samples += batch.at(0).shape.at(0);
+    std::vector<BudgetTrialRecord> tried;
+    auto choice = choose_within_budget(order, b.budget_pp, measure, &tried);
+    if (!choice) {
+      double best = tried.empty() ? 0 : tried.back().drop_pp;
+      throw Error(fmt::format(
+          "{}: no INT8 plan stays within the accuracy budget of {} pp on {}: the smallest drop "
+          "with at least one node quantized was {:.3g} pp ({} nodes kept float); raise "
+          "--accuracy-budget or quantize dynamically",
+          what, b.budget_pp, h.measured_on, best, order.empty() ? 0 : order.size() - 1));
+    }
+    b.trials = choice->trials;
+    b.drop_pp = choice->drop_pp;
+    for (const auto& label : choice->kept_float) {
+      size_t rank = static_cast<size_t>(std::find(order.begin(), order.end(), label) - order.begin());
+      const auto& l = ranked[rank];
+      std::string why = fmt::format(
+          "sensitivity rank {} of {} (alone: rel L2 {:.2e}, top-1 agreement {:.4f}); the budget "
+          "does not hold with it quantized",
+          rank + 1, order.size(), l.relative_l2, l.top1_agreement);
+      b.kept_float.push_back({label, why});
+      budget_reason[label] = "--accuracy-budget: " + why;
+      chosen.exclude.insert(label);
+    }
+    report.budget = b;
+  }
   StaticQuantized q = quantize_static_model(model, chosen, ranges);
+  {
+    onnx::ModelProto copy = model;
+    ModelScope scope(copy);
+    GraphView view(*copy.mutable_graph(), scope);
+    report.float_gaps = float_gaps(view, q.plan);
+  }
   out_model = q.model;
   if (o.format == QuantFormat::QOperator) {
     QOperatorSummary s = convert_to_qoperator(out_model);
@@ -145,8 +278,7 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
     report.qoperator = QOperatorRecord{s.qlinear_conv, s.qlinear_matmul, s.integer_data_movement};
   }
 
-  const std::string fp32 = serialize_model(model), int8 = serialize_model(out_model);
-  auto reference = first_outputs(fp32, data.batches, o.threads, "float model");
+  const std::string int8 = serialize_model(out_model);
   CalibrationRecord cal{data.source, data.samples, static_cast<int64_t>(data.batches.size()),
                         to_string(o.calibration.method), std::nullopt};
   if (o.calibration.method == CalibrationMethod::Percentile)
@@ -159,7 +291,9 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
     const bool kept_for_speed = o.speed_rules && !c.float_faster.empty();
     QuantNodeRecord n{c.label, c.op, !chosen.exclude.count(c.label) && !kept_for_speed,
                       c.weight_axis >= 0 ? "int8 per channel" : "int8 per tensor", std::nullopt};
-    if (chosen.exclude.count(c.label))
+    if (budget_reason.count(c.label))
+      n.float_because = budget_reason[c.label];
+    else if (chosen.exclude.count(c.label))
       n.float_because = "--exclude";
     else if (kept_for_speed)
       n.float_because = c.float_faster;
@@ -170,19 +304,19 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
   report.activations = activation_records(q, ranges);
   report.calibration_error =
       error_against(int8, data.batches, reference, o.threads, "quantized model").stats();
-  if (o.sensitivity) {
-    for (const auto& l : layer_sensitivity(model, candidates, o.per_channel, ranges, data.batches,
-                                           reference, o.threads))
-      report.sensitivity.push_back({l.label, l.op, l.relative_l2, l.max_abs, l.top1_agreement});
-  }
+  for (const auto& l : sensitivity)
+    report.sensitivity.push_back({l.label, l.op, l.relative_l2, l.max_abs, l.top1_agreement});
   if (data.is_dataset)
     report.test = test_split_eval(data.source, o.eval_samples, input, fp32, int8, o.threads);
+  if (report.budget && report.test) {
+    report.budget->test_drop_pp = report.test->drop_pp;
+    report.budget->within_on_test = report.test->drop_pp <= report.budget->budget_pp + 1e-12;
+  }
 }
 
-void quantize_dynamic_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& model,
-                           onnx::ModelProto& out_model, QuantizeOnnxResult& report) {
-  if (o.format != QuantFormat::Qdq)
-    throw UsageError("--format applies to --mode static (dynamic mode writes MatMulInteger)");
+void quantize_dynamic_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& original,
+                           const onnx::ModelProto& model, onnx::ModelProto& out_model,
+                           QuantizeOnnxResult& report) {
   out_model = model;
   std::set<std::string> exclude(o.exclude.begin(), o.exclude.end());
   DynamicSummary s = quantize_dynamic_model(out_model, exclude);
@@ -196,34 +330,57 @@ void quantize_dynamic_file(const QuantizeOnnxOptions& o, const onnx::ModelProto&
   report.summary = {static_cast<int>(s.quantized.size()), 0, static_cast<int>(s.quantized.size()),
                     0};
   // With a dataset named, the accuracy check runs on its test split (no calibration is needed).
-  const auto& names = dataset_names();
-  if (std::find(names.begin(), names.end(), o.calibrate) != names.end())
+  if (is_dataset_name(o.calibrate))
     report.test =
         test_split_eval(o.calibrate, o.eval_samples, single_float_input(model, o.input.string()),
-                        serialize_model(model), serialize_model(out_model), o.threads);
-  else if (!o.calibrate.empty())
-    throw UsageError(
-        "--mode dynamic needs no calibration; --calibrate may only name a dataset "
-        "for the accuracy check");
+                        serialize_model(original), serialize_model(out_model), o.threads);
 }
 
 }  // namespace
 
+void QuantizeOnnxOptions::validate() const {
+  if (input.empty()) throw OptionError("input", "is required (the float ONNX model)");
+  if (output.empty()) throw OptionError("output", "is required (where to write the quantized model)");
+  if (calib_samples < 1) throw OptionError("calib_samples", "must be at least 1");
+  if (calib_batch < 1) throw OptionError("calib_batch", "must be at least 1");
+  if (!(calibration.percentile > 0 && calibration.percentile <= 100))
+    throw OptionError("calibration.percentile", "must be in (0, 100]");
+  if (calibration.bins < 2) throw OptionError("calibration.bins", "must be at least 2");
+  if (eval_samples < 0) throw OptionError("eval_samples", "must be at least 0 (0: the whole split)");
+  if (threads < 0) throw OptionError("threads", "must be at least 0 (0: ONNX Runtime's default)");
+  if (mode == QuantizeMode::Static && calibrate.empty())
+    throw OptionError("calibrate",
+                      "is required in static mode (a dataset name or a folder of .pb tensors)");
+  if (mode == QuantizeMode::Dynamic && format != QuantFormat::Qdq)
+    throw OptionError("format", "applies to static mode only (dynamic mode writes MatMulInteger)");
+  if (accuracy_budget_pp && !(*accuracy_budget_pp >= 0 && *accuracy_budget_pp <= 100))
+    throw OptionError("accuracy_budget_pp", "must be between 0 and 100 (percentage points)");
+  if (accuracy_budget_pp && mode != QuantizeMode::Static)
+    throw OptionError("accuracy_budget_pp", "applies to static mode only");
+  if (holdout_samples < 1) throw OptionError("holdout_samples", "must be at least 1");
+  if (mode == QuantizeMode::Dynamic && !calibrate.empty() && !is_dataset_name(calibrate))
+    throw OptionError("calibrate",
+                      "may only name a dataset in dynamic mode (for the accuracy check; dynamic "
+                      "quantization needs no calibration)");
+}
+
 QuantizeOnnxResult quantize_onnx_file(const QuantizeOnnxOptions& options) {
-  onnx::ModelProto model = load_model(options.input);
-  check_model(model, false, options.input.string());
-  onnx::ModelProto out_model;
+  options.validate();
+  const onnx::ModelProto original = load_model(options.input);
+  check_model(original, false, options.input.string());
+  onnx::ModelProto model = original, out_model;
   QuantizeOnnxResult report;
+  if (options.preoptimize) report.preoptimize = preoptimize_for_quantization(model, VerifyOptions{}.rtol);
   report.input = options.input.string();
   report.output = options.output.string();
   report.mode = to_string(options.mode);
   report.format = to_string(options.format);
   if (options.mode == QuantizeMode::Static)
-    quantize_static_file(options, model, out_model, report);
+    quantize_static_file(options, original, model, out_model, report);
   else
-    quantize_dynamic_file(options, model, out_model, report);
+    quantize_dynamic_file(options, original, model, out_model, report);
   auto bytes = [](const onnx::ModelProto& m) { return static_cast<int64_t>(m.ByteSizeLong()); };
-  report.bytes = {bytes(model), bytes(out_model)};
+  report.bytes = {bytes(original), bytes(out_model)};
   save_model(out_model, options.output);
   if (options.report) write_file_atomic(*options.report, record_text(report));
   return report;
@@ -239,10 +396,42 @@ std::string format_quantize_report(const QuantizeOnnxResult& r, bool markdown) {
     out += fmt::format("calibration: {} samples of {} in {} batches, method {}\n", c.samples,
                        c.source, c.batches, c.method);
   }
+  if (r.preoptimize) {
+    const PreoptimizeRecord& p = *r.preoptimize;
+    if (p.applied) {
+      std::string passes;
+      for (const auto& x : p.passes)
+        passes += fmt::format("{}{} ×{}", passes.empty() ? "" : ", ", x.name, x.rewrites);
+      out += fmt::format(
+          "pre-optimized: {} ({} → {} nodes, outputs within {:.3g} relative; --no-preoptimize "
+          "skips it)\n",
+          passes, p.nodes_before, p.nodes_after, p.max_rel.value_or(0));
+    } else if (p.skipped_because) {
+      out += fmt::format("not pre-optimized: {}\n", *p.skipped_because);
+    } else {
+      out += "pre-optimized: nothing to rewrite\n";
+    }
+  }
   for (const auto& n : r.nodes)
-    if (n.float_because && *n.float_because != "--exclude")
+    if (n.float_because && *n.float_because != "--exclude" &&
+        n.float_because->rfind("--accuracy-budget", 0) != 0)
       out += fmt::format("kept float: {} ({}; --quantize-all quantizes it)\n", n.node,
                          *n.float_because);
+  for (const auto& g : r.float_gaps)
+    out += fmt::format("not fused: {} ({}) is read by float {} {}: {}\n", g.node, g.op,
+                       g.reader_op, g.reader, g.why);
+  if (r.budget) {
+    const BudgetRecord& b = *r.budget;
+    out += fmt::format("accuracy budget {} pp ({} on {}, {} samples): {:.3g} pp with {} node(s) "
+                       "kept float after {} trial(s)\n",
+                       b.budget_pp, b.metric, b.measured_on, b.samples, b.drop_pp,
+                       b.kept_float.size(), b.trials.size());
+    for (const auto& k : b.kept_float)
+      out += fmt::format("kept float for the budget: {} ({})\n", k.node, k.why);
+    if (b.within_on_test)
+      out += fmt::format("budget on the test split: {:.3g} pp, {}\n", b.test_drop_pp.value_or(0),
+                         *b.within_on_test ? "within" : "NOT within (the held-out slice misled)");
+  }
   if (!r.left_float.empty()) {
     out += "left float:";
     for (const auto& s : r.left_float) out += " " + s + ";";
@@ -255,11 +444,14 @@ std::string format_quantize_report(const QuantizeOnnxResult& r, bool markdown) {
     Table t;
     t.header = {"node", "op", "quantized", "rel L2 alone", "max abs alone", "top-1 agree"};
     t.right_aligned = {false, false, false, true, true, true};
-    std::map<std::string, std::string> state;  // "yes", "excluded" or "float (faster)"
-    for (const auto& n : r.nodes)
-      state[n.node] = n.quantized                                   ? "yes"
-                      : n.float_because.value_or("") == "--exclude" ? "excluded"
-                                                                    : "float (faster)";
+    std::map<std::string, std::string> state;  // "yes", "excluded", "budget", "float (faster)"
+    for (const auto& n : r.nodes) {
+      const std::string because = n.float_because.value_or("");
+      state[n.node] = n.quantized                                 ? "yes"
+                      : because == "--exclude"                    ? "excluded"
+                      : because.rfind("--accuracy-budget", 0) == 0 ? "float (budget)"
+                                                                  : "float (faster)";
+    }
     for (const auto& l : r.sensitivity)
       t.add_row({l.node, l.op, state[l.node], fmt::format("{:.2e}", l.relative_l2),
                  fmt::format("{:.3g}", l.max_abs_error), fmt::format("{:.4f}", l.top1_agreement)});

@@ -36,6 +36,14 @@ struct QuantizeOnnxOptions {
   bool sensitivity = true;   // per-layer report (static mode)
   int64_t eval_samples = 0;  // test-split samples for accuracy (0: the whole split)
   int threads = 0;           // ONNX Runtime intra-op threads (0: its default)
+  bool preoptimize = true;   // kiln's default verified passes first (BN folding: preoptimize.h)
+  // Static mode: keep float the fewest nodes that hold the top-1 drop within this many
+  // percentage points on a held-out slice (accuracy_budget.h); unset: quantize the whole plan.
+  std::optional<double> accuracy_budget_pp;
+  int64_t holdout_samples = 2000;  // the training split's last N, never calibrated on
+
+  // kiln::OptionError (naming fields) for values or combinations quantize_onnx_file cannot use.
+  void validate() const;
 };
 
 NLOHMANN_JSON_SERIALIZE_ENUM(QuantizeMode,
@@ -48,7 +56,8 @@ NLOHMANN_JSON_SERIALIZE_ENUM(CalibrationMethod, {{CalibrationMethod::MinMax, "mi
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CalibrationOptions, method, percentile, bins, threads)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantizeOnnxOptions, input, output, report, mode, format,
                                    calibrate, calib_samples, calib_batch, calibration, per_channel,
-                                   exclude, speed_rules, sensitivity, eval_samples, threads)
+                                   exclude, speed_rules, sensitivity, eval_samples, threads,
+                                   preoptimize, accuracy_budget_pp, holdout_samples)
 
 // Returns the report. Throws kiln::Error (one line) for an unreadable model, bad calibration data
 // or a model the quantizer cannot handle; nothing is written then.

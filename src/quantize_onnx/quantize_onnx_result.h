@@ -9,6 +9,7 @@
 
 #include "common/json_record.h"
 #include "compare/compare_result.h"
+#include "optimize/optimize_result.h"
 
 namespace kiln {
 
@@ -73,10 +74,61 @@ struct ByteSizes {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ByteSizes, before, after)
 
+// What pre-optimization did before quantizing (quantize-onnx without --no-preoptimize).
+struct PreoptimizeRecord {
+  bool applied = false;          // the quantizer saw the rewritten model
+  std::vector<PassTotal> passes;  // passes that rewrote the model, with their rewrite counts
+  int64_t nodes_before = 0, nodes_after = 0;
+  double rtol = 0;                           // verification bound (max relative output change)
+  std::optional<double> max_rel;             // measured, when the rewritten model was verified
+  std::optional<std::string> skipped_because;  // why the model was quantized as given
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PreoptimizeRecord, applied, passes, nodes_before, nodes_after,
+                                   rtol, max_rel, skipped_because)
+
+// A float op reading an INT8 node's output: ONNX Runtime dequantizes for it and re-quantizes after,
+// so the INT8 node's output cannot stay in an integer kernel chain.
+struct FloatGapRecord {
+  std::string node, op;          // the quantized node
+  std::string reader, reader_op;  // the float op after it
+  std::string why;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FloatGapRecord, node, op, reader, reader_op, why)
+
+// One plan tried by --accuracy-budget.
+struct BudgetTrialRecord {
+  std::vector<std::string> kept_float;  // beyond --exclude and the speed rule
+  double drop_pp = 0;
+  bool within = false;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BudgetTrialRecord, kept_float, drop_pp, within)
+
+struct KeptFloatRecord {
+  std::string node, why;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(KeptFloatRecord, node, why)
+
+// --accuracy-budget: which nodes stay float so the accuracy drop stays within the budget.
+struct BudgetRecord {
+  double budget_pp = 0;
+  std::string metric;       // "top-1 accuracy drop" (dataset) or "top-1 disagreement with FP32"
+  std::string measured_on;  // the held-out slice, never the calibration samples
+  int64_t samples = 0;
+  std::vector<BudgetTrialRecord> trials;  // in the order they ran
+  std::vector<KeptFloatRecord> kept_float;
+  double drop_pp = 0;  // of the chosen plan, on measured_on
+  // On the test split (with a dataset): the chosen plan's drop and whether it holds there too.
+  std::optional<double> test_drop_pp;
+  std::optional<bool> within_on_test;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BudgetRecord, budget_pp, metric, measured_on, samples, trials,
+                                   kept_float, drop_pp, test_drop_pp, within_on_test)
+
 struct QuantizeOnnxResult {
-  int schema_version = 1;
+  int schema_version = 2;  // 2: preoptimize, float_gaps, budget
   std::string input, output, mode, format;
   std::vector<std::string> excluded;
+  std::optional<PreoptimizeRecord> preoptimize;  // absent with --no-preoptimize
   QuantSummaryRecord summary;
   // static mode
   std::optional<CalibrationRecord> calibration;
@@ -86,6 +138,8 @@ struct QuantizeOnnxResult {
   std::vector<ActivationRecord> activations;
   std::optional<ErrorStats> calibration_error;
   std::vector<SensitivityRecord> sensitivity;
+  std::vector<FloatGapRecord> float_gaps;
+  std::optional<BudgetRecord> budget;
   // dynamic mode
   std::vector<std::string> quantized_nodes, left_float;
   // with a dataset
@@ -93,8 +147,9 @@ struct QuantizeOnnxResult {
   ByteSizes bytes;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantizeOnnxResult, schema_version, input, output, mode, format,
-                                   excluded, summary, calibration, per_channel, speed_rules, nodes,
-                                   qoperator, activations, calibration_error, sensitivity,
+                                   excluded, preoptimize, summary, calibration, per_channel,
+                                   speed_rules, nodes, qoperator, activations, calibration_error,
+                                   sensitivity, float_gaps, budget,
                                    quantized_nodes, left_float, test, bytes)
 
 }  // namespace kiln

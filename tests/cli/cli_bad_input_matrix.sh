@@ -276,7 +276,7 @@ if "$KILN" --help 2>/dev/null | grep -q '^  quantize-onnx '; then
     src=$case.onnx
     [[ $case == missing ]] && src=nowhere.onnx
     [[ $case == dir ]] && src=adir
-    bad "quantize-onnx/$case" 1 "$re" "qo_$case.onnx" -- quantize-onnx "$src" -o "qo_$case.onnx"
+    bad "quantize-onnx/$case" 1 "$re" "qo_$case.onnx" -- quantize-onnx "$src" --mode dynamic -o "qo_$case.onnx"
   done
   bad quantize-onnx/unwritable 1 'afile' - -- quantize-onnx good.onnx --mode dynamic -o afile/q.onnx
 fi

@@ -14,8 +14,10 @@ expect 1 "empty.onnx: empty file" -- optimize "$WORK/empty.onnx" -o "$WORK/out.o
 expect 1 "random.onnx: not an ONNX model" -- optimize "$WORK/random.onnx" -o "$WORK/out.onnx"
 expect 1 "text.onnx: not an ONNX model" -- optimize "$WORK/text.onnx" -o "$WORK/out.onnx"
 expect 2 "unknown pass 'fuse_everything'" -- optimize "$WORK/random.onnx" -o "$WORK/out.onnx" --passes eliminate_identity,fuse_everything
-expect 2 "--out \(-o\) is required" -- optimize "$WORK/random.onnx"
-expect 2 "input model .* is required" -- optimize -o "$WORK/out.onnx"
+expect 2 "--out is required \(where to write the optimized model\)" -- optimize "$WORK/random.onnx"
+expect 2 "IN.onnx is required \(the ONNX model to optimize\)" -- optimize -o "$WORK/out.onnx"
+expect 2 "--rtol must be a non-negative number" -- optimize "$WORK/random.onnx" -o "$WORK/out.onnx" --rtol -1
+expect 2 "--passes has an empty pass name" -- optimize "$WORK/random.onnx" -o "$WORK/out.onnx" --passes eliminate_identity,,fuse_bn_into_conv
 check "nothing written after failed runs" test ! -e "$WORK/out.onnx"
 check "no temporary files left" bash -c "! ls -a '$WORK' | grep -q '\.tmp$'"
 

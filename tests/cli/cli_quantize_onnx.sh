@@ -9,12 +9,16 @@ source "$(dirname "$0")/lib.sh"
 require_python onnx numpy
 
 printf 'not a model' >"$WORK/junk.onnx"
-expect 2 "--out \(-o\) is required" -- quantize-onnx "$WORK/junk.onnx"
-expect 2 "input model .* is required" -- quantize-onnx -o "$WORK/q.onnx"
+expect 2 "--out is required \(where to write the quantized model\)" -- quantize-onnx "$WORK/junk.onnx"
+expect 2 "IN.onnx is required \(the float ONNX model\)" -- quantize-onnx -o "$WORK/q.onnx"
 expect 2 "unknown calibration method 'kl'" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --calibrate mnist --method kl
 expect 2 "unknown mode 'half'" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --mode half
 expect 2 "unknown format 'qint'" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --format qint
 expect 2 "--calib-samples must be at least 1" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --calibrate mnist --calib-samples 0
+expect 2 "--percentile must be in \(0, 100\]" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --calibrate mnist --method percentile --percentile 0
+expect 2 "--eval-samples must be at least 0" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --calibrate mnist --eval-samples -1
+expect 2 "--format applies to static mode only" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --mode dynamic --format qoperator
+expect 2 "--calibrate may only name a dataset in dynamic mode" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --mode dynamic --calibrate "$WORK"
 expect 1 "junk.onnx: not an ONNX model" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --calibrate mnist
 expect 1 "missing.onnx: no such file" -- quantize-onnx "$WORK/missing.onnx" -o "$WORK/q.onnx" --calibrate mnist
 
@@ -25,9 +29,12 @@ if ! { "$KILN" freeze --model simple_cnn --dataset none --out "$WORK/m" >/dev/nu
   exit 1
 fi
 M=$WORK/m/opt.onnx
-expect 2 "--mode static needs --calibrate" -- quantize-onnx "$M" -o "$WORK/q.onnx"
+expect 2 "--calibrate is required in static mode" -- quantize-onnx "$M" -o "$WORK/q.onnx"
 expect 2 "--exclude: 'nope' is not a quantizable node" -- quantize-onnx "$M" -o "$WORK/q.onnx" --calibrate mnist --exclude nope --calib-samples 8
 expect 1 "neither a dataset .* nor a folder" -- quantize-onnx "$M" -o "$WORK/q.onnx" --calibrate "$WORK/nowhere"
+expect 2 "--accuracy-budget must be between 0 and 100" -- quantize-onnx "$M" -o "$WORK/q.onnx" --calibrate mnist --accuracy-budget -1
+expect 2 "--accuracy-budget applies to static mode only" -- quantize-onnx "$M" -o "$WORK/q.onnx" --mode dynamic --accuracy-budget 1
+expect 2 "--holdout-samples or --calib-samples overlap" -- quantize-onnx "$M" -o "$WORK/q.onnx" --calibrate mnist --accuracy-budget 1 --holdout-samples 59900
 check "nothing written after failed runs" test ! -e "$WORK/q.onnx"
 
 # Static, from MNIST: report, checker, batch axis, bound.
@@ -54,6 +61,24 @@ m = onnx.load('$WORK/q.onnx'); onnx.checker.check_model(m, full_check=True)
 ops = [n.op_type for n in m.graph.node]
 d = m.graph.input[0].type.tensor_type.shape.dim[0]
 sys.exit(0 if ops.count('QuantizeLinear') >= 4 and 'DequantizeLinear' in ops and d.dim_param else 1)"
+
+# The unoptimized export (BatchNormalization after each Conv) is pre-optimized first, so every
+# quantized Conv fuses; --no-preoptimize quantizes it as given and names the float op in the way.
+U=$WORK/m/model.onnx
+out=$("$KILN" quantize-onnx "$U" -o "$WORK/qu.onnx" --calibrate mnist --calib-samples 64 --no-sensitivity \
+  --eval-samples 200 --report "$WORK/qu.json" 2>&1)
+check "unoptimized export: says it folded both BatchNormalizations" grep -q '^pre-optimized: fuse_bn_into_conv ×2 (11 → 9 nodes' <<<"$out"
+check "unoptimized export: report and model agree" python3 -c "
+import json, onnx, sys
+r = json.load(open('$WORK/qu.json')); p = r['preoptimize']
+ops = [n.op_type for n in onnx.load('$WORK/qu.onnx').graph.node]
+sys.exit(0 if p['applied'] and p['passes'] == [{'name': 'fuse_bn_into_conv', 'rewrites': 2}] and p['max_rel'] <= p['rtol']
+         and r['float_gaps'] == [] and 'BatchNormalization' not in ops else 1)"
+out=$("$KILN" quantize-onnx "$U" -o "$WORK/qn.onnx" --calibrate mnist --calib-samples 64 --no-sensitivity \
+  --eval-samples 200 --no-preoptimize 2>&1)
+check "--no-preoptimize: names the BatchNormalization that keeps /Conv_1 from fusing" \
+  grep -q '^not fused: /Conv_1 (Conv) is read by float BatchNormalization /BatchNormalization_1: ' <<<"$out"
+check "--no-preoptimize: no pre-optimization line" bash -c "! grep -q 'pre-optimized' <<<\"\$1\"" _ "$out"
 
 # Excluding a layer keeps its weights float; a folder of .pb batches calibrates too.
 check "exclude + entropy" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qx.onnx' --calibrate mnist --calib-samples 64 \
@@ -105,6 +130,17 @@ if ! { "$KILN" train --model simple_cnn --epochs 1 --train-limit 2000 --out "$WO
 fi
 check "trained qoperator" bash -c "'$KILN' quantize-onnx '$WORK/t/opt.onnx' -o '$WORK/tqo.onnx' --calibrate mnist \
   --calib-samples 64 --format qoperator --no-sensitivity --eval-samples 1000 --report '$WORK/tqo.json' >/dev/null 2>&1"
+check "trained, --accuracy-budget 0.5 on a held-out slice" bash -c "'$KILN' quantize-onnx '$WORK/t/opt.onnx' -o '$WORK/tqb.onnx' \
+  --calibrate mnist --calib-samples 64 --accuracy-budget 0.5 --holdout-samples 500 --no-sensitivity --eval-samples 1000 \
+  --report '$WORK/tqb.json' >/dev/null 2>&1"
+check "budget report: held-out slice after the calibration samples, chosen plan within the budget" python3 -c "
+import json, sys
+r = json.load(open('$WORK/tqb.json')); b = r['budget']
+ok = (b['budget_pp'] == 0.5 and b['samples'] == 500 and b['measured_on'] == 'mnist training split [59500, 60000) (held out: never calibrated on)'
+      and b['metric'] == 'top-1 accuracy drop' and b['drop_pp'] <= 0.5 and b['trials'][0]['kept_float'] == []
+      and b['test_drop_pp'] == r['test']['drop_pp'] and b['within_on_test'] == (r['test']['drop_pp'] <= 0.5)
+      and [k['node'] for k in b['kept_float']] == [n['node'] for n in r['nodes'] if (n.get('float_because') or '').startswith('--accuracy-budget')])
+sys.exit(0 if ok else 1)"
 check "trained dynamic" bash -c "'$KILN' quantize-onnx '$WORK/t/opt.onnx' -o '$WORK/tqd.onnx' --mode dynamic --calibrate mnist \
   --eval-samples 1000 --report '$WORK/tqd.json' >/dev/null 2>&1"
 check "qoperator and dynamic accuracy within the bounds, and as ONNX Runtime measures the written files" \

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -124,6 +125,41 @@ TEST_F(OptimizeFile, BadInputsAreOneLineErrors) {
   o.optimize.passes = {"no_such_pass"};
   EXPECT_THROW(optimize_file(o), UsageError);
   EXPECT_FALSE(fs::exists(o.output));
+}
+
+// The field each invalid option is reported under (the CLI turns fields into flags).
+static std::vector<std::string> failing_fields(const OptimizeFileOptions& o) {
+  try {
+    o.validate();
+  } catch (const OptionError& e) {
+    return e.fields();
+  }
+  return {};
+}
+
+TEST(OptimizeFileOptions, ValidateNamesTheField) {
+  OptimizeFileOptions good;
+  good.input = "in.onnx";
+  good.output = "out.onnx";
+  EXPECT_TRUE(failing_fields(good).empty());
+  auto with = [&](auto change) {
+    OptimizeFileOptions o = good;
+    change(o);
+    return failing_fields(o);
+  };
+  using F = std::vector<std::string>;
+  EXPECT_EQ(with([](auto& o) { o.input.clear(); }), F{"input"});
+  EXPECT_EQ(with([](auto& o) { o.output.clear(); }), F{"output"});
+  EXPECT_EQ(with([](auto& o) { o.verify_options.rtol = -1; }), F{"verify_options.rtol"});
+  EXPECT_EQ(with([](auto& o) { o.verify_options.rtol = std::nan(""); }), F{"verify_options.rtol"});
+  EXPECT_EQ(with([](auto& o) { o.verify_options.dynamic_dims = {1, 0}; }),
+            F{"verify_options.dynamic_dims"});
+  EXPECT_EQ(with([](auto& o) { o.optimize.max_iterations = 0; }), F{"optimize.max_iterations"});
+  EXPECT_EQ(with([](auto& o) { o.optimize.passes = {"fuse_bn_into_conv", ""}; }),
+            F{"optimize.passes"});
+  OptimizeFileOptions unknown = good;
+  unknown.optimize.passes = {"no_such_pass"};
+  EXPECT_THROW(unknown.validate(), UsageError);
 }
 
 }  // namespace kiln

@@ -14,9 +14,11 @@
 #include "onnx/graph_view.h"
 #include "onnx/model_io.h"
 #include "onnx_builders.h"
+#include "quantize_onnx/accuracy_budget.h"
 #include "quantize_onnx/calibration_data.h"
 #include "quantize_onnx/calibration_method.h"
 #include "quantize_onnx/model_error.h"
+#include "quantize_onnx/quantize_onnx_file.h"
 #include "quantize_onnx/quant_params.h"
 #include "quantize_onnx/range_collector.h"
 #include "quantize_onnx/sensitivity.h"
@@ -504,4 +506,219 @@ TEST(CalibrationData, FolderOfPbBatchesInNameOrderUpToTheSampleCount) {
   std::filesystem::remove_all(dir);
 }
 
+// The field each invalid option is reported under (the CLI turns fields into flags).
+static std::vector<std::string> failing_fields(const QuantizeOnnxOptions& o) {
+  try {
+    o.validate();
+  } catch (const OptionError& e) {
+    return e.fields();
+  }
+  return {};
+}
+
+TEST(QuantizeOnnxOptions, ValidateNamesTheField) {
+  QuantizeOnnxOptions good;
+  good.input = "in.onnx";
+  good.output = "out.onnx";
+  good.calibrate = "mnist";
+  EXPECT_TRUE(failing_fields(good).empty());
+  auto with = [&](auto change) {
+    QuantizeOnnxOptions o = good;
+    change(o);
+    return failing_fields(o);
+  };
+  using F = std::vector<std::string>;
+  EXPECT_EQ(with([](auto& o) { o.input.clear(); }), F{"input"});
+  EXPECT_EQ(with([](auto& o) { o.output.clear(); }), F{"output"});
+  EXPECT_EQ(with([](auto& o) { o.calib_samples = 0; }), F{"calib_samples"});
+  EXPECT_EQ(with([](auto& o) { o.calib_batch = 0; }), F{"calib_batch"});
+  EXPECT_EQ(with([](auto& o) { o.calibration.percentile = 0; }), F{"calibration.percentile"});
+  EXPECT_EQ(with([](auto& o) { o.calibration.percentile = 100.5; }), F{"calibration.percentile"});
+  EXPECT_EQ(with([](auto& o) { o.calibration.bins = 1; }), F{"calibration.bins"});
+  EXPECT_EQ(with([](auto& o) { o.eval_samples = -1; }), F{"eval_samples"});
+  EXPECT_EQ(with([](auto& o) { o.threads = -1; }), F{"threads"});
+  EXPECT_EQ(with([](auto& o) { o.calibrate.clear(); }), F{"calibrate"});  // static needs data
+  EXPECT_TRUE(with([](auto& o) {
+                o.mode = QuantizeMode::Dynamic;
+                o.calibrate.clear();
+              }).empty());
+  EXPECT_EQ(with([](auto& o) {
+              o.mode = QuantizeMode::Dynamic;
+              o.format = QuantFormat::QOperator;
+            }),
+            F{"format"});
+  EXPECT_EQ(with([](auto& o) {
+              o.mode = QuantizeMode::Dynamic;
+              o.calibrate = "/some/folder";
+            }),
+            F{"calibrate"});
+}
+
+// ---- accuracy budget ----
+
+// A made-up drop per node kept quantized, so the search itself is checked: the drop of a plan is
+// the sum of what its quantized nodes cost.
+TEST(AccuracyBudget, KeepsTheFewestNodesFloatThatHoldTheBudget) {
+  const std::vector<std::string> order{"a", "b", "c", "d"};  // most sensitive first
+  std::map<std::string, double> cost{{"a", 0.5}, {"b", 0.05}, {"c", 0.3}, {"d", 0.01}};
+  int calls = 0;
+  PlanDrop drop = [&](const std::vector<std::string>& kept) {
+    ++calls;
+    double d = 0;
+    for (const auto& [node, c] : cost)
+      if (std::find(kept.begin(), kept.end(), node) == kept.end()) d += c;
+    return d;
+  };
+  auto everything = choose_within_budget(order, 1.0, drop);  // 0.86 pp with all quantized
+  ASSERT_TRUE(everything);
+  EXPECT_TRUE(everything->kept_float.empty());
+  EXPECT_EQ(everything->trials.size(), 1u);  // the all-INT8 plan holds: nothing else is tried
+  // 0.3 pp: a and c must stay float; b is more sensitive by rank than c but cheap, so the
+  // prefix {a, b, c} is found first and b is put back.
+  auto tight = choose_within_budget(order, 0.3, drop);
+  ASSERT_TRUE(tight);
+  EXPECT_EQ(tight->kept_float, (std::vector<std::string>{"a", "c"}));
+  EXPECT_NEAR(tight->drop_pp, 0.06, 1e-12);
+  for (const auto& t : tight->trials) EXPECT_EQ(t.within, t.drop_pp <= 0.3) << t.drop_pp;
+  // Nothing quantized would be needed: no plan.
+  std::vector<BudgetTrialRecord> tried;
+  EXPECT_FALSE(choose_within_budget(order, 0.001, drop, &tried));
+  EXPECT_FALSE(tried.empty());
+  EXPECT_FALSE(choose_within_budget({"a"}, 0.1, drop));
+}
+
+// X[N,16] → MatMul mm_a → Relu → MatMul mm_b → Y. mm_b has one huge weight in a row that the ReLU
+// always zeroes: it never matters in float, but it sets the per-tensor INT8 scale so high that
+// every other weight of mm_b rounds to zero. Quantizing mm_b ruins the predictions; mm_a is fine.
+static onnx::ModelProto sensitive_mlp() {
+  ModelBuilder b(13);
+  b.input("X", F32, {-1, 16});
+  HostTensor wa = random_tensor("Wa", F32, {16, 16}, 11, -0.5, 0.5);
+  for (int64_t r = 0; r < 16; ++r) wa.ptr<float>()[r * 16 + 15] = -1.0f;  // h[15] < 0 for X ≥ 0
+  HostTensor wb = random_tensor("Wb", F32, {16, 10}, 12, -0.5, 0.5);
+  wb.ptr<float>()[15 * 10 + 0] = 400.0f;
+  b.initializer(wa).initializer(wb);
+  b.node("MatMul", {"X", "Wa"}, {"h"}).set_name("mm_a");
+  b.node("Relu", {"h"}, {"r"});
+  b.node("MatMul", {"r", "Wb"}, {"Y"}).set_name("mm_b");
+  b.output("Y", F32, {-1, 10});
+  return b.model();
+}
+
+TEST(AccuracyBudget, KeepsTheSensitiveNodeFloatAndSaysWhy) {
+  auto dir = testing::fresh_temp_dir("budget");
+  save_model(sensitive_mlp(), dir / "in.onnx");
+  std::filesystem::create_directories(dir / "calib");
+  write_tensor_pb(random_tensor("X", F32, {200, 16}, 13, 0, 1), dir / "calib" / "a.pb");
+  QuantizeOnnxOptions o;
+  o.input = dir / "in.onnx";
+  o.output = dir / "out.onnx";
+  o.calibrate = (dir / "calib").string();
+  o.calib_samples = 200;
+
+  auto all = quantize_onnx_file(o);  // no budget: both MatMuls become INT8
+  EXPECT_EQ(all.summary.quantized_nodes, 2);
+  ASSERT_TRUE(all.calibration_error && all.calibration_error->top1_agreement);
+  EXPECT_LT(*all.calibration_error->top1_agreement, 0.5);  // ruined by mm_b
+
+  o.accuracy_budget_pp = 1.0;
+  auto r = quantize_onnx_file(o);
+  ASSERT_TRUE(r.budget);
+  EXPECT_EQ(r.budget->metric, "top-1 disagreement with FP32");
+  EXPECT_NE(r.budget->measured_on.find("calibration"), std::string::npos);
+  EXPECT_EQ(r.budget->samples, 200);
+  ASSERT_EQ(r.budget->kept_float.size(), 1u);
+  EXPECT_EQ(r.budget->kept_float[0].node, "mm_b");
+  EXPECT_LE(r.budget->drop_pp, 1.0);
+  ASSERT_FALSE(r.budget->trials.empty());
+  EXPECT_GT(r.budget->trials.front().drop_pp, 1.0);  // the all-INT8 plan was tried and failed
+  EXPECT_EQ(r.summary.quantized_nodes, 1);
+  for (const auto& n : r.nodes) {
+    EXPECT_EQ(n.quantized, n.node == "mm_a") << n.node;
+    if (n.node == "mm_b") {
+      ASSERT_TRUE(n.float_because);
+      EXPECT_EQ(n.float_because->rfind("--accuracy-budget", 0), 0u) << *n.float_because;
+    }
+  }
+  ASSERT_TRUE(r.calibration_error && r.calibration_error->top1_agreement);
+  EXPECT_GE(*r.calibration_error->top1_agreement, 0.99);
+  std::string text = format_quantize_report(r, false);
+  EXPECT_NE(text.find("kept float for the budget: mm_b"), std::string::npos) << text;
+
+  o.accuracy_budget_pp = 0.0;  // even mm_a alone moves some predictions? then no plan: an error
+  try {
+    auto z = quantize_onnx_file(o);
+    EXPECT_LE(z.budget->drop_pp, 0.0);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no INT8 plan stays within"), std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// ---- pre-optimization and float gaps ----
+
+// X[N,4,8,8] → Conv → BatchNormalization → Relu → Conv → Relu → Flatten → Gemm → Y
+static onnx::ModelProto conv_bn_model() {
+  ModelBuilder b(13);
+  b.input("X", F32, {-1, 4, 8, 8});
+  b.initializer(random_tensor("W1", F32, {8, 4, 3, 3}, 21, -0.5, 0.5));
+  b.initializer(random_tensor("B1", F32, {8}, 22, -0.1, 0.1));
+  b.initializer(random_tensor("s", F32, {8}, 23, 0.5, 2));
+  b.initializer(random_tensor("o", F32, {8}, 24, -0.2, 0.2));
+  b.initializer(random_tensor("m", F32, {8}, 25, -0.2, 0.2));
+  b.initializer(random_tensor("v", F32, {8}, 26, 0.5, 1.5));
+  b.initializer(random_tensor("W2", F32, {8, 8, 3, 3}, 27, -0.3, 0.3));
+  b.initializer(random_tensor("W3", F32, {10, 128}, 28, -0.1, 0.1));
+  b.initializer(random_tensor("B3", F32, {10}, 29, -0.1, 0.1));
+  b.node("Conv", {"X", "W1", "B1"}, {"c1"}).set_name("conv1");
+  b.node("BatchNormalization", {"c1", "s", "o", "m", "v"}, {"n1"}).set_name("bn1");
+  b.node("Relu", {"n1"}, {"r1"});
+  b.node("Conv", {"r1", "W2"}, {"c2"}).set_name("conv2");
+  b.node("Relu", {"c2"}, {"r2"});
+  b.node("Flatten", {"r2"}, {"f"});
+  auto& gemm = b.node("Gemm", {"f", "W3", "B3"}, {"Y"});
+  gemm.set_name("fc");
+  add_int(gemm, "transB", 1);
+  b.output("Y", F32, {-1, 10});
+  return b.model();
+}
+
+TEST(Preoptimize, FoldsBatchNormSoEveryConvFusesAndSaysSo) {
+  auto dir = testing::fresh_temp_dir("preopt");
+  save_model(conv_bn_model(), dir / "in.onnx");
+  std::filesystem::create_directories(dir / "calib");
+  write_tensor_pb(random_tensor("X", F32, {16, 4, 8, 8}, 30, -1, 1), dir / "calib" / "a.pb");
+  QuantizeOnnxOptions o;
+  o.input = dir / "in.onnx";
+  o.output = dir / "out.onnx";
+  o.calibrate = (dir / "calib").string();
+  o.sensitivity = false;
+
+  auto on = quantize_onnx_file(o);
+  ASSERT_TRUE(on.preoptimize);
+  EXPECT_TRUE(on.preoptimize->applied);
+  ASSERT_EQ(on.preoptimize->passes.size(), 1u);
+  EXPECT_EQ(on.preoptimize->passes[0].name, "fuse_bn_into_conv");
+  EXPECT_EQ(on.preoptimize->passes[0].rewrites, 1);
+  EXPECT_LE(*on.preoptimize->max_rel, on.preoptimize->rtol);
+  EXPECT_TRUE(on.float_gaps.empty());
+  EXPECT_EQ(count_ops(load_model(o.output), "BatchNormalization"), 0);
+  EXPECT_NE(format_quantize_report(on, false).find("pre-optimized: fuse_bn_into_conv ×1"),
+            std::string::npos);
+
+  o.preoptimize = false;
+  auto off = quantize_onnx_file(o);
+  EXPECT_FALSE(off.preoptimize);
+  ASSERT_EQ(off.float_gaps.size(), 1u);
+  EXPECT_EQ(off.float_gaps[0].node, "conv1");
+  EXPECT_EQ(off.float_gaps[0].reader, "bn1");
+  EXPECT_EQ(off.float_gaps[0].reader_op, "BatchNormalization");
+  EXPECT_NE(off.float_gaps[0].why.find("--no-preoptimize"), std::string::npos);
+  EXPECT_EQ(count_ops(load_model(o.output), "BatchNormalization"), 1);
+  // Both measure against the same float model: the user's.
+  EXPECT_EQ(on.bytes.before, off.bytes.before);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace kiln
+
