@@ -23,6 +23,7 @@ void add_compare(CLI::App& app, Runner& run);
 void add_bench(CLI::App& app, Runner& run);
 void add_quantize(CLI::App& app, Runner& run);
 void add_quantize_onnx(CLI::App& app, Runner& run);
+void add_convert_fp16(CLI::App& app, Runner& run);
 void add_precision(CLI::App& app, Runner& run);
 void add_pack(CLI::App& app, Runner& run);
 void add_validate(CLI::App& app, Runner& run);

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   kiln::cli::add_bench(app, run);
   kiln::cli::add_quantize(app, run);
   kiln::cli::add_quantize_onnx(app, run);
+  kiln::cli::add_convert_fp16(app, run);
   kiln::cli::add_precision(app, run);
   kiln::cli::add_pack(app, run);
   kiln::cli::add_validate(app, run);

@@ -1,6 +1,7 @@
 #include "onnx/graph_edit.h"
 
 #include <algorithm>
+#include <set>
 
 namespace kiln {
 
@@ -138,6 +139,21 @@ onnx::NodeProto make_node(const std::string& op_type, const std::vector<std::str
   for (const auto& s : inputs) n.add_input(s);
   for (const auto& s : outputs) n.add_output(s);
   return n;
+}
+
+onnx::ModelProto with_extra_outputs(const onnx::ModelProto& model,
+                                    const std::vector<std::string>& tensors, int32_t elem_type) {
+  onnx::ModelProto copy = model;
+  auto& graph = *copy.mutable_graph();
+  std::set<std::string> present;
+  for (const auto& o : graph.output()) present.insert(o.name());
+  for (const auto& t : tensors) {
+    if (!present.insert(t).second) continue;
+    auto* v = graph.add_output();
+    v->set_name(t);
+    v->mutable_type()->mutable_tensor_type()->set_elem_type(elem_type);
+  }
+  return copy;
 }
 
 }  // namespace kiln

@@ -35,6 +35,11 @@ bool drop_if_unused(GraphView& view, const std::string& name);
 // is renamed instead, which needs that producer to be a node of this graph. False when impossible.
 bool bypass_node(GraphView& view, int index, int in_slot = 0, int out_slot = 0);
 
+// `model` with `tensors` appended to its outputs as `elem_type` (those already outputs are kept
+// once): how calibration reads intermediate tensors out of ONNX Runtime.
+onnx::ModelProto with_extra_outputs(const onnx::ModelProto& model,
+                                    const std::vector<std::string>& tensors, int32_t elem_type);
+
 // A node that reads `inputs` and writes `outputs`.
 onnx::NodeProto make_node(const std::string& op_type, const std::vector<std::string>& inputs,
                           const std::vector<std::string>& outputs, const std::string& name = "");

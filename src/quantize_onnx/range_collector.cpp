@@ -6,29 +6,13 @@
 #include <set>
 
 #include "common/error.h"
+#include "onnx/graph_edit.h"
 #include "onnx/model_io.h"
 #include "runtime/ort_session.h"
 
 namespace kiln {
 
 namespace {
-
-// The model with `tensors` appended to its outputs (those already outputs are kept once).
-std::string with_extra_outputs(const onnx::ModelProto& model,
-                               const std::vector<std::string>& tensors) {
-  onnx::ModelProto copy = model;
-  auto& graph = *copy.mutable_graph();
-  std::set<std::string> present;
-  for (const auto& o : graph.output()) present.insert(o.name());
-  for (const auto& t : tensors) {
-    if (present.count(t)) continue;
-    auto* v = graph.add_output();
-    v->set_name(t);
-    v->mutable_type()->mutable_tensor_type()->set_elem_type(1);  // planned tensors are float
-    present.insert(t);
-  }
-  return serialize_model(copy);
-}
 
 // Runs every batch and hands each watched output to `fn(tensor index, values, count)`.
 template <class F>
@@ -60,7 +44,7 @@ std::map<std::string, Range> collect_ranges(const onnx::ModelProto& model,
   so.optimization = GraphOptLevel::Disable;  // the float graph's own tensors, as written
   so.intra_op_threads = options.threads;
   auto session =
-      OrtSession::from_bytes(with_extra_outputs(model, tensors), so, "calibration model");
+      OrtSession::from_bytes(serialize_model(with_extra_outputs(model, tensors, 1)), so, "calibration model");
 
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<Range> seen(tensors.size(), Range{inf, -inf});
