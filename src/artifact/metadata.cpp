@@ -60,7 +60,11 @@ void emit(YAML::Emitter& y, const nlohmann::json& v, const std::string& where) {
     }
     y << YAML::EndMap;
   } else if (v.is_array()) {
-    y << YAML::Flow << YAML::BeginSeq;
+    // Short lists of names stay on one line; lists of maps (kept-float nodes, the artifact
+    // choice's alternatives) read better one entry per line.
+    bool maps = false;
+    for (const auto& e : v) maps = maps || e.is_object();
+    y << (maps ? YAML::Block : YAML::Flow) << YAML::BeginSeq;
     for (size_t i = 0; i < v.size(); ++i) emit(y, v[i], fmt::format("{}/{}", where, i));
     y << YAML::EndSeq;
   } else if (v.is_string()) {

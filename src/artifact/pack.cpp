@@ -27,7 +27,10 @@
 #include "doctor/machine_facts.h"
 #include "doctor/onnx_facts.h"
 #include "onnx/model_io.h"
+#include "fp16/convert_fp16_result.h"
 #include "optimize/optimize_result.h"
+#include "artifact/artifact_choice.h"
+#include "quantize_onnx/quantize_onnx_result.h"
 #include "runtime/open_model.h"
 #include "validate_py.h"
 
@@ -48,7 +51,8 @@ onnx::ModelProto read_model(const fs::path& p) {
   return m;
 }
 
-// int8 when the graph holds integer kernels; otherwise the float type of the input.
+// int8 when the graph holds integer kernels; fp16 when its weights are float16 (its inputs may
+// stay float32: convert-fp16 --keep-io-types); otherwise fp32.
 std::string precision_of(const onnx::ModelProto& m) {
   for (const auto& n : m.graph().node()) {
     const auto& op = n.op_type();
@@ -57,7 +61,53 @@ std::string precision_of(const onnx::ModelProto& m) {
       return "int8";
     }
   }
+  for (const auto& t : m.graph().initializer())
+    if (t.data_type() == onnx::TensorProto::FLOAT16) return "fp16";
   return "fp32";
+}
+
+// How the packed model was made, from the records of the commands that made it.
+void add_provenance(nlohmann::json& m, const PackOptions& o) {
+  if (o.quantize_report) {
+    auto q = read_record<QuantizeOnnxResult>(*o.quantize_report);
+    nlohmann::json kept = nlohmann::json::array();
+    for (const auto& n : q.nodes)
+      if (!n.quantized) kept.push_back({{"node", n.node}, {"why", n.float_because.value_or("")}});
+    nlohmann::json pre = nlohmann::json::array();
+    if (q.preoptimize && q.preoptimize->applied)
+      for (const auto& p : q.preoptimize->passes) pre.push_back(p.name);
+    m["quantization"] = {{"mode", q.mode},        {"format", q.format},
+                         {"quantized_nodes", q.summary.quantized_nodes},
+                         {"kept_float", kept}, {"preoptimized", pre}};
+    if (q.budget) m["quantization"]["accuracy_budget_pp"] = q.budget->budget_pp;
+  }
+  if (o.fp16_report) {
+    auto h = read_record<ConvertFp16Result>(*o.fp16_report);
+    nlohmann::json kept = nlohmann::json::array();
+    for (const auto& b : h.blocked) kept.push_back({{"node", b.node}, {"why", b.why}});
+    m["fp16"] = {{"keep_io_types", h.keep_io_types},
+                 {"fp16_nodes", h.fp16_nodes},
+                 {"kept_fp32", kept},
+                 {"ranges_measured_on", h.verified_on}};
+  }
+  if (o.choice) {
+    auto c = read_record<ArtifactChoice>(*o.choice);
+    nlohmann::json alternatives = nlohmann::json::array();
+    for (const auto& a : c.candidates) {
+      nlohmann::json e = {{"precision", a.precision},
+                          {"model", a.model},
+                          {"p50_ms", round_decimals(a.p50_ms, 3)},
+                          {"size_bytes", a.size_bytes},
+                          {"within_budget", a.within_budget}};
+      if (a.drop_pp) e["accuracy_drop_pp"] = round_decimals(*a.drop_pp, 2);
+      alternatives.push_back(e);
+    }
+    m["artifact_choice"] = {{"rule", c.rule},
+                            {"chosen", c.chosen},
+                            {"reason", c.reason},
+                            {"alternatives", alternatives}};
+    if (c.fp16_note) m["artifact_choice"]["fp16_note"] = *c.fp16_note;
+  }
 }
 
 int64_t opset_of(const onnx::ModelProto& m) {
@@ -128,9 +178,9 @@ Image classification of 28×28 grey images normalised as the training data was
       fmt::arg("machine", m["latency"]["machine"].get<std::string>()),
       fmt::arg("precision", m["precision"].get<std::string>()),
       fmt::arg("precision_note",
-               m["precision"] == "int8"
-                   ? "integer kernels; expect small differences from the float reference"
-                   : "float32 throughout"));
+               m["precision"] == "int8"   ? "integer kernels; expect small differences from the float reference"
+               : m["precision"] == "fp16" ? "float16 weights and activations (nodes FP16 would break stay float32, see metadata.yaml's fp16); expect small differences from the float reference"
+                                          : "float32 throughout"));
 }
 
 }  // namespace
@@ -254,6 +304,7 @@ PackResult pack_artifact(const PackOptions& o) {
                       {"reference", o.reference.filename().string()},
                       {"reference_sha256", sha256_file(o.reference)}};
   if (!o.calibration.empty()) m["calibration"] = o.calibration;
+  add_provenance(m, o);
   m["inputs"] = io_signature(proto.graph().input());
   m["outputs"] = io_signature(proto.graph().output());
   m["kiln_version"] = KILN_VERSION;

@@ -48,6 +48,10 @@ void add_pack(CLI::App& app, Runner& run) {
       ->excludes(given);
   cmd->add_option("--calibration", o->calibration,
                   "Static INT8 calibration (method, samples), recorded as given");
+  cmd->add_option("--quantize-report", o->quantize_report,
+                  "kiln quantize-onnx's --report: record the INT8 plan (nodes kept float and why)");
+  cmd->add_option("--fp16-report", o->fp16_report,
+                  "kiln convert-fp16's --report: record the nodes kept FP32 and why");
   cmd->add_option("--max-mae", o->max_mae, "Equivalence bound verified before packing")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Artifact folder")->capture_default_str();
@@ -56,7 +60,8 @@ void add_pack(CLI::App& app, Runner& run) {
   cmd->callback([&run, o, passes] {
     run = [o, passes] {
       o->optimization = split_commas(*passes);
-      if (o->optimize_report && o->optimize_report->empty()) o->optimize_report.reset();
+      for (auto* report : {&o->optimize_report, &o->quantize_report, &o->fp16_report})
+        if (*report && (*report)->empty()) report->reset();
       PackResult r = pack_artifact(*o);
       std::printf("packed %s: E = %.3g ≤ %g, latency p50 %.3f ms, validation %s\n", r.out.c_str(),
                   r.equivalence_measured, r.equivalence_bound, r.latency_ms,

@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/option_errors.h"
 #include "common/child_process.h"
 #include "pipeline/pipeline.h"
 
@@ -17,8 +18,13 @@ void add_pipeline(CLI::App& app, Runner& run) {
   cmd->add_flag("--quick", o->quick, "Smaller training set and fewer runs (smoke tests, CI)");
   cmd->add_flag("--force", o->force, "Rerun every stage even when cached");
   cmd->add_option("--artifact", o->artifact,
-                  "Precision of the packed model: fp32 or int8 (static, calibrated)")
+                  "Packed model: fp32, int8 (static, calibrated), fp16, or auto (the fastest at "
+                  "batch 1 within --accuracy-budget of FP32's accuracy)")
       ->capture_default_str();
+  cmd->add_option("--accuracy-budget", o->accuracy_budget_pp,
+                  "With --artifact auto: largest top-1 accuracy drop (percentage points) against FP32")
+      ->capture_default_str();
+  field_flag(cmd, "accuracy_budget_pp", "--accuracy-budget");
   cmd->callback([&run, o] {
     run = [o] {
       o->kiln_executable = current_executable();  // train in a child with its own thread settings

@@ -23,6 +23,8 @@
 #include "pipeline/stage_cache.h"
 #include "precision/precision_study.h"
 #include "quantize/dynamic_quantize.h"
+#include "fp16/convert_fp16_file.h"
+#include "artifact/artifact_choice.h"
 #include "quantize_onnx/quantize_onnx_file.h"
 #include "torchscript/freeze.h"
 #include "train/trainer.h"
@@ -36,6 +38,9 @@ namespace {
 // Mean |Δ| bound of a static INT8 artifact's logits against the float reference (FP32 packs keep
 // pack's 1e-3): measured 0.35 on simple_cnn's MNIST test logits (1 epoch, minmax, 512 samples).
 constexpr double kInt8MaxMae = 1.0;
+// The same bound for an FP16 artifact: FP16 rounds weights and activations to 11 significant
+// bits; measured E = 2.2e-3 on trained simple_cnn's MNIST test logits.
+constexpr double kFp16MaxMae = 1e-2;
 
 std::string timestamp() {
   std::time_t t = std::time(nullptr);
@@ -62,8 +67,10 @@ void PipelineOptions::validate() const {
   check_zoo_model_name(model);
   if (model == "branchy")
     throw OptionError("model", "branchy is the branch study's model; pick simple_cnn or mlp");
-  if (artifact != "fp32" && artifact != "int8")
-    throw OptionError("artifact", fmt::format("'{}' is not fp32 or int8", artifact));
+  if (artifact != "fp32" && artifact != "int8" && artifact != "fp16" && artifact != "auto")
+    throw OptionError("artifact", fmt::format("'{}' is not fp32, int8, fp16 or auto", artifact));
+  if (!(accuracy_budget_pp >= 0 && accuracy_budget_pp <= 100))
+    throw OptionError("accuracy_budget_pp", "must be between 0 and 100 (percentage points)");
   if (epochs < 1) throw OptionError("epochs", "must be at least 1");
 }
 
@@ -79,8 +86,11 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
                  int8_onnx = root / f::kExport / f::kInt8Onnx;
   const fs::path opt_onnx = root / f::kOptimize / f::kOptOnnx,
                  optimize_report = root / f::kOptimize / f::kOptimizeReport;
-  const fs::path static_onnx = root / f::kQuantizeStatic / f::kStaticOnnx;
-  const fs::path packed = o.artifact == "int8" ? static_onnx : opt_onnx;
+  const fs::path static_onnx = root / f::kQuantizeStatic / f::kStaticOnnx,
+                 quantize_report = root / f::kQuantizeStatic / f::kQuantizeReport;
+  const fs::path fp16_onnx = root / f::kConvertFp16 / f::kFp16Onnx,
+                 fp16_report = root / f::kConvertFp16 / f::kFp16Report;
+  const fs::path choice_report = root / f::kChoose / f::kChoiceReport;
   const fs::path artifact = root / f::kPack / "artifact_v1";
   std::vector<Stage> stages;
 
@@ -228,35 +238,60 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
         return fmt::format("nodes {} → {}", r.before.nodes, r.after.nodes);
       }));
 
-  // 6b. static INT8 (only when it is the artifact): calibrated on the training split
-  if (o.artifact == "int8") {
-    QuantizeOnnxOptions qo;
-    qo.input = opt_onnx;
-    qo.output = static_onnx;
-    qo.report = root / f::kQuantizeStatic / f::kQuantizeReport;
-    qo.calibrate = o.dataset;
-    qo.calib_samples = 512;
-    qo.eval_samples = acc_samples;
-    stages.push_back(make_stage<QuantizeOnnxOptions>(
-        f::kQuantizeStatic, qo, {opt_onnx}, {f::kStaticOnnx, f::kQuantizeReport},
-        [](QuantizeOnnxOptions qs, const fs::path& dir) {
-          StagingDir stage(dir);
-          qs.output = stage.path(f::kStaticOnnx);
-          qs.report = stage.path(f::kQuantizeReport);
-          quantize_onnx_file(qs);
-          stage.commit();
-        },
-        [](const fs::path& dir) {
-          auto r = read_record<QuantizeOnnxResult>(dir / f::kQuantizeReport);
-          return r.test ? fmt::format("INT8 accuracy drop {:.2f} pp", r.test->drop_pp)
-                        : std::string("no test split");
-        }));
-  }
+  // 6b. static INT8, calibrated on the training split. From the unoptimized export on purpose:
+  // quantize-onnx pre-optimizes (BN folding) itself and the report shows it.
+  QuantizeOnnxOptions qo;
+  qo.input = model_onnx;
+  qo.output = static_onnx;
+  qo.report = quantize_report;
+  qo.calibrate = o.dataset;
+  qo.calib_samples = 512;
+  qo.eval_samples = acc_samples;
+  stages.push_back(make_stage<QuantizeOnnxOptions>(
+      f::kQuantizeStatic, qo, {model_onnx}, {f::kStaticOnnx, f::kQuantizeReport},
+      [](QuantizeOnnxOptions qs, const fs::path& dir) {
+        StagingDir stage(dir);
+        qs.output = stage.path(f::kStaticOnnx);
+        qs.report = stage.path(f::kQuantizeReport);
+        quantize_onnx_file(qs);
+        stage.commit();
+      },
+      [](const fs::path& dir) {
+        auto r = read_record<QuantizeOnnxResult>(dir / f::kQuantizeReport);
+        return r.test ? fmt::format("INT8 accuracy drop {:.2f} pp", r.test->drop_pp)
+                      : std::string("no test split");
+      }));
+
+  // 6c. FP16 with float32 inputs/outputs (what the bench and a float caller feed it), ranges
+  // measured on the training split.
+  ConvertFp16Options half;
+  half.input = opt_onnx;
+  half.output = fp16_onnx;
+  half.report = fp16_report;
+  half.keep_io_types = true;
+  half.calibrate = o.dataset;
+  half.calib_samples = 512;
+  half.eval_samples = acc_samples;
+  stages.push_back(make_stage<ConvertFp16Options>(
+      f::kConvertFp16, half, {opt_onnx}, {f::kFp16Onnx, f::kFp16Report},
+      [](ConvertFp16Options h, const fs::path& dir) {
+        StagingDir stage(dir);
+        h.output = stage.path(f::kFp16Onnx);
+        h.report = stage.path(f::kFp16Report);
+        convert_fp16_file(h);
+        stage.commit();
+      },
+      [](const fs::path& dir) {
+        auto r = read_record<ConvertFp16Result>(dir / f::kFp16Report);
+        return fmt::format("{} nodes FP16, {} kept FP32{}", r.fp16_nodes, r.fp32_nodes,
+                           r.test ? fmt::format(", accuracy drop {:.2f} pp", r.test->drop_pp)
+                                  : std::string());
+      }));
 
   // 7. bench: ORT's own optimizations off (what kiln's passes buy) and on (what ORT does anyway)
   Pair<BenchOptions> bench;
-  bench.first.models = {model_onnx, opt_onnx, int8_onnx};
-  if (o.artifact == "int8") bench.first.models.push_back(static_onnx);  // beside the others
+  // The order is read by index below (kBench* in pipeline_files.h).
+  bench.first.models = {model_onnx, opt_onnx, int8_onnx, static_onnx, fp16_onnx};
   bench.first.runs = runs;
   bench.first.batches = batches;
   bench.first.dataset = o.dataset;
@@ -281,23 +316,53 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
         return fmt::format("model_opt.onnx p50 {:.3f} ms at batch 1", row.latency.p50);
       }));
 
-  // 8. pack artifact_v1: `optimization` comes from the optimizer's own record (optimize_report).
+  // 7b. choose the packed model from the bench's figures (ORT's optimizations on, batch 1)
+  ArtifactChoiceOptions choose{o.artifact, o.accuracy_budget_pp};
+  const fs::path bench_all = root / f::kBench / f::kBenchAll;
+  stages.push_back(make_stage<ArtifactChoiceOptions>(
+      f::kChoose, choose, {bench_all}, {f::kChoiceReport},
+      [bench_all](const ArtifactChoiceOptions& c, const fs::path& dir) {
+        auto bench = read_record<BenchResult>(bench_all).measurement();
+        ArtifactChoice choice = choose_artifact(
+            bench, {{"fp32", f::kBenchOpt}, {"int8", f::kBenchStatic}, {"fp16", f::kBenchFp16}},
+            c.mode, c.accuracy_budget_pp);
+        fs::create_directories(dir);
+        write_file_atomic(dir / f::kChoiceReport, record_text(choice));
+      },
+      [](const fs::path& dir) {
+        auto c = read_record<ArtifactChoice>(dir / f::kChoiceReport);
+        return fmt::format("{} ({})", c.chosen, c.rule);
+      }));
+
+  // 8. pack artifact_v1: `optimization` comes from the optimizer's own record (optimize_report);
+  // the model is the one 07_choose chose, with its quantization or FP16 record.
   PackOptions pack;
-  pack.model = packed;
+  pack.model = opt_onnx;  // replaced by the chosen model when the stage runs
   pack.reference = scripted;
   pack.name = o.model;
   pack.dataset = o.dataset;
   pack.optimize_report = optimize_report;
+  pack.choice = choice_report;
   pack.latency_runs = runs;
   pack.out = artifact;
   pack.progress = false;
-  if (o.artifact == "int8") {
-    pack.calibration = fmt::format("minmax, 512 samples ({} training split)", o.dataset);
-    pack.max_mae = kInt8MaxMae;
-  }
   stages.push_back(make_stage<PackOptions>(
-      f::kPack, pack, {packed, scripted, optimize_report}, {"artifact_v1/metadata.yaml"},
-      [](const PackOptions& p, const fs::path& dir) {
+      f::kPack, pack,
+      {choice_report, opt_onnx, static_onnx, fp16_onnx, scripted, optimize_report, quantize_report,
+       fp16_report},
+      {"artifact_v1/metadata.yaml"},
+      [=](PackOptions p, const fs::path& dir) {
+        const std::string chosen = read_record<ArtifactChoice>(choice_report).chosen;
+        if (chosen == "int8") {
+          p.model = static_onnx;
+          p.quantize_report = quantize_report;
+          p.calibration = fmt::format("minmax, 512 samples ({} training split)", p.dataset);
+          p.max_mae = kInt8MaxMae;
+        } else if (chosen == "fp16") {
+          p.model = fp16_onnx;
+          p.fp16_report = fp16_report;
+          p.max_mae = kFp16MaxMae;
+        }
         fs::create_directories(dir);
         pack_artifact(p);
       },

@@ -19,7 +19,10 @@ struct PipelineOptions {
   bool quick = false;         // smaller training set and fewer runs (smoke tests, CI)
   bool force = false;         // rerun every stage
   int epochs = 1;
-  std::string artifact = "fp32";  // "int8": the static INT8 model (quantize-onnx) is packed
+  // Packed model: fp32 (model_opt.onnx), int8 (static, pre-optimized), fp16, or auto: the
+  // fastest at batch 1 within accuracy_budget_pp of FP32 (artifact_choice.h).
+  std::string artifact = "auto";
+  double accuracy_budget_pp = 0.3;
   // The kiln executable: when set, training runs as `kiln train` in a child process with the
   // thread settings that train fastest (~1.3×); empty: in this process.
   std::filesystem::path kiln_executable;

@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <onnx/onnx_pb.h>
 
+#include "artifact/artifact_choice.h"
 #include "artifact/validate.h"
+#include "fp16/convert_fp16_file.h"
 #include "bench/bench_report.h"
 #include "bench/svg_chart.h"
 #include "common/atomic_file.h"
@@ -14,6 +16,7 @@
 #include "optimize/optimize_file.h"
 #include "pipeline/pipeline_files.h"
 #include "precision/precision_study.h"
+#include "quantize_onnx/quantize_onnx_file.h"
 #include "report/markdown_html.h"
 #include "torchscript/freeze.h"
 #include "train/trainer.h"
@@ -53,6 +56,9 @@ void write_pipeline_report(const fs::path& root, const PipelineResult& summary) 
   auto bd = read_record<BenchResult>(root / f::kBench / f::kBenchDisable).measurement();
   auto ba = read_record<BenchResult>(root / f::kBench / f::kBenchAll).measurement();
   auto val = read_record<ValidateResult>(root / f::kValidate / f::kValidateReport);
+  auto quant = read_record<QuantizeOnnxResult>(root / f::kQuantizeStatic / f::kQuantizeReport);
+  auto half = read_record<ConvertFp16Result>(root / f::kConvertFp16 / f::kFp16Report);
+  auto choice = read_record<ArtifactChoice>(root / f::kChoose / f::kChoiceReport);
 
   std::string md = "# kiln pipeline report\n\n";
   md += fmt::format(
@@ -136,7 +142,29 @@ void write_pipeline_report(const fs::path& root, const PipelineResult& summary) 
         "- Batch {}: dynamic INT8 (Linear layers only) is {:.2f}× the FP32 speed in ONNX "
         "Runtime.\n",
         b, q);
+    md += fmt::format(
+        "- Batch {}: static INT8 is {:.2f}× and FP16 {:.2f}× the speed of model_opt.onnx (p50, "
+        "ORT's optimizations on).\n",
+        b, p50(ba, f::kBenchOpt, b) / p50(ba, f::kBenchStatic, b),
+        p50(ba, f::kBenchOpt, b) / p50(ba, f::kBenchFp16, b));
   }
+  if (quant.preoptimize && quant.preoptimize->applied) {
+    std::string passes;
+    for (const auto& p : quant.preoptimize->passes)
+      passes += fmt::format("{}{} ×{}", passes.empty() ? "" : ", ", p.name, p.rewrites);
+    md += fmt::format(
+        "- Static INT8 was quantized from model.onnx after pre-optimization ({}), so every "
+        "quantized Conv fuses into one integer kernel{}.\n",
+        passes,
+        quant.float_gaps.empty() ? "" : fmt::format(" — except {} float op(s) in the way", quant.float_gaps.size()));
+  }
+  for (const auto& n : quant.nodes)
+    if (!n.quantized)
+      md += fmt::format("- INT8 keeps `{}` float: {}.\n", n.node, n.float_because.value_or("?"));
+  md += fmt::format("- FP16: {} nodes FP16, {} kept FP32{}; file {:.2f}× FP32's.\n", half.fp16_nodes,
+                    half.fp32_nodes, half.blocked.empty() ? "" : " (see metadata.yaml's fp16)",
+                    static_cast<double>(half.bytes.after) / static_cast<double>(half.bytes.before));
+  if (choice.fp16_note) md += "- " + *choice.fp16_note + ".\n";
   for (const auto& m : ba.models) {
     if (m.delta_accuracy_pp && m.accuracy && m.name == f::kInt8Onnx)
       md += fmt::format("- INT8 accuracy change: {:+.2f} pp on {} test samples.\n",
@@ -146,9 +174,18 @@ void write_pipeline_report(const fs::path& root, const PipelineResult& summary) 
 
   // 5. Artifact
   md += "## 5. The CI/CD artifact\n\n";
+  md += fmt::format("Packed: **{}** ({}). {}.\n\n", choice.chosen, choice.rule, choice.reason);
+  md += "| precision | model | p50 batch 1 (ms) | samples/s batch 64 | accuracy drop (pp) | size (MB) | "
+        "within budget | packed |\n| --- | --- | ---: | ---: | ---: | ---: | --- | --- |\n";
+  for (const auto& a : choice.candidates)
+    md += fmt::format("| {} | {} | {:.3f} | {} | {} | {:.2f} | {} | {} |\n", a.precision, a.model,
+                      a.p50_ms, a.samples_per_s_b64 ? fmt::format("{:.0f}", *a.samples_per_s_b64) : "—",
+                      a.drop_pp ? fmt::format("{:+.2f}", *a.drop_pp) : "—",
+                      static_cast<double>(a.size_bytes) / 1e6, a.within_budget ? "yes" : "no",
+                      a.precision == choice.chosen ? "**yes**" : "");
   md +=
-      "`08_pack/artifact_v1/` holds model_opt.onnx, metadata.yaml, golden test data, validate.py "
-      "and a model card.\n\n";
+      "\n`08_pack/artifact_v1/` holds the packed model as model_opt.onnx, metadata.yaml, golden "
+      "test data, validate.py and a model card.\n\n";
   md += "| check | result | detail |\n| --- | --- | --- |\n";
   for (const auto& c : val.checks)
     md += fmt::format("| {} | {} | {} |\n", c.check, c.passed ? "pass" : "**FAIL**", c.detail);

@@ -120,8 +120,11 @@ for file, start, end in (("07_bench/bench_disable.json", "### ONNX Runtime optim
                      num(r["throughput_samples_per_s"]),
                      f"{m['delta_accuracy_pp']:+.2f} pp" if "delta_accuracy_pp" in m else "—"])
     need(f"{start}: table {got} is not {file}'s {want}", got == want)
-    need(f"{file}: {len(bench['results'])} results, expected 3 models × batches 1 and 64",
-         sorted((r["model"], r["batch"]) for r in bench["results"]) == [(i, b) for i in range(3) for b in (1, 64)])
+    names = [m["name"] for m in bench["models"]]
+    need(f"{file}: models {names}", names == ["model.onnx", "model_opt.onnx", "model_int8.onnx",
+                                               "model_int8_static.onnx", "model_fp16.onnx"])
+    need(f"{file}: {len(bench['results'])} results, expected 5 models × batches 1 and 64",
+         sorted((r["model"], r["batch"]) for r in bench["results"]) == [(i, b) for i in range(5) for b in (1, 64)])
 
 # The observations: p50 ratios from the same two bench files.
 bd, ba = load("07_bench/bench_disable.json"), load("07_bench/bench_all.json")
@@ -162,9 +165,34 @@ need(f"metadata.yaml optimization {meta.get('optimization')} is not the rewritin
      meta.get("optimization") == rewriting and "fuse_bn_into_conv" in rewriting)
 need(f"REPORT.md lacks 'optimization: [{', '.join(rewriting)}]'", f"optimization: [{', '.join(rewriting)}]" in shown)
 
-# 6. The validation table: every check of validate.json with its detail.
+# 6. The artifact choice: 07_choose/choice.json's candidates are the bench's figures (ORT on, batch 1),
+# the chosen one is the fastest within the budget, the table shows them, and metadata.yaml records it.
+choice = load("07_choose/choice.json")
+five = rows(section("## 5. The CI/CD artifact", "metadata.yaml (file hashes omitted):"))
+split = next((i for i, r in enumerate(five) if r[:1] == ["check"]), len(five))
+choice_rows, got = five[:split], five[split:]
+acc = {m["name"]: m["accuracy"]["correct"] / m["accuracy"]["samples"] for m in ba["models"]}
+want_choice = [["precision", "model", "p50 batch 1 (ms)", "samples/s batch 64", "accuracy drop (pp)", "size (MB)",
+                "within budget", "packed"]]
+fastest = None
+for prec, idx in (("fp32", 1), ("int8", 3), ("fp16", 4)):
+    m = ba["models"][idx]
+    drop = (acc["model_opt.onnx"] - acc[m["name"]]) * 100
+    within = drop <= choice["budget_pp"] + 1e-9
+    if within and (fastest is None or p50(ba, idx, 1) < fastest[1]):
+        fastest = (prec, p50(ba, idx, 1))
+    b64 = next(r["throughput_samples_per_s"] for r in ba["results"] if r["model"] == idx and r["batch"] == 64)
+    want_choice.append([prec, m["name"], f"{p50(ba, idx, 1):.3f}", f"{b64:.0f}", f"{drop:+.2f}",
+                        f"{m['size_bytes'] / 1e6:.2f}", "yes" if within else "no",
+                        "**yes**" if prec == choice["chosen"] else ""])
+need(f"choice table {choice_rows} is not the bench's figures {want_choice}", choice_rows == want_choice)
+need(f"auto chose {choice['chosen']}, the fastest within budget is {fastest}",
+     choice["rule"].startswith("auto") and choice["chosen"] == fastest[0])
+need(f"metadata.yaml artifact_choice.chosen {meta.get('artifact_choice', {}).get('chosen')} / precision {meta.get('precision')}"
+     f" is not {choice['chosen']}", meta.get("artifact_choice", {}).get("chosen") == choice["chosen"] == meta.get("precision"))
+
+# 7. The validation table: every check of validate.json with its detail.
 val = load("09_validate/validate.json")
-got = rows(section("## 5. The CI/CD artifact", "metadata.yaml (file hashes omitted):"))
 want = [["check", "result", "detail"]] + [[c["check"], "pass" if c["passed"] else "**FAIL**", c["detail"]]
                                           for c in val["checks"]]
 need(f"validation table {got} is not validate.json's {want}", got == want)

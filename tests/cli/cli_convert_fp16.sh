@@ -65,4 +65,13 @@ if r["calibration"] != "mnist" or r["calibration_samples"] != 64 or r["test"]["s
 print("\n".join(problems))
 sys.exit(1 if problems else 0)
 PY
+# Packed: metadata.yaml says fp16 and lists the FP16 record's nodes kept FP32 (none here).
+check "pack --fp16-report" bash -c "'$KILN' convert-fp16 '$M' -o '$WORK/hp.onnx' --keep-io-types --report '$WORK/hp.json' >/dev/null 2>&1 &&
+  '$KILN' pack --model '$WORK/hp.onnx' --reference '$WORK/m/model_scripted.pt' --dataset none --fp16-report '$WORK/hp.json' \
+    --max-mae 0.01 --out '$WORK/art' >/dev/null 2>&1"
+check "metadata.yaml: precision fp16 and the FP16 record" python3 -c '
+import sys, yaml
+m = yaml.safe_load(open(sys.argv[1]))
+sys.exit(0 if m["precision"] == "fp16" and m["fp16"]["kept_fp32"] == [] and m["fp16"]["fp16_nodes"] == 11 else 1)
+' "$WORK/art/metadata.yaml"
 finish

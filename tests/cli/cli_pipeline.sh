@@ -39,14 +39,28 @@ missing = [n for n in need if n not in block]
 sys.exit("missing: %s" % missing if missing or "files:" in block else 0)
 ' "$WORK/run/REPORT.md"
 "$KILN" pipeline --quick --out "$WORK/run" >"$WORK/second.txt" 2>&1
-check "second run reuses every stage" bash -c "[ \$(grep -c ' cached ' '$WORK/second.txt') -eq 10 ]"
+check "second run reuses every stage" bash -c "[ \$(grep -c ' cached ' '$WORK/second.txt') -eq 13 ]"
 rm "$WORK/run/06_optimize/.kiln-stage.json"  # as if interrupted before the stage finished
 "$KILN" pipeline --quick --out "$WORK/run" >"$WORK/third.txt" 2>&1
 check "an unfinished stage reruns" grep -qE '^06_optimize +done' "$WORK/third.txt"
-# The static INT8 model as the artifact: quantized after 06_optimize, packed, validated.
+# Each precision as the named artifact: only the choice, pack and validate stages rerun.
+"$KILN" pipeline --quick --out "$WORK/run" --artifact fp16 >"$WORK/fp16.txt" 2>&1
+check "pipeline --artifact fp16 succeeds" test $? -eq 0
+check "--artifact fp16: only 07_choose, 08_pack, 09_validate rerun" bash -c "[ \$(grep -c ' cached ' '$WORK/fp16.txt') -eq 10 ] &&
+  grep -qE '^07_choose +done .*fp16 \(--artifact fp16\)' '$WORK/fp16.txt'"
+check "metadata.yaml: precision fp16 with the FP16 record" python3 -c '
+import sys, yaml
+m = yaml.safe_load(open(sys.argv[1]))
+sys.exit(0 if m["precision"] == "fp16" and m["fp16"]["keep_io_types"] is True and m["artifact_choice"]["rule"] == "--artifact fp16" else 1)
+' "$WORK/run/08_pack/artifact_v1/metadata.yaml"
+check "fp16 artifact validates with validate.py" python3 "$WORK/run/08_pack/artifact_v1/validate.py"
 "$KILN" pipeline --quick --out "$WORK/run" --artifact int8 >"$WORK/int8.txt" 2>&1
 check "pipeline --artifact int8 succeeds" test $? -eq 0
-check "06_quantize_static ran" grep -qE '^06_quantize_static +done' "$WORK/int8.txt"
+check "metadata.yaml: the INT8 plan (pre-optimized, /Conv kept float and why)" python3 -c '
+import sys, yaml
+q = yaml.safe_load(open(sys.argv[1]))["quantization"]
+sys.exit(0 if q["preoptimized"] == ["fuse_bn_into_conv"] and [k["node"] for k in q["kept_float"]] == ["/Conv"] and q["mode"] == "static" else 1)
+' "$WORK/run/08_pack/artifact_v1/metadata.yaml"
 check "metadata.yaml: precision int8 with the calibration" bash -c "grep -q 'precision: int8' '$WORK/run/08_pack/artifact_v1/metadata.yaml' &&
   grep -q 'minmax, 512 samples' '$WORK/run/08_pack/artifact_v1/metadata.yaml'"
 check "int8 artifact validates with validate.py" python3 "$WORK/run/08_pack/artifact_v1/validate.py"
