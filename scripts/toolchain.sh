@@ -3,7 +3,7 @@
 #
 #   scripts/toolchain.sh provision        create/refresh the toolchain (idempotent, fast when done)
 #   scripts/toolchain.sh run CMD ARGS...  run CMD with the toolchain, in the caller's directory
-#   scripts/toolchain.sh where            print the toolchain root ("/" when native)
+#   scripts/toolchain.sh where            print the toolchain root's host path ("/" when native)
 #   scripts/toolchain.sh mirror           print the Debian mirror a new root is made from
 #
 # On a host that already has the packages (Debian 13) everything runs natively. Otherwise a
@@ -16,6 +16,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PKG_FILE="$REPO/scripts/packages.txt"
 ROOT=${KILN_TOOLCHAIN_ROOT:-/var/cache/kiln/trixie-root}
+# Absolute and without a trailing slash: binaries embed it (docs/toolchain.md, chroot-free kiln).
+[[ $ROOT == / ]] || ROOT=$(realpath -m "$ROOT")
 SUITE=trixie
 
 log() { echo "[toolchain] $*" >&2; }
@@ -155,12 +157,24 @@ in_root() {
     case "$cwd/" in "$repo"/*|/tmp/*) ;; *) bindpath "$cwd";; esac
     cp -f /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
     # Tools of the root first: the host PATH may name host-only interpreters such as pyenv shims.
-    exec chroot "$root" /usr/bin/env -C "$cwd" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+    # KILN_ROOT_ON_HOST: where this root is seen from the host (scripts/build.sh links for it).
+    exec chroot "$root" /usr/bin/env -C "$cwd" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+      KILN_ROOT_ON_HOST="$root" "$@"
   ' kiln-root "$ROOT" "$REPO" "$cwd" "$@"
 }
 
+# Chroot-free binaries name the root's loader and libraries by their host paths (ROOT/usr/lib/...);
+# the link ROOT/ROOT makes those paths valid inside the root as well. Relative, so that from the
+# host it leads back into ROOT and never to the host's own /.
+ROOT_SELF_LINK="$ROOT$ROOT"
+link_root_to_itself() {
+  [[ -L $ROOT_SELF_LINK ]] && return 0
+  mkdir -p "$(dirname "$ROOT_SELF_LINK")"
+  ln -sfn "$(realpath -m --relative-to="$(dirname "$ROOT")" /)" "$ROOT_SELF_LINK"
+}
+
 provision_root() {
-  if root_complete; then return 0; fi
+  if root_complete; then link_root_to_itself; return 0; fi
   [[ $(id -u) == 0 ]] || die "creating the toolchain root needs root (debootstrap, chroot); run as root or on Debian 13"
   case "$ROOT" in "$REPO"|"$REPO"/*) die "KILN_TOOLCHAIN_ROOT must be outside the repository";; esac
   local t0=$SECONDS mirror o
@@ -194,6 +208,7 @@ provision_root() {
   in_root bash -c 'n=$1; shift; opts=("${@:1:n}"); shift "$n"
     apt-get "${opts[@]}" update -qq && DEBIAN_FRONTEND=noninteractive apt-get "${opts[@]}" install -y -qq --no-install-recommends "$@" >/dev/null && apt-get clean' \
     apt "${#proxy_opts[@]}" "${proxy_opts[@]}" $(packages) || die "package installation in $ROOT failed"
+  link_root_to_itself
   stamp_value >"$ROOT/.kiln-stamp"
   log "toolchain root ready in $((SECONDS - t0)) s"
 }
@@ -218,7 +233,7 @@ provision() {
 
 run() {
   if is_native; then "$@"; else
-    root_complete || die "toolchain not provisioned; run: scripts/toolchain.sh provision"
+    root_complete && [[ -L $ROOT_SELF_LINK ]] || die "toolchain not provisioned; run: scripts/toolchain.sh provision"
     # exec-like: the command's exit status is ours, and a crash is reported by the command's
     # own output rather than by this script echoing its source.
     in_root "$@" || exit $?
@@ -234,7 +249,10 @@ case "$cmd" in
   provision) provision ;;
   run) [[ $# -gt 0 ]] || die "usage: toolchain.sh run CMD [ARGS...]"; run "$@" ;;
   where)
-    if is_native; then echo /; else echo "$ROOT"; fi ;;
+    # Inside the root (in_root), the host path of the root this process runs in.
+    if [[ -n ${KILN_ROOT_ON_HOST:-} ]]; then echo "$KILN_ROOT_ON_HOST"
+    elif is_native; then echo /
+    else echo "$ROOT"; fi ;;
   mirror) debian_mirror ;;
   *) die "usage: toolchain.sh provision | run CMD [ARGS...] | where | mirror" ;;
 esac
