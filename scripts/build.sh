@@ -5,6 +5,8 @@
 #   KILN_CMAKE_ARGS  extra CMake arguments for the first configure
 # The executables are linked for the toolchain root's host path (KILN_TOOLCHAIN_ROOT in CMake,
 # from scripts/toolchain.sh where), so the host runs them without a chroot (docs/toolchain.md).
+# A successful build leaves $BUILD/.kiln-built, dated when it started: ./kiln compares the
+# sources with it (scripts/up_to_date.sh) and skips this script when none is newer.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${KILN_BUILD_DIR:-$REPO/build}
@@ -12,6 +14,7 @@ JOBS=${KILN_JOBS:-$(nproc)}
 ROOT=$("$REPO/scripts/toolchain.sh" where)
 mkdir -p "$BUILD"
 log=$BUILD/build.log
+touch "$BUILD/.kiln-build-start"
 if [[ ! -f $BUILD/CMakeCache.txt ]]; then
   echo "[build] configuring $BUILD" >&2
   # shellcheck disable=SC2086
@@ -37,3 +40,4 @@ if ! cmake --build "$BUILD" -j "$JOBS" >"$log" 2>&1; then
   echo "[build] build failed; full log: $log" >&2
   exit 1
 fi
+mv -f "$BUILD/.kiln-build-start" "$BUILD/.kiln-built"
