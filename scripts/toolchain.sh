@@ -205,6 +205,7 @@ provision_root() {
   fi
   log "installing $(packages | wc -l) packages into $ROOT"
   # The host's apt proxy, if any, for apt inside the root too ("-o" options: nothing persists).
+  # shellcheck disable=SC2016,SC2046  # the inner shell's variables; one word per package
   in_root bash -c 'n=$1; shift; opts=("${@:1:n}"); shift "$n"
     apt-get "${opts[@]}" update -qq && DEBIAN_FRONTEND=noninteractive apt-get "${opts[@]}" install -y -qq --no-install-recommends "$@" >/dev/null && apt-get clean' \
     apt "${#proxy_opts[@]}" "${proxy_opts[@]}" $(packages) || die "package installation in $ROOT failed"
@@ -233,7 +234,9 @@ provision() {
 
 run() {
   if is_native; then "$@"; else
-    root_complete && [[ -L $ROOT_SELF_LINK ]] || die "toolchain not provisioned; run: scripts/toolchain.sh provision"
+    if ! root_complete || [[ ! -L $ROOT_SELF_LINK ]]; then
+      die "toolchain not provisioned; run: scripts/toolchain.sh provision"
+    fi
     # exec-like: the command's exit status is ours, and a crash is reported by the command's
     # own output rather than by this script echoing its source.
     in_root "$@" || exit $?

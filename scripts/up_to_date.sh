@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by ./kiln (and its test): is build/kiln current, so that the wrapper may run it without
 # the provision and build checks (each costs a chroot entry and a cmake/ninja run)?
 #

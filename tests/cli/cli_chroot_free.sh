@@ -21,6 +21,7 @@ inside_root() {  # inside_root PATH: named under ROOT and, really, a file of the
 
 # The loader's view at start: LD_TRACE_LOADED_OBJECTS (what ldd does), with the root's loader.
 trace=$(LD_TRACE_LOADED_OBJECTS=1 "$KILN" 2>&1)
+# shellcheck disable=SC2016  # $1 is the inner shell's
 check "the loader resolves every library" bash -c '! grep -q "not found" <<<"$1"' _ "$trace"
 paths=$(awk '$2 == "=>" { print $3 } $2 != "=>" && $1 ~ /^\// { print $1 }' <<<"$trace")
 n=$(grep -c '' <<<"$paths")
@@ -28,11 +29,12 @@ check "at least 20 libraries traced (got $n)" test "$n" -ge 20
 bad=
 for p in $paths; do inside_root "$p" || bad+=" $p"; done
 check "every library at start from the root:${bad:- yes}" test -z "$bad"
+# shellcheck disable=SC2016
 check "OpenBLAS is LibTorch's BLAS (alternatives followed inside the root)" \
   bash -c 'grep -E "libblas\.so\.3 => [^ ]*openblas" <<<"$1" >/dev/null' _ "$trace"
 
 # What a run opens later (dlopen), as the loader reports it: doctor starts ONNX Runtime and LibTorch.
-debug=$(LD_DEBUG=files LD_DEBUG_OUTPUT="$WORK/lddebug" "$KILN" doctor 2>&1 >/dev/null)
+LD_DEBUG=files LD_DEBUG_OUTPUT="$WORK/lddebug" "$KILN" doctor >/dev/null 2>&1
 check "doctor runs chroot-free" test $? -eq 0
 inits=$(cat "$WORK"/lddebug.* 2>/dev/null | sed -n 's/.*calling init: //p' | sort -u)
 n=$(grep -c '' <<<"$inits")
@@ -42,6 +44,6 @@ for p in $inits; do inside_root "$p" || bad+=" $p"; done
 check "every object initialised during doctor from the root:${bad:- yes}" test -z "$bad"
 
 # Data files of Debian 13 packages through the configured prefix.
-info=$(KILN_DATA_DIR= "$KILN" data info --dataset fashion-mnist 2>&1)
+info=$(KILN_DATA_DIR='' "$KILN" data info --dataset fashion-mnist 2>&1)
 check "fashion-mnist found in the root: $(head -1 <<<"$info")" grep -q 'train     60000 images' <<<"$info"
 finish

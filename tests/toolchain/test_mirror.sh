@@ -14,7 +14,7 @@ unset KILN_DEBIAN_MIRROR http_proxy https_proxy
 
 # A fresh apt configuration in $T/etc: APT_CONFIG names it, everything else comes from there.
 fresh_etc() {
-  rm -rf "$T/etc"
+  rm -rf "${T:?}/etc"
   mkdir -p "$T/etc/sources.list.d" "$T/etc/apt.conf.d"
   printf 'Dir::Etc "%s/etc";\n' "$T" >"$T/apt.conf"
   export APT_CONFIG=$T/apt.conf
