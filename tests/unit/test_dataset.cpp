@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/toolchain_path.h"
 #include "data/dataset.h"
 #include "idx_fixtures.h"
 
@@ -102,6 +103,29 @@ TEST(Dataset, ABrokenKilnDataDirIsAnErrorNamingTheFileNotAFallback) {
 
 // The real bundled files (declared dependencies: MNIST from package-lock.json, Fashion-MNIST from
 // scripts/packages.txt; missing files fail, they do not skip): published class counts.
+// A chroot-free kiln reaches Debian 13's /usr/share/datasets under the toolchain root's host
+// path; $KILN_TOOLCHAIN_ROOT overrides the path the build was configured with.
+TEST(Dataset, FashionMnistDefaultFollowsTheToolchainRoot) {
+  const char* old = std::getenv("KILN_TOOLCHAIN_ROOT");
+  const std::string saved = old != nullptr ? old : "";
+  auto root = testing::fresh_dir("dsroot");
+  testing::write_tiny_dataset(root / "usr/share/datasets/fashion-mnist", 10, true);
+  ::setenv("KILN_TOOLCHAIN_ROOT", (root.string() + "//").c_str(), 1);
+  EXPECT_EQ(toolchain_prefix(), root.string());
+  auto loc = locate_dataset("fashion-mnist");
+  ASSERT_TRUE(loc.dir);
+  EXPECT_EQ(*loc.dir, root / "usr/share/datasets/fashion-mnist");
+  ::setenv("KILN_TOOLCHAIN_ROOT", "/", 1);  // native: Debian paths as they are
+  EXPECT_EQ(toolchain_prefix(), "");
+  EXPECT_EQ(toolchain_path("/usr/share/x"), fs::path("/usr/share/x"));
+  if (old != nullptr) {
+    ::setenv("KILN_TOOLCHAIN_ROOT", saved.c_str(), 1);
+  } else {
+    ::unsetenv("KILN_TOOLCHAIN_ROOT");
+  }
+  fs::remove_all(root);
+}
+
 TEST(Dataset, RealMnistMatchesThePublishedCounts) {
   auto loc = locate_dataset("mnist");
   ASSERT_TRUE(loc.dir) << "MNIST not found (a declared dependency): " << loc.how_to_get;
