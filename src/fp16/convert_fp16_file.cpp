@@ -242,7 +242,7 @@ std::string format_fp16_report(const ConvertFp16Result& r) {
     out += fmt::format("accuracy on {} test ({} samples): FP32 {:.2f}%, FP16 {:.2f}% ({:+.2f} pp)\n",
                        r.test->dataset, r.test->samples, r.test->fp32_top1 * 100,
                        r.test->fp16_top1 * 100,
-                       r.test->drop_pp == 0 ? 0.0 : -r.test->drop_pp);
+                       std::abs(r.test->drop_pp) < 5e-3 ? 0.0 : -r.test->drop_pp);
   return out;
 }
 

@@ -17,9 +17,12 @@ struct SimpleCnnImpl : nn::Module {
   nn::BatchNorm2d bn1{32};
   nn::Conv2d conv2{nn::Conv2dOptions(32, 64, 3)};
   nn::BatchNorm2d bn2{64};
-  nn::Dropout drop1{0.25};
+  // Half the seminar's dropout (0.25, 0.5): with 3 epochs the net underfits rather than
+  // overfits, and the lighter dropout reaches ≥ 99.1% where the seminar's stopped at 98.99–99.09%
+  // (bench/RESULTS.md, training).
+  nn::Dropout drop1{0.125};
   nn::Linear fc1{9216, 128};
-  nn::Dropout drop2{0.5};
+  nn::Dropout drop2{0.25};
   nn::Linear fc2{128, 10};
 
   SimpleCnnImpl() {
@@ -60,10 +63,10 @@ def forward(self, x):
     x = torch.batch_norm(x, self.bn2.weight, self.bn2.bias, self.bn2.running_mean, self.bn2.running_var, self.training, 0.1, 1e-05, False)
     x = torch.relu(x)
     x = torch.max_pool2d(x, [2, 2], [2, 2], [0, 0], [1, 1], False)
-    x = torch.dropout(x, 0.25, self.training)
+    x = torch.dropout(x, 0.125, self.training)
     x = torch.flatten(x, 1)
     x = torch.relu(torch.linear(x, self.fc1.weight, self.fc1.bias))
-    x = torch.dropout(x, 0.5, self.training)
+    x = torch.dropout(x, 0.25, self.training)
     return torch.linear(x, self.fc2.weight, self.fc2.bias)
 )";
   }

@@ -1,6 +1,7 @@
 #include "quantize_onnx/quantize_onnx_file.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include <fmt/format.h>
@@ -472,7 +473,8 @@ std::string format_quantize_report(const QuantizeOnnxResult& r, bool markdown) {
     out += error_line("INT8 vs FP32 on the test split", t.error);
     out +=
         fmt::format("accuracy on {} test ({} samples): FP32 {:.2f}%, INT8 {:.2f}% ({:+.2f} pp)\n",
-                    t.dataset, t.samples, t.fp32_top1 * 100, t.int8_top1 * 100, -t.drop_pp);
+                    t.dataset, t.samples, t.fp32_top1 * 100, t.int8_top1 * 100,
+                    std::abs(t.drop_pp) < 5e-3 ? 0.0 : -t.drop_pp);  // no "-0.00"
   }
   return out;
 }
