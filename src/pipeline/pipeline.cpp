@@ -354,8 +354,15 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
       [=](PackOptions p, const fs::path& dir) {
         const std::string chosen = read_record<ArtifactChoice>(choice_report).chosen;
         if (chosen == "int8") {
+          // Made from model.onnx by quantize-onnx, not from model_opt.onnx: its `optimization`
+          // is what quantize-onnx's pre-optimization applied.
           p.model = static_onnx;
           p.quantize_report = quantize_report;
+          p.optimize_report.reset();
+          p.optimization.clear();
+          auto q = read_record<QuantizeOnnxResult>(quantize_report);
+          if (q.preoptimize && q.preoptimize->applied)
+            for (const auto& pass : q.preoptimize->passes) p.optimization.push_back(pass.name);
           p.calibration = fmt::format("minmax, 512 samples ({} training split)", p.dataset);
           p.max_mae = kInt8MaxMae;
         } else if (chosen == "fp16") {

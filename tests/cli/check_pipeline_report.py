@@ -161,9 +161,15 @@ need(f"metadata block {shown} is not metadata.yaml without its file hashes {want
 shown_meta = yaml.safe_load("\n".join(shown)) if shown else {}
 need("the block's nested maps (dataset, equivalence, latency, inputs, outputs) are metadata.yaml's",
      all(shown_meta.get(k) == meta.get(k) and isinstance(meta.get(k), dict) for k in ("dataset", "equivalence", "latency", "inputs", "outputs")))
-need(f"metadata.yaml optimization {meta.get('optimization')} is not the rewriting passes {rewriting}",
-     meta.get("optimization") == rewriting and "fuse_bn_into_conv" in rewriting)
-need(f"REPORT.md lacks 'optimization: [{', '.join(rewriting)}]'", f"optimization: [{', '.join(rewriting)}]" in shown)
+# The packed model's own chain: model_opt.onnx's passes (fp32, fp16) or, for the INT8 model made from
+# model.onnx, what quantize-onnx's pre-optimization applied.
+packed = rewriting
+if meta.get("precision") == "int8":
+    pre = load("06_quantize_static/quantize_report.json").get("preoptimize") or {}
+    packed = [p["name"] for p in pre.get("passes", [])] if pre.get("applied") else []
+need(f"metadata.yaml optimization {meta.get('optimization')} is not the packed model's rewriting passes {packed}",
+     meta.get("optimization") == packed and "fuse_bn_into_conv" in packed)
+need(f"REPORT.md lacks 'optimization: [{', '.join(packed)}]'", f"optimization: [{', '.join(packed)}]" in shown)
 
 # 6. The artifact choice: 07_choose/choice.json's candidates are the bench's figures (ORT on, batch 1),
 # the chosen one is the fastest within the budget, the table shows them, and metadata.yaml records it.

@@ -11,16 +11,19 @@ check "report numbers match stage outputs" python3 "$HERE/check_pipeline_report.
 check "artifact validates with validate.py" python3 "$WORK/run/08_pack/artifact_v1/validate.py"
 # The artifact says what was done: metadata.yaml's optimization is exactly the passes that rewrote
 # the model, in the order the optimizer first applied them (it once said [] by a dangling reference).
-check "metadata.yaml optimization = the optimizer's rewriting passes (fuse_bn_into_conv among them)" python3 -c '
+check "metadata.yaml optimization = the packed model's rewriting passes (fuse_bn_into_conv among them)" python3 -c '
 import json, sys, yaml
-runs = json.load(open(sys.argv[1]))["runs"]
-meta = yaml.safe_load(open(sys.argv[2]))
-want = []
-for r in runs:
-    if r["rewrites"] > 0 and r["pass"] not in want:
-        want.append(r["pass"])
+meta = yaml.safe_load(open(sys.argv[3]))
+if meta["precision"] == "int8":  # made from model.onnx: the quantizer pre-optimization is its chain
+    pre = json.load(open(sys.argv[2]))["preoptimize"]
+    want = [p["name"] for p in pre["passes"]] if pre["applied"] else []
+else:
+    want = []
+    for r in json.load(open(sys.argv[1]))["runs"]:
+        if r["rewrites"] > 0 and r["pass"] not in want:
+            want.append(r["pass"])
 sys.exit(0 if meta["optimization"] == want and "fuse_bn_into_conv" in want else 1)
-' "$WORK/run/06_optimize/optimize_report.json" "$WORK/run/08_pack/artifact_v1/metadata.yaml"
+' "$WORK/run/06_optimize/optimize_report.json" "$WORK/run/06_quantize_static/quantize_report.json" "$WORK/run/08_pack/artifact_v1/metadata.yaml"
 # Numbers in metadata.yaml carry the precision they were measured to, full precision stays in JSON.
 check "metadata.yaml latency_ms to the microsecond, ratio to 3 digits" python3 -c '
 import re, sys
