@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -10,7 +11,7 @@ namespace kiln {
 
 std::string format_duration(double seconds) {
   if (seconds < 0) seconds = 0;
-  auto s = static_cast<int64_t>(seconds + 0.5);
+  auto s = static_cast<int64_t>(std::llround(seconds));
   if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
   return fmt::format("{}:{:02}", s / 60, s % 60);
 }

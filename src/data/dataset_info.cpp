@@ -15,7 +15,7 @@ nlohmann::json dataset_info(const DatasetInfoOptions& options) {
   out["dataset"] = options.dataset;
   Dataset train = load_dataset(options.dataset, Split::kTrain);
   Dataset test = load_dataset(options.dataset, Split::kTest);
-  out["location"] = loc.dir->string();
+  out["location"] = loc.dir ? loc.dir->string() : std::string("?");  // found: it just loaded
   auto names = class_names(options.dataset);
   for (const Dataset* ds : {&train, &test}) {
     nlohmann::json s;

@@ -229,6 +229,12 @@ std::optional<HostTensor> GraphView::constant(const std::string& value) const {
   }
 }
 
+HostTensor GraphView::required_constant(const std::string& value) const {
+  std::optional<HostTensor> t = constant(value);
+  if (!t) throw Error("'" + value + "' is not a constant kiln can read");
+  return std::move(*t);
+}
+
 std::optional<std::vector<double>> GraphView::constant_values(const std::string& value) const {
   auto t = constant(value);
   if (!t) return std::nullopt;

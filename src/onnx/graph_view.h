@@ -70,6 +70,9 @@ class GraphView {
   bool is_constant(const std::string& value) const;
   // The constant's contents (nullopt when not a constant or of a type HostTensor does not hold).
   std::optional<HostTensor> constant(const std::string& value) const;
+  // The constant's contents where the caller already matched `value` as a constant; kiln::Error
+  // (naming it) when it is not one after all.
+  HostTensor required_constant(const std::string& value) const;
   std::optional<std::vector<double>> constant_values(const std::string& value) const;
 
   // Static shape (-1 for an unknown dimension); nullopt when even the rank is unknown.

@@ -193,8 +193,8 @@ PrecisionResult precision_study(const PrecisionOptions& o) {
     double size_ratio = double(models[0].size_bytes) / double(models[i].size_bytes);
     std::string size = size_ratio > 1.01 ? fmt::format("{:.1f}× smaller", size_ratio)
                                          : "same file (autocast casts at run time)";
-    std::string acc = formats[i].model.delta_accuracy_pp
-                          ? fmt::format("{:+.2f} pp accuracy", *formats[i].model.delta_accuracy_pp)
+    const std::optional<double>& delta = formats[i].model.delta_accuracy_pp;
+    std::string acc = delta ? fmt::format("{:+.2f} pp accuracy", *delta)
                           : fmt::format("top-1 agreement with FP32 {:.2f}%",
                                         100 * formats[i].vs_fp32.top1_agreement.value_or(1.0));
     lines.push_back(fmt::format("{}: {}, {}, {}", models[i].name, speed, size, acc));

@@ -46,7 +46,7 @@ DynamicSummary quantize_dynamic_model(onnx::ModelProto& model,
     }
     if (exclude.count(q.label)) continue;
     const auto& node = view.node(q.index);
-    HostTensor w = *view.constant(q.weight);
+    HostTensor w = view.required_constant(q.weight);
     if (q.op == "Gemm" && attr_int(node, "transB", 0) != 0) w = transposed(w);
     QuantParams wp = weight_params(w, -1);
     auto name = [&](const std::string& base) { return scope.unique_name(q.label + "_" + base); };

@@ -55,7 +55,7 @@ QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
   for (const auto& q : plan.nodes) {
     auto key = std::make_pair(q.weight, q.weight_axis);
     if (!weights.count(key)) {
-      HostTensor w = *view.constant(q.weight);
+      HostTensor w = view.required_constant(q.weight);
       QuantParams wp = weight_params(w, q.weight_axis);
       std::string wq = scope.unique_name(q.weight + "_quantized");
       std::string wdq = scope.unique_name(q.weight + "_dequantized");
@@ -70,7 +70,7 @@ QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
     if (!q.bias.empty()) {
       const QuantParams& xp = activations.at(q.activation);
       QuantParams bp = bias_params(xp.scale[0], wp);
-      HostTensor b = *view.constant(q.bias);
+      HostTensor b = view.required_constant(q.bias);
       std::string bq = scope.unique_name(q.bias + "_quantized");
       std::string bdq = scope.unique_name(q.bias + "_dequantized");
       add_initializer(view, quantize(b, bp, bq));

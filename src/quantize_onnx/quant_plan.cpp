@@ -37,7 +37,7 @@ std::optional<QuantizedNode> match(const GraphView& view, int index, bool per_ch
     if (!is_float_constant(view, q.weight, 3, 5)) return std::nullopt;
     if (!q.bias.empty() && !is_float_constant(view, q.bias, 1, 1)) return std::nullopt;
     q.weight_axis = per_channel ? 0 : -1;  // W is [M, C/group, k…]: axis 0 is the output channel
-    const int64_t channels = view.constant(q.weight)->shape[1];
+    const int64_t channels = view.required_constant(q.weight).shape[1];
     if (attr_int(node, "group", 1) == 1 && channels <= kFloatFasterInputChannels)
       q.float_faster = std::to_string(channels) + " input channel" + (channels == 1 ? "" : "s") +
                        ": ONNX Runtime's float Conv is faster";
@@ -50,9 +50,9 @@ std::optional<QuantizedNode> match(const GraphView& view, int index, bool per_ch
     if (!q.bias.empty()) {
       if (attr_float(node, "beta", 1.0f) != 1.0f || !is_float_constant(view, q.bias, 1, 1))
         return std::nullopt;
-      auto w = view.constant(q.weight);
-      int64_t n = w->shape[attr_int(node, "transB", 0) ? 0 : 1];
-      if (view.constant(q.bias)->shape[0] != n) return std::nullopt;  // a broadcast scalar bias
+      const Shape w = view.required_constant(q.weight).shape;
+      int64_t n = w[attr_int(node, "transB", 0) ? 0 : 1];
+      if (view.required_constant(q.bias).shape[0] != n) return std::nullopt;  // a broadcast scalar bias
     }
   } else {
     return std::nullopt;

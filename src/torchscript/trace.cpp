@@ -27,7 +27,9 @@ TraceResult trace_module(torch::jit::Module self, const std::function<torch::Ten
     throw Error(fmt::format("tracing failed on input shape {}: {}", format_shape(example.sizes().vec()),
                             first_line(e.what_without_backtrace())));
   }
-  auto name = c10::QualifiedName(*self.type()->name(), "forward");
+  const auto class_name = self.type()->name();
+  if (!class_name) throw Error("tracing: the module's class has no name");
+  auto name = c10::QualifiedName(*class_name, "forward");
   auto* fn = self._ivalue()->compilation_unit()->create_function(name, state->graph);
   self.type()->addMethod(fn);
   return {self, capture.warnings()};

@@ -2,6 +2,7 @@
 // (aten::_native_multi_head_attention, what a scripted or traced MHA runs under no_grad) →
 // MatMul / Softmax / MatMul, with the packed in-projection split into three constant MatMuls.
 #include <cmath>
+#include <limits>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -36,7 +37,7 @@ std::string attend(ExportContext& ctx, const std::string& q, const std::string& 
   s = node_out(ctx, "Mul", {s, scalar_constant(ctx, scale, onnx::TensorProto_DataType_FLOAT, "scale")}, "scaled");
   if (!mask.empty()) {
     if (bool_mask) {
-      s = node_out(ctx, "Where", {mask, s, scalar_constant(ctx, -INFINITY, onnx::TensorProto_DataType_FLOAT, "neg_inf")},
+      s = node_out(ctx, "Where", {mask, s, scalar_constant(ctx, -std::numeric_limits<double>::infinity(), onnx::TensorProto_DataType_FLOAT, "neg_inf")},
                    "masked");
     } else {
       s = node_out(ctx, "Add", {s, mask}, "masked");

@@ -31,7 +31,7 @@ onnx::TensorProto_DataType result_type(ExportContext& ctx, const Node* node) {
       continue;
     }
     auto t = ctx.elem_type_of(ctx.in(v));
-    if (t && (!tensor_type || *t == onnx::TensorProto_DataType_FLOAT)) tensor_type = *t;
+    if (t && (!tensor_type || *t == onnx::TensorProto_DataType_FLOAT)) tensor_type = t;
   }
   bool tensor_float = tensor_type && (*tensor_type == onnx::TensorProto_DataType_FLOAT ||
                                       *tensor_type == onnx::TensorProto_DataType_DOUBLE ||
