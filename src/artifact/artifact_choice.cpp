@@ -33,7 +33,7 @@ ArtifactChoice choose_artifact(const BenchMeasurement& bench,
   for (const auto& a : c.candidates)
     if (a.precision == "fp16" && a.p50_ms >= fp32.p50_ms)
       c.fp16_note = fmt::format(
-          "FP16 is not faster here: {:.3f} ms against FP32's {:.3f} ms at batch 1 ({:.2f}×); "
+          "FP16 is not faster here: {:.3f} ms against FP32's {:.3f} ms at batch 1 ({:.2f}× the latency); "
           "ONNX Runtime's CPU provider runs FP16 nodes it has no FP16 kernel for through float32 "
           "Casts of its own, so on this machine FP16 buys a {:.2f}× smaller file, not speed",
           a.p50_ms, fp32.p50_ms, a.p50_ms / fp32.p50_ms,
