@@ -33,7 +33,8 @@ ArtifactChoice choose_artifact(const BenchMeasurement& bench,
   for (const auto& a : c.candidates)
     if (a.precision == "fp16" && a.p50_ms >= fp32.p50_ms)
       c.fp16_note = fmt::format(
-          "FP16 is not faster here: {:.3f} ms against FP32's {:.3f} ms at batch 1 ({:.2f}× the latency); "
+          "FP16 is not faster here: {:.3f} ms against FP32's {:.3f} ms at batch 1 ({:.2f}× the "
+          "latency); "
           "ONNX Runtime's CPU provider runs FP16 nodes it has no FP16 kernel for through float32 "
           "Casts of its own, so on this machine FP16 buys a {:.2f}× smaller file, not speed",
           a.p50_ms, fp32.p50_ms, a.p50_ms / fp32.p50_ms,
@@ -56,13 +57,14 @@ ArtifactChoice choose_artifact(const BenchMeasurement& bench,
   std::string others;
   for (const auto& a : c.candidates) {
     if (&a == best) continue;
-    others += fmt::format("{}{} {:.3f} ms{}", others.empty() ? "" : ", ", a.precision, a.p50_ms,
-                          a.within_budget ? "" : fmt::format(" (drop {:.2f} pp: over budget)", *a.drop_pp));
+    others += fmt::format(
+        "{}{} {:.3f} ms{}", others.empty() ? "" : ", ", a.precision, a.p50_ms,
+        a.within_budget ? "" : fmt::format(" (drop {:.2f} pp: over budget)", *a.drop_pp));
   }
-  c.reason = fmt::format("{} at {:.3f} ms p50{}; {}", best->precision, best->p50_ms,
-                         best->drop_pp ? fmt::format(", accuracy drop {:.2f} pp", *best->drop_pp)
-                                       : std::string(),
-                         others);
+  c.reason = fmt::format(
+      "{} at {:.3f} ms p50{}; {}", best->precision, best->p50_ms,
+      best->drop_pp ? fmt::format(", accuracy drop {:.2f} pp", *best->drop_pp) : std::string(),
+      others);
   return c;
 }
 

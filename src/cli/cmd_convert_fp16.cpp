@@ -41,8 +41,10 @@ void add_convert_fp16(CLI::App& app, Runner& run) {
   cmd->add_option("--calibrate", o->calibrate,
                   "Data to measure every tensor's range: mnist, fashion-mnist (training split) or "
                   "a folder of .pb batches; with a dataset, also the test-split accuracy");
-  cmd->add_option("--calib-samples", o->calib_samples, "Calibration samples")->capture_default_str();
-  cmd->add_option("--eval-samples", o->eval_samples, "Test-split samples for the accuracy check (0: all)")
+  cmd->add_option("--calib-samples", o->calib_samples, "Calibration samples")
+      ->capture_default_str();
+  cmd->add_option("--eval-samples", o->eval_samples,
+                  "Test-split samples for the accuracy check (0: all)")
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "ONNX Runtime intra-op threads (0: its default)")
       ->capture_default_str();

@@ -87,7 +87,8 @@ void ConvertFp16Options::validate() const {
   if (input.empty()) throw OptionError("input", "is required (the FP32 ONNX model)");
   if (output.empty()) throw OptionError("output", "is required (where to write the FP16 model)");
   if (calib_samples < 1) throw OptionError("calib_samples", "must be at least 1");
-  if (eval_samples < 0) throw OptionError("eval_samples", "must be at least 0 (0: the whole split)");
+  if (eval_samples < 0)
+    throw OptionError("eval_samples", "must be at least 0 (0: the whole split)");
   if (threads < 0) throw OptionError("threads", "must be at least 0 (0: ONNX Runtime's default)");
   for (const auto& n : block_ops)
     if (n.empty()) throw OptionError("block_ops", "has an empty op type");
@@ -125,7 +126,8 @@ ConvertFp16Result convert_fp16_file(const ConvertFp16Options& o) {
           load_calibration_data(o.calibrate, o.calib_samples, 64, single_input(original, what));
       report.calibration = data.source;
       report.calibration_samples = data.samples;
-      report.verified_on = fmt::format("the {} calibration samples of {}", data.samples, data.source);
+      report.verified_on =
+          fmt::format("the {} calibration samples of {}", data.samples, data.source);
       batches = std::move(data.batches);
     } else {
       auto session = OrtSession::from_bytes(serialize_model(original), {}, "FP32 model");
@@ -150,8 +152,8 @@ ConvertFp16Result convert_fp16_file(const ConvertFp16Options& o) {
     blocked = plan_fp16(view, {o.block_ops, o.block_nodes, o.allow_unsafe_ops}, stats);
     for (const auto& [i, why] : blocked) {
       const auto& n = view.node(i);
-      report.blocked.push_back({n.name().empty() ? n.op_type() + "#" + std::to_string(i) : n.name(),
-                                n.op_type(), why});
+      report.blocked.push_back(
+          {n.name().empty() ? n.op_type() + "#" + std::to_string(i) : n.name(), n.op_type(), why});
     }
   }
   Fp16Rewrite rw = convert_to_fp16(model, blocked, o.keep_io_types);
@@ -169,8 +171,7 @@ ConvertFp16Result convert_fp16_file(const ConvertFp16Options& o) {
   for (size_t b = 0; b < runs.fp32.size(); ++b)
     for (size_t k = 0; k < runs.fp32[b].size(); ++k) {
       const HostTensor &ref = runs.fp32[b][k], &cand = runs.fp16[b][k];
-      if (k == 0 && !m.add(ref, cand))
-        throw Error("FP16 model: " + m.shape_problem());
+      if (k == 0 && !m.add(ref, cand)) throw Error("FP16 model: " + m.shape_problem());
       auto a = ref.to_doubles(), c = cand.to_doubles();
       for (size_t i = 0; i < a.size() && i < c.size(); ++i)
         if (std::isfinite(a[i]) && !std::isfinite(c[i])) {
@@ -231,18 +232,20 @@ std::string format_fp16_report(const ConvertFp16Result& r) {
       r.fp16_nodes, r.fp32_nodes, r.casts_inserted, r.initializers_converted,
       r.keep_io_types ? ", float32 inputs/outputs" : ", float16 inputs/outputs");
   if (r.calibration)
-    out += fmt::format("ranges measured on {} samples of {}\n", r.calibration_samples,
-                       *r.calibration);
-  for (const auto& b : r.blocked) out += fmt::format("kept FP32: {} ({}): {}\n", b.node, b.op, b.why);
+    out +=
+        fmt::format("ranges measured on {} samples of {}\n", r.calibration_samples, *r.calibration);
+  for (const auto& b : r.blocked)
+    out += fmt::format("kept FP32: {} ({}): {}\n", b.node, b.op, b.why);
   out += fmt::format("FP16 vs FP32 on {}: max abs {:.3g}, rel L2 {:.2e}", r.verified_on,
                      r.error.max_abs_error, r.error.relative_l2);
-  if (r.error.top1_agreement) out += fmt::format(", top-1 agreement {:.4f}", *r.error.top1_agreement);
+  if (r.error.top1_agreement)
+    out += fmt::format(", top-1 agreement {:.4f}", *r.error.top1_agreement);
   out += fmt::format(", new NaN/Inf {}\n", r.new_non_finite);
   if (r.test)
-    out += fmt::format("accuracy on {} test ({} samples): FP32 {:.2f}%, FP16 {:.2f}% ({:+.2f} pp)\n",
-                       r.test->dataset, r.test->samples, r.test->fp32_top1 * 100,
-                       r.test->fp16_top1 * 100,
-                       std::abs(r.test->drop_pp) < 5e-3 ? 0.0 : -r.test->drop_pp);
+    out += fmt::format(
+        "accuracy on {} test ({} samples): FP32 {:.2f}%, FP16 {:.2f}% ({:+.2f} pp)\n",
+        r.test->dataset, r.test->samples, r.test->fp32_top1 * 100, r.test->fp16_top1 * 100,
+        std::abs(r.test->drop_pp) < 5e-3 ? 0.0 : -r.test->drop_pp);
   return out;
 }
 

@@ -20,10 +20,10 @@ struct ConvertFp16Options {
   bool keep_io_types = false;  // float32 inputs/outputs with Casts inside the model
   std::vector<std::string> block_ops, block_nodes;
   bool allow_unsafe_ops = false;
-  std::string calibrate;       // dataset name or folder of .pb batches; empty: no measured ranges
+  std::string calibrate;  // dataset name or folder of .pb batches; empty: no measured ranges
   int64_t calib_samples = 512;
-  int64_t eval_samples = 0;    // test-split samples for the accuracy check (0: the whole split)
-  int threads = 0;             // ONNX Runtime intra-op threads (0: its default)
+  int64_t eval_samples = 0;  // test-split samples for the accuracy check (0: the whole split)
+  int threads = 0;           // ONNX Runtime intra-op threads (0: its default)
 
   // kiln::OptionError (naming fields) for a value convert_fp16_file cannot use.
   void validate() const;

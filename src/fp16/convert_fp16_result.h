@@ -37,9 +37,9 @@ struct ConvertFp16Result {
   int casts_inserted = 0;
   int initializers_converted = 0;
   ByteSizes bytes;
-  std::string verified_on;  // the inputs the ranges were measured and the FP16 model checked on
-  ErrorStats error;             // FP16 vs FP32 on those inputs
-  int64_t new_non_finite = 0;   // NaN/Inf in FP16 outputs where FP32 had a finite value
+  std::string verified_on;     // the inputs the ranges were measured and the FP16 model checked on
+  ErrorStats error;            // FP16 vs FP32 on those inputs
+  int64_t new_non_finite = 0;  // NaN/Inf in FP16 outputs where FP32 had a finite value
   std::optional<Fp16AccuracyRecord> test;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ConvertFp16Result, schema_version, input, output, keep_io_types,

@@ -11,7 +11,9 @@ namespace kiln {
 
 namespace {
 
-bool standard_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+bool standard_domain(const std::string& d) {
+  return d.empty() || d == "ai.onnx";
+}
 
 // Ops whose FP16 form kiln does not produce: float-only side inputs, generators, quantization.
 const std::map<std::string, std::string>& structural() {
@@ -72,16 +74,16 @@ std::string unsafe_reason(const GraphView& view, const onnx::NodeProto& node) {
   if (node.op_type() == "Exp")
     return "Exp overflows FP16 above x = 11.1 (inputs without max subtraction); --allow-unsafe-ops "
            "converts it";
-  if (node.op_type() == "Pow")
-    return "Pow overflows FP16 quickly; --allow-unsafe-ops converts it";
+  if (node.op_type() == "Pow") return "Pow overflows FP16 quickly; --allow-unsafe-ops converts it";
   if (reductions().count(node.op_type())) {
     int64_t n = reduced_count(view, node);
     if (n < 0)
       return node.op_type() + " over an unknown number of elements; --allow-unsafe-ops converts it";
     if (n > kFp16LongReduction)
-      return fmt::format("{} over {} elements (> {}): an FP16 sum overflows or drops the small "
-                         "terms; --allow-unsafe-ops converts it",
-                         node.op_type(), n, kFp16LongReduction);
+      return fmt::format(
+          "{} over {} elements (> {}): an FP16 sum overflows or drops the small "
+          "terms; --allow-unsafe-ops converts it",
+          node.op_type(), n, kFp16LongReduction);
   }
   return "";
 }
@@ -95,9 +97,10 @@ std::string range_reason(const onnx::NodeProto& node,
     if (s.max_abs > kFp16Max)
       return fmt::format("'{}' reaches |x| = {:.4g}, beyond FP16's 65504", t, s.max_abs);
     if (s.flushed_share() > kFp16FlushedShare)
-      return fmt::format("{:.1f}% of the nonzero values of '{}' are below 2^-25 and would become 0 "
-                         "in FP16",
-                         100 * s.flushed_share(), t);
+      return fmt::format(
+          "{:.1f}% of the nonzero values of '{}' are below 2^-25 and would become 0 "
+          "in FP16",
+          100 * s.flushed_share(), t);
     return "";
   };
   for (const auto& t : node.output())

@@ -11,7 +11,8 @@ std::string why_float(const onnx::NodeProto& quantized, const onnx::NodeProto& r
   if (reader.op_type() == "BatchNormalization" && quantized.op_type() == "Conv")
     return "a BatchNormalization after a Conv folds into the Conv's weights (kiln's "
            "fuse_bn_into_conv); quantize with pre-optimization on (without --no-preoptimize)";
-  return reader.op_type() + " is not quantized by kiln's plan (only Conv, MatMul, Gemm and data "
+  return reader.op_type() +
+         " is not quantized by kiln's plan (only Conv, MatMul, Gemm and data "
          "movement are), so its input is dequantized and its output re-quantized";
 }
 

@@ -44,13 +44,15 @@ PreoptimizeRecord preoptimize_for_quantization(onnx::ModelProto& model, double r
     diff = Verifier::compare(verifier.reference(),
                              verifier.run(serialize_model(rewritten), "pre-optimized model"));
   } catch (const Error& e) {
-    record.skipped_because = fmt::format("could not verify the rewritten model: {}", first_line(e.what()));
+    record.skipped_because =
+        fmt::format("could not verify the rewritten model: {}", first_line(e.what()));
     return record;
   }
   record.max_rel = std::isfinite(diff.max_rel) ? diff.max_rel : -1;
   if (!diff.passed(rtol)) {
     record.skipped_because = fmt::format(
-        "the rewritten model's outputs moved by {:.3g} (relative), more than {:.3g}; quantizing the "
+        "the rewritten model's outputs moved by {:.3g} (relative), more than {:.3g}; quantizing "
+        "the "
         "model as given",
         diff.max_rel, rtol);
     return record;

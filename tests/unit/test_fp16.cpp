@@ -117,7 +117,8 @@ TEST(Fp16Rewrite, TypesCastsAndInitializers) {
   EXPECT_EQ(elem_type(m.graph().input(), "X"), onnx::TensorProto::FLOAT16);
   EXPECT_EQ(elem_type(m.graph().output(), "Y"), onnx::TensorProto::FLOAT16);
   for (const auto& t : m.graph().initializer())  // W, B to float16; the int64 axes untouched
-    EXPECT_EQ(t.data_type(), t.name() == "axes" ? onnx::TensorProto::INT64 : onnx::TensorProto::FLOAT16);
+    EXPECT_EQ(t.data_type(),
+              t.name() == "axes" ? onnx::TensorProto::INT64 : onnx::TensorProto::FLOAT16);
   EXPECT_NO_THROW(check_model(m, true, "fp16"));
 
   // keep_io_types: the interface stays float32, under the same names.
