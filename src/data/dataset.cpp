@@ -1,5 +1,6 @@
 #include "data/dataset.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -84,6 +85,11 @@ std::vector<fs::path> default_dirs(const std::string& name) {
 const std::vector<std::string>& dataset_names() {
   static const std::vector<std::string> names{"mnist", "fashion-mnist"};
   return names;
+}
+
+bool is_dataset_name(const std::string& name) {
+  const auto& names = dataset_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 void check_dataset_name(const std::string& name) {

@@ -30,6 +30,8 @@ struct DatasetLocation {
 
 // Names kiln knows; "mnist" is the default.
 const std::vector<std::string>& dataset_names();
+// True for a name in dataset_names() (a calibration source may also be a folder).
+bool is_dataset_name(const std::string& name);
 // Validates a user-given dataset name (kiln::UsageError lists the known ones).
 void check_dataset_name(const std::string& name);
 // Where the dataset is. Search order: $KILN_DATA_DIR/<name>, $KILN_DATA_DIR, then the defaults;

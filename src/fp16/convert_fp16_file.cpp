@@ -64,23 +64,6 @@ Runs run_both(const std::string& fp32, const std::string& fp16, const Batches& b
   return r;
 }
 
-std::string single_input(const onnx::ModelProto& model, const std::string& what) {
-  std::set<std::string> inits;
-  for (const auto& t : model.graph().initializer()) inits.insert(t.name());
-  std::vector<std::string> inputs;
-  for (const auto& in : model.graph().input())
-    if (!inits.count(in.name())) inputs.push_back(in.name());
-  if (inputs.size() != 1)
-    throw Error(fmt::format("{}: --calibrate feeds models with one input; this one has {}", what,
-                            inputs.size()));
-  return inputs[0];
-}
-
-bool is_dataset_name(const std::string& name) {
-  const auto& names = dataset_names();
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 }  // namespace
 
 void ConvertFp16Options::validate() const {
@@ -123,7 +106,7 @@ ConvertFp16Result convert_fp16_file(const ConvertFp16Options& o) {
     // native FP16 would hit.
     if (!o.calibrate.empty()) {
       CalibrationData data =
-          load_calibration_data(o.calibrate, o.calib_samples, 64, single_input(original, what));
+          load_calibration_data(o.calibrate, o.calib_samples, 64, single_calibration_input(original, what));
       report.calibration = data.source;
       report.calibration_samples = data.samples;
       report.verified_on =
@@ -190,7 +173,7 @@ ConvertFp16Result convert_fp16_file(const ConvertFp16Options& o) {
   if (is_dataset_name(o.calibrate)) {
     Dataset test = load_dataset(o.calibrate, Split::kTest);
     const int64_t n = o.eval_samples > 0 ? std::min(o.eval_samples, test.count) : test.count;
-    const std::string input = single_input(original, what);
+    const std::string input = single_calibration_input(original, what);
     Batches tb;
     for (int64_t s = 0; s < n; s += 250) {
       HostTensor t = dataset_batch(test, s, std::min<int64_t>(250, n - s));

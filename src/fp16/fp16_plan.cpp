@@ -11,10 +11,6 @@ namespace kiln {
 
 namespace {
 
-bool standard_domain(const std::string& d) {
-  return d.empty() || d == "ai.onnx";
-}
-
 // Ops whose FP16 form kiln does not produce: float-only side inputs, generators, quantization.
 const std::map<std::string, std::string>& structural() {
   static const std::map<std::string, std::string> ops = {
@@ -124,7 +120,7 @@ std::map<int, std::string> plan_fp16(const GraphView& view, const Fp16PlanOption
   for (int i = 0; i < view.node_count(); ++i) {
     const onnx::NodeProto& node = view.node(i);
     std::string why;
-    if (!standard_domain(node.domain()))
+    if (!is_standard_domain(node.domain()))
       why = "an op of domain '" + node.domain() + "': its FP16 support is unknown";
     else if (has_subgraph(node))
       why = "control flow: its subgraphs stay FP32";

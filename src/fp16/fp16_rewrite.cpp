@@ -25,6 +25,13 @@ void tensor_to_half(onnx::TensorProto& proto) {
   proto = out;
 }
 
+onnx::NodeProto cast_to(const std::string& from, const std::string& to, int32_t type,
+                        const std::string& name) {
+  onnx::NodeProto cast = make_node("Cast", {from}, {to}, name);
+  set_attr_int(cast, "to", type);
+  return cast;
+}
+
 bool uses_value(const onnx::GraphProto& graph, const std::string& name) {
   for (const auto& n : graph.node()) {
     for (const auto& in : n.input())
@@ -83,12 +90,8 @@ Fp16Rewrite convert_to_fp16(onnx::ModelProto& model, const std::map<int, std::st
       for (auto& out : *n.mutable_output())
         if (out == name) out = inner;
     half[inner] = true;
-    auto cast = make_node("Cast", {inner}, {name}, scope.unique_name(name + "_to_fp32"));
-    auto* to = cast.add_attribute();
-    to->set_name("to");
-    to->set_type(onnx::AttributeProto::INT);
-    to->set_i(kFloat);
-    final_casts.push_back(cast);
+    final_casts.push_back(
+        cast_to(inner, name, kFloat, scope.unique_name(name + "_to_fp32")));
     half[name] = false;
     ++r.casts;
   }
@@ -103,12 +106,7 @@ Fp16Rewrite convert_to_fp16(onnx::ModelProto& model, const std::map<int, std::st
   std::vector<onnx::TensorProto> copies;
   auto cast_node = [&](const std::string& from, int32_t to_type) {
     const std::string to_name = scope.unique_name(from + (to_type == kHalf ? "_fp16" : "_fp32"));
-    auto cast = make_node("Cast", {from}, {to_name}, scope.unique_name(to_name + "_cast"));
-    auto* to = cast.add_attribute();
-    to->set_name("to");
-    to->set_type(onnx::AttributeProto::INT);
-    to->set_i(to_type);
-    nodes.push_back(cast);
+    nodes.push_back(cast_to(from, to_name, to_type, scope.unique_name(to_name + "_cast")));
     ++r.casts;
     return to_name;
   };

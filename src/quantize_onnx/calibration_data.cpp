@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "common/error.h"
 #include "data/dataset.h"
@@ -57,6 +58,18 @@ CalibrationData load_calibration_data(const std::string& source, int64_t samples
     data.batches.push_back({std::move(t)});
   }
   return data;
+}
+
+std::string single_calibration_input(const onnx::ModelProto& model, const std::string& what) {
+  std::set<std::string> inits;
+  for (const auto& t : model.graph().initializer()) inits.insert(t.name());
+  std::vector<std::string> inputs;
+  for (const auto& in : model.graph().input())
+    if (!inits.count(in.name())) inputs.push_back(in.name());
+  if (inputs.size() != 1)
+    throw Error(what + ": calibration feeds models with one input; this one has " +
+                std::to_string(inputs.size()));
+  return inputs[0];
 }
 
 }  // namespace kiln

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <onnx/onnx_pb.h>
+
 #include "tensor/host_tensor.h"
 
 namespace kiln {
@@ -20,6 +22,10 @@ struct CalibrationData {
 // `source`: "mnist", "fashion-mnist" or a folder. Uses the first `samples` samples (all the
 // folder holds when it holds fewer) in batches of at most `batch`, named `input_name`. Throws
 // kiln::Error for a source that is neither, an empty folder or an unreadable file.
+// The one non-initializer input calibration batches feed; kiln::Error naming `what` for a model
+// with more or fewer (static quantize-onnx and convert-fp16 --calibrate).
+std::string single_calibration_input(const onnx::ModelProto& model, const std::string& what);
+
 CalibrationData load_calibration_data(const std::string& source, int64_t samples, int64_t batch,
                                       const std::string& input_name);
 

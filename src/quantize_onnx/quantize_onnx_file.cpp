@@ -48,23 +48,6 @@ std::string to_string(QuantFormat format) {
 
 namespace {
 
-bool is_dataset_name(const std::string& name) {
-  const auto& names = dataset_names();
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::string single_float_input(const onnx::ModelProto& model, const std::string& what) {
-  std::set<std::string> inits;
-  for (const auto& t : model.graph().initializer()) inits.insert(t.name());
-  std::vector<std::string> inputs;
-  for (const auto& in : model.graph().input())
-    if (!inits.count(in.name())) inputs.push_back(in.name());
-  if (inputs.size() != 1)
-    throw Error(what + ": static quantization calibrates models with one input; this one has " +
-                std::to_string(inputs.size()));
-  return inputs[0];
-}
-
 std::vector<ActivationRecord> activation_records(const StaticQuantized& q,
                                                  const std::map<std::string, Range>& ranges) {
   std::vector<ActivationRecord> out;
@@ -177,7 +160,7 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
                           const onnx::ModelProto& model, onnx::ModelProto& out_model,
                           QuantizeOnnxResult& report) {
   const std::string what = o.input.string();
-  const std::string input = single_float_input(model, what);
+  const std::string input = single_calibration_input(model, what);
   CalibrationData data = load_calibration_data(o.calibrate, o.calib_samples, o.calib_batch, input);
 
   // Ranges for every quantizable node's tensors, so any exclusion set (and each layer alone in
@@ -333,7 +316,7 @@ void quantize_dynamic_file(const QuantizeOnnxOptions& o, const onnx::ModelProto&
   // With a dataset named, the accuracy check runs on its test split (no calibration is needed).
   if (is_dataset_name(o.calibrate))
     report.test =
-        test_split_eval(o.calibrate, o.eval_samples, single_float_input(model, o.input.string()),
+        test_split_eval(o.calibrate, o.eval_samples, single_calibration_input(model, o.input.string()),
                         serialize_model(original), serialize_model(out_model), o.threads);
 }
 
