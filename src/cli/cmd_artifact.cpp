@@ -5,6 +5,7 @@
 
 #include "artifact/pack.h"
 #include "artifact/validate.h"
+#include "artifact/artifact_layout.h"
 #include "cli/commands.h"
 #include "common/error.h"
 
@@ -94,8 +95,18 @@ void add_validate(CLI::App& app, Runner& run) {
       ValidateResult r = validate_artifact(*o);
       std::fputs(validate_report_text(r).c_str(), stdout);
       if (!r.passed) {
-        std::fprintf(stderr, "kiln: error: %s\n",
-                     r.failures.empty() ? "artifact invalid" : r.failures[0].c_str());
+        // One line: the first failure and, when outputs differ, where to look next.
+        const bool outputs_differ =
+            !r.failures.empty() &&
+            (r.failures[0].rfind("golden", 0) == 0 || r.failures[0].rfind("reference", 0) == 0);
+        std::string hint =
+            outputs_differ
+                ? fmt::format(" (kiln diff {} {} shows where the outputs start to differ)",
+                              o->reference.extension() == ".onnx" ? o->reference.string() : std::string("MODEL.onnx"),
+                              (o->artifact / artifact::kModelFile).string())
+                : "";
+        std::fprintf(stderr, "kiln: error: %s%s\n",
+                     r.failures.empty() ? "artifact invalid" : r.failures[0].c_str(), hint.c_str());
         return 1;
       }
       return 0;

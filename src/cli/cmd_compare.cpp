@@ -42,8 +42,13 @@ void add_compare(CLI::App& app, Runner& run) {
       if (!json->empty()) write_file_atomic(*json, record_text(report));
       std::fputs(compare_report_text(report).c_str(), stdout);
       if (!report.passed) {
-        std::fprintf(stderr, "kiln: error: models differ: %s\n",
-                     report.failures.empty() ? "" : report.failures[0].c_str());
+        // One line: the failure, and where to look next when both are ONNX.
+        std::string hint;
+        if (o->reference.extension() == ".onnx" && o->target.extension() == ".onnx")
+          hint = fmt::format(" (kiln diff {} {} shows where they start to differ)",
+                             o->reference.string(), o->target.string());
+        std::fprintf(stderr, "kiln: error: models differ: %s%s\n",
+                     report.failures.empty() ? "" : report.failures[0].c_str(), hint.c_str());
         return 1;
       }
       return 0;

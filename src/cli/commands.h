@@ -20,6 +20,7 @@ void add_freeze(CLI::App& app, Runner& run);
 void add_optimize(CLI::App& app, Runner& run);
 void add_export(CLI::App& app, Runner& run);
 void add_compare(CLI::App& app, Runner& run);
+void add_diff(CLI::App& app, Runner& run);
 void add_bench(CLI::App& app, Runner& run);
 void add_quantize(CLI::App& app, Runner& run);
 void add_quantize_onnx(CLI::App& app, Runner& run);

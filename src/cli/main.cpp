@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   kiln::cli::add_optimize(app, run);
   kiln::cli::add_export(app, run);
   kiln::cli::add_compare(app, run);
+  kiln::cli::add_diff(app, run);
   kiln::cli::add_bench(app, run);
   kiln::cli::add_quantize(app, run);
   kiln::cli::add_quantize_onnx(app, run);

@@ -99,7 +99,7 @@ OptimizeFileResult optimize_file(const OptimizeFileOptions& options) {
   for (const auto& r : result.runs) {
     PassRunRecord j{
         r.pass,     r.iteration,  r.rewrites,  stats_record(r.before), stats_record(r.after),
-        r.verified, std::nullopt, std::nullopt};
+        r.verified, std::nullopt, std::nullopt, r.touched};
     if (r.verified) {
       j.max_abs = finite(r.max_abs);
       j.max_rel = finite(r.max_rel);

@@ -24,9 +24,11 @@ struct PassRunRecord {
   ModelStatsRecord before, after;
   bool verified = false;
   std::optional<double> max_abs, max_rel;
+  // First outputs of the main-graph nodes this application created or changed.
+  std::vector<std::string> touched;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PassRunRecord, pass, iteration, rewrites, before, after,
-                                   verified, max_abs, max_rel)
+                                   verified, max_abs, max_rel, touched)
 
 struct PassTotal {
   std::string name;

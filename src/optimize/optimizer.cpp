@@ -1,5 +1,8 @@
 #include "optimize/optimizer.h"
 
+#include <functional>
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -95,6 +98,45 @@ void drop_stale_value_info(onnx::GraphProto& g, const std::unordered_set<std::st
   }
 }
 
+// One fingerprint per main-graph node: the node itself and the contents of the initializers it
+// reads, so a pass that rewrites weights in place (BN folding) still marks the node it changed.
+std::vector<size_t> node_fingerprints(const onnx::GraphProto& g) {
+  std::unordered_map<std::string, size_t> init_hash;
+  for (const auto& t : g.initializer()) {
+    std::string_view bytes = t.has_raw_data() ? std::string_view(t.raw_data()) : std::string_view();
+    size_t h = std::hash<std::string_view>{}(bytes);
+    if (!t.has_raw_data()) h = std::hash<std::string>{}(t.SerializeAsString());
+    init_hash[t.name()] = h;
+  }
+  std::vector<size_t> out;
+  out.reserve(static_cast<size_t>(g.node_size()));
+  for (const auto& n : g.node()) {
+    size_t h = std::hash<std::string>{}(n.SerializeAsString());
+    for (const auto& in : n.input()) {
+      auto it = init_hash.find(in);
+      if (it != init_hash.end()) h = h * 1000003u ^ it->second;
+    }
+    out.push_back(h);
+  }
+  return out;
+}
+
+std::vector<std::string> touched_outputs(const std::vector<size_t>& before,
+                                         const onnx::GraphProto& after) {
+  std::unordered_multiset<size_t> old(before.begin(), before.end());
+  std::vector<size_t> now = node_fingerprints(after);
+  std::vector<std::string> out;
+  for (int i = 0; i < after.node_size(); ++i) {
+    auto it = old.find(now[static_cast<size_t>(i)]);
+    if (it != old.end()) {
+      old.erase(it);
+      continue;
+    }
+    if (after.node(i).output_size() > 0) out.push_back(after.node(i).output(0));
+  }
+  return out;
+}
+
 }  // namespace
 
 ModelStats model_stats(const onnx::ModelProto& model) {
@@ -135,8 +177,10 @@ OptimizeResult optimize_model(onnx::ModelProto& model, const OptimizeOptions& op
       run.iteration = round;
       run.before = round == 1 && result.runs.empty() ? result.before : model_stats(model);
       ModelScope scope(model);
+      const std::vector<size_t> fingerprints = node_fingerprints(model.graph());
       run.rewrites = run_on_graph(*pass, *model.mutable_graph(), scope, nullptr);
       if (run.rewrites > 0) {
+        run.touched = touched_outputs(fingerprints, model.graph());
         std::unordered_set<std::string> names;
         defined_names(model.graph(), names);
         drop_stale_value_info(*model.mutable_graph(), names);

@@ -26,6 +26,10 @@ struct PassRun {
   // Output change caused by this application (filled in by an after_pass hook that verifies).
   bool verified = false;
   double max_abs = 0, max_rel = 0;
+  // First outputs of the main graph's nodes this application created or changed (a node counts
+  // as changed when its attributes, inputs or the contents of an initializer it reads changed):
+  // what `kiln diff --explain` names a pass by.
+  std::vector<std::string> touched;
 };
 
 struct OptimizeOptions {

@@ -7,8 +7,10 @@
 
 namespace kiln {
 
-const std::vector<PassInfo>& all_passes() {
-  static const std::vector<PassInfo> passes = {
+namespace {
+
+std::vector<PassInfo>& registry() {
+  static std::vector<PassInfo> passes = {
       passes::eliminate_deadend(),
       passes::eliminate_identity(),
       passes::eliminate_nop_dropout(),
@@ -26,6 +28,16 @@ const std::vector<PassInfo>& all_passes() {
       passes::fold_constants(),
   };
   return passes;
+}
+
+}  // namespace
+
+const std::vector<PassInfo>& all_passes() { return registry(); }
+
+void register_pass(PassInfo pass) {
+  for (const auto& p : registry())
+    if (p.name == pass.name) throw Error(fmt::format("a pass named '{}' is registered already", pass.name));
+  registry().push_back(std::move(pass));
 }
 
 const PassInfo& find_pass(const std::string& name) {

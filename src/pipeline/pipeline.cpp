@@ -16,6 +16,8 @@
 #include "common/error.h"
 #include "compare/compare.h"
 #include "data/dataset.h"
+#include "diff/diff_models.h"
+#include "diff/diff_report.h"
 #include "export/export_options.h"
 #include "fp16/convert_fp16_file.h"
 #include "models/zoo.h"
@@ -289,6 +291,29 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
                                   : std::string());
       }));
 
+  // 6d. Where quantization error enters: model.onnx against the static INT8 model, tensor by
+  // tensor, the first divergent node explained from the quantizer's own report.
+  DiffOptions diff;
+  diff.reference = model_onnx;
+  diff.target = static_onnx;
+  diff.explain = {quantize_report};
+  diff.dataset = o.dataset;
+  stages.push_back(make_stage<DiffOptions>(
+      f::kDiffInt8, diff, {model_onnx, static_onnx, quantize_report}, {f::kDiffJson, f::kDiffHtml},
+      [](const DiffOptions& d, const fs::path& dir) {
+        StagingDir stage(dir);
+        DiffResult r = diff_models(d);
+        write_file_atomic(stage.path(f::kDiffJson), record_text(r));
+        write_file_atomic(stage.path(f::kDiffHtml), diff_report_html(r));
+        stage.commit();
+      },
+      [](const fs::path& dir) {
+        auto r = read_record<DiffResult>(dir / f::kDiffJson);
+        return r.first_divergent ? fmt::format("INT8 error enters at {} ({})", r.first_divergent->node,
+                                               r.first_divergent->op)
+                                 : std::string("INT8 model agrees within FP32 tolerance");
+      }));
+
   // 7. bench: ORT's own optimizations off (what kiln's passes buy) and on (what ORT does anyway)
   Pair<BenchOptions> bench;
   // The order is read by index below (kBench* in pipeline_files.h).
@@ -323,9 +348,9 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
   stages.push_back(make_stage<ArtifactChoiceOptions>(
       f::kChoose, choose, {bench_all}, {f::kChoiceReport},
       [bench_all](const ArtifactChoiceOptions& c, const fs::path& dir) {
-        auto bench = read_record<BenchResult>(bench_all).measurement();
+        auto measured = read_record<BenchResult>(bench_all).measurement();
         ArtifactChoice choice = choose_artifact(
-            bench, {{"fp32", f::kBenchOpt}, {"int8", f::kBenchStatic}, {"fp16", f::kBenchFp16}},
+            measured, {{"fp32", f::kBenchOpt}, {"int8", f::kBenchStatic}, {"fp16", f::kBenchFp16}},
             c.mode, c.accuracy_budget_pp);
         fs::create_directories(dir);
         write_file_atomic(dir / f::kChoiceReport, record_text(choice));
@@ -361,9 +386,9 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
           p.quantize_report = quantize_report;
           p.optimize_report.reset();
           p.optimization.clear();
-          auto q = read_record<QuantizeOnnxResult>(quantize_report);
-          if (q.preoptimize && q.preoptimize->applied)
-            for (const auto& pass : q.preoptimize->passes) p.optimization.push_back(pass.name);
+          auto quantized = read_record<QuantizeOnnxResult>(quantize_report);
+          if (quantized.preoptimize && quantized.preoptimize->applied)
+            for (const auto& pass : quantized.preoptimize->passes) p.optimization.push_back(pass.name);
           p.calibration = fmt::format("minmax, 512 samples ({} training split)", p.dataset);
           p.max_mae = kInt8MaxMae;
         } else if (chosen == "fp16") {

@@ -7,6 +7,7 @@
 
 #include "artifact/artifact_choice.h"
 #include "artifact/validate.h"
+#include "diff/diff_result.h"
 #include "fp16/convert_fp16_file.h"
 #include "bench/bench_report.h"
 #include "bench/svg_chart.h"
@@ -59,6 +60,7 @@ void write_pipeline_report(const fs::path& root, const PipelineResult& summary) 
   auto quant = read_record<QuantizeOnnxResult>(root / f::kQuantizeStatic / f::kQuantizeReport);
   auto half = read_record<ConvertFp16Result>(root / f::kConvertFp16 / f::kFp16Report);
   auto choice = read_record<ArtifactChoice>(root / f::kChoose / f::kChoiceReport);
+  auto diff8 = read_record<DiffResult>(root / f::kDiffInt8 / f::kDiffJson);
 
   std::string md = "# kiln pipeline report\n\n";
   md += fmt::format(
@@ -165,6 +167,20 @@ void write_pipeline_report(const fs::path& root, const PipelineResult& summary) 
                     half.fp32_nodes, half.blocked.empty() ? "" : " (see metadata.yaml's fp16)",
                     static_cast<double>(half.bytes.after) / static_cast<double>(half.bytes.before));
   if (choice.fp16_note) md += "- " + *choice.fp16_note + ".\n";
+  if (diff8.first_divergent) {
+    const FirstDivergentRecord& fd = *diff8.first_divergent;
+    md += fmt::format(
+        "- Where INT8 error enters ([kiln diff of model.onnx against the INT8 model]({}/{})): "
+        "`{}` ({}), output `{}`: relative L2 {:.3g}, while every tensor it is computed from is "
+        "within FP32 tolerance.{}\n",
+        f::kDiffInt8, f::kDiffHtml, fd.node, fd.op, fd.output, fd.relative_l2,
+        fd.explanation.empty() ? "" : " " + fd.explanation.front() + ".");
+  } else {
+    md += fmt::format(
+        "- [kiln diff of model.onnx against the INT8 model]({}/{}): every compared tensor within "
+        "FP32 tolerance.\n",
+        f::kDiffInt8, f::kDiffHtml);
+  }
   for (const auto& m : ba.models) {
     if (m.delta_accuracy_pp && m.accuracy && m.name == f::kInt8Onnx)
       md += fmt::format("- INT8 accuracy change: {:+.2f} pp on {} test samples.\n",

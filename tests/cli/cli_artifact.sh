@@ -70,6 +70,9 @@ if problems:
 PY
 check "a generous latency budget passes" bash -c "'$KILN' validate artifact_v1 --reference frozen/model_scripted.pt \
   --max-latency-ratio 1000 2>/dev/null | grep -qE '^PASS  latency +p50 [0-9.]+ ms vs reference [0-9.]+ ms: ratio [0-9.]+ \(budget 1000\)$'"
+# An equivalence failure names the next step on the same line: where the outputs start to differ.
+expect 1 '^kiln: error: golden: .*\(kiln diff MODEL\.onnx artifact_v1/model_opt\.onnx shows where the outputs start to differ\)$' -- \
+  validate artifact_v1 --reference frozen/model_scripted.pt --max-mae 1e-12
 expect 1 "not packed: E = .* exceeds the bound" -- pack --model model_opt.onnx --reference frozen/model_traced.pt --max-mae 1e-12 --out tight
 check "a refused pack writes nothing" test ! -e tight
 

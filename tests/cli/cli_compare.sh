@@ -41,7 +41,7 @@ model("two.onnx", second_output=True)
 PY
 
 # 1. A constant offset of 0.5: E is the offset, and the default bound (1e-3) fails.
-expect_exact 1 "kiln: error: models differ: E = 0.5 exceeds the bound 0.001" -- \
+expect_exact 1 "kiln: error: models differ: E = 0.5 exceeds the bound 0.001 (kiln diff base.onnx offset.onnx shows where they start to differ)" -- \
   compare base.onnx offset.onnx --samples 128 --report offset.json
 check "offset: report written for the failed comparison" test -s offset.json
 check "offset: E, max abs, top-1 and accuracy match the known offset and Python's numbers" \
@@ -89,13 +89,13 @@ PY
 # The same pair within a bound above the offset passes; an element-wise atol below it fails on
 # every element (10 classes × 162 inputs).
 check "offset within --max-mae 0.6 passes" bash -c "'$KILN' compare base.onnx offset.onnx --samples 128 --max-mae 0.6 2>/dev/null | tail -1 | grep -qx PASS"
-expect_exact 1 "kiln: error: models differ: 1620 elements outside atol 0.4 + rtol 0·|y|" -- \
+expect_exact 1 "kiln: error: models differ: 1620 elements outside atol 0.4 + rtol 0·|y| (kiln diff base.onnx offset.onnx shows where they start to differ)" -- \
   compare base.onnx offset.onnx --samples 128 --max-mae 0.6 --atol 0.4
 check "text report states E and the bound" grep -qx "E = 0.5 (bound 0.6), max abs 0.5, relative L2 .*, top-1 agreement 100.00%" "$WORK/stdout"
 check "the same model compares at E = 0" bash -c "'$KILN' compare base.onnx base.onnx --samples 64 --max-mae 0 2>/dev/null | grep -qx 'E = 0 (bound 0), max abs 0, relative L2 0, top-1 agreement 100.00%'"
 
 # 2. Another output shape (10 vs 5 classes): a one-line failure naming both shapes.
-expect_exact 1 "kiln: error: models differ: output shapes differ: 32x10 vs 32x5" -- \
+expect_exact 1 "kiln: error: models differ: output shapes differ: 32x10 vs 32x5 (kiln diff base.onnx narrow.onnx shows where they start to differ)" -- \
   compare base.onnx narrow.onnx --dataset none --report narrow.json
 check "shape mismatch: report says so" python3 -c "
 import json, sys

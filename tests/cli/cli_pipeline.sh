@@ -41,15 +41,26 @@ need = ["optimization: [", "dataset:\n  accuracy:", "equivalence:\n  bound:", "l
 missing = [n for n in need if n not in block]
 sys.exit("missing: %s" % missing if missing or "files:" in block else 0)
 ' "$WORK/run/REPORT.md"
+check "06_diff_int8 localizes where INT8 error enters, explained by the quantizer, linked from REPORT.md" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+fd = d["first_divergent"]
+md = open(sys.argv[2]).read()
+ok = fd and any("quantize-onnx" in e for e in fd["explanation"]) and not d["agree"]
+ok = ok and "06_diff_int8/diff_int8.html" in md and ("`%s`" % fd["node"]) in md
+ok = ok and all(t["name"] != "output" or t["diverges"] for t in d["tensors"])
+sys.exit(0 if ok else "first_divergent %s" % fd)
+' "$WORK/run/06_diff_int8/diff_int8.json" "$WORK/run/REPORT.md"
+check "the INT8 diff page is HTML with its plot" grep -q "<svg" "$WORK/run/06_diff_int8/diff_int8.html"
 "$KILN" pipeline --quick --out "$WORK/run" >"$WORK/second.txt" 2>&1
-check "second run reuses every stage" bash -c "[ \$(grep -c ' cached ' '$WORK/second.txt') -eq 13 ]"
+check "second run reuses every stage" bash -c "[ \$(grep -c ' cached ' '$WORK/second.txt') -eq 14 ]"
 rm "$WORK/run/06_optimize/.kiln-stage.json"  # as if interrupted before the stage finished
 "$KILN" pipeline --quick --out "$WORK/run" >"$WORK/third.txt" 2>&1
 check "an unfinished stage reruns" grep -qE '^06_optimize +done' "$WORK/third.txt"
 # Each precision as the named artifact: only the choice, pack and validate stages rerun.
 "$KILN" pipeline --quick --out "$WORK/run" --artifact fp16 >"$WORK/fp16.txt" 2>&1
 check "pipeline --artifact fp16 succeeds" test $? -eq 0
-check "--artifact fp16: only 07_choose, 08_pack, 09_validate rerun" bash -c "[ \$(grep -c ' cached ' '$WORK/fp16.txt') -eq 10 ] &&
+check "--artifact fp16: only 07_choose, 08_pack, 09_validate rerun" bash -c "[ \$(grep -c ' cached ' '$WORK/fp16.txt') -eq 11 ] &&
   grep -qE '^07_choose +done .*fp16 \(--artifact fp16\)' '$WORK/fp16.txt'"
 check "metadata.yaml: precision fp16 with the FP16 record" python3 -c '
 import sys, yaml

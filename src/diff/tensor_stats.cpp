@@ -1,0 +1,113 @@
+#include "diff/tensor_stats.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "common/shape.h"
+
+namespace kiln {
+
+Tolerance default_tolerance(DType target_dtype) {
+  switch (target_dtype) {
+    case DType::Float32:
+    case DType::Float64: return {1e-5, 1e-4};
+    case DType::Float16: return {1e-3, 1e-2};
+    case DType::BFloat16: return {1e-2, 4e-2};
+    default: return {0, 0};
+  }
+}
+
+namespace {
+
+// Element i as double: float32 read directly (the common case), others through HostTensor.
+struct Reader {
+  const HostTensor& t;
+  std::vector<double> widened;
+  explicit Reader(const HostTensor& tensor) : t(tensor) {
+    if (t.dtype != DType::Float32) widened = t.to_doubles();
+  }
+  double operator[](int64_t i) const {
+    return t.dtype == DType::Float32 ? static_cast<double>(t.ptr<float>()[i])
+                                     : widened[static_cast<size_t>(i)];
+  }
+};
+
+}  // namespace
+
+void TensorStats::add(const HostTensor& reference, const HostTensor& target,
+                      const std::optional<QuantizedTensorRecord>& quant) {
+  if (problem_) return;
+  if (reference.shape != target.shape) {
+    problem_ = fmt::format("shape {} in the reference, {} in the target",
+                           format_shape(reference.shape), format_shape(target.shape));
+    return;
+  }
+  ref_dtype_ = dtype_name(reference.dtype);
+  tgt_dtype_ = dtype_name(target.dtype);
+  shape_ = reference.shape;
+  const Reader a(reference), b(target);
+  const int64_t count = reference.numel();
+  for (int64_t i = 0; i < count; ++i) {
+    const double x = a[i], y = b[i];
+    if (std::isnan(x)) ++nan_ref_;
+    if (std::isinf(x)) ++inf_ref_;
+    if (std::isnan(y)) ++nan_tgt_;
+    if (std::isinf(y)) ++inf_tgt_;
+    if (std::isfinite(x)) {
+      ref_min_ = seen_ref_ ? std::min(ref_min_, x) : x;
+      ref_max_ = seen_ref_ ? std::max(ref_max_, x) : x;
+      seen_ref_ = true;
+      max_ref_abs_ = std::max(max_ref_abs_, std::fabs(x));
+    }
+    if (std::isfinite(y)) {
+      tgt_min_ = seen_tgt_ ? std::min(tgt_min_, y) : y;
+      tgt_max_ = seen_tgt_ ? std::max(tgt_max_, y) : y;
+      seen_tgt_ = true;
+    }
+    if (!std::isfinite(x) || !std::isfinite(y)) continue;
+    const double d = std::fabs(x - y);
+    max_abs_ = std::max(max_abs_, d);
+    sum_abs_ += d;
+    sum_sq_diff_ += d * d;
+    sum_sq_ref_ += x * x;
+    sum_sq_tgt_ += y * y;
+    dot_ += x * y;
+    ++finite_;
+    if (quant) {
+      const double q = std::nearbyint(x / quant->scale) + static_cast<double>(quant->zero_point);
+      if (q < static_cast<double>(quant->qmin) || q > static_cast<double>(quant->qmax)) ++clipped_;
+    }
+  }
+  n_ += count;
+}
+
+void TensorStats::fill(TensorDiffRecord& r, const Tolerance& tol) const {
+  r.reference_dtype = ref_dtype_;
+  r.target_dtype = tgt_dtype_;
+  r.shape = shape_;
+  r.elements = n_;
+  r.max_abs = max_abs_;
+  r.mean_abs = finite_ > 0 ? sum_abs_ / static_cast<double>(finite_) : 0;
+  // An all-zero reference: 1 when the target is not zero too (JSON has no infinity).
+  r.relative_l2 = sum_sq_ref_ > 0 ? std::sqrt(sum_sq_diff_ / sum_sq_ref_)
+                                  : (sum_sq_diff_ > 0 ? 1.0 : 0.0);
+  const double norms = std::sqrt(sum_sq_ref_) * std::sqrt(sum_sq_tgt_);
+  r.cosine = norms > 0 ? dot_ / norms : (sum_sq_ref_ == sum_sq_tgt_ ? 1 : 0);
+  r.nan_reference = nan_ref_;
+  r.inf_reference = inf_ref_;
+  r.nan_target = nan_tgt_;
+  r.inf_target = inf_tgt_;
+  r.reference_min = ref_min_;
+  r.reference_max = ref_max_;
+  r.target_min = tgt_min_;
+  r.target_max = tgt_max_;
+  r.tolerance = tol.atol + tol.rtol * max_ref_abs_;
+  const bool new_nonfinite = nan_tgt_ + inf_tgt_ > nan_ref_ + inf_ref_;
+  r.diverges = r.max_abs > r.tolerance || new_nonfinite;
+  if (r.quantized && n_ > 0)
+    r.quantized->clipped_share = static_cast<double>(clipped_) / static_cast<double>(n_);
+}
+
+}  // namespace kiln

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# kiln diff as a user meets it: bad options and files give one line; kiln's own transformations of
+# simple_cnn line up tensor by tensor (the optimizer's removals listed, nothing else unmatched);
+# the INT8 model's first divergent node is explained from the quantizer's report; JSON has the
+# stable keys; the HTML page renders in headless Chromium (a screenshot with the plot in it); and
+# compare's failure points at kiln diff.
+source "$(dirname "$0")/lib.sh"
+require_python onnx
+HERE=$(dirname "$0")
+
+printf 'not a model' >"$WORK/junk.onnx"
+expect 2 "--samples must be at least 1" -- diff "$WORK/junk.onnx" "$WORK/junk.onnx" --samples 0
+expect 2 "--max-mem must be at least 1" -- diff "$WORK/junk.onnx" "$WORK/junk.onnx" --max-mem 0
+expect 2 "--format: .*html" -- diff "$WORK/junk.onnx" "$WORK/junk.onnx" --format pdf
+expect 1 "junk.onnx: not an ONNX model" -- diff "$WORK/junk.onnx" "$WORK/junk.onnx"
+expect 1 "nope.onnx" -- diff "$WORK/nope.onnx" "$WORK/junk.onnx"
+printf '{"a": 1}\n' >"$WORK/r.json"
+expect 1 "r.json: not an optimize, quantize-onnx or convert-fp16 report" -- diff "$WORK/junk.onnx" "$WORK/junk.onnx" --explain "$WORK/r.json"
+
+if ! { "$KILN" freeze --model simple_cnn --dataset none --out "$WORK/m" >/dev/null 2>&1 &&
+  "$KILN" export "$WORK/m/model_scripted.pt" -o "$WORK/m/model.onnx" >/dev/null 2>&1 &&
+  "$KILN" optimize "$WORK/m/model.onnx" -o "$WORK/m/opt.onnx" --report "$WORK/m/opt.json" >/dev/null 2>&1 &&
+  "$KILN" quantize-onnx "$WORK/m/model.onnx" -o "$WORK/m/int8.onnx" --mode static --calibrate mnist \
+    --calib-samples 64 --eval-samples 0 --report "$WORK/m/q.json" >/dev/null 2>&1; }; then
+  echo "FAIL: could not freeze/export/optimize/quantize simple_cnn"
+  exit 1
+fi
+M=$WORK/m
+
+"$KILN" diff "$M/model.onnx" "$M/opt.onnx" --format json --out "$WORK/opt_diff.json" >"$WORK/opt.txt" 2>"$WORK/opt.err"
+check "model.onnx vs model_opt.onnx: exit 0, they agree" test $? -eq 0
+check "stderr stays empty" test ! -s "$WORK/opt.err"
+check "the text says agree" grep -q '^agree: all [0-9]* compared tensors within tolerance' "$WORK/opt.txt"
+check "every row lines up: only what the optimizer removed is unmatched" python3 -c '
+import json, sys, onnx
+d = json.load(open(sys.argv[1]))
+ref, opt = onnx.load(sys.argv[2]), onnx.load(sys.argv[3])
+outs = lambda m: {o for n in m.graph.node for o in n.output}
+gone = outs(ref) - outs(opt)
+removed = {r["tensor"] for r in d["removed"]}
+ok = removed == gone and not d["added"] and not d["mismatched"] and len(d["tensors"]) == len(outs(opt))
+sys.exit(0 if ok and d["agree"] and d["first_divergent"] is None else "removed %s, gone %s, added %s" % (removed, gone, d["added"]))
+' "$WORK/opt_diff.json" "$M/model.onnx" "$M/opt.onnx"
+
+"$KILN" diff "$M/model.onnx" "$M/int8.onnx" --explain "$M/q.json" --format json --out "$WORK/q_diff.json" >"$WORK/q.txt" 2>"$WORK/q.err"
+check "model.onnx vs INT8: exit 1 (they part)" test $? -eq 1
+check "stderr stays empty on a divergence" test ! -s "$WORK/q.err"
+check "JSON: stable keys, the first divergent node explained by quantize-onnx" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+fd = d["first_divergent"]
+keys = all(k in fd for k in ("node", "op", "output", "max_abs", "rel_l2" if False else "relative_l2"))
+keys = keys and all(k in d for k in ("tensors", "samples", "peak_memory_mb", "chunking"))
+ok = keys and fd["explanation"] and "quantize-onnx" in fd["explanation"][0] and len(d["samples"]) == 8
+t = {x["name"]: x for x in d["tensors"]}[fd["output"]]
+ok = ok and t["diverges"] and all(not {x["name"]: x for x in d["tensors"]}[i]["diverges"] for i in fd["inputs"])
+sys.exit(0 if ok else "bad diff: %s" % fd)
+' "$WORK/q_diff.json"
+check "the text names the first divergent node and its explanation" bash -c "grep -q '^first divergent: ' '$WORK/q.txt' && grep -q '  explain: quantize-onnx' '$WORK/q.txt'"
+
+# A memory bound below what the process holds: one tensor per chunk, the same statistics.
+"$KILN" diff "$M/model.onnx" "$M/int8.onnx" --max-mem 1 --format json --out "$WORK/q_small.json" >/dev/null 2>&1
+check "--max-mem 1: one chunk per tensor, the same first divergent node and errors" python3 -c '
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+same = [x["max_abs"] for x in a["tensors"]] == [x["max_abs"] for x in b["tensors"]]
+ok = same and b["chunking"]["chunks"] == len(b["tensors"]) and a["chunking"]["chunks"] == 1
+sys.exit(0 if ok and a["first_divergent"]["node"] == b["first_divergent"]["node"] else 1)
+' "$WORK/q_diff.json" "$WORK/q_small.json"
+
+# The HTML page renders: headless Chromium takes a screenshot in which the plot's colours appear.
+"$KILN" diff "$M/model.onnx" "$M/int8.onnx" --explain "$M/q.json" --format html --out "$WORK/q.html" >/dev/null 2>&1
+check "the HTML page is one self-contained file with its plot" bash -c "grep -q '<svg' '$WORK/q.html' && ! grep -q '<script src\|<link ' '$WORK/q.html'"
+timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
+  --window-size=900,1200 --screenshot="$WORK/q.png" "file://$WORK/q.html" >/dev/null 2>&1
+check "headless Chromium renders it: the screenshot shows the plot's red, blue and orange" \
+  python3 "$HERE/check_screenshot.py" "$WORK/q.png" d62728 1f77b4 ff7f0e
+
+# compare's failure points at kiln diff, on the same line.
+expect 1 '^kiln: error: models differ: .*\(kiln diff .*model\.onnx .*int8\.onnx shows where they start to differ\)$' -- \
+  compare "$M/model.onnx" "$M/int8.onnx" --max-mae 1e-9 --dataset none
+finish
