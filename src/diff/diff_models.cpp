@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -15,9 +16,9 @@
 #include "data/dataset_batch.h"
 #include "diff/explain.h"
 #include "diff/localize.h"
+#include "diff/segment_runner.h"
 #include "diff/tensor_match.h"
 #include "diff/tensor_stats.h"
-#include "onnx/graph_edit.h"
 #include "onnx/model_io.h"
 #include "runtime/ort_session.h"
 #include "runtime/random_inputs.h"
@@ -131,15 +132,15 @@ std::map<std::string, int64_t> symbol_sizes(const std::map<std::string, ValueTyp
   return out;
 }
 
-// Pairs [begin, end) per chunk, each chunk's outputs (both models, one sample, held twice: ONNX
-// Runtime's values and kiln's copies) within `budget` bytes; at least one pair per chunk.
+// Pairs [begin, end) per chunk, each chunk's outputs (both models, one sample, read where ONNX
+// Runtime wrote them) within `budget` bytes; at least one pair per chunk.
 std::vector<std::pair<size_t, size_t>> plan_chunks(const std::vector<int64_t>& pair_bytes,
                                                    int64_t budget) {
   std::vector<std::pair<size_t, size_t>> chunks;
   size_t begin = 0;
   int64_t used = 0;
   for (size_t i = 0; i < pair_bytes.size(); ++i) {
-    const int64_t cost = 2 * pair_bytes[i];
+    const int64_t cost = pair_bytes[i];
     if (i > begin && used + cost > budget) {
       chunks.push_back({begin, i});
       begin = i;
@@ -149,14 +150,6 @@ std::vector<std::pair<size_t, size_t>> plan_chunks(const std::vector<int64_t>& p
   }
   if (begin < pair_bytes.size()) chunks.push_back({begin, pair_bytes.size()});
   return chunks;
-}
-
-std::vector<HostTensor> inputs_for(const OrtSession& session, const std::vector<HostTensor>& all) {
-  std::vector<HostTensor> out;
-  for (const auto& info : session.inputs())
-    for (const auto& t : all)
-      if (t.name == info.name) out.push_back(t);
-  return out;
 }
 
 int64_t node_count(const onnx::ModelProto& m) { return m.graph().node_size(); }
@@ -201,8 +194,10 @@ DiffResult diff_models(const DiffOptions& o) {
   result.atol = o.atol;
   result.rtol = o.rtol;
   result.explained_by = reports.files;
-  const onnx::ModelProto reference = load_model(o.reference);
-  const onnx::ModelProto target = load_model(o.target);
+  auto reference_model = std::make_shared<const onnx::ModelProto>(load_model(o.reference));
+  auto target_model = std::make_shared<const onnx::ModelProto>(load_model(o.target));
+  const onnx::ModelProto& reference = *reference_model;
+  const onnx::ModelProto& target = *target_model;
   result.reference = {o.reference.string(), node_count(reference),
                       static_cast<int64_t>(std::filesystem::file_size(o.reference))};
   result.target = {o.target.string(), node_count(target),
@@ -211,6 +206,10 @@ DiffResult diff_models(const DiffOptions& o) {
   const auto ref_types = infer_value_types(reference);
   const auto tgt_types = infer_value_types(target);
   TensorMatch match = match_tensors(reference, target, ref_types, tgt_types);
+  // What localization reads after the weights are gone: the target's nodes and constant names.
+  onnx::GraphProto target_nodes;
+  *target_nodes.mutable_node() = target.graph().node();
+  for (const auto& t : target.graph().initializer()) target_nodes.add_initializer()->set_name(t.name());
   result.removed = std::move(match.removed);
   result.added = std::move(match.added);
   result.mismatched = std::move(match.mismatched);
@@ -239,18 +238,19 @@ DiffResult diff_models(const DiffOptions& o) {
       b = 2 * std::max<int64_t>(largest_known, kMiB);  // unknown shape: assume the largest
       ++unknown;
     }
-  // What the process holds besides the chunk: what it has now (both models parsed) and the two
-  // sessions' copies of the weights.
+  // What the process holds besides the chunk: what it has now (both models parsed) and, at most,
+  // the sessions' copies of both models' weights with ONNX Runtime's own parse of them while a
+  // session is made (measured: about twice the file).
   const int64_t model_bytes = result.reference.bytes + result.target.bytes;
-  const int64_t budget = o.max_mem_mb * kMiB - resident_bytes() - model_bytes;
+  const int64_t budget = o.max_mem_mb * kMiB - resident_bytes() - 2 * model_bytes;
   const auto chunks = plan_chunks(pair_bytes, std::max<int64_t>(budget, 0));
   result.chunking.chunks = static_cast<int>(chunks.size());
   result.chunking.budget_bytes = std::max<int64_t>(budget, 0);
   result.chunking.model_bytes = model_bytes;
   result.chunking.how = fmt::format(
-      "{} chunk(s) of tensors in target order; each runs the part of both models that computes "
-      "its tensors (ONNX Runtime, basic graph optimizations) on every sample, counts them and "
-      "drops them; sizes from shape inference{}",
+      "{} chunk(s) of tensors in target order; each runs, on every sample, only the nodes of both "
+      "models no earlier chunk ran (ONNX Runtime, basic graph optimizations), fed with the values "
+      "earlier chunks kept for it, counts its tensors and drops them; sizes from shape inference{}",
       chunks.size(), unknown ? fmt::format(" ({} unknown, assumed the largest)", unknown) : "");
   if (budget <= 0)
     result.notes.push_back(fmt::format(
@@ -260,44 +260,54 @@ DiffResult diff_models(const DiffOptions& o) {
   SessionOptions so;
   so.intra_op_threads = o.threads;
   so.optimization = GraphOptLevel::Basic;
-  std::vector<TensorStats> stats(pairs.size());
+  so.memory_arena = false;
+  // Graph inputs on the reference side are the fed tensors themselves.
+  std::vector<std::vector<std::string>> ref_chunks, tgt_chunks;
   for (const auto& [begin, end] : chunks) {
-    std::vector<std::string> ref_names, tgt_names;
+    ref_chunks.emplace_back();
+    tgt_chunks.emplace_back();
     for (size_t i = begin; i < end; ++i) {
-      ref_names.push_back(pairs[i].reference);
-      tgt_names.push_back(pairs[i].target);
+      if (pairs[i].depth >= 0) ref_chunks.back().push_back(pairs[i].reference);
+      tgt_chunks.back().push_back(pairs[i].target);
     }
-    // Graph inputs on the reference side are the fed tensors themselves.
-    std::vector<std::string> ref_computed;
-    for (size_t i = begin; i < end; ++i)
-      if (pairs[i].depth >= 0) ref_computed.push_back(pairs[i].reference);
-    std::optional<OrtSession> ref_session;
-    if (!ref_computed.empty())
-      ref_session.emplace(OrtSession::from_bytes(
-          serialize_model(model_computing(reference, ref_computed)), so, o.reference.string()));
-    OrtSession tgt_session = OrtSession::from_bytes(
-        serialize_model(model_computing(target, tgt_names)), so, o.target.string());
-    for (const auto& sample : samples) {
-      std::unordered_map<std::string, HostTensor> a, b;
-      for (const auto& t : sample.tensors) a[t.name] = t;
-      int64_t held = 0;
-      if (ref_session)
-        for (auto& t : ref_session->run(inputs_for(*ref_session, sample.tensors))) {
-          held += static_cast<int64_t>(t.nbytes());
-          a[t.name] = std::move(t);
-        }
-      for (auto& t : tgt_session.run(inputs_for(tgt_session, sample.tensors))) {
-        held += static_cast<int64_t>(t.nbytes());
-        b[t.name] = std::move(t);
-      }
+  }
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  result.timings.prepare = since(t0);
+  SegmentRunner ref_runner(std::move(reference_model), ref_chunks, samples.size(), so,
+                           o.reference.string());
+  SegmentRunner tgt_runner(std::move(target_model), tgt_chunks, samples.size(), so,
+                           o.target.string());
+  // From here on the runners hold the models, and drop them once their last session is made.
+  std::vector<TensorStats> stats(pairs.size());
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    const auto [begin, end] = chunks[k];
+    auto t = Clock::now();
+    ref_runner.begin_chunk(k);
+    tgt_runner.begin_chunk(k);
+    result.timings.sessions += since(t);
+    for (size_t s = 0; s < samples.size(); ++s) {
+      t = Clock::now();
+      ChunkValues a = ref_runner.run(s, samples[s].tensors);
+      ChunkValues b = tgt_runner.run(s, samples[s].tensors);
+      for (const auto& input : samples[s].tensors) a.by_name.emplace(input.name, view_of(input));
+      const int64_t held =
+          a.bytes + b.bytes + ref_runner.frontier_bytes() + tgt_runner.frontier_bytes();
       result.chunking.largest_chunk_bytes = std::max(result.chunking.largest_chunk_bytes, held);
+      result.timings.runs += since(t);
+      t = Clock::now();
       for (size_t i = begin; i < end; ++i) {
-        auto x = a.find(pairs[i].reference);
-        auto y = b.find(pairs[i].target);
-        if (x == a.end() || y == b.end()) continue;
+        auto x = a.by_name.find(pairs[i].reference);
+        auto y = b.by_name.find(pairs[i].target);
+        if (x == a.by_name.end() || y == b.by_name.end()) continue;
         stats[i].add(x->second, y->second, pairs[i].quant);
       }
+      result.timings.statistics += since(t);
     }
+    ref_runner.end_chunk();
+    tgt_runner.end_chunk();
   }
 
   for (size_t i = 0; i < pairs.size(); ++i) {
@@ -328,7 +338,7 @@ DiffResult diff_models(const DiffOptions& o) {
     if (!stats[i].problem()) kept.push_back(pairs[i]);
 
   size_t index = 0;
-  result.first_divergent = find_first_divergent(target.graph(), kept, result.tensors, &index);
+  result.first_divergent = find_first_divergent(target_nodes, kept, result.tensors, &index);
   if (result.first_divergent && !o.explain.empty())
     result.first_divergent->explanation = explain_divergence(
         reports, *result.first_divergent, kept[index], result.tensors[index]);

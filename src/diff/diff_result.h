@@ -76,6 +76,13 @@ struct DiffChunkingRecord {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffChunkingRecord, chunks, budget_bytes, largest_chunk_bytes,
                                    model_bytes, how)
 
+// Where the time went: loading, shape inference and matching; building the chunks' sessions;
+// running them; and counting the statistics.
+struct DiffTimingsRecord {
+  double prepare = 0, sessions = 0, runs = 0, statistics = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffTimingsRecord, prepare, sessions, runs, statistics)
+
 struct DiffModelRef {
   std::string path;
   int64_t nodes = 0, bytes = 0;
@@ -96,13 +103,14 @@ struct DiffResult {
   DiffChunkingRecord chunking;
   double peak_memory_mb = 0;  // the process's high-water mark (VmHWM)
   double seconds = 0;
+  DiffTimingsRecord timings;
   std::vector<std::string> notes;
   std::string verdict;
   bool agree = false;  // no compared tensor diverges
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffResult, schema_version, reference, target, samples, atol,
                                    rtol, tensors, first_divergent, removed, added, mismatched,
-                                   explained_by, chunking, peak_memory_mb, seconds, notes, verdict,
+                                   explained_by, chunking, peak_memory_mb, seconds, timings, notes, verdict,
                                    agree)
 
 }  // namespace kiln

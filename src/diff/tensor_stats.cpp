@@ -23,10 +23,10 @@ namespace {
 
 // Element i as double: float32 read directly (the common case), others through HostTensor.
 struct Reader {
-  const HostTensor& t;
+  const TensorView& t;
   std::vector<double> widened;
-  explicit Reader(const HostTensor& tensor) : t(tensor) {
-    if (t.dtype != DType::Float32) widened = t.to_doubles();
+  explicit Reader(const TensorView& tensor) : t(tensor) {
+    if (t.dtype != DType::Float32) widened = t.copy().to_doubles();
   }
   double operator[](int64_t i) const {
     return t.dtype == DType::Float32 ? static_cast<double>(t.ptr<float>()[i])
@@ -36,7 +36,7 @@ struct Reader {
 
 }  // namespace
 
-void TensorStats::add(const HostTensor& reference, const HostTensor& target,
+void TensorStats::add(const TensorView& reference, const TensorView& target,
                       const std::optional<QuantizedTensorRecord>& quant) {
   if (problem_) return;
   if (reference.shape != target.shape) {
@@ -47,9 +47,61 @@ void TensorStats::add(const HostTensor& reference, const HostTensor& target,
   ref_dtype_ = dtype_name(reference.dtype);
   tgt_dtype_ = dtype_name(target.dtype);
   shape_ = reference.shape;
-  const Reader a(reference), b(target);
   const int64_t count = reference.numel();
-  for (int64_t i = 0; i < count; ++i) {
+  int64_t i = 0;
+  // float32 on both sides without a quantized target (the common case): blocks of 8 lanes the
+  // compiler vectorizes, folded into the double totals per block; a block with a NaN or an Inf
+  // goes through the element loop below instead.
+  if (reference.dtype == DType::Float32 && target.dtype == DType::Float32 && !quant) {
+    constexpr int kLanes = 8;
+    constexpr int64_t kBlock = 512;
+    const float* x = reference.ptr<float>();
+    const float* y = target.ptr<float>();
+    for (; i + kBlock <= count; i += kBlock) {
+      float bad = 0;
+      for (int64_t j = 0; j < kBlock; ++j) bad += (x[i + j] - x[i + j]) + (y[i + j] - y[i + j]);
+      if (bad != 0) break;  // NaN: a non-finite value in this block
+      float mx[kLanes] = {}, sa[kLanes] = {}, sd[kLanes] = {}, sr[kLanes] = {}, st[kLanes] = {},
+            dt[kLanes] = {};
+      float rmin[kLanes], rmax[kLanes], tmin[kLanes], tmax[kLanes];
+      for (int l = 0; l < kLanes; ++l) {
+        rmin[l] = rmax[l] = x[i];
+        tmin[l] = tmax[l] = y[i];
+      }
+      for (int64_t j = 0; j < kBlock; j += kLanes) {
+        for (int l = 0; l < kLanes; ++l) {
+          const float a = x[i + j + l], b = y[i + j + l], d = std::fabs(a - b);
+          mx[l] = std::max(mx[l], d);
+          sa[l] += d;
+          sd[l] += d * d;
+          sr[l] += a * a;
+          st[l] += b * b;
+          dt[l] += a * b;
+          rmin[l] = std::min(rmin[l], a);
+          rmax[l] = std::max(rmax[l], a);
+          tmin[l] = std::min(tmin[l], b);
+          tmax[l] = std::max(tmax[l], b);
+        }
+      }
+      for (int l = 0; l < kLanes; ++l) {
+        max_abs_ = std::max(max_abs_, static_cast<double>(mx[l]));
+        sum_abs_ += sa[l];
+        sum_sq_diff_ += sd[l];
+        sum_sq_ref_ += sr[l];
+        sum_sq_tgt_ += st[l];
+        dot_ += dt[l];
+        ref_min_ = seen_ref_ ? std::min(ref_min_, static_cast<double>(rmin[l])) : rmin[l];
+        ref_max_ = seen_ref_ ? std::max(ref_max_, static_cast<double>(rmax[l])) : rmax[l];
+        tgt_min_ = seen_tgt_ ? std::min(tgt_min_, static_cast<double>(tmin[l])) : tmin[l];
+        tgt_max_ = seen_tgt_ ? std::max(tgt_max_, static_cast<double>(tmax[l])) : tmax[l];
+        seen_ref_ = seen_tgt_ = true;
+      }
+      max_ref_abs_ = std::max({max_ref_abs_, std::fabs(ref_min_), std::fabs(ref_max_)});
+      finite_ += kBlock;
+    }
+  }
+  const Reader a(reference), b(target);
+  for (; i < count; ++i) {
     const double x = a[i], y = b[i];
     if (std::isnan(x)) ++nan_ref_;
     if (std::isinf(x)) ++inf_ref_;

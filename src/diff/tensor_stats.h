@@ -9,6 +9,7 @@
 
 #include "diff/diff_result.h"
 #include "tensor/host_tensor.h"
+#include "tensor/tensor_view.h"
 
 namespace kiln {
 
@@ -23,8 +24,12 @@ Tolerance default_tolerance(DType target_dtype);
 class TensorStats {
  public:
   // Both tensors of one sample; a shape mismatch is remembered (problem()) and the pair skipped.
-  void add(const HostTensor& reference, const HostTensor& target,
+  void add(const TensorView& reference, const TensorView& target,
            const std::optional<QuantizedTensorRecord>& quant);
+  void add(const HostTensor& reference, const HostTensor& target,
+           const std::optional<QuantizedTensorRecord>& quant) {
+    add(view_of(reference), view_of(target), quant);
+  }
   const std::optional<std::string>& problem() const { return problem_; }
   bool empty() const { return n_ == 0; }
   // The record for this pair, judged against `tol` (max_abs ≤ atol + rtol · max |ref|, and no

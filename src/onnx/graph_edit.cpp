@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <set>
-#include <unordered_set>
 
 namespace kiln {
 
@@ -155,43 +154,6 @@ onnx::ModelProto with_extra_outputs(const onnx::ModelProto& model,
     v->mutable_type()->mutable_tensor_type()->set_elem_type(elem_type);
   }
   return copy;
-}
-
-onnx::ModelProto model_computing(const onnx::ModelProto& model,
-                                 const std::vector<std::string>& outputs) {
-  const onnx::GraphProto& src = model.graph();
-  std::unordered_set<std::string> needed(outputs.begin(), outputs.end());
-  std::vector<bool> keep(static_cast<size_t>(src.node_size()), false);
-  for (int i = src.node_size() - 1; i >= 0; --i) {
-    const auto& n = src.node(i);
-    bool used = false;
-    for (const auto& o : n.output()) used = used || needed.count(o) > 0;
-    if (!used) continue;
-    keep[static_cast<size_t>(i)] = true;
-    for (const auto& in : n.input()) needed.insert(in);
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) collect_subgraph_reads(a.g(), needed);
-      for (const auto& g : a.graphs()) collect_subgraph_reads(g, needed);
-    }
-  }
-  onnx::ModelProto out;
-  out.set_ir_version(model.ir_version());
-  *out.mutable_opset_import() = model.opset_import();
-  *out.mutable_functions() = model.functions();
-  onnx::GraphProto& dst = *out.mutable_graph();
-  dst.set_name(src.name());
-  for (const auto& v : src.input())
-    if (needed.count(v.name())) *dst.add_input() = v;
-  for (const auto& t : src.initializer())
-    if (needed.count(t.name())) *dst.add_initializer() = t;
-  for (int i = 0; i < src.node_size(); ++i)
-    if (keep[static_cast<size_t>(i)]) *dst.add_node() = src.node(i);
-  for (const auto& v : src.value_info())
-    if (needed.count(v.name())) *dst.add_value_info() = v;
-  std::set<std::string> seen;
-  for (const auto& name : outputs)
-    if (seen.insert(name).second) dst.add_output()->set_name(name);
-  return out;
 }
 
 }  // namespace kiln

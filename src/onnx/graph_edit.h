@@ -40,13 +40,6 @@ bool bypass_node(GraphView& view, int index, int in_slot = 0, int out_slot = 0);
 onnx::ModelProto with_extra_outputs(const onnx::ModelProto& model,
                                     const std::vector<std::string>& tensors, int32_t elem_type);
 
-// The part of `model` that computes `outputs` (values of the main graph): those become its only
-// outputs (declared by name; ONNX Runtime infers their types), and the nodes, inputs and
-// initializers they do not need are left out. How kiln diff reads a chunk of intermediates
-// without running, or holding, the rest.
-onnx::ModelProto model_computing(const onnx::ModelProto& model,
-                                 const std::vector<std::string>& outputs);
-
 // A node that reads `inputs` and writes `outputs`.
 onnx::NodeProto make_node(const std::string& op_type, const std::vector<std::string>& inputs,
                           const std::vector<std::string>& outputs, const std::string& name = "");

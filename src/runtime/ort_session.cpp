@@ -122,6 +122,7 @@ Ort::SessionOptions make_options(const SessionOptions& o) {
       break;
   }
   so.AddConfigEntry("session.intra_op.allow_spinning", o.allow_spinning ? "1" : "0");
+  if (!o.memory_arena) so.DisableCpuMemArena();
   if (o.provider == ExecutionProvider::Dnnl) {
     OrtDnnlProviderOptions* dnnl = nullptr;
     Ort::ThrowOnError(Ort::GetApi().CreateDnnlProviderOptions(&dnnl));
@@ -268,6 +269,45 @@ std::vector<HostTensor> collect(const std::vector<Ort::Value>& values,
 }
 
 }  // namespace
+
+struct RunOutputs::Impl {
+  std::vector<Ort::Value> values;
+  std::vector<TensorView> views;
+};
+RunOutputs::RunOutputs() : impl_(std::make_unique<Impl>()) {}
+RunOutputs::RunOutputs(RunOutputs&&) noexcept = default;
+RunOutputs& RunOutputs::operator=(RunOutputs&&) noexcept = default;
+RunOutputs::~RunOutputs() = default;
+size_t RunOutputs::size() const { return impl_->views.size(); }
+const TensorView& RunOutputs::view(size_t i) const { return impl_->views.at(i); }
+
+RunOutputs OrtSession::run_in_place(const std::vector<HostTensor>& inputs) {
+  auto order = match_inputs(impl_->what, impl_->inputs, inputs);
+  std::vector<Ort::Value> values;
+  for (const HostTensor* t : order) values.push_back(to_ort_value(*t));
+  RunOutputs out;
+  try {
+    out.impl_->values =
+        impl_->session.Run(Ort::RunOptions{nullptr}, impl_->input_names.data(), values.data(),
+                           values.size(), impl_->output_names.data(), impl_->output_names.size());
+  } catch (const Ort::Exception& e) {
+    throw Error(fmt::format("{}: ONNX Runtime run failed: {}", impl_->what, first_line(e.what())));
+  }
+  for (size_t i = 0; i < out.impl_->values.size(); ++i) {
+    const Ort::Value& v = out.impl_->values[i];
+    const std::string& name = impl_->outputs[i].name;
+    if (!v.IsTensor()) throw Error(fmt::format("output '{}' is not a tensor (sequence or map)", name));
+    auto info = v.GetTensorTypeAndShapeInfo();
+    TensorView view;
+    view.name = name;
+    view.dtype = dtype_from_onnx(static_cast<int32_t>(info.GetElementType()), "output '" + name + "'");
+    view.shape = info.GetShape();
+    view.bytes = info.GetElementCount() * dtype_size(view.dtype);
+    view.data = view.bytes > 0 ? static_cast<const char*>(v.GetTensorRawData()) : nullptr;
+    out.impl_->views.push_back(std::move(view));
+  }
+  return out;
+}
 
 std::vector<HostTensor> OrtSession::run(const std::vector<HostTensor>& inputs) {
   auto order = match_inputs(impl_->what, impl_->inputs, inputs);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tensor/host_tensor.h"
+#include "tensor/tensor_view.h"
 
 namespace Ort {
 struct Session;
@@ -31,6 +32,9 @@ struct SessionOptions {
   GraphOptLevel optimization = GraphOptLevel::All;
   ExecutionProvider provider = ExecutionProvider::Cpu;
   bool allow_spinning = true;
+  // ONNX Runtime's CPU arena keeps every buffer it grew to (doubling) until the session ends;
+  // off, tensors go back to malloc when released (kiln diff's bounded-memory runs).
+  bool memory_arena = true;
 };
 
 // One model input or output as the session sees it.
@@ -43,6 +47,23 @@ struct ValueInfo {
   bool supported() const;            // a tensor of a type HostTensor holds
   DType dtype() const;               // throws kiln::Error when !supported()
   std::string describe() const;      // "float32 Nx1x28x28"
+};
+
+// A run's outputs left in ONNX Runtime's buffers (no copy): the views stay valid while this
+// object lives.
+class RunOutputs {
+ public:
+  RunOutputs();
+  RunOutputs(RunOutputs&&) noexcept;
+  RunOutputs& operator=(RunOutputs&&) noexcept;
+  ~RunOutputs();
+  size_t size() const;
+  const TensorView& view(size_t i) const;
+
+ private:
+  friend class OrtSession;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 class OrtSession {
@@ -65,6 +86,8 @@ class OrtSession {
   // Runs the model. Inputs are matched by name; when none has a name they are taken in order.
   // Throws kiln::Error (one line) for a wrong count, name, element type or shape, or a failed run.
   std::vector<HostTensor> run(const std::vector<HostTensor>& inputs);
+  // The same run with the outputs left where ONNX Runtime wrote them.
+  RunOutputs run_in_place(const std::vector<HostTensor>& inputs);
 
   // Benchmark path: validate and wrap the inputs once, then run_prepared() runs with no
   // conversion or allocation of inputs. The tensors given are copied into the session.
