@@ -8,19 +8,23 @@
 #include "common/error.h"
 #include "diff/diff_models.h"
 #include "diff/diff_report.h"
+#include "diff/torchscript_values.h"
 
 namespace kiln::cli {
 
 void add_diff(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand(
-      "diff", "Find where two ONNX models start to disagree, tensor by tensor");
+      "diff", "Find where two models (ONNX, or TorchScript against its export) start to disagree, tensor by tensor");
   auto o = std::make_shared<DiffOptions>();
   auto atol = std::make_shared<double>(-1), rtol = std::make_shared<double>(-1);
   auto specs = std::make_shared<std::vector<std::string>>();
   auto format = std::make_shared<std::string>("text");
   auto out = std::make_shared<std::string>();
-  cmd->add_option("reference", o->reference, "Reference model (.onnx)")->required();
+  cmd->add_option("reference", o->reference, "Reference model (.onnx, or a TorchScript .pt with --export-report)")
+      ->required();
   cmd->add_option("target", o->target, "Model under test (.onnx)")->required();
+  cmd->add_option("--export-report", o->export_report,
+                  "A .pt reference: the report kiln export --report wrote (its value-to-tensor map)");
   cmd->add_option("--input", *specs,
                   "An input as NAME:DTYPE:DIMS (as kiln export takes it), once per input");
   cmd->add_option("--samples", o->samples, "Inputs to run, one at a time")->capture_default_str();
@@ -49,7 +53,7 @@ void add_diff(CLI::App& app, Runner& run) {
       o->inputs = parse_input_flags(*specs);
       if (*atol >= 0) o->atol = *atol;
       if (*rtol >= 0) o->rtol = *rtol;
-      DiffResult r = diff_models(*o);
+      DiffResult r = diff_models(*o, open_torchscript_values);
       std::string body = *format == "json"   ? record_text(r)
                          : *format == "html" ? diff_report_html(r)
                                              : diff_report_text(r);

@@ -17,9 +17,12 @@
 #include "diff/explain.h"
 #include "diff/localize.h"
 #include "diff/segment_runner.h"
+#include "diff/torchscript_source.h"
+#include "export/export_options.h"
 #include "diff/tensor_match.h"
 #include "diff/tensor_stats.h"
 #include "onnx/model_io.h"
+#include "runtime/model_file.h"
 #include "runtime/ort_session.h"
 #include "runtime/random_inputs.h"
 
@@ -58,17 +61,17 @@ std::vector<ValueInfo> declared_inputs(const onnx::ModelProto& model,
   return out;
 }
 
-std::vector<Sample> make_samples(const DiffOptions& o, const onnx::ModelProto& reference,
-                                 const std::map<std::string, ValueType>& types,
+// Inputs from `specs` when given (--input, or a TorchScript reference's export report), else
+// from the reference ONNX model's declared inputs.
+std::vector<Sample> make_samples(const DiffOptions& o, const std::vector<InputSpec>& specs,
+                                 const std::vector<ValueInfo>& declared,
                                  std::vector<std::string>& notes) {
   std::vector<Sample> samples;
-  std::vector<ValueInfo> declared;
-  if (o.inputs.empty()) declared = declared_inputs(reference, types);
   auto random_sample = [&](int64_t i) {
     const uint64_t seed = o.seed + static_cast<uint64_t>(i);
     return Sample{fmt::format("random (seed {})", seed),
-                  o.inputs.empty() ? random_inputs(declared, 1, seed)
-                                   : random_inputs_for(o.inputs, false, seed)};
+                  specs.empty() ? random_inputs(declared, 1, seed)
+                                : random_inputs_for(specs, false, seed)};
   };
   // Real samples when the model takes one 1x1x28x28 float image.
   std::optional<Dataset> test;
@@ -89,7 +92,7 @@ std::vector<Sample> make_samples(const DiffOptions& o, const onnx::ModelProto& r
   for (int64_t i = 0; i < o.samples; ++i) {
     if (test && i % 2 == 0 && real < test->count) {
       HostTensor x = dataset_batch(*test, real, 1);
-      x.name = declared.empty() ? o.inputs[0].name : declared[0].name;
+      x.name = specs.empty() ? declared[0].name : specs[0].name;
       samples.push_back({fmt::format("{} test image {}", o.dataset, real), {std::move(x)}});
       ++real;
     } else {
@@ -173,7 +176,8 @@ std::string verdict_line(const DiffResult& r) {
 }  // namespace
 
 void DiffOptions::validate() const {
-  if (reference.empty()) throw OptionError("reference", "is required (an .onnx model)");
+  if (reference.empty())
+    throw OptionError("reference", "is required (an .onnx model or a TorchScript .pt)");
   if (target.empty()) throw OptionError("target", "is required (an .onnx model)");
   if (samples < 1) throw OptionError("samples", "must be at least 1");
   if (max_mem_mb < 1) throw OptionError("max_mem_mb", "must be at least 1");
@@ -184,7 +188,7 @@ void DiffOptions::validate() const {
   if (!inputs.empty()) validate_input_specs(inputs);
 }
 
-DiffResult diff_models(const DiffOptions& o) {
+DiffResult diff_models(const DiffOptions& o, const TorchscriptValuesFactory& torchscript) {
   o.validate();
   const auto t0 = std::chrono::steady_clock::now();
   // Reports first: a wrong --explain file fails before any model runs.
@@ -194,28 +198,78 @@ DiffResult diff_models(const DiffOptions& o) {
   result.atol = o.atol;
   result.rtol = o.rtol;
   result.explained_by = reports.files;
-  auto reference_model = std::make_shared<const onnx::ModelProto>(load_model(o.reference));
+  // The reference: an ONNX model, or a TorchScript file read through its export report's map.
+  const bool torchscript_reference = is_torchscript_file(o.reference);
+  std::shared_ptr<const onnx::ModelProto> reference_model;
+  std::map<std::string, ValueType> ref_types;
+  std::vector<ReferenceValue> reference_values;
+  std::map<std::string, std::string> torchscript_keys;  // ONNX name → "node:output"
+  std::vector<InputSpec> specs = o.inputs;
+  if (torchscript_reference) {
+    if (!torchscript)
+      throw Error(fmt::format("{} is TorchScript, which this program cannot run", o.reference.string()));
+    if (o.export_report.empty())
+      throw OptionError("export_report",
+                        "is required when the reference is TorchScript (the report `kiln export "
+                        "--report` wrote for the target: its value-to-tensor map)");
+    ExportResult exported = read_record<ExportResult>(o.export_report);
+    if (exported.values.empty())
+      throw Error(fmt::format("{}: no value-to-tensor map (made by an older kiln; export again)",
+                              o.export_report.string()));
+    if (specs.empty()) specs = exported.input_specs;
+    // The graph inputs are what both models are fed; parameters (prim::Constant) are not
+    // compared, as constants are not on the ONNX side.
+    for (const auto& spec : specs) reference_values.push_back({spec.name, "graph input", {}, "", false});
+    for (const auto& v : exported.values) {
+      if (v.kind == "prim::Constant") continue;
+      const std::string source =
+          fmt::format("%{} = {} (node {})", v.torchscript, v.kind, v.node);
+      if (v.onnx.empty()) {
+        result.removed.push_back({"%" + v.torchscript, v.kind,
+                                  "TorchScript value with no ONNX tensor (folded at export, or "
+                                  "inside an If branch)"});
+        continue;
+      }
+      if (!torchscript_keys.emplace(v.onnx, fmt::format("{}:{}", v.node, v.output)).second) {
+        result.removed.push_back({"%" + v.torchscript, v.kind,
+                                  "same ONNX tensor as an earlier value (" + v.onnx + ")"});
+        continue;
+      }
+      reference_values.push_back({v.onnx, v.kind, ValueType{}, source, false});
+    }
+    result.reference = {o.reference.string(), static_cast<int64_t>(exported.values.size()),
+                        static_cast<int64_t>(std::filesystem::file_size(o.reference))};
+    result.notes.push_back(fmt::format(
+        "the reference runs in LibTorch as kiln export froze it; its values are matched through "
+        "{} ({} mapped)",
+        o.export_report.string(), reference_values.size()));
+  } else {
+    reference_model = std::make_shared<const onnx::ModelProto>(load_model(o.reference));
+    result.reference = {o.reference.string(), node_count(*reference_model),
+                        static_cast<int64_t>(std::filesystem::file_size(o.reference))};
+    ref_types = infer_value_types(*reference_model);
+    reference_values = onnx_reference_values(*reference_model, ref_types);
+  }
   auto target_model = std::make_shared<const onnx::ModelProto>(load_model(o.target));
-  const onnx::ModelProto& reference = *reference_model;
   const onnx::ModelProto& target = *target_model;
-  result.reference = {o.reference.string(), node_count(reference),
-                      static_cast<int64_t>(std::filesystem::file_size(o.reference))};
   result.target = {o.target.string(), node_count(target),
                    static_cast<int64_t>(std::filesystem::file_size(o.target))};
-
-  const auto ref_types = infer_value_types(reference);
   const auto tgt_types = infer_value_types(target);
-  TensorMatch match = match_tensors(reference, target, ref_types, tgt_types);
+  TensorMatch match = match_tensors(reference_values, target, tgt_types);
   // What localization reads after the weights are gone: the target's nodes and constant names.
   onnx::GraphProto target_nodes;
   *target_nodes.mutable_node() = target.graph().node();
   for (const auto& t : target.graph().initializer()) target_nodes.add_initializer()->set_name(t.name());
-  result.removed = std::move(match.removed);
+  for (auto& r : match.removed) result.removed.push_back(std::move(r));
   result.added = std::move(match.added);
   result.mismatched = std::move(match.mismatched);
 
-  std::vector<Sample> samples = make_samples(o, reference, ref_types, result.notes);
+  std::vector<ValueInfo> declared;
+  if (specs.empty()) declared = declared_inputs(*reference_model, ref_types);
+  std::vector<Sample> samples = make_samples(o, specs, declared, result.notes);
   for (const auto& s : samples) result.samples.push_back(s.what);
+  // A TorchScript reference's shapes are not inferred: size its values as the target's.
+  const auto& size_types = torchscript_reference ? tgt_types : ref_types;
 
   // Graph inputs that are fed unchanged to both models need no run: they are equal by
   // construction. A quantized graph input is compared through its DequantizeLinear.
@@ -223,11 +277,11 @@ DiffResult diff_models(const DiffOptions& o) {
   for (auto& p : match.pairs)
     if (p.depth >= 0 || p.target != p.reference) pairs.push_back(std::move(p));
 
-  const auto symbols = symbol_sizes(ref_types, samples[0].tensors);
+  const auto symbols = symbol_sizes(torchscript_reference ? tgt_types : ref_types, samples[0].tensors);
   std::vector<int64_t> pair_bytes;
   int64_t largest_known = 0;
   for (const auto& p : pairs) {
-    auto a = estimated_bytes(ref_types, p.reference, symbols);
+    auto a = estimated_bytes(size_types, p.reference, symbols);
     auto b = estimated_bytes(tgt_types, p.target, symbols);
     largest_known = std::max({largest_known, a.value_or(0), b.value_or(0)});
     pair_bytes.push_back(a && b ? *a + *b : -1);
@@ -263,11 +317,15 @@ DiffResult diff_models(const DiffOptions& o) {
   so.memory_arena = false;
   // Graph inputs on the reference side are the fed tensors themselves.
   std::vector<std::vector<std::string>> ref_chunks, tgt_chunks;
+  std::vector<std::vector<std::pair<std::string, std::string>>> torchscript_chunks;
   for (const auto& [begin, end] : chunks) {
     ref_chunks.emplace_back();
     tgt_chunks.emplace_back();
+    torchscript_chunks.emplace_back();
     for (size_t i = begin; i < end; ++i) {
       if (pairs[i].depth >= 0) ref_chunks.back().push_back(pairs[i].reference);
+      if (auto key = torchscript_keys.find(pairs[i].reference); key != torchscript_keys.end())
+        torchscript_chunks.back().emplace_back(key->second, pairs[i].reference);
       tgt_chunks.back().push_back(pairs[i].target);
     }
   }
@@ -276,8 +334,14 @@ DiffResult diff_models(const DiffOptions& o) {
     return std::chrono::duration<double>(Clock::now() - t).count();
   };
   result.timings.prepare = since(t0);
-  SegmentRunner ref_runner(std::move(reference_model), ref_chunks, samples.size(), so,
-                           o.reference.string());
+  std::unique_ptr<ValueSource> ref_source;
+  if (torchscript_reference)
+    ref_source = std::make_unique<TorchscriptSource>(torchscript(o.reference, specs),
+                                                     torchscript_chunks);
+  else
+    ref_source = std::make_unique<SegmentRunner>(std::move(reference_model), ref_chunks,
+                                                 samples.size(), so, o.reference.string());
+  ValueSource& ref_runner = *ref_source;
   SegmentRunner tgt_runner(std::move(target_model), tgt_chunks, samples.size(), so,
                            o.target.string());
   // From here on the runners hold the models, and drop them once their last session is made.
@@ -319,6 +383,7 @@ DiffResult diff_models(const DiffOptions& o) {
     TensorDiffRecord r;
     r.name = p.reference;
     r.target_tensor = p.target;
+    r.source = p.source;
     r.node = p.node;
     r.op = p.depth >= 0 ? p.op : "graph input";
     r.depth = p.depth;

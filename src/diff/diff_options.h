@@ -14,7 +14,11 @@
 namespace kiln {
 
 struct DiffOptions {
-  std::filesystem::path reference, target;  // both .onnx
+  // TARGET is ONNX; REFERENCE is ONNX or TorchScript (a .pt, read through export_report).
+  std::filesystem::path reference, target;
+  // The report `kiln export --report` wrote when it made TARGET (or what TARGET was made from)
+  // from REFERENCE: its value-to-tensor map lines the TorchScript values up with ONNX tensors.
+  std::filesystem::path export_report;
   // `--input` specs; empty: the reference's declared inputs, every dynamic dim at 1.
   std::vector<InputSpec> inputs;
   int64_t samples = 8;  // inputs run, one at a time (batch 1)
@@ -33,7 +37,7 @@ struct DiffOptions {
   // kiln::OptionError for a value diff_models cannot use.
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffOptions, reference, target, inputs, samples, dataset,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffOptions, reference, target, export_report, inputs, samples, dataset,
                                    max_mem_mb, atol, rtol, explain, seed, threads)
 
 }  // namespace kiln

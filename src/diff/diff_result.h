@@ -27,6 +27,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantizedTensorRecord, scale, zero_point, qmi
 struct TensorDiffRecord {
   std::string name;           // in the reference
   std::string target_tensor;  // compared in the target (the name, or its DequantizeLinear output)
+  std::string source;         // a TorchScript reference's value behind `name` ("" for ONNX)
   std::string node, op;       // the target node producing `name` ("" for a graph input)
   int depth = 0;              // position of that node in the target's topological order
   std::string reference_dtype, target_dtype;
@@ -39,7 +40,7 @@ struct TensorDiffRecord {
   bool diverges = false;
   std::optional<QuantizedTensorRecord> quantized;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TensorDiffRecord, name, target_tensor, node, op, depth,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TensorDiffRecord, name, target_tensor, source, node, op, depth,
                                    reference_dtype, target_dtype, shape, elements, max_abs,
                                    mean_abs, relative_l2, cosine, nan_reference, inf_reference,
                                    nan_target, inf_target, reference_min, reference_max, target_min,

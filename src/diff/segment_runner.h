@@ -12,19 +12,12 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "diff/value_source.h"
 #include "runtime/ort_session.h"
 
 namespace kiln {
 
-// One chunk's values for one sample: views into the session's outputs and into the frontier
-// (valid until the next run for the same sample or end_chunk()).
-struct ChunkValues {
-  RunOutputs computed;
-  std::unordered_map<std::string, TensorView> by_name;
-  int64_t bytes = 0;  // held by `computed`
-};
-
-class SegmentRunner {
+class SegmentRunner : public ValueSource {
  public:
   // `chunks[k]`: the values chunk k returns (node outputs of the main graph). The runner lets go
   // of `model` once the last chunk's session is made, so the weights are not held twice while
@@ -34,13 +27,13 @@ class SegmentRunner {
                 std::string what);
 
   // Prepares chunk k (chunks run in order, each once): builds its session when it has nodes to run.
-  void begin_chunk(size_t k);
+  void begin_chunk(size_t k) override;
   // Chunk k's values for sample `sample`, computed or taken from the frontier.
-  ChunkValues run(size_t sample, const std::vector<HostTensor>& inputs);
+  ChunkValues run(size_t sample, const std::vector<HostTensor>& inputs) override;
   // Drops the session and the frontier values no later chunk reads.
-  void end_chunk();
+  void end_chunk() override;
 
-  int64_t frontier_bytes() const;  // held now, all samples
+  int64_t frontier_bytes() const override;  // held now, all samples
   int64_t nodes_run() const { return nodes_run_; }
 
  private:

@@ -152,14 +152,29 @@ std::map<std::string, ValueType> infer_value_types(const onnx::ModelProto& model
   return out;
 }
 
-TensorMatch match_tensors(const onnx::ModelProto& reference, const onnx::ModelProto& target,
-                          const std::map<std::string, ValueType>& reference_types,
+std::vector<ReferenceValue> onnx_reference_values(const onnx::ModelProto& model,
+                                                  const std::map<std::string, ValueType>& types) {
+  const Computed c = computed_values(model.graph());
+  std::vector<ReferenceValue> out;
+  for (const auto& name : c.order) {
+    const int p = c.producer.at(name);
+    auto t = types.find(name);
+    out.push_back({name, p < 0 ? std::string("graph input") : model.graph().node(p).op_type(),
+                   t == types.end() ? ValueType{} : t->second, "",
+                   t != types.end() && t->second.elem_type == 0});
+  }
+  return out;
+}
+
+TensorMatch match_tensors(const std::vector<ReferenceValue>& reference,
+                          const onnx::ModelProto& target,
                           const std::map<std::string, ValueType>& target_types) {
   ModelScope scope(target, /*infer_types=*/false);
   // GraphView takes a mutable graph for the passes; here it only reads (no copy of the weights).
   GraphView view(const_cast<onnx::GraphProto&>(target.graph()), scope);
-  const Computed ref = computed_values(reference.graph());
   const Computed tgt = computed_values(target.graph());
+  std::unordered_map<std::string, const ReferenceValue*> ref;
+  for (const auto& r : reference) ref.emplace(r.name, &r);
   auto type_of = [](const std::map<std::string, ValueType>& m, const std::string& name) {
     auto it = m.find(name);
     return it == m.end() ? ValueType{} : it->second;
@@ -171,12 +186,13 @@ TensorMatch match_tensors(const onnx::ModelProto& reference, const onnx::ModelPr
   TensorMatch match;
   std::set<std::string> used;  // target values compared or standing for a compared one
   for (const auto& name : tgt.order) {
-    auto r = ref.producer.find(name);
-    if (r == ref.producer.end()) continue;
+    auto r = ref.find(name);
+    if (r == ref.end()) continue;
     const int p = tgt.producer.at(name);
-    ValueType rt = type_of(reference_types, name), tt = type_of(target_types, name);
-    const bool non_tensor = (reference_types.count(name) && rt.elem_type == 0) ||
-                            (target_types.count(name) && tt.elem_type == 0);
+    const ValueType& rt = r->second->type;
+    ValueType tt = type_of(target_types, name);
+    const bool non_tensor =
+        r->second->not_tensor || (target_types.count(name) && tt.elem_type == 0);
     if (non_tensor) {
       match.mismatched.push_back({name, op_of(target.graph(), p), "not a tensor (not compared)"});
       used.insert(name);
@@ -193,6 +209,7 @@ TensorMatch match_tensors(const onnx::ModelProto& reference, const onnx::ModelPr
     TensorPair pair;
     pair.reference = name;
     pair.target = name;
+    pair.source = r->second->source;
     pair.depth = p;
     if (p >= 0) {
       pair.node = node_label(target.graph().node(p), p);
@@ -212,10 +229,9 @@ TensorMatch match_tensors(const onnx::ModelProto& reference, const onnx::ModelPr
     }
     match.pairs.push_back(pair);
   }
-  for (const auto& name : ref.order) {
-    if (tgt.producer.count(name)) continue;
-    match.removed.push_back({name, op_of(reference.graph(), ref.producer.at(name)),
-                             "only in the reference (removed or renamed in the target)"});
+  for (const auto& r : reference) {
+    if (tgt.producer.count(r.name)) continue;
+    match.removed.push_back({r.name, r.op, "only in the reference (removed or renamed in the target)"});
   }
   for (const auto& name : tgt.order) {
     if (used.count(name)) continue;

@@ -19,6 +19,7 @@ struct TensorPair {
   std::string reference;  // name in the reference
   std::string target;     // compared in the target: the same name, or its DequantizeLinear output
   std::string node, op;   // target node producing `reference` ("" for a graph input)
+  std::string source;     // the TorchScript value behind `reference` (a .pt reference)
   int depth = -1;         // that node's index in the target (-1 for a graph input)
   std::vector<std::string> via;  // Q and DQ node names when `target` is the dequantized value
   std::optional<QuantizedTensorRecord> quant;  // their parameters (clipped_share still 0)
@@ -40,8 +41,22 @@ struct ValueType {
 };
 std::map<std::string, ValueType> infer_value_types(const onnx::ModelProto& model);
 
-TensorMatch match_tensors(const onnx::ModelProto& reference, const onnx::ModelProto& target,
-                          const std::map<std::string, ValueType>& reference_types,
+// A value the reference computes, in its order: a graph input, a node output, or (TorchScript) a
+// value the export report maps to an ONNX tensor name.
+struct ReferenceValue {
+  std::string name;  // the ONNX tensor name it is matched by
+  std::string op;    // what produced it ("graph input", "Conv", "aten::conv2d")
+  ValueType type;    // elem_type 0: unknown
+  std::string source;  // TorchScript: "%input.3 = aten::conv2d (node 4)"; empty for ONNX
+  bool not_tensor = false;  // known to be a sequence, map or optional
+};
+
+// The non-constant graph inputs and node outputs of an ONNX model, in its order.
+std::vector<ReferenceValue> onnx_reference_values(const onnx::ModelProto& model,
+                                                  const std::map<std::string, ValueType>& types);
+
+TensorMatch match_tensors(const std::vector<ReferenceValue>& reference,
+                          const onnx::ModelProto& target,
                           const std::map<std::string, ValueType>& target_types);
 
 }  // namespace kiln

@@ -35,6 +35,11 @@ class ExportContext {
     names_[v] = onnx_name;
   }
   bool is_bound(const Value* v) const { return names_.count(v) != 0; }
+  // The ONNX name bound to `v`, without converting anything (nullopt when none).
+  std::optional<std::string> name_of(const Value* v) const {
+    auto it = names_.find(v);
+    return it == names_.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
 
   // Export-time constants (prim::Constant after freezing and constant propagation).
   bool is_constant(const Value* v) const;

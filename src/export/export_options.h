@@ -65,6 +65,17 @@ struct ExportVerification {
   double max_abs = 0;
 };
 
+// One tensor value of the frozen TorchScript graph (its top block, in order) and the ONNX tensor
+// that carries it: how `kiln diff model.pt model.onnx` lines the two up. `node`/`output` index the
+// graph kiln freezes (export/frozen_graph.h) and stay valid for the same model file; `onnx` is
+// empty for a value folded at export (a constant) or computed inside an If branch.
+struct ExportedValue {
+  int node = 0, output = 0;
+  std::string kind;         // "aten::conv2d"
+  std::string torchscript;  // the value's debug name, for people
+  std::string onnx;
+};
+
 struct UnsupportedOp {
   std::string op;
   int count = 0;
@@ -91,6 +102,7 @@ struct ExportResult {
   std::vector<std::string> model_warnings;        // what LibTorch warned while the model ran
   std::vector<ExportVerification> verification;
   std::vector<UnsupportedOp> unsupported;  // --check
+  std::vector<ExportedValue> values;        // the value-to-tensor map
   int unsupported_downstream_nodes = 0;    // --check: nodes not converted because an input failed
   double seconds = 0;                      // the whole export_onnx call
   // Where the time went: loading the TorchScript file, LibTorch's reference runs, the export

@@ -83,6 +83,14 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
         {{"op", u.op}, {"count", u.count}, {"reason", u.reason}, {"first_at", u.first_at}});
   }
   j["unsupported_downstream_nodes"] = r.unsupported_downstream_nodes;
+  j["values"] = nlohmann::json::array();
+  for (const auto& v : r.values) {
+    j["values"].push_back({{"node", v.node},
+                           {"output", v.output},
+                           {"kind", v.kind},
+                           {"torchscript", v.torchscript},
+                           {"onnx", v.onnx}});
+  }
   j["seconds"] = r.seconds;
   j["timings"] = {{"load_s", r.timings.load},
                   {"reference_s", r.timings.reference},
@@ -125,6 +133,14 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
                              u.at("first_at").get<std::string>()});
   }
   r.unsupported_downstream_nodes = j.at("unsupported_downstream_nodes").get<int>();
+  r.values.clear();
+  if (j.contains("values")) {  // reports from before the value map have none
+    for (const auto& v : j.at("values")) {
+      r.values.push_back({v.at("node").get<int>(), v.at("output").get<int>(),
+                          v.at("kind").get<std::string>(), v.at("torchscript").get<std::string>(),
+                          v.at("onnx").get<std::string>()});
+    }
+  }
   r.seconds = j.at("seconds").get<double>();
   const auto& t = j.at("timings");
   r.timings = {t.at("load_s").get<double>(), t.at("reference_s").get<double>(),

@@ -11,13 +11,6 @@
 #include <fmt/format.h>
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
-#include <torch/csrc/jit/passes/constant_propagation.h>
-#include <torch/csrc/jit/passes/dead_code_elimination.h>
-#include <torch/csrc/jit/passes/freeze_module.h>
-#include <torch/csrc/jit/passes/inliner.h>
-#include <torch/csrc/jit/passes/lower_tuples.h>
-#include <torch/csrc/jit/passes/remove_dropout.h>
-#include <torch/csrc/jit/passes/shape_analysis.h>
 #include <torch/script.h>
 
 #include "common/atomic_file.h"
@@ -25,6 +18,7 @@
 #include "common/shape.h"
 #include "export/export_context.h"
 #include "export/export_options.h"
+#include "export/frozen_graph.h"
 #include "export/op_registry.h"
 #include "runtime/ort_session.h"
 #include "runtime/torch_runner.h"
@@ -35,14 +29,6 @@ namespace fs = std::filesystem;
 namespace kiln {
 
 namespace {
-
-// Example inputs: the same seeded tensors `kiln compare` feeds (runtime/input_spec.h: normal
-// floats, ints in [0, 10), random bools), so an export is reproducible.
-std::vector<c10::IValue> example_inputs(const std::vector<InputSpec>& specs, bool second, uint64_t seed) {
-  std::vector<c10::IValue> out;
-  for (const auto& t : random_inputs_for(specs, second, seed)) out.emplace_back(to_torch(t));
-  return out;
-}
 
 // "input shape 2x3x64x64" / "input shapes tokens 2x16, mask 2x16", for error messages.
 std::string shapes_text(const std::vector<InputSpec>& specs, bool second) {
@@ -81,36 +67,6 @@ void flatten_ivalue(const c10::IValue& v, std::vector<at::Tensor>& out) {
   for (auto& [name, t] : named_outputs(v)) out.push_back(t);
 }
 
-std::shared_ptr<torch::jit::Graph> frozen_graph(torch::jit::Module& module, const std::vector<c10::IValue>& example) {
-  module.eval();
-  torch::jit::Module frozen;
-  try {
-    frozen = torch::jit::freeze_module(module);
-  } catch (const c10::Error& e) {
-    throw Error(fmt::format("cannot freeze the module: {}", first_line(e.what_without_backtrace())));
-  }
-  auto graph = frozen.get_method("forward").graph()->copy();
-  torch::jit::Inline(*graph);
-  torch::jit::removeDropout(graph);
-  torch::jit::LowerSimpleTuples(graph);
-  torch::jit::ConstantPropagation(graph);
-  torch::jit::EliminateDeadCode(graph);
-  // Ranks and dtypes of the example through the graph: scripted graphs carry bare `Tensor`
-  // types, and converters need ranks (aten::dim, negative axes) and dtypes (promotion). Sizes
-  // recorded here are the example's and are never read as static (dims come from ONNX).
-  size_t k = 0;
-  for (torch::jit::Value* v : graph->inputs()) {
-    if (v->type()->cast<c10::ClassType>()) continue;
-    if (k < example.size() && example[k].isTensor()) v->setType(c10::TensorType::create(example[k].toTensor()));
-    ++k;
-  }
-  try {
-    torch::jit::PropagateInputShapes(graph);
-  } catch (const std::exception&) {
-    // partial type information is still useful; what failed stays unknown
-  }
-  return graph;
-}
 
 std::vector<std::string> dims_text(const onnx::TypeProto& t) {
   std::vector<std::string> dims;
@@ -335,7 +291,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   for (const auto& p : module.named_parameters(/*recurse=*/true)) ctx.name_parameter(p.value, p.name);
   for (const auto& b : module.named_buffers(/*recurse=*/true)) ctx.name_parameter(b.value, b.name);
 
-  auto graph = frozen_graph(module, example);
+  auto graph = freeze_for_export(module, example).graph;
   module = torch::jit::Module();  // the frozen graph holds what the export needs (one copy of the weights less)
   std::vector<const Value*> tensor_inputs;
   for (const Value* v : graph->inputs()) {
@@ -398,6 +354,27 @@ ExportResult export_onnx(const ExportOptions& o) {
       ctx.bind(leaf.value, leaf.name);
     }
     graph_proto->add_output()->set_name(leaf.name);
+  }
+
+  // The value-to-tensor map (kiln diff): every tensor value of the top block and the main-graph
+  // ONNX tensor that carries it, looked up without converting anything more.
+  {
+    std::set<std::string> computed;
+    for (const auto& n : graph_proto->node())
+      for (const auto& out : n.output()) computed.insert(out);
+    for (const auto& in : graph_proto->input()) computed.insert(in.name());
+    int index = 0;
+    for (const Node* n : graph->nodes()) {
+      for (size_t k = 0; k < n->outputs().size(); ++k) {
+        const Value* v = n->outputs()[k];
+        if (v->type()->kind() != c10::TypeKind::TensorType) continue;
+        auto name = ctx.name_of(v);
+        result.values.push_back({index, static_cast<int>(k), n->kind().toQualString(),
+                                 v->debugName(),
+                                 name && computed.count(*name) ? *name : std::string()});
+      }
+      ++index;
+    }
   }
 
   // Output types and shapes from ONNX shape inference on the declared (symbolic) inputs, with

@@ -18,6 +18,7 @@
 #include "data/dataset.h"
 #include "diff/diff_models.h"
 #include "diff/diff_report.h"
+#include "diff/torchscript_values.h"
 #include "export/export_options.h"
 #include "fp16/convert_fp16_file.h"
 #include "models/zoo.h"
@@ -302,7 +303,7 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
       f::kDiffInt8, diff, {model_onnx, static_onnx, quantize_report}, {f::kDiffJson, f::kDiffHtml},
       [](const DiffOptions& d, const fs::path& dir) {
         StagingDir stage(dir);
-        DiffResult r = diff_models(d);
+        DiffResult r = diff_models(d, open_torchscript_values);
         write_file_atomic(stage.path(f::kDiffJson), record_text(r));
         write_file_atomic(stage.path(f::kDiffHtml), diff_report_html(r));
         stage.commit();

@@ -12,12 +12,6 @@ namespace fs = std::filesystem;
 
 namespace kiln {
 
-bool is_torchscript_file(const fs::path& path) {
-  char head[2] = {0, 0};
-  std::ifstream(path, std::ios::binary).read(head, 2);
-  return head[0] == 'P' && head[1] == 'K';
-}
-
 std::unique_ptr<ModelRunner> open_model(const fs::path& path, const SessionOptions& ort_options) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));

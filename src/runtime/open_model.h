@@ -3,13 +3,11 @@
 // TorchScript (zip archive) → LibTorch. Decided by content, not by extension.
 #include <memory>
 
+#include "runtime/model_file.h"
 #include "runtime/model_runner.h"
 #include "runtime/ort_session.h"
 
 namespace kiln {
-
-// TorchScript archives are zip files ("PK"); anything else is treated as ONNX.
-bool is_torchscript_file(const std::filesystem::path& path);
 
 std::unique_ptr<ModelRunner> open_model(const std::filesystem::path& path, const SessionOptions& ort_options = {});
 

@@ -5,7 +5,7 @@
 # stable keys; the HTML page renders in headless Chromium (a screenshot with the plot in it); and
 # compare's failure points at kiln diff.
 source "$(dirname "$0")/lib.sh"
-require_python onnx
+require_python onnx numpy torch torchvision
 HERE=$(dirname "$0")
 
 printf 'not a model' >"$WORK/junk.onnx"
@@ -75,6 +75,50 @@ timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usa
   --window-size=900,1200 --screenshot="$WORK/q.png" "file://$WORK/q.html" >/dev/null 2>&1
 check "headless Chromium renders it: the screenshot shows the plot's red, blue and orange" \
   python3 "$HERE/check_screenshot.py" "$WORK/q.png" d62728 1f77b4 ff7f0e
+
+# A TorchScript reference, through the export report's value-to-tensor map.
+expect 2 "--export-report is required when the reference is TorchScript" -- diff "$M/model_scripted.pt" "$M/model.onnx"
+"$KILN" export "$M/model_scripted.pt" -o "$M/exported.onnx" --report "$M/export.json" >/dev/null 2>&1
+"$KILN" diff "$M/model_scripted.pt" "$M/exported.onnx" --export-report "$M/export.json" --format json --out "$WORK/pt.json" >/dev/null 2>&1
+check ".pt vs its export: exit 0, every ONNX tensor lined up with a TorchScript value" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = d["agree"] and not d["removed"] and not d["added"] and len(d["tensors"]) >= 10
+ok = ok and all(t["source"].startswith("%") for t in d["tensors"])
+sys.exit(0 if ok else "not lined up: %s" % d["verdict"])
+' "$WORK/pt.json"
+# One Conv weight scaled by 1.1 in the exported model: the .pt diff finds that Conv, every seed.
+python3 - "$M/exported.onnx" "$M/perturbed.onnx" <<'PY'
+import sys, onnx, numpy as np
+from onnx import numpy_helper
+m = onnx.load(sys.argv[1])
+convs = [n for n in m.graph.node if n.op_type == "Conv"]
+inits = {t.name: t for t in m.graph.initializer}
+w = inits[convs[1].input[1]]
+w.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(w) * np.float32(1.1), w.name))
+onnx.save(m, sys.argv[2])
+open(sys.argv[2] + ".node", "w").write(convs[1].name)
+PY
+found=0
+for seed in 0 1 2 3 4; do
+  "$KILN" diff "$M/model_scripted.pt" "$M/perturbed.onnx" --export-report "$M/export.json" --seed $seed \
+    --dataset none --format json --out "$WORK/pert.json" >/dev/null 2>&1
+  python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["first_divergent"]["node"] == open(sys.argv[2]).read() else 1)' \
+    "$WORK/pert.json" "$M/perturbed.onnx.node" && found=$((found + 1))
+done
+check ".pt vs an ONNX model with one perturbed Conv: that Conv is first_divergent in 5 of 5 seeds ($found)" test $found -eq 5
+# torchvision resnet18 traced (its ReLUs are in place): each value is read as it was computed.
+python3 -c "
+import torch, torchvision
+torch.manual_seed(0)
+torch.jit.trace(torchvision.models.resnet18().eval(), torch.randn(1, 3, 64, 64)).save('$M/r18.pt')" 2>/dev/null
+"$KILN" export "$M/r18.pt" -o "$M/r18.onnx" --input-shape 1x3x64x64 --report "$M/r18.json" >/dev/null 2>&1
+"$KILN" diff "$M/r18.pt" "$M/r18.onnx" --export-report "$M/r18.json" --format json --out "$WORK/r18.json" >/dev/null 2>&1
+check "resnet18 traced vs its export: all tensors agree (in-place ReLU read before it runs)" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["agree"] and len(d["tensors"]) > 60 and not d["removed"] else d["verdict"])
+' "$WORK/r18.json"
 
 # compare's failure points at kiln diff, on the same line.
 expect 1 '^kiln: error: models differ: .*\(kiln diff .*model\.onnx .*int8\.onnx shows where they start to differ\)$' -- \
