@@ -155,6 +155,44 @@ std::vector<std::pair<size_t, size_t>> plan_chunks(const std::vector<int64_t>& p
   return chunks;
 }
 
+// The least precise floating type the target computed a compared tensor in: its own type, and
+// the types of the values between it and the compared tensors it is made from (an FP16 Gemm behind
+// a Cast to float32 is judged as FP16). The default tolerance follows it.
+DType working_precision(const onnx::GraphProto& target,
+                        const std::unordered_map<std::string, int>& producer,
+                        const std::map<std::string, ValueType>& types,
+                        const std::set<std::string>& compared, const TensorPair& pair) {
+  auto rank = [](DType d) {
+    switch (d) {
+      case DType::BFloat16: return 0;
+      case DType::Float16: return 1;
+      case DType::Float32: return 2;
+      case DType::Float64: return 3;
+      default: return 4;  // integers: exact, unless a float is on the path
+    }
+  };
+  DType best = DType::Float32;
+  bool any = false;
+  std::vector<std::string> stack = {pair.target};
+  std::set<std::string> seen;
+  while (!stack.empty()) {
+    std::string v = stack.back();
+    stack.pop_back();
+    if (!seen.insert(v).second) continue;
+    if (auto t = types.find(v); t != types.end() && is_supported_onnx_type(t->second.elem_type)) {
+      DType d = dtype_from_onnx(t->second.elem_type, v);
+      if (!any || rank(d) < rank(best)) best = d;
+      any = true;
+    }
+    if (v != pair.target && (compared.count(v) || v == pair.reference)) continue;
+    auto p = producer.find(v);
+    if (p == producer.end()) continue;
+    for (const auto& in : target.node(p->second).input())
+      if (!in.empty()) stack.push_back(in);
+  }
+  return best;
+}
+
 int64_t node_count(const onnx::ModelProto& m) { return m.graph().node_size(); }
 
 std::string verdict_line(const DiffResult& r) {
@@ -374,6 +412,11 @@ DiffResult diff_models(const DiffOptions& o, const TorchscriptValuesFactory& tor
     tgt_runner.end_chunk();
   }
 
+  std::set<std::string> compared;
+  for (const auto& p : pairs) compared.insert(p.target);
+  std::unordered_map<std::string, int> producer;
+  for (int i = 0; i < target_nodes.node_size(); ++i)
+    for (const auto& out : target_nodes.node(i).output()) producer.emplace(out, i);
   for (size_t i = 0; i < pairs.size(); ++i) {
     const TensorPair& p = pairs[i];
     if (stats[i].problem()) {
@@ -389,9 +432,9 @@ DiffResult diff_models(const DiffOptions& o, const TorchscriptValuesFactory& tor
     r.depth = p.depth;
     r.quantized = p.quant;
     stats[i].fill(r, Tolerance{});  // dtypes first, then the bound that depends on them
-    Tolerance tol = default_tolerance(p.target_type != 0 && is_supported_onnx_type(p.target_type)
-                                          ? dtype_from_onnx(p.target_type, p.target)
-                                          : DType::Float32);
+    const DType precision = working_precision(target_nodes, producer, tgt_types, compared, p);
+    r.precision = dtype_name(precision);
+    Tolerance tol = default_tolerance(precision);
     if (o.atol) tol.atol = *o.atol;
     if (o.rtol) tol.rtol = *o.rtol;
     stats[i].fill(r, tol);

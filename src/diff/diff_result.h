@@ -36,7 +36,8 @@ struct TensorDiffRecord {
   double max_abs = 0, mean_abs = 0, relative_l2 = 0, cosine = 1;
   int64_t nan_reference = 0, inf_reference = 0, nan_target = 0, inf_target = 0;
   double reference_min = 0, reference_max = 0, target_min = 0, target_max = 0;
-  double tolerance = 0;  // the bound max_abs was held to
+  double tolerance = 0;   // the bound max_abs was held to
+  std::string precision;  // the least precise type on the path that computed it (sets the bound)
   bool diverges = false;
   std::optional<QuantizedTensorRecord> quantized;
 };
@@ -44,7 +45,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TensorDiffRecord, name, target_tensor, source
                                    reference_dtype, target_dtype, shape, elements, max_abs,
                                    mean_abs, relative_l2, cosine, nan_reference, inf_reference,
                                    nan_target, inf_target, reference_min, reference_max, target_min,
-                                   target_max, tolerance, diverges, quantized)
+                                   target_max, tolerance, precision, diverges, quantized)
 
 // The first tensor (target topological order) that diverges while every compared tensor it is
 // computed from does not: the node that produces it is where the models part.

@@ -94,7 +94,7 @@ void explain_fp16(const ConvertFp16Result& r, const FirstDivergentRecord& fd,
       return;
     }
   }
-  if (stats.target_dtype == "float16")
+  if (stats.precision == "float16")
     out.push_back(fmt::format("convert-fp16 runs {} ({}) in FP16{}", fd.node, fd.op,
                               r.calibration ? " (ranges measured on " + *r.calibration + ")" : ""));
 }

@@ -58,6 +58,19 @@ sys.exit(0 if ok else "bad diff: %s" % fd)
 ' "$WORK/q_diff.json"
 check "the text names the first divergent node and its explanation" bash -c "grep -q '^first divergent: ' '$WORK/q.txt' && grep -q '  explain: quantize-onnx' '$WORK/q.txt'"
 
+# FP16: judged at FP16 precision by default (agree); held to FP32's bound, the first FP16 node is
+# where they part, and convert-fp16's report says why.
+"$KILN" convert-fp16 "$M/model.onnx" -o "$M/fp16.onnx" --keep-io-types --report "$M/fp16.json" >/dev/null 2>&1
+"$KILN" diff "$M/model.onnx" "$M/fp16.onnx" --format json --out "$WORK/h.json" >/dev/null 2>&1
+check "FP16 model: agrees at its own precision, every tensor judged as float16" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["agree"] and all(t["precision"] == "float16" for t in d["tensors"]) else d["verdict"])
+' "$WORK/h.json"
+"$KILN" diff "$M/model.onnx" "$M/fp16.onnx" --atol 1e-5 --rtol 1e-4 --explain "$M/fp16.json" >"$WORK/h.txt" 2>&1
+check "FP16 model at FP32's bound: exit 1, the first FP16 Conv explained by convert-fp16" bash -c \
+  "grep -q '^first divergent: .*(Conv)' '$WORK/h.txt' && grep -q 'explain: convert-fp16 runs .* in FP16' '$WORK/h.txt'"
+
 # A memory bound below what the process holds: one tensor per chunk, the same statistics.
 "$KILN" diff "$M/model.onnx" "$M/int8.onnx" --max-mem 1 --format json --out "$WORK/q_small.json" >/dev/null 2>&1
 check "--max-mem 1: one chunk per tensor, the same first divergent node and errors" python3 -c '
