@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What users run, under AddressSanitizer + UndefinedBehaviorSanitizer: a kiln built with
 # -fsanitize=address,undefined (scripts/sanitize.sh, build-asan-cli/) runs the seminar end to end
-# (pipeline --quick) and export, optimize, quantize-onnx, pack and validate on their own, plus the
+# (pipeline --quick) and export, optimize, quantize-onnx, diff, pack and validate on their own, plus the
 # error paths a user hits most. Any sanitizer report fails the test, whatever the exit code.
 source "$(dirname "$0")/lib.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=0}
@@ -31,6 +31,8 @@ san optimize 0 -- optimize "$WORK/e.onnx" -o "$WORK/o.onnx" --report "$WORK/o.js
 san quantize_static 0 -- quantize-onnx "$WORK/o.onnx" -o "$WORK/q.onnx" --calibrate mnist --calib-samples 64 --eval-samples 500
 san quantize_dynamic 0 -- quantize-onnx "$WORK/o.onnx" -o "$WORK/qd.onnx" --mode dynamic
 san compare 0 -- compare "$pt" "$WORK/o.onnx" --samples 64
+san diff_int8 1 -- diff "$WORK/e.onnx" "$WORK/q.onnx" --max-mem 1 --format html --out "$WORK/d.html"
+san diff_pt 0 -- diff "$pt" "$WORK/o.onnx" --export-report "$WORK/e.json" --format json --out "$WORK/d.json"
 san pack 0 -- pack --model "$WORK/o.onnx" --reference "$pt" --optimize-report "$WORK/o.json" --out "$WORK/art"
 san validate 0 -- validate "$WORK/art" --reference "$pt"
 # Error paths: a missing file, a model that is not ONNX, a corrupt artifact, a bad option value.
