@@ -49,12 +49,14 @@ std::vector<ValueInfo> declared_inputs(const onnx::ModelProto& model,
     ValueInfo info;
     info.name = v.name();
     auto it = types.find(v.name());
-    if (it == types.end() || it->second.elem_type == 0 || !it->second.dims)
+    const std::optional<std::vector<int64_t>>* dims = it == types.end() ? nullptr : &it->second.dims;
+    if (dims == nullptr || !*dims || it->second.elem_type == 0)
       throw Error(fmt::format("input '{}' has no tensor type and shape: pass --input "
                               "NAME:DTYPE:DIMS",
                               v.name()));
+    const std::vector<int64_t>& shape = **dims;
     info.elem_type = it->second.elem_type;
-    info.shape = *it->second.dims;
+    info.shape = shape;
     info.symbols = it->second.symbols;
     out.push_back(info);
   }
@@ -107,10 +109,12 @@ std::optional<int64_t> estimated_bytes(const std::map<std::string, ValueType>& t
                                        const std::string& name,
                                        const std::map<std::string, int64_t>& symbols) {
   auto it = types.find(name);
-  if (it == types.end() || !it->second.dims || it->second.elem_type == 0) return std::nullopt;
+  if (it == types.end() || it->second.elem_type == 0) return std::nullopt;
   if (!is_supported_onnx_type(it->second.elem_type)) return std::nullopt;
+  const std::optional<std::vector<int64_t>>& known = it->second.dims;
+  if (!known) return std::nullopt;
   int64_t n = 1;
-  const auto& dims = *it->second.dims;
+  const std::vector<int64_t>& dims = *known;
   for (size_t d = 0; d < dims.size(); ++d) {
     int64_t size = dims[d];
     if (size < 0) {
@@ -419,8 +423,8 @@ DiffResult diff_models(const DiffOptions& o, const TorchscriptValuesFactory& tor
     for (const auto& out : target_nodes.node(i).output()) producer.emplace(out, i);
   for (size_t i = 0; i < pairs.size(); ++i) {
     const TensorPair& p = pairs[i];
-    if (stats[i].problem()) {
-      result.mismatched.push_back({p.reference, p.op, *stats[i].problem()});
+    if (const auto& problem = stats[i].problem()) {
+      result.mismatched.push_back({p.reference, p.op, *problem});
       continue;
     }
     TensorDiffRecord r;
