@@ -27,14 +27,24 @@ std::vector<const TensorDiffRecord*> worst_tensors(const DiffResult& r, size_t c
 }
 
 Table worst_table(const DiffResult& r, size_t count) {
+  // A TorchScript reference: which of its values each row is.
+  bool torchscript = false;
+  for (const auto& t : r.tensors) torchscript = torchscript || !t.source.empty();
   Table t;
   t.header = {"tensor", "op", "max abs", "rel L2", "cosine", "tolerance", "clipped", ""};
   t.right_aligned = {false, false, true, true, true, true, true, false};
+  if (torchscript) {
+    t.header.insert(t.header.begin() + 1, "TorchScript value");
+    t.right_aligned.insert(t.right_aligned.begin() + 1, false);
+  }
   for (const auto* x : worst_tensors(r, count)) {
-    t.add_row({x->name, x->op, g(x->max_abs), g(x->relative_l2), fmt::format("{:.6f}", x->cosine),
-               g(x->tolerance),
-               x->quantized ? fmt::format("{:.2f}%", 100 * x->quantized->clipped_share) : "—",
-               x->diverges ? "DIVERGES" : ""});
+    std::vector<std::string> row = {
+        x->name, x->op, g(x->max_abs), g(x->relative_l2), fmt::format("{:.6f}", x->cosine),
+        g(x->tolerance),
+        x->quantized ? fmt::format("{:.2f}%", 100 * x->quantized->clipped_share) : "—",
+        x->diverges ? "DIVERGES" : ""};
+    if (torchscript) row.insert(row.begin() + 1, x->source);
+    t.add_row(row);
   }
   return t;
 }

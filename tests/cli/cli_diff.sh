@@ -92,7 +92,8 @@ check "headless Chromium renders it: the screenshot shows the plot's red, blue a
 # A TorchScript reference, through the export report's value-to-tensor map.
 expect 2 "--export-report is required when the reference is TorchScript" -- diff "$M/model_scripted.pt" "$M/model.onnx"
 "$KILN" export "$M/model_scripted.pt" -o "$M/exported.onnx" --report "$M/export.json" >/dev/null 2>&1
-"$KILN" diff "$M/model_scripted.pt" "$M/exported.onnx" --export-report "$M/export.json" --format json --out "$WORK/pt.json" >/dev/null 2>&1
+"$KILN" diff "$M/model_scripted.pt" "$M/exported.onnx" --export-report "$M/export.json" --format json --out "$WORK/pt.json" >"$WORK/pt.txt" 2>&1
+check ".pt diff's table names each row's TorchScript value" grep -qE '^[A-Za-z_0-9]+ +%[^ ]+ = aten::' "$WORK/pt.txt"
 check ".pt vs its export: exit 0, every ONNX tensor lined up with a TorchScript value" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
