@@ -17,10 +17,10 @@
 #include "diff/explain.h"
 #include "diff/localize.h"
 #include "diff/segment_runner.h"
-#include "diff/torchscript_source.h"
-#include "export/export_options.h"
 #include "diff/tensor_match.h"
 #include "diff/tensor_stats.h"
+#include "diff/torchscript_source.h"
+#include "export/export_options.h"
 #include "onnx/model_io.h"
 #include "runtime/model_file.h"
 #include "runtime/ort_session.h"
@@ -319,7 +319,7 @@ DiffResult diff_models(const DiffOptions& o, const TorchscriptValuesFactory& tor
   for (auto& p : match.pairs)
     if (p.depth >= 0 || p.target != p.reference) pairs.push_back(std::move(p));
 
-  const auto symbols = symbol_sizes(torchscript_reference ? tgt_types : ref_types, samples[0].tensors);
+  const auto symbols = symbol_sizes(size_types, samples[0].tensors);
   std::vector<int64_t> pair_bytes;
   int64_t largest_known = 0;
   for (const auto& p : pairs) {
@@ -435,7 +435,6 @@ DiffResult diff_models(const DiffOptions& o, const TorchscriptValuesFactory& tor
     r.op = p.depth >= 0 ? p.op : "graph input";
     r.depth = p.depth;
     r.quantized = p.quant;
-    stats[i].fill(r, Tolerance{});  // dtypes first, then the bound that depends on them
     const DType precision = working_precision(target_nodes, producer, tgt_types, compared, p);
     r.precision = dtype_name(precision);
     Tolerance tol = default_tolerance(precision);

@@ -11,6 +11,21 @@
 
 namespace kiln {
 
+namespace {
+
+// The values node `n` reads, those of its subgraphs included.
+std::vector<std::string> node_reads(const onnx::NodeProto& n) {
+  std::unordered_set<std::string> names(n.input().begin(), n.input().end());
+  for (const auto& a : n.attribute()) {
+    if (a.has_g()) collect_subgraph_reads(a.g(), names);
+    for (const auto& sub : a.graphs()) collect_subgraph_reads(sub, names);
+  }
+  names.erase("");
+  return {names.begin(), names.end()};
+}
+
+}  // namespace
+
 SegmentRunner::SegmentRunner(std::shared_ptr<const onnx::ModelProto> model,
                              std::vector<std::vector<std::string>> chunks, size_t samples,
                              SessionOptions options, std::string what)
@@ -24,21 +39,11 @@ SegmentRunner::SegmentRunner(std::shared_ptr<const onnx::ModelProto> model,
   for (int i = 0; i < g.node_size(); ++i) {
     for (const auto& o : g.node(i).output())
       if (!o.empty()) producer_.emplace(o, i);
-    for (const auto& in : node_reads(i)) readers_[in].push_back(i);
+    reads_.push_back(node_reads(g.node(i)));
+    for (const auto& in : reads_.back()) readers_[in].push_back(i);
   }
   for (size_t k = 0; k < chunks_.size(); ++k)
     for (const auto& v : chunks_[k]) last_request_[v] = k;
-}
-
-std::vector<std::string> SegmentRunner::node_reads(int node) const {
-  const auto& n = model_->graph().node(node);
-  std::unordered_set<std::string> names(n.input().begin(), n.input().end());
-  for (const auto& a : n.attribute()) {
-    if (a.has_g()) collect_subgraph_reads(a.g(), names);
-    for (const auto& sub : a.graphs()) collect_subgraph_reads(sub, names);
-  }
-  names.erase("");
-  return {names.begin(), names.end()};
 }
 
 // A value a node not yet run reads, or a later chunk asks for.
@@ -70,7 +75,7 @@ void SegmentRunner::begin_chunk(size_t k) {
     const auto node = static_cast<size_t>(p->second);
     if (computed_[node] || run[node]) continue;
     run[node] = true;
-    for (const auto& in : node_reads(p->second)) stack.push_back(in);
+    for (const auto& in : reads_[node]) stack.push_back(in);
   }
   std::vector<int> nodes;
   for (size_t i = 0; i < run.size(); ++i)
@@ -80,7 +85,7 @@ void SegmentRunner::begin_chunk(size_t k) {
   std::unordered_set<std::string> produced, reads;
   for (int n : nodes) {
     for (const auto& o : g.node(n).output()) produced.insert(o);
-    for (const auto& in : node_reads(n)) reads.insert(in);
+    for (const auto& in : reads_[static_cast<size_t>(n)]) reads.insert(in);
   }
   onnx::ModelProto part;
   part.set_ir_version(model_->ir_version());

@@ -46,12 +46,12 @@ class SegmentRunner : public ValueSource {
   std::vector<bool> computed_;                            // nodes run by earlier chunks
   std::unordered_map<std::string, int> producer_;         // main-graph node outputs
   std::unordered_map<std::string, std::vector<int>> readers_;  // nodes reading a value (subgraphs too)
+  std::vector<std::vector<std::string>> reads_;  // per node: the values it reads (subgraphs too)
   std::unordered_map<std::string, size_t> last_request_;  // last chunk asking for a value
   std::vector<std::unordered_map<std::string, HostTensor>> frontier_;  // per sample
   std::optional<OrtSession> session_;
   std::vector<std::string> keep_;  // session outputs that go to the frontier
 
-  std::vector<std::string> node_reads(int node) const;
   bool needed_later(const std::string& value) const;
 };
 

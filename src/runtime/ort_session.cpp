@@ -293,34 +293,16 @@ RunOutputs OrtSession::run_in_place(const std::vector<HostTensor>& inputs) {
   } catch (const Ort::Exception& e) {
     throw Error(fmt::format("{}: ONNX Runtime run failed: {}", impl_->what, first_line(e.what())));
   }
-  for (size_t i = 0; i < out.impl_->values.size(); ++i) {
-    const Ort::Value& v = out.impl_->values[i];
-    const std::string& name = impl_->outputs[i].name;
-    if (!v.IsTensor()) throw Error(fmt::format("output '{}' is not a tensor (sequence or map)", name));
-    auto info = v.GetTensorTypeAndShapeInfo();
-    TensorView view;
-    view.name = name;
-    view.dtype = dtype_from_onnx(static_cast<int32_t>(info.GetElementType()), "output '" + name + "'");
-    view.shape = info.GetShape();
-    view.bytes = info.GetElementCount() * dtype_size(view.dtype);
-    view.data = view.bytes > 0 ? static_cast<const char*>(v.GetTensorRawData()) : nullptr;
-    out.impl_->views.push_back(std::move(view));
-  }
+  for (size_t i = 0; i < out.impl_->values.size(); ++i)
+    out.impl_->views.push_back(view_of(out.impl_->values[i], impl_->outputs[i].name));
   return out;
 }
 
 std::vector<HostTensor> OrtSession::run(const std::vector<HostTensor>& inputs) {
-  auto order = match_inputs(impl_->what, impl_->inputs, inputs);
-  std::vector<Ort::Value> values;
-  for (const HostTensor* t : order) values.push_back(to_ort_value(*t));
-  try {
-    auto results =
-        impl_->session.Run(Ort::RunOptions{nullptr}, impl_->input_names.data(), values.data(),
-                           values.size(), impl_->output_names.data(), impl_->output_names.size());
-    return collect(results, impl_->outputs);
-  } catch (const Ort::Exception& e) {
-    throw Error(fmt::format("{}: ONNX Runtime run failed: {}", impl_->what, first_line(e.what())));
-  }
+  RunOutputs results = run_in_place(inputs);
+  std::vector<HostTensor> out;
+  for (size_t i = 0; i < results.size(); ++i) out.push_back(results.view(i).copy());
+  return out;
 }
 
 void OrtSession::prepare(const std::vector<HostTensor>& inputs) {

@@ -12,6 +12,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/tensor_limit.h"
+#include "tensor/tensor_view.h"
 
 namespace kiln {
 
@@ -388,19 +389,7 @@ Ort::Value ort_value_view(HostTensor& tensor) {
 }
 
 HostTensor from_ort_value(const Ort::Value& value, std::string name) {
-  if (!value.IsTensor())
-    throw Error(fmt::format("output '{}' is not a tensor (sequence or map)", name));
-  auto info = value.GetTensorTypeAndShapeInfo();
-  HostTensor t;
-  t.name = std::move(name);
-  t.dtype = dtype_from_onnx(static_cast<int32_t>(info.GetElementType()), "output '" + t.name + "'");
-  t.shape = info.GetShape();
-  size_t bytes = info.GetElementCount() * dtype_size(t.dtype);
-  if (bytes > 0) {
-    const auto* src = static_cast<const char*>(value.GetTensorRawData());
-    t.data.assign(src, src + bytes);
-  }
-  return t;
+  return view_of(value, std::move(name)).copy();
 }
 
 }  // namespace kiln

@@ -6,6 +6,10 @@
 
 #include "tensor/host_tensor.h"
 
+namespace Ort {
+struct Value;
+}
+
 namespace kiln {
 
 struct TensorView {
@@ -24,5 +28,8 @@ struct TensorView {
 };
 
 TensorView view_of(const HostTensor& tensor);
+// An ONNX Runtime tensor where it lies (valid while `value` lives); kiln::Error for non-tensors
+// (sequences, maps) and element types HostTensor does not hold.
+TensorView view_of(const Ort::Value& value, std::string name);
 
 }  // namespace kiln
