@@ -111,11 +111,14 @@ deb822_uris() {
     END { flush() }'
 }
 
+# No host is named in code: a machine whose apt knows no Debian archive (an Ubuntu host, say) is
+# told to name one, rather than sent to an address it may not be allowed to reach.
 debian_mirror() {
   if [[ -n ${KILN_DEBIAN_MIRROR:-} ]]; then echo "$KILN_DEBIAN_MIRROR"; return; fi
   local m
   m=$(host_mirror)
-  echo "${m:-http://deb.debian.org/debian}"
+  [[ -n $m ]] || die "the host's apt sources name no Debian archive: set KILN_DEBIAN_MIRROR to the Debian mirror this machine may use"
+  echo "$m"
 }
 
 # The host's apt proxy (Acquire::http::Proxy / Acquire::https::Proxy) as apt -o options, one a
@@ -186,7 +189,7 @@ provision_root() {
       apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
     fi
-    mirror=$(debian_mirror)
+    mirror=$(debian_mirror) || exit 1
     log "creating a Debian 13 root at $ROOT from $mirror (about a minute)"
     rm -rf "$ROOT.partial"
     mkdir -p "$(dirname "$ROOT")"
