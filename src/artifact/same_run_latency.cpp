@@ -2,8 +2,8 @@
 
 #include "bench/bench_runner.h"
 #include "bench/ort_target.h"
-#include "bench/torch_target.h"
 #include "runtime/open_model.h"
+#include "runtime/torchscript_engine.h"
 
 namespace kiln {
 
@@ -15,7 +15,7 @@ SameRunLatency measure_same_run_latency(const std::filesystem::path& model,
   timed[0].target = std::make_unique<OrtTarget>(model, SessionOptions{});
   timed[1].name = reference.filename().string();
   if (is_torchscript_file(reference))
-    timed[1].target = std::make_unique<TorchTarget>(reference);
+    timed[1].target = open_torchscript_bench_target(reference);
   else
     timed[1].target = std::make_unique<OrtTarget>(reference, SessionOptions{});
   BenchSettings settings;

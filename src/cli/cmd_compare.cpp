@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/torch_handoff.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "compare/compare.h"
@@ -35,6 +36,8 @@ void add_compare(CLI::App& app, Runner& run) {
   cmd->add_option("--report", *json, "Also write the report as JSON here");
   cmd->callback([&run, o, atol, rtol, json, specs] {
     run = [o, atol, rtol, json, specs] {
+      ensure_libtorch_for(o->reference);
+      ensure_libtorch_for(o->target);
       o->inputs = parse_input_flags(*specs);
       if (*atol >= 0) o->atol = *atol;
       if (*rtol >= 0) o->rtol = *rtol;

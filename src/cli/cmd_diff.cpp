@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/option_errors.h"
+#include "cli/torch_handoff.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "diff/diff_models.h"
@@ -50,6 +51,8 @@ void add_diff(CLI::App& app, Runner& run) {
   cmd->add_option("--out", *out, "Write the report here (default: standard output)");
   cmd->callback([&run, o, atol, rtol, specs, format, out] {
     run = [o, atol, rtol, specs, format, out] {
+      ensure_libtorch_for(o->reference);
+      ensure_libtorch_for(o->target);
       o->inputs = parse_input_flags(*specs);
       if (*atol >= 0) o->atol = *atol;
       if (*rtol >= 0) o->rtol = *rtol;

@@ -26,8 +26,8 @@ bool thread_environment_was_chosen_by_kiln() {
   return mark != nullptr && std::strcmp(mark, "auto") == 0;
 }
 
-void ensure_thread_environment(int argc, char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+bool choose_thread_environment(int argc, char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return false;
   ::setenv("KILN_THREAD_ENV", "auto", 1);  // children may choose their own (child_process.h)
   if (is_libtorch_only_command(argc, argv)) {
     ::setenv("OMP_WAIT_POLICY", "ACTIVE", 1);
@@ -35,6 +35,11 @@ void ensure_thread_environment(int argc, char** argv) {
   } else {
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
   }
+  return true;
+}
+
+void ensure_thread_environment(int argc, char** argv) {
+  if (!choose_thread_environment(argc, argv)) return;
   const char* no_reexec = std::getenv("KILN_NO_REEXEC");
   if (no_reexec != nullptr && no_reexec[0] == '1') return;
   std::vector<char*> args(argv, argv + argc);

@@ -7,10 +7,14 @@
 // the only reliable fix from inside the program is to set the environment and re-exec once.
 namespace kiln {
 
-// Ensures OMP_WAIT_POLICY is set (PASSIVE; for the LibTorch-only commands `kiln train` and
-// `kiln precision` ACTIVE with OPENBLAS_NUM_THREADS=1, which is faster there); re-executes the
-// program when it had to set it. Returns normally when the environment is already right. Users may override by setting the
-// variable themselves (kiln then respects their value). KILN_NO_REEXEC=1 disables the re-exec.
+// Sets OMP_WAIT_POLICY (PASSIVE; for the LibTorch-only commands `kiln train` and `kiln precision`
+// ACTIVE with OPENBLAS_NUM_THREADS=1, which is faster there) unless the user set it (kiln then
+// respects their value). Returns true when it set it: the libraries of this process, if already
+// loaded, did not see it; those of a process exec'd from here will.
+bool choose_thread_environment(int argc, char** argv);
+
+// choose_thread_environment, then re-executes the program when it had to set the variables.
+// Returns normally when the environment is already right. KILN_NO_REEXEC=1 disables the re-exec.
 void ensure_thread_environment(int argc, char** argv);
 
 // True when OMP_WAIT_POLICY was set by ensure_thread_environment, not by the user.

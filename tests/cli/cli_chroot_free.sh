@@ -19,21 +19,26 @@ inside_root() {  # inside_root PATH: named under ROOT and, really, a file of the
   [[ $1 == "$ROOT"/* ]] && { [[ $real_root == / ]] || [[ $real == "$real_root"/* ]]; }
 }
 
-# The loader's view at start: LD_TRACE_LOADED_OBJECTS (what ldd does), with the root's loader.
-trace=$(LD_TRACE_LOADED_OBJECTS=1 "$KILN" 2>&1)
-# shellcheck disable=SC2016  # $1 is the inner shell's
-check "the loader resolves every library" bash -c '! grep -q "not found" <<<"$1"' _ "$trace"
-paths=$(awk '$2 == "=>" { print $3 } $2 != "=>" && $1 ~ /^\// { print $1 }' <<<"$trace")
-n=$(grep -c '' <<<"$paths")
-check "at least 20 libraries traced (got $n)" test "$n" -ge 20
-bad=
-for p in $paths; do inside_root "$p" || bad+=" $p"; done
-check "every library at start from the root:${bad:- yes}" test -z "$bad"
+# The loader's view at start: LD_TRACE_LOADED_OBJECTS (what ldd does), with the root's loader, for
+# both binaries (kiln, and kiln-torch that it starts for the LibTorch commands).
+for bin in "$KILN" "$(dirname "$KILN")/kiln-torch"; do
+  name=$(basename "$bin")
+  trace=$(LD_TRACE_LOADED_OBJECTS=1 "$bin" 2>&1)
+  # shellcheck disable=SC2016  # $1 is the inner shell's
+  check "$name: the loader resolves every library" bash -c '! grep -q "not found" <<<"$1"' _ "$trace"
+  paths=$(awk '$2 == "=>" { print $3 } $2 != "=>" && $1 ~ /^\// { print $1 }' <<<"$trace")
+  n=$(grep -c '' <<<"$paths")
+  check "$name: at least 20 libraries traced (got $n)" test "$n" -ge 20
+  bad=
+  for p in $paths; do inside_root "$p" || bad+=" $p"; done
+  check "$name: every library at start from the root:${bad:- yes}" test -z "$bad"
+done
 # shellcheck disable=SC2016
 check "OpenBLAS is LibTorch's BLAS (alternatives followed inside the root)" \
   bash -c 'grep -E "libblas\.so\.3 => [^ ]*openblas" <<<"$1" >/dev/null' _ "$trace"
 
-# What a run opens later (dlopen), as the loader reports it: doctor starts ONNX Runtime and LibTorch.
+# What a run opens later (dlopen), as the loader reports it: doctor (kiln-torch, through the
+# hand-off) starts ONNX Runtime and LibTorch.
 LD_DEBUG=files LD_DEBUG_OUTPUT="$WORK/lddebug" "$KILN" doctor >/dev/null 2>&1
 check "doctor runs chroot-free" test $? -eq 0
 inits=$(cat "$WORK"/lddebug.* 2>/dev/null | sed -n 's/.*calling init: //p' | sort -u)

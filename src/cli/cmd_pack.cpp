@@ -1,13 +1,8 @@
-// `kiln pack` and `kiln validate`: the artifact a CI/CD pipeline gates on.
+// `kiln pack`: the artifact a CI/CD pipeline gates on (kiln-torch: its reference may be TorchScript).
 #include <cstdio>
 
-#include <fmt/format.h>
-
 #include "artifact/pack.h"
-#include "artifact/validate.h"
-#include "artifact/artifact_layout.h"
 #include "cli/commands.h"
-#include "common/error.h"
 
 namespace kiln::cli {
 
@@ -68,47 +63,6 @@ void add_pack(CLI::App& app, Runner& run) {
                   r.equivalence_measured, r.equivalence_bound, r.latency_ms,
                   r.validation.passed ? "passed" : "FAILED");
       if (r.git) std::printf("committed %s: %s\n", r.git->commit.c_str(), r.git->message.c_str());
-      return 0;
-    };
-  });
-}
-
-void add_validate(CLI::App& app, Runner& run) {
-  auto* cmd = app.add_subcommand(
-      "validate", "Check an artifact: hashes, schema, checker, golden outputs, budgets");
-  auto o = std::make_shared<ValidateOptions>();
-  auto mae = std::make_shared<double>(-1), drop = std::make_shared<double>(-1),
-       ratio = std::make_shared<double>(-1);
-  cmd->add_option("artifact", o->artifact, "Artifact folder")->required();
-  cmd->add_option("--reference", o->reference,
-                  "Re-check equivalence against this model (.pt or .onnx)");
-  cmd->add_option("--max-mae", *mae, "Equivalence bound (default: the one in metadata.yaml)");
-  cmd->add_option("--max-accuracy-drop", *drop, "Accuracy budget in percentage points");
-  cmd->add_option("--max-latency-ratio", *ratio,
-                  "Budget for artifact p50 / reference p50 (same run; needs --reference)");
-  cmd->add_option("--junit", o->junit, "Write a JUnit XML report here");
-  cmd->callback([&run, o, mae, drop, ratio] {
-    run = [o, mae, drop, ratio] {
-      if (*mae >= 0) o->max_mae = *mae;
-      if (*drop >= 0) o->max_accuracy_drop = *drop;
-      if (*ratio >= 0) o->max_latency_ratio = *ratio;
-      ValidateResult r = validate_artifact(*o);
-      std::fputs(validate_report_text(r).c_str(), stdout);
-      if (!r.passed) {
-        // One line: the first failure and, when outputs differ, where to look next.
-        const bool outputs_differ =
-            !r.failures.empty() &&
-            (r.failures[0].rfind("golden", 0) == 0 || r.failures[0].rfind("reference", 0) == 0);
-        std::string hint =
-            outputs_differ
-                ? fmt::format(" (kiln diff {} {} shows where the outputs start to differ)",
-                              o->reference.extension() == ".onnx" ? o->reference.string() : std::string("MODEL.onnx"),
-                              (o->artifact / artifact::kModelFile).string())
-                : "";
-        std::fprintf(stderr, "kiln: error: %s%s\n",
-                     r.failures.empty() ? "artifact invalid" : r.failures[0].c_str(), hint.c_str());
-        return 1;
-      }
       return 0;
     };
   });

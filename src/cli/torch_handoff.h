@@ -1,0 +1,23 @@
+#pragma once
+// How the LibTorch-free `kiln` runs what needs LibTorch (docs/architecture.md, "Two binaries"):
+// it re-executes the whole command line as kiln-torch, the binary beside it that has every command.
+// kiln-torch marks itself with set_libtorch_in_process(), which turns ensure_libtorch_for into a
+// no-op there.
+#include <filesystem>
+
+namespace kiln::cli {
+
+// main() saves its arguments here first: a hand-off passes them on unchanged.
+void remember_command_line(int argc, char** argv);
+
+void set_libtorch_in_process();
+
+// Replaces this process with kiln-torch on the same arguments, its thread environment set (so
+// kiln-torch's libraries load with it and it need not re-execute itself). Returns only by
+// throwing, when kiln-torch cannot be started.
+[[noreturn]] void hand_off_to_libtorch();
+
+// Hands off when `model` is a TorchScript file and this process has no LibTorch.
+void ensure_libtorch_for(const std::filesystem::path& model);
+
+}  // namespace kiln::cli
