@@ -24,6 +24,7 @@ class TorchscriptValues : public ReferenceValues {
   std::vector<HostTensor> run(const std::vector<HostTensor>& inputs,
                               const std::vector<std::string>& keys) override {
     torch::NoGradGuard no_grad;
+    ReferenceKernels reference_kernels;
     if (keys != keys_) prepare(keys);
     torch::jit::Stack stack;
     stack.emplace_back(frozen_.module._ivalue());

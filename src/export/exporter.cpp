@@ -178,6 +178,7 @@ ReferenceCase reference_case(torch::jit::Module& module, const std::vector<Input
   ReferenceCase c;
   c.second = second;
   c.inputs = example_inputs(specs, second, second ? 2 : 1);
+  ReferenceKernels reference_kernels;
   flatten_ivalue(run_module(module, c.inputs,
                             shapes_text(specs, second) +
                                 (second ? fmt::format(" ({}: each dynamic dim one larger than its example; declare a dim "

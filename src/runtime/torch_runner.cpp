@@ -73,6 +73,7 @@ TorchRunner::~TorchRunner() = default;
 std::vector<HostTensor> TorchRunner::run(const std::vector<HostTensor>& inputs) {
   if (inputs.empty()) throw Error(fmt::format("{}: no inputs given", path().string()));
   torch::NoGradGuard no_grad;
+  ReferenceKernels reference_kernels;
   std::vector<c10::IValue> args;
   for (const auto& t : inputs) args.emplace_back(to_torch(t));
   c10::IValue out;

@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include <ATen/Context.h>
 #include <fmt/format.h>
 #include <torch/csrc/jit/passes/graph_fuser.h>
 #include <torch/csrc/jit/frontend/tracer.h>
@@ -160,6 +161,12 @@ void record_warning(const std::string& msg) {
 void ignore_warning(const std::string&) {}
 
 }  // namespace
+
+ReferenceKernels::ReferenceKernels() : onednn_was_enabled_(at::globalContext().userEnabledMkldnn()) {
+  at::globalContext().setUserEnabledMkldnn(false);
+}
+
+ReferenceKernels::~ReferenceKernels() { at::globalContext().setUserEnabledMkldnn(onednn_was_enabled_); }
 
 TracerWarningCapture::TracerWarningCapture() {
   std::lock_guard<std::mutex> lock(g_warn_mutex);

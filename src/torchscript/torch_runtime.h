@@ -40,6 +40,25 @@ torch::jit::Module copy_structure(const torch::jit::Module& source, const std::s
 // The same for an eager nn::Module (a built-in model).
 torch::jit::Module copy_structure(const torch::nn::Module& source, const std::string& class_name);
 
+// While alive, LibTorch computes with its own kernels instead of oneDNN's (mkldnn); restores the
+// previous setting after. Every run in which LibTorch is the reference an ONNX model is checked
+// against holds one: export verification, TorchRunner (compare, validate, pack) and diff's
+// TorchScript values. Why: Debian's LibTorch 2.6 with oneDNN 3.7.2 computed a 3×3 convolution
+// with 24 input channels (padded to oneDNN's block of 16; jit:avx512_core) wrong on an AMD EPYC
+// with AVX-512: torchvision googlenet's inception4b.branch3.1 was off by a relative 0.45 against
+// float64, where LibTorch's own kernels and ONNX Runtime agree with float64 to 1e-7
+// (bench/RESULTS.md, "oneDNN"). Training, bench and precision keep oneDNN: they time, not check.
+class ReferenceKernels {
+ public:
+  ReferenceKernels();
+  ~ReferenceKernels();
+  ReferenceKernels(const ReferenceKernels&) = delete;
+  ReferenceKernels& operator=(const ReferenceKernels&) = delete;
+
+ private:
+  bool onednn_was_enabled_;
+};
+
 // Collects the tracer's warnings (e.g. a tensor converted to a Python bool) while alive.
 class TracerWarningCapture {
  public:

@@ -441,7 +441,10 @@ def process(arch: Arch, out_dir: Path) -> List[dict]:
     params = sum(p.numel() for p in model.parameters())
     sizes = case_sizes(arch)
     cases_in = [make_inputs(arch, s, seed=i) for i, s in enumerate(sizes)]
-    with torch.no_grad():
+    # The reference both exporters are held to: LibTorch's own kernels, not oneDNN's, whose
+    # jit:avx512_core convolution with channels padded to its block was wrong on an AMD EPYC
+    # (googlenet: rel 0.45 against float64; kiln's exporter does the same, torch_runtime.h).
+    with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False):
         eager = [flatten_outputs(model(*x)) for x in cases_in]
     noise = fp32_noise(model, cases_in, eager)
     entries = []
