@@ -205,3 +205,25 @@ TEST(Export, WrongInputShapeIsTheUsersError) {
 }
 
 }  // namespace kiln
+
+// LibTorch as a reference computes with its own kernels (torch_runtime.h, ReferenceKernels): off
+// inside, the caller's setting restored after, nested guards included.
+TEST(ReferenceKernels, TurnOneDnnOffWhileAliveAndRestoreTheCallersSetting) {
+  auto& ctx = at::globalContext();
+  const bool before = ctx.userEnabledMkldnn();
+  ctx.setUserEnabledMkldnn(true);
+  {
+    kiln::ReferenceKernels outer;
+    EXPECT_FALSE(ctx.userEnabledMkldnn());
+    {
+      kiln::ReferenceKernels inner;
+      EXPECT_FALSE(ctx.userEnabledMkldnn());
+    }
+    EXPECT_FALSE(ctx.userEnabledMkldnn());
+  }
+  EXPECT_TRUE(ctx.userEnabledMkldnn());
+  ctx.setUserEnabledMkldnn(false);
+  { kiln::ReferenceKernels guard; }
+  EXPECT_FALSE(ctx.userEnabledMkldnn());
+  ctx.setUserEnabledMkldnn(before);
+}
