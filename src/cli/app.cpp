@@ -36,9 +36,12 @@ struct CoreCommand {
 // `kiln --help`'s order is kiln-torch's (main_torch.cpp); these are the ones the front runs itself.
 const std::vector<CoreCommand>& core_table() {
   static const std::vector<CoreCommand> table{
-      {"data", add_data},         {"optimize", add_optimize},
-      {"compare", add_compare},   {"diff", add_diff},
-      {"quantize-onnx", add_quantize_onnx}, {"convert-fp16", add_convert_fp16},
+      {"data", add_data},
+      {"optimize", add_optimize},
+      {"compare", add_compare},
+      {"diff", add_diff},
+      {"quantize-onnx", add_quantize_onnx},
+      {"convert-fp16", add_convert_fp16},
       {"validate", add_validate},
   };
   return table;

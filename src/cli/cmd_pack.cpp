@@ -1,4 +1,5 @@
-// `kiln pack`: the artifact a CI/CD pipeline gates on (kiln-torch: its reference may be TorchScript).
+// `kiln pack`: the artifact a CI/CD pipeline gates on (kiln-torch: its reference may be
+// TorchScript).
 #include <cstdio>
 
 #include "artifact/pack.h"

@@ -41,7 +41,8 @@ void add_validate(CLI::App& app, Runner& run) {
         std::string hint =
             outputs_differ
                 ? fmt::format(" (kiln diff {} {} shows where the outputs start to differ)",
-                              o->reference.extension() == ".onnx" ? o->reference.string() : std::string("MODEL.onnx"),
+                              o->reference.extension() == ".onnx" ? o->reference.string()
+                                                                  : std::string("MODEL.onnx"),
                               (o->artifact / artifact::kModelFile).string())
                 : "";
         std::fprintf(stderr, "kiln: error: %s%s\n",

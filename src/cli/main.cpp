@@ -3,13 +3,13 @@
 // LibTorch loaded: `kiln validate` answers in a fraction of a second) and hands everything else —
 // the LibTorch commands, a TorchScript file given to compare/diff/validate, --help, unknown
 // words — to kiln-torch beside it (cli/torch_handoff.h).
-#include "cli/app.h"
-#include "cli/torch_handoff.h"
-#include "common/allocator_tuning.h"
-
 #include <cstdio>
 #include <cstring>
 #include <exception>
+
+#include "cli/app.h"
+#include "cli/torch_handoff.h"
+#include "common/allocator_tuning.h"
 
 int main(int argc, char** argv) {
   kiln::cli::remember_command_line(argc, argv);

@@ -12,10 +12,9 @@ int main(int argc, char** argv) {
   kiln::cli::set_libtorch_in_process();
   using namespace kiln::cli;
   static const std::vector<AddCommand> all{
-      add_doctor, add_data,     add_train,         add_freeze,        add_optimize,
-      add_export, add_compare,  add_diff,          add_bench,         add_quantize,
-      add_quantize_onnx,        add_convert_fp16,  add_precision,     add_pack,
-      add_validate,             add_pipeline,
+      add_doctor,    add_data, add_train,    add_freeze,   add_optimize,      add_export,
+      add_compare,   add_diff, add_bench,    add_quantize, add_quantize_onnx, add_convert_fp16,
+      add_precision, add_pack, add_validate, add_pipeline,
   };
   return run_app(argc, argv, all);
 }

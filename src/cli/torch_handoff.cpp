@@ -28,7 +28,9 @@ void remember_command_line(int argc, char** argv) {
   saved_argv = argv;
 }
 
-void set_libtorch_in_process() { libtorch_in_process = true; }
+void set_libtorch_in_process() {
+  libtorch_in_process = true;
+}
 
 void hand_off_to_libtorch() {
   if (saved_argv == nullptr) throw Error("internal: hand-off before remember_command_line");
@@ -39,9 +41,10 @@ void hand_off_to_libtorch() {
   std::vector<char*> args(saved_argv, saved_argv + saved_argc);
   args.push_back(nullptr);
   ::execv(torch.c_str(), args.data());
-  throw Error(fmt::format("cannot start {}: {} (it is built beside kiln; rebuild with "
-                          "scripts/build.sh)",
-                          torch.string(), std::strerror(errno)));
+  throw Error(
+      fmt::format("cannot start {}: {} (it is built beside kiln; rebuild with "
+                  "scripts/build.sh)",
+                  torch.string(), std::strerror(errno)));
 }
 
 void ensure_libtorch_for(const std::filesystem::path& model) {

@@ -12,9 +12,10 @@ namespace kiln {
 namespace {
 
 [[noreturn]] void no_libtorch(const std::filesystem::path& path) {
-  throw Error(fmt::format("{}: a TorchScript model needs LibTorch, which this process has not "
-                          "loaded (run it with kiln-torch)",
-                          path.string()));
+  throw Error(
+      fmt::format("{}: a TorchScript model needs LibTorch, which this process has not "
+                  "loaded (run it with kiln-torch)",
+                  path.string()));
 }
 
 }  // namespace
