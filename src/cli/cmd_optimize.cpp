@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "cli/comma_items.h"
 #include "cli/commands.h"
 #include "cli/option_errors.h"
 #include "common/error.h"
@@ -7,22 +8,6 @@
 #include "optimize/registry.h"
 
 namespace kiln::cli {
-
-namespace {
-
-std::vector<std::string> split_passes(const std::string& text) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t end = text.find(',', pos);
-    if (end == std::string::npos) end = text.size();
-    out.push_back(text.substr(pos, end - pos));  // OptimizeFileOptions::validate checks each name
-    pos = end + 1;
-  }
-  return out;
-}
-
-}  // namespace
 
 void add_optimize(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand(
@@ -65,7 +50,7 @@ void add_optimize(CLI::App& app, Runner& run) {
       o->input = *input;
       o->output = *output;
       if (!passes->empty()) {
-        o->optimize.passes = split_passes(*passes);
+        o->optimize.passes = comma_items_keeping_empty(*passes);
         o->optimize.fixed_point = *fixed_point;
       }
       if (!report->empty()) o->report = *report;

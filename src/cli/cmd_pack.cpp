@@ -3,25 +3,10 @@
 #include <cstdio>
 
 #include "artifact/pack.h"
+#include "cli/comma_items.h"
 #include "cli/commands.h"
 
 namespace kiln::cli {
-
-namespace {
-
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size() && !s.empty()) {
-    size_t end = s.find(',', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-}  // namespace
 
 void add_pack(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand(
@@ -56,7 +41,7 @@ void add_pack(CLI::App& app, Runner& run) {
                 "Commit the folder with the seminar's message (only when valid)");
   cmd->callback([&run, o, passes] {
     run = [o, passes] {
-      o->optimization = split_commas(*passes);
+      o->optimization = comma_items(*passes);
       for (auto* report : {&o->optimize_report, &o->quantize_report, &o->fp16_report})
         if (*report && (*report)->empty()) report->reset();
       PackResult r = pack_artifact(*o);

@@ -1,25 +1,12 @@
 #include <cstdio>
-#include <sstream>
 
+#include "cli/comma_items.h"
 #include "cli/commands.h"
 #include "cli/option_errors.h"
 #include "common/error.h"
 #include "quantize_onnx/quantize_onnx_file.h"
 
 namespace kiln::cli {
-
-namespace {
-
-std::vector<std::string> split_names(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  std::string name;
-  while (std::getline(ss, name, ','))
-    if (!name.empty()) out.push_back(name);
-  return out;
-}
-
-}  // namespace
 
 void add_quantize_onnx(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand(
@@ -88,7 +75,7 @@ void add_quantize_onnx(CLI::App& app, Runner& run) {
       o->mode = parse_quantize_mode(*mode);
       o->format = parse_quant_format(*format);
       o->calibration.method = parse_calibration_method(*method);
-      o->exclude = split_names(*exclude);
+      o->exclude = comma_items(*exclude);
       o->sensitivity = !*no_sensitivity;
       o->speed_rules = !*quantize_all;
       o->preoptimize = !*no_preoptimize;
