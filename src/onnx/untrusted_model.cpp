@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/tensor_limit.h"
+#include "onnx/attribute_guard.h"
 #include "onnx/rank_guard.h"
 
 namespace fs = std::filesystem;
@@ -153,6 +154,7 @@ void check_untrusted_model(const onnx::ModelProto& model, const std::optional<fs
                         fmt::format("{}: input '{}'", what, vi.name()));
     }
   });
+  check_attributes_before_inference(model, what);
   check_ranks_before_inference(model, what);
 }
 

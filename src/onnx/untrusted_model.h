@@ -6,8 +6,9 @@
 //    folder, so external data is refused there. ONNX Runtime's in-memory address tag is refused.
 //  - declared sizes: every initializer, tensor attribute and static graph input fits
 //    max_tensor_bytes() (common/tensor_limit.h).
-//  - ranks that would crash ONNX 1.17's shape inference (Einsum, ConvTranspose: onnx/rank_guard.h),
-//    checked before the checker, the optimizer or ONNX Runtime infer anything.
+//  - values and ranks that would crash ONNX 1.17's shape inference, checked before the checker,
+//    the optimizer or ONNX Runtime infer anything: strides below 1 and missing outputs
+//    (onnx/attribute_guard.h), Einsum and ConvTranspose ranks (onnx/rank_guard.h).
 // Every graph is checked, If/Loop/Scan bodies included. Throws kiln::Error naming `what`.
 #include <filesystem>
 #include <optional>

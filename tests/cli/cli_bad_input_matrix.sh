@@ -217,12 +217,13 @@ bad precision/unwritable 1 'afile' - -- precision good.pt --dataset none --runs 
 for c in missing:'no such file' dir:'is a directory' empty:'empty file' trunc:'not an ONNX model|protobuf parsing failed' \
   random:'not an ONNX model|protobuf parsing failed' dtype:'expects int64' shape:'expects float32 Nx3x32x32|rejects input shape' \
   nan:'NaN' huge_input:'needs more than' huge_init:'needs more than' abs_external:'absolute external data' \
-  dotdot_external:'outside the model' einsum:'has rank 2 but its term'; do
+  dotdot_external:'outside the model' einsum:'has rank 2 but its term' stride0:'has stride 0'; do
   case=${c%%:*} re=${c#*:}
   src=$case.onnx
   case $case in
     missing) src=nowhere.onnx ;;
     einsum) src=$FUZZ_CORPUS/onnx_model/einsum-term-longer-than-rank.onnx ;;  # crashed ONNX 1.17's inference
+    stride0) src=$FUZZ_CORPUS/onnx_model/conv-stride-0.onnx ;;  # SIGFPE in ONNX 1.17's inference
     dir) src=adir ;;
     dtype) src=int_input.onnx ;;
     shape) src=shape3x32.onnx ;;

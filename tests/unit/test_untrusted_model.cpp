@@ -224,7 +224,8 @@ TEST(UntrustedModel, EinsumTermLongerThanItsInputsRankIsRefusedBeforeInference) 
     einsum(b, "bj,bj->b", {"s", "s"}, "z");
     EXPECT_EQ(refused(b.model()), "");
     auto session = OrtSession::from_bytes(serialize_model(b.model()));
-    auto z = session.run({make_tensor("x", DType::Float32, {2, 2, 3}, std::vector<double>(12, 1.0))});
+    auto z =
+        session.run({make_tensor("x", DType::Float32, {2, 2, 3}, std::vector<double>(12, 1.0))});
     EXPECT_EQ(z[0].to_doubles(), (std::vector<double>{12, 12}));  // s = 2 per j; 3 * 2 * 2
   }
 }
@@ -253,8 +254,9 @@ TEST(UntrustedModel, ConvTransposeWithWeightRankUnlikeItsInputIsRefusedBeforeInf
   EXPECT_NE(refused(model({1, 2, 3})).find("X 'X' has rank 4 but W 'W' has rank 3"),
             std::string::npos);
   EXPECT_NE(refused(model({1, 2}, "Relu")).find("input 'W2' has rank 2"), std::string::npos);
-  EXPECT_NE(error_of([&] { OrtSession::from_bytes(serialize_model(model({-1, 2}))); })
-                .find("needs at least 3 dimensions"),
+  EXPECT_NE(error_of([&] {
+              OrtSession::from_bytes(serialize_model(model({-1, 2})));
+            }).find("needs at least 3 dimensions"),
             std::string::npos);
   // A well-formed one passes and runs: 3x3 ones through a 2-channel 3x3 kernel of ones.
   auto good = model({1, 2, 3, 3});
@@ -264,6 +266,76 @@ TEST(UntrustedModel, ConvTransposeWithWeightRankUnlikeItsInputIsRefusedBeforeInf
                      make_tensor("W", DType::Float32, {1, 2, 3, 3}, std::vector<double>(18, 1.0))});
   ASSERT_EQ(y[0].shape, (Shape{1, 2, 5, 5}));
   EXPECT_EQ(y[0].to_doubles()[12], 9.0);  // the centre sees all nine
+}
+
+// Fuzz finding (tests/fuzz/corpus/onnx_model/conv-stride-0.onnx): ONNX 1.17's Conv and pooling
+// inference divides by each stride, and Split before opset 18 by its number of outputs; a zero
+// killed the process with SIGFPE (in the checker, the optimizer and ONNX Runtime's graph
+// resolution alike). Without the guard, the OrtSession and load_model calls below crash the test.
+TEST(UntrustedModel, ZeroStridesAndMissingOutputsAreRefusedBeforeInference) {
+  auto refused = [](const onnx::ModelProto& m) {
+    return error_of([&] { check_untrusted_model(m, std::nullopt, "m.onnx"); });
+  };
+  auto strided = [](const std::string& op, const std::vector<int64_t>& strides) {
+    test::ModelBuilder b(13, 8);
+    b.input("x", DType::Float32, {1, 1, 8, 8}).output("y");
+    b.initializer(make_tensor("w", DType::Float32, {2, 1, 3, 3}, std::vector<double>(18, 1.0)));
+    auto& n = op == "Conv" ? b.node("Conv", {"x", "w"}, {"y"}) : b.node(op, {"x"}, {"y"});
+    n.set_name("k");
+    if (op != "Conv") test::add_ints(n, "kernel_shape", {2, 2});
+    test::add_ints(n, "strides", strides);
+    return b.model();
+  };
+  EXPECT_EQ(refused(strided("Conv", {0, 1})),
+            "m.onnx: Conv node 'k' has stride 0 (strides must be positive)");
+  EXPECT_EQ(refused(strided("MaxPool", {1, 0})),
+            "m.onnx: MaxPool node 'k' has stride 0 (strides must be positive)");
+  EXPECT_NE(refused(strided("AveragePool", {-2, 1})).find("has stride -2"), std::string::npos);
+  {  // Every way a model is opened refuses it before ONNX Runtime resolves its graph.
+    const std::string bytes = serialize_model(strided("Conv", {0, 1}));
+    EXPECT_NE(error_of([&] { OrtSession::from_bytes(bytes); }).find("has stride 0"),
+              std::string::npos);
+    auto d = testing::fresh_temp_dir("stride0");
+    write_file_atomic(d / "m.onnx", bytes);
+    EXPECT_NE(error_of([&] { load_model(d / "m.onnx"); }).find("has stride 0"), std::string::npos);
+    fs::remove_all(d);
+  }
+  {  // Inside an If branch.
+    test::ModelBuilder b(13, 8);
+    b.input("c", DType::Bool, {}).input("x", DType::Float32, {1, 1, 8, 8}).output("y");
+    auto& n = b.node("If", {"c"}, {"y"});
+    for (const char* branch : {"then_branch", "else_branch"}) {
+      auto* a = n.add_attribute();
+      a->set_name(branch);
+      a->set_type(onnx::AttributeProto::GRAPH);
+      test::ModelBuilder sub(13, 8);
+      sub.output("t");
+      auto& pool = sub.node("MaxPool", {"x"}, {"t"});
+      test::add_ints(pool, "kernel_shape", {2, 2});
+      test::add_ints(pool, "strides", {0, 0});
+      *a->mutable_g() = sub.graph();
+    }
+    EXPECT_NE(refused(b.model()).find("MaxPool node 'MaxPool_1' has stride 0"), std::string::npos);
+  }
+  {  // Split-11 with no outputs divides by zero outputs; LSTM's outputs are all optional.
+    test::ModelBuilder b(11, 8);
+    b.input("x", DType::Float32, {1, 4}).output("y");
+    b.node("Split", {"x"}, {}).set_name("s");
+    b.node("Relu", {"x"}, {"y"});
+    EXPECT_EQ(refused(b.model()),
+              "m.onnx: Split node 's' has 0 output(s); Split-11 needs at least 1");
+    b.graph().mutable_node()->DeleteSubrange(0, 1);
+    test::add_int(b.node("LSTM", {"x", "x", "x"}, {}), "hidden_size", 1);
+    EXPECT_EQ(refused(b.model()), "");
+  }
+  {  // Well-formed strides pass and run: a 2x2 max pool with stride 2 over 8x8 gives 4x4.
+    auto good = strided("MaxPool", {2, 2});
+    EXPECT_EQ(refused(good), "");
+    auto y =
+        OrtSession::from_bytes(serialize_model(good))
+            .run({make_tensor("x", DType::Float32, {1, 1, 8, 8}, std::vector<double>(64, 1.0))});
+    EXPECT_EQ(y[0].shape, (Shape{1, 1, 4, 4}));
+  }
 }
 
 }  // namespace kiln
