@@ -3,15 +3,11 @@
 
 #include "export/onnx_attr.h"
 #include "export/op_registry.h"
+#include "export/spatial_ints.h"
 
 namespace kiln {
 
 namespace {
-
-std::vector<int64_t> expand(std::vector<int64_t> v, size_t n) {
-  if (v.size() == 1 && n > 1) v.assign(n, v[0]);
-  return v;
-}
 
 // input, weight, bias, stride, padding, dilation, groups (positions shared by conv2d and
 // _convolution except groups: _convolution has transposed/output_padding before it).
@@ -20,8 +16,8 @@ void emit_conv(ExportContext& ctx, const Node* node, int64_t groups) {
   auto rank = w ? std::optional<int64_t>(w->dim()) : ctx.rank_of(node->input(1));
   if (!rank) unsupported(node, "the weight's rank is unknown");
   size_t spatial = static_cast<size_t>(*rank - 2);
-  auto stride = expand(ctx.const_ints(node->input(3)), spatial);
-  auto dilation = expand(ctx.const_ints(node->input(5)), spatial);
+  auto stride = per_spatial_dim(ctx.const_ints(node->input(3)), spatial);
+  auto dilation = per_spatial_dim(ctx.const_ints(node->input(5)), spatial);
   std::vector<int64_t> pads;
   auto padding_iv = ctx.constant(node->input(4));
   if (padding_iv.isString()) {
@@ -39,7 +35,7 @@ void emit_conv(ExportContext& ctx, const Node* node, int64_t groups) {
       pads.insert(pads.end(), end.begin(), end.end());
     }
   } else {
-    auto p = expand(padding_iv.toIntVector(), spatial);
+    auto p = per_spatial_dim(padding_iv.toIntVector(), spatial);
     pads = p;
     pads.insert(pads.end(), p.begin(), p.end());
   }
@@ -56,41 +52,47 @@ void emit_conv(ExportContext& ctx, const Node* node, int64_t groups) {
   set_attr(n, "group", groups);
 }
 
-void conv(ExportContext& ctx, const Node* node) { emit_conv(ctx, node, ctx.const_int(node->input(6))); }
+void conv(ExportContext& ctx, const Node* node) {
+  emit_conv(ctx, node, ctx.const_int(node->input(6)));
+}
 
 // input, weight, bias, stride, padding, output_padding, groups, dilation → ConvTranspose (the
 // weight layout [C_in, C_out/groups, k...] is ONNX's too).
-void emit_conv_transpose(ExportContext& ctx, const Node* node, const std::vector<int64_t>& stride_in,
-                         const std::vector<int64_t>& padding, const std::vector<int64_t>& output_padding, int64_t groups,
+void emit_conv_transpose(ExportContext& ctx, const Node* node,
+                         const std::vector<int64_t>& stride_in, const std::vector<int64_t>& padding,
+                         const std::vector<int64_t>& output_padding, int64_t groups,
                          const std::vector<int64_t>& dilation_in) {
   auto w = ctx.const_tensor(node->input(1));
   if (!w) unsupported(node, "a transposed convolution needs a constant weight");
   size_t spatial = static_cast<size_t>(w->dim() - 2);
-  auto p = expand(padding, spatial);
+  auto p = per_spatial_dim(padding, spatial);
   std::vector<int64_t> pads = p;
   pads.insert(pads.end(), p.begin(), p.end());
   std::vector<std::string> inputs{ctx.in(node->input(0)), ctx.in(node->input(1))};
   if (!ctx.is_none(node->input(2))) inputs.push_back(ctx.in(node->input(2)));
   auto& n = ctx.add_node("ConvTranspose", inputs, {ctx.out(node->output(), "conv_transpose")});
   set_attr(n, "kernel_shape", std::vector<int64_t>(w->sizes().begin() + 2, w->sizes().end()));
-  set_attr(n, "strides", expand(stride_in, spatial));
+  set_attr(n, "strides", per_spatial_dim(stride_in, spatial));
   set_attr(n, "pads", pads);
-  set_attr(n, "output_padding", expand(output_padding, spatial));
-  set_attr(n, "dilations", expand(dilation_in, spatial));
+  set_attr(n, "output_padding", per_spatial_dim(output_padding, spatial));
+  set_attr(n, "dilations", per_spatial_dim(dilation_in, spatial));
   set_attr(n, "group", groups);
 }
 
 // conv_transpose{1,2,3}d(input, weight, bias, stride, padding, output_padding, groups, dilation)
 void conv_transpose(ExportContext& ctx, const Node* node) {
   emit_conv_transpose(ctx, node, ctx.const_ints(node->input(3)), ctx.const_ints(node->input(4)),
-                      ctx.const_ints(node->input(5)), ctx.const_int(node->input(6)), ctx.const_ints(node->input(7)));
+                      ctx.const_ints(node->input(5)), ctx.const_int(node->input(6)),
+                      ctx.const_ints(node->input(7)));
 }
 
-// _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, ...)
+// _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups,
+// ...)
 void convolution(ExportContext& ctx, const Node* node) {
   if (ctx.const_bool(node->input(6))) {
-    return emit_conv_transpose(ctx, node, ctx.const_ints(node->input(3)), ctx.const_ints(node->input(4)),
-                               ctx.const_ints(node->input(7)), ctx.const_int(node->input(8)), ctx.const_ints(node->input(5)));
+    return emit_conv_transpose(ctx, node, ctx.const_ints(node->input(3)),
+                               ctx.const_ints(node->input(4)), ctx.const_ints(node->input(7)),
+                               ctx.const_int(node->input(8)), ctx.const_ints(node->input(5)));
   }
   emit_conv(ctx, node, ctx.const_int(node->input(8)));
 }
@@ -102,7 +104,8 @@ void add_conv_ops(OpTable& t) {
   t["aten::conv2d"] = {conv, "Conv"};
   t["aten::conv3d"] = {conv, "Conv"};
   t["aten::_convolution"] = {convolution, "Conv or ConvTranspose"};
-  for (const char* k : {"aten::conv_transpose1d", "aten::conv_transpose2d", "aten::conv_transpose3d"}) {
+  for (const char* k :
+       {"aten::conv_transpose1d", "aten::conv_transpose2d", "aten::conv_transpose3d"}) {
     t[k] = {conv_transpose, "ConvTranspose"};
   }
 }

@@ -5,15 +5,11 @@
 
 #include "export/onnx_attr.h"
 #include "export/op_registry.h"
+#include "export/spatial_ints.h"
 
 namespace kiln {
 
 namespace {
-
-std::vector<int64_t> expand(std::vector<int64_t> v, size_t n) {
-  if (v.size() == 1 && n > 1) v.assign(n, v[0]);
-  return v;
-}
 
 std::vector<int64_t> symmetric(const std::vector<int64_t>& p) {
   auto pads = p;
@@ -30,28 +26,31 @@ size_t spatial_rank(const Node* node) {
 // max_pool(x, kernel, stride, padding, dilation, ceil_mode)
 void max_pool(ExportContext& ctx, const Node* node) {
   size_t n = spatial_rank(node);
-  auto kernel = expand(ctx.const_ints(node->input(1)), n);
+  auto kernel = per_spatial_dim(ctx.const_ints(node->input(1)), n);
   auto stride = ctx.const_ints(node->input(2));
   if (stride.empty()) stride = kernel;
-  auto& op = ctx.add_node("MaxPool", {ctx.in(node->input(0))}, {ctx.out(node->output(), "maxpool")});
+  auto& op =
+      ctx.add_node("MaxPool", {ctx.in(node->input(0))}, {ctx.out(node->output(), "maxpool")});
   set_attr(op, "kernel_shape", kernel);
-  set_attr(op, "strides", expand(stride, n));
-  set_attr(op, "pads", symmetric(expand(ctx.const_ints(node->input(3)), n)));
-  set_attr(op, "dilations", expand(ctx.const_ints(node->input(4)), n));
+  set_attr(op, "strides", per_spatial_dim(stride, n));
+  set_attr(op, "pads", symmetric(per_spatial_dim(ctx.const_ints(node->input(3)), n)));
+  set_attr(op, "dilations", per_spatial_dim(ctx.const_ints(node->input(4)), n));
   set_attr(op, "ceil_mode", static_cast<int64_t>(ctx.const_bool(node->input(5))));
 }
 
 // avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad[, divisor_override])
 void avg_pool(ExportContext& ctx, const Node* node) {
-  if (node->inputs().size() > 6 && !ctx.is_none(node->input(6))) unsupported(node, "divisor_override is not supported");
+  if (node->inputs().size() > 6 && !ctx.is_none(node->input(6)))
+    unsupported(node, "divisor_override is not supported");
   size_t n = spatial_rank(node);
-  auto kernel = expand(ctx.const_ints(node->input(1)), n);
+  auto kernel = per_spatial_dim(ctx.const_ints(node->input(1)), n);
   auto stride = ctx.const_ints(node->input(2));
   if (stride.empty()) stride = kernel;
-  auto& op = ctx.add_node("AveragePool", {ctx.in(node->input(0))}, {ctx.out(node->output(), "avgpool")});
+  auto& op =
+      ctx.add_node("AveragePool", {ctx.in(node->input(0))}, {ctx.out(node->output(), "avgpool")});
   set_attr(op, "kernel_shape", kernel);
-  set_attr(op, "strides", expand(stride, n));
-  set_attr(op, "pads", symmetric(expand(ctx.const_ints(node->input(3)), n)));
+  set_attr(op, "strides", per_spatial_dim(stride, n));
+  set_attr(op, "pads", symmetric(per_spatial_dim(ctx.const_ints(node->input(3)), n)));
   set_attr(op, "ceil_mode", static_cast<int64_t>(ctx.const_bool(node->input(4))));
   set_attr(op, "count_include_pad", static_cast<int64_t>(ctx.const_bool(node->input(5))));
 }
@@ -59,8 +58,8 @@ void avg_pool(ExportContext& ctx, const Node* node) {
 // Uneven adaptive average pooling (alexnet's 1×1 → 6×6 at small inputs, 7 → 3): output cell i
 // averages input [floor(i·in/out), ceil((i+1)·in/out)) — a fixed linear map per spatial axis, so
 // y = P_h · x · P_wᵀ with P[i][j] = 1/len(window i) for j in window i. Exact up to rounding.
-void adaptive_by_matrices(ExportContext& ctx, const Node* node, const std::string& x, const std::vector<int64_t>& shape,
-                          const std::vector<int64_t>& out_size) {
+void adaptive_by_matrices(ExportContext& ctx, const Node* node, const std::string& x,
+                          const std::vector<int64_t>& shape, const std::vector<int64_t>& out_size) {
   size_t offset = shape.size() - out_size.size();
   auto matrix = [](int64_t in, int64_t out) {
     auto p = at::zeros({out, in}, at::kFloat);
@@ -80,13 +79,14 @@ void adaptive_by_matrices(ExportContext& ctx, const Node* node, const std::strin
   cur = y;
   if (n == 2) {
     auto first = matrix(shape[offset], out_size[0]);
-    ctx.add_node("MatMul", {ctx.add_initializer(first, "adaptive_pool_h"), cur}, {ctx.out(node->output(), "adaptive_avgpool")});
+    ctx.add_node("MatMul", {ctx.add_initializer(first, "adaptive_pool_h"), cur},
+                 {ctx.out(node->output(), "adaptive_avgpool")});
   }
 }
 
 // adaptive_avg_pool(x, output_size)
 void adaptive_avg_pool(ExportContext& ctx, const Node* node) {
-  auto out_size = expand(ctx.const_ints(node->input(1)), spatial_rank(node));
+  auto out_size = per_spatial_dim(ctx.const_ints(node->input(1)), spatial_rank(node));
   bool global = true;
   for (auto s : out_size) global &= s == 1;
   std::string x = ctx.in(node->input(0));
@@ -95,13 +95,15 @@ void adaptive_avg_pool(ExportContext& ctx, const Node* node) {
     return;
   }
   auto shape = ctx.shape_of(x);
-  if (!shape || shape->size() < out_size.size()) unsupported(node, "adaptive pooling to a size other than 1 needs a static input shape");
+  if (!shape || shape->size() < out_size.size())
+    unsupported(node, "adaptive pooling to a size other than 1 needs a static input shape");
   std::vector<int64_t> kernel;
   size_t offset = shape->size() - out_size.size();
   bool even = true;
   for (size_t i = 0; i < out_size.size(); ++i) {
     int64_t in = (*shape)[offset + i];
-    if (in <= 0) unsupported(node, "adaptive pooling to a size other than 1 needs static spatial sizes");
+    if (in <= 0)
+      unsupported(node, "adaptive pooling to a size other than 1 needs static spatial sizes");
     even &= in % out_size[i] == 0;
     kernel.push_back(even ? in / out_size[i] : 0);
   }
@@ -118,12 +120,15 @@ void add_pooling_ops(OpTable& t) {
   t["aten::max_pool2d"] = {max_pool, "MaxPool"};
   t["aten::avg_pool1d"] = {avg_pool, "AveragePool"};
   t["aten::avg_pool2d"] = {avg_pool, "AveragePool"};
-  t["aten::adaptive_avg_pool1d"] = {adaptive_avg_pool, "GlobalAveragePool (output 1) or AveragePool (even division)"};
-  t["aten::adaptive_avg_pool2d"] = {adaptive_avg_pool,
-                                    "GlobalAveragePool (output 1×1), AveragePool (even division) or two MatMuls (uneven)"};
+  t["aten::adaptive_avg_pool1d"] = {adaptive_avg_pool,
+                                    "GlobalAveragePool (output 1) or AveragePool (even division)"};
+  t["aten::adaptive_avg_pool2d"] = {
+      adaptive_avg_pool,
+      "GlobalAveragePool (output 1×1), AveragePool (even division) or two MatMuls (uneven)"};
   t["aten::max_pool3d"] = {max_pool, "MaxPool"};
   t["aten::avg_pool3d"] = {avg_pool, "AveragePool"};
-  t["aten::adaptive_avg_pool3d"] = {adaptive_avg_pool, "GlobalAveragePool (output 1) or AveragePool (even division)"};
+  t["aten::adaptive_avg_pool3d"] = {adaptive_avg_pool,
+                                    "GlobalAveragePool (output 1) or AveragePool (even division)"};
 }
 
 }  // namespace kiln
