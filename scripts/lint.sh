@@ -14,11 +14,20 @@ JOBS=${KILN_JOBS:-$(nproc)}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # GCC's warning flags in compile_commands.json are unknown to clang: not findings.
-# The build's precompiled headers are GCC's (.gch), which clang cannot read: lint from a copy of
-# the compile commands without them.
+# build/ compiles in unity batches (KILN_UNITY), so its compile commands name the batches, not the
+# files: lint from the commands of a file-by-file configuration (configured only, never built) whose
+# build folder is then read as build/ (generated headers), without GCC's precompiled headers
+# (.gch), which clang cannot read.
 db=$(mktemp -d)
-trap 'rm -f "$log"; rm -rf "$db"' EXIT
-sed -E 's# -Winvalid-pch##g; s# -include [^ ]*cmake_pch\.hxx##g' build/compile_commands.json >"$db/compile_commands.json"
+cfg=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$db" "$cfg"' EXIT
+if ! cmake -S "$REPO" -B "$cfg" -G Ninja -DKILN_UNITY=OFF -DKILN_PCH=OFF -DKILN_CCACHE=OFF >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "lint: configuring the file-by-file compile commands failed" >&2
+  exit 1
+fi
+sed -E "s#$cfg#$REPO/build#g; s# -Winvalid-pch##g; s# -include [^ ]*cmake_pch\.hxx##g" \
+  "$cfg/compile_commands.json" >"$db/compile_commands.json"
 printf '%s\0' "${files[@]}" | xargs -0 -n 4 -P "$JOBS" clang-tidy -p "$db" --quiet \
   --extra-arg=-Wno-unknown-warning-option >"$log" 2>&1 || true
 if grep -E 'warning:|error:' "$log"; then

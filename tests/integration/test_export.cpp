@@ -10,12 +10,12 @@
 #include <torch/torch.h>
 
 #include "common/error.h"
-#include "support/frozen_model.h"
-#include "support/onnx_graph.h"
-#include "support/temp_dir.h"
 #include "export/export_options.h"
 #include "runtime/ort_session.h"
 #include "runtime/torch_runner.h"
+#include "support/frozen_model.h"
+#include "support/onnx_graph.h"
+#include "support/temp_dir.h"
 #include "torchscript/freeze.h"
 #include "torchscript/torch_runtime.h"
 
@@ -25,9 +25,6 @@ namespace kiln {
 
 namespace {
 
-fs::path fresh(const std::string& name) { return testing::fresh_temp_dir(name, true); }
-
-onnx::ModelProto load(const fs::path& p) { return testing::load_model(p); }
 using testing::count_op;
 
 // Max |LibTorch − ONNX Runtime| on input x.
@@ -44,12 +41,10 @@ double max_abs_error(const fs::path& pt, const fs::path& onnx_path, const torch:
   return (got - expected).abs().max().item<double>();
 }
 
-fs::path frozen(const std::string& model, const fs::path& dir) { return testing::freeze_builtin(model, dir); }
-
 }  // namespace
 
 TEST(Export, SimpleCnnScriptedAndTracedMatchLibTorchWithDynamicBatch) {
-  auto dir = frozen("simple_cnn", fresh("cnn"));
+  auto dir = testing::freeze_builtin("simple_cnn", testing::fresh_temp_dir("cnn"));
   for (const char* file : {kScriptedFile, kTracedFile}) {
     ExportOptions o;
     o.model = dir / file;
@@ -60,27 +55,29 @@ TEST(Export, SimpleCnnScriptedAndTracedMatchLibTorchWithDynamicBatch) {
     EXPECT_EQ(report.inputs[0].shape[0], "batch");
     EXPECT_EQ(report.outputs[0].name, "output");
     EXPECT_EQ(report.outputs[0].shape[0], "batch");
-    auto m = load(o.out);
-    EXPECT_EQ(count_op(m.graph(), "BatchNormalization"), 2) << "exported faithfully, BN kept for the optimizer";
+    auto m = testing::load_model(o.out);
+    EXPECT_EQ(count_op(m.graph(), "BatchNormalization"), 2)
+        << "exported faithfully, BN kept for the optimizer";
     EXPECT_EQ(count_op(m.graph(), "Conv"), 2);
     EXPECT_EQ(count_op(m.graph(), "Dropout"), 0);
     torch::manual_seed(1);
     for (int64_t b : {1, 7, 64}) {
-      EXPECT_LE(max_abs_error(dir / file, o.out, torch::randn({b, 1, 28, 28})), 1e-5) << file << " batch " << b;
+      EXPECT_LE(max_abs_error(dir / file, o.out, torch::randn({b, 1, 28, 28})), 1e-5)
+          << file << " batch " << b;
     }
   }
   fs::remove_all(dir);
 }
 
 TEST(Export, EveryOpsetFrom13To18PassesTheChecker) {
-  auto dir = frozen("mlp", fresh("opsets"));
+  auto dir = testing::freeze_builtin("mlp", testing::fresh_temp_dir("opsets"));
   for (int opset = kMinOpset; opset <= kMaxOpset; ++opset) {
     ExportOptions o;
     o.model = dir / kScriptedFile;
     o.opset = opset;
     o.out = dir / ("mlp_" + std::to_string(opset) + ".onnx");
     EXPECT_NO_THROW(export_onnx(o)) << "opset " << opset;
-    EXPECT_EQ(load(o.out).opset_import(0).version(), opset);
+    EXPECT_EQ(testing::load_model(o.out).opset_import(0).version(), opset);
     EXPECT_LE(max_abs_error(dir / kScriptedFile, o.out, torch::randn({3, 1, 28, 28})), 1e-5);
   }
   ExportOptions bad;
@@ -92,21 +89,23 @@ TEST(Export, EveryOpsetFrom13To18PassesTheChecker) {
 }
 
 TEST(Export, ScriptedBranchyKeepsBothBranchesAsIf) {
-  auto dir = frozen("branchy", fresh("branchy"));
+  auto dir = testing::freeze_builtin("branchy", testing::fresh_temp_dir("branchy"));
   ExportOptions o;
   o.model = dir / kScriptedFile;
   o.out = dir / "branchy.onnx";
   export_onnx(o);
-  EXPECT_EQ(count_op(load(o.out).graph(), "If"), 1);
+  EXPECT_EQ(count_op(testing::load_model(o.out).graph(), "If"), 1);
   torch::manual_seed(2);
-  EXPECT_LE(max_abs_error(o.model, o.out, torch::rand({4, 1, 28, 28}) + 0.5), 1e-5) << "conv branch";
-  EXPECT_LE(max_abs_error(o.model, o.out, torch::rand({4, 1, 28, 28}) - 1.5), 1e-5) << "dense branch";
+  EXPECT_LE(max_abs_error(o.model, o.out, torch::rand({4, 1, 28, 28}) + 0.5), 1e-5)
+      << "conv branch";
+  EXPECT_LE(max_abs_error(o.model, o.out, torch::rand({4, 1, 28, 28}) - 1.5), 1e-5)
+      << "dense branch";
   // The traced file has lost the branch before export: no If, one path only.
   ExportOptions t = o;
   t.model = dir / kTracedFile;
   t.out = dir / "branchy_traced.onnx";
   export_onnx(t);
-  EXPECT_EQ(count_op(load(t.out).graph(), "If"), 0);
+  EXPECT_EQ(count_op(testing::load_model(t.out).graph(), "If"), 0);
   fs::remove_all(dir);
 }
 
@@ -147,7 +146,7 @@ def forward(self, x):
     y = torch.matmul(y, self.w3) + torch.hardsigmoid(y)
     return torch.log_softmax(y, 1) + torch.softmax(y, -1)
 )");
-  auto dir = fresh("opzoo");
+  auto dir = testing::fresh_temp_dir("opzoo");
   m.save((dir / "zoo.pt").string());
   for (int opset : {13, 17}) {
     ExportOptions o;
@@ -160,8 +159,10 @@ def forward(self, x):
       FAIL() << e.what();
     }
     torch::manual_seed(4);
-    EXPECT_LE(max_abs_error(o.model, o.out, torch::randn({1, 1, 28, 28})), 1e-5) << "opset " << opset;
-    EXPECT_LE(max_abs_error(o.model, o.out, torch::randn({5, 1, 28, 28})), 1e-5) << "opset " << opset;
+    EXPECT_LE(max_abs_error(o.model, o.out, torch::randn({1, 1, 28, 28})), 1e-5)
+        << "opset " << opset;
+    EXPECT_LE(max_abs_error(o.model, o.out, torch::randn({5, 1, 28, 28})), 1e-5)
+        << "opset " << opset;
   }
   fs::remove_all(dir);
 }
@@ -174,7 +175,7 @@ def forward(self, x):
     values, indices = torch.sort(x, 1, False)
     return values
 )");
-  auto dir = fresh("unsupported");
+  auto dir = testing::fresh_temp_dir("unsupported");
   m.save((dir / "sort.pt").string());
   ExportOptions o;
   o.model = dir / "sort.pt";
@@ -194,7 +195,7 @@ def forward(self, x):
 }
 
 TEST(Export, WrongInputShapeIsTheUsersError) {
-  auto dir = frozen("simple_cnn", fresh("shape"));
+  auto dir = testing::freeze_builtin("simple_cnn", testing::fresh_temp_dir("shape"));
   ExportOptions o;
   o.model = dir / kScriptedFile;
   o.input_shape = "1x3x32x32";
@@ -223,7 +224,9 @@ TEST(ReferenceKernels, TurnOneDnnOffWhileAliveAndRestoreTheCallersSetting) {
   }
   EXPECT_TRUE(ctx.userEnabledMkldnn());
   ctx.setUserEnabledMkldnn(false);
-  { kiln::ReferenceKernels guard; }
+  {
+    kiln::ReferenceKernels guard;
+  }
   EXPECT_FALSE(ctx.userEnabledMkldnn());
   ctx.setUserEnabledMkldnn(before);
 }

@@ -29,9 +29,6 @@ namespace kiln {
 
 namespace {
 
-onnx::ModelProto load(const fs::path& p) {
-  return testing::load_model(p);
-}
 using testing::count_op;
 
 // A scripted module from source, with parameters; saved and returned as a path.
@@ -126,7 +123,7 @@ def forward(self, x):
   o.input_shape = "2x3x4x4";
   o.out = dir / "shapes.onnx";
   auto r = export_onnx(o);
-  auto m = load(o.out);
+  auto m = testing::load_model(o.out);
   EXPECT_EQ(count_op(m.graph(), "If"), 0) << "static conditions are decided at export";
   EXPECT_GE(count_op(m.graph(), "Shape"), 1) << "the batch is read at run time";
   EXPECT_EQ(r.outputs[0].shape, (std::vector<std::string>{"batch", "24"}));
@@ -154,7 +151,7 @@ TEST(ExportModels, RunTimeConditionBecomesIfAndAssertionsAreReported) {
   o.input_shape = "2x5";
   o.out = dir / "branchy.onnx";
   auto r = export_onnx(o);
-  auto m = load(o.out);
+  auto m = testing::load_model(o.out);
   EXPECT_EQ(count_op(m.graph(), "If"), 1);
   ASSERT_EQ(r.dropped_checks.size(), 1u);
   EXPECT_NE(r.dropped_checks[0].find("prim::If"), std::string::npos);

@@ -25,7 +25,8 @@ namespace kiln {
 
 namespace {
 
-fs::path fresh(const std::string& name) {
+// A path under the temp dir that does not exist yet (freeze creates it).
+fs::path fresh_path(const std::string& name) {
   return testing::fresh_temp_dir(name, false);
 }
 
@@ -34,7 +35,7 @@ fs::path fresh(const std::string& name) {
 TEST(Freeze, SimpleCnnBothFreezesWithinOneMillionth) {
   FreezeOptions o;
   o.model = "simple_cnn";
-  o.out = fresh("cnn");
+  o.out = fresh_path("cnn");
   auto r = freeze_model(o);
   EXPECT_LE(r.summary.traced.max, 1e-6);
   EXPECT_LE(r.summary.scripted.max, 1e-6);
@@ -57,7 +58,7 @@ TEST(Freeze, BranchyTraceIsFlaggedUnsafeWithDeltaPerBranch) {
   FreezeOptions o;
   o.model = "branchy";
   o.dataset = "none";
-  o.out = fresh("branchy");
+  o.out = fresh_path("branchy");
   auto r = freeze_model(o);
   EXPECT_FALSE(r.verdict.trace_safe);
   EXPECT_EQ(r.verdict.recommended, kScriptedFile);
@@ -86,7 +87,7 @@ TEST(Freeze, BranchyTraceIsFlaggedUnsafeWithDeltaPerBranch) {
 // layer, transposed, or left at its initialisation is caught (one shared constant would not be).
 void expect_frozen_weights_match(const std::string& model) {
   SCOPED_TRACE(model);
-  fs::path w = fresh("weights_" + model);
+  fs::path w = fresh_path("weights_" + model);
   fs::create_directories(w);
   torch::manual_seed(7);
   auto m = make_zoo_model(model);
@@ -114,7 +115,7 @@ void expect_frozen_weights_match(const std::string& model) {
   o.weights = w;
   o.dataset = "none";
   o.seed = 11;  // other random initialisation than the saved weights' seed
-  o.out = fresh("frozen_" + model);
+  o.out = fresh_path("frozen_" + model);
   freeze_model(o);
   for (const char* file : {kTracedFile, kScriptedFile}) {
     SCOPED_TRACE(file);
@@ -130,7 +131,8 @@ void expect_frozen_weights_match(const std::string& model) {
     for (const auto& [name, t] : saved) {
       auto it = got.find(name);
       if (it == got.end()) continue;  // reported by the name comparison above
-      EXPECT_TRUE(torch::equal(it->second, t)) << name << " in " << file << " is not the saved tensor";
+      EXPECT_TRUE(torch::equal(it->second, t))
+          << name << " in " << file << " is not the saved tensor";
     }
   }
   fs::remove_all(w);
@@ -153,13 +155,13 @@ def forward(self, x):
         return torch.matmul(y, torch.t(self.w))
     return -torch.matmul(y, torch.t(self.w))
 )");
-  fs::path dir = fresh("byo_in");
+  fs::path dir = fresh_path("byo_in");
   fs::create_directories(dir);
   user.save((dir / "user.pt").string());
   FreezeOptions o;
   o.torchscript = dir / "user.pt";
   o.input_shape = "1x3x4";
-  o.out = fresh("byo_out");
+  o.out = fresh_path("byo_out");
   auto r = freeze_model(o);
   EXPECT_FALSE(r.verdict.trace_safe) << r.verdict.reason;
   EXPECT_EQ(r.summary.scripted.max, 0.0);
@@ -169,8 +171,8 @@ def forward(self, x):
 }
 
 TEST(Freeze, BadInputsAreOneLineErrorsAndWriteNothing) {
-  fs::path out = fresh("bad_out");
-  fs::path dir = fresh("bad_in");
+  fs::path out = fresh_path("bad_out");
+  fs::path dir = fresh_path("bad_in");
   fs::create_directories(dir);
   write_file_atomic(dir / "junk.pt", "this is not a zip archive");
   struct Case {

@@ -24,11 +24,7 @@ namespace kiln {
 
 namespace {
 
-fs::path fresh(const std::string& name) {
-  return testing::fresh_temp_dir(name, true);
-}
-
-fs::path frozen(const std::string& model, const fs::path& dir) {
+fs::path frozen_scripted(const std::string& model, const fs::path& dir) {
   return testing::freeze_builtin(model, dir) / kScriptedFile;
 }
 
@@ -42,8 +38,8 @@ int count_kind(const torch::jit::Module& m, const char* kind) {
 }  // namespace
 
 TEST(Quantize, EveryLinearOfSimpleCnnBecomesDynamicInt8) {
-  auto dir = fresh("cnn");
-  auto fp32 = frozen("simple_cnn", dir);
+  auto dir = testing::fresh_temp_dir("cnn");
+  auto fp32 = frozen_scripted("simple_cnn", dir);
   for (const char* engine : {"onednn", "qnnpack"}) {
     for (bool per_channel : {false, true}) {
       QuantizeOptions o;
@@ -75,8 +71,8 @@ TEST(Quantize, EveryLinearOfSimpleCnnBecomesDynamicInt8) {
 }
 
 TEST(Quantize, Int8ExportsToMatMulIntegerAndMatchesLibTorch) {
-  auto dir = fresh("export");
-  auto fp32 = frozen("mlp", dir);
+  auto dir = testing::fresh_temp_dir("export");
+  auto fp32 = frozen_scripted("mlp", dir);
   QuantizeOptions q;
   q.model = fp32;
   q.engine =
@@ -105,7 +101,7 @@ TEST(Quantize, Int8ExportsToMatMulIntegerAndMatchesLibTorch) {
 }
 
 TEST(Quantize, NothingToQuantizeAndUnknownEngineAreClearErrors) {
-  auto dir = fresh("errors");
+  auto dir = testing::fresh_temp_dir("errors");
   torch::jit::Module conv_only(c10::QualifiedName("__torch__.ConvOnly"));
   conv_only.register_attribute("training", c10::BoolType::get(), false);
   conv_only.register_parameter("w", torch::randn({2, 1, 3, 3}), false);

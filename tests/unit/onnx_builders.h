@@ -10,6 +10,9 @@
 
 namespace kiln::test {
 
+// The dtype most test models use.
+inline constexpr DType F32 = DType::Float32;
+
 class ModelBuilder {
  public:
   explicit ModelBuilder(int64_t opset = 17, int64_t ir_version = 8);

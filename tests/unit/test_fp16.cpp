@@ -22,9 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using test::add_int;
 using test::count_ops;
+using test::F32;
 using test::ModelBuilder;
 using test::random_tensor;
-constexpr auto F32 = DType::Float32;
 
 // X[N,4] → Add(100) → MatMul (weights 500–1000) → h → Mul(0.001) → Y. For any X in (−1, 1), h is
 // ~3·10^5: beyond FP16's 65504, although every weight, the input and the output fit.

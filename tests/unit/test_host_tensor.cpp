@@ -15,8 +15,8 @@ namespace fs = std::filesystem;
 
 namespace kiln {
 
-namespace {
-
+// A fixture (a base of TEST_F classes) has external linkage: in a unity batch GCC warns
+// about a base in an anonymous namespace of a file that is not the batch's main file.
 class HostTensorFiles : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -26,6 +26,8 @@ class HostTensorFiles : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
 };
+
+namespace {
 
 void expect_error_with(const std::function<void()>& fn, const std::string& part) {
   try {

@@ -16,8 +16,8 @@ namespace fs = std::filesystem;
 
 namespace kiln {
 
-namespace {
-
+// A fixture (a base of TEST_F classes) has external linkage: in a unity batch GCC warns
+// about a base in an anonymous namespace of a file that is not the batch's main file.
 class OptimizeFile : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -41,8 +41,6 @@ class OptimizeFile : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
 };
-
-}  // namespace
 
 TEST_F(OptimizeFile, WritesVerifiedModelAndReport) {
   OptimizeFileOptions o;

@@ -20,7 +20,7 @@ std::string two_input_model() {
   return serialize_model(b.model());
 }
 
-std::string error_of(const std::function<void()>& fn) {
+std::string error_or_none(const std::function<void()>& fn) {
   try {
     fn();
   } catch (const Error& e) {
@@ -83,32 +83,33 @@ TEST(OrtSession, WrongInputsGiveOneLineErrors) {
   auto s = OrtSession::from_bytes(two_input_model(), {}, "m.onnx");
   HostTensor x = make_tensor("x", DType::Float32, {2, 3}, {1, 2, 3, 4, 5, 6});
   HostTensor y = make_tensor("y", DType::Int64, {2}, {1, 2});
-  EXPECT_NE(error_of([&] { s.run({x}); }).find("missing input 'y'"), std::string::npos);
+  EXPECT_NE(error_or_none([&] { s.run({x}); }).find("missing input 'y'"), std::string::npos);
   HostTensor unnamed = x;
   unnamed.name.clear();
-  EXPECT_NE(error_of([&] { s.run({unnamed}); }).find("expects 2 input(s)"), std::string::npos);
+  EXPECT_NE(error_or_none([&] { s.run({unnamed}); }).find("expects 2 input(s)"), std::string::npos);
   HostTensor q = y;
   q.name = "q";
-  EXPECT_NE(error_of([&] { s.run({x, q}); }).find("unknown input 'q'"), std::string::npos);
+  EXPECT_NE(error_or_none([&] { s.run({x, q}); }).find("unknown input 'q'"), std::string::npos);
   HostTensor y32 = make_tensor("y", DType::Int32, {2}, {1, 2});
-  EXPECT_NE(error_of([&] { s.run({x, y32}); }).find("input 'y' expects int64 2, got int32 2"),
+  EXPECT_NE(error_or_none([&] { s.run({x, y32}); }).find("input 'y' expects int64 2, got int32 2"),
             std::string::npos);
   HostTensor x4 = make_tensor("x", DType::Float32, {2, 2}, {1, 2, 3, 4});
-  std::string msg = error_of([&] { s.run({x4, y}); });
+  std::string msg = error_or_none([&] { s.run({x4, y}); });
   EXPECT_NE(msg.find("m.onnx: input 'x' expects float32 Nx3, got float32 2x2"), std::string::npos)
       << msg;
   HostTensor x3d = make_tensor("x", DType::Float32, {1, 2, 3}, {1, 2, 3, 4, 5, 6});
-  EXPECT_NE(error_of([&] { s.run({x3d, y}); }).find("expects float32 Nx3"), std::string::npos);
-  EXPECT_EQ(error_of([&] { s.run({x, y}); }), "(no error)");
+  EXPECT_NE(error_or_none([&] { s.run({x3d, y}); }).find("expects float32 Nx3"), std::string::npos);
+  EXPECT_EQ(error_or_none([&] { s.run({x, y}); }), "(no error)");
 }
 
 TEST(OrtSession, BadModelsNameTheFile) {
-  std::string msg = error_of([] { OrtSession::from_bytes("not a model", {}, "junk.onnx"); });
+  std::string msg = error_or_none([] { OrtSession::from_bytes("not a model", {}, "junk.onnx"); });
   EXPECT_NE(msg.find("junk.onnx: ONNX Runtime cannot load the model"), std::string::npos) << msg;
   EXPECT_EQ(msg.find('\n'), std::string::npos);
-  EXPECT_NE(
-      error_of([] { OrtSession::from_file("/nonexistent/m.onnx"); }).find("m.onnx: no such file"),
-      std::string::npos);
+  EXPECT_NE(error_or_none([] {
+              OrtSession::from_file("/nonexistent/m.onnx");
+            }).find("m.onnx: no such file"),
+            std::string::npos);
 }
 
 TEST(OrtSession, ParsesOptionWords) {

@@ -23,7 +23,7 @@ using test::random_tensor;
 
 namespace {
 
-constexpr auto F32 = DType::Float32;
+using test::F32;
 
 struct ConvBn {
   int64_t c = 4, m = 6, group = 1, k = 3;

@@ -18,8 +18,8 @@
 #include "quantize_onnx/calibration_data.h"
 #include "quantize_onnx/calibration_method.h"
 #include "quantize_onnx/model_error.h"
-#include "quantize_onnx/quantize_onnx_file.h"
 #include "quantize_onnx/quant_params.h"
+#include "quantize_onnx/quantize_onnx_file.h"
 #include "quantize_onnx/range_collector.h"
 #include "quantize_onnx/sensitivity.h"
 #include "quantize_onnx/static_quantizer.h"
@@ -35,7 +35,7 @@ using test::random_tensor;
 
 namespace {
 
-constexpr auto F32 = DType::Float32;
+using test::F32;
 
 std::vector<float> floats(const HostTensor& t) {
   std::vector<float> v;
@@ -721,4 +721,3 @@ TEST(Preoptimize, FoldsBatchNormSoEveryConvFusesAndSaysSo) {
 }
 
 }  // namespace kiln
-

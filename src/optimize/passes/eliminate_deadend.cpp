@@ -7,6 +7,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace eliminate_deadend_rule {  // the pass's own names: passes share unity batches
 
 int run(GraphView& view) {
   std::unordered_map<std::string, int> uses;
@@ -40,9 +41,11 @@ int run(GraphView& view) {
   return static_cast<int>(dead.size());
 }
 
+}  // namespace eliminate_deadend_rule
 }  // namespace
 
 PassInfo eliminate_deadend() {
+  using namespace eliminate_deadend_rule;
   return {"eliminate_deadend", "remove nodes whose outputs nothing reads", run};
 }
 

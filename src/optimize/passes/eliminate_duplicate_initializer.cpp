@@ -8,6 +8,8 @@
 namespace kiln::passes {
 
 namespace {
+namespace eliminate_duplicate_initializer_rule {  // the pass's own names: passes share unity
+                                                  // batches
 
 int run(GraphView& view) {
   if (view.parent() && view.scope().ir_version() < 4) return 0;  // IR 3 subgraph inputs are fixed
@@ -32,9 +34,11 @@ int run(GraphView& view) {
   return static_cast<int>(dups.size());
 }
 
+}  // namespace eliminate_duplicate_initializer_rule
 }  // namespace
 
 PassInfo eliminate_duplicate_initializer() {
+  using namespace eliminate_duplicate_initializer_rule;
   return {"eliminate_duplicate_initializer",
           "merge initializers with identical type, shape and contents", run};
 }

@@ -5,6 +5,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace eliminate_identity_rule {  // the pass's own names: passes share unity batches
 
 std::optional<int> match(const GraphView& view, int i) {
   const auto& n = view.node(i);
@@ -15,9 +16,11 @@ std::optional<int> match(const GraphView& view, int i) {
   return i;
 }
 
+}  // namespace eliminate_identity_rule
 }  // namespace
 
 PassInfo eliminate_identity() {
+  using namespace eliminate_identity_rule;
   return {"eliminate_identity", "remove Identity nodes (readers read the input instead)",
           [](GraphView& view) {
             return rewrite_matches<int>(view, match,

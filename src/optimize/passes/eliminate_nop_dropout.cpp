@@ -5,6 +5,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace eliminate_nop_dropout_rule {  // the pass's own names: passes share unity batches
 
 bool is_nop(const GraphView& view, const onnx::NodeProto& n) {
   int64_t opset = view.scope().opset();
@@ -30,9 +31,11 @@ std::optional<int> match(const GraphView& view, int i) {
   return i;
 }
 
+}  // namespace eliminate_nop_dropout_rule
 }  // namespace
 
 PassInfo eliminate_nop_dropout() {
+  using namespace eliminate_nop_dropout_rule;
   return {"eliminate_nop_dropout", "remove Dropout that is the identity at inference (mask unread)",
           [](GraphView& view) {
             return rewrite_matches<int>(view, match,

@@ -4,6 +4,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace eliminate_nop_pad_rule {  // the pass's own names: passes share unity batches
 
 std::optional<int> match(const GraphView& view, int i) {
   const auto& n = view.node(i);
@@ -25,9 +26,11 @@ std::optional<int> match(const GraphView& view, int i) {
   return i;
 }
 
+}  // namespace eliminate_nop_pad_rule
 }  // namespace
 
 PassInfo eliminate_nop_pad() {
+  using namespace eliminate_nop_pad_rule;
   return {"eliminate_nop_pad", "remove Pad whose pads are all zero", [](GraphView& view) {
             return rewrite_matches<int>(view, match,
                                         [](GraphView& v, int i) { return bypass_node(v, i); });

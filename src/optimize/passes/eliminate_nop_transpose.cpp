@@ -4,6 +4,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace eliminate_nop_transpose_rule {  // the pass's own names: passes share unity batches
 
 std::optional<int> match(const GraphView& view, int i) {
   const auto& n = view.node(i);
@@ -20,9 +21,11 @@ std::optional<int> match(const GraphView& view, int i) {
   return std::nullopt;
 }
 
+}  // namespace eliminate_nop_transpose_rule
 }  // namespace
 
 PassInfo eliminate_nop_transpose() {
+  using namespace eliminate_nop_transpose_rule;
   return {"eliminate_nop_transpose", "remove Transpose with the identity permutation",
           [](GraphView& view) {
             return rewrite_matches<int>(view, match,

@@ -5,6 +5,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace eliminate_unused_initializer_rule {  // the pass's own names: passes share unity batches
 
 int run(GraphView& view) {
   std::vector<std::string> unused;
@@ -19,9 +20,11 @@ int run(GraphView& view) {
   return static_cast<int>(unused.size());
 }
 
+}  // namespace eliminate_unused_initializer_rule
 }  // namespace
 
 PassInfo eliminate_unused_initializer() {
+  using namespace eliminate_unused_initializer_rule;
   return {"eliminate_unused_initializer", "remove initializers that nothing reads", run};
 }
 

@@ -4,6 +4,8 @@
 namespace kiln::passes {
 
 namespace {
+namespace extract_constant_to_initializer_rule {  // the pass's own names: passes share unity
+                                                  // batches
 
 struct Match {
   int node;
@@ -28,9 +30,11 @@ bool rewrite(GraphView& view, Match& m) {
   return true;
 }
 
+}  // namespace extract_constant_to_initializer_rule
 }  // namespace
 
 PassInfo extract_constant_to_initializer() {
+  using namespace extract_constant_to_initializer_rule;
   return {"extract_constant_to_initializer", "turn Constant nodes into initializers",
           [](GraphView& view) { return rewrite_matches<Match>(view, match, rewrite); }};
 }

@@ -12,6 +12,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace fold_constants_rule {  // the pass's own names: passes share unity batches
 
 constexpr size_t kMaxInputBytes = size_t{64} << 20;
 constexpr size_t kMaxGrowthBytes = size_t{1} << 20;  // outputs may exceed inputs by this much
@@ -100,9 +101,11 @@ bool rewrite(GraphView& view, Match& m) {
   return true;
 }
 
+}  // namespace fold_constants_rule
 }  // namespace
 
 PassInfo fold_constants() {
+  using namespace fold_constants_rule;
   return {"fold_constants",
           "evaluate nodes whose inputs are all constant (in ONNX Runtime) into initializers",
           [](GraphView& view) { return rewrite_matches<Match>(view, match, rewrite); }};

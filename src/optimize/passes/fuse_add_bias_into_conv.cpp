@@ -6,6 +6,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace fuse_add_bias_into_conv_rule {  // the pass's own names: passes share unity batches
 
 struct Match {
   int conv, add;
@@ -87,9 +88,11 @@ bool rewrite(GraphView& view, Match& m) {
   return true;
 }
 
+}  // namespace fuse_add_bias_into_conv_rule
 }  // namespace
 
 PassInfo fuse_add_bias_into_conv() {
+  using namespace fuse_add_bias_into_conv_rule;
   return {"fuse_add_bias_into_conv",
           "fold a per-channel constant Add after a Conv into its bias (float/double)",
           [](GraphView& view) { return rewrite_matches<Match>(view, match, rewrite); }};

@@ -10,6 +10,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace fuse_bn_into_conv_rule {  // the pass's own names: passes share unity batches
 
 struct Match {
   int conv, bn;
@@ -105,9 +106,11 @@ bool rewrite(GraphView& view, Match& m) {
   return true;
 }
 
+}  // namespace fuse_bn_into_conv_rule
 }  // namespace
 
 PassInfo fuse_bn_into_conv() {
+  using namespace fuse_bn_into_conv_rule;
   return {"fuse_bn_into_conv",
           "fold an inference BatchNormalization into the Conv before it (float/double)",
           [](GraphView& view) { return rewrite_matches<Match>(view, match, rewrite); }};

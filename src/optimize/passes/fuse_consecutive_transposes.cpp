@@ -5,6 +5,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace fuse_consecutive_transposes_rule {  // the pass's own names: passes share unity batches
 
 struct Match {
   int first, second;
@@ -47,9 +48,11 @@ bool rewrite(GraphView& view, Match& m) {
   return true;
 }
 
+}  // namespace fuse_consecutive_transposes_rule
 }  // namespace
 
 PassInfo fuse_consecutive_transposes() {
+  using namespace fuse_consecutive_transposes_rule;
   return {"fuse_consecutive_transposes", "merge two Transposes in a row into one",
           [](GraphView& view) { return rewrite_matches<Match>(view, match, rewrite); }};
 }

@@ -5,6 +5,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace fuse_matmul_add_bias_into_gemm_rule {  // the pass's own names: passes share unity batches
 
 struct Match {
   int matmul, add, slot;  // slot: the Add operand that is the MatMul's output
@@ -51,9 +52,11 @@ bool rewrite(GraphView& view, Match& m) {
   return true;
 }
 
+}  // namespace fuse_matmul_add_bias_into_gemm_rule
 }  // namespace
 
 PassInfo fuse_matmul_add_bias_into_gemm() {
+  using namespace fuse_matmul_add_bias_into_gemm_rule;
   return {"fuse_matmul_add_bias_into_gemm",
           "turn a 2-D MatMul followed by a bias Add into Gemm (float/double)",
           [](GraphView& view) { return rewrite_matches<Match>(view, match, rewrite); }};

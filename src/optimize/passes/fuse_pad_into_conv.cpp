@@ -6,6 +6,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace fuse_pad_into_conv_rule {  // the pass's own names: passes share unity batches
 
 struct Match {
   int pad, conv;
@@ -91,9 +92,11 @@ bool rewrite(GraphView& view, Match& m) {
   return true;
 }
 
+}  // namespace fuse_pad_into_conv_rule
 }  // namespace
 
 PassInfo fuse_pad_into_conv() {
+  using namespace fuse_pad_into_conv_rule;
   return {"fuse_pad_into_conv",
           "move a zero constant spatial Pad before a Conv into the Conv's pads",
           [](GraphView& view) { return rewrite_matches<Match>(view, match, rewrite); }};

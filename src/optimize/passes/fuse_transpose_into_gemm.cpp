@@ -5,6 +5,7 @@
 namespace kiln::passes {
 
 namespace {
+namespace fuse_transpose_into_gemm_rule {  // the pass's own names: passes share unity batches
 
 struct Match {
   int transpose, gemm, slot;
@@ -35,9 +36,11 @@ bool rewrite(GraphView& view, Match& m) {
   return true;
 }
 
+}  // namespace fuse_transpose_into_gemm_rule
 }  // namespace
 
 PassInfo fuse_transpose_into_gemm() {
+  using namespace fuse_transpose_into_gemm_rule;
   return {"fuse_transpose_into_gemm", "absorb a 2-D Transpose of Gemm's A or B into transA/transB",
           [](GraphView& view) { return rewrite_matches<Match>(view, match, rewrite); }};
 }
