@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 #include "../support/temp_dir.h"
 #include "common/atomic_file.h"
@@ -142,6 +143,22 @@ TEST(UntrustedModel, TheLimitIsConfigurable) {
 
 namespace {
 
+// An If on `cond` writing `out`; both branches are the graph `body` fills (writing "t"), which may
+// read the outer graph's values.
+void add_if(test::ModelBuilder& b, const std::string& cond, const std::string& out, int64_t opset,
+            const std::function<void(test::ModelBuilder&)>& body) {
+  auto& n = b.node("If", {cond}, {out});
+  for (const char* branch : {"then_branch", "else_branch"}) {
+    auto* a = n.add_attribute();
+    a->set_name(branch);
+    a->set_type(onnx::AttributeProto::GRAPH);
+    test::ModelBuilder sub(opset, 8);
+    sub.output("t");
+    body(sub);
+    *a->mutable_g() = sub.graph();
+  }
+}
+
 onnx::NodeProto& einsum(test::ModelBuilder& b, const std::string& equation,
                         const std::vector<std::string>& inputs, const std::string& output) {
   auto& n = b.node("Einsum", inputs, {output});
@@ -205,16 +222,8 @@ TEST(UntrustedModel, EinsumTermLongerThanItsInputsRankIsRefusedBeforeInference) 
     test::ModelBuilder b(17, 8);
     b.input("c", DType::Bool, {}).input("x", DType::Float32, {5, 2, 3});
     b.input("y", DType::Float32, {5, 4}).output("z");
-    auto& n = b.node("If", {"c"}, {"z"});
-    for (const char* branch : {"then_branch", "else_branch"}) {
-      auto* a = n.add_attribute();
-      a->set_name(branch);
-      a->set_type(onnx::AttributeProto::GRAPH);
-      test::ModelBuilder sub(17, 8);
-      sub.output("t");
-      einsum(sub, "bij,bjk->bik", {"x", "y"}, "t");
-      *a->mutable_g() = sub.graph();
-    }
+    add_if(b, "c", "z", 17,
+           [](test::ModelBuilder& sub) { einsum(sub, "bij,bjk->bik", {"x", "y"}, "t"); });
     EXPECT_NE(refused(b.model()).find("input 'y' has rank 2"), std::string::npos);
   }
   {  // A valid chain of Einsums passes and runs.
@@ -303,18 +312,11 @@ TEST(UntrustedModel, ZeroStridesAndMissingOutputsAreRefusedBeforeInference) {
   {  // Inside an If branch.
     test::ModelBuilder b(13, 8);
     b.input("c", DType::Bool, {}).input("x", DType::Float32, {1, 1, 8, 8}).output("y");
-    auto& n = b.node("If", {"c"}, {"y"});
-    for (const char* branch : {"then_branch", "else_branch"}) {
-      auto* a = n.add_attribute();
-      a->set_name(branch);
-      a->set_type(onnx::AttributeProto::GRAPH);
-      test::ModelBuilder sub(13, 8);
-      sub.output("t");
+    add_if(b, "c", "y", 13, [](test::ModelBuilder& sub) {
       auto& pool = sub.node("MaxPool", {"x"}, {"t"});
       test::add_ints(pool, "kernel_shape", {2, 2});
       test::add_ints(pool, "strides", {0, 0});
-      *a->mutable_g() = sub.graph();
-    }
+    });
     EXPECT_NE(refused(b.model()).find("MaxPool node 'MaxPool_1' has stride 0"), std::string::npos);
   }
   {  // Split-11 with no outputs divides by zero outputs; LSTM's outputs are all optional.
