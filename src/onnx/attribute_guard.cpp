@@ -1,6 +1,9 @@
 #include "onnx/attribute_guard.h"
 
+#include <functional>
 #include <map>
+#include <set>
+#include <utility>
 
 #include <fmt/format.h>
 #include <onnx/defs/schema.h>
@@ -12,6 +15,8 @@ namespace kiln {
 namespace {
 
 using Opsets = std::map<std::string, int64_t>;
+using Nodes = google::protobuf::RepeatedPtrField<onnx::NodeProto>;
+using FunctionKey = std::pair<std::string, std::string>;  // domain, name
 
 Opsets opsets_of(const google::protobuf::RepeatedPtrField<onnx::OperatorSetIdProto>& imports,
                  Opsets base = {}) {
@@ -24,19 +29,82 @@ std::string node_label(const onnx::NodeProto& n) {
                           : fmt::format("{} node '{}'", n.op_type(), n.name());
 }
 
-void check_node(const onnx::NodeProto& n, const Opsets& opsets, const std::string& where) {
+void for_each_node(const Nodes& nodes, const std::function<void(const onnx::NodeProto&)>& visit) {
+  for (const auto& n : nodes) {
+    visit(n);
+    for (const auto& a : n.attribute()) {
+      if (a.has_g()) for_each_node(a.g().node(), visit);
+      for (const auto& sub : a.graphs()) for_each_node(sub.node(), visit);
+    }
+  }
+}
+
+// What the checks need besides the node: the opsets in force and, for every model-local function,
+// the names of its attributes that become a `strides` in its body (directly through ref_attr_name,
+// or passed on to another function that uses them so).
+struct Scope {
+  Opsets opsets;
+  std::map<FunctionKey, std::set<std::string>> strides_parameters;
+  std::map<FunctionKey, const onnx::FunctionProto*> functions;
+};
+
+std::map<FunctionKey, std::set<std::string>> strides_parameters(const onnx::ModelProto& model) {
+  std::map<FunctionKey, std::set<std::string>> params;
+  for (bool grew = true; grew;) {  // a fixed point: functions may pass them on to each other
+    grew = false;
+    for (const auto& f : model.functions()) {
+      auto& mine = params[{f.domain(), f.name()}];
+      for_each_node(f.node(), [&](const onnx::NodeProto& n) {
+        auto callee = params.find({n.domain(), n.op_type()});
+        for (const auto& a : n.attribute()) {
+          if (a.ref_attr_name().empty()) continue;
+          bool to_strides = a.name() == "strides" ||
+                            (callee != params.end() && callee->second.count(a.name()) > 0);
+          if (to_strides) grew = mine.insert(a.ref_attr_name()).second || grew;
+        }
+      });
+    }
+  }
+  return params;
+}
+
+void check_strides(const onnx::AttributeProto& a, const onnx::NodeProto& n,
+                   const std::string& where, const std::string& via) {
+  for (int64_t s : a.ints()) {
+    if (s < 1) {
+      throw Error(fmt::format("{}: {} {}stride {} (strides must be positive)", where, node_label(n),
+                              via, s));
+    }
+  }
+}
+
+void check_node(const onnx::NodeProto& n, const Scope& scope, const std::string& where) {
   for (const auto& a : n.attribute()) {
-    if (a.name() != "strides" || !a.ref_attr_name().empty()) continue;
-    for (int64_t s : a.ints()) {
-      if (s < 1) {
-        throw Error(fmt::format("{}: {} has stride {} (strides must be positive)", where,
-                                node_label(n), s));
+    if (a.name() == "strides" && a.ref_attr_name().empty()) check_strides(a, n, where, "has ");
+  }
+  // A call of a model-local function whose body takes strides from the caller's attributes: the
+  // values given here, else the function's defaults.
+  const FunctionKey key{n.domain(), n.op_type()};
+  auto params = scope.strides_parameters.find(key);
+  if (params != scope.strides_parameters.end()) {
+    const onnx::FunctionProto& f = *scope.functions.at(key);
+    for (const auto& name : params->second) {
+      const std::string via =
+          fmt::format("passes function '{}' (attribute '{}') a ", f.name(), name);
+      bool given = false;
+      for (const auto& a : n.attribute()) {
+        if (a.name() != name) continue;
+        given = true;
+        if (a.ref_attr_name().empty()) check_strides(a, n, where, via);
       }
+      if (given) continue;
+      for (const auto& d : f.attribute_proto())
+        if (d.name() == name) check_strides(d, n, where, via);
     }
   }
   const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
-  auto it = opsets.find(domain);
-  if (it == opsets.end()) return;  // the checker refuses a domain the model does not import
+  auto it = scope.opsets.find(domain);
+  if (it == scope.opsets.end()) return;  // the checker refuses a domain the model does not import
   const auto* schema =
       onnx::OpSchemaRegistry::Schema(n.op_type(), static_cast<int>(it->second), domain);
   if (schema && n.output_size() < schema->min_output()) {
@@ -46,25 +114,20 @@ void check_node(const onnx::NodeProto& n, const Opsets& opsets, const std::strin
   }
 }
 
-void check_nodes(const google::protobuf::RepeatedPtrField<onnx::NodeProto>& nodes,
-                 const Opsets& opsets, const std::string& where) {
-  for (const auto& n : nodes) {
-    check_node(n, opsets, where);
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) check_nodes(a.g().node(), opsets, where);
-      for (const auto& sub : a.graphs()) check_nodes(sub.node(), opsets, where);
-    }
-  }
-}
-
 }  // namespace
 
 void check_attributes_before_inference(const onnx::ModelProto& model, const std::string& what) {
-  const Opsets opsets = opsets_of(model.opset_import());
-  check_nodes(model.graph().node(), opsets, what);
+  Scope scope;
+  scope.opsets = opsets_of(model.opset_import());
+  scope.strides_parameters = strides_parameters(model);
+  for (const auto& f : model.functions()) scope.functions[{f.domain(), f.name()}] = &f;
+  for_each_node(model.graph().node(),
+                [&](const onnx::NodeProto& n) { check_node(n, scope, what); });
   for (const auto& f : model.functions()) {
-    check_nodes(f.node(), opsets_of(f.opset_import(), opsets),
-                fmt::format("{}: function '{}'", what, f.name()));
+    Scope own = scope;
+    own.opsets = opsets_of(f.opset_import(), scope.opsets);
+    const std::string where = fmt::format("{}: function '{}'", what, f.name());
+    for_each_node(f.node(), [&](const onnx::NodeProto& n) { check_node(n, own, where); });
   }
 }
 

@@ -9,8 +9,8 @@
 // same libonnx, so the checker, kiln's optimizer and every session would run that code. Refused,
 // in every graph, If/Loop/Scan body and model-local function:
 //   - a `strides` attribute with a value below 1 (ONNX requires them positive), in any domain;
-//     a function body's `strides` that refers to its caller's attribute (ref_attr_name) is not
-//     followed to the caller's value;
+//     a model-local function's `strides` taken from its caller (ref_attr_name, also passed on
+//     through other functions) is checked at every call: the value given there, or the default;
 //   - a node with fewer outputs than its ONNX schema requires (the checker says so too, but only
 //     after inference has run).
 // Throws kiln::Error naming `what`, the node and the value.

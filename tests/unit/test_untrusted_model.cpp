@@ -340,4 +340,84 @@ TEST(UntrustedModel, ZeroStridesAndMissingOutputsAreRefusedBeforeInference) {
   }
 }
 
+// A model-local function's MaxPool takes its strides from the caller (ref_attr_name): the guard
+// follows them to every call, through functions that pass them on, and to the function's default.
+TEST(UntrustedModel, StridesAFunctionTakesFromItsCallerAreCheckedAtTheCall) {
+  auto refused = [](const onnx::ModelProto& m) {
+    return error_of([&] { check_untrusted_model(m, std::nullopt, "m.onnx"); });
+  };
+  // pool2(x; s) = MaxPool(x, kernel 2x2, strides = s); outer(x; t) = pool2(x; s = t).
+  auto model = [](const std::vector<int64_t>& given, bool through_outer,
+                  const std::vector<int64_t>& default_s = {}) {
+    test::ModelBuilder b(13, 8);
+    b.input("x", DType::Float32, {1, 1, 8, 8}).output("y");
+    auto* local = b.model().add_opset_import();
+    local->set_domain("local");
+    local->set_version(1);
+    auto add_function = [&](const std::string& name, const std::string& param,
+                            const std::function<void(onnx::NodeProto&)>& body) {
+      auto* f = b.model().add_functions();
+      f->set_name(name);
+      f->set_domain("local");
+      f->add_input("x");
+      f->add_output("y");
+      auto* op = f->add_opset_import();
+      op->set_domain("");
+      op->set_version(13);
+      *f->add_opset_import() = *local;
+      if (name == "pool2" && !default_s.empty()) {
+        auto* d = f->add_attribute_proto();
+        d->set_name(param);
+        d->set_type(onnx::AttributeProto::INTS);
+        for (int64_t v : default_s) d->add_ints(v);
+      } else {
+        f->add_attribute(param);
+      }
+      body(*f->add_node());
+    };
+    auto ref = [](onnx::NodeProto& n, const std::string& name, const std::string& to) {
+      auto* a = n.add_attribute();
+      a->set_name(name);
+      a->set_type(onnx::AttributeProto::INTS);
+      a->set_ref_attr_name(to);
+    };
+    add_function("pool2", "s", [&](onnx::NodeProto& n) {
+      n.set_op_type("MaxPool");
+      n.add_input("x");
+      n.add_output("y");
+      test::add_ints(n, "kernel_shape", {2, 2});
+      ref(n, "strides", "s");
+    });
+    add_function("outer", "t", [&](onnx::NodeProto& n) {
+      n.set_op_type("pool2");
+      n.set_domain("local");
+      n.add_input("x");
+      n.add_output("y");
+      ref(n, "s", "t");
+    });
+    auto& call = b.node(through_outer ? "outer" : "pool2", {"x"}, {"y"});
+    call.set_domain("local");
+    call.set_name("call");
+    if (!given.empty()) test::add_ints(call, through_outer ? "t" : "s", given);
+    return b.model();
+  };
+  EXPECT_EQ(refused(model({0, 0}, false)),
+            "m.onnx: pool2 node 'call' passes function 'pool2' (attribute 's') a stride 0 "
+            "(strides must be positive)");
+  EXPECT_NE(refused(model({0, 1}, true)).find("passes function 'outer' (attribute 't') a stride 0"),
+            std::string::npos);
+  EXPECT_NE(refused(model({}, false, {1, 0})).find("(attribute 's') a stride 0"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              OrtSession::from_bytes(serialize_model(model({0, 0}, false)));
+            }).find("stride 0"),
+            std::string::npos);
+  // Positive strides pass, given or by default, and ONNX Runtime runs the call: 8x8 → 4x4.
+  EXPECT_EQ(refused(model({2, 2}, true)), "");
+  EXPECT_EQ(refused(model({}, false, {2, 2})), "");
+  auto y = OrtSession::from_bytes(serialize_model(model({2, 2}, true)))
+               .run({make_tensor("x", DType::Float32, {1, 1, 8, 8}, std::vector<double>(64, 1.0))});
+  EXPECT_EQ(y[0].shape, (Shape{1, 1, 4, 4}));
+}
+
 }  // namespace kiln
