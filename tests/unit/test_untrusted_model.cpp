@@ -143,6 +143,18 @@ TEST(UntrustedModel, TheLimitIsConfigurable) {
 
 namespace {
 
+// Every way a model is opened (ONNX Runtime from bytes, load_model from a file) refuses `m` with a
+// message containing `part`, before ONNX Runtime resolves its graph.
+void expect_refused_when_opened(const onnx::ModelProto& m, const std::string& part,
+                                const std::string& tag) {
+  const std::string bytes = serialize_model(m);
+  EXPECT_NE(error_of([&] { OrtSession::from_bytes(bytes); }).find(part), std::string::npos);
+  auto d = testing::fresh_temp_dir(tag);
+  write_file_atomic(d / "m.onnx", bytes);
+  EXPECT_NE(error_of([&] { load_model(d / "m.onnx"); }).find(part), std::string::npos);
+  fs::remove_all(d);
+}
+
 // An If on `cond` writing `out`; both branches are the graph `body` fills (writing "t"), which may
 // read the outer graph's values.
 void add_if(test::ModelBuilder& b, const std::string& cond, const std::string& out, int64_t opset,
@@ -188,14 +200,7 @@ TEST(UntrustedModel, EinsumTermLongerThanItsInputsRankIsRefusedBeforeInference) 
     EXPECT_EQ(refused(b.model()),
               "m.onnx: Einsum node 'e_z' (equation 'bij, bjk -> bik'): input 'y' has rank 2 but "
               "its term 'bjk' names 3 dimensions");
-    // Every way a model is opened refuses it (no crash in ONNX Runtime's graph resolution).
-    std::string bytes = serialize_model(b.model());
-    EXPECT_NE(error_of([&] { OrtSession::from_bytes(bytes); }).find("has rank 2"),
-              std::string::npos);
-    auto d = testing::fresh_temp_dir("einsum");
-    write_file_atomic(d / "m.onnx", bytes);
-    EXPECT_NE(error_of([&] { load_model(d / "m.onnx"); }).find("has rank 2"), std::string::npos);
-    fs::remove_all(d);
+    expect_refused_when_opened(b.model(), "has rank 2", "einsum");  // no crash in ONNX Runtime
   }
   {  // The rank known only from inference: y through a Relu.
     test::ModelBuilder b(17, 8);
@@ -300,15 +305,7 @@ TEST(UntrustedModel, ZeroStridesAndMissingOutputsAreRefusedBeforeInference) {
   EXPECT_EQ(refused(strided("MaxPool", {1, 0})),
             "m.onnx: MaxPool node 'k' has stride 0 (strides must be positive)");
   EXPECT_NE(refused(strided("AveragePool", {-2, 1})).find("has stride -2"), std::string::npos);
-  {  // Every way a model is opened refuses it before ONNX Runtime resolves its graph.
-    const std::string bytes = serialize_model(strided("Conv", {0, 1}));
-    EXPECT_NE(error_of([&] { OrtSession::from_bytes(bytes); }).find("has stride 0"),
-              std::string::npos);
-    auto d = testing::fresh_temp_dir("stride0");
-    write_file_atomic(d / "m.onnx", bytes);
-    EXPECT_NE(error_of([&] { load_model(d / "m.onnx"); }).find("has stride 0"), std::string::npos);
-    fs::remove_all(d);
-  }
+  expect_refused_when_opened(strided("Conv", {0, 1}), "has stride 0", "stride0");
   {  // Inside an If branch.
     test::ModelBuilder b(13, 8);
     b.input("c", DType::Bool, {}).input("x", DType::Float32, {1, 1, 8, 8}).output("y");
