@@ -1,6 +1,5 @@
 #include "onnx/attribute_guard.h"
 
-#include <functional>
 #include <map>
 #include <set>
 #include <utility>
@@ -9,13 +8,13 @@
 #include <onnx/defs/schema.h>
 
 #include "common/error.h"
+#include "onnx/graph_walk.h"
 
 namespace kiln {
 
 namespace {
 
 using Opsets = std::map<std::string, int64_t>;
-using Nodes = google::protobuf::RepeatedPtrField<onnx::NodeProto>;
 using FunctionKey = std::pair<std::string, std::string>;  // domain, name
 
 Opsets opsets_of(const google::protobuf::RepeatedPtrField<onnx::OperatorSetIdProto>& imports,
@@ -29,23 +28,11 @@ std::string node_label(const onnx::NodeProto& n) {
                           : fmt::format("{} node '{}'", n.op_type(), n.name());
 }
 
-void for_each_node(const Nodes& nodes, const std::function<void(const onnx::NodeProto&)>& visit) {
-  for (const auto& n : nodes) {
-    visit(n);
-    for (const auto& a : n.attribute()) {
-      if (a.has_g()) for_each_node(a.g().node(), visit);
-      for (const auto& sub : a.graphs()) for_each_node(sub.node(), visit);
-    }
-  }
-}
-
-// What the checks need besides the node: the opsets in force and, for every model-local function,
-// the names of its attributes that become a `strides` in its body (directly through ref_attr_name,
-// or passed on to another function that uses them so).
-struct Scope {
-  Opsets opsets;
+// The model-local functions, and for each the names of its attributes that become a `strides` in
+// its body (directly through ref_attr_name, or passed on to another function that uses them so).
+struct Functions {
   std::map<FunctionKey, std::set<std::string>> strides_parameters;
-  std::map<FunctionKey, const onnx::FunctionProto*> functions;
+  std::map<FunctionKey, const onnx::FunctionProto*> by_key;
 };
 
 std::map<FunctionKey, std::set<std::string>> strides_parameters(const onnx::ModelProto& model) {
@@ -78,16 +65,17 @@ void check_strides(const onnx::AttributeProto& a, const onnx::NodeProto& n,
   }
 }
 
-void check_node(const onnx::NodeProto& n, const Scope& scope, const std::string& where) {
+void check_node(const onnx::NodeProto& n, const Opsets& opsets, const Functions& functions,
+                const std::string& where) {
   for (const auto& a : n.attribute()) {
     if (a.name() == "strides" && a.ref_attr_name().empty()) check_strides(a, n, where, "has ");
   }
   // A call of a model-local function whose body takes strides from the caller's attributes: the
   // values given here, else the function's defaults.
   const FunctionKey key{n.domain(), n.op_type()};
-  auto params = scope.strides_parameters.find(key);
-  if (params != scope.strides_parameters.end()) {
-    const onnx::FunctionProto& f = *scope.functions.at(key);
+  auto params = functions.strides_parameters.find(key);
+  if (params != functions.strides_parameters.end()) {
+    const onnx::FunctionProto& f = *functions.by_key.at(key);
     for (const auto& name : params->second) {
       const std::string via =
           fmt::format("passes function '{}' (attribute '{}') a ", f.name(), name);
@@ -103,8 +91,8 @@ void check_node(const onnx::NodeProto& n, const Scope& scope, const std::string&
     }
   }
   const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
-  auto it = scope.opsets.find(domain);
-  if (it == scope.opsets.end()) return;  // the checker refuses a domain the model does not import
+  auto it = opsets.find(domain);
+  if (it == opsets.end()) return;  // the checker refuses a domain the model does not import
   const auto* schema =
       onnx::OpSchemaRegistry::Schema(n.op_type(), static_cast<int>(it->second), domain);
   if (schema && n.output_size() < schema->min_output()) {
@@ -117,17 +105,17 @@ void check_node(const onnx::NodeProto& n, const Scope& scope, const std::string&
 }  // namespace
 
 void check_attributes_before_inference(const onnx::ModelProto& model, const std::string& what) {
-  Scope scope;
-  scope.opsets = opsets_of(model.opset_import());
-  scope.strides_parameters = strides_parameters(model);
-  for (const auto& f : model.functions()) scope.functions[{f.domain(), f.name()}] = &f;
-  for_each_node(model.graph().node(),
-                [&](const onnx::NodeProto& n) { check_node(n, scope, what); });
+  Functions functions;
+  functions.strides_parameters = strides_parameters(model);
+  for (const auto& f : model.functions()) functions.by_key[{f.domain(), f.name()}] = &f;
+  const Opsets opsets = opsets_of(model.opset_import());
+  for_each_node(model.graph(),
+                [&](const onnx::NodeProto& n) { check_node(n, opsets, functions, what); });
   for (const auto& f : model.functions()) {
-    Scope own = scope;
-    own.opsets = opsets_of(f.opset_import(), scope.opsets);
+    const Opsets own = opsets_of(f.opset_import(), opsets);
     const std::string where = fmt::format("{}: function '{}'", what, f.name());
-    for_each_node(f.node(), [&](const onnx::NodeProto& n) { check_node(n, own, where); });
+    for_each_node(f.node(),
+                  [&](const onnx::NodeProto& n) { check_node(n, own, functions, where); });
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "onnx/graph_view.h"
+#include "onnx/graph_walk.h"
 
 namespace kiln {
 
@@ -147,28 +148,6 @@ Check guard_for(const onnx::NodeProto& n) {
   if (n.op_type() == "Einsum") return check_einsum;
   if (n.op_type() == "ConvTranspose") return check_conv_transpose;
   return nullptr;
-}
-
-// Every node of the graph and of its subgraphs, in a fixed order (the same in a copy).
-void for_each_node(const onnx::GraphProto& graph,
-                   const std::function<void(const onnx::NodeProto&)>& visit) {
-  for (const auto& node : graph.node()) {
-    visit(node);
-    for (const auto& a : node.attribute()) {
-      if (a.has_g()) for_each_node(a.g(), visit);
-      for (const auto& g : a.graphs()) for_each_node(g, visit);
-    }
-  }
-}
-
-void for_each_node(onnx::GraphProto& graph, const std::function<void(onnx::NodeProto&)>& visit) {
-  for (auto& node : *graph.mutable_node()) {
-    visit(node);
-    for (auto& a : *node.mutable_attribute()) {
-      if (a.has_g()) for_each_node(*a.mutable_g(), visit);
-      for (auto& g : *a.mutable_graphs()) for_each_node(g, visit);
-    }
-  }
 }
 
 // Names computed, directly or not, from an output of a node still set aside.

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/tensor_limit.h"
 #include "onnx/attribute_guard.h"
+#include "onnx/graph_walk.h"
 #include "onnx/rank_guard.h"
 
 namespace fs = std::filesystem;
@@ -39,17 +40,6 @@ void for_each_tensor(const onnx::GraphProto& graph,
       }
       if (a.has_g()) for_each_tensor(a.g(), visit);
       for (const auto& g : a.graphs()) for_each_tensor(g, visit);
-    }
-  }
-}
-
-void for_each_graph(const onnx::GraphProto& graph,
-                    const std::function<void(const onnx::GraphProto&)>& visit) {
-  visit(graph);
-  for (const auto& node : graph.node()) {
-    for (const auto& a : node.attribute()) {
-      if (a.has_g()) for_each_graph(a.g(), visit);
-      for (const auto& g : a.graphs()) for_each_graph(g, visit);
     }
   }
 }
