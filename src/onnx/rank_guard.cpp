@@ -174,7 +174,37 @@ std::unordered_set<std::string> downstream_of(const onnx::ModelProto& model,
 
 }  // namespace
 
+// Conv, ConvInteger, DeformConv and QLinearConv take their kernel from W's dimensions 2.. when
+// kernel_shape is absent; the index of W, or -1 for any other node.
+int conv_weight_index(const onnx::NodeProto& n) {
+  if (!n.domain().empty() && n.domain() != "ai.onnx") return -1;
+  if (n.op_type() == "Conv" || n.op_type() == "ConvInteger" || n.op_type() == "DeformConv")
+    return 1;
+  return n.op_type() == "QLinearConv" ? 3 : -1;
+}
+
+// ONNX 1.17's Conv inference indexes X's dimensions and the dilations by W's spatial rank: a W of
+// higher rank than X reads past them (fuzz finding 7). Checked against the ranks X and W are
+// declared with (inputs, outputs, value_info, initializers); ranks only inference would give are
+// not, as that would cost an inference round per layer of convolutions.
+void check_conv_weight_ranks(const onnx::ModelProto& model, const std::string& what) {
+  Ranks declared;
+  collect_ranks(model.graph(), declared);
+  for_each_node(model.graph(), [&](const onnx::NodeProto& n) {
+    const int w = conv_weight_index(n);
+    if (w < 0) return;
+    for (int rx : ranks_of(n, 0, declared))
+      for (int rw : ranks_of(n, w, declared))
+        if (rx != kNotTensor && rw != kNotTensor && rw > rx) {
+          throw Error(fmt::format("{}: {} node '{}': W '{}' has rank {} but X '{}' has rank {} "
+                                  "(they must match)",
+                                  what, n.op_type(), n.name(), n.input(w), rw, n.input(0), rx));
+        }
+  });
+}
+
 void check_ranks_before_inference(const onnx::ModelProto& model, const std::string& what) {
+  check_conv_weight_ranks(model, what);
   for (const auto& f : model.functions())
     for (const auto& n : f.node())
       if (guard_for(n)) {

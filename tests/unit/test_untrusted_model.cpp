@@ -417,4 +417,22 @@ TEST(UntrustedModel, StridesAFunctionTakesFromItsCallerAreCheckedAtTheCall) {
   EXPECT_EQ(y[0].shape, (Shape{1, 1, 4, 4}));
 }
 
+// Fuzz finding 7 (tests/fuzz/corpus/onnx_model/conv-weight-rank-above-input.onnx): ONNX 1.17's Conv
+// inference takes the kernel from W's dimensions 2.. and indexes X's dimensions by it; W of rank 4
+// under X of rank 3 read past X's shape (SEGV in ONNX Runtime's graph resolution).
+TEST(UntrustedModel, ConvWeightOfHigherRankThanItsInputIsRefusedBeforeInference) {
+  auto model = [](const Shape& x) {
+    test::ModelBuilder b(13, 8);
+    b.input("x", DType::Float32, x).output("y");
+    b.initializer(make_tensor("w", DType::Float32, {2, 1, 3, 1}, std::vector<double>(6, 1.0)));
+    b.node("Conv", {"x", "w"}, {"y"}).set_name("conv");
+    return b.model();
+  };
+  EXPECT_EQ(error_of([&] { check_untrusted_model(model({1, 17, 8}), std::nullopt, "m.onnx"); }),
+            "m.onnx: Conv node 'conv': W 'w' has rank 4 but X 'x' has rank 3 (they must match)");
+  expect_refused_when_opened(model({1, 17, 8}), "W 'w' has rank 4", "convrank");
+  EXPECT_EQ(error_of([&] { check_untrusted_model(model({1, 1, 8, 8}), std::nullopt, "m.onnx"); }),
+            "");
+}
+
 }  // namespace kiln
