@@ -32,7 +32,7 @@ expect_mirror() {  # expect_mirror WHAT WANT
 fresh_etc
 cat >"$T/etc/sources.list.d/debian.sources" <<'S'
 Types: deb
-# http://snapshot.debian.org/archive/debian/20250520T000000Z
+# http://snapshot.example/archive/debian/20250520T000000Z
 URIs: http://mirror.corp.example/debian/
 Suites: bookworm bookworm-updates
 Components: main
@@ -84,7 +84,7 @@ cat >"$T/etc/sources.list" <<'S'
 deb cdrom:[Debian GNU/Linux 12]/ bookworm main
 deb-src http://src.example/debian bookworm main
 deb http://security.example/debian-security bookworm-security main
-deb [arch=amd64] https://download.docker.com/linux/debian bookworm stable
+deb [arch=amd64] https://thirdparty.example/linux/debian bookworm stable
 deb [ arch=amd64 signed-by=/usr/share/keyrings/k.gpg ] http://ftp.example.org/debian/ bookworm main contrib # trailing
 S
 cat >"$T/etc/sources.list.d/debian.sources" <<'S'
@@ -118,8 +118,8 @@ expect_no_mirror() {  # expect_no_mirror WHAT
   fi
 }
 fresh_etc
-echo 'deb http://archive.ubuntu.com/ubuntu jammy main restricted' >"$T/etc/sources.list"
-printf 'Types: deb\nURIs: https://deb.nodesource.com/node_20.x\nSuites: nodistro\nComponents: main\n' >"$T/etc/sources.list.d/nodesource.sources"
+echo 'deb http://ubuntu.example/ubuntu jammy main restricted' >"$T/etc/sources.list"
+printf 'Types: deb\nURIs: https://thirdparty.example/node_20.x\nSuites: nodistro\nComponents: main\n' >"$T/etc/sources.list.d/nodesource.sources"
 expect_no_mirror "no Debian entry"
 fresh_etc
 expect_no_mirror "no sources at all"
@@ -144,6 +144,21 @@ echo 'Acquire::http::Proxy "http://proxy.example:3128/";' >"$T/etc/apt.conf.d/01
 expect_proxy "http proxy" "Acquire::http::Proxy=http://proxy.example:3128/ "
 printf 'Acquire::https::Proxy "DIRECT";\nAcquire { http { Proxy "http://p2.example:8080"; }; };\n' >"$T/etc/apt.conf.d/02proxy"
 expect_proxy "nested syntax, DIRECT https" "Acquire::http::Proxy=http://p2.example:8080 "
+
+# This machine's own apt configuration, read by apt itself: the mirror kiln takes must be one of
+# the Debian archives apt would fetch a `main` index of (none: no mirror, and a one-line error).
+unset APT_CONFIG
+if command -v apt-get >/dev/null; then
+  apt_mirrors=$(apt-get indextargets --format '$(TARGET_OF) $(REPO_URI) $(RELEASE) $(COMPONENT)' 2>/dev/null |
+    awk -v re="$DEBIAN_SUITE_RE" '$1 == "deb" && $3 ~ re && $4 == "main" { sub(/\/+$/, "", $2); print $2 }' | sort -u)
+  got=$(host_mirror)
+  if [[ -z $apt_mirrors && -z $got ]] || grep -qxF -- "$got" <<<"$apt_mirrors"; then
+    PASSES=$((PASSES + 1))
+  else
+    echo "FAIL: this machine: kiln reads mirror '$got'; apt's Debian main archives: $(echo $apt_mirrors)"
+    FAILS=$((FAILS + 1))
+  fi
+fi
 
 echo "$PASSES passed, $FAILS failed"
 [[ $FAILS == 0 ]]
