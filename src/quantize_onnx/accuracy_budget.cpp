@@ -11,7 +11,7 @@ std::optional<BudgetChoice> choose_within_budget(const std::vector<std::string>&
   auto within = [&](const std::vector<std::string>& kept, double* measured) {
     double d = drop(kept);
     bool ok = d <= budget_pp + 1e-12;
-    choice.trials.push_back({kept, d, ok});
+    choice.trials.push_back({kept, d, ok, std::nullopt});
     if (measured) *measured = d;
     return ok;
   };
@@ -55,6 +55,27 @@ std::optional<BudgetChoice> choose_within_budget(const std::vector<std::string>&
   choice.kept_float = std::move(kept);
   choice.drop_pp = hi_drop;
   return choice;
+}
+
+std::vector<BudgetTrialRecord> plans_within_budget(const BudgetChoice& choice, size_t limit) {
+  std::vector<BudgetTrialRecord> out;
+  for (const auto& t : choice.trials)
+    if (t.within && t.kept_float == choice.kept_float) {
+      out.push_back(t);
+      break;
+    }
+  if (out.empty()) return out;
+  std::vector<BudgetTrialRecord> others;
+  for (const auto& t : choice.trials)
+    if (t.within && t.kept_float != choice.kept_float) others.push_back(t);
+  std::stable_sort(others.begin(), others.end(), [](const auto& a, const auto& b) {
+    return a.kept_float.size() < b.kept_float.size();
+  });
+  for (auto& t : others) {
+    if (out.size() >= limit) break;
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 }  // namespace kiln

@@ -20,6 +20,7 @@
 #include "quantize_onnx/dynamic_rewrite.h"
 #include "quantize_onnx/float_gaps.h"
 #include "quantize_onnx/model_error.h"
+#include "quantize_onnx/plan_latency.h"
 #include "quantize_onnx/preoptimize.h"
 #include "quantize_onnx/qoperator_rewrite.h"
 #include "quantize_onnx/sensitivity.h"
@@ -98,6 +99,11 @@ TestSplitRecord test_split_eval(const std::string& dataset, int64_t limit, const
 }
 
 // Held-out batches for --accuracy-budget and how a plan's drop is measured on them.
+// --accuracy-budget: how many plans within the budget are timed, and by how much another must
+// beat the search's choice (fewest float nodes) to replace it: a margin above run-to-run noise.
+constexpr size_t kTimedPlans = 4;
+constexpr double kPlanTimingMargin = 0.05;
+
 struct HoldOut {
   Batches batches;
   std::vector<uint8_t> labels;  // empty: no labels, the drop is top-1 disagreement with FP32
@@ -212,11 +218,14 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
     });
     std::vector<std::string> order;
     for (const auto& l : ranked) order.push_back(l.label);
-    PlanDrop measure = [&](const std::vector<std::string>& kept) {
+    auto plan_bytes = [&](const std::vector<std::string>& kept) {
       PlanOptions p = chosen;
       p.exclude.insert(kept.begin(), kept.end());
-      std::string bytes = serialize_model(quantize_static_model(model, p, ranges).model);
-      return drop_pp(h, held_ref, first_outputs(bytes, h.batches, o.threads, "quantized model"));
+      return serialize_model(quantize_static_model(model, p, ranges).model);
+    };
+    PlanDrop measure = [&](const std::vector<std::string>& kept) {
+      return drop_pp(h, held_ref,
+                     first_outputs(plan_bytes(kept), h.batches, o.threads, "quantized model"));
     };
     BudgetRecord b;
     b.budget_pp = *o.accuracy_budget_pp;
@@ -233,15 +242,53 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
           "--accuracy-budget or quantize dynamically",
           what, b.budget_pp, h.measured_on, best, order.empty() ? 0 : order.size() - 1));
     }
+    // The proxy's choice against the other plans that held, timed: a float node can be the
+    // faster one. The search's choice stays unless another plan is clearly faster.
+    auto plans = plans_within_budget(*choice, kTimedPlans);
+    std::vector<std::string> needed = choice->kept_float;  // what the budget itself needs
+    std::string timing_note;
+    if (plans.size() > 1) {
+      std::vector<std::string> models;
+      for (const auto& p : plans) models.push_back(plan_bytes(p.kept_float));
+      PlanTiming timing;
+      timing.threads = o.threads;
+      auto p50 = plan_p50_ms(models, first_sample(h.batches.at(0)), timing);
+      size_t pick = pick_fastest_plan(p50, kPlanTimingMargin);
+      for (auto& t : choice->trials)
+        for (size_t i = 0; i < plans.size(); ++i)
+          if (t.kept_float == plans[i].kept_float) t.p50_ms = p50[i];
+      b.chosen_by = fmt::format(
+          "timed: {} plans within the budget at batch 1, the fewest float nodes unless another "
+          "is more than {:.0f}% faster; {}",
+          plans.size(), kPlanTimingMargin * 100,
+          pick == 0 ? fmt::format("the fewest ran in {:.3g} ms", p50[0])
+                    : fmt::format("{} float node(s) ran in {:.3g} ms vs {:.3g} ms",
+                                  plans[pick].kept_float.size(), p50[pick], p50[0]));
+      if (pick != 0) {
+        timing_note = fmt::format("; its plan ran faster at batch 1 ({:.3g} ms vs {:.3g} ms)",
+                                  p50[pick], p50[0]);
+        choice->kept_float = plans[pick].kept_float;
+        choice->drop_pp = plans[pick].drop_pp;
+      }
+    } else {
+      b.chosen_by = "the only plan tried that held the budget";
+    }
     b.trials = choice->trials;
     b.drop_pp = choice->drop_pp;
     for (const auto& label : choice->kept_float) {
-      size_t rank = static_cast<size_t>(std::find(order.begin(), order.end(), label) - order.begin());
+      size_t rank =
+          static_cast<size_t>(std::find(order.begin(), order.end(), label) - order.begin());
       const auto& l = ranked[rank];
-      std::string why = fmt::format(
-          "sensitivity rank {} of {} (alone: rel L2 {:.2e}, top-1 agreement {:.4f}); the budget "
-          "does not hold with it quantized",
-          rank + 1, order.size(), l.relative_l2, l.top1_agreement);
+      const bool for_budget = std::find(needed.begin(), needed.end(), label) != needed.end();
+      std::string why =
+          for_budget ? fmt::format(
+                           "sensitivity rank {} of {} (alone: rel L2 {:.2e}, top-1 agreement "
+                           "{:.4f}); the budget does not hold with it quantized",
+                           rank + 1, order.size(), l.relative_l2, l.top1_agreement)
+                     : fmt::format(
+                           "sensitivity rank {} of {}; the budget holds with it quantized, but "
+                           "the plan that keeps it float is faster{}",
+                           rank + 1, order.size(), timing_note);
       b.kept_float.push_back({label, why});
       budget_reason[label] = "--accuracy-budget: " + why;
       chosen.exclude.insert(label);
@@ -315,22 +362,24 @@ void quantize_dynamic_file(const QuantizeOnnxOptions& o, const onnx::ModelProto&
                     0};
   // With a dataset named, the accuracy check runs on its test split (no calibration is needed).
   if (is_dataset_name(o.calibrate))
-    report.test =
-        test_split_eval(o.calibrate, o.eval_samples, single_calibration_input(model, o.input.string()),
-                        serialize_model(original), serialize_model(out_model), o.threads);
+    report.test = test_split_eval(o.calibrate, o.eval_samples,
+                                  single_calibration_input(model, o.input.string()),
+                                  serialize_model(original), serialize_model(out_model), o.threads);
 }
 
 }  // namespace
 
 void QuantizeOnnxOptions::validate() const {
   if (input.empty()) throw OptionError("input", "is required (the float ONNX model)");
-  if (output.empty()) throw OptionError("output", "is required (where to write the quantized model)");
+  if (output.empty())
+    throw OptionError("output", "is required (where to write the quantized model)");
   if (calib_samples < 1) throw OptionError("calib_samples", "must be at least 1");
   if (calib_batch < 1) throw OptionError("calib_batch", "must be at least 1");
   if (!(calibration.percentile > 0 && calibration.percentile <= 100))
     throw OptionError("calibration.percentile", "must be in (0, 100]");
   if (calibration.bins < 2) throw OptionError("calibration.bins", "must be at least 2");
-  if (eval_samples < 0) throw OptionError("eval_samples", "must be at least 0 (0: the whole split)");
+  if (eval_samples < 0)
+    throw OptionError("eval_samples", "must be at least 0 (0: the whole split)");
   if (threads < 0) throw OptionError("threads", "must be at least 0 (0: ONNX Runtime's default)");
   if (mode == QuantizeMode::Static && calibrate.empty())
     throw OptionError("calibrate",
@@ -354,7 +403,8 @@ QuantizeOnnxResult quantize_onnx_file(const QuantizeOnnxOptions& options) {
   check_model(original, false, options.input.string());
   onnx::ModelProto model = original, out_model;
   QuantizeOnnxResult report;
-  if (options.preoptimize) report.preoptimize = preoptimize_for_quantization(model, VerifyOptions{}.rtol);
+  if (options.preoptimize)
+    report.preoptimize = preoptimize_for_quantization(model, VerifyOptions{}.rtol);
   report.input = options.input.string();
   report.output = options.output.string();
   report.mode = to_string(options.mode);
@@ -402,14 +452,16 @@ std::string format_quantize_report(const QuantizeOnnxResult& r, bool markdown) {
       out += fmt::format("kept float: {} ({}; --quantize-all quantizes it)\n", n.node,
                          *n.float_because);
   for (const auto& g : r.float_gaps)
-    out += fmt::format("not fused: {} ({}) is read by float {} {}: {}\n", g.node, g.op,
-                       g.reader_op, g.reader, g.why);
+    out += fmt::format("not fused: {} ({}) is read by float {} {}: {}\n", g.node, g.op, g.reader_op,
+                       g.reader, g.why);
   if (r.budget) {
     const BudgetRecord& b = *r.budget;
-    out += fmt::format("accuracy budget {} pp ({} on {}, {} samples): {:.3g} pp with {} node(s) "
-                       "kept float after {} trial(s)\n",
-                       b.budget_pp, b.metric, b.measured_on, b.samples, b.drop_pp,
-                       b.kept_float.size(), b.trials.size());
+    out += fmt::format(
+        "accuracy budget {} pp ({} on {}, {} samples): {:.3g} pp with {} node(s) "
+        "kept float after {} trial(s)\n",
+        b.budget_pp, b.metric, b.measured_on, b.samples, b.drop_pp, b.kept_float.size(),
+        b.trials.size());
+    if (b.chosen_by) out += fmt::format("plan chosen by: {}\n", *b.chosen_by);
     for (const auto& k : b.kept_float)
       out += fmt::format("kept float for the budget: {} ({})\n", k.node, k.why);
     if (b.within_on_test)
@@ -431,10 +483,10 @@ std::string format_quantize_report(const QuantizeOnnxResult& r, bool markdown) {
     std::map<std::string, std::string> state;  // "yes", "excluded", "budget", "float (faster)"
     for (const auto& n : r.nodes) {
       const std::string because = n.float_because.value_or("");
-      state[n.node] = n.quantized                                 ? "yes"
-                      : because == "--exclude"                    ? "excluded"
+      state[n.node] = n.quantized                                  ? "yes"
+                      : because == "--exclude"                     ? "excluded"
                       : because.rfind("--accuracy-budget", 0) == 0 ? "float (budget)"
-                                                                  : "float (faster)";
+                                                                   : "float (faster)";
     }
     for (const auto& l : r.sensitivity)
       t.add_row({l.node, l.op, state[l.node], fmt::format("{:.2e}", l.relative_l2),

@@ -100,8 +100,9 @@ struct BudgetTrialRecord {
   std::vector<std::string> kept_float;  // beyond --exclude and the speed rule
   double drop_pp = 0;
   bool within = false;
+  std::optional<double> p50_ms;  // batch-1 latency, for the plans within the budget that were timed
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BudgetTrialRecord, kept_float, drop_pp, within)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BudgetTrialRecord, kept_float, drop_pp, within, p50_ms)
 
 struct KeptFloatRecord {
   std::string node, why;
@@ -117,12 +118,16 @@ struct BudgetRecord {
   std::vector<BudgetTrialRecord> trials;  // in the order they ran
   std::vector<KeptFloatRecord> kept_float;
   double drop_pp = 0;  // of the chosen plan, on measured_on
+  // How the plan was chosen among those within the budget: the only one, or timed (the fastest
+  // at batch 1, the fewest float nodes unless another was clearly faster). Absent from reports
+  // of kiln versions before the timing.
+  std::optional<std::string> chosen_by;
   // On the test split (with a dataset): the chosen plan's drop and whether it holds there too.
   std::optional<double> test_drop_pp;
   std::optional<bool> within_on_test;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BudgetRecord, budget_pp, metric, measured_on, samples, trials,
-                                   kept_float, drop_pp, test_drop_pp, within_on_test)
+                                   kept_float, drop_pp, chosen_by, test_drop_pp, within_on_test)
 
 struct QuantizeOnnxResult {
   int schema_version = 2;  // 2: preoptimize, float_gaps, budget

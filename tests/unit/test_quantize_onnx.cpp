@@ -18,6 +18,7 @@
 #include "quantize_onnx/calibration_data.h"
 #include "quantize_onnx/calibration_method.h"
 #include "quantize_onnx/model_error.h"
+#include "quantize_onnx/plan_latency.h"
 #include "quantize_onnx/quant_params.h"
 #include "quantize_onnx/quantize_onnx_file.h"
 #include "quantize_onnx/range_collector.h"
@@ -585,6 +586,33 @@ TEST(AccuracyBudget, KeepsTheFewestNodesFloatThatHoldTheBudget) {
   EXPECT_FALSE(choose_within_budget(order, 0.001, drop, &tried));
   EXPECT_FALSE(tried.empty());
   EXPECT_FALSE(choose_within_budget({"a"}, 0.1, drop));
+
+  // The plans to time: the choice first, then the others that held ({a, b, c} at 0.01 pp).
+  auto plans = plans_within_budget(*tight, 4);
+  ASSERT_EQ(plans.size(), 2u);
+  EXPECT_EQ(plans[0].kept_float, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(plans[1].kept_float, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_NEAR(plans[1].drop_pp, 0.01, 1e-12);
+  EXPECT_EQ(plans_within_budget(*tight, 1).size(), 1u);
+  EXPECT_EQ(plans_within_budget(*everything, 4).size(), 1u);
+}
+
+// The search's choice (index 0) stays unless another plan beats it by more than the margin.
+TEST(AccuracyBudget, TimingReplacesTheChoiceOnlyWhenClearlyFaster) {
+  EXPECT_EQ(pick_fastest_plan({1.0}, 0.05), 0u);
+  EXPECT_EQ(pick_fastest_plan({1.0, 0.97}, 0.05), 0u);  // within noise
+  EXPECT_EQ(pick_fastest_plan({1.0, 1.5, 0.9}, 0.05), 2u);
+  EXPECT_EQ(pick_fastest_plan({1.0, 0.8, 0.9}, 0.05), 1u);
+  EXPECT_THROW(pick_fastest_plan({}, 0.05), Error);
+
+  HostTensor batch("x", DType::Float32, {3, 2});
+  for (int i = 0; i < 6; ++i) batch.ptr<float>()[i] = static_cast<float>(i);
+  HostTensor scalar("s", DType::Int64, {});
+  auto one = first_sample({batch, scalar});
+  ASSERT_EQ(one.size(), 2u);
+  EXPECT_EQ(one[0].shape, (Shape{1, 2}));
+  EXPECT_EQ(one[0].ptr<float>()[1], 1.0f);
+  EXPECT_EQ(one[1].shape, Shape{});
 }
 
 // X[N,16] → MatMul mm_a → Relu → MatMul mm_b → Y. mm_b has one huge weight in a row that the ReLU
@@ -603,6 +631,66 @@ static onnx::ModelProto sensitive_mlp() {
   b.node("MatMul", {"r", "Wb"}, {"Y"}).set_name("mm_b");
   b.output("Y", F32, {-1, 10});
   return b.model();
+}
+
+// sensitive_mlp with a third MatMul after mm_b: the search then passes two plans within the
+// budget ({mm_b, other} and {mm_b}) and times both.
+static onnx::ModelProto sensitive_mlp3() {
+  ModelBuilder b(13);
+  b.input("X", F32, {-1, 16});
+  HostTensor wa = random_tensor("Wa", F32, {16, 16}, 11, -0.5, 0.5);
+  for (int64_t r = 0; r < 16; ++r) wa.ptr<float>()[r * 16 + 15] = -1.0f;
+  HostTensor wb = random_tensor("Wb", F32, {16, 16}, 12, -0.5, 0.5);
+  wb.ptr<float>()[15 * 16 + 0] = 400.0f;
+  b.initializer(wa).initializer(wb).initializer(random_tensor("Wc", F32, {16, 10}, 14, -0.5, 0.5));
+  b.node("MatMul", {"X", "Wa"}, {"h"}).set_name("mm_a");
+  b.node("Relu", {"h"}, {"r"});
+  b.node("MatMul", {"r", "Wb"}, {"g"}).set_name("mm_b");
+  b.node("MatMul", {"g", "Wc"}, {"Y"}).set_name("mm_c");
+  b.output("Y", F32, {-1, 10});
+  return b.model();
+}
+
+TEST(AccuracyBudget, TimesThePlansWithinTheBudgetAndKeepsTheFastest) {
+  auto dir = testing::fresh_temp_dir("budget3");
+  save_model(sensitive_mlp3(), dir / "in.onnx");
+  std::filesystem::create_directories(dir / "calib");
+  write_tensor_pb(random_tensor("X", F32, {200, 16}, 13, 0, 1), dir / "calib" / "a.pb");
+  QuantizeOnnxOptions o;
+  o.input = dir / "in.onnx";
+  o.output = dir / "out.onnx";
+  o.calibrate = (dir / "calib").string();
+  o.calib_samples = 200;
+  o.accuracy_budget_pp = 5.0;
+  auto r = quantize_onnx_file(o);
+  ASSERT_TRUE(r.budget && r.budget->chosen_by);
+  EXPECT_EQ(r.budget->chosen_by->rfind("timed: 2 plans", 0), 0u) << *r.budget->chosen_by;
+  // Exactly the plans that held were timed, and the kept plan is the one the timing picks.
+  std::vector<BudgetTrialRecord> timed;
+  for (const auto& t : r.budget->trials) {
+    EXPECT_EQ(t.p50_ms.has_value(), t.within) << t.kept_float.size();
+    if (t.p50_ms) {
+      EXPECT_GT(*t.p50_ms, 0);
+      timed.push_back(t);
+    }
+  }
+  ASSERT_EQ(timed.size(), 2u);
+  std::sort(timed.begin(), timed.end(),
+            [](const auto& a, const auto& b) { return a.kept_float.size() < b.kept_float.size(); });
+  ASSERT_EQ(timed[0].kept_float, std::vector<std::string>{"mm_b"});
+  size_t pick = pick_fastest_plan({*timed[0].p50_ms, *timed[1].p50_ms}, 0.05);
+  std::vector<std::string> kept;
+  for (const auto& k : r.budget->kept_float) kept.push_back(k.node);
+  EXPECT_EQ(kept, timed[pick].kept_float);
+  EXPECT_DOUBLE_EQ(r.budget->drop_pp, timed[pick].drop_pp);
+  for (const auto& k : r.budget->kept_float)
+    EXPECT_NE(k.why.find(k.node == "mm_b" ? "does not hold with it quantized" : "is faster"),
+              std::string::npos)
+        << k.why;
+  EXPECT_EQ(r.summary.quantized_nodes, 3 - static_cast<int>(kept.size()));
+  std::string text = format_quantize_report(r, false);
+  EXPECT_NE(text.find("plan chosen by: timed"), std::string::npos) << text;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(AccuracyBudget, KeepsTheSensitiveNodeFloatAndSaysWhy) {
@@ -624,6 +712,7 @@ TEST(AccuracyBudget, KeepsTheSensitiveNodeFloatAndSaysWhy) {
   o.accuracy_budget_pp = 1.0;
   auto r = quantize_onnx_file(o);
   ASSERT_TRUE(r.budget);
+  EXPECT_EQ(r.budget->chosen_by, "the only plan tried that held the budget");  // nothing timed
   EXPECT_EQ(r.budget->metric, "top-1 disagreement with FP32");
   EXPECT_NE(r.budget->measured_on.find("calibration"), std::string::npos);
   EXPECT_EQ(r.budget->samples, 200);

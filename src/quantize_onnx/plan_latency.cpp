@@ -1,0 +1,64 @@
+#include "quantize_onnx/plan_latency.h"
+
+#include <chrono>
+
+#include "bench/latency_stats.h"
+#include "bench/schedule.h"
+#include "common/error.h"
+#include "runtime/ort_session.h"
+
+namespace kiln {
+
+std::vector<double> plan_p50_ms(const std::vector<std::string>& models,
+                                const std::vector<HostTensor>& inputs, const PlanTiming& timing) {
+  SessionOptions so;
+  so.intra_op_threads = timing.threads;
+  // No spinning: one session's thread pool would otherwise still spin while the next one runs.
+  so.allow_spinning = false;
+  std::vector<OrtSession> sessions;
+  sessions.reserve(models.size());
+  for (size_t i = 0; i < models.size(); ++i) {
+    sessions.push_back(OrtSession::from_bytes(models[i], so, "INT8 plan " + std::to_string(i)));
+    sessions.back().prepare(inputs);
+  }
+  std::vector<std::vector<double>> samples(models.size());
+  for (const ScheduleStep& step : interleaved_schedule(static_cast<int>(models.size()),
+                                                       timing.warmup, timing.runs, timing.block)) {
+    OrtSession& s = sessions[static_cast<size_t>(step.model)];
+    auto t0 = std::chrono::steady_clock::now();
+    s.run_prepared();
+    auto t1 = std::chrono::steady_clock::now();
+    if (!step.warmup)
+      samples[static_cast<size_t>(step.model)].push_back(
+          std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  std::vector<double> p50;
+  for (auto& v : samples) p50.push_back(compute_latency_stats(std::move(v)).p50);
+  return p50;
+}
+
+std::vector<HostTensor> first_sample(const std::vector<HostTensor>& batch) {
+  std::vector<HostTensor> out;
+  for (const HostTensor& t : batch) {
+    if (t.shape.empty() || t.shape[0] <= 1) {
+      out.push_back(t);
+      continue;
+    }
+    Shape one = t.shape;
+    one[0] = 1;
+    HostTensor s(t.name, t.dtype, one);
+    s.data = t.data.substr(0, s.nbytes());
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+size_t pick_fastest_plan(const std::vector<double>& p50_ms, double margin) {
+  if (p50_ms.empty()) throw Error("pick_fastest_plan: no plans");
+  size_t best = 0;
+  for (size_t i = 1; i < p50_ms.size(); ++i)
+    if (p50_ms[i] < p50_ms[0] * (1 - margin) && p50_ms[i] < p50_ms[best]) best = i;
+  return best;
+}
+
+}  // namespace kiln
