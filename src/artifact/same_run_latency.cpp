@@ -1,5 +1,7 @@
 #include "artifact/same_run_latency.h"
 
+#include <algorithm>
+
 #include "bench/bench_runner.h"
 #include "bench/ort_target.h"
 #include "runtime/open_model.h"
@@ -20,6 +22,7 @@ SameRunLatency measure_same_run_latency(const std::filesystem::path& model,
     timed[1].target = std::make_unique<OrtTarget>(reference, SessionOptions{});
   BenchSettings settings;
   settings.runs = runs;
+  settings.block = std::min(10, std::max(1, runs));  // blocks: each switch pays a settle pause
   settings.batches = {1};
   shape[0] = 1;
   BenchMeasurement bench = run_bench(timed, shape, settings, nullptr);

@@ -96,6 +96,7 @@ void BenchOptions::validate() const {
   if (runs < 1) throw OptionError("runs", "must be at least 1");
   if (warmup < 0) throw OptionError("warmup", "must be at least 0");
   if (block < 1) throw OptionError("block", "must be at least 1");
+  if (settle_ms < 0) throw OptionError("settle_ms", "must be at least 0");
   if (threads < 0) throw OptionError("threads", "must be at least 0 (0: the engine's default)");
   std::vector<int64_t> sizes;
   try {
@@ -190,11 +191,11 @@ BenchResult bench_models(const BenchOptions& o) {
   s.accuracy_samples = o.accuracy_samples;
   s.progress = say;
   s.inputs = o.inputs;
-  // Blocks of runs per model: after a run, a session's intra-op threads keep spinning for a while
-  // and would take the cores from the next model's run. Run by run (A, B, A, B) two ORT sessions
-  // measured 25.4 ms at batch 64 where each alone runs 14.1 ms; the first run of each block
-  // still pays that, so p50 does not.
+  // Blocks of runs per model, and a settle pause at each switch (BenchSettings::settle_ms): after
+  // a run, a session's intra-op threads keep spinning for ~20–25 ms and take the cores from the
+  // next model's runs (docs/bench.md "Why interleaved").
   s.block = o.block;
+  s.settle_ms = o.settle_ms;
   BenchMeasurement measured = run_bench(models, shape, s, test ? &*test : nullptr);
   report.models = std::move(measured.models);
   report.results = std::move(measured.results);
@@ -215,6 +216,11 @@ BenchResult bench_models(const BenchOptions& o) {
                           ? fmt::format("interleaved in blocks of {} runs (A×{}, B×{}, A×{} …)",
                                         s.block, s.block, s.block, s.block)
                           : std::string("interleaved (A, B, A, B …)");
+  if (s.settle_ms > 0)
+    settings.schedule += fmt::format(
+        ", each switch after 1 untimed run and, when the previous model's ONNX Runtime threads "
+        "spin, a {} ms pause",
+        s.settle_ms);
   if (o.inputs.empty()) {
     settings.input_shape = shape;
     settings.input = fmt::format("random normal float32 {} with the batch replaced (seed {})",

@@ -17,7 +17,8 @@ namespace kiln {
 struct BenchOptions {
   std::vector<std::filesystem::path> models;
   int runs = 100, warmup = 10;
-  int block = 10;  // timed runs of one model before switching to the next (1: A, B, A, B …)
+  int block = 10;      // timed runs of one model before switching to the next (1: A, B, A, B …)
+  int settle_ms = 50;  // pause at a switch after an engine that spins (BenchSettings::settle_ms)
   std::string batches = "1,64";
   int threads = 0;  // 0: each engine's default
   std::string ort_opt = "all", provider = "cpu";
@@ -36,9 +37,9 @@ struct BenchOptions {
   // kiln::OptionError for a value bench_models cannot use.
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BenchOptions, models, runs, warmup, block, batches, threads,
-                                   ort_opt, provider, config, objective, dataset, accuracy_samples,
-                                   input_shape, inputs, seed, sgemm)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BenchOptions, models, runs, warmup, block, settle_ms, batches,
+                                   threads, ort_opt, provider, config, objective, dataset,
+                                   accuracy_samples, input_shape, inputs, seed, sgemm)
 
 // Validates every option before opening any model.
 BenchResult bench_models(const BenchOptions& options);

@@ -9,6 +9,7 @@
 #include "bench/latency_stats.h"
 #include "bench/noise.h"
 #include "bench/schedule.h"
+#include "bench/timed_runs.h"
 #include "common/error.h"
 
 namespace kiln {
@@ -64,17 +65,9 @@ BenchMeasurement run_bench(std::vector<BenchModel>& models, const Shape& shape,
       inputs = random_inputs_for(specs, false, s.seed + static_cast<uint64_t>(batch));
     }
     for (auto& m : models) m.target->prepare(inputs);
-    std::vector<std::vector<double>> samples(static_cast<size_t>(n));
-    for (auto& v : samples) v.reserve(static_cast<size_t>(s.runs));
-    for (const ScheduleStep& step : schedule) {
-      BenchTarget& t = *models[static_cast<size_t>(step.model)].target;
-      auto t0 = std::chrono::steady_clock::now();
-      t.run();
-      auto t1 = std::chrono::steady_clock::now();
-      if (!step.warmup)
-        samples[static_cast<size_t>(step.model)].push_back(
-            std::chrono::duration<double, std::milli>(t1 - t0).count());
-    }
+    std::vector<BenchTarget*> targets;
+    for (auto& m : models) targets.push_back(m.target.get());
+    auto samples = timed_runs(targets, schedule, s.settle_ms);
     for (int i = 0; i < n; ++i) {
       LatencyStats st = compute_latency_stats(samples[static_cast<size_t>(i)]);
       BenchRow r;

@@ -22,6 +22,9 @@ class BenchTarget {
   virtual void run() = 0;
   // The first output for `input` (accuracy; not timed).
   virtual HostTensor infer(const HostTensor& input) = 0;
+  // Whether the engine's threads keep spinning on the cores after run() returns (ONNX Runtime's
+  // default): the runner then lets them go idle before it times another model.
+  virtual bool spins_after_run() const { return false; }
 };
 
 }  // namespace kiln

@@ -7,8 +7,14 @@
 namespace kiln {
 
 OrtTarget::OrtTarget(const std::filesystem::path& path, const SessionOptions& options)
-    : session_(OrtSession::from_file(path, options)) {
-  if (session_.inputs().empty()) throw Error(fmt::format("{}: the model has no inputs", path.string()));
+    : session_(OrtSession::from_file(path, options)), spins_(options.allow_spinning) {
+  if (session_.inputs().empty())
+    throw Error(fmt::format("{}: the model has no inputs", path.string()));
+}
+
+OrtTarget::OrtTarget(std::string_view bytes, const SessionOptions& options, const std::string& what)
+    : session_(OrtSession::from_bytes(bytes, options, what)), spins_(options.allow_spinning) {
+  if (session_.inputs().empty()) throw Error(fmt::format("{}: the model has no inputs", what));
 }
 
 std::optional<Shape> OrtTarget::input_shape() const {
@@ -23,7 +29,8 @@ HostTensor OrtTarget::named(const HostTensor& input) const {
 
 // One input takes the model's name for it; several (from --input specs) are matched by name.
 void OrtTarget::prepare(const std::vector<HostTensor>& inputs) {
-  if (inputs.size() == 1 && session_.inputs().size() == 1) return session_.prepare({named(inputs[0])});
+  if (inputs.size() == 1 && session_.inputs().size() == 1)
+    return session_.prepare({named(inputs[0])});
   session_.prepare(inputs);
 }
 

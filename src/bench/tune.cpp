@@ -110,7 +110,7 @@ json tune_session(const TuneOptions& o) {
   report["skipped"] = skipped;
   int best_lat = fastest(search.results, false), best_thr = fastest(search.results, true);
 
-  // Confirmation: defaults vs the winners, interleaved run by run.
+  // Confirmation: defaults vs the winners, interleaved in the same blocks.
   std::vector<int> finalists{0};
   for (int w : {best_lat, best_thr})
     if (std::find(finalists.begin(), finalists.end(), w) == finalists.end()) finalists.push_back(w);
@@ -127,7 +127,6 @@ json tune_session(const TuneOptions& o) {
   for (const auto& m : models) names.push_back(m.name);
   models.clear();  // release the other sessions before the confirmation runs
   BenchSettings c = s;
-  c.block = 1;
   c.runs = 2 * o.runs;
   BenchMeasurement confirm = run_bench(again, shape, c, nullptr);
   auto stats_of = [&](int f) {
@@ -208,7 +207,7 @@ std::string tune_report_text(const json& r) {
                        describe_session_options(session_options_from_json(s["options"], "tune")),
                        s["error"].get<std::string>());
   const json& d = r["default"];
-  out += fmt::format("\nConfirmed against ORT's defaults, interleaved run by run ({} runs each):\n",
+  out += fmt::format("\nConfirmed against ORT's defaults, interleaved in blocks ({} runs each):\n",
                      d["confirmed_latency"]["runs"].get<int>());
   out += fmt::format("  ORT defaults:           p50 {:.4g} ms, {:.0f} samples/s\n",
                      d["confirmed_latency"]["p50_ms"].get<double>(),

@@ -3,7 +3,7 @@
 // (intra-op threads, graph optimization level, CPU vs DNNL, thread spinning) for one model and
 // batch. Every candidate is loaded at once and measured in interleaved blocks, so all of them
 // see the same machine; the winners are then re-measured against ORT's defaults, interleaved
-// run by run, because the minimum of many noisy figures is biased low (winner's curse).
+// in the same blocks, because the minimum of many noisy figures is biased low (winner's curse).
 #include <filesystem>
 #include <string>
 

@@ -136,6 +136,10 @@ void add_bench(CLI::App& app, Runner& run) {
   cmd->add_option("--block", c->o.block,
                   "Timed runs of one model before switching to the next (1: A, B, A, B …)")
       ->capture_default_str();
+  cmd->add_option("--settle-ms", c->o.settle_ms,
+                  "Pause at each switch to the next model while the previous ONNX Runtime "
+                  "session's threads still spin (0: none; docs/bench.md)")
+      ->capture_default_str();
   cmd->add_option("--batch", c->batch_given,
                   "Batch sizes, comma-separated (default 1,64; --tune: one, default 1)");
   field_flag(cmd, "batches", "--batch");

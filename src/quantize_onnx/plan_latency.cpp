@@ -1,11 +1,12 @@
 #include "quantize_onnx/plan_latency.h"
 
-#include <chrono>
+#include <memory>
 
 #include "bench/latency_stats.h"
+#include "bench/ort_target.h"
 #include "bench/schedule.h"
+#include "bench/timed_runs.h"
 #include "common/error.h"
-#include "runtime/ort_session.h"
 
 namespace kiln {
 
@@ -13,25 +14,17 @@ std::vector<double> plan_p50_ms(const std::vector<std::string>& models,
                                 const std::vector<HostTensor>& inputs, const PlanTiming& timing) {
   SessionOptions so;
   so.intra_op_threads = timing.threads;
-  // No spinning: one session's thread pool would otherwise still spin while the next one runs.
-  so.allow_spinning = false;
-  std::vector<OrtSession> sessions;
-  sessions.reserve(models.size());
+  std::vector<std::unique_ptr<OrtTarget>> plans;
+  std::vector<BenchTarget*> targets;
   for (size_t i = 0; i < models.size(); ++i) {
-    sessions.push_back(OrtSession::from_bytes(models[i], so, "INT8 plan " + std::to_string(i)));
-    sessions.back().prepare(inputs);
+    plans.push_back(std::make_unique<OrtTarget>(models[i], so, "INT8 plan " + std::to_string(i)));
+    plans.back()->session().prepare(inputs);  // by name or in order, as the model declares them
+    targets.push_back(plans.back().get());
   }
-  std::vector<std::vector<double>> samples(models.size());
-  for (const ScheduleStep& step : interleaved_schedule(static_cast<int>(models.size()),
-                                                       timing.warmup, timing.runs, timing.block)) {
-    OrtSession& s = sessions[static_cast<size_t>(step.model)];
-    auto t0 = std::chrono::steady_clock::now();
-    s.run_prepared();
-    auto t1 = std::chrono::steady_clock::now();
-    if (!step.warmup)
-      samples[static_cast<size_t>(step.model)].push_back(
-          std::chrono::duration<double, std::milli>(t1 - t0).count());
-  }
+  auto samples = timed_runs(targets,
+                            interleaved_schedule(static_cast<int>(models.size()), timing.warmup,
+                                                 timing.runs, timing.block),
+                            timing.settle_ms);
   std::vector<double> p50;
   for (auto& v : samples) p50.push_back(compute_latency_stats(std::move(v)).p50);
   return p50;

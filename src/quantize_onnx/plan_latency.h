@@ -2,8 +2,9 @@
 // Batch-1 latency of the INT8 plans that held --accuracy-budget, so the search keeps the fastest
 // one rather than trusting its proxy (fewer float nodes) blindly: a float node can be the faster
 // one (a 1-channel Conv, a float op between two INT8 nodes that costs a Q/DQ pair). The plans run
-// interleaved in blocks on the same input (bench/schedule.h), so every ratio comes from the same
-// stretch of time.
+// as kiln bench runs models (bench/timed_runs.h): interleaved in blocks on the same input, so every
+// ratio comes from the same stretch of time, with ONNX Runtime's default spinning threads given
+// time to go idle at each switch.
 #include <string>
 #include <vector>
 
@@ -13,7 +14,8 @@ namespace kiln {
 
 struct PlanTiming {
   int warmup = 20, runs = 100, block = 10;
-  int threads = 0;  // ONNX Runtime intra-op threads (0: its default)
+  int threads = 0;     // ONNX Runtime intra-op threads (0: its default)
+  int settle_ms = 50;  // BenchSettings::settle_ms
 };
 
 // The p50 latency (ms) of each serialized model on `inputs`, in the order given.

@@ -41,7 +41,7 @@ check "Markdown: both tables and the notes, row by row" python3 "$HERE/check_ben
   m/model.onnx m/model_scripted.pt --batches 1,2 --runs 3
 check "report links the chart" grep -qx '!\[p50 latency and throughput per model and batch\](r.svg)' r.md
 check "chart is an SVG" grep -q '</svg>' r.svg
-check "blocks are the default schedule" grep -qx "Same run, interleaved in blocks of 10 runs (A×10, B×10, A×10 …): 3 timed runs per model and batch after 1 warm-ups; steady clock per run." r.md
+check "blocks are the default schedule, settled at each switch" grep -qx "Same run, interleaved in blocks of 10 runs (A×10, B×10, A×10 …), each switch after 1 untimed run and, when the previous model's ONNX Runtime threads spin, a 50 ms pause: 3 timed runs per model and batch after 1 warm-ups; steady clock per run." r.md
 "$KILN" bench m/model.onnx --runs 2 --warmup 0 --batch 1,3 --no-sgemm --format json >r.json 2>/dev/null
 check "json format: models, results and statistics" python3 "$HERE/check_bench_report.py" json r.json m/model.onnx --batches 1,3 --runs 2
 "$KILN" bench m/model.onnx --runs 2 --warmup 0 --batch 1 --no-sgemm --format csv >r.csv 2>/dev/null
@@ -49,6 +49,9 @@ check "csv format: header and row" python3 "$HERE/check_bench_report.py" csv r.c
 expect_exact 2 "kiln: error: --input-shape is required when no model is ONNX (e.g. --input-shape 1x1x28x28)" -- \
   bench m/model_scripted.pt --runs 1 --no-sgemm
 expect_exact 2 "kiln: error: --block must be at least 1" -- bench m/model.onnx --block 0 --no-sgemm
+expect_exact 2 "kiln: error: --settle-ms must be at least 0" -- bench m/model.onnx --settle-ms -1 --no-sgemm
+check "--settle-ms 0: no settling in the schedule" bash -c "'$KILN' bench m/model.onnx --settle-ms 0 --runs 2 \
+  --warmup 0 --batch 1 --no-sgemm 2>/dev/null | grep -qx 'Same run, interleaved in blocks of 10 runs (A×10, B×10, A×10 …): 2 timed runs per model and batch after 0 warm-ups; steady clock per run.'"
 check "--block 1 alternates run by run" bash -c "'$KILN' bench m/model.onnx m/model.onnx --block 1 --runs 2 \
   --warmup 0 --batch 1 --no-sgemm 2>/dev/null | grep -q '^Same run, interleaved (A, B, A, B'"
 

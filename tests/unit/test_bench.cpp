@@ -1,6 +1,7 @@
 // kiln bench's pieces that need no clock: statistics, the schedule, noise warnings, accuracy,
 // rendering (Markdown, CSV, JSON, SVG) and best.json. No timed assertions: machines are noisy.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "bench/ort_target.h"
 #include "bench/schedule.h"
 #include "bench/svg_chart.h"
+#include "bench/timed_runs.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "data/dataset_batch.h"
@@ -84,8 +86,10 @@ namespace {
 // A target that records the order of its runs in a shared log.
 class FakeTarget : public BenchTarget {
  public:
-  FakeTarget(int id, std::vector<int>* log) : id_(id), log_(log) {}
+  FakeTarget(int id, std::vector<int>* log, bool spins = false)
+      : id_(id), log_(log), spins_(spins) {}
   std::string engine() const override { return "fake"; }
+  bool spins_after_run() const override { return spins_; }
   std::optional<Shape> input_shape() const override { return Shape{-1, 1, 2, 2}; }
   void prepare(const std::vector<HostTensor>& inputs) override { batch_ = inputs.at(0).shape[0]; }
   void run() override { log_->push_back(id_); }
@@ -102,6 +106,7 @@ class FakeTarget : public BenchTarget {
  private:
   int id_;
   std::vector<int>* log_;
+  bool spins_;
 };
 
 Dataset tiny_dataset() {
@@ -136,6 +141,7 @@ TEST(RunBench, MeasuresInterleavedAndScoresAccuracy) {
   s.runs = 4;
   s.warmup = 2;
   s.batches = {1, 3};
+  s.settle_ms = 0;  // strictly A, B, A, B (the settle run is checked below)
   Dataset ds = tiny_dataset();
   auto r = run_bench(models, resolve_input_shape(models, ""), s, &ds);
   EXPECT_EQ(log.size(), 2u * 2u * 6u);
@@ -149,6 +155,31 @@ TEST(RunBench, MeasuresInterleavedAndScoresAccuracy) {
   EXPECT_EQ(r.models[1].accuracy->correct, 5);
   EXPECT_EQ(r.models[1].accuracy->samples, 6);
   EXPECT_DOUBLE_EQ(r.models[1].delta_accuracy_pp.value_or(-1), 0.0);
+}
+
+// At each switch to another model's timed runs, one untimed run of that model first; a pause
+// before it only when the previous model's engine spins after a run.
+TEST(RunBench, SettlesAtEachSwitchToAnotherModel) {
+  for (bool spins : {false, true}) {
+    std::vector<int> log;
+    std::vector<BenchTarget*> targets;
+    FakeTarget a(0, &log, spins), b(1, &log, spins);
+    targets = {&a, &b};
+    auto start = std::chrono::steady_clock::now();
+    auto samples = timed_runs(targets, interleaved_schedule(2, 1, 4, 2), 30);
+    double elapsed_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    // Warm-ups A, B; then blocks A A | B B | A A | B B, each switch preceded by a settle run.
+    EXPECT_EQ(log, (std::vector<int>{0, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1}));
+    ASSERT_EQ(samples.size(), 2u);
+    EXPECT_EQ(samples[0].size(), 4u);  // the settle runs are not samples
+    EXPECT_EQ(samples[1].size(), 4u);
+    // Four switches, each waits for the spinning threads (a lower bound only: sleeping is at
+    // least that long; no upper bound on a shared machine).
+    if (spins) {
+      EXPECT_GE(elapsed_ms, 4 * 30.0);
+    }
+  }
 }
 
 TEST(RunBench, InputShapeFromModelOrFlag) {
