@@ -2,7 +2,8 @@
 # Precision-planning figures of bench/RESULTS.md (issue 18): static INT8 from the unoptimized
 # export (pre-optimized by quantize-onnx), from model_opt.onnx, and from the unoptimized export with
 # --no-preoptimize; Python's quantize_static on both inputs; FP16 — all benched in one interleaved
-# `kiln bench` run against FP32, REPEAT times (default 3; the ratios are same-run). Run it when
+# `kiln bench` run against FP32, REPEAT times (default 3; the ratios are same-run), then the speed
+# targets' own method (blocks of 50, BLOCK_REPEAT times, below). Run it when
 # `cat /proc/loadavg` is low:
 #
 #   bash bench/run_precision_plan.sh        (from the repository root; ./kiln builds if needed)
@@ -54,4 +55,28 @@ for r in range(1, n + 1):
         d = m.get("delta_accuracy_pp")
         print(f"  {name:28s} {p50[(0, 1)] / p50[(i, 1)]:5.2f}× / {p50[(0, 64)] / p50[(i, 64)]:5.2f}×"
               f"   p50 {p50[(i, 1)]:.3f} / {p50[(i, 64)]:.2f} ms   {d if d is not None else 0:+.2f} pp")
+PY
+# The issue's own method for the speed targets: FP32, kiln's INT8 from the unoptimized export and
+# Python's quantize_static file only, in blocks of 50 runs (each block pays one switch),
+# BLOCK_REPEAT times (default 5); the median of the same-run ratios is the figure.
+for r in $(seq 1 "${BLOCK_REPEAT:-5}"); do
+  echo "blocks run $r load before: $(cat /proc/loadavg)" >>"$OUT/bench.load"
+  log "$KILN" bench "$O" "$OUT/kiln_from_export.onnx" "$OUT/python_O.onnx" --batch 1,64 --threads 2 \
+    --runs 250 --block 50 --warmup 30 --no-sgemm --format json --out "$OUT/blocks_$r.json" \
+    >/dev/null 2>"$OUT/blocks_$r.err"
+done
+scripts/toolchain.sh run python3 - "$OUT" "${BLOCK_REPEAT:-5}" <<'PY'
+import json, statistics, sys
+out, n = sys.argv[1], int(sys.argv[2])
+ratios = {}
+for r in range(1, n + 1):
+    b = json.load(open(f"{out}/blocks_{r}.json"))
+    p50 = {(x["model"], x["batch"]): x["latency"]["p50_ms"] for x in b["results"]}
+    for i, who in ((1, "kiln INT8 (from the export)"), (2, "Python quantize_static")):
+        for batch in (1, 64):
+            ratios.setdefault((who, batch), []).append(p50[(0, batch)] / p50[(i, batch)])
+print(f"blocks of 50, {n} runs: speed vs FP32 (p50 ratio), each run, then the median")
+for (who, batch), v in ratios.items():
+    print(f"  {who:28s} batch {batch:2d}: " + " ".join(f"{x:.2f}×" for x in v)
+          + f"   median {statistics.median(v):.2f}×")
 PY

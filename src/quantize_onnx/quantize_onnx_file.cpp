@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <set>
 
 #include <fmt/format.h>
@@ -98,12 +99,44 @@ TestSplitRecord test_split_eval(const std::string& dataset, int64_t limit, const
           m.stats()};
 }
 
-// Held-out batches for --accuracy-budget and how a plan's drop is measured on them.
 // --accuracy-budget: how many plans within the budget are timed, and by how much another must
 // beat the search's choice (fewest float nodes) to replace it: a margin above run-to-run noise.
 constexpr size_t kTimedPlans = 4;
 constexpr double kPlanTimingMargin = 0.05;
 
+// Times the plans that held the budget (the search's choice first) at batch 1 on `sample` and
+// keeps the fastest in `choice` (plan_latency.h); records each timed trial's p50. Returns how the
+// plan was chosen; `*faster_note` says why a node beyond what the budget needs stays float.
+std::string keep_fastest_plan(
+    BudgetChoice& choice, const std::function<std::string(const std::vector<std::string>&)>& bytes,
+    const std::vector<HostTensor>& sample, int threads, std::string* faster_note) {
+  auto plans = plans_within_budget(choice, kTimedPlans);
+  if (plans.size() < 2) return "the only plan tried that held the budget";
+  std::vector<std::string> models;
+  for (const auto& p : plans) models.push_back(bytes(p.kept_float));
+  PlanTiming timing;
+  timing.threads = threads;
+  auto p50 = plan_p50_ms(models, sample, timing);
+  size_t pick = pick_fastest_plan(p50, kPlanTimingMargin);
+  for (auto& t : choice.trials)
+    for (size_t i = 0; i < plans.size(); ++i)
+      if (t.kept_float == plans[i].kept_float) t.p50_ms = p50[i];
+  if (pick != 0) {
+    *faster_note =
+        fmt::format("; its plan ran faster at batch 1 ({:.3g} ms vs {:.3g} ms)", p50[pick], p50[0]);
+    choice.kept_float = plans[pick].kept_float;
+    choice.drop_pp = plans[pick].drop_pp;
+  }
+  return fmt::format(
+      "timed: {} plans within the budget at batch 1, the fewest float nodes unless another is "
+      "more than {:.0f}% faster; {}",
+      plans.size(), kPlanTimingMargin * 100,
+      pick == 0 ? fmt::format("the fewest ran in {:.3g} ms", p50[0])
+                : fmt::format("{} float node(s) ran in {:.3g} ms vs {:.3g} ms",
+                              plans[pick].kept_float.size(), p50[pick], p50[0]));
+}
+
+// Held-out batches for --accuracy-budget and how a plan's drop is measured on them.
 struct HoldOut {
   Batches batches;
   std::vector<uint8_t> labels;  // empty: no labels, the drop is top-1 disagreement with FP32
@@ -218,7 +251,7 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
     });
     std::vector<std::string> order;
     for (const auto& l : ranked) order.push_back(l.label);
-    auto plan_bytes = [&](const std::vector<std::string>& kept) {
+    auto plan_bytes = [&](const std::vector<std::string>& kept) -> std::string {
       PlanOptions p = chosen;
       p.exclude.insert(kept.begin(), kept.end());
       return serialize_model(quantize_static_model(model, p, ranges).model);
@@ -243,36 +276,11 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
           what, b.budget_pp, h.measured_on, best, order.empty() ? 0 : order.size() - 1));
     }
     // The proxy's choice against the other plans that held, timed: a float node can be the
-    // faster one. The search's choice stays unless another plan is clearly faster.
-    auto plans = plans_within_budget(*choice, kTimedPlans);
+    // faster one.
     std::vector<std::string> needed = choice->kept_float;  // what the budget itself needs
     std::string timing_note;
-    if (plans.size() > 1) {
-      std::vector<std::string> models;
-      for (const auto& p : plans) models.push_back(plan_bytes(p.kept_float));
-      PlanTiming timing;
-      timing.threads = o.threads;
-      auto p50 = plan_p50_ms(models, first_sample(h.batches.at(0)), timing);
-      size_t pick = pick_fastest_plan(p50, kPlanTimingMargin);
-      for (auto& t : choice->trials)
-        for (size_t i = 0; i < plans.size(); ++i)
-          if (t.kept_float == plans[i].kept_float) t.p50_ms = p50[i];
-      b.chosen_by = fmt::format(
-          "timed: {} plans within the budget at batch 1, the fewest float nodes unless another "
-          "is more than {:.0f}% faster; {}",
-          plans.size(), kPlanTimingMargin * 100,
-          pick == 0 ? fmt::format("the fewest ran in {:.3g} ms", p50[0])
-                    : fmt::format("{} float node(s) ran in {:.3g} ms vs {:.3g} ms",
-                                  plans[pick].kept_float.size(), p50[pick], p50[0]));
-      if (pick != 0) {
-        timing_note = fmt::format("; its plan ran faster at batch 1 ({:.3g} ms vs {:.3g} ms)",
-                                  p50[pick], p50[0]);
-        choice->kept_float = plans[pick].kept_float;
-        choice->drop_pp = plans[pick].drop_pp;
-      }
-    } else {
-      b.chosen_by = "the only plan tried that held the budget";
-    }
+    b.chosen_by = keep_fastest_plan(*choice, plan_bytes, first_sample(h.batches.at(0)), o.threads,
+                                    &timing_note);
     b.trials = choice->trials;
     b.drop_pp = choice->drop_pp;
     for (const auto& label : choice->kept_float) {
