@@ -218,9 +218,9 @@ BenchResult bench_models(const BenchOptions& o) {
                           : std::string("interleaved (A, B, A, B …)");
   if (s.settle_ms > 0)
     settings.schedule += fmt::format(
-        ", each switch after 1 untimed run and, when the previous model's ONNX Runtime threads "
-        "spin, a {} ms pause",
-        s.settle_ms);
+        "; at each switch a {} ms pause when the previous model's ONNX Runtime threads spin, then "
+        "{:g} ms of untimed runs (at least 1)",
+        s.settle_ms, s.rewarm_ms);
   if (o.inputs.empty()) {
     settings.input_shape = shape;
     settings.input = fmt::format("random normal float32 {} with the batch replaced (seed {})",

@@ -67,7 +67,7 @@ BenchMeasurement run_bench(std::vector<BenchModel>& models, const Shape& shape,
     for (auto& m : models) m.target->prepare(inputs);
     std::vector<BenchTarget*> targets;
     for (auto& m : models) targets.push_back(m.target.get());
-    auto samples = timed_runs(targets, schedule, s.settle_ms);
+    auto samples = timed_runs(targets, schedule, s.settle_ms, s.rewarm_ms);
     for (int i = 0; i < n; ++i) {
       LatencyStats st = compute_latency_stats(samples[static_cast<size_t>(i)]);
       BenchRow r;

@@ -7,7 +7,7 @@ namespace kiln {
 
 std::vector<std::vector<double>> timed_runs(const std::vector<BenchTarget*>& targets,
                                             const std::vector<ScheduleStep>& schedule,
-                                            int settle_ms) {
+                                            int settle_ms, double rewarm_ms) {
   std::vector<std::vector<double>> samples(targets.size());
   int previous = -1;
   for (const ScheduleStep& step : schedule) {
@@ -15,7 +15,10 @@ std::vector<std::vector<double>> timed_runs(const std::vector<BenchTarget*>& tar
     if (!step.warmup && step.model != previous && previous >= 0 && settle_ms > 0) {
       if (targets[static_cast<size_t>(previous)]->spins_after_run())
         std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms));
-      t.run();
+      auto w0 = std::chrono::steady_clock::now();
+      do t.run();  // at least once, for at least rewarm_ms
+      while (std::chrono::steady_clock::now() - w0 <
+             std::chrono::duration<double, std::milli>(rewarm_ms));
     }
     previous = step.model;
     auto t0 = std::chrono::steady_clock::now();

@@ -142,7 +142,7 @@ json tune_session(const TuneOptions& o) {
   auto winner = [&](int f, bool latency) {
     // A search winner that loses to the defaults when re-measured was noise: keep the defaults.
     json note;
-    if (f != 0 && speedup_of(f, latency) < 1.0) {
+    if (kept_candidate(f, speedup_of(f, latency)) != f) {
       note = fmt::format(
           "the search's winner ({}) ran {:.3f}× the defaults when re-measured; "
           "keeping ORT's defaults",
@@ -166,6 +166,10 @@ json tune_session(const TuneOptions& o) {
                        {"confirmed_throughput_samples_per_s", base.throughput_samples_per_s}};
   report["warnings"] = confirm.warnings;
   return report;
+}
+
+int kept_candidate(int winner, double speedup_vs_default) {
+  return winner != 0 && speedup_vs_default < 1.0 ? 0 : winner;
 }
 
 json tune_config(const json& report) {

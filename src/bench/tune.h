@@ -22,6 +22,10 @@ struct TuneOptions {
 
 // {"model", "batch", "tried": [...], "best": {"latency", "throughput"}, "confirm": {...}}
 nlohmann::json tune_session(const TuneOptions& options);
+// The candidate an objective keeps: the search's `winner` unless it is not the defaults (0) and,
+// re-measured against them, ran slower (`speedup_vs_default` < 1): a winner by noise, so the
+// defaults are kept.
+int kept_candidate(int winner, double speedup_vs_default);
 // The best.json that `kiln bench --config` reads: the winners and the defaults of `report`.
 nlohmann::json tune_config(const nlohmann::json& report);
 // The table of what was tried and the two winners, for a terminal.

@@ -24,7 +24,7 @@ std::vector<double> plan_p50_ms(const std::vector<std::string>& models,
   auto samples = timed_runs(targets,
                             interleaved_schedule(static_cast<int>(models.size()), timing.warmup,
                                                  timing.runs, timing.block),
-                            timing.settle_ms);
+                            timing.settle_ms, timing.rewarm_ms);
   std::vector<double> p50;
   for (auto& v : samples) p50.push_back(compute_latency_stats(std::move(v)).p50);
   return p50;

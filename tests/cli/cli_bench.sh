@@ -41,7 +41,7 @@ check "Markdown: both tables and the notes, row by row" python3 "$HERE/check_ben
   m/model.onnx m/model_scripted.pt --batches 1,2 --runs 3
 check "report links the chart" grep -qx '!\[p50 latency and throughput per model and batch\](r.svg)' r.md
 check "chart is an SVG" grep -q '</svg>' r.svg
-check "blocks are the default schedule, settled at each switch" grep -qx "Same run, interleaved in blocks of 10 runs (A×10, B×10, A×10 …), each switch after 1 untimed run and, when the previous model's ONNX Runtime threads spin, a 50 ms pause: 3 timed runs per model and batch after 1 warm-ups; steady clock per run." r.md
+check "blocks are the default schedule, settled at each switch" grep -qx "Same run, interleaved in blocks of 10 runs (A×10, B×10, A×10 …); at each switch a 50 ms pause when the previous model's ONNX Runtime threads spin, then 20 ms of untimed runs (at least 1): 3 timed runs per model and batch after 1 warm-ups; steady clock per run." r.md
 "$KILN" bench m/model.onnx --runs 2 --warmup 0 --batch 1,3 --no-sgemm --format json >r.json 2>/dev/null
 check "json format: models, results and statistics" python3 "$HERE/check_bench_report.py" json r.json m/model.onnx --batches 1,3 --runs 2
 "$KILN" bench m/model.onnx --runs 2 --warmup 0 --batch 1 --no-sgemm --format csv >r.csv 2>/dev/null
@@ -55,34 +55,27 @@ check "--settle-ms 0: no settling in the schedule" bash -c "'$KILN' bench m/mode
 check "--block 1 alternates run by run" bash -c "'$KILN' bench m/model.onnx m/model.onnx --block 1 --runs 2 \
   --warmup 0 --batch 1 --no-sgemm 2>/dev/null | grep -q '^Same run, interleaved (A, B, A, B'"
 
-# --tune keeps ORT's defaults when nothing beats them (src/bench/tune.cpp): a search winner that
-# loses to the defaults when re-measured, or the defaults winning the search. With --threads 1
-# every candidate runs on one thread while the defaults use every core, at batch 64 where a second
-# thread pays: the defaults should be kept for at least one objective on nearly every run. The
-# timing is real, so up to 6 runs (4-5 s each) are tried; each run's report must follow the rule
-# exactly (check_tune_report.py), and at least one must have kept the defaults.
-kept=""
-for i in 1 2 3 4 5 6; do
+# --tune's reports follow its own rule (src/bench/tune.cpp, re-derived by check_tune_report.py):
+# the search winner per objective, the defaults kept when that winner loses the re-measurement.
+# Which candidate wins is the machine's business, so it is not asserted: the test once expected
+# the defaults to beat --threads 1 candidates, but on a 2-vCPU VM ORT's default thread count ran
+# FP32 simple_cnn at batch 64 in 8.0 ms like one thread (8.2 ms; two threads 4.6 ms) and DNNL on
+# one thread beat both. The keep-the-defaults rule itself: unit test Tune.KeepsTheDefaults….
+for i in 1 2; do
   if ! "$KILN" bench --tune m/model.onnx --batch 64 --runs 5 --warmup 1 --threads 1 --format json \
     --out "tune_best$i.json" >"tune$i.json" 2>"tune$i.err"; then
     echo "FAIL: bench --tune run $i: $(tail -1 "tune$i.err")"
     FAILS=$((FAILS + 1))
     break
   fi
-  if ! out=$(python3 "$HERE/check_tune_report.py" "tune$i.json" "tune_best$i.json"); then
+  if out=$(python3 "$HERE/check_tune_report.py" "tune$i.json" "tune_best$i.json"); then
+    PASSES=$((PASSES + 1))
+    echo "bench --tune run $i follows its rule ($out)"
+  else
     echo "FAIL: bench --tune run $i broke its own rule: $out"
     FAILS=$((FAILS + 1))
-    break
   fi
-  [[ $out != "kept-defaults none" ]] && kept="run $i: $out" && break
 done
-if [[ -n $kept ]]; then
-  PASSES=$((PASSES + 1))
-  echo "bench --tune kept the defaults ($kept)"
-else
-  echo "FAIL: bench --tune never kept ORT's defaults in 6 runs, though every candidate had 1 thread and the defaults all cores"
-  FAILS=$((FAILS + 1))
-fi
 check "--tune text: the kept defaults are shown as such" bash -c "'$KILN' bench --tune m/model.onnx --batch 64 --runs 3 \
   --warmup 0 --threads 1 --out tune_text.json 2>/dev/null | grep -E '^  best for (latency|throughput) ' | grep -q '(= the defaults)' ||
   ! grep -q '\"is_default\": true' tune_text.json"

@@ -20,6 +20,7 @@
 #include "bench/schedule.h"
 #include "bench/svg_chart.h"
 #include "bench/timed_runs.h"
+#include "bench/tune.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "data/dataset_batch.h"
@@ -166,7 +167,7 @@ TEST(RunBench, SettlesAtEachSwitchToAnotherModel) {
     FakeTarget a(0, &log, spins), b(1, &log, spins);
     targets = {&a, &b};
     auto start = std::chrono::steady_clock::now();
-    auto samples = timed_runs(targets, interleaved_schedule(2, 1, 4, 2), 30);
+    auto samples = timed_runs(targets, interleaved_schedule(2, 1, 4, 2), 30, 0);
     double elapsed_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     // Warm-ups A, B; then blocks A A | B B | A A | B B, each switch preceded by a settle run.
@@ -180,6 +181,14 @@ TEST(RunBench, SettlesAtEachSwitchToAnotherModel) {
       EXPECT_GE(elapsed_ms, 4 * 30.0);
     }
   }
+  // With a re-warm time, each switch runs the next model untimed for that long (the fake runs
+  // take no time, so many times); the samples stay the timed runs.
+  std::vector<int> log;
+  FakeTarget a(0, &log), b(1, &log);
+  auto samples = timed_runs({&a, &b}, interleaved_schedule(2, 1, 4, 2), 30, 2.0);
+  EXPECT_GT(log.size(), 14u);
+  EXPECT_EQ(samples[0].size(), 4u);
+  EXPECT_EQ(samples[1].size(), 4u);
 }
 
 TEST(RunBench, InputShapeFromModelOrFlag) {
@@ -358,6 +367,14 @@ TEST(BenchReport, SvgIsWellFormedAndEscaped) {
   std::string html = bench_html(r);
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_EQ(xml_escape("<a & 'b'>"), "&lt;a &amp; &apos;b&apos;&gt;");
+}
+
+// --tune's rule: a search winner that loses to the defaults when re-measured was noise.
+TEST(Tune, KeepsTheDefaultsWhenTheWinnerLosesTheConfirmation) {
+  EXPECT_EQ(kept_candidate(3, 1.2), 3);
+  EXPECT_EQ(kept_candidate(3, 1.0), 3);  // as fast as the defaults: still the winner
+  EXPECT_EQ(kept_candidate(3, 0.97), 0);
+  EXPECT_EQ(kept_candidate(0, 0.5), 0);  // the defaults won the search
 }
 
 TEST(BenchConfig, RoundTripAndErrors) {
