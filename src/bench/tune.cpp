@@ -13,6 +13,7 @@
 #include "bench/ort_target.h"
 #include "common/error.h"
 #include "common/table.h"
+#include "compare/output_metrics.h"
 #include "doctor/onnx_facts.h"
 
 namespace kiln {
@@ -85,6 +86,14 @@ json tune_session(const TuneOptions& o) {
     }
   }
   Shape shape = resolve_input_shape(models, o.input_shape);
+  // Only settings that compute what the defaults compute are candidates.
+  for (size_t i = models.size(); i-- > 1;) {
+    std::string why = candidate_disagreement(*models[i].target, *models[0].target, shape, o.batch);
+    if (why.empty()) continue;
+    skipped.push_back({{"options", session_options_json(loaded[i])}, {"error", why}});
+    models.erase(models.begin() + static_cast<std::ptrdiff_t>(i));
+    loaded.erase(loaded.begin() + static_cast<std::ptrdiff_t>(i));
+  }
   BenchSettings s;
   s.runs = o.runs;
   s.warmup = o.warmup;
@@ -166,6 +175,35 @@ json tune_session(const TuneOptions& o) {
                        {"confirmed_throughput_samples_per_s", base.throughput_samples_per_s}};
   report["warnings"] = confirm.warnings;
   return report;
+}
+
+// How far a candidate's output may be from the defaults' (relative L2): session settings change
+// the order of float operations, not the function.
+constexpr double kCandidateRelL2 = 1e-4;
+
+std::string candidate_disagreement(BenchTarget& candidate, BenchTarget& defaults, Shape shape,
+                                   int64_t batch) {
+  for (int64_t b : {batch, batch == 1 ? int64_t{2} : int64_t{1}}) {
+    shape[0] = b;
+    HostTensor input = bench_input(shape, 7);
+    HostTensor want = defaults.infer(input);
+    HostTensor got;
+    try {
+      got = candidate.infer(input);
+    } catch (const Error& e) {
+      return fmt::format("fails at batch {}: {}", b, first_line(e.what()));
+    }
+    OutputMetrics m;
+    if (!m.add(want, got)) return fmt::format("at batch {}: {}", b, m.shape_problem());
+    if (m.nonfinite_candidate() > m.nonfinite_reference())
+      return fmt::format("at batch {}: {} non-finite values the defaults do not have", b,
+                         m.nonfinite_candidate() - m.nonfinite_reference());
+    if (m.relative_l2() > kCandidateRelL2)
+      return fmt::format(
+          "at batch {}: output differs from the defaults' (relative L2 {:.2e} > {:g})", b,
+          m.relative_l2(), kCandidateRelL2);
+  }
+  return "";
 }
 
 int kept_candidate(int winner, double speedup_vs_default) {

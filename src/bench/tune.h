@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_target.h"
+
 namespace kiln {
 
 struct TuneOptions {
@@ -22,6 +24,13 @@ struct TuneOptions {
 
 // {"model", "batch", "tried": [...], "best": {"latency", "throughput"}, "confirm": {...}}
 nlohmann::json tune_session(const TuneOptions& options);
+// Why a candidate must not be recommended: its first output, on the tuning batch and on another
+// batch size, fails to run, has another shape, a non-finite value the defaults do not have, or a
+// relative L2 above 1e-4 against the defaults'. "" when it agrees. (ONNX Runtime's DNNL provider
+// on this project's AMD machine ran a batch of 64 and then refused a batch of 1 with "not a valid
+// reshape"; a recommendation must keep working when the batch changes.)
+std::string candidate_disagreement(BenchTarget& candidate, BenchTarget& defaults, Shape shape,
+                                   int64_t batch);
 // The candidate an objective keeps: the search's `winner` unless it is not the defaults (0) and,
 // re-measured against them, ran slower (`speedup_vs_default` < 1): a winner by noise, so the
 // defaults are kept.

@@ -377,6 +377,43 @@ TEST(Tune, KeepsTheDefaultsWhenTheWinnerLosesTheConfirmation) {
   EXPECT_EQ(kept_candidate(0, 0.5), 0);  // the defaults won the search
 }
 
+namespace {
+
+// The defaults' function (FakeTarget::infer) with one fault, to check what --tune refuses.
+class FaultyTarget : public FakeTarget {
+ public:
+  enum Fault { None, Offset, NaN, FailsAtBatchOne, Tiny };
+  FaultyTarget(Fault fault, std::vector<int>* log) : FakeTarget(1, log), fault_(fault) {}
+  HostTensor infer(const HostTensor& input) override {
+    if (fault_ == FailsAtBatchOne && input.shape[0] == 1) throw Error("not a valid reshape");
+    HostTensor out = FakeTarget::infer(input);
+    if (fault_ == Offset) out.set(0, out.at(0) + 1.0f);
+    if (fault_ == NaN) out.set(0, std::nanf(""));
+    if (fault_ == Tiny) out.set(0, out.at(0) * (1 + 1e-7f));  // float reordering noise
+    return out;
+  }
+
+ private:
+  Fault fault_;
+};
+
+}  // namespace
+
+// --tune only recommends settings that compute what the defaults compute, at two batch sizes.
+TEST(Tune, RefusesCandidatesThatDisagreeWithTheDefaults) {
+  std::vector<int> log;
+  FakeTarget defaults(0, &log);
+  auto why = [&](FaultyTarget::Fault f) {
+    FaultyTarget c(f, &log);
+    return candidate_disagreement(c, defaults, Shape{-1, 1, 2, 2}, 64);
+  };
+  EXPECT_EQ(why(FaultyTarget::None), "");
+  EXPECT_EQ(why(FaultyTarget::Tiny), "");
+  EXPECT_NE(why(FaultyTarget::Offset).find("relative L2"), std::string::npos);
+  EXPECT_NE(why(FaultyTarget::NaN).find("non-finite"), std::string::npos);
+  EXPECT_EQ(why(FaultyTarget::FailsAtBatchOne), "fails at batch 1: not a valid reshape");
+}
+
 TEST(BenchConfig, RoundTripAndErrors) {
   SessionOptions o{2, GraphOptLevel::Extended, ExecutionProvider::Dnnl, false};
   auto back = session_options_from_json(session_options_json(o), "x");
