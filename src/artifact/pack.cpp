@@ -292,7 +292,7 @@ PackResult pack_artifact(const PackOptions& o) {
                   {"reference_p50_ms", round_decimals(ref_p50, 3)},
                   {"ratio", round_significant(p50 / ref_p50, 3)},
                   {"runs", o.latency_runs},
-                  {"threads", "ONNX Runtime default (one per core)"},
+                  {"threads", "ONNX Runtime default (one per core as it counts them)"},
                   {"ort_graph_optimization", to_string(so.optimization)},
                   {"provider", to_string(so.provider)},
                   {"machine", cpu_summary()}};

@@ -237,8 +237,9 @@ BenchResult bench_models(const BenchOptions& o) {
     OrtSettingsRecord r;
     r.provider = to_string(ort.provider);
     r.optimization = to_string(ort.optimization);
-    r.intra_op_threads =
-        ort.intra_op_threads == 0 ? "default (one per core)" : std::to_string(ort.intra_op_threads);
+    r.intra_op_threads = ort.intra_op_threads == 0
+                             ? "default (one per core as ONNX Runtime counts them)"
+                             : std::to_string(ort.intra_op_threads);
     r.allow_spinning = ort.allow_spinning;
     if (o.config) r.from_config = o.config->string() + " (" + o.objective + ")";
     settings.ort = r;

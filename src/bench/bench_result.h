@@ -63,7 +63,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BenchMeasurement, models, results, warnings)
 
 struct OrtSettingsRecord {
   std::string provider, optimization;
-  std::string intra_op_threads;  // a number, or "default (one per core)"
+  std::string intra_op_threads;  // a number, or "default (one per core as ONNX Runtime counts…)"
   bool allow_spinning = true;
   std::optional<std::string> from_config;  // best.json of --tune and its objective
 };

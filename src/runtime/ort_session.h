@@ -28,7 +28,7 @@ std::string to_string(GraphOptLevel level);
 std::string to_string(ExecutionProvider provider);
 
 struct SessionOptions {
-  int intra_op_threads = 0;  // 0: ONNX Runtime's default (one per core)
+  int intra_op_threads = 0;  // 0: ONNX Runtime's default (one per physical core as cpuinfo counts)
   GraphOptLevel optimization = GraphOptLevel::All;
   ExecutionProvider provider = ExecutionProvider::Cpu;
   bool allow_spinning = true;
