@@ -21,6 +21,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "kiln: error: %s\n", e.what());
     return 1;
   }
-  kiln::tune_allocator_for_tensors();
+  kiln::tune_allocator_for_tensors(kiln::kCoreHeapBlock);
   return kiln::cli::run_app(argc, argv, kiln::cli::core_commands());
 }

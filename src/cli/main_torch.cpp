@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   kiln::ensure_thread_environment(argc, argv);
-  kiln::tune_allocator_for_tensors();
+  kiln::tune_allocator_for_tensors(kiln::kTorchHeapBlock);
   kiln::cli::remember_command_line(argc, argv);
   kiln::cli::set_libtorch_in_process();
   using namespace kiln::cli;
