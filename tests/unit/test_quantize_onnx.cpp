@@ -618,42 +618,32 @@ TEST(AccuracyBudget, TimingReplacesTheChoiceOnlyWhenClearlyFaster) {
 // X[N,16] → MatMul mm_a → Relu → MatMul mm_b → Y. mm_b has one huge weight in a row that the ReLU
 // always zeroes: it never matters in float, but it sets the per-tensor INT8 scale so high that
 // every other weight of mm_b rounds to zero. Quantizing mm_b ruins the predictions; mm_a is fine.
-static onnx::ModelProto sensitive_mlp() {
+// With `third`, mm_b feeds a third MatMul mm_c → Y: the budget search then passes two plans within
+// the budget ({mm_b, other} and {mm_b}) and times both.
+static onnx::ModelProto sensitive_mlp(bool third = false) {
   ModelBuilder b(13);
   b.input("X", F32, {-1, 16});
   HostTensor wa = random_tensor("Wa", F32, {16, 16}, 11, -0.5, 0.5);
   for (int64_t r = 0; r < 16; ++r) wa.ptr<float>()[r * 16 + 15] = -1.0f;  // h[15] < 0 for X ≥ 0
-  HostTensor wb = random_tensor("Wb", F32, {16, 10}, 12, -0.5, 0.5);
-  wb.ptr<float>()[15 * 10 + 0] = 400.0f;
+  const int64_t mid = third ? 16 : 10;
+  HostTensor wb = random_tensor("Wb", F32, {16, mid}, 12, -0.5, 0.5);
+  wb.ptr<float>()[15 * mid + 0] = 400.0f;
   b.initializer(wa).initializer(wb);
   b.node("MatMul", {"X", "Wa"}, {"h"}).set_name("mm_a");
   b.node("Relu", {"h"}, {"r"});
-  b.node("MatMul", {"r", "Wb"}, {"Y"}).set_name("mm_b");
+  b.node("MatMul", {"r", "Wb"}, {third ? "g" : "Y"}).set_name("mm_b");
+  if (third) {
+    b.initializer(random_tensor("Wc", F32, {16, 10}, 14, -0.5, 0.5));
+    b.node("MatMul", {"g", "Wc"}, {"Y"}).set_name("mm_c");
+  }
   b.output("Y", F32, {-1, 10});
   return b.model();
 }
 
-// sensitive_mlp with a third MatMul after mm_b: the search then passes two plans within the
-// budget ({mm_b, other} and {mm_b}) and times both.
-static onnx::ModelProto sensitive_mlp3() {
-  ModelBuilder b(13);
-  b.input("X", F32, {-1, 16});
-  HostTensor wa = random_tensor("Wa", F32, {16, 16}, 11, -0.5, 0.5);
-  for (int64_t r = 0; r < 16; ++r) wa.ptr<float>()[r * 16 + 15] = -1.0f;
-  HostTensor wb = random_tensor("Wb", F32, {16, 16}, 12, -0.5, 0.5);
-  wb.ptr<float>()[15 * 16 + 0] = 400.0f;
-  b.initializer(wa).initializer(wb).initializer(random_tensor("Wc", F32, {16, 10}, 14, -0.5, 0.5));
-  b.node("MatMul", {"X", "Wa"}, {"h"}).set_name("mm_a");
-  b.node("Relu", {"h"}, {"r"});
-  b.node("MatMul", {"r", "Wb"}, {"g"}).set_name("mm_b");
-  b.node("MatMul", {"g", "Wc"}, {"Y"}).set_name("mm_c");
-  b.output("Y", F32, {-1, 10});
-  return b.model();
-}
-
-TEST(AccuracyBudget, TimesThePlansWithinTheBudgetAndKeepsTheFastest) {
-  auto dir = testing::fresh_temp_dir("budget3");
-  save_model(sensitive_mlp3(), dir / "in.onnx");
+// quantize-onnx options for `model` saved in `dir` with 200 calibration samples of X in [0, 1).
+static QuantizeOnnxOptions budget_options(const std::filesystem::path& dir,
+                                          const onnx::ModelProto& model) {
+  save_model(model, dir / "in.onnx");
   std::filesystem::create_directories(dir / "calib");
   write_tensor_pb(random_tensor("X", F32, {200, 16}, 13, 0, 1), dir / "calib" / "a.pb");
   QuantizeOnnxOptions o;
@@ -661,6 +651,12 @@ TEST(AccuracyBudget, TimesThePlansWithinTheBudgetAndKeepsTheFastest) {
   o.output = dir / "out.onnx";
   o.calibrate = (dir / "calib").string();
   o.calib_samples = 200;
+  return o;
+}
+
+TEST(AccuracyBudget, TimesThePlansWithinTheBudgetAndKeepsTheFastest) {
+  auto dir = testing::fresh_temp_dir("budget3");
+  QuantizeOnnxOptions o = budget_options(dir, sensitive_mlp(/*third=*/true));
   o.accuracy_budget_pp = 5.0;
   auto r = quantize_onnx_file(o);
   ASSERT_TRUE(r.budget && r.budget->chosen_by);
@@ -695,14 +691,7 @@ TEST(AccuracyBudget, TimesThePlansWithinTheBudgetAndKeepsTheFastest) {
 
 TEST(AccuracyBudget, KeepsTheSensitiveNodeFloatAndSaysWhy) {
   auto dir = testing::fresh_temp_dir("budget");
-  save_model(sensitive_mlp(), dir / "in.onnx");
-  std::filesystem::create_directories(dir / "calib");
-  write_tensor_pb(random_tensor("X", F32, {200, 16}, 13, 0, 1), dir / "calib" / "a.pb");
-  QuantizeOnnxOptions o;
-  o.input = dir / "in.onnx";
-  o.output = dir / "out.onnx";
-  o.calibrate = (dir / "calib").string();
-  o.calib_samples = 200;
+  QuantizeOnnxOptions o = budget_options(dir, sensitive_mlp());
 
   auto all = quantize_onnx_file(o);  // no budget: both MatMuls become INT8
   EXPECT_EQ(all.summary.quantized_nodes, 2);
