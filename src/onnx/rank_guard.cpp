@@ -172,8 +172,6 @@ std::unordered_set<std::string> downstream_of(const onnx::ModelProto& model,
   return pending;
 }
 
-}  // namespace
-
 // Conv, ConvInteger, DeformConv and QLinearConv take their kernel from W's dimensions 2.. when
 // kernel_shape is absent; the index of W, or -1 for any other node.
 int conv_weight_index(const onnx::NodeProto& n) {
@@ -202,6 +200,8 @@ void check_conv_weight_ranks(const onnx::ModelProto& model, const std::string& w
         }
   });
 }
+
+}  // namespace
 
 void check_ranks_before_inference(const onnx::ModelProto& model, const std::string& what) {
   check_conv_weight_ranks(model, what);
