@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/bench_result.h"
+#include "bench/timed_runs.h"
 #include "common/json_record.h"
 #include "runtime/input_spec.h"
 #include "runtime/ort_session.h"
@@ -17,8 +18,8 @@ namespace kiln {
 struct BenchOptions {
   std::vector<std::filesystem::path> models;
   int runs = 100, warmup = 10;
-  int block = 10;      // timed runs of one model before switching to the next (1: A, B, A, B …)
-  int settle_ms = 50;  // pause at a switch after an engine that spins (BenchSettings::settle_ms)
+  int block = 10;  // timed runs of one model before switching to the next (1: A, B, A, B …)
+  int settle_ms = kSettleMs;  // pause at a switch after an engine that spins (bench/timed_runs.h)
   std::string batches = "1,64";
   int threads = 0;  // 0: each engine's default
   std::string ort_opt = "all", provider = "cpu";

@@ -12,6 +12,7 @@
 
 #include "bench/bench_result.h"
 #include "bench/bench_target.h"
+#include "bench/timed_runs.h"
 #include "data/dataset.h"
 #include "runtime/input_spec.h"
 
@@ -30,12 +31,10 @@ struct BenchSettings {
   std::vector<int64_t> batches{1, 64};
   int block = 1;  // consecutive runs of one model before switching (1: A, B, A, B …)
   // At each switch to another model's timed runs: a pause when the previous model's engine spins
-  // after a run (ONNX Runtime's workers spin ~20–25 ms here, docs/bench.md), so its threads do not
-  // take the cores from the next model, then untimed runs of the next model for `rewarm_ms` (at
-  // least one): after the pause a batch-1 FP32 run read 0.15–0.16 ms for its first few runs
-  // against 0.11 ms in steady state. settle_ms 0: neither.
-  int settle_ms = 50;
-  double rewarm_ms = 20;
+  // after a run, so its threads do not take the cores from the next model, then untimed runs of
+  // the next model for `rewarm_ms` (at least one). settle_ms 0: neither (bench/timed_runs.h).
+  int settle_ms = kSettleMs;
+  double rewarm_ms = kRewarmMs;
   uint64_t seed = 0;             // random normal inputs, the same for every model
   int64_t accuracy_samples = 0;  // ≤ 0: the whole test split
   int64_t accuracy_batch = 256;

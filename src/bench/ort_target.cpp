@@ -7,14 +7,14 @@
 namespace kiln {
 
 OrtTarget::OrtTarget(const std::filesystem::path& path, const SessionOptions& options)
-    : session_(OrtSession::from_file(path, options)), spins_(options.allow_spinning) {
-  if (session_.inputs().empty())
-    throw Error(fmt::format("{}: the model has no inputs", path.string()));
-}
+    : OrtTarget(OrtSession::from_file(path, options), options.allow_spinning) {}
 
 OrtTarget::OrtTarget(std::string_view bytes, const SessionOptions& options, const std::string& what)
-    : session_(OrtSession::from_bytes(bytes, options, what)), spins_(options.allow_spinning) {
-  if (session_.inputs().empty()) throw Error(fmt::format("{}: the model has no inputs", what));
+    : OrtTarget(OrtSession::from_bytes(bytes, options, what), options.allow_spinning) {}
+
+OrtTarget::OrtTarget(OrtSession session, bool spins) : session_(std::move(session)), spins_(spins) {
+  if (session_.inputs().empty())
+    throw Error(fmt::format("{}: the model has no inputs", session_.what()));
 }
 
 std::optional<Shape> OrtTarget::input_shape() const {

@@ -25,6 +25,7 @@ class OrtTarget : public BenchTarget {
   OrtSession& session() { return session_; }
 
  private:
+  OrtTarget(OrtSession session, bool spins);
   HostTensor named(const HostTensor& input) const;
   OrtSession session_;
   bool spins_;

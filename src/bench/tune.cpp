@@ -87,8 +87,9 @@ json tune_session(const TuneOptions& o) {
   }
   Shape shape = resolve_input_shape(models, o.input_shape);
   // Only settings that compute what the defaults compute are candidates.
+  const auto cases = reference_cases(*models[0].target, shape, o.batch);
   for (size_t i = models.size(); i-- > 1;) {
-    std::string why = candidate_disagreement(*models[i].target, *models[0].target, shape, o.batch);
+    std::string why = candidate_disagreement(*models[i].target, cases);
     if (why.empty()) continue;
     skipped.push_back({{"options", session_options_json(loaded[i])}, {"error", why}});
     models.erase(models.begin() + static_cast<std::ptrdiff_t>(i));
@@ -181,20 +182,31 @@ json tune_session(const TuneOptions& o) {
 // the order of float operations, not the function.
 constexpr double kCandidateRelL2 = 1e-4;
 
-std::string candidate_disagreement(BenchTarget& candidate, BenchTarget& defaults, Shape shape,
-                                   int64_t batch) {
+std::vector<ReferenceCase> reference_cases(BenchTarget& defaults, Shape shape, int64_t batch) {
+  std::vector<ReferenceCase> cases;
   for (int64_t b : {batch, batch == 1 ? int64_t{2} : int64_t{1}}) {
     shape[0] = b;
-    HostTensor input = bench_input(shape, 7);
-    HostTensor want = defaults.infer(input);
+    ReferenceCase c;
+    c.batch = b;
+    c.input = bench_input(shape, 7);
+    c.output = defaults.infer(c.input);
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+std::string candidate_disagreement(BenchTarget& candidate,
+                                   const std::vector<ReferenceCase>& cases) {
+  for (const ReferenceCase& c : cases) {
+    const int64_t b = c.batch;
     HostTensor got;
     try {
-      got = candidate.infer(input);
+      got = candidate.infer(c.input);
     } catch (const Error& e) {
       return fmt::format("fails at batch {}: {}", b, first_line(e.what()));
     }
     OutputMetrics m;
-    if (!m.add(want, got)) return fmt::format("at batch {}: {}", b, m.shape_problem());
+    if (!m.add(c.output, got)) return fmt::format("at batch {}: {}", b, m.shape_problem());
     if (m.nonfinite_candidate() > m.nonfinite_reference())
       return fmt::format("at batch {}: {} non-finite values the defaults do not have", b,
                          m.nonfinite_candidate() - m.nonfinite_reference());

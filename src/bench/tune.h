@@ -6,6 +6,7 @@
 // in the same blocks, because the minimum of many noisy figures is biased low (winner's curse).
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,13 +25,19 @@ struct TuneOptions {
 
 // {"model", "batch", "tried": [...], "best": {"latency", "throughput"}, "confirm": {...}}
 nlohmann::json tune_session(const TuneOptions& options);
-// Why a candidate must not be recommended: its first output, on the tuning batch and on another
-// batch size, fails to run, has another shape, a non-finite value the defaults do not have, or a
-// relative L2 above 1e-4 against the defaults'. "" when it agrees. (ONNX Runtime's DNNL provider
-// on this project's AMD machine ran a batch of 64 and then refused a batch of 1 with "not a valid
-// reshape"; a recommendation must keep working when the batch changes.)
-std::string candidate_disagreement(BenchTarget& candidate, BenchTarget& defaults, Shape shape,
-                                   int64_t batch);
+// What the defaults compute (first output) on the tuning batch and on another batch size (1, or 2
+// when tuning batch 1): the cases every candidate must reproduce, computed once.
+struct ReferenceCase {
+  int64_t batch = 0;
+  HostTensor input, output;
+};
+std::vector<ReferenceCase> reference_cases(BenchTarget& defaults, Shape shape, int64_t batch);
+// Why a candidate must not be recommended: on one of the cases it fails to run, or its first
+// output has another shape, a non-finite value the defaults do not have, or a relative L2 above
+// 1e-4 against the defaults'. "" when it agrees. (ONNX Runtime's DNNL provider on this project's
+// AMD machine ran a batch of 64 and then refused a batch of 1 with "not a valid reshape"; a
+// recommendation must keep working when the batch changes.)
+std::string candidate_disagreement(BenchTarget& candidate, const std::vector<ReferenceCase>& cases);
 // The candidate an objective keeps: the search's `winner` unless it is not the defaults (0) and,
 // re-measured against them, ran slower (`speedup_vs_default` < 1): a winner by noise, so the
 // defaults are kept.

@@ -8,15 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "bench/timed_runs.h"
 #include "tensor/host_tensor.h"
 
 namespace kiln {
 
 struct PlanTiming {
   int warmup = 20, runs = 100, block = 10;
-  int threads = 0;        // ONNX Runtime intra-op threads (0: its default)
-  int settle_ms = 50;     // BenchSettings::settle_ms
-  double rewarm_ms = 20;  // BenchSettings::rewarm_ms
+  int threads = 0;            // ONNX Runtime intra-op threads (0: its default)
+  int settle_ms = kSettleMs;  // bench/timed_runs.h
+  double rewarm_ms = kRewarmMs;
 };
 
 // The p50 latency (ms) of each serialized model on `inputs`, in the order given.

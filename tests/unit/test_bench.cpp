@@ -403,9 +403,10 @@ class FaultyTarget : public FakeTarget {
 TEST(Tune, RefusesCandidatesThatDisagreeWithTheDefaults) {
   std::vector<int> log;
   FakeTarget defaults(0, &log);
+  const auto cases = reference_cases(defaults, Shape{-1, 1, 2, 2}, 64);
   auto why = [&](FaultyTarget::Fault f) {
     FaultyTarget c(f, &log);
-    return candidate_disagreement(c, defaults, Shape{-1, 1, 2, 2}, 64);
+    return candidate_disagreement(c, cases);
   };
   EXPECT_EQ(why(FaultyTarget::None), "");
   EXPECT_EQ(why(FaultyTarget::Tiny), "");
