@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # kiln toolchain: makes the Debian 13 libraries available and runs commands with them.
 #
-#   scripts/toolchain.sh provision        create/refresh the toolchain (idempotent, fast when done)
+#   scripts/toolchain.sh provision        create/refresh the toolchain (idempotent, fast when done):
+#                                         the packages kiln builds and runs with (packages.txt)
+#   scripts/toolchain.sh provision --tests  the same plus what the tests need (packages-tests.txt:
+#                                         sanitizers, lint, the Python peers, chromium, test data)
 #   scripts/toolchain.sh run CMD ARGS...  run CMD with the toolchain, in the caller's directory
 #   scripts/toolchain.sh where            print the toolchain root's host path ("/" when native)
 #   scripts/toolchain.sh mirror           print the Debian mirror a new root is made from
@@ -15,6 +18,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PKG_FILE="$REPO/scripts/packages.txt"
+TEST_PKG_FILE="$REPO/scripts/packages-tests.txt"
 ROOT=${KILN_TOOLCHAIN_ROOT:-/var/cache/kiln/trixie-root}
 # Absolute and without a trailing slash: binaries embed it (docs/toolchain.md, chroot-free kiln).
 [[ $ROOT == / ]] || ROOT=$(realpath -m "$ROOT")
@@ -23,8 +27,19 @@ SUITE=trixie
 log() { echo "[toolchain] $*" >&2; }
 die() { echo "[toolchain] error: $*" >&2; exit 1; }
 
-packages() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$PKG_FILE" | tr -d ' \t'; }
+# Two lists, so that `make demo` installs only what kiln builds and runs with (about half of the
+# whole) and `make test` adds the test tools. Each has its own stamp in the root.
+package_list() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1" | tr -d ' \t'; }
+packages() { package_list "$PKG_FILE"; }
+test_packages() { package_list "$TEST_PKG_FILE"; }
 stamp_value() { packages | sha256sum | cut -d' ' -f1; }
+test_stamp_value() { test_packages | sha256sum | cut -d' ' -f1; }
+WITH_TESTS=0  # provision --tests sets it
+wanted_packages() {
+  packages
+  [[ $WITH_TESTS == 1 ]] && test_packages
+  return 0
+}
 
 # Native when the host itself is trixie or newer and has the key packages.
 is_native() {
@@ -39,7 +54,7 @@ is_native() {
 
 missing_native_packages() {
   local p
-  for p in $(packages); do
+  for p in $(wanted_packages); do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
   done
 }
@@ -132,6 +147,11 @@ host_apt_proxy_options() {
 }
 
 root_complete() { [[ -f $ROOT/.kiln-stamp && $(cat "$ROOT/.kiln-stamp") == "$(stamp_value)" ]]; }
+# The test packages are there too (or not asked for).
+root_tests_complete() {
+  [[ $WITH_TESTS == 0 ]] && return 0
+  [[ -f $ROOT/.kiln-stamp-tests && $(cat "$ROOT/.kiln-stamp-tests") == "$(test_stamp_value)" ]]
+}
 
 # Runs a command inside ROOT: private mount namespace, /proc and /dev mounted, the repository,
 # the caller's directory and /tmp bound at the same absolute paths so that paths mean
@@ -177,7 +197,7 @@ link_root_to_itself() {
 }
 
 provision_root() {
-  if root_complete; then link_root_to_itself; return 0; fi
+  if root_complete && root_tests_complete; then link_root_to_itself; return 0; fi
   [[ $(id -u) == 0 ]] || die "creating the toolchain root needs root (debootstrap, chroot); run as root or on Debian 13"
   case "$ROOT" in "$REPO"|"$REPO"/*) die "KILN_TOOLCHAIN_ROOT must be outside the repository";; esac
   local t0=$SECONDS mirror o
@@ -206,14 +226,17 @@ provision_root() {
     rm -rf "$ROOT"
     mv "$ROOT.partial" "$ROOT"
   fi
-  log "installing $(packages | wc -l) packages into $ROOT"
+  local what="the packages kiln builds and runs with"
+  [[ $WITH_TESTS == 1 ]] && what+=" and the test tools"
+  log "installing $(wanted_packages | wc -l) packages into $ROOT ($what)"
   # The host's apt proxy, if any, for apt inside the root too ("-o" options: nothing persists).
   # shellcheck disable=SC2016,SC2046  # the inner shell's variables; one word per package
   in_root bash -c 'n=$1; shift; opts=("${@:1:n}"); shift "$n"
     apt-get "${opts[@]}" update -qq && DEBIAN_FRONTEND=noninteractive apt-get "${opts[@]}" install -y -qq --no-install-recommends "$@" >/dev/null && apt-get clean' \
-    apt "${#proxy_opts[@]}" "${proxy_opts[@]}" $(packages) || die "package installation in $ROOT failed"
+    apt "${#proxy_opts[@]}" "${proxy_opts[@]}" $(wanted_packages) || die "package installation in $ROOT failed"
   link_root_to_itself
   stamp_value >"$ROOT/.kiln-stamp"
+  [[ $WITH_TESTS == 1 ]] && test_stamp_value >"$ROOT/.kiln-stamp-tests"
   log "toolchain root ready in $((SECONDS - t0)) s"
 }
 
@@ -252,7 +275,13 @@ run() {
 cmd=${1:-}
 shift || true
 case "$cmd" in
-  provision) provision ;;
+  provision)
+    case ${1:-} in
+      '') ;;
+      --tests) WITH_TESTS=1 ;;
+      *) die "usage: toolchain.sh provision [--tests]" ;;
+    esac
+    provision ;;
   run) [[ $# -gt 0 ]] || die "usage: toolchain.sh run CMD [ARGS...]"; run "$@" ;;
   where)
     # Inside the root (in_root), the host path of the root this process runs in.
@@ -260,5 +289,5 @@ case "$cmd" in
     elif is_native; then echo /
     else echo "$ROOT"; fi ;;
   mirror) debian_mirror ;;
-  *) die "usage: toolchain.sh provision | run CMD [ARGS...] | where | mirror" ;;
+  *) die "usage: toolchain.sh provision [--tests] | run CMD [ARGS...] | where | mirror" ;;
 esac

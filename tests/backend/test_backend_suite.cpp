@@ -2,7 +2,7 @@
 // correctly before optimizing must still run and match the suite's expected outputs after (the
 // tolerance of ONNX's backend runner: rtol 1e-3, atol 1e-7). Models ONNX Runtime cannot run, or
 // runs to other numbers, before optimizing are skipped, not failed. The suite itself is a declared
-// dependency (Debian's libonnx-testdata in scripts/packages.txt): its absence fails the test.
+// dependency (Debian's libonnx-testdata in scripts/packages-tests.txt): its absence fails the test.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -94,7 +94,7 @@ TEST(BackendSuite, EveryPassKeepsEveryRunnableModelCorrect) {
   // Not GTEST_SKIP: under a plain add_test a skipped test exits 0 and ctest counts it passed.
   ASSERT_TRUE(fs::is_directory(kSuite / "node"))
       << (kSuite / "node").string() << " missing: the Debian package libonnx-testdata is a declared dependency "
-      << "(scripts/packages.txt); run scripts/toolchain.sh provision";
+      << "(scripts/packages-tests.txt); run scripts/toolchain.sh provision --tests";
   auto start = std::chrono::steady_clock::now();
   int total = 0, ran = 0, skipped_unreadable = 0, skipped_ort = 0, skipped_mismatch = 0,
       rewritten = 0;

@@ -45,14 +45,14 @@ check() {  # check DESCRIPTION COMMAND...: the command must succeed
   if "$@"; then PASSES=$((PASSES + 1)); else echo "FAIL: $what"; FAILS=$((FAILS + 1)); fi
 }
 
-# require_python MODULE...: the interop modules are declared dependencies (scripts/packages.txt:
+# require_python MODULE...: the interop modules are declared dependencies (scripts/packages-tests.txt:
 # python3-numpy, python3-onnx, python3-onnxruntime, python3-torch, python3-yaml); their absence is a
 # broken toolchain, never a reason to skip checks. Fails the script at once, naming what is missing.
 require_python() {
   local m err
   for m in "$@"; do
     if ! err=$(python3 -c "import $m" 2>&1); then
-      echo "FAIL: python3 cannot import '$m', a declared dependency (scripts/packages.txt; run scripts/toolchain.sh provision): $(printf '%s' "$err" | tail -1)"
+      echo "FAIL: python3 cannot import '$m', a declared test dependency (scripts/packages-tests.txt; run scripts/toolchain.sh provision --tests): $(printf '%s' "$err" | tail -1)"
       echo "$PASSES passed, $((FAILS + 1)) failed"
       exit 1
     fi

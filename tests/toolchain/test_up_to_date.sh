@@ -83,7 +83,7 @@ esac
 S
 cat >"$R/scripts/build.sh" <<S
 #!/usr/bin/env bash
-echo build >>"$T/calls"
+echo "build \$*" >>"$T/calls"
 touch -d "@$((T0 + 200))" "$B/.kiln-built"  # a build that started after the edit
 S
 chmod +x "$R/scripts/toolchain.sh" "$R/scripts/build.sh"
@@ -101,7 +101,7 @@ wrapper() {  # wrapper WHAT WANT_CALLS: ./kiln --version runs the binary; the ca
 }
 wrapper "nothing changed" ""
 new "$R/src/optimize/pass.cpp"
-wrapper "after an edit" "provision build "
+wrapper "after an edit" "provision build kiln kiln-torch "  # only what the wrapper runs
 wrapper "right after that build" ""
 
 echo "$PASSES passed, $FAILS failed"
