@@ -76,6 +76,8 @@ void PipelineOptions::validate() const {
   if (!(accuracy_budget_pp >= 0 && accuracy_budget_pp <= 100))
     throw OptionError("accuracy_budget_pp", "must be between 0 and 100 (percentage points)");
   if (epochs < 1) throw OptionError("epochs", "must be at least 1");
+  if (train_limit < 0)
+    throw OptionError("train_limit", "must be at least 0 (0: the whole training split)");
 }
 
 std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& root) {
@@ -103,7 +105,7 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
   train.model = o.model;
   train.dataset = o.dataset;
   train.epochs = o.epochs;
-  train.train_limit = q ? 6000 : 0;
+  train.train_limit = o.train_limit > 0 ? o.train_limit : (q ? 6000 : 0);
   train.out = weights;
   const fs::path kiln = o.kiln_executable;
   stages.push_back(make_stage<TrainOptions>(

@@ -3,6 +3,7 @@
 // precision → export (FP32, INT8) → compare → optimize → bench → pack → validate — as a list of
 // stage values (pipeline/stage.h), each cached in its own folder, then REPORT.md and report.html.
 // No LibTorch in this header.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct PipelineOptions {
   bool quick = false;         // smaller training set and fewer runs (smoke tests, CI)
   bool force = false;         // rerun every stage
   int epochs = 1;
+  // Training samples drawn from the training split; 0: all of it, or 6000 with quick. A smaller
+  // set gives a quick look at a whole run (the sanitizer job's pipeline trains on 1000).
+  int64_t train_limit = 0;
   // Packed model: fp32 (model_opt.onnx), int8 (static, pre-optimized), fp16, or auto: the
   // fastest at batch 1 within accuracy_budget_pp of FP32 (artifact_choice.h).
   std::string artifact = "auto";

@@ -24,7 +24,9 @@ san() {
   fi
 }
 P=$WORK/pl
-san pipeline 0 -- pipeline --quick --out "$P"
+# 1000 training samples: ASan maps every large LibTorch temporary afresh, so training costs ~10×
+# here; the code paths are the same as with --quick's 6000.
+san pipeline 0 -- pipeline --quick --train-limit 1000 --out "$P"
 pt=$P/02_freeze/model_scripted.pt
 san export 0 -- export "$pt" -o "$WORK/e.onnx" --report "$WORK/e.json"
 san optimize 0 -- optimize "$WORK/e.onnx" -o "$WORK/o.onnx" --report "$WORK/o.json"
