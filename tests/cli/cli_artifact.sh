@@ -4,9 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 
-"$KILN" freeze --model mlp --dataset none --out frozen >/dev/null
-"$KILN" export frozen/model_scripted.pt -o model.onnx >/dev/null
-"$KILN" optimize model.onnx -o model_opt.onnx >/dev/null 2>&1
+shared_models mlp frozen  # mlp, random weights: frozen, exported, optimized
+cp frozen/model.onnx frozen/model_opt.onnx .
 check "export and optimize" test -s model_opt.onnx
 "$KILN" pack --model model_opt.onnx --reference frozen/model_scripted.pt --name mlp --optimization eliminate_deadend \
   --out artifact_v1 >pack.txt 2>&1

@@ -50,8 +50,8 @@ bad() {
 }
 
 # --- fixtures -----------------------------------------------------------------------------------
-"$KILN" freeze --model mlp --dataset none --out frozen >/dev/null 2>&1
-"$KILN" export frozen/model_scripted.pt -o good.onnx >/dev/null 2>&1
+shared_models mlp frozen  # mlp, random weights: frozen and exported
+cp frozen/model.onnx good.onnx
 cp frozen/model_scripted.pt good.pt
 "$KILN" pack --model good.onnx --reference good.pt --dataset none --name mlp --out art >/dev/null 2>&1
 check "fixtures: a frozen model, its ONNX export and an artifact" test -s good.pt -a -s good.onnx -a -s art/metadata.yaml

@@ -29,11 +29,7 @@ check "nothing written after failed runs" test ! -e "$WORK/best.json"
 # A real model: frozen with random weights, exported, benchmarked against its TorchScript file.
 # The reports' tables have exactly the expected rows and columns, and their numbers agree with each
 # other, with the files' sizes and with the JSON's raw figures (check_bench_report.py).
-if ! { "$KILN" freeze --model simple_cnn --dataset none --out "$WORK/m" >/dev/null 2>&1 &&
-  "$KILN" export "$WORK/m/model_scripted.pt" -o "$WORK/m/model.onnx" >/dev/null 2>&1; }; then
-  echo "FAIL: could not freeze/export simple_cnn for the bench run"
-  exit 1
-fi
+shared_models cnn "$WORK/m" || exit 1
 cd "$WORK"
 check "bench writes Markdown and SVG" bash -c "'$KILN' bench m/model.onnx m/model_scripted.pt \
   --runs 3 --warmup 1 --batch 1,2 --no-sgemm --out r.md 2>/dev/null"

@@ -12,11 +12,7 @@ expect 2 "IN.onnx is required \(the FP32 ONNX model\)" -- convert-fp16 -o "$WORK
 expect 2 "--calib-samples must be at least 1" -- convert-fp16 "$WORK/junk.onnx" -o "$WORK/h.onnx" --calib-samples 0
 expect 1 "junk.onnx: not an ONNX model" -- convert-fp16 "$WORK/junk.onnx" -o "$WORK/h.onnx"
 
-if ! { "$KILN" freeze --model simple_cnn --dataset none --out "$WORK/m" >/dev/null 2>&1 &&
-  "$KILN" export "$WORK/m/model_scripted.pt" -o "$WORK/m/model.onnx" >/dev/null 2>&1; }; then
-  echo "FAIL: could not freeze/export simple_cnn"
-  exit 1
-fi
+shared_models cnn "$WORK/m" || exit 1  # simple_cnn, random weights, exported
 M=$WORK/m/model.onnx
 expect 2 "--block-nodes: no node is named 'nope'" -- convert-fp16 "$M" -o "$WORK/h.onnx" --block-nodes nope
 check "nothing written after failed runs" test ! -e "$WORK/h.onnx"

@@ -17,9 +17,8 @@ expect 1 "nope.onnx" -- diff "$WORK/nope.onnx" "$WORK/junk.onnx"
 printf '{"a": 1}\n' >"$WORK/r.json"
 expect 1 "r.json: not an optimize, quantize-onnx or convert-fp16 report" -- diff "$WORK/junk.onnx" "$WORK/junk.onnx" --explain "$WORK/r.json"
 
-if ! { "$KILN" freeze --model simple_cnn --dataset none --out "$WORK/m" >/dev/null 2>&1 &&
-  "$KILN" export "$WORK/m/model_scripted.pt" -o "$WORK/m/model.onnx" >/dev/null 2>&1 &&
-  "$KILN" optimize "$WORK/m/model.onnx" -o "$WORK/m/opt.onnx" --report "$WORK/m/opt.json" >/dev/null 2>&1 &&
+# simple_cnn, random weights: frozen, exported, optimized (opt.onnx, opt.json), and quantized here.
+if ! { shared_models cnn "$WORK/m" &&
   "$KILN" quantize-onnx "$WORK/m/model.onnx" -o "$WORK/m/int8.onnx" --mode static --calibrate mnist \
     --calib-samples 64 --eval-samples 0 --report "$WORK/m/q.json" >/dev/null 2>&1; }; then
   echo "FAIL: could not freeze/export/optimize/quantize simple_cnn"

@@ -5,10 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$WORK"
-if ! "$KILN" freeze --model simple_cnn --dataset none --out m >/dev/null 2>&1; then
-  echo "FAIL: could not freeze simple_cnn"
-  exit 1
-fi
+shared_models cnn m || exit 1  # simple_cnn, random weights, frozen
 expect_exact 2 "kiln: error: unknown dataset 'cifar10' (known: mnist, fashion-mnist)" -- \
   precision m/model_scripted.pt --dataset cifar10 --out p
 check "nothing written after a refused run" test ! -e p

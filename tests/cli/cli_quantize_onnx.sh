@@ -22,12 +22,7 @@ expect 2 "--calibrate may only name a dataset in dynamic mode" -- quantize-onnx 
 expect 1 "junk.onnx: not an ONNX model" -- quantize-onnx "$WORK/junk.onnx" -o "$WORK/q.onnx" --calibrate mnist
 expect 1 "missing.onnx: no such file" -- quantize-onnx "$WORK/missing.onnx" -o "$WORK/q.onnx" --calibrate mnist
 
-if ! { "$KILN" freeze --model simple_cnn --dataset none --out "$WORK/m" >/dev/null 2>&1 &&
-  "$KILN" export "$WORK/m/model_scripted.pt" -o "$WORK/m/model.onnx" >/dev/null 2>&1 &&
-  "$KILN" optimize "$WORK/m/model.onnx" -o "$WORK/m/opt.onnx" >/dev/null 2>&1; }; then
-  echo "FAIL: could not freeze/export/optimize simple_cnn"
-  exit 1
-fi
+shared_models cnn "$WORK/m" || exit 1  # simple_cnn, random weights: model.onnx, opt.onnx
 M=$WORK/m/opt.onnx
 expect 2 "--calibrate is required in static mode" -- quantize-onnx "$M" -o "$WORK/q.onnx"
 expect 2 "--exclude: 'nope' is not a quantizable node" -- quantize-onnx "$M" -o "$WORK/q.onnx" --calibrate mnist --exclude nope --calib-samples 8

@@ -10,8 +10,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 san() {
   local name=$1 code=$2
   shift 3
+  local t0=$SECONDS
   "$KILN" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
   local rc=$?
+  echo "  $name: $((SECONDS - t0)) s"  # where the job's time goes
   if grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer|runtime error:' "$WORK/$name.err"; then
     echo "FAIL: $name: sanitizer report:"
     grep -m 20 -E -A12 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$WORK/$name.err"

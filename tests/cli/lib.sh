@@ -39,6 +39,19 @@ expect_exact() {
   fi
 }
 
+# shared_models NAME DEST: a copy of the shared model set NAME (cnn or mlp, made by
+# tests/cli/make_models.sh) in the folder DEST. Under ctest the set comes from the fixture test
+# fixture.models (KILN_TEST_MODELS names its folder); a script run by hand makes its own.
+shared_models() {
+  local name=$1 dest=$2 from=${KILN_TEST_MODELS:-}
+  if [[ -z $from ]]; then
+    from=$WORK/shared_models
+    [[ -d $from ]] || bash "$(dirname "${BASH_SOURCE[0]}")/make_models.sh" "$KILN" "$from" || return 1
+  fi
+  [[ -d $from/$name ]] || { echo "FAIL: no shared model set '$name' in $from (fixture.models failed?)"; return 1; }
+  mkdir -p "$dest" && cp -r "$from/$name/." "$dest/"
+}
+
 check() {  # check DESCRIPTION COMMAND...: the command must succeed
   local what=$1
   shift
