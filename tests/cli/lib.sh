@@ -1,6 +1,7 @@
 # Helpers for CLI tests: run kiln, check exit code and that stderr is exactly one line.
 set -uo pipefail
 KILN=$(realpath "$1")
+CLI_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)  # before any script changes directory
 FAILS=0
 PASSES=0
 WORK=$(mktemp -d /tmp/kiln_cli.XXXXXX)
@@ -46,7 +47,7 @@ shared_models() {
   local name=$1 dest=$2 from=${KILN_TEST_MODELS:-}
   if [[ -z $from ]]; then
     from=$WORK/shared_models
-    [[ -d $from ]] || bash "$(dirname "${BASH_SOURCE[0]}")/make_models.sh" "$KILN" "$from" || return 1
+    [[ -d $from ]] || bash "$CLI_TESTS/make_models.sh" "$KILN" "$from" || return 1
   fi
   [[ -d $from/$name ]] || { echo "FAIL: no shared model set '$name' in $from (fixture.models failed?)"; return 1; }
   mkdir -p "$dest" && cp -r "$from/$name/." "$dest/"
