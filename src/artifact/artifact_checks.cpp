@@ -1,5 +1,7 @@
 #include "artifact/artifact_checks.h"
 
+#include <algorithm>
+
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
@@ -238,7 +240,12 @@ void check_artifact_accuracy(ArtifactState& s, double max_drop) {
     auto loc = locate_dataset(ds);
     if (loc.dir && s.session && !s.session->inputs().empty()) {
       Dataset test = load_dataset_from(*loc.dir, ds, Split::kTest);
-      auto acc = top1_accuracy(test, 0, 256, [&](const HostTensor& x) {
+      // The same first N images the recorded accuracy was measured on (pack --accuracy-samples);
+      // anything but a positive integer there means the whole split.
+      int64_t samples = 0;
+      if (meta["dataset"].contains("samples") && meta["dataset"]["samples"].is_number_integer())
+        samples = std::max<int64_t>(0, meta["dataset"]["samples"].get<int64_t>());
+      auto acc = top1_accuracy(test, samples, 256, [&](const HostTensor& x) {
         HostTensor in = x;
         in.name = s.session->inputs()[0].name;
         return s.session->run({in})[0];

@@ -191,6 +191,8 @@ void PackOptions::validate() const {
     throw OptionError("reference", "is required (the model it must stay equivalent to)");
   if (!(max_mae > 0)) throw OptionError("max_mae", "must be positive");
   if (latency_runs < 1) throw OptionError("latency_runs", "must be at least 1");
+  if (accuracy_samples < 0)
+    throw OptionError("accuracy_samples", "must be at least 0 (0: the whole test split)");
   if (out.empty()) throw OptionError("out", "is required (the artifact folder)");
   if (dataset != "none") check_dataset_name(dataset);
   if (optimize_report && !optimization.empty())
@@ -259,12 +261,13 @@ PackResult pack_artifact(const PackOptions& o) {
   m["optimization"] = optimization;
   m["runtime"] = "onnxruntime " + onnx_runtime_version();
 
-  // Accuracy of the artifact and of the reference on the test split.
+  // Accuracy of the artifact and of the reference on the test split (its first
+  // accuracy_samples images; validate re-measures on as many as metadata.yaml records).
   if (test) {
-    auto acc =
-        top1_accuracy(*test, 0, 256, [&](const HostTensor& x) { return model->run({x})[0]; });
-    auto ref_acc =
-        top1_accuracy(*test, 0, 256, [&](const HostTensor& x) { return reference->run({x})[0]; });
+    auto acc = top1_accuracy(*test, o.accuracy_samples, 256,
+                             [&](const HostTensor& x) { return model->run({x})[0]; });
+    auto ref_acc = top1_accuracy(*test, o.accuracy_samples, 256,
+                                 [&](const HostTensor& x) { return reference->run({x})[0]; });
     // Written to the resolution they were measured at: one sample in `samples`.
     const int digits = fraction_digits(acc.samples);
     m["dataset"] = {{"name", o.dataset},

@@ -20,6 +20,7 @@ struct PackOptions {
   std::string name = "simple_cnn";
   std::string version = "1.0";
   std::string dataset = "mnist";          // "none": no accuracy
+  int64_t accuracy_samples = 0;           // the first N test images; 0: the whole test split
   std::vector<std::string> optimization;  // passes applied (recorded as given), or
   // kiln optimize's report: `optimization` is then the passes that rewrote the model, in order,
   // from the optimizer's own record (and must not be given as well).
@@ -39,7 +40,7 @@ struct PackOptions {
   void validate() const;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PackOptions, model, reference, name, version, dataset,
-                                   optimization, optimize_report, calibration, quantize_report,
+                                   accuracy_samples, optimization, optimize_report, calibration, quantize_report,
                                    fp16_report, choice, max_mae, latency_runs, out, git_commit)
 
 // What pack wrote (the folder's metadata.yaml holds the rest) and its own validation.

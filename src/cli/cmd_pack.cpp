@@ -20,6 +20,9 @@ void add_pack(CLI::App& app, Runner& run) {
       ->required();
   cmd->add_option("--name", o->name, "model_name in metadata.yaml")->capture_default_str();
   cmd->add_option("--version", o->version, "version in metadata.yaml")->capture_default_str();
+  cmd->add_option("--accuracy-samples", o->accuracy_samples,
+                  "Measure accuracy on the first N test images (0: the whole test split)")
+      ->capture_default_str();
   cmd->add_option("--dataset", o->dataset, "mnist, fashion-mnist or none (accuracy, golden images)")
       ->capture_default_str();
   auto* given = cmd->add_option("--optimization", *passes,

@@ -17,7 +17,6 @@ void add_pipeline(CLI::App& app, Runner& run) {
   cmd->add_option("--train-limit", o->train_limit,
                   "Train on this many samples of the training split (0: all, 6000 with --quick)")
       ->capture_default_str();
-  field_flag(cmd, "train_limit", "--train-limit");
   cmd->add_option("--out", o->out, "Run folder (default runs/<timestamp>)");
   cmd->add_flag("--quick", o->quick, "Smaller training set and fewer runs (smoke tests, CI)");
   cmd->add_flag("--force", o->force, "Rerun every stage even when cached");

@@ -19,6 +19,9 @@ void add_train(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--train-limit", o->train_limit, "Use only this many training samples (0 = all)")
       ->capture_default_str();
+  cmd->add_option("--test-limit", o->test_limit,
+                  "Measure test accuracy on the first N test images (0 = all)")
+      ->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, "Mini-batch size")->capture_default_str();
   cmd->add_option("--lr", o->learning_rate, "Peak learning rate")->capture_default_str();
   field_flag(cmd, "learning_rate", "--lr");

@@ -106,6 +106,7 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
   train.dataset = o.dataset;
   train.epochs = o.epochs;
   train.train_limit = o.train_limit > 0 ? o.train_limit : (q ? 6000 : 0);
+  train.test_limit = acc_samples;  // --quick: 1000, as every other stage's accuracy
   train.out = weights;
   const fs::path kiln = o.kiln_executable;
   stages.push_back(make_stage<TrainOptions>(
@@ -370,6 +371,7 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
   pack.reference = scripted;
   pack.name = o.model;
   pack.dataset = o.dataset;
+  pack.accuracy_samples = acc_samples;
   pack.optimize_report = optimize_report;
   pack.choice = choice_report;
   pack.latency_runs = runs;

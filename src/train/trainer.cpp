@@ -50,6 +50,8 @@ void TrainOptions::validate() const {
   if (batch_size < 1) throw OptionError("batch_size", "must be at least 1");
   if (train_limit < 0)
     throw OptionError("train_limit", "must be at least 0 (0: the whole training split)");
+  if (test_limit < 0)
+    throw OptionError("test_limit", "must be at least 0 (0: the whole test split)");
   if (!(learning_rate > 0)) throw OptionError("learning_rate", "must be positive");
   if (out.empty())
     throw OptionError("out", "is required (the folder for weights.pt and train.json)");
@@ -66,6 +68,10 @@ TrainResult train_model(const TrainOptions& o) {
   Normalization norm = normalization_for(o.dataset);
   TensorData train = to_tensors(load_dataset(o.dataset, Split::kTrain), norm);
   TensorData test = to_tensors(load_dataset(o.dataset, Split::kTest), norm);
+  if (o.test_limit > 0 && o.test_limit < test.images.size(0)) {  // the first N, as elsewhere
+    test.images = test.images.slice(0, 0, o.test_limit);
+    test.labels = test.labels.slice(0, 0, o.test_limit);
+  }
   if (o.train_limit > 0 && o.train_limit < train.images.size(0)) {
     auto keep = torch::randperm(train.images.size(0), torch::kInt64).slice(0, 0, o.train_limit);
     train.images = train.images.index_select(0, keep);

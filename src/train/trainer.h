@@ -16,6 +16,7 @@ struct TrainOptions {
   int epochs = 4;  // simple_cnn: 99.22% (AVX-512) / 99.27% (AVX2 kernels) after 4 (bench/RESULTS.md)
   uint64_t seed = 42;
   int64_t train_limit = 0;  // 0 = the whole training split
+  int64_t test_limit = 0;   // accuracy on the first N test images; 0 = the whole test split
   int64_t batch_size = 128;
   double learning_rate = 2e-3;
   int threads = 0;  // 0 = LibTorch's default (one per core)
@@ -25,7 +26,7 @@ struct TrainOptions {
   // kiln::OptionError for a value train_model cannot use.
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, model, dataset, epochs, seed, train_limit,
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, model, dataset, epochs, seed, train_limit, test_limit,
                                    batch_size, learning_rate, threads, progress, out)
 
 // Returns the record that is also written to OUT/train.json.

@@ -75,6 +75,16 @@ expect 1 '^kiln: error: golden: .*\(kiln diff MODEL\.onnx artifact_v1/model_opt\
 expect 1 "not packed: E = .* exceeds the bound" -- pack --model model_opt.onnx --reference frozen/model_traced.pt --max-mae 1e-12 --out tight
 check "a refused pack writes nothing" test ! -e tight
 
+# --accuracy-samples N: accuracy on the first N test images, recorded as such; validate re-measures
+# on as many (a re-measure on all 10000 would compare two different samples).
+"$KILN" pack --model model_opt.onnx --reference frozen/model_scripted.pt --accuracy-samples 500 --out art500 >/dev/null 2>&1
+check "pack --accuracy-samples 500 records 500 samples" python3 -c '
+import sys, yaml
+sys.exit(0 if yaml.safe_load(open(sys.argv[1]))["dataset"]["samples"] == 500 else 1)' art500/metadata.yaml
+check "validate re-measures on the recorded 500" bash -c "'$KILN' validate art500 --max-accuracy-drop 1 | grep -qE '^PASS  accuracy .*re-measured on 500 mnist samples'"
+expect 2 "--accuracy-samples must be at least 0" -- pack --model model_opt.onnx --reference frozen/model_scripted.pt --accuracy-samples -1 --out neg
+check "a refused pack writes nothing" test ! -e neg
+
 # --git-commit: only a valid artifact is committed, with the seminar's message
 mkdir repo && git -C repo init -q && git -C repo config user.email ci@kiln && git -C repo config user.name ci
 "$KILN" pack --model model_opt.onnx --reference frozen/model_scripted.pt --out repo/artifact_v1 --git-commit >/dev/null 2>&1

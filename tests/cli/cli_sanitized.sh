@@ -37,7 +37,9 @@ san quantize_dynamic 0 -- quantize-onnx "$WORK/o.onnx" -o "$WORK/qd.onnx" --mode
 san compare 0 -- compare "$pt" "$WORK/o.onnx" --samples 64
 san diff_int8 1 -- diff "$WORK/e.onnx" "$WORK/q.onnx" --max-mem 1 --format html --out "$WORK/d.html"
 san diff_pt 0 -- diff "$pt" "$WORK/o.onnx" --export-report "$WORK/e.json" --format json --out "$WORK/d.json"
-san pack 0 -- pack --model "$WORK/o.onnx" --reference "$pt" --optimize-report "$WORK/o.json" --out "$WORK/art"
+# 1000 test images, as the pipeline's quick pack: the whole split through LibTorch took 83 s here.
+san pack 0 -- pack --model "$WORK/o.onnx" --reference "$pt" --optimize-report "$WORK/o.json" --accuracy-samples 1000 \
+  --out "$WORK/art"
 san validate 0 -- validate "$WORK/art" --reference "$pt"
 # Error paths: a missing file, a model that is not ONNX, a corrupt artifact, a bad option value.
 san missing 1 -- optimize "$WORK/nope.onnx" -o "$WORK/x.onnx"
