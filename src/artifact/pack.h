@@ -30,7 +30,7 @@ struct PackOptions {
   // report (INT8: nodes kept float and why, pre-optimization), convert-fp16's (nodes kept FP32
   // and why) and the pipeline's artifact choice (the rule and the alternatives it weighed).
   std::optional<std::filesystem::path> quantize_report, fp16_report, choice;
-  double max_mae = 1e-3;    // the bound verified before anything is written
+  double max_mae = 1e-3;  // the bound verified before anything is written
   int latency_runs = 100;
   std::filesystem::path out = "artifact_v1";
   bool git_commit = false;
@@ -40,8 +40,9 @@ struct PackOptions {
   void validate() const;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PackOptions, model, reference, name, version, dataset,
-                                   accuracy_samples, optimization, optimize_report, calibration, quantize_report,
-                                   fp16_report, choice, max_mae, latency_runs, out, git_commit)
+                                   accuracy_samples, optimization, optimize_report, calibration,
+                                   quantize_report, fp16_report, choice, max_mae, latency_runs, out,
+                                   git_commit)
 
 // What pack wrote (the folder's metadata.yaml holds the rest) and its own validation.
 struct PackResult {

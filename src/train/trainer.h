@@ -26,8 +26,8 @@ struct TrainOptions {
   // kiln::OptionError for a value train_model cannot use.
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, model, dataset, epochs, seed, train_limit, test_limit,
-                                   batch_size, learning_rate, threads, progress, out)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TrainOptions, model, dataset, epochs, seed, train_limit,
+                                   test_limit, batch_size, learning_rate, threads, progress, out)
 
 // Returns the record that is also written to OUT/train.json.
 TrainResult train_model(const TrainOptions& options);
