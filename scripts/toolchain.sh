@@ -235,7 +235,8 @@ provision_root() {
     apt-get "${opts[@]}" update -qq && DEBIAN_FRONTEND=noninteractive apt-get "${opts[@]}" install -y -qq --no-install-recommends "$@" >/dev/null && apt-get clean' \
     apt "${#proxy_opts[@]}" "${proxy_opts[@]}" $(wanted_packages) || die "package installation in $ROOT failed"
   link_root_to_itself
-  stamp_value >"$ROOT/.kiln-stamp"
+  # Rewritten only when it changes: ./kiln rebuilds when the stamp is newer than its build.
+  root_complete || stamp_value >"$ROOT/.kiln-stamp"
   [[ $WITH_TESTS == 1 ]] && test_stamp_value >"$ROOT/.kiln-stamp-tests"
   log "toolchain root ready in $((SECONDS - t0)) s"
 }
