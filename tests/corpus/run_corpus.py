@@ -98,7 +98,12 @@ class PeerServer:
     def run(self, entry_file: Path, out: Path, stdout_path: Path, stderr_path: Path, timeout_s: float) -> dict:
         """run_child's result for one export in a forked child."""
         if self.proc is None or self.proc.poll() is not None:
-            self._start()
+            try:
+                self._start()
+            except (OSError, RuntimeError, ValueError) as exc:  # the row says so; the next row retries
+                self.proc = None
+                return {"rc": None, "signal": None, "timed_out": False, "seconds": 0.0, "rss_mib": None,
+                        "spawn_error": f"peer server: {exc}"}
         req = {"entry": str(entry_file), "out": str(out), "stdout": str(stdout_path), "stderr": str(stderr_path)}
         self.proc.stdin.write(json.dumps(req) + "\n")
         self.proc.stdin.flush()
