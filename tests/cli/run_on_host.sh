@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs CLI test scripts on the host against the chroot-free build/kiln (docs/toolchain.md), the
-# way ./kiln runs it; only their Python helpers (onnx, numpy, torch: Debian 13 packages) run in
-# the toolchain root, through a python3 on PATH that enters it. Exit code: 0 when all pass.
+# way ./kiln runs it; only their helpers from Debian 13 packages (python3 with onnx, numpy, torch;
+# chromium for the HTML screenshot) run in the toolchain root, through commands on PATH that enter
+# it. Exit code: 0 when all pass.
 #   tests/cli/run_on_host.sh [SCRIPT...]   (default: every tests/cli/cli_*.sh but the sanitized one)
 set -uo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -10,8 +11,10 @@ KILN=$REPO/build/kiln
 ROOT=$("$REPO/scripts/toolchain.sh" where)
 SHIM=$(mktemp -d /tmp/kiln_host_shim.XXXXXX)
 trap 'rm -rf "$SHIM"' EXIT
-printf '#!/bin/sh\nexec %q run python3 "$@"\n' "$REPO/scripts/toolchain.sh" >"$SHIM/python3"
-chmod +x "$SHIM/python3"
+for tool in python3 chromium; do
+  printf '#!/bin/sh\nexec %q run %s "$@"\n' "$REPO/scripts/toolchain.sh" "$tool" >"$SHIM/$tool"
+  chmod +x "$SHIM/$tool"
+done
 export PATH=$SHIM:$PATH OMP_WAIT_POLICY=PASSIVE
 scripts=("$@")
 if ((${#scripts[@]} == 0)); then
