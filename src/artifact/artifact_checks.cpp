@@ -1,7 +1,5 @@
 #include "artifact/artifact_checks.h"
 
-#include <algorithm>
-
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
@@ -241,10 +239,10 @@ void check_artifact_accuracy(ArtifactState& s, double max_drop) {
     if (loc.dir && s.session && !s.session->inputs().empty()) {
       Dataset test = load_dataset_from(*loc.dir, ds, Split::kTest);
       // The same first N images the recorded accuracy was measured on (pack --accuracy-samples);
-      // anything but a positive integer there means the whole split.
+      // anything but a positive integer there means the whole split (top1_accuracy's limit ≤ 0).
       int64_t samples = 0;
       if (meta["dataset"].contains("samples") && meta["dataset"]["samples"].is_number_integer())
-        samples = std::max<int64_t>(0, meta["dataset"]["samples"].get<int64_t>());
+        samples = meta["dataset"]["samples"].get<int64_t>();
       auto acc = top1_accuracy(test, samples, 256, [&](const HostTensor& x) {
         HostTensor in = x;
         in.name = s.session->inputs()[0].name;

@@ -43,6 +43,40 @@ class Setup:
 # ---------------------------------------------------------------------------------------------
 # Child processes: the exporters (wall time, peak RSS, timeout) and the isolated checks.
 
+@contextlib.contextmanager
+def kill_after(timeout_s: float, kill):
+    """Calls kill() if the block is still running after timeout_s; yields the event that says
+    whether it did."""
+    timed_out = threading.Event()
+
+    def fire():
+        timed_out.set()
+        with contextlib.suppress(ProcessLookupError):
+            kill()
+
+    timer = threading.Timer(timeout_s, fire)
+    timer.start()
+    try:
+        yield timed_out
+    finally:
+        timer.cancel()
+        timer.join()
+
+
+def not_started(why: str, timed_out: bool = False) -> dict:
+    """An exporter result for a process that never ran (or whose result was lost)."""
+    return {"rc": None, "signal": None, "timed_out": timed_out, "seconds": 0.0, "rss_mib": None,
+            "spawn_error": why}
+
+
+def ended(status: int, timed_out: bool, timeout_s: float, seconds: float, rss_kib: float) -> dict:
+    """An exporter result from a raw wait status: exit code, or the signal that ended it."""
+    code = os.waitstatus_to_exitcode(status)
+    return {"rc": code if code >= 0 else None, "signal": -code if code < 0 else None,
+            "timed_out": timed_out, "timeout_s": timeout_s, "seconds": seconds,
+            "rss_mib": rss_kib / 1024.0}
+
+
 def run_child(cmd, timeout_s, stdout_path: Path, stderr_path: Path) -> dict:
     """Runs cmd in its own session; peak RSS from wait4 (the child and the descendants it waited
     for, in KiB, including the ~12 MiB this process had when it forked); on timeout the whole
@@ -54,26 +88,12 @@ def run_child(cmd, timeout_s, stdout_path: Path, stderr_path: Path) -> dict:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
                                     start_new_session=True)
         except OSError as exc:
-            return {"rc": None, "signal": None, "timed_out": False, "seconds": 0.0, "rss_mib": None,
-                    "spawn_error": str(exc)}
-        timed_out = threading.Event()
-
-        def kill_group():
-            timed_out.set()
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-
-        timer = threading.Timer(timeout_s, kill_group)
-        timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        timer.cancel()
-        timer.join()
+            return not_started(str(exc))
+        with kill_after(timeout_s, lambda: os.killpg(proc.pid, signal.SIGKILL)) as timed_out:
+            _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return {"rc": proc.returncode if proc.returncode >= 0 else None,
-            "signal": -proc.returncode if proc.returncode < 0 else None,
-            "timed_out": timed_out.is_set(), "timeout_s": timeout_s, "seconds": seconds,
-            "rss_mib": usage.ru_maxrss / 1024.0}
+    return ended(status, timed_out.is_set(), timeout_s, seconds, usage.ru_maxrss)
 
 
 class PeerServer:
@@ -102,34 +122,20 @@ class PeerServer:
                 self._start()
             except (OSError, RuntimeError, ValueError) as exc:  # the row says so; the next row retries
                 self.proc = None
-                return {"rc": None, "signal": None, "timed_out": False, "seconds": 0.0, "rss_mib": None,
-                        "spawn_error": f"peer server: {exc}"}
+                return not_started(f"peer server: {exc}")
         req = {"entry": str(entry_file), "out": str(out), "stdout": str(stdout_path), "stderr": str(stderr_path)}
         self.proc.stdin.write(json.dumps(req) + "\n")
         self.proc.stdin.flush()
         pid = json.loads(self.proc.stdout.readline())["pid"]
-        timed_out = threading.Event()
-
-        def kill_child():
-            timed_out.set()
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-
-        timer = threading.Timer(timeout_s, kill_child)
-        timer.start()
-        line = self.proc.stdout.readline()
-        timer.cancel()
-        timer.join()
+        with kill_after(timeout_s, lambda: os.kill(pid, signal.SIGKILL)) as timed_out:
+            line = self.proc.stdout.readline()
         if not line:  # the server itself died: a crash of the row, and a fresh server next time
             self.proc = None
-            return {"rc": None, "signal": None, "timed_out": timed_out.is_set(), "timeout_s": timeout_s,
-                    "seconds": 0.0, "rss_mib": None, "spawn_error": "the peer server died"}
+            return not_started("the peer server died", timed_out.is_set())
         done = json.loads(line)
-        code = os.waitstatus_to_exitcode(done["status"])
-        return {"rc": code if code >= 0 else None, "signal": -code if code < 0 else None,
-                "timed_out": timed_out.is_set(), "timeout_s": timeout_s,
-                "seconds": done["seconds"] + self.import_seconds, "fork_seconds": done["seconds"],
-                "rss_mib": done["rss_kib"] / 1024.0}
+        return {**ended(done["status"], timed_out.is_set(), timeout_s,
+                        done["seconds"] + self.import_seconds, done["rss_kib"]),
+                "fork_seconds": done["seconds"]}
 
     def close(self):
         if self.proc is not None and self.proc.poll() is None:
