@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Precision-planning figures of bench/RESULTS.md (issue 18): static INT8 from the unoptimized
 # export (pre-optimized by quantize-onnx), from model_opt.onnx, and from the unoptimized export with
-# --no-preoptimize; Python's quantize_static on both inputs; FP16 — all benched in one interleaved
+# --no-preoptimize and with --no-channel-padding; Python's quantize_static on both inputs; FP16 — all benched in one interleaved
 # `kiln bench` run against FP32, REPEAT times (default 3; the ratios are same-run), then the speed
 # targets' own method (blocks of 50, BLOCK_REPEAT times, below). Run it when
 # `cat /proc/loadavg` is low:
@@ -27,6 +27,7 @@ q() { log "$KILN" quantize-onnx "$1" -o "$OUT/$2.onnx" --calibrate mnist --calib
 q "$U" kiln_from_export
 q "$O" kiln_from_opt
 q "$U" kiln_no_preopt --no-preoptimize
+q "$U" kiln_unpadded --no-channel-padding
 q "$O" kiln_budget --accuracy-budget 0.1
 for m in U O; do
   log scripts/toolchain.sh run python3 bench/quantize_static_peer.py "${!m}" -o "$OUT/python_$m.onnx" \
@@ -37,7 +38,7 @@ log "$KILN" convert-fp16 "$O" -o "$OUT/fp16.onnx" --keep-io-types --calibrate mn
 for r in $(seq 1 "${REPEAT:-3}"); do
   echo "run $r load before: $(cat /proc/loadavg)" >>"$OUT/bench.load"
   log "$KILN" bench "$O" "$OUT/kiln_from_export.onnx" "$OUT/kiln_from_opt.onnx" "$OUT/kiln_no_preopt.onnx" \
-    "$OUT/python_O.onnx" "$OUT/python_U.onnx" "$OUT/kiln_budget.onnx" "$OUT/fp16.onnx" --batch 1,64 --threads 2 \
+    "$OUT/kiln_unpadded.onnx" "$OUT/python_O.onnx" "$OUT/python_U.onnx" "$OUT/kiln_budget.onnx" "$OUT/fp16.onnx" --batch 1,64 --threads 2 \
     --runs "$RUNS" --warmup 30 --dataset mnist --format json --out "$OUT/bench_$r.json" >"$OUT/bench_$r.out" 2>"$OUT/bench_$r.err"
   echo "run $r load after: $(cat /proc/loadavg)" >>"$OUT/bench.load"
 done

@@ -23,8 +23,8 @@ for method in minmax entropy percentile; do
   log "$KILN" quantize-onnx "$M" -o "$OUT/kiln_$method.onnx" --calibrate mnist --calib-samples 512 \
     --method "$method" --report "$OUT/kiln_$method.json" >"$OUT/kiln_$method.txt"
 done
-log "$KILN" quantize-onnx "$M" -o "$OUT/kiln_all.onnx" --calibrate mnist --calib-samples 512 \
-  --quantize-all --no-sensitivity --report "$OUT/kiln_all.json" >"$OUT/kiln_all.txt"
+log "$KILN" quantize-onnx "$M" -o "$OUT/kiln_unpadded.onnx" --calibrate mnist --calib-samples 512 \
+  --no-channel-padding --no-sensitivity --report "$OUT/kiln_unpadded.json" >"$OUT/kiln_unpadded.txt"
 log "$KILN" quantize-onnx "$M" -o "$OUT/kiln_qoperator.onnx" --calibrate mnist --calib-samples 512 \
   --format qoperator --no-sensitivity --report "$OUT/kiln_qoperator.json" >"$OUT/kiln_qoperator.txt"
 log python3 bench/quantize_static_peer.py "$M" -o "$OUT/python_qdq.onnx" --calib-samples 512 \
@@ -32,7 +32,7 @@ log python3 bench/quantize_static_peer.py "$M" -o "$OUT/python_qdq.onnx" --calib
 # REPEAT same-run benches (the ratios of each run are what RESULTS.md quotes, with their spread).
 for r in $(seq 1 "${REPEAT:-3}"); do
   echo "run $r load before: $(cat /proc/loadavg)" >>"$OUT/bench.load"
-  log "$KILN" bench "$M" "$OUT/kiln_minmax.onnx" "$OUT/kiln_all.onnx" "$OUT/python_qdq.onnx" \
+  log "$KILN" bench "$M" "$OUT/kiln_minmax.onnx" "$OUT/kiln_unpadded.onnx" "$OUT/python_qdq.onnx" \
     "$OUT/kiln_entropy.onnx" "$OUT/kiln_qoperator.onnx" --batch 1,64 --threads 2 --runs "$RUNS" \
     --warmup 20 --dataset mnist --out "$OUT/bench_$r.md" >"$OUT/bench_$r.out" 2>"$OUT/bench_$r.err"
   echo "run $r load after: $(cat /proc/loadavg)" >>"$OUT/bench.load"

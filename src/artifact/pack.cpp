@@ -70,15 +70,21 @@ std::string precision_of(const onnx::ModelProto& m) {
 void add_provenance(nlohmann::json& m, const PackOptions& o) {
   if (o.quantize_report) {
     auto q = read_record<QuantizeOnnxResult>(*o.quantize_report);
-    nlohmann::json kept = nlohmann::json::array();
-    for (const auto& n : q.nodes)
+    nlohmann::json kept = nlohmann::json::array(), padded = nlohmann::json::array();
+    for (const auto& n : q.nodes) {
       if (!n.quantized) kept.push_back({{"node", n.node}, {"why", n.float_because.value_or("")}});
+      if (n.padded_channels)
+        padded.push_back({{"node", n.node},
+                          {"input_channels", n.input_channels.value_or(0)},
+                          {"padded_to", *n.padded_channels}});
+    }
     nlohmann::json pre = nlohmann::json::array();
     if (q.preoptimize && q.preoptimize->applied)
       for (const auto& p : q.preoptimize->passes) pre.push_back(p.name);
     m["quantization"] = {{"mode", q.mode},        {"format", q.format},
                          {"quantized_nodes", q.summary.quantized_nodes},
-                         {"kept_float", kept}, {"preoptimized", pre}};
+                         {"kept_float", kept}, {"channel_padding", padded},
+                         {"preoptimized", pre}};
     if (q.budget) m["quantization"]["accuracy_budget_pp"] = q.budget->budget_pp;
   }
   if (o.fp16_report) {

@@ -160,9 +160,15 @@ void write_pipeline_report(const fs::path& root, const PipelineResult& summary) 
         passes,
         quant.float_gaps.empty() ? "" : fmt::format(" — except {} float op(s) in the way", quant.float_gaps.size()));
   }
-  for (const auto& n : quant.nodes)
+  for (const auto& n : quant.nodes) {
     if (!n.quantized)
       md += fmt::format("- INT8 keeps `{}` float: {}.\n", n.node, n.float_because.value_or("?"));
+    if (n.padded_channels)
+      md += fmt::format(
+          "- INT8 pads `{}`'s input from {} to {} channels (zero weights for the added ones): "
+          "ONNX Runtime's int8 Conv is several times slower on fewer than 4.\n",
+          n.node, n.input_channels.value_or(0), *n.padded_channels);
+  }
   md += fmt::format("- FP16: {} nodes FP16, {} kept FP32{}; file {:.2f}× FP32's.\n", half.fp16_nodes,
                     half.fp32_nodes, half.blocked.empty() ? "" : " (see metadata.yaml's fp16)",
                     static_cast<double>(half.bytes.after) / static_cast<double>(half.bytes.before));

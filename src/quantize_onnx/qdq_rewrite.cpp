@@ -1,6 +1,7 @@
 #include "quantize_onnx/qdq_rewrite.h"
 
 #include <set>
+#include <tuple>
 
 #include "common/error.h"
 #include "onnx/graph_edit.h"
@@ -34,6 +35,37 @@ onnx::NodeProto qdq_node(GraphView& view, const std::string& op, const std::stri
   return node;
 }
 
+// A Conv weight [M, C, kh, kw] with zero weights appended along C up to `channels`.
+HostTensor pad_input_channels(const HostTensor& w, int64_t channels) {
+  const Shape& s = w.shape;
+  HostTensor out(w.name, w.dtype, {s[0], channels, s[2], s[3]});
+  const size_t slice = static_cast<size_t>(s[1] * s[2] * s[3]) * dtype_size(w.dtype);
+  const size_t padded = static_cast<size_t>(channels * s[2] * s[3]) * dtype_size(w.dtype);
+  for (int64_t m = 0; m < s[0]; ++m)
+    out.data.replace(static_cast<size_t>(m) * padded, slice, w.data, static_cast<size_t>(m) * slice,
+                     slice);
+  return out;
+}
+
+// Q(x) → Pad → DQ for a Conv whose input is padded along the channel axis (quant_plan.h): the
+// uint8 padding is the zero point, so the added channels dequantize to exactly 0.
+std::vector<onnx::NodeProto> padded_input(GraphView& view, const std::string& quantized,
+                                          const QuantParams& p, const QuantizedNode& q) {
+  ModelScope& scope = view.scope();
+  std::string pads = scope.unique_name(q.activation + "_channel_pads");
+  std::vector<double> amounts(8, 0.0);
+  amounts[4 + 1] = static_cast<double>(q.padded_channels - q.input_channels);  // end of axis 1
+  add_initializer(view, make_tensor(pads, DType::Int64, {8}, amounts));
+  std::string value = scope.unique_name(q.activation + "_pad_value");
+  add_initializer(view, zero_point_tensor(p, value));
+  std::string padded = scope.unique_name(quantized + "_padded");
+  std::string padded_dq = scope.unique_name(q.activation + "_padded_dequantized");
+  std::vector<onnx::NodeProto> nodes;
+  nodes.push_back(make_node("Pad", {quantized, pads, value}, {padded}, scope.unique_name(padded)));
+  nodes.push_back(qdq_node(view, "DequantizeLinear", padded, padded_dq, p, q.activation));
+  return nodes;
+}
+
 }  // namespace
 
 QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
@@ -49,13 +81,15 @@ QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
 
   // Constants first: int8 weights and int32 biases behind DequantizeLinear, at the graph's start.
   std::vector<onnx::NodeProto> front;
-  std::map<std::pair<std::string, int64_t>, std::pair<std::string, QuantParams>> weights;
+  // (weight, axis, padded channels) → its DequantizeLinear output and parameters.
+  std::map<std::tuple<std::string, int64_t, int64_t>, std::pair<std::string, QuantParams>> weights;
   std::vector<std::pair<int, std::pair<int, std::string>>> rewires;  // node, slot, new input
   std::set<std::string> float_constants;
   for (const auto& q : plan.nodes) {
-    auto key = std::make_pair(q.weight, q.weight_axis);
+    auto key = std::make_tuple(q.weight, q.weight_axis, q.padded_channels);
     if (!weights.count(key)) {
       HostTensor w = view.required_constant(q.weight);
+      if (q.padded_channels > 0) w = pad_input_channels(w, q.padded_channels);
       QuantParams wp = weight_params(w, q.weight_axis);
       std::string wq = scope.unique_name(q.weight + "_quantized");
       std::string wdq = scope.unique_name(q.weight + "_dequantized");
@@ -87,6 +121,7 @@ QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
   // Activations: Q→DQ right after the value is made; every reader takes the dequantized value.
   std::map<std::string, std::vector<onnx::NodeProto>> after;  // tensor → its pair
   std::vector<std::pair<std::string, std::string>> renames;
+  std::map<std::string, std::string> quantized;  // tensor → its QuantizeLinear output
   for (const auto& t : plan.activations) {
     const QuantParams& p = activations.at(t);
     std::string tq = scope.unique_name(t + "_quantized");
@@ -94,10 +129,19 @@ QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
     after[t].push_back(qdq_node(view, "QuantizeLinear", t, tq, p, t));
     after[t].push_back(qdq_node(view, "DequantizeLinear", tq, tdq, p, t));
     renames.push_back({t, tdq});
+    quantized[t] = tq;
     ++summary.qdq_pairs;
   }
   // The pairs are not in the graph yet, so the Q nodes keep reading the float value.
   for (const auto& [from, to] : renames) replace_uses(graph, from, to);
+  // A padded Conv reads its own Pad → DQ of the quantized value instead.
+  for (const auto& q : plan.nodes) {
+    if (q.padded_channels == 0) continue;
+    auto pad = padded_input(view, quantized.at(q.activation), activations.at(q.activation), q);
+    graph.mutable_node(q.index)->set_input(0, pad.back().output(0));
+    for (auto& n : pad) after[q.activation].push_back(std::move(n));
+    ++summary.padded_inputs;
+  }
 
   // Rebuild the node list: weight DQs, graph-input pairs, then each node followed by its pairs.
   google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
@@ -120,6 +164,18 @@ QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
   graph.mutable_node()->Swap(&nodes);
   view.rebuild();
   for (const auto& c : float_constants) drop_if_unused(view, c);
+  // A value only padded Convs read keeps no plain DequantizeLinear.
+  for (const auto& [t, tq] : quantized) {
+    for (int i = view.node_count() - 1; i >= 0; --i) {
+      const auto& n = view.node(i);
+      if (n.op_type() != "DequantizeLinear" || n.input(0) != tq || view.use_count(n.output(0)) > 0)
+        continue;
+      std::vector<std::string> inputs(n.input().begin() + 1, n.input().end());
+      remove_nodes(graph, {i});
+      view.rebuild();
+      for (const auto& in : inputs) drop_if_unused(view, in);
+    }
+  }
   return summary;
 }
 

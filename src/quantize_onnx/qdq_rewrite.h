@@ -23,9 +23,10 @@ std::map<std::string, QuantParams> activation_quant_params(
 
 struct QdqSummary {
   int quantized_nodes = 0;
-  int qdq_pairs = 0;  // activation Q→DQ pairs
-  int weights = 0;    // int8 weight initializers
-  int biases = 0;     // int32 bias initializers
+  int qdq_pairs = 0;      // activation Q→DQ pairs
+  int weights = 0;        // int8 weight initializers
+  int biases = 0;         // int32 bias initializers
+  int padded_inputs = 0;  // Conv inputs padded along the channel axis (quant_plan.h)
 };
 
 // Rewrites `model` (whose graph the plan was made on). The model must import opset ≥ 13

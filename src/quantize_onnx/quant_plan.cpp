@@ -37,10 +37,10 @@ std::optional<QuantizedNode> match(const GraphView& view, int index, bool per_ch
     if (!is_float_constant(view, q.weight, 3, 5)) return std::nullopt;
     if (!q.bias.empty() && !is_float_constant(view, q.bias, 1, 1)) return std::nullopt;
     q.weight_axis = per_channel ? 0 : -1;  // W is [M, C/group, k…]: axis 0 is the output channel
-    const int64_t channels = view.required_constant(q.weight).shape[1];
-    if (attr_int(node, "group", 1) == 1 && channels <= kFloatFasterInputChannels)
-      q.float_faster = std::to_string(channels) + " input channel" + (channels == 1 ? "" : "s") +
-                       ": ONNX Runtime's float Conv is faster";
+    const Shape w = view.required_constant(q.weight).shape;
+    q.input_channels = w[1];
+    if (attr_int(node, "group", 1) == 1 && w.size() == 4 && w[1] < kPaddedInputChannels)
+      q.padded_channels = kPaddedInputChannels;
   } else if (q.op == "MatMul") {
     if (!is_float_constant(view, q.weight, 2, 2) || node.input_size() != 2) return std::nullopt;
   } else if (q.op == "Gemm") {
@@ -115,7 +115,7 @@ QuantPlan plan_quantization(const GraphView& view, const PlanOptions& options) {
   std::set<std::string> wanted;
   for (auto& q : candidates) {
     if (options.exclude.count(q.label)) continue;
-    if (options.speed_rules && !q.float_faster.empty()) continue;
+    if (!options.pad_channels) q.padded_channels = 0;
     wanted.insert(q.activation);
     if (!q.output.empty()) wanted.insert(q.output);
     plan.nodes.push_back(std::move(q));

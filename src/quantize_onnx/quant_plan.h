@@ -6,10 +6,11 @@
 //  - every quantized node's activation input gets Q→DQ, and so does its output, except a graph
 //    output (kept float); when the output's only reader is a ReLU, the ReLU's output gets the pair
 //    instead (its range starts at 0, zero point 0, and ONNX Runtime folds the ReLU into the Q);
-//  - speed rule (on by default): a Conv with group 1 and at most 3 input channels (a grayscale or
-//    RGB first layer) stays float: ONNX Runtime's int8 convolution is slower than its float one
-//    there (measured 1.3–2.8× slower at 1 and 3 input channels, faster from 8;
-//    docs/quantization.md) and such a layer is also the most sensitive to quantization;
+//  - channel padding (on by default): a 2-D Conv with group 1 and fewer than 4 input channels (a
+//    grayscale or RGB first layer) reads its quantized input padded to 4 channels, with zero
+//    weights for the added ones: the same integer sums, but ONNX Runtime's int8 convolution runs
+//    4-channel groups at full speed and 1–3 channels several times slower (measured in
+//    docs/quantization.md; without padding such a layer was slower in int8 than in float);
 //  - data movement (MaxPool, Flatten, Reshape, Transpose, Squeeze, Unsqueeze) after a quantized
 //    tensor gets a pair with the same scale and zero point, so it runs on uint8 and nothing is
 //    re-quantized.
@@ -25,14 +26,15 @@ namespace kiln {
 
 struct QuantizedNode {
   int index = -1;
-  std::string label;         // the node's name, or "<op>#<index>" when it has none
-  std::string op;            // Conv, MatMul or Gemm
-  std::string activation;    // input 0
-  std::string weight;        // input 1 (a constant)
-  std::string bias;          // input 2 ("" when none)
-  int64_t weight_axis = -1;  // -1: per tensor; 0: per output channel (Conv)
-  std::string output;        // the tensor whose Q→DQ follows the node ("" when it stays float)
-  std::string float_faster;  // why the speed rule keeps it float ("" when it does not)
+  std::string label;            // the node's name, or "<op>#<index>" when it has none
+  std::string op;               // Conv, MatMul or Gemm
+  std::string activation;       // input 0
+  std::string weight;           // input 1 (a constant)
+  std::string bias;             // input 2 ("" when none)
+  int64_t weight_axis = -1;     // -1: per tensor; 0: per output channel (Conv)
+  std::string output;           // the tensor whose Q→DQ follows the node ("" when it stays float)
+  int64_t input_channels = 0;   // Conv: C/group, from the weight
+  int64_t padded_channels = 0;  // Conv: its quantized input is padded to this many (0: not padded)
 };
 
 struct QuantPlan {
@@ -48,11 +50,11 @@ struct QuantPlan {
 struct PlanOptions {
   bool per_channel = true;        // per-output-channel Conv weights
   std::set<std::string> exclude;  // node labels kept in float
-  bool speed_rules = true;        // keep float what ONNX Runtime runs faster in float
+  bool pad_channels = true;       // channel padding of low-channel Convs (above)
 };
 
-// The input channels per group at or below which a group-1 Conv is kept float by the speed rule.
-inline constexpr int64_t kFloatFasterInputChannels = 3;
+// The input channel count a group-1 2-D Conv with fewer channels is padded to.
+inline constexpr int64_t kPaddedInputChannels = 4;
 
 std::string node_label(const onnx::NodeProto& node, int index);
 

@@ -206,7 +206,7 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
   // the sensitivity analysis) finds its ranges.
   PlanOptions all;
   all.per_channel = o.per_channel;
-  all.speed_rules = false;
+  all.pad_channels = o.pad_channels;
   std::vector<QuantizedNode> candidates;
   QuantPlan full;
   {
@@ -226,7 +226,6 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
 
   PlanOptions chosen = all;
   chosen.exclude.insert(o.exclude.begin(), o.exclude.end());
-  chosen.speed_rules = o.speed_rules;
 
   const std::string fp32 = serialize_model(original);
   auto reference = first_outputs(fp32, data.batches, o.threads, "float model");
@@ -325,17 +324,23 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
   report.calibration = cal;
   report.per_channel = o.per_channel;
   report.excluded = o.exclude;
-  report.speed_rules = o.speed_rules;
+  report.channel_padding = o.pad_channels;
   for (const auto& c : candidates) {
-    const bool kept_for_speed = o.speed_rules && !c.float_faster.empty();
-    QuantNodeRecord n{c.label, c.op, !chosen.exclude.count(c.label) && !kept_for_speed,
-                      c.weight_axis >= 0 ? "int8 per channel" : "int8 per tensor", std::nullopt};
+    QuantNodeRecord n{c.label,
+                      c.op,
+                      !chosen.exclude.count(c.label),
+                      c.weight_axis >= 0 ? "int8 per channel" : "int8 per tensor",
+                      std::nullopt,
+                      std::nullopt,
+                      std::nullopt};
     if (budget_reason.count(c.label))
       n.float_because = budget_reason[c.label];
     else if (chosen.exclude.count(c.label))
       n.float_because = "--exclude";
-    else if (kept_for_speed)
-      n.float_because = c.float_faster;
+    if (n.quantized && o.pad_channels && c.padded_channels > 0) {
+      n.input_channels = c.input_channels;
+      n.padded_channels = c.padded_channels;
+    }
     report.nodes.push_back(n);
   }
   report.summary = {q.summary.quantized_nodes, q.summary.qdq_pairs, q.summary.weights,
@@ -455,10 +460,12 @@ std::string format_quantize_report(const QuantizeOnnxResult& r, bool markdown) {
     }
   }
   for (const auto& n : r.nodes)
-    if (n.float_because && *n.float_because != "--exclude" &&
-        n.float_because->rfind("--accuracy-budget", 0) != 0)
-      out += fmt::format("kept float: {} ({}; --quantize-all quantizes it)\n", n.node,
-                         *n.float_because);
+    if (n.padded_channels)
+      out += fmt::format(
+          "channel padding: {} reads its int8 input padded from {} to {} channels, zero weights "
+          "for the added ones (ONNX Runtime's int8 Conv is several times slower on fewer than 4; "
+          "--no-channel-padding turns it off)\n",
+          n.node, n.input_channels.value_or(0), *n.padded_channels);
   for (const auto& g : r.float_gaps)
     out += fmt::format("not fused: {} ({}) is read by float {} {}: {}\n", g.node, g.op, g.reader_op,
                        g.reader, g.why);
@@ -488,14 +495,11 @@ std::string format_quantize_report(const QuantizeOnnxResult& r, bool markdown) {
     Table t;
     t.header = {"node", "op", "quantized", "rel L2 alone", "max abs alone", "top-1 agree"};
     t.right_aligned = {false, false, false, true, true, true};
-    std::map<std::string, std::string> state;  // "yes", "excluded", "budget", "float (faster)"
-    for (const auto& n : r.nodes) {
-      const std::string because = n.float_because.value_or("");
-      state[n.node] = n.quantized                                  ? "yes"
-                      : because == "--exclude"                     ? "excluded"
-                      : because.rfind("--accuracy-budget", 0) == 0 ? "float (budget)"
-                                                                   : "float (faster)";
-    }
+    std::map<std::string, std::string> state;  // "yes", "excluded", "float (budget)"
+    for (const auto& n : r.nodes)
+      state[n.node] = n.quantized                                   ? "yes"
+                      : n.float_because.value_or("") == "--exclude" ? "excluded"
+                                                                    : "float (budget)";
     for (const auto& l : r.sensitivity)
       t.add_row({l.node, l.op, state[l.node], fmt::format("{:.2e}", l.relative_l2),
                  fmt::format("{:.3g}", l.max_abs_error), fmt::format("{:.4f}", l.top1_agreement)});

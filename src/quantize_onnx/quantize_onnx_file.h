@@ -32,7 +32,7 @@ struct QuantizeOnnxOptions {
   CalibrationOptions calibration;
   bool per_channel = true;  // Conv weights per output channel
   std::vector<std::string> exclude;
-  bool speed_rules = true;   // keep float what ONNX Runtime runs faster in float (quant_plan.h)
+  bool pad_channels = true;  // pad low-channel Conv inputs to 4 channels (quant_plan.h)
   bool sensitivity = true;   // per-layer report (static mode)
   int64_t eval_samples = 0;  // test-split samples for accuracy (0: the whole split)
   int threads = 0;           // ONNX Runtime intra-op threads (0: its default)
@@ -56,7 +56,7 @@ NLOHMANN_JSON_SERIALIZE_ENUM(CalibrationMethod, {{CalibrationMethod::MinMax, "mi
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CalibrationOptions, method, percentile, bins, threads)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantizeOnnxOptions, input, output, report, mode, format,
                                    calibrate, calib_samples, calib_batch, calibration, per_channel,
-                                   exclude, speed_rules, sensitivity, eval_samples, threads,
+                                   exclude, pad_channels, sensitivity, eval_samples, threads,
                                    preoptimize, accuracy_budget_pp, holdout_samples)
 
 // Returns the report. Throws kiln::Error (one line) for an unreadable model, bad calibration data

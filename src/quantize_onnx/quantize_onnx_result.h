@@ -26,9 +26,12 @@ struct QuantNodeRecord {
   std::string node, op;
   bool quantized = false;
   std::string weights;                       // "int8 per channel" / "int8 per tensor"
-  std::optional<std::string> float_because;  // "--exclude" or the speed rule that kept it float
+  std::optional<std::string> float_because;  // "--exclude" or the --accuracy-budget's reason
+  // A quantized Conv whose input is padded along the channel axis (quant_plan.h): from, to.
+  std::optional<int64_t> input_channels, padded_channels;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantNodeRecord, node, op, quantized, weights, float_because)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantNodeRecord, node, op, quantized, weights, float_because,
+                                   input_channels, padded_channels)
 
 struct QuantSummaryRecord {
   int quantized_nodes = 0, qdq_pairs = 0, int8_weights = 0, int32_biases = 0;
@@ -97,7 +100,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FloatGapRecord, node, op, reader, reader_op, 
 
 // One plan tried by --accuracy-budget.
 struct BudgetTrialRecord {
-  std::vector<std::string> kept_float;  // beyond --exclude and the speed rule
+  std::vector<std::string> kept_float;  // beyond --exclude
   double drop_pp = 0;
   bool within = false;
   std::optional<double> p50_ms;  // batch-1 latency, for the plans within the budget that were timed
@@ -130,14 +133,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BudgetRecord, budget_pp, metric, measured_on,
                                    kept_float, drop_pp, chosen_by, test_drop_pp, within_on_test)
 
 struct QuantizeOnnxResult {
-  int schema_version = 2;  // 2: preoptimize, float_gaps, budget
+  int schema_version = 3;  // 2: preoptimize, float_gaps, budget; 3: channel padding, no speed rule
   std::string input, output, mode, format;
   std::vector<std::string> excluded;
   std::optional<PreoptimizeRecord> preoptimize;  // absent with --no-preoptimize
   QuantSummaryRecord summary;
   // static mode
   std::optional<CalibrationRecord> calibration;
-  std::optional<bool> per_channel, speed_rules;
+  std::optional<bool> per_channel, channel_padding;
   std::vector<QuantNodeRecord> nodes;
   std::optional<QOperatorRecord> qoperator;
   std::vector<ActivationRecord> activations;
@@ -153,8 +156,8 @@ struct QuantizeOnnxResult {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantizeOnnxResult, schema_version, input, output, mode, format,
                                    excluded, preoptimize, summary, calibration, per_channel,
-                                   speed_rules, nodes, qoperator, activations, calibration_error,
-                                   sensitivity, float_gaps, budget,
+                                   channel_padding, nodes, qoperator, activations,
+                                   calibration_error, sensitivity, float_gaps, budget,
                                    quantized_nodes, left_float, test, bytes)
 
 }  // namespace kiln

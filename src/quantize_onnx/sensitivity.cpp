@@ -13,7 +13,6 @@ std::vector<LayerSensitivity> layer_sensitivity(
   for (const auto& layer : layers) {
     PlanOptions alone;
     alone.per_channel = per_channel;
-    alone.speed_rules = false;  // what each layer costs alone, even one kept float for speed
     for (const auto& other : layers)
       if (other.label != layer.label) alone.exclude.insert(other.label);
     auto q = quantize_static_model(model, alone, ranges);

@@ -70,10 +70,11 @@ sys.exit(0 if m["precision"] == "fp16" and m["fp16"]["keep_io_types"] is True an
 check "fp16 artifact validates with validate.py" python3 "$WORK/run/08_pack/artifact_v1/validate.py"
 "$KILN" pipeline --quick --out "$WORK/run" --artifact int8 >"$WORK/int8.txt" 2>&1
 check "pipeline --artifact int8 succeeds" test $? -eq 0
-check "metadata.yaml: the INT8 plan (pre-optimized, /Conv kept float and why)" python3 -c '
+check "metadata.yaml: the INT8 plan (pre-optimized, every node int8, /Conv's input padded to 4 channels)" python3 -c '
 import sys, yaml
 q = yaml.safe_load(open(sys.argv[1]))["quantization"]
-sys.exit(0 if q["preoptimized"] == ["fuse_bn_into_conv"] and [k["node"] for k in q["kept_float"]] == ["/Conv"] and q["mode"] == "static" else 1)
+sys.exit(0 if q["preoptimized"] == ["fuse_bn_into_conv"] and q["kept_float"] == [] and q["mode"] == "static"
+         and q["channel_padding"] == [{"node": "/Conv", "input_channels": 1, "padded_to": 4}] else 1)
 ' "$WORK/run/08_pack/artifact_v1/metadata.yaml"
 check "metadata.yaml: precision int8 with the calibration" bash -c "grep -q 'precision: int8' '$WORK/run/08_pack/artifact_v1/metadata.yaml' &&
   grep -q 'minmax, 512 samples' '$WORK/run/08_pack/artifact_v1/metadata.yaml'"

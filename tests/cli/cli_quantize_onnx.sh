@@ -39,14 +39,14 @@ rc=$?
 check "static quantization succeeds (rc=$rc)" test "$rc" = 0
 check "stderr stays empty" test ! -s "$WORK/stderr"
 check "prints the sensitivity table" bash -c "printf '%s' \"$out\" | grep -q 'per-layer sensitivity'"
-check "names the layer kept float for speed" bash -c "printf '%s' \"$out\" | grep -q '^kept float: /Conv (1 input channel'"
+check "says the 1-channel first layer reads a padded input" bash -c "printf '%s' \"$out\" | grep -q '^channel padding: /Conv reads its int8 input padded from 1 to 4 channels'"
 check "report: 4 layers in the sensitivity list, int8 within the bound on the test split" python3 -c "
 import json, sys
 r = json.load(open('$WORK/q.json'))
 s = r['sensitivity']; t = r['test']
-kept = [(n['node'], n.get('float_because', '')) for n in r['nodes'] if not n['quantized']]
-ok = (len(s) == 4 and r['summary']['quantized_nodes'] == 3 and r['calibration']['samples'] == 128
-      and kept == [('/Conv', \"1 input channel: ONNX Runtime's float Conv is faster\")]
+padded = [(n['node'], n['input_channels'], n['padded_channels']) for n in r['nodes'] if n.get('padded_channels')]
+ok = (len(s) == 4 and r['summary']['quantized_nodes'] == 4 and r['calibration']['samples'] == 128
+      and all(n['quantized'] for n in r['nodes']) and padded == [('/Conv', 1, 4)] and r['channel_padding']
       and t['samples'] == 1000 and t['error']['top1_agreement'] >= 0.8 and t['error']['relative_l2'] < 0.25
       and r['calibration_error']['relative_l2'] < 0.25)
 sys.exit(0 if ok else 1)"
@@ -83,10 +83,12 @@ import json, sys
 r = json.load(open('$WORK/qx.json'))
 sys.exit(0 if [n['node'] for n in r['nodes'] if n.get('float_because') == '--exclude'] == ['/Gemm_1']
          and not r.get('sensitivity') else 1)"
-check "--quantize-all quantizes the first convolution too" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qa.onnx' \
-  --calibrate mnist --calib-samples 32 --quantize-all --no-sensitivity --eval-samples 200 --report '$WORK/qa.json' \
-  >/dev/null 2>&1 && python3 -c \"import json, sys; r = json.load(open('$WORK/qa.json')); \
-sys.exit(0 if r['summary']['quantized_nodes'] == 4 and all(n['quantized'] for n in r['nodes']) else 1)\""
+check "--no-channel-padding quantizes the first convolution unpadded" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qa.onnx' \
+  --calibrate mnist --calib-samples 32 --no-channel-padding --no-sensitivity --eval-samples 200 --report '$WORK/qa.json' \
+  >/dev/null 2>&1 && python3 -c \"import json, onnx, sys; r = json.load(open('$WORK/qa.json')); \
+ops = [n.op_type for n in onnx.load('$WORK/qa.onnx').graph.node]; \
+sys.exit(0 if r['summary']['quantized_nodes'] == 4 and not r['channel_padding'] and 'Pad' not in ops \
+         and not any(n.get('padded_channels') for n in r['nodes']) else 1)\""
 mkdir -p "$WORK/calib"
 python3 - "$WORK/calib" <<'PY' || echo "FAIL: could not write .pb batches"
 import sys, numpy as np, onnx
@@ -104,11 +106,14 @@ check "qoperator format" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qo.onnx' 
   --format qoperator --no-sensitivity --eval-samples 500 >/dev/null 2>&1"
 check "dynamic mode" bash -c "'$KILN' quantize-onnx '$M' -o '$WORK/qd.onnx' --mode dynamic --calibrate mnist \
   --eval-samples 500 --report '$WORK/qd.json' >/dev/null 2>&1"
-check "qoperator has QLinearConv, dynamic has MatMulInteger and float convs" python3 -c "
+check "qoperator has QLinearConv (the first reads a uint8 Pad), dynamic has MatMulInteger and float convs" python3 -c "
 import onnx, sys
-qo = [n.op_type for n in onnx.load('$WORK/qo.onnx').graph.node]
+qo = onnx.load('$WORK/qo.onnx').graph.node
+first = [n for n in qo if n.op_type == 'QLinearConv' and n.name == '/Conv']
+pad = [n for n in qo if n.op_type == 'Pad' and first and n.output[0] == first[0].input[0]]
+qo = [n.op_type for n in qo]
 qd = [n.op_type for n in onnx.load('$WORK/qd.onnx').graph.node]
-sys.exit(0 if qo.count('QLinearConv') == 1 and qd.count('MatMulInteger') == 2 and qd.count('Conv') == 2 else 1)"
+sys.exit(0 if qo.count('QLinearConv') == 2 and len(pad) == 1 and qd.count('MatMulInteger') == 2 and qd.count('Conv') == 2 else 1)"
 
 # QOperator and dynamic accuracy on a trained simple_cnn (1 epoch on 2000 images, ~77% test
 # accuracy; deterministic, seed 42), evaluated on 1000 MNIST test images. Measured on this

@@ -98,9 +98,7 @@ std::map<std::string, Range> calibrate(const onnx::ModelProto& model, const Batc
   onnx::ModelProto copy = model;
   ModelScope s2(copy);
   GraphView view(*copy.mutable_graph(), s2);
-  PlanOptions every;  // ranges for every quantizable node's tensors
-  every.speed_rules = false;
-  auto plan = plan_quantization(view, every);
+  auto plan = plan_quantization(view, {});  // ranges for every quantizable node's tensors
   CalibrationOptions co;
   co.method = method;
   return collect_ranges(model, plan.activations, batches, co);
@@ -398,40 +396,64 @@ TEST(QdqPlacement, ExcludedNodesStayFloat) {
   EXPECT_THROW(quantize_static_model(b.model(), o, ranges), UsageError);
 }
 
-TEST(QdqPlacement, SpeedRuleKeepsFewChannelConvsFloat) {
-  // A group-1 Conv over 1 or 3 input channels stays float (ONNX Runtime's float Conv is faster
-  // there); the input then needs no pair. --quantize-all (speed_rules off) quantizes it; 4
-  // channels (small_cnn's default, FollowsTheRules) and depthwise convs are quantized anyway.
+TEST(QdqPlacement, ChannelPaddingGivesFewChannelConvsFourInputChannels) {
+  // A group-1 2-D Conv over 1–3 input channels reads Q(X) → Pad → DQ, the Pad adding channels
+  // up to 4 filled with the zero point, and its int8 weight gets zero input channels to match:
+  // the integer sums are unchanged, so ONNX Runtime's outputs are bit-identical to the unpadded
+  // model's. pad_channels = false (--no-channel-padding) quantizes the same nodes unpadded.
   for (int64_t channels : {1, 3}) {
     SmallCnn o;
     o.c = channels;
     auto b = small_cnn(o);
-    auto ranges = calibrate(b.model(), batches_of(channels, 2, 11));
+    auto calib = batches_of(channels, 2, 11);
+    auto ranges = calibrate(b.model(), calib);
     auto q = quantize_static_model(b.model(), {}, ranges);
+    EXPECT_EQ(q.summary.quantized_nodes, 4) << channels;
+    EXPECT_EQ(q.summary.padded_inputs, 1) << channels;
+    EXPECT_EQ(q.plan.activations.front(), "X") << channels;
     Index ix(q.model);
+    const onnx::NodeProto* conv1 = nullptr;
     for (const auto& n : q.model.graph().node())
-      if (n.name() == "conv1") {
-        EXPECT_TRUE(ix.init.count(n.input(1)) && ix.init.at(n.input(1)).dtype == F32);
-        EXPECT_EQ(n.input(0), "X");
-      }
-    EXPECT_EQ(q.summary.quantized_nodes, 3) << channels;
-    EXPECT_EQ(q.plan.activations.front(), "r1") << channels;
-    PlanOptions all;
-    all.speed_rules = false;
-    auto q_all = quantize_static_model(b.model(), all, ranges);
-    EXPECT_EQ(q_all.summary.quantized_nodes, 4) << channels;
-    EXPECT_EQ(q_all.plan.activations.front(), "X") << channels;
+      if (n.name() == "conv1") conv1 = &n;
+    ASSERT_NE(conv1, nullptr);
+    const auto* dq = ix.dq(conv1->input(0));
+    ASSERT_NE(dq, nullptr);
+    const auto* pad = ix.producer.at(dq->input(0));
+    ASSERT_EQ(pad->op_type(), "Pad");
+    const auto* qx = ix.producer.at(pad->input(0));
+    EXPECT_EQ(qx->op_type(), "QuantizeLinear");
+    EXPECT_EQ(qx->input(0), "X");
+    EXPECT_EQ(ix.init.at(pad->input(1)).to_doubles(),
+              (std::vector<double>{0, 0, 0, 0, 0, static_cast<double>(4 - channels), 0, 0}));
+    EXPECT_EQ(ix.init.at(pad->input(2)).to_doubles(), ix.init.at(qx->input(2)).to_doubles())
+        << "the padding is the zero point";
+    EXPECT_EQ(ix.readers.at(qx->output(0)).size(), 1u) << "no plain DQ of X is left";
+    const HostTensor& w = ix.init.at(ix.dq(conv1->input(1))->input(0));
+    EXPECT_EQ(w.shape, (Shape{8, 4, 3, 3}));
+    for (int64_t m = 0; m < 8; ++m)
+      for (int64_t c = channels; c < 4; ++c)
+        for (int64_t k = 0; k < 9; ++k) EXPECT_EQ(w.at((m * 4 + c) * 9 + k), 0);
+
+    PlanOptions unpadded;
+    unpadded.pad_channels = false;
+    auto plain = quantize_static_model(b.model(), unpadded, ranges);
+    EXPECT_EQ(plain.summary.quantized_nodes, 4);
+    EXPECT_EQ(plain.summary.padded_inputs, 0);
+    for (const auto& n : plain.model.graph().node()) EXPECT_NE(n.op_type(), "Pad");
+    auto fresh = batches_of(channels, 2, 77);
+    auto ref = first_outputs(serialize_model(plain.model), fresh, 1, "unpadded");
+    auto padded = first_outputs(serialize_model(q.model), fresh, 1, "padded");
+    ASSERT_EQ(ref.size(), padded.size());
+    for (size_t i = 0; i < ref.size(); ++i) EXPECT_EQ(ref[i].data, padded[i].data) << channels;
   }
-  SmallCnn o;
-  o.c = 1;
-  auto b = small_cnn(o);
-  onnx::ModelProto copy = b.model();
-  ModelScope scope(copy);
-  GraphView view(*copy.mutable_graph(), scope);
-  auto nodes = quantizable_nodes(view, true);
-  ASSERT_EQ(nodes.size(), 4u);
-  EXPECT_EQ(nodes[0].float_faster, "1 input channel: ONNX Runtime's float Conv is faster");
-  EXPECT_EQ(nodes[1].float_faster, "");
+  // 4 channels, depthwise and grouped convs keep their inputs as they are.
+  for (auto o : {SmallCnn{}, SmallCnn{4, 4, 4, 8, 1}, SmallCnn{2, 4, 2, 8, 1}}) {
+    auto b = small_cnn(o);
+    onnx::ModelProto copy = b.model();
+    ModelScope scope(copy);
+    GraphView view(*copy.mutable_graph(), scope);
+    for (const auto& n : quantizable_nodes(view, true)) EXPECT_EQ(n.padded_channels, 0) << n.label;
+  }
 }
 
 TEST(QdqPlacement, RefusesOpsetsBefore13) {
