@@ -33,6 +33,9 @@ void add_diff(CLI::App& app, Runner& run) {
                   "mnist, fashion-mnist or none: real images for half the samples when the model "
                   "takes one 1x1x28x28 image")
       ->capture_default_str();
+  cmd->add_flag("--real-only", o->real_only,
+                "With --dataset: every sample a real image, no random ones (for a calibrated INT8 "
+                "target, whose input range random inputs exceed)");
   cmd->add_option("--max-mem", o->max_mem_mb,
                   "Memory bound in MB: intermediates are read in chunks that fit")
       ->capture_default_str();

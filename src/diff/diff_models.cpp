@@ -92,7 +92,7 @@ std::vector<Sample> make_samples(const DiffOptions& o, const std::vector<InputSp
   }
   int64_t real = 0;
   for (int64_t i = 0; i < o.samples; ++i) {
-    if (test && i % 2 == 0 && real < test->count) {
+    if (test && (o.real_only || i % 2 == 0) && real < test->count) {
       HostTensor x = dataset_batch(*test, real, 1);
       x.name = specs.empty() ? declared[0].name : specs[0].name;
       samples.push_back({fmt::format("{} test image {}", o.dataset, real), {std::move(x)}});

@@ -24,6 +24,9 @@ struct DiffOptions {
   int64_t samples = 8;  // inputs run, one at a time (batch 1)
   // Real samples for half of them when the model takes one MNIST-shaped image; "none": random.
   std::string dataset = "mnist";
+  // With such a dataset: every sample a real image. A calibrated INT8 model clips inputs outside
+  // its calibration range, so random inputs would overstate its error on real data.
+  bool real_only = false;
   int64_t max_mem_mb = 1024;  // bound on the process while it diffs (chunks of tensors)
   // A tensor diverges when max |ref − target| > atol + rtol · max |ref|; unset: per dtype of the
   // target tensor (diff_tolerance.h).
@@ -38,6 +41,6 @@ struct DiffOptions {
   void validate() const;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffOptions, reference, target, export_report, inputs, samples, dataset,
-                                   max_mem_mb, atol, rtol, explain, seed, threads)
+                                   real_only, max_mem_mb, atol, rtol, explain, seed, threads)
 
 }  // namespace kiln

@@ -302,6 +302,7 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
   diff.target = static_onnx;
   diff.explain = {quantize_report};
   diff.dataset = o.dataset;
+  diff.real_only = true;  // random inputs beyond the calibrated range would be clipped
   stages.push_back(make_stage<DiffOptions>(
       f::kDiffInt8, diff, {model_onnx, static_onnx, quantize_report}, {f::kDiffJson, f::kDiffHtml},
       [](const DiffOptions& d, const fs::path& dir) {

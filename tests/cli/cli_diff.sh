@@ -55,6 +55,12 @@ t = {x["name"]: x for x in d["tensors"]}[fd["output"]]
 ok = ok and t["diverges"] and all(not {x["name"]: x for x in d["tensors"]}[i]["diverges"] for i in fd["inputs"])
 sys.exit(0 if ok else "bad diff: %s" % fd)
 ' "$WORK/q_diff.json"
+"$KILN" diff "$M/model.onnx" "$M/int8.onnx" --real-only --samples 4 --format json --out "$WORK/q_real.json" >/dev/null 2>&1
+check "--real-only: every sample is a test image" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["samples"]
+sys.exit(0 if s == ["mnist test image %d" % i for i in range(4)] else "samples: %s" % s)
+' "$WORK/q_real.json"
 check "the text names the first divergent node and its explanation" bash -c "grep -q '^first divergent: ' '$WORK/q.txt' && grep -q '  explain: quantize-onnx' '$WORK/q.txt'"
 
 # FP16: judged at FP16 precision by default (agree); held to FP32's bound, the first FP16 node is
