@@ -8,6 +8,8 @@ path never runs Python.
 
 Run it with the toolchain's python3 (python3-onnxruntime, python3-onnx, python3-numpy):
   scripts/toolchain.sh run python3 bench/quantize_static_peer.py IN.onnx -o OUT.onnx --calib-samples 512
+  ... --calib-dir DIR   (instead of MNIST: a folder of .pb batches of the model's input, in file-name
+                         order, as `kiln quantize-onnx --calibrate DIR` reads them)
 """
 import argparse
 import os
@@ -54,6 +56,29 @@ class Reader(CalibrationDataReader):
         return self.batches[self.pos - 1]
 
 
+class PbReader(CalibrationDataReader):
+    """The .pb TensorProto batches of a folder, in file-name order (kiln's --calibrate DIR)."""
+
+    def __init__(self, input_name, folder):
+        from onnx import numpy_helper
+        files = sorted(f for f in os.listdir(folder) if f.endswith(".pb"))
+        if not files:
+            sys.exit(f"quantize_static_peer: no .pb files in {folder}")
+        self.batches = []
+        for f in files:
+            t = onnx.TensorProto()
+            with open(os.path.join(folder, f), "rb") as fh:
+                t.ParseFromString(fh.read())
+            self.batches.append({input_name: numpy_helper.to_array(t)})
+        self.pos = 0
+
+    def get_next(self):
+        if self.pos >= len(self.batches):
+            return None
+        self.pos += 1
+        return self.batches[self.pos - 1]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("model")
@@ -62,13 +87,16 @@ def main():
     p.add_argument("--method", default="minmax", choices=["minmax", "percentile", "entropy"])
     p.add_argument("--format", default="qdq", choices=["qdq", "qoperator"])
     p.add_argument("--per-tensor", action="store_true")
+    p.add_argument("--calib-dir", help="a folder of .pb batches instead of MNIST")
     a = p.parse_args()
     model = onnx.load(a.model)
     inits = {t.name for t in model.graph.initializer}
     inputs = [i.name for i in model.graph.input if i.name not in inits]
     method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
               "entropy": CalibrationMethod.Entropy}[a.method]
-    quantize_static(a.model, a.out, Reader(inputs[0], mnist_train_images(a.calib_samples), 64),
+    reader = (PbReader(inputs[0], a.calib_dir) if a.calib_dir
+              else Reader(inputs[0], mnist_train_images(a.calib_samples), 64))
+    quantize_static(a.model, a.out, reader,
                     quant_format=QuantFormat.QDQ if a.format == "qdq" else QuantFormat.QOperator,
                     per_channel=not a.per_tensor, activation_type=QuantType.QUInt8,
                     weight_type=QuantType.QInt8, calibrate_method=method)

@@ -135,8 +135,10 @@ QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
   // The pairs are not in the graph yet, so the Q nodes keep reading the float value.
   for (const auto& [from, to] : renames) replace_uses(graph, from, to);
   // A padded Conv reads its own Pad → DQ of the quantized value instead.
+  std::set<std::string> padded_sources;  // Q outputs a Pad reads
   for (const auto& q : plan.nodes) {
     if (q.padded_channels == 0) continue;
+    padded_sources.insert(quantized.at(q.activation));
     auto pad = padded_input(view, quantized.at(q.activation), activations.at(q.activation), q);
     graph.mutable_node(q.index)->set_input(0, pad.back().output(0));
     for (auto& n : pad) after[q.activation].push_back(std::move(n));
@@ -165,7 +167,7 @@ QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
   view.rebuild();
   for (const auto& c : float_constants) drop_if_unused(view, c);
   // A value only padded Convs read keeps no plain DequantizeLinear.
-  for (const auto& [t, tq] : quantized) {
+  for (const auto& tq : padded_sources) {
     for (int i = view.node_count() - 1; i >= 0; --i) {
       const auto& n = view.node(i);
       if (n.op_type() != "DequantizeLinear" || n.input(0) != tq || view.use_count(n.output(0)) > 0)
