@@ -1,5 +1,6 @@
 #include "quantize_onnx/float_gaps.h"
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -12,8 +13,8 @@ std::string why_float(const onnx::NodeProto& quantized, const onnx::NodeProto& r
     return "a BatchNormalization after a Conv folds into the Conv's weights (kiln's "
            "fuse_bn_into_conv); quantize with pre-optimization on (without --no-preoptimize)";
   return reader.op_type() +
-         " is not quantized by kiln's plan (only Conv, MatMul, Gemm and data "
-         "movement are), so its input is dequantized and its output re-quantized";
+         " is not quantized by kiln's plan (only Conv, MatMul, Gemm, data movement, ReLU, Add "
+         "and average pooling are), so its input is dequantized and its output re-quantized";
 }
 
 }  // namespace
@@ -21,6 +22,8 @@ std::string why_float(const onnx::NodeProto& quantized, const onnx::NodeProto& r
 std::vector<FloatGapRecord> float_gaps(const GraphView& view, const QuantPlan& plan) {
   std::set<std::string> int8_readers;  // "node label|input" pairs that read an INT8 activation
   for (const auto& q : plan.nodes) int8_readers.insert(q.label + "|" + q.activation);
+  std::map<int, std::string> integer_ops;  // node index → the tensor its pair follows
+  for (const auto& op : plan.integer_ops) integer_ops[op.index] = op.output;
   std::vector<FloatGapRecord> out;
   for (const auto& q : plan.nodes) {
     if (q.output.empty()) continue;  // a graph output: float by design
@@ -37,6 +40,10 @@ std::vector<FloatGapRecord> float_gaps(const GraphView& view, const QuantPlan& p
         if (int8_readers.count(label + "|" + t)) continue;
         if (reader.output_size() == 1 && plan.shares_params_with.count(reader.output(0))) {
           frontier.push_back(reader.output(0));  // data movement on the same uint8 values
+          continue;
+        }
+        if (auto it = integer_ops.find(c); it != integer_ops.end()) {
+          frontier.push_back(it->second);  // a QLinear op: the chain goes on after its pair
           continue;
         }
         out.push_back({q.label, q.op, label, reader.op_type(), why_float(node, reader)});

@@ -22,6 +22,35 @@ bool is_float_activation(const GraphView& view, const std::string& name) {
   return !name.empty() && !view.is_constant(name) && view.elem_type(name) == kFloat;
 }
 
+// A ReLU, or a Clip from 0 to a constant maximum (ReLU6): a uint8 pair after it with zero point 0
+// clamps as it does, so ONNX Runtime removes it and the int8 kernel before it writes the pair.
+bool is_relu_like(const GraphView& view, const onnx::NodeProto& n) {
+  if (!is_standard_domain(n.domain()) || n.output_size() != 1) return false;
+  if (n.op_type() == "Relu") return true;
+  if (n.op_type() != "Clip") return false;
+  std::optional<double> lo, hi;
+  if (n.input_size() > 1) {  // opset 11+: min and max are inputs
+    auto a = view.constant_values(input_or_empty(n, 1));
+    auto b = view.constant_values(input_or_empty(n, 2));
+    if (a && a->size() == 1) lo = (*a)[0];
+    if (b && b->size() == 1) hi = (*b)[0];
+  } else {
+    lo = attr_float(n, "min", -1.0f);
+    hi = attr_float(n, "max", -1.0f);
+  }
+  return lo && hi && *lo == 0.0 && *hi > 0.0;
+}
+
+// The tensor whose Q→DQ follows `out`: `out` itself, or the output of its lone ReLU-like reader.
+std::string pair_after(const GraphView& view, const std::string& out) {
+  const auto& readers = view.consumers(out);
+  if (readers.size() == 1) {
+    const auto& r = view.node(readers[0]);
+    if (is_relu_like(view, r) && !view.is_graph_output(r.output(0))) return r.output(0);
+  }
+  return out;
+}
+
 std::optional<QuantizedNode> match(const GraphView& view, int index, bool per_channel) {
   const auto& node = view.node(index);
   if (!is_standard_domain(node.domain()) || node.output_size() < 1) return std::nullopt;
@@ -59,17 +88,16 @@ std::optional<QuantizedNode> match(const GraphView& view, int index, bool per_ch
   }
   // The output: a graph output stays float; a lone ReLU reader moves the pair behind the ReLU.
   const std::string& out = node.output(0);
-  if (!view.is_graph_output(out) && view.elem_type(out) == kFloat) {
-    q.output = out;
-    const auto& readers = view.consumers(out);
-    if (readers.size() == 1) {
-      const auto& r = view.node(readers[0]);
-      if (r.op_type() == "Relu" && is_standard_domain(r.domain()) &&
-          !view.is_graph_output(r.output(0)))
-        q.output = r.output(0);
-    }
-  }
+  if (!view.is_graph_output(out) && view.elem_type(out) == kFloat) q.output = pair_after(view, out);
   return q;
+}
+
+// Ops ONNX Runtime runs on uint8 with their own output scale (QLinearAdd,
+// QLinearGlobalAveragePool, QLinearAveragePool) when every input and the output have pairs.
+bool is_requantizing(const onnx::NodeProto& node) {
+  static const std::set<std::string> ops = {"Add", "GlobalAveragePool", "AveragePool"};
+  if (!is_standard_domain(node.domain()) || !ops.count(node.op_type())) return false;
+  return node.output_size() == 1 && node.input_size() == (node.op_type() == "Add" ? 2 : 1);
 }
 
 bool is_data_movement(const onnx::NodeProto& node) {
@@ -120,18 +148,29 @@ QuantPlan plan_quantization(const GraphView& view, const PlanOptions& options) {
     if (!q.output.empty()) wanted.insert(q.output);
     plan.nodes.push_back(std::move(q));
   }
-  // Data movement after a quantized tensor reuses its parameters (graph order is topological).
+  // Data movement after a quantized tensor reuses its parameters; an Add of two quantized tensors
+  // and a pooling average of one get a calibrated pair of their own (graph order is topological).
   auto root_of = [&](const std::string& t) {
     auto it = plan.shares_params_with.find(t);
     return it == plan.shares_params_with.end() ? t : it->second;
   };
   for (int i = 0; i < view.node_count(); ++i) {
     const auto& node = view.node(i);
-    if (!is_data_movement(node) || !wanted.count(node.input(0))) continue;
+    const bool moves = is_data_movement(node), requantizes = is_requantizing(node);
+    if (!moves && !requantizes) continue;
+    if (!std::all_of(node.input().begin(), node.input().end(),
+                     [&](const std::string& in) { return wanted.count(in) > 0; }))
+      continue;
     const std::string& out = node.output(0);
     if (view.is_graph_output(out) || view.elem_type(out) != kFloat) continue;
-    plan.shares_params_with[out] = root_of(node.input(0));
-    wanted.insert(out);
+    if (moves) {
+      plan.shares_params_with[out] = root_of(node.input(0));
+      wanted.insert(out);
+    } else {
+      const std::string pair = pair_after(view, out);
+      plan.integer_ops.push_back({i, node_label(node, i), node.op_type(), pair});
+      wanted.insert(pair);
+    }
   }
   // Order: graph inputs first, then node outputs in graph order (where their pairs are inserted).
   for (const auto& in : view.graph().input())

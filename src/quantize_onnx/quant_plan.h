@@ -6,6 +6,7 @@
 //  - every quantized node's activation input gets Q→DQ, and so does its output, except a graph
 //    output (kept float); when the output's only reader is a ReLU, the ReLU's output gets the pair
 //    instead (its range starts at 0, zero point 0, and ONNX Runtime folds the ReLU into the Q);
+//    a Clip from 0 to a constant (ReLU6) counts as a ReLU;
 //  - channel padding (on by default): a 2-D Conv with group 1 and fewer than 4 input channels (a
 //    grayscale or RGB first layer) reads its quantized input padded to 4 channels, with zero
 //    weights for the added ones: the same integer sums, but ONNX Runtime's int8 convolution runs
@@ -13,7 +14,11 @@
 //    docs/quantization.md; without padding such a layer was slower in int8 than in float);
 //  - data movement (MaxPool, Flatten, Reshape, Transpose, Squeeze, Unsqueeze) after a quantized
 //    tensor gets a pair with the same scale and zero point, so it runs on uint8 and nothing is
-//    re-quantized.
+//    re-quantized;
+//  - an Add of two quantized tensors (a residual connection) and a GlobalAveragePool or
+//    AveragePool of one get a calibrated pair on their output (or their lone ReLU's), so ONNX
+//    Runtime runs them as QLinearAdd / QLinearGlobalAveragePool / QLinearAveragePool instead of
+//    dequantizing, computing in float and quantizing again.
 #include <cstdint>
 #include <map>
 #include <set>
@@ -37,8 +42,17 @@ struct QuantizedNode {
   int64_t padded_channels = 0;  // Conv: its quantized input is padded to this many (0: not padded)
 };
 
+// An Add, GlobalAveragePool or AveragePool whose inputs are all quantized: its output (or its lone
+// ReLU's) gets a calibrated pair, so ONNX Runtime runs it as a QLinear op between int8 kernels.
+struct IntegerOp {
+  int index = -1;
+  std::string label, op;
+  std::string output;  // the tensor that gets the pair
+};
+
 struct QuantPlan {
   std::vector<QuantizedNode> nodes;
+  std::vector<IntegerOp> integer_ops;
   std::vector<std::string>
       activations;  // tensors that get Q→DQ, graph inputs first, then in graph order
   // A data-movement output → the tensor whose scale and zero point it reuses.

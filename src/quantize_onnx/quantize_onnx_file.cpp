@@ -15,7 +15,6 @@
 #include "data/dataset_batch.h"
 #include "onnx/graph_view.h"
 #include "onnx/model_io.h"
-#include "optimize/verify.h"
 #include "quantize_onnx/accuracy_budget.h"
 #include "quantize_onnx/calibration_data.h"
 #include "quantize_onnx/dynamic_rewrite.h"
@@ -343,8 +342,10 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
     }
     report.nodes.push_back(n);
   }
+  std::vector<IntegerOpRecord> integer_ops;
+  for (const auto& op : q.plan.integer_ops) integer_ops.push_back({op.label, op.op});
   report.summary = {q.summary.quantized_nodes, q.summary.qdq_pairs, q.summary.weights,
-                    q.summary.biases};
+                    q.summary.biases, integer_ops};
   report.activations = activation_records(q, ranges);
   report.calibration_error =
       error_against(int8, data.batches, reference, o.threads, "quantized model").stats();
@@ -372,7 +373,7 @@ void quantize_dynamic_file(const QuantizeOnnxOptions& o, const onnx::ModelProto&
   report.quantized_nodes = s.quantized;
   report.left_float = s.skipped;
   report.summary = {static_cast<int>(s.quantized.size()), 0, static_cast<int>(s.quantized.size()),
-                    0};
+                    0, std::nullopt};
   // With a dataset named, the accuracy check runs on its test split (no calibration is needed).
   if (is_dataset_name(o.calibrate))
     report.test = test_split_eval(o.calibrate, o.eval_samples,
@@ -417,7 +418,7 @@ QuantizeOnnxResult quantize_onnx_file(const QuantizeOnnxOptions& options) {
   onnx::ModelProto model = original, out_model;
   QuantizeOnnxResult report;
   if (options.preoptimize)
-    report.preoptimize = preoptimize_for_quantization(model, VerifyOptions{}.rtol);
+    report.preoptimize = preoptimize_for_quantization(model, kPreoptimizeRtol);
   report.input = options.input.string();
   report.output = options.output.string();
   report.mode = to_string(options.mode);
@@ -491,6 +492,13 @@ std::string format_quantize_report(const QuantizeOnnxResult& r, bool markdown) {
   const QuantSummaryRecord& s = r.summary;
   out += fmt::format("quantized nodes: {}, Q→DQ pairs: {}, int8 weights: {}, int32 biases: {}\n",
                      s.quantized_nodes, s.qdq_pairs, s.int8_weights, s.int32_biases);
+  if (s.integer_ops && !s.integer_ops->empty()) {
+    std::map<std::string, int> by_op;
+    for (const auto& e : *s.integer_ops) ++by_op[e.op];
+    std::string ops;
+    for (const auto& [op, n] : by_op) ops += fmt::format("{}{} ×{}", ops.empty() ? "" : ", ", op, n);
+    out += fmt::format("int8 between them: {} (ONNX Runtime's QLinear ops)\n", ops);
+  }
   if (!r.sensitivity.empty()) {
     Table t;
     t.header = {"node", "op", "quantized", "rel L2 alone", "max abs alone", "top-1 agree"};

@@ -33,11 +33,19 @@ struct QuantNodeRecord {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantNodeRecord, node, op, quantized, weights, float_because,
                                    input_channels, padded_channels)
 
+struct IntegerOpRecord {
+  std::string node, op;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(IntegerOpRecord, node, op)
+
 struct QuantSummaryRecord {
   int quantized_nodes = 0, qdq_pairs = 0, int8_weights = 0, int32_biases = 0;
+  // Add / GlobalAveragePool / AveragePool between quantized tensors, run as QLinear ops
+  // (quant_plan.h); absent from reports before schema 3 and in dynamic mode.
+  std::optional<std::vector<IntegerOpRecord>> integer_ops;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantSummaryRecord, quantized_nodes, qdq_pairs, int8_weights,
-                                   int32_biases)
+                                   int32_biases, integer_ops)
 
 struct QOperatorRecord {
   int qlinear_conv = 0, qlinear_matmul = 0, integer_data_movement = 0;

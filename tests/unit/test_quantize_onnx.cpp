@@ -17,8 +17,10 @@
 #include "quantize_onnx/accuracy_budget.h"
 #include "quantize_onnx/calibration_data.h"
 #include "quantize_onnx/calibration_method.h"
+#include "quantize_onnx/float_gaps.h"
 #include "quantize_onnx/model_error.h"
 #include "quantize_onnx/plan_latency.h"
+#include "quantize_onnx/preoptimize.h"
 #include "quantize_onnx/quant_params.h"
 #include "quantize_onnx/quantize_onnx_file.h"
 #include "quantize_onnx/range_collector.h"
@@ -334,6 +336,66 @@ TEST(QdqPlacement, FollowsTheRules) {
   for (const char* w : {"W1", "W2", "W3", "W4", "B1", "B2", "B3", "B4"})
     EXPECT_FALSE(ix.init.count(w)) << w;
   check_model(m, true, "quantized");
+}
+
+TEST(QdqPlacement, ResidualAddReluSixAndAveragePoolStayInInt8) {
+  // X → conv1 → Clip(0, 6) → conv2 → Add(·, the Clip's output) → Relu → GlobalAveragePool →
+  // Flatten → Gemm → Y: the ReLU6 takes conv1's pair (zero point 0, ONNX Runtime removes it),
+  // the residual Add and the average pool get calibrated pairs of their own (QLinearAdd,
+  // QLinearGlobalAveragePool), the Flatten shares the pool's, and no float op breaks the chain.
+  ModelBuilder b(13);
+  b.input("X", F32, {-1, 4, 8, 8});
+  b.initializer(random_tensor("W1", F32, {8, 4, 3, 3}, 1, -0.5, 0.5));
+  b.initializer(random_tensor("W2", F32, {8, 8, 3, 3}, 2, -0.3, 0.3));
+  b.initializer(random_tensor("W3", F32, {5, 8}, 3, -0.5, 0.5));
+  b.initializer(random_tensor("B3", F32, {5}, 4, -0.1, 0.1));
+  b.initializer(make_tensor("lo", F32, {}, {0.0}));
+  b.initializer(make_tensor("hi", F32, {}, {6.0}));
+  add_ints(b.node("Conv", {"X", "W1"}, {"c1"}), "pads", {1, 1, 1, 1});
+  b.node("Clip", {"c1", "lo", "hi"}, {"k1"});
+  add_ints(b.node("Conv", {"k1", "W2"}, {"c2"}), "pads", {1, 1, 1, 1});
+  b.node("Add", {"c2", "k1"}, {"a"}).set_name("residual");
+  b.node("Relu", {"a"}, {"r"});
+  b.node("GlobalAveragePool", {"r"}, {"g"}).set_name("pool");
+  b.node("Flatten", {"g"}, {"f"});
+  add_int(b.node("Gemm", {"f", "W3", "B3"}, {"Y"}), "transB", 1);
+  b.output("Y", F32, {-1, 5});
+  auto calib = batches_of(4, 4, 300);
+  auto ranges = calibrate(b.model(), calib);
+  auto q = quantize_static_model(b.model(), {}, ranges);
+  EXPECT_EQ(q.summary.quantized_nodes, 3);
+  EXPECT_EQ(q.plan.activations, (std::vector<std::string>{"X", "k1", "c2", "r", "g", "f"}));
+  ASSERT_EQ(q.plan.integer_ops.size(), 2u);
+  EXPECT_EQ(q.plan.integer_ops[0].label, "residual");
+  EXPECT_EQ(q.plan.integer_ops[0].output, "r");
+  EXPECT_EQ(q.plan.integer_ops[1].label, "pool");
+  EXPECT_EQ(q.plan.integer_ops[1].output, "g");
+  EXPECT_EQ(q.plan.shares_params_with.at("f"), "g");
+  EXPECT_FALSE(q.plan.shares_params_with.count("g")) << "the pool's output has its own range";
+  for (const char* t : {"k1", "r"}) EXPECT_EQ(q.activations.at(t).zero_point[0], 0) << t;
+  {
+    onnx::ModelProto copy = b.model();
+    ModelScope scope(copy);
+    GraphView view(*copy.mutable_graph(), scope);
+    EXPECT_TRUE(float_gaps(view, q.plan).empty());
+  }
+  auto ref = first_outputs(serialize_model(b.model()), calib, 1, "fp32");
+  auto m = error_against(serialize_model(q.model), calib, ref, 1, "int8");
+  EXPECT_LT(m.relative_l2(), 0.25);  // the bound of QdqAccuracy (measured below 0.05 here)
+
+  // A Clip that does not start at 0 is no ReLU: conv1's pair stays before it, the Clip runs in
+  // float between two pairs (conv2 reads its output), and the report names it as a float gap.
+  auto shifted = b.model();
+  for (auto& t : *shifted.mutable_graph()->mutable_initializer())
+    if (t.name() == "lo") tensor_to_proto(make_tensor("lo", F32, {}, {1.0}), &t);
+  auto q2 = quantize_static_model(shifted, {}, calibrate(shifted, calib));
+  EXPECT_EQ(q2.plan.activations,
+            (std::vector<std::string>{"X", "c1", "k1", "c2", "r", "g", "f"}));
+  ModelScope scope(shifted);
+  GraphView view(*shifted.mutable_graph(), scope);
+  auto gaps = float_gaps(view, q2.plan);
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].reader_op, "Clip");
 }
 
 TEST(QdqPlacement, PerChannelAxesOfGroupedAndDepthwiseConvs) {
@@ -801,6 +863,8 @@ TEST(Preoptimize, FoldsBatchNormSoEveryConvFusesAndSaysSo) {
   EXPECT_EQ(on.preoptimize->passes[0].name, "fuse_bn_into_conv");
   EXPECT_EQ(on.preoptimize->passes[0].rewrites, 1);
   EXPECT_LE(*on.preoptimize->max_rel, on.preoptimize->rtol);
+  EXPECT_EQ(on.preoptimize->rtol, kPreoptimizeRtol);
+  EXPECT_EQ(kPreoptimizeRtol, 1e-4);  // preoptimize.h says why it is looser than optimize's
   EXPECT_TRUE(on.float_gaps.empty());
   EXPECT_EQ(count_ops(load_model(o.output), "BatchNormalization"), 0);
   EXPECT_NE(format_quantize_report(on, false).find("pre-optimized: fuse_bn_into_conv ×1"),
