@@ -92,12 +92,15 @@ std::optional<QuantizedNode> match(const GraphView& view, int index, bool per_ch
   return q;
 }
 
-// Ops ONNX Runtime runs on uint8 with their own output scale (QLinearAdd,
-// QLinearGlobalAveragePool, QLinearAveragePool) when every input and the output have pairs.
+// Ops ONNX Runtime runs on uint8 with their own output scale (QLinearAdd, QLinearMul,
+// QLinearGlobalAveragePool, QLinearAveragePool, QLinearSigmoid) when every input and the output
+// have pairs.
 bool is_requantizing(const onnx::NodeProto& node) {
-  static const std::set<std::string> ops = {"Add", "GlobalAveragePool", "AveragePool"};
+  static const std::set<std::string> ops = {"Add", "Mul", "GlobalAveragePool", "AveragePool",
+                                            "Sigmoid"};
   if (!is_standard_domain(node.domain()) || !ops.count(node.op_type())) return false;
-  return node.output_size() == 1 && node.input_size() == (node.op_type() == "Add" ? 2 : 1);
+  const bool binary = node.op_type() == "Add" || node.op_type() == "Mul";
+  return node.output_size() == 1 && node.input_size() == (binary ? 2 : 1);
 }
 
 bool is_data_movement(const onnx::NodeProto& node) {

@@ -15,10 +15,10 @@
 //  - data movement (MaxPool, Flatten, Reshape, Transpose, Squeeze, Unsqueeze) after a quantized
 //    tensor gets a pair with the same scale and zero point, so it runs on uint8 and nothing is
 //    re-quantized;
-//  - an Add of two quantized tensors (a residual connection) and a GlobalAveragePool or
-//    AveragePool of one get a calibrated pair on their output (or their lone ReLU's), so ONNX
-//    Runtime runs them as QLinearAdd / QLinearGlobalAveragePool / QLinearAveragePool instead of
-//    dequantizing, computing in float and quantizing again.
+//  - an Add or Mul of two quantized tensors (a residual connection, SiLU's x · sigmoid(x), a
+//    squeeze-excitation scale) and a GlobalAveragePool, AveragePool or Sigmoid of one get a
+//    calibrated pair on their output (or their lone ReLU's), so ONNX Runtime runs them as QLinear
+//    ops instead of dequantizing, computing in float and quantizing again.
 #include <cstdint>
 #include <map>
 #include <set>
@@ -42,8 +42,9 @@ struct QuantizedNode {
   int64_t padded_channels = 0;  // Conv: its quantized input is padded to this many (0: not padded)
 };
 
-// An Add, GlobalAveragePool or AveragePool whose inputs are all quantized: its output (or its lone
-// ReLU's) gets a calibrated pair, so ONNX Runtime runs it as a QLinear op between int8 kernels.
+// An Add, Mul, GlobalAveragePool, AveragePool or Sigmoid whose inputs are all quantized: its output
+// (or its lone ReLU's) gets a calibrated pair, so ONNX Runtime runs it as a QLinear op between
+// int8 kernels.
 struct IntegerOp {
   int index = -1;
   std::string label, op;

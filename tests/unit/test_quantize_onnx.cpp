@@ -398,6 +398,33 @@ TEST(QdqPlacement, ResidualAddReluSixAndAveragePoolStayInInt8) {
   EXPECT_EQ(gaps[0].reader_op, "Clip");
 }
 
+TEST(QdqPlacement, SiluStaysInInt8) {
+  // X → conv1 → c1; SiLU: Mul(c1, Sigmoid(c1)) → conv2 → Y. The Sigmoid and the Mul get pairs of
+  // their own (QLinearSigmoid, QLinearMul), so nothing between the two Convs runs in float.
+  ModelBuilder b(13);
+  b.input("X", F32, {-1, 4, 8, 8});
+  b.initializer(random_tensor("W1", F32, {8, 4, 3, 3}, 1, -0.5, 0.5));
+  b.initializer(random_tensor("W2", F32, {3, 8, 1, 1}, 2, -0.5, 0.5));
+  add_ints(b.node("Conv", {"X", "W1"}, {"c1"}), "pads", {1, 1, 1, 1});
+  b.node("Sigmoid", {"c1"}, {"s"}).set_name("sig");
+  b.node("Mul", {"c1", "s"}, {"m"}).set_name("silu");
+  b.node("Conv", {"m", "W2"}, {"Y"});
+  b.output("Y", F32, {-1, 3, 8, 8});
+  auto calib = batches_of(4, 4, 400);
+  auto q = quantize_static_model(b.model(), {}, calibrate(b.model(), calib));
+  EXPECT_EQ(q.plan.activations, (std::vector<std::string>{"X", "c1", "s", "m"}));
+  ASSERT_EQ(q.plan.integer_ops.size(), 2u);
+  EXPECT_EQ(q.plan.integer_ops[0].op, "Sigmoid");
+  EXPECT_EQ(q.plan.integer_ops[1].op, "Mul");
+  onnx::ModelProto copy = b.model();
+  ModelScope scope(copy);
+  GraphView view(*copy.mutable_graph(), scope);
+  EXPECT_TRUE(float_gaps(view, q.plan).empty());
+  auto ref = first_outputs(serialize_model(b.model()), calib, 1, "fp32");
+  auto m = error_against(serialize_model(q.model), calib, ref, 1, "int8");
+  EXPECT_LT(m.relative_l2(), 0.25);
+}
+
 TEST(QdqPlacement, PerChannelAxesOfGroupedAndDepthwiseConvs) {
   // conv1 depthwise (group = c = 4, W [4,1,3,3]); conv2 grouped (group 2, W [6,2,3,3]).
   SmallCnn o;
