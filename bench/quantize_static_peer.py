@@ -43,10 +43,11 @@ def mnist_train_images(count):
     sys.exit("quantize_static_peer: MNIST training images not found (npm ci or KILN_DATA_DIR)")
 
 
-class Reader(CalibrationDataReader):
-    def __init__(self, input_name, images, batch):
-        x = ((images.astype(np.float32) / 255.0 - MEAN) / STD).astype(np.float32)
-        self.batches = [{input_name: x[i:i + batch]} for i in range(0, len(x), batch)]
+class BatchReader(CalibrationDataReader):
+    """Hands out self.batches one by one, as quantize_static asks for them."""
+
+    def __init__(self, batches):
+        self.batches = batches
         self.pos = 0
 
     def get_next(self):
@@ -56,7 +57,13 @@ class Reader(CalibrationDataReader):
         return self.batches[self.pos - 1]
 
 
-class PbReader(CalibrationDataReader):
+class Reader(BatchReader):
+    def __init__(self, input_name, images, batch):
+        x = ((images.astype(np.float32) / 255.0 - MEAN) / STD).astype(np.float32)
+        super().__init__([{input_name: x[i:i + batch]} for i in range(0, len(x), batch)])
+
+
+class PbReader(BatchReader):
     """The .pb TensorProto batches of a folder, in file-name order (kiln's --calibrate DIR)."""
 
     def __init__(self, input_name, folder):
@@ -64,19 +71,13 @@ class PbReader(CalibrationDataReader):
         files = sorted(f for f in os.listdir(folder) if f.endswith(".pb"))
         if not files:
             sys.exit(f"quantize_static_peer: no .pb files in {folder}")
-        self.batches = []
+        batches = []
         for f in files:
             t = onnx.TensorProto()
             with open(os.path.join(folder, f), "rb") as fh:
                 t.ParseFromString(fh.read())
-            self.batches.append({input_name: numpy_helper.to_array(t)})
-        self.pos = 0
-
-    def get_next(self):
-        if self.pos >= len(self.batches):
-            return None
-        self.pos += 1
-        return self.batches[self.pos - 1]
+            batches.append({input_name: numpy_helper.to_array(t)})
+        super().__init__(batches)
 
 
 def main():

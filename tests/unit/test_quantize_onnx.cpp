@@ -126,6 +126,21 @@ struct Index {
   }
 };
 
+// The float ops `plan` leaves between quantized nodes of `model` (a copy is viewed).
+std::vector<FloatGapRecord> gaps_of(const onnx::ModelProto& model, const QuantPlan& plan) {
+  onnx::ModelProto copy = model;
+  ModelScope scope(copy);
+  GraphView view(*copy.mutable_graph(), scope);
+  return float_gaps(view, plan);
+}
+
+// Relative L2 of the quantized model's first output against the float model's on `batches`.
+double int8_relative_l2(const onnx::ModelProto& fp32, const onnx::ModelProto& int8,
+                        const Batches& batches) {
+  auto ref = first_outputs(serialize_model(fp32), batches, 1, "fp32");
+  return error_against(serialize_model(int8), batches, ref, 1, "int8").relative_l2();
+}
+
 }  // namespace
 
 // ---- scales and zero points by hand ----
@@ -373,15 +388,9 @@ TEST(QdqPlacement, ResidualAddReluSixAndAveragePoolStayInInt8) {
   EXPECT_EQ(q.plan.shares_params_with.at("f"), "g");
   EXPECT_FALSE(q.plan.shares_params_with.count("g")) << "the pool's output has its own range";
   for (const char* t : {"k1", "r"}) EXPECT_EQ(q.activations.at(t).zero_point[0], 0) << t;
-  {
-    onnx::ModelProto copy = b.model();
-    ModelScope scope(copy);
-    GraphView view(*copy.mutable_graph(), scope);
-    EXPECT_TRUE(float_gaps(view, q.plan).empty());
-  }
-  auto ref = first_outputs(serialize_model(b.model()), calib, 1, "fp32");
-  auto m = error_against(serialize_model(q.model), calib, ref, 1, "int8");
-  EXPECT_LT(m.relative_l2(), 0.25);  // the bound of QdqAccuracy (measured below 0.05 here)
+  EXPECT_TRUE(gaps_of(b.model(), q.plan).empty());
+  // The bound of QdqAccuracy.
+  EXPECT_LT(int8_relative_l2(b.model(), q.model, calib), 0.25);
 
   // A Clip that does not start at 0 is no ReLU: conv1's pair stays before it, the Clip runs in
   // float between two pairs (conv2 reads its output), and the report names it as a float gap.
@@ -391,9 +400,7 @@ TEST(QdqPlacement, ResidualAddReluSixAndAveragePoolStayInInt8) {
   auto q2 = quantize_static_model(shifted, {}, calibrate(shifted, calib));
   EXPECT_EQ(q2.plan.activations,
             (std::vector<std::string>{"X", "c1", "k1", "c2", "r", "g", "f"}));
-  ModelScope scope(shifted);
-  GraphView view(*shifted.mutable_graph(), scope);
-  auto gaps = float_gaps(view, q2.plan);
+  auto gaps = gaps_of(shifted, q2.plan);
   ASSERT_EQ(gaps.size(), 1u);
   EXPECT_EQ(gaps[0].reader_op, "Clip");
 }
@@ -416,13 +423,8 @@ TEST(QdqPlacement, SiluStaysInInt8) {
   ASSERT_EQ(q.plan.integer_ops.size(), 2u);
   EXPECT_EQ(q.plan.integer_ops[0].op, "Sigmoid");
   EXPECT_EQ(q.plan.integer_ops[1].op, "Mul");
-  onnx::ModelProto copy = b.model();
-  ModelScope scope(copy);
-  GraphView view(*copy.mutable_graph(), scope);
-  EXPECT_TRUE(float_gaps(view, q.plan).empty());
-  auto ref = first_outputs(serialize_model(b.model()), calib, 1, "fp32");
-  auto m = error_against(serialize_model(q.model), calib, ref, 1, "int8");
-  EXPECT_LT(m.relative_l2(), 0.25);
+  EXPECT_TRUE(gaps_of(b.model(), q.plan).empty());
+  EXPECT_LT(int8_relative_l2(b.model(), q.model, calib), 0.25);
 }
 
 TEST(QdqPlacement, PerChannelAxesOfGroupedAndDepthwiseConvs) {
