@@ -161,8 +161,11 @@ QuantPlan plan_quantization(const GraphView& view, const PlanOptions& options) {
     const auto& node = view.node(i);
     const bool moves = is_data_movement(node), requantizes = is_requantizing(node);
     if (!moves && !requantizes) continue;
-    if (!std::all_of(node.input().begin(), node.input().end(),
-                     [&](const std::string& in) { return wanted.count(in) > 0; }))
+    // Data movement: the data input (Reshape's shape, Squeeze's axes are constants); the others:
+    // every input.
+    auto quantized = [&](const std::string& in) { return wanted.count(in) > 0; };
+    if (moves ? !quantized(node.input(0))
+              : !std::all_of(node.input().begin(), node.input().end(), quantized))
       continue;
     const std::string& out = node.output(0);
     if (view.is_graph_output(out) || view.elem_type(out) != kFloat) continue;

@@ -355,9 +355,10 @@ TEST(QdqPlacement, FollowsTheRules) {
 
 TEST(QdqPlacement, ResidualAddReluSixAndAveragePoolStayInInt8) {
   // X → conv1 → Clip(0, 6) → conv2 → Add(·, the Clip's output) → Relu → GlobalAveragePool →
-  // Flatten → Gemm → Y: the ReLU6 takes conv1's pair (zero point 0, ONNX Runtime removes it),
+  // Reshape → Gemm → Y: the ReLU6 takes conv1's pair (zero point 0, ONNX Runtime removes it),
   // the residual Add and the average pool get calibrated pairs of their own (QLinearAdd,
-  // QLinearGlobalAveragePool), the Flatten shares the pool's, and no float op breaks the chain.
+  // QLinearGlobalAveragePool), the Reshape (whose shape input is a constant) shares the pool's,
+  // and no float op breaks the chain.
   ModelBuilder b(13);
   b.input("X", F32, {-1, 4, 8, 8});
   b.initializer(random_tensor("W1", F32, {8, 4, 3, 3}, 1, -0.5, 0.5));
@@ -366,13 +367,14 @@ TEST(QdqPlacement, ResidualAddReluSixAndAveragePoolStayInInt8) {
   b.initializer(random_tensor("B3", F32, {5}, 4, -0.1, 0.1));
   b.initializer(make_tensor("lo", F32, {}, {0.0}));
   b.initializer(make_tensor("hi", F32, {}, {6.0}));
+  b.initializer(make_tensor("flat", DType::Int64, {2}, {-1, 8}));
   add_ints(b.node("Conv", {"X", "W1"}, {"c1"}), "pads", {1, 1, 1, 1});
   b.node("Clip", {"c1", "lo", "hi"}, {"k1"});
   add_ints(b.node("Conv", {"k1", "W2"}, {"c2"}), "pads", {1, 1, 1, 1});
   b.node("Add", {"c2", "k1"}, {"a"}).set_name("residual");
   b.node("Relu", {"a"}, {"r"});
   b.node("GlobalAveragePool", {"r"}, {"g"}).set_name("pool");
-  b.node("Flatten", {"g"}, {"f"});
+  b.node("Reshape", {"g", "flat"}, {"f"});
   add_int(b.node("Gemm", {"f", "W3", "B3"}, {"Y"}), "transB", 1);
   b.output("Y", F32, {-1, 5});
   auto calib = batches_of(4, 4, 300);
