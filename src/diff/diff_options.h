@@ -40,7 +40,8 @@ struct DiffOptions {
   // kiln::OptionError for a value diff_models cannot use.
   void validate() const;
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffOptions, reference, target, export_report, inputs, samples, dataset,
-                                   real_only, max_mem_mb, atol, rtol, explain, seed, threads)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffOptions, reference, target, export_report, inputs, samples,
+                                   dataset, real_only, max_mem_mb, atol, rtol, explain, seed,
+                                   threads)
 
 }  // namespace kiln

@@ -14,7 +14,8 @@ std::string why_float(const onnx::NodeProto& quantized, const onnx::NodeProto& r
            "fuse_bn_into_conv); quantize with pre-optimization on (without --no-preoptimize)";
   return reader.op_type() +
          " is not quantized by kiln's plan (only Conv, MatMul, Gemm, data movement, ReLU, Add, "
-         "Mul, Sigmoid and average pooling are), so its input is dequantized and its output re-quantized";
+         "Mul, Sigmoid and average pooling are), so its input is dequantized and its output "
+         "re-quantized";
 }
 
 }  // namespace

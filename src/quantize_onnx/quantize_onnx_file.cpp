@@ -496,7 +496,8 @@ std::string format_quantize_report(const QuantizeOnnxResult& r, bool markdown) {
     std::map<std::string, int> by_op;
     for (const auto& e : *s.integer_ops) ++by_op[e.op];
     std::string ops;
-    for (const auto& [op, n] : by_op) ops += fmt::format("{}{} ×{}", ops.empty() ? "" : ", ", op, n);
+    for (const auto& [op, n] : by_op)
+      ops += fmt::format("{}{} ×{}", ops.empty() ? "" : ", ", op, n);
     out += fmt::format("int8 between them: {} (ONNX Runtime's QLinear ops)\n", ops);
   }
   if (!r.sensitivity.empty()) {

@@ -40,8 +40,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(IntegerOpRecord, node, op)
 
 struct QuantSummaryRecord {
   int quantized_nodes = 0, qdq_pairs = 0, int8_weights = 0, int32_biases = 0;
-  // Add / Mul / GlobalAveragePool / AveragePool / Sigmoid between quantized tensors, run as QLinear ops
-  // (quant_plan.h); absent from reports before schema 3 and in dynamic mode.
+  // Add / Mul / GlobalAveragePool / AveragePool / Sigmoid between quantized tensors, run as QLinear
+  // ops (quant_plan.h); absent from reports before schema 3 and in dynamic mode.
   std::optional<std::vector<IntegerOpRecord>> integer_ops;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(QuantSummaryRecord, quantized_nodes, qdq_pairs, int8_weights,

@@ -400,8 +400,7 @@ TEST(QdqPlacement, ResidualAddReluSixAndAveragePoolStayInInt8) {
   for (auto& t : *shifted.mutable_graph()->mutable_initializer())
     if (t.name() == "lo") tensor_to_proto(make_tensor("lo", F32, {}, {1.0}), &t);
   auto q2 = quantize_static_model(shifted, {}, calibrate(shifted, calib));
-  EXPECT_EQ(q2.plan.activations,
-            (std::vector<std::string>{"X", "c1", "k1", "c2", "r", "g", "f"}));
+  EXPECT_EQ(q2.plan.activations, (std::vector<std::string>{"X", "c1", "k1", "c2", "r", "g", "f"}));
   auto gaps = gaps_of(shifted, q2.plan);
   ASSERT_EQ(gaps.size(), 1u);
   EXPECT_EQ(gaps[0].reader_op, "Clip");
