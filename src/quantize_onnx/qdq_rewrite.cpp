@@ -1,5 +1,6 @@
 #include "quantize_onnx/qdq_rewrite.h"
 
+#include <algorithm>
 #include <set>
 #include <tuple>
 
@@ -118,27 +119,32 @@ QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
   for (const auto& [index, slot] : rewires)
     graph.mutable_node(index)->set_input(slot.first, slot.second);
 
-  // Activations: Q→DQ right after the value is made; every reader takes the dequantized value.
+  // Activations: Q→DQ right after the value is made; every reader takes the dequantized value,
+  // except a padded Conv, which reads its own Pad → DQ of the quantized value (below). A value
+  // only padded Convs read gets no plain DQ.
+  std::set<int> padded_convs;
+  for (const auto& q : plan.nodes)
+    if (q.padded_channels > 0) padded_convs.insert(q.index);
   std::map<std::string, std::vector<onnx::NodeProto>> after;  // tensor → its pair
   std::vector<std::pair<std::string, std::string>> renames;
   std::map<std::string, std::string> quantized;  // tensor → its QuantizeLinear output
   for (const auto& t : plan.activations) {
     const QuantParams& p = activations.at(t);
     std::string tq = scope.unique_name(t + "_quantized");
-    std::string tdq = scope.unique_name(t + "_dequantized");
     after[t].push_back(qdq_node(view, "QuantizeLinear", t, tq, p, t));
-    after[t].push_back(qdq_node(view, "DequantizeLinear", tq, tdq, p, t));
-    renames.push_back({t, tdq});
     quantized[t] = tq;
     ++summary.qdq_pairs;
+    const auto& readers = view.consumers(t);
+    if (std::all_of(readers.begin(), readers.end(), [&](int r) { return padded_convs.count(r); }))
+      continue;
+    std::string tdq = scope.unique_name(t + "_dequantized");
+    after[t].push_back(qdq_node(view, "DequantizeLinear", tq, tdq, p, t));
+    renames.push_back({t, tdq});
   }
   // The pairs are not in the graph yet, so the Q nodes keep reading the float value.
   for (const auto& [from, to] : renames) replace_uses(graph, from, to);
-  // A padded Conv reads its own Pad → DQ of the quantized value instead.
-  std::set<std::string> padded_sources;  // Q outputs a Pad reads
   for (const auto& q : plan.nodes) {
     if (q.padded_channels == 0) continue;
-    padded_sources.insert(quantized.at(q.activation));
     auto pad = padded_input(view, quantized.at(q.activation), activations.at(q.activation), q);
     graph.mutable_node(q.index)->set_input(0, pad.back().output(0));
     for (auto& n : pad) after[q.activation].push_back(std::move(n));
@@ -166,18 +172,6 @@ QdqSummary write_qdq(onnx::ModelProto& model, const QuantPlan& plan,
   graph.mutable_node()->Swap(&nodes);
   view.rebuild();
   for (const auto& c : float_constants) drop_if_unused(view, c);
-  // A value only padded Convs read keeps no plain DequantizeLinear.
-  for (const auto& tq : padded_sources) {
-    for (int i = view.node_count() - 1; i >= 0; --i) {
-      const auto& n = view.node(i);
-      if (n.op_type() != "DequantizeLinear" || n.input(0) != tq || view.use_count(n.output(0)) > 0)
-        continue;
-      std::vector<std::string> inputs(n.input().begin() + 1, n.input().end());
-      remove_nodes(graph, {i});
-      view.rebuild();
-      for (const auto& in : inputs) drop_if_unused(view, in);
-    }
-  }
   return summary;
 }
 
