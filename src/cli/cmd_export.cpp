@@ -33,12 +33,14 @@ void add_export(CLI::App& app, Runner& run) {
   cmd->add_option("-o,--out", o->out, "Output .onnx file");
   cmd->add_flag("--check", o->check_only, "Write nothing: list every unsupported op (count, first place); exit 1 if any");
   cmd->add_option("--report", *json, "Also write the export report as JSON here");
-  cmd->add_flag("--list-ops", *list, "Print the TorchScript ops kiln converts and what they become");
+  cmd->add_flag("--list-ops", *list, "Print the TorchScript ops kiln converts and what they become (with --report FILE: as JSON too)");
   cmd->callback([&run, o, list, json, specs, tolerance] {
     run = [o, list, json, specs, tolerance] {
       if (*tolerance >= 0) o->verify_tolerance = *tolerance;
       if (*list) {
-        for (const auto& [op, onnx] : supported_ops()) std::printf("%-40s %s\n", op.c_str(), onnx.c_str());
+        auto ops = supported_ops();
+        if (!json->empty()) write_file_atomic(*json, nlohmann::json(ops).dump(2) + "\n");
+        std::fputs(supported_ops_text(ops).c_str(), stdout);
         return 0;
       }
       if (o->model.empty()) throw UsageError("a model is required: kiln export MODEL.pt -o model.onnx");

@@ -10,28 +10,10 @@
 #include <torch/csrc/jit/ir/constants.h>
 
 #include "common/error.h"
+#include "export/promotion.h"
 
 namespace kiln {
 
-namespace {
-
-onnx::TensorProto_DataType onnx_dtype(at::ScalarType t) {
-  switch (t) {
-    case at::kFloat: return onnx::TensorProto_DataType_FLOAT;
-    case at::kDouble: return onnx::TensorProto_DataType_DOUBLE;
-    case at::kHalf: return onnx::TensorProto_DataType_FLOAT16;
-    case at::kBFloat16: return onnx::TensorProto_DataType_BFLOAT16;
-    case at::kLong: return onnx::TensorProto_DataType_INT64;
-    case at::kInt: return onnx::TensorProto_DataType_INT32;
-    case at::kShort: return onnx::TensorProto_DataType_INT16;
-    case at::kChar: return onnx::TensorProto_DataType_INT8;
-    case at::kByte: return onnx::TensorProto_DataType_UINT8;
-    case at::kBool: return onnx::TensorProto_DataType_BOOL;
-    default: throw Error(fmt::format("tensor dtype {} has no ONNX equivalent", c10::toString(t)));
-  }
-}
-
-}  // namespace
 
 onnx::ModelProto without_weights(const onnx::ModelProto& model) {
   onnx::ModelProto copy;
@@ -234,7 +216,9 @@ std::string ExportContext::add_initializer(const at::Tensor& tensor, const std::
   auto* init = main_graph().add_initializer();
   init->set_name(name);
   initializers_[name] = init;  // repeated-field elements keep their address
-  init->set_data_type(onnx_dtype(t.scalar_type()));
+  auto type = onnx_dtype(t.scalar_type());
+  if (!type) throw Error(fmt::format("tensor dtype {} has no ONNX equivalent", c10::toString(t.scalar_type())));
+  init->set_data_type(*type);
   for (auto d : t.sizes()) init->add_dims(d);
   init->set_raw_data(std::string(static_cast<const char*>(t.data_ptr()), t.nbytes()));
   return name;
@@ -259,7 +243,7 @@ std::string ExportContext::in(const Value* v) {
     auto iv = constant(v);
     std::string name;
     if (iv.isTensor()) name = add_initializer(iv.toTensor(), "const");
-    else if (iv.isDouble()) name = add_float_scalar(iv.toDouble(), float_type(), "scalar");
+    else if (iv.isDouble()) name = add_float_scalar(iv.toDouble(), onnx::TensorProto_DataType_FLOAT, "scalar");
     else if (iv.isInt()) name = add_int64s({iv.toInt()}, "int", /*as_scalar=*/true);
     else if (iv.isBool()) name = add_initializer(at::scalar_tensor(iv.toBool(), at::kBool), "bool");
     else if (iv.isIntList()) name = add_int64s(iv.toIntVector(), "ints");

@@ -145,9 +145,6 @@ class ExportContext {
   void push_graph(onnx::GraphProto* g) { graphs_.push_back(g); }
   void pop_graph() { graphs_.pop_back(); }
 
-  // The dtype of the model's float values (initializer scalars are made in it).
-  onnx::TensorProto_DataType float_type() const { return onnx::TensorProto_DataType_FLOAT; }
-
  private:
   // Forgets what a value was: an unrolled loop converts its body again, and a value static in one
   // iteration may be dynamic in the next.
@@ -191,9 +188,6 @@ class ExportContext {
 // same type and shape: what shape inference and the structural checks need, without copying the
 // weights (small int64 initializers stay: their values drive data propagation).
 onnx::ModelProto without_weights(const onnx::ModelProto& model);
-
-// A converter: reads `node`'s inputs from the context, emits ONNX nodes, binds its outputs.
-using OpConverter = void (*)(ExportContext& ctx, const Node* node);
 
 // Formats a node for error messages: "aten::foo(...) # source location".
 std::string describe_node(const Node* node);

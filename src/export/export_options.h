@@ -15,7 +15,8 @@
 namespace kiln {
 
 inline constexpr int kMinOpset = 13;
-inline constexpr int kMaxOpset = 18;
+// ONNX Runtime 1.21 (the toolchain's) runs opsets up to 22.
+inline constexpr int kMaxOpset = 22;
 inline constexpr double kVerifyTolerance = 1e-4;
 inline constexpr double kVerifyToleranceQuantized = 2e-2;
 
@@ -120,7 +121,24 @@ void from_json(const nlohmann::json& j, ExportResult& r);
 ExportResult export_onnx(const ExportOptions& options);
 std::string export_report_text(const ExportResult& result);
 
-// What the exporter converts: one line per TorchScript op with the ONNX ops it becomes.
-std::vector<std::pair<std::string, std::string>> supported_ops();
+// What the exporter converts: one entry per registered op key ("aten::max.dim", or a bare name
+// for every overload that fits its signature), its declared arguments and what each opset
+// version becomes.
+struct SupportedOp {
+  std::string op;
+  std::string signature;
+  bool scalar = false;       // TorchScript's scalar and list world (ints, lists, tuples)
+  bool static_only = false;  // converted only when every input is known at export (folded)
+  struct Version {
+    int since = 0;
+    std::string onnx;
+  };
+  std::vector<Version> versions;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SupportedOp::Version, since, onnx)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SupportedOp, op, signature, scalar, static_only, versions)
+std::vector<SupportedOp> supported_ops();
+// The --list-ops text: one line per op and opset version.
+std::string supported_ops_text(const std::vector<SupportedOp>& ops);
 
 }  // namespace kiln

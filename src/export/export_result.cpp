@@ -190,4 +190,18 @@ std::string export_report_text(const ExportResult& r) {
   return out + "\n";
 }
 
+std::string supported_ops_text(const std::vector<SupportedOp>& ops) {
+  std::string out;
+  for (const auto& op : ops) {
+    std::string name = op.op + (op.scalar ? " (scalars)" : "");
+    for (size_t i = 0; i < op.versions.size(); ++i) {
+      const auto& v = op.versions[i];
+      std::string since = op.versions.size() > 1 || v.since > kMinOpset ? fmt::format("opset {}+: ", v.since) : "";
+      std::string mark = op.static_only ? " (folded statically)" : "";
+      out += fmt::format("{:<44} {}{}{}\n", i == 0 ? name : "", since, v.onnx, mark);
+    }
+  }
+  return out;
+}
+
 }  // namespace kiln

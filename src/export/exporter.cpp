@@ -4,6 +4,7 @@
 // name the outputs after the model's return structure, check the model (full checker + shape
 // inference), verify it in ONNX Runtime against LibTorch at the example size and at a second
 // size of every dynamic dim, and only then write it.
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -460,10 +461,22 @@ ExportResult export_onnx(const ExportOptions& o) {
   return result;
 }
 
-std::vector<std::pair<std::string, std::string>> supported_ops() {
-  std::vector<std::pair<std::string, std::string>> ops;
-  for (const auto& [name, entry] : op_table()) ops.emplace_back(name, entry.onnx);
-  for (const auto& [name, entry] : scalar_op_table()) ops.emplace_back(name + " (scalars)", entry.onnx);
+std::vector<SupportedOp> supported_ops() {
+  std::vector<SupportedOp> ops;
+  for (OpWorld world : {OpWorld::Tensor, OpWorld::Scalar}) {
+    for (const auto& [key, entry] : op_registry().entries(world)) {
+      SupportedOp op;
+      op.op = key;
+      op.scalar = world == OpWorld::Scalar;
+      op.signature = entry.versions.front().signature.text;
+      for (const auto& v : entry.versions) {
+        op.versions.push_back({v.since, v.onnx});
+        op.static_only |= v.static_only;
+      }
+      ops.push_back(std::move(op));
+    }
+  }
+  std::sort(ops.begin(), ops.end(), [](const SupportedOp& a, const SupportedOp& b) { return a.op < b.op || (a.op == b.op && a.scalar < b.scalar); });
   return ops;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -10,37 +11,96 @@
 
 namespace kiln {
 
-const OpTable& op_table() {
-  static const OpTable table = [] {
-    OpTable t;
-    add_conv_ops(t);
-    add_norm_ops(t);
-    add_linear_ops(t);
-    add_activation_ops(t);
-    add_pooling_ops(t);
-    add_shape_ops(t);
-    add_elementwise_ops(t);
-    add_reduce_ops(t);
-    add_control_flow_ops(t);
-    add_quantized_ops(t);
-    add_indexing_ops(t);
-    add_creation_ops(t);
-    add_resize_ops(t);
-    add_recurrent_ops(t);
-    add_attention_ops(t);
-    add_padding_ops(t);
-    return t;
-  }();
-  return table;
+namespace {
+
+std::vector<std::string> split_keys(const std::string& keys) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= keys.size()) {
+    size_t bar = keys.find('|', start);
+    std::string k = keys.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+    if (k.empty() || k.find("::") == std::string::npos) throw std::logic_error("op key '" + k + "' in '" + keys + "'");
+    out.push_back(k);
+    if (bar == std::string::npos) break;
+    start = bar + 1;
+  }
+  return out;
 }
 
-const OpTable& scalar_op_table() {
-  static const OpTable table = [] {
-    OpTable t;
-    add_scalar_ops(t);
-    return t;
+std::string bare_name(const std::string& key) {
+  auto dot = key.find('.', key.find("::"));
+  return dot == std::string::npos ? key : key.substr(0, dot);
+}
+
+}  // namespace
+
+void OpRegistry::add(const std::string& keys, const std::string& signature, Converter convert, const std::string& onnx,
+                     OpOptions options) {
+  if (options.since < kMinOpset || options.since > kMaxOpset) {
+    throw std::logic_error(fmt::format("op '{}': since opset {} is outside {}..{}", keys, options.since, kMinOpset, kMaxOpset));
+  }
+  Signature sig = parse_signature(signature);
+  for (const auto& key : split_keys(keys)) {
+    auto& table = options.world == OpWorld::Tensor ? tensor_ : scalar_;
+    auto& entry = table[key];
+    entry.key = key;
+    entry.world = options.world;
+    for (const auto& v : entry.versions) {
+      if (v.since == options.since) {
+        throw std::logic_error(fmt::format("op '{}' registered twice at opset {}", key, options.since));
+      }
+    }
+    OpVersion version{options.since, sig, convert, onnx, options.static_only};
+    auto at = entry.versions.begin();
+    while (at != entry.versions.end() && at->since < options.since) ++at;
+    entry.versions.insert(at, std::move(version));
+  }
+}
+
+void OpRegistry::add_static_only(const std::string& keys, const std::string& why) {
+  OpOptions o;
+  o.static_only = true;
+  o.world = OpWorld::Scalar;
+  add(keys, "...",
+      [why](ExportContext&, const Node* node, const Args&) {
+        unsupported(node, "kiln converts it only when every input is known at export (" + why +
+                              "); here an input is computed at run time");
+      },
+      "nothing (folded at export: " + why + ")", o);
+}
+
+const OpEntry* OpRegistry::find(const std::string& key, OpWorld world) const {
+  const auto& table = entries(world);
+  auto it = table.find(key);
+  return it == table.end() ? nullptr : &it->second;
+}
+
+const OpRegistry& op_registry() {
+  static const OpRegistry registry = [] {
+    OpRegistry r;
+    register_conv_ops(r);
+    register_norm_ops(r);
+    register_linear_ops(r);
+    register_activation_ops(r);
+    register_pooling_ops(r);
+    register_shape_ops(r);
+    register_elementwise_ops(r);
+    register_reduce_ops(r);
+    register_control_flow_ops(r);
+    register_quantized_ops(r);
+    register_indexing_ops(r);
+    register_creation_ops(r);
+    register_resize_ops(r);
+    register_recurrent_ops(r);
+    register_attention_ops(r);
+    register_padding_ops(r);
+    register_math_ops(r);
+    register_layout_ops(r);
+    register_cast_ops(r);
+    register_scalar_ops(r);
+    return r;
   }();
-  return table;
+  return registry;
 }
 
 void unsupported(const Node* node, const std::string& why) {
@@ -52,22 +112,31 @@ bool is_non_tensor(const Value* v) {
   return k != c10::TypeKind::TensorType;
 }
 
-namespace {
-
-const OpEntry* find_converter(const Node* node) {
-  std::string kind = node->kind().toQualString();
-  bool all_non_tensor = !node->outputs().empty();
+std::optional<SelectedOp> select_converter(const Node* node, int opset) {
+  const auto& r = op_registry();
+  std::string key = op_key(node);
+  std::string bare = bare_name(key);
+  bool all_non_tensor = true;
   for (const Value* o : node->outputs()) all_non_tensor &= is_non_tensor(o);
-  if (all_non_tensor || node->outputs().empty()) {
-    const auto& scalars = scalar_op_table();
-    if (auto it = scalars.find(kind); it != scalars.end()) return &it->second;
+  std::vector<OpWorld> order = all_non_tensor ? std::vector<OpWorld>{OpWorld::Scalar, OpWorld::Tensor}
+                                              : std::vector<OpWorld>{OpWorld::Tensor, OpWorld::Scalar};
+  const OpEntry* entry = nullptr;
+  for (OpWorld w : order) {
+    if ((entry = r.find(key, w)) != nullptr) break;
+    if ((entry = r.find(bare, w)) != nullptr) break;
   }
-  const auto& tensors = op_table();
-  if (auto it = tensors.find(kind); it != tensors.end()) return &it->second;
-  const auto& scalars = scalar_op_table();
-  if (auto it = scalars.find(kind); it != scalars.end()) return &it->second;
-  return nullptr;
+  if (entry == nullptr) return std::nullopt;
+  const OpVersion* chosen = nullptr;
+  for (const auto& v : entry->versions)
+    if (v.since <= opset) chosen = &v;
+  if (chosen == nullptr) {
+    unsupported(node, fmt::format("kiln converts {} from opset {} (--opset {} was asked; kiln writes opsets {}..{})",
+                                  entry->key, entry->versions.front().since, opset, kMinOpset, kMaxOpset));
+  }
+  return SelectedOp{entry, chosen};
 }
+
+namespace {
 
 void convert_node(ExportContext& ctx, const Node* node) {
   // KILN_EXPORT_TRACE=1 prints each node as it is converted (for developing converters).
@@ -77,13 +146,14 @@ void convert_node(ExportContext& ctx, const Node* node) {
     if (trace) std::fprintf(stderr, "[export]   folded\n");
     return;
   }
-  const OpEntry* entry = find_converter(node);
-  if (entry == nullptr) {
+  auto selected = select_converter(node, ctx.opset());
+  if (!selected) {
     std::string schema = node->maybeSchema() != nullptr ? c10::toString(*node->maybeSchema()) : "no schema";
     throw Error(fmt::format("unsupported op {} ({}) at: {}; see kiln export --list-ops", node->kind().toQualString(),
                             schema, describe_node(node)));
   }
-  entry->convert(ctx, node);
+  Args args = parse_args(ctx, node, selected->version->signature);
+  selected->version->convert(ctx, node, args);
 }
 
 }  // namespace
@@ -115,44 +185,6 @@ void convert_block(ExportContext& ctx, const torch::jit::Block* block) {
       for (const Value* o : node->outputs()) ctx.poison(o);
     }
   }
-}
-
-std::string emit_transpose(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& perm) {
-  std::string out = ctx.fresh("transpose");
-  auto& n = ctx.add_node("Transpose", {x}, {out});
-  auto* a = n.add_attribute();
-  a->set_name("perm");
-  a->set_type(onnx::AttributeProto::INTS);
-  for (auto p : perm) a->add_ints(p);
-  return out;
-}
-
-void alias(ExportContext& ctx, const Node* node) { ctx.alias_value(node->output(), node->input(0)); }
-
-std::string reduce_mean(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& axes, bool keepdims,
-                        const std::string& out) {
-  if (ctx.opset() >= 18) {
-    std::vector<std::string> inputs{x};
-    if (!axes.empty()) inputs.push_back(ctx.add_int64s(axes, "axes"));
-    auto& n = ctx.add_node("ReduceMean", inputs, {out});
-    auto* k = n.add_attribute();
-    k->set_name("keepdims");
-    k->set_type(onnx::AttributeProto::INT);
-    k->set_i(keepdims);
-    return out;
-  }
-  auto& n = ctx.add_node("ReduceMean", {x}, {out});
-  if (!axes.empty()) {
-    auto* a = n.add_attribute();
-    a->set_name("axes");
-    a->set_type(onnx::AttributeProto::INTS);
-    for (auto v : axes) a->add_ints(v);
-  }
-  auto* k = n.add_attribute();
-  k->set_name("keepdims");
-  k->set_type(onnx::AttributeProto::INT);
-  k->set_i(keepdims);
-  return out;
 }
 
 }  // namespace kiln

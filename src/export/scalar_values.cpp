@@ -4,20 +4,14 @@
 
 #include "export/onnx_attr.h"
 #include "export/op_registry.h"
+#include "export/promotion.h"
 
 namespace kiln {
 
 namespace {
 
 onnx::TensorProto_DataType from_scalar_type(at::ScalarType t) {
-  switch (t) {
-    case at::kLong: return onnx::TensorProto_DataType_INT64;
-    case at::kInt: return onnx::TensorProto_DataType_INT32;
-    case at::kBool: return onnx::TensorProto_DataType_BOOL;
-    case at::kDouble: return onnx::TensorProto_DataType_DOUBLE;
-    case at::kHalf: return onnx::TensorProto_DataType_FLOAT16;
-    default: return onnx::TensorProto_DataType_FLOAT;
-  }
+  return static_cast<onnx::TensorProto_DataType>(onnx_dtype(t).value_or(onnx::TensorProto_DataType_FLOAT));
 }
 
 }  // namespace
@@ -35,15 +29,10 @@ std::optional<onnx::TensorProto_DataType> scalar_onnx_type(const Value* v) {
 }
 
 std::string scalar_constant(ExportContext& ctx, double value, onnx::TensorProto_DataType type, const std::string& hint) {
-  at::Tensor t;
-  switch (type) {
-    case onnx::TensorProto_DataType_INT64: t = at::scalar_tensor(static_cast<int64_t>(value), at::kLong); break;
-    case onnx::TensorProto_DataType_INT32: t = at::scalar_tensor(static_cast<int64_t>(value), at::kInt); break;
-    case onnx::TensorProto_DataType_BOOL: t = at::scalar_tensor(value != 0, at::kBool); break;
-    case onnx::TensorProto_DataType_DOUBLE: t = at::scalar_tensor(value, at::kDouble); break;
-    case onnx::TensorProto_DataType_FLOAT16: t = at::scalar_tensor(value, at::kHalf); break;
-    default: t = at::scalar_tensor(value, at::kFloat); break;
-  }
+  at::ScalarType dtype = torch_dtype(type).value_or(at::kFloat);
+  at::Tensor t = c10::isIntegralType(dtype, /*includeBool=*/false)
+                     ? at::scalar_tensor(static_cast<int64_t>(value), dtype)
+                     : (dtype == at::kBool ? at::scalar_tensor(value != 0, at::kBool) : at::scalar_tensor(value, dtype));
   return ctx.add_initializer(t.reshape({}), hint);
 }
 

@@ -3,8 +3,8 @@
 // place and no ONNX If is written. A dynamic condition becomes an ONNX If with both branches as
 // subgraphs, except that a branch which only raises (an assertion) cannot be expressed in ONNX:
 // the other branch is taken and the dropped check is listed in the report (torch.onnx does the same).
+#include "export/converter_util.h"
 #include "export/onnx_attr.h"
-#include "export/op_registry.h"
 #include "export/scalar_values.h"
 
 namespace kiln {
@@ -47,7 +47,7 @@ onnx::GraphProto branch(ExportContext& ctx, const torch::jit::Block* block, cons
   return g;
 }
 
-void if_node(ExportContext& ctx, const Node* node) {
+void if_node(ExportContext& ctx, const Node* node, const Args&) {
   const Value* c = node->input(0);
   const auto* then_block = node->blocks()[0];
   const auto* else_block = node->blocks()[1];
@@ -77,7 +77,7 @@ void if_node(ExportContext& ctx, const Node* node) {
 // known at run time is not exported (it would need an ONNX Loop).
 constexpr int64_t kMaxUnrolledIterations = 4096;
 
-void loop(ExportContext& ctx, const Node* node) {
+void loop(ExportContext& ctx, const Node* node, const Args&) {
   if (!ctx.is_static(node->input(0))) unsupported(node, "a loop whose trip count is only known at run time");
   if (!ctx.is_static(node->input(1))) unsupported(node, "a loop whose first condition is only known at run time");
   int64_t trips = ctx.const_int(node->input(0));
@@ -106,9 +106,9 @@ void loop(ExportContext& ctx, const Node* node) {
 
 }  // namespace
 
-void add_control_flow_ops(OpTable& t) {
-  t["prim::If"] = {if_node, "nothing (static condition: the branch taken is inlined) or If (both branches as subgraphs)"};
-  t["prim::Loop"] = {loop, "nothing (a static loop is unrolled)"};
+void register_control_flow_ops(OpRegistry& r) {
+  r.add("prim::If", "any", if_node, "nothing (static condition: the branch taken is inlined) or If (both branches as subgraphs)");
+  r.add("prim::Loop", "any any ...", loop, "nothing (a static loop is unrolled)");
 }
 
 }  // namespace kiln

@@ -1,113 +1,130 @@
-// aten::conv1d / conv2d / _convolution → ONNX Conv (stride, padding, dilation, groups).
+// Convolutions: conv1d/2d/3d (int or 'same'/'valid' padding), convolution / _convolution /
+// _convolution_mode → Conv or ConvTranspose; conv_tbc (time, batch, channel) → Transposes + Conv.
 #include <fmt/format.h>
 
+#include "export/converter_util.h"
 #include "export/onnx_attr.h"
-#include "export/op_registry.h"
 #include "export/spatial_ints.h"
 
 namespace kiln {
 
 namespace {
 
-// input, weight, bias, stride, padding, dilation, groups (positions shared by conv2d and
-// _convolution except groups: _convolution has transposed/output_padding before it).
-void emit_conv(ExportContext& ctx, const Node* node, int64_t groups) {
-  auto w = ctx.const_tensor(node->input(1));
-  auto rank = w ? std::optional<int64_t>(w->dim()) : ctx.rank_of(node->input(1));
-  if (!rank) unsupported(node, "the weight's rank is unknown");
-  size_t spatial = static_cast<size_t>(*rank - 2);
-  auto stride = per_spatial_dim(ctx.const_ints(node->input(3)), spatial);
-  auto dilation = per_spatial_dim(ctx.const_ints(node->input(5)), spatial);
-  std::vector<int64_t> pads;
-  auto padding_iv = ctx.constant(node->input(4));
-  if (padding_iv.isString()) {
-    if (!w) unsupported(node, "padding='same' needs a constant weight");
-    if (padding_iv.toStringRef() == "valid") {
-      pads.assign(2 * spatial, 0);
-    } else {  // "same": PyTorch pads total = d·(k−1), the extra one at the end
-      std::vector<int64_t> begin, end;
-      for (size_t i = 0; i < spatial; ++i) {
-        int64_t total = dilation[i] * (w->size(static_cast<int64_t>(i) + 2) - 1);
-        begin.push_back(total / 2);
-        end.push_back(total - total / 2);
-      }
-      pads = begin;
-      pads.insert(pads.end(), end.begin(), end.end());
+// The weight's dims (static sizes needed for the kernel and 'same' padding).
+std::vector<int64_t> weight_dims(ExportContext& ctx, const Node* node, const Value* w) {
+  if (auto t = ctx.const_tensor(w)) return t->sizes().vec();
+  auto dims = ctx.dims_of(w);
+  if (!dims || dims->size() < 3) unsupported(node, "the weight's rank is unknown");
+  for (size_t i = 2; i < dims->size(); ++i)
+    if ((*dims)[i] < 0) unsupported(node, "the kernel size must be static");
+  return *dims;
+}
+
+struct ConvParams {
+  std::vector<int64_t> stride, dilation, pads;
+  int64_t groups = 1;
+};
+
+// int padding, or "valid" / "same" (PyTorch pads total = d·(k−1), the extra one at the end).
+std::vector<int64_t> conv_pads(const Node* node, const c10::IValue& padding, const std::vector<int64_t>& wdims,
+                               const std::vector<int64_t>& dilation, size_t spatial) {
+  if (padding.isString()) {
+    if (padding.toStringRef() == "valid") return std::vector<int64_t>(2 * spatial, 0);
+    if (padding.toStringRef() != "same") unsupported(node, "padding='" + padding.toStringRef() + "'");
+    std::vector<int64_t> begin, end;
+    for (size_t i = 0; i < spatial; ++i) {
+      int64_t total = dilation[i] * (wdims[i + 2] - 1);
+      begin.push_back(total / 2);
+      end.push_back(total - total / 2);
     }
-  } else {
-    auto p = per_spatial_dim(padding_iv.toIntVector(), spatial);
-    pads = p;
-    pads.insert(pads.end(), p.begin(), p.end());
+    begin.insert(begin.end(), end.begin(), end.end());
+    return begin;
   }
-  std::vector<std::string> inputs{ctx.in(node->input(0)), ctx.in(node->input(1))};
-  if (!ctx.is_none(node->input(2))) inputs.push_back(ctx.in(node->input(2)));
+  return symmetric_pads(per_spatial_dim(padding.toIntVector(), spatial));
+}
+
+void emit_conv(ExportContext& ctx, const Node* node, const Args& a, const std::vector<int64_t>& stride_in,
+               const c10::IValue& padding, const std::vector<int64_t>& dilation_in, int64_t groups) {
+  auto wdims = weight_dims(ctx, node, a.value(1));
+  size_t spatial = wdims.size() - 2;
+  auto stride = per_spatial_dim(stride_in, spatial);
+  auto dilation = per_spatial_dim(dilation_in, spatial);
+  std::vector<std::string> inputs{a.tensor(0), a.tensor(1)};
+  if (auto b = a.opt_tensor(2)) inputs.push_back(*b);
   auto& n = ctx.add_node("Conv", inputs, {ctx.out(node->output(), "conv")});
-  if (w) {
-    std::vector<int64_t> kernel(w->sizes().begin() + 2, w->sizes().end());
-    set_attr(n, "kernel_shape", kernel);
-  }
+  set_attr(n, "kernel_shape", std::vector<int64_t>(wdims.begin() + 2, wdims.end()));
   set_attr(n, "strides", stride);
-  set_attr(n, "pads", pads);
+  set_attr(n, "pads", conv_pads(node, padding, wdims, dilation, spatial));
   set_attr(n, "dilations", dilation);
   set_attr(n, "group", groups);
 }
 
-void conv(ExportContext& ctx, const Node* node) {
-  emit_conv(ctx, node, ctx.const_int(node->input(6)));
-}
-
 // input, weight, bias, stride, padding, output_padding, groups, dilation → ConvTranspose (the
 // weight layout [C_in, C_out/groups, k...] is ONNX's too).
-void emit_conv_transpose(ExportContext& ctx, const Node* node,
-                         const std::vector<int64_t>& stride_in, const std::vector<int64_t>& padding,
-                         const std::vector<int64_t>& output_padding, int64_t groups,
-                         const std::vector<int64_t>& dilation_in) {
-  auto w = ctx.const_tensor(node->input(1));
-  if (!w) unsupported(node, "a transposed convolution needs a constant weight");
-  size_t spatial = static_cast<size_t>(w->dim() - 2);
-  auto p = per_spatial_dim(padding, spatial);
-  std::vector<int64_t> pads = p;
-  pads.insert(pads.end(), p.begin(), p.end());
-  std::vector<std::string> inputs{ctx.in(node->input(0)), ctx.in(node->input(1))};
-  if (!ctx.is_none(node->input(2))) inputs.push_back(ctx.in(node->input(2)));
+void emit_conv_transpose(ExportContext& ctx, const Node* node, const Args& a, const std::vector<int64_t>& stride,
+                         const std::vector<int64_t>& padding, const std::vector<int64_t>& output_padding, int64_t groups,
+                         const std::vector<int64_t>& dilation) {
+  auto wdims = weight_dims(ctx, node, a.value(1));
+  size_t spatial = wdims.size() - 2;
+  std::vector<std::string> inputs{a.tensor(0), a.tensor(1)};
+  if (auto b = a.opt_tensor(2)) inputs.push_back(*b);
   auto& n = ctx.add_node("ConvTranspose", inputs, {ctx.out(node->output(), "conv_transpose")});
-  set_attr(n, "kernel_shape", std::vector<int64_t>(w->sizes().begin() + 2, w->sizes().end()));
-  set_attr(n, "strides", per_spatial_dim(stride_in, spatial));
-  set_attr(n, "pads", pads);
+  set_attr(n, "kernel_shape", std::vector<int64_t>(wdims.begin() + 2, wdims.end()));
+  set_attr(n, "strides", per_spatial_dim(stride, spatial));
+  set_attr(n, "pads", symmetric_pads(per_spatial_dim(padding, spatial)));
   set_attr(n, "output_padding", per_spatial_dim(output_padding, spatial));
-  set_attr(n, "dilations", per_spatial_dim(dilation_in, spatial));
+  set_attr(n, "dilations", per_spatial_dim(dilation, spatial));
   set_attr(n, "group", groups);
 }
 
-// conv_transpose{1,2,3}d(input, weight, bias, stride, padding, output_padding, groups, dilation)
-void conv_transpose(ExportContext& ctx, const Node* node) {
-  emit_conv_transpose(ctx, node, ctx.const_ints(node->input(3)), ctx.const_ints(node->input(4)),
-                      ctx.const_ints(node->input(5)), ctx.const_int(node->input(6)),
-                      ctx.const_ints(node->input(7)));
+// conv{1,2,3}d(input, weight, bias, stride, padding: int[] or str, dilation, groups)
+void conv(ExportContext& ctx, const Node* node, const Args& a) {
+  emit_conv(ctx, node, a, a.ints(3), ctx.constant(a.value(4)), a.ints(5), a.i(6));
 }
 
-// _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups,
-// ...)
-void convolution(ExportContext& ctx, const Node* node) {
-  if (ctx.const_bool(node->input(6))) {
-    return emit_conv_transpose(ctx, node, ctx.const_ints(node->input(3)),
-                               ctx.const_ints(node->input(4)), ctx.const_ints(node->input(7)),
-                               ctx.const_int(node->input(8)), ctx.const_ints(node->input(5)));
-  }
-  emit_conv(ctx, node, ctx.const_int(node->input(8)));
+// conv_transpose{1,2,3}d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+void conv_transpose(ExportContext& ctx, const Node* node, const Args& a) {
+  emit_conv_transpose(ctx, node, a, a.ints(3), a.ints(4), a.ints(5), a.i(6), a.ints(7));
+}
+
+// convolution / _convolution(input, weight, bias, stride, padding, dilation, transposed,
+// output_padding, groups, ...)
+void convolution(ExportContext& ctx, const Node* node, const Args& a) {
+  if (a.b(6)) return emit_conv_transpose(ctx, node, a, a.ints(3), a.ints(4), a.ints(7), a.i(8), a.ints(5));
+  emit_conv(ctx, node, a, a.ints(3), c10::IValue(a.ints(4)), a.ints(5), a.i(8));
+}
+
+// _convolution_mode(input, weight, bias, stride, padding: str, dilation, groups)
+void convolution_mode(ExportContext& ctx, const Node* node, const Args& a) {
+  emit_conv(ctx, node, a, a.ints(3), c10::IValue(a.s(4)), a.ints(5), a.i(6));
+}
+
+// conv_tbc(x [T, B, C_in], weight [K, C_in, C_out], bias [C_out], pad): a 1-D conv over T.
+void conv_tbc(ExportContext& ctx, const Node* node, const Args& a) {
+  std::string x = emit_transpose(ctx, a.tensor(0), {1, 2, 0});   // [B, C_in, T]
+  std::string w = emit_transpose(ctx, a.tensor(1), {2, 1, 0});   // [C_out, C_in, K]
+  auto wdims = ctx.dims_of(a.value(1));
+  if (!wdims || wdims->size() != 3 || (*wdims)[0] < 0) unsupported(node, "the kernel size must be static");
+  std::string y = ctx.fresh("conv");
+  auto& n = ctx.add_node("Conv", {x, w, a.tensor(2)}, {y});
+  set_attr(n, "kernel_shape", std::vector<int64_t>{(*wdims)[0]});
+  set_attr(n, "pads", std::vector<int64_t>{a.i(3), a.i(3)});
+  auto& t = ctx.add_node("Transpose", {y}, {ctx.out(node->output(), "conv_tbc")});
+  set_attr(t, "perm", std::vector<int64_t>{2, 0, 1});
 }
 
 }  // namespace
 
-void add_conv_ops(OpTable& t) {
-  t["aten::conv1d"] = {conv, "Conv"};
-  t["aten::conv2d"] = {conv, "Conv"};
-  t["aten::conv3d"] = {conv, "Conv"};
-  t["aten::_convolution"] = {convolution, "Conv or ConvTranspose"};
-  for (const char* k :
-       {"aten::conv_transpose1d", "aten::conv_transpose2d", "aten::conv_transpose3d"}) {
-    t[k] = {conv_transpose, "ConvTranspose"};
-  }
+void register_conv_ops(OpRegistry& r) {
+  r.add("aten::conv1d|aten::conv2d|aten::conv3d|aten::conv1d.padding|aten::conv2d.padding|aten::conv3d.padding",
+        "v v v? is any is i", conv, "Conv");
+  r.add("aten::_convolution", "v v v? is is is b is i _ _ _ _", convolution, "Conv or ConvTranspose");
+  r.add("aten::_convolution.deprecated", "v v v? is is is b is i _ _ _", convolution, "Conv or ConvTranspose");
+  r.add("aten::convolution", "v v v? is is is b is i", convolution, "Conv or ConvTranspose");
+  r.add("aten::_convolution_mode", "v v v? is s is i", convolution_mode, "Conv");
+  r.add("aten::conv_transpose1d|aten::conv_transpose2d.input|aten::conv_transpose3d.input", "v v v? is is is i is",
+        conv_transpose, "ConvTranspose");
+  r.add("aten::conv_tbc", "v v v i", conv_tbc, "Transpose + Conv + Transpose");
 }
 
 }  // namespace kiln

@@ -1,39 +1,24 @@
-// Padding and einsum: pad / constant_pad_nd / reflection_pad* / replication_pad* → Pad (constant,
-// reflect, edge), einsum → Einsum.
+// Padding: pad / constant_pad_nd / reflection_pad* / replication_pad* → Pad (constant, reflect,
+// edge; circular from opset 19), with static or run-time amounts. Negative amounts crop.
 #include <fmt/format.h>
 
+#include "export/converter_util.h"
 #include "export/onnx_attr.h"
-#include "export/op_registry.h"
+#include "export/promotion.h"
 #include "export/scalar_values.h"
 
 namespace kiln {
 
 namespace {
 
-// PyTorch's pad list runs from the last dim backwards in (begin, end) pairs; ONNX wants every
-// dim's begin, then every dim's end.
-std::vector<int64_t> onnx_pads(const Node* node, const std::vector<int64_t>& torch_pads, int64_t rank) {
-  if (torch_pads.size() % 2 != 0 || static_cast<int64_t>(torch_pads.size()) > 2 * rank) {
-    unsupported(node, "a pad list that does not fit the tensor's rank");
-  }
-  std::vector<int64_t> begin(static_cast<size_t>(rank), 0), end(static_cast<size_t>(rank), 0);
-  for (size_t i = 0; i < torch_pads.size() / 2; ++i) {
-    size_t dim = static_cast<size_t>(rank) - 1 - i;
-    begin[dim] = torch_pads[2 * i];
-    end[dim] = torch_pads[2 * i + 1];
-  }
-  begin.insert(begin.end(), end.begin(), end.end());
-  return begin;
-}
-
-void emit_pad(ExportContext& ctx, const Node* node, const std::string& mode, const Value* value) {
-  auto rank = ctx.rank_of(node->input(0));
+void emit_pad(ExportContext& ctx, const Node* node, const Args& a, const std::string& mode, const Value* value) {
+  auto rank = ctx.rank_of(a.value(0));
   if (!rank) unsupported(node, "padding a tensor of unknown rank");
   std::string pads_name;
-  if (ctx.is_static(node->input(1))) {
-    pads_name = ctx.add_int64s(onnx_pads(node, ctx.const_ints(node->input(1)), *rank), "pads");
+  if (a.is_static(1)) {
+    pads_name = ctx.add_int64s(onnx_pads(node, a.ints(1), *rank), "pads");
   } else {  // run-time amounts (Swin pads to a multiple of its window): the same reordering, by value
-    auto elems = ctx.list_elements(node->input(1));
+    auto elems = ctx.list_elements(a.value(1));
     if (!elems || elems->size() % 2 != 0 || static_cast<int64_t>(elems->size()) > 2 * *rank) {
       unsupported(node, "pad amounts kiln does not track");
     }
@@ -47,52 +32,37 @@ void emit_pad(ExportContext& ctx, const Node* node, const std::string& mode, con
     begin.insert(begin.end(), end.begin(), end.end());
     pads_name = pack_int_elements(ctx, begin);
   }
-  std::vector<std::string> inputs{ctx.in(node->input(0)), pads_name};
-  if (mode == "constant" && value != nullptr && !ctx.is_none(value)) {
-    auto type = scalar_onnx_type(node->input(0)).value_or(onnx::TensorProto_DataType_FLOAT);
-    inputs.push_back(scalar_operand(ctx, value, type));
-  }
+  std::string x = a.tensor(0);
+  std::vector<std::string> inputs{x, pads_name};
+  if (mode == "constant" && value != nullptr && !ctx.is_none(value)) inputs.push_back(operand(ctx, value, type_or_float(ctx, x)));
   auto& n = ctx.add_node("Pad", inputs, {ctx.out(node->output(), "pad")});
   set_attr(n, "mode", mode);
 }
 
 // pad(x, pad, mode="constant", value=None)
-void pad(ExportContext& ctx, const Node* node) {
-  std::string mode = node->inputs().size() > 2 ? ctx.constant(node->input(2)).toStringRef() : "constant";
+void pad(ExportContext& ctx, const Node* node, const Args& a) {
+  std::string mode = a.s(2);
   if (mode == "replicate") mode = "edge";
-  else if (mode != "constant" && mode != "reflect") unsupported(node, fmt::format("pad mode '{}'", mode));
-  emit_pad(ctx, node, mode, node->inputs().size() > 3 ? node->input(3) : nullptr);
+  else if (mode == "circular") {
+    if (ctx.opset() < 19) unsupported(node, "mode='circular' needs opset 19 (Pad's wrap mode)");
+    mode = "wrap";
+  } else if (mode != "constant" && mode != "reflect") unsupported(node, fmt::format("pad mode '{}'", mode));
+  emit_pad(ctx, node, a, mode, a.value(3));
 }
 
-void constant_pad(ExportContext& c, const Node* n) { emit_pad(c, n, "constant", n->inputs().size() > 2 ? n->input(2) : nullptr); }
-void reflection_pad(ExportContext& c, const Node* n) { emit_pad(c, n, "reflect", nullptr); }
-void replication_pad(ExportContext& c, const Node* n) { emit_pad(c, n, "edge", nullptr); }
-
-// einsum(equation, tensors, path=None)
-void einsum(ExportContext& ctx, const Node* node) {
-  auto elems = ctx.list_elements(node->input(1));
-  std::vector<std::string> inputs;
-  if (elems) {
-    for (const Value* e : *elems) inputs.push_back(ctx.in(e));
-  } else {
-    unsupported(node, "einsum of a tensor list kiln does not track");
-  }
-  auto& n = ctx.add_node("Einsum", inputs, {ctx.out(node->output(), "einsum")});
-  set_attr(n, "equation", ctx.constant(node->input(0)).toStringRef());
+void constant_pad(ExportContext& c, const Node* n, const Args& a) { emit_pad(c, n, a, "constant", a.value(2)); }
+Converter mode_pad(const char* mode) {
+  return [mode](ExportContext& c, const Node* n, const Args& a) { emit_pad(c, n, a, mode, nullptr); };
 }
 
 }  // namespace
 
-void add_padding_ops(OpTable& t) {
-  t["aten::pad"] = {pad, "Pad (constant, reflect, edge)"};
-  t["aten::constant_pad_nd"] = {constant_pad, "Pad (constant)"};
-  for (const char* k : {"aten::reflection_pad1d", "aten::reflection_pad2d", "aten::reflection_pad3d"}) {
-    t[k] = {reflection_pad, "Pad (reflect)"};
-  }
-  for (const char* k : {"aten::replication_pad1d", "aten::replication_pad2d", "aten::replication_pad3d"}) {
-    t[k] = {replication_pad, "Pad (edge)"};
-  }
-  t["aten::einsum"] = {einsum, "Einsum"};
+void register_padding_ops(OpRegistry& r) {
+  r.add("aten::pad", "v iv s any", pad, "Pad (constant, reflect, edge; wrap from opset 19)");
+  r.add("aten::constant_pad_nd", "v iv any", constant_pad, "Pad (constant)");
+  r.add("aten::reflection_pad1d|aten::reflection_pad2d|aten::reflection_pad3d", "v iv", mode_pad("reflect"), "Pad (reflect)");
+  r.add("aten::replication_pad1d|aten::replication_pad2d|aten::replication_pad3d", "v iv", mode_pad("edge"), "Pad (edge)");
+  r.add("aten::_pad_circular", "v iv", mode_pad("wrap"), "Pad (wrap)", {.since = 19});
 }
 
 }  // namespace kiln

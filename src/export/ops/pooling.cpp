@@ -1,21 +1,18 @@
-// max_pool1d/2d → MaxPool, avg_pool1d/2d → AveragePool, adaptive_avg_pool1d/2d → GlobalAveragePool
-// (output 1) or AveragePool when the input divides evenly.
+// Pooling: max_pool1d/2d/3d (with indices) → MaxPool, avg_pool → AveragePool, adaptive pooling →
+// GlobalAveragePool / GlobalMaxPool (output 1), AveragePool / MaxPool (even division), or exact
+// constant MatMuls (uneven average) and per-window ReduceMax (uneven max).
+#include <functional>
+
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include "export/converter_util.h"
 #include "export/onnx_attr.h"
-#include "export/op_registry.h"
 #include "export/spatial_ints.h"
 
 namespace kiln {
 
 namespace {
-
-std::vector<int64_t> symmetric(const std::vector<int64_t>& p) {
-  auto pads = p;
-  pads.insert(pads.end(), p.begin(), p.end());
-  return pads;
-}
 
 // Spatial rank from the op's name (max_pool2d → 2): a single kernel size applies to each dim.
 size_t spatial_rank(const Node* node) {
@@ -23,43 +20,71 @@ size_t spatial_rank(const Node* node) {
   return k.find("3d") != std::string::npos ? 3 : k.find("2d") != std::string::npos ? 2 : 1;
 }
 
-// max_pool(x, kernel, stride, padding, dilation, ceil_mode)
-void max_pool(ExportContext& ctx, const Node* node) {
-  size_t n = spatial_rank(node);
-  auto kernel = per_spatial_dim(ctx.const_ints(node->input(1)), n);
-  auto stride = ctx.const_ints(node->input(2));
-  if (stride.empty()) stride = kernel;
-  auto& op =
-      ctx.add_node("MaxPool", {ctx.in(node->input(0))}, {ctx.out(node->output(), "maxpool")});
-  set_attr(op, "kernel_shape", kernel);
-  set_attr(op, "strides", per_spatial_dim(stride, n));
-  set_attr(op, "pads", symmetric(per_spatial_dim(ctx.const_ints(node->input(3)), n)));
-  set_attr(op, "dilations", per_spatial_dim(ctx.const_ints(node->input(4)), n));
-  set_attr(op, "ceil_mode", static_cast<int64_t>(ctx.const_bool(node->input(5))));
+bool used(const Value* v) { return !v->uses().empty(); }
+
+// PyTorch's indices count within each [spatial] plane; ONNX's MaxPool counts over the whole
+// tensor. A 1×1 MaxPool of x gives each element's own flat index: the first of each plane is the
+// offset to subtract.
+void plane_indices(ExportContext& ctx, const std::string& x, const std::string& onnx_indices, size_t n, const std::string& out) {
+  std::string self_idx = ctx.fresh("self_index"), self_val = ctx.fresh("unused");
+  auto& mp = ctx.add_node("MaxPool", {x}, {self_val, self_idx});
+  set_attr(mp, "kernel_shape", std::vector<int64_t>(n, 1));
+  std::vector<int64_t> zeros(n, 0), ones(n, 1), axes;
+  for (size_t i = 0; i < n; ++i) axes.push_back(static_cast<int64_t>(i) + 2);
+  std::string first = emit(ctx, "Slice", {self_idx, ctx.add_int64s(zeros, "starts"), ctx.add_int64s(ones, "ends"), ctx.add_int64s(axes, "axes")},
+                           "plane_offset");
+  ctx.add_node("Sub", {onnx_indices, first}, {out});
 }
 
-// avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad[, divisor_override])
-void avg_pool(ExportContext& ctx, const Node* node) {
-  if (node->inputs().size() > 6 && !ctx.is_none(node->input(6)))
-    unsupported(node, "divisor_override is not supported");
+// max_pool(x, kernel, stride, padding, dilation, ceil_mode) [→ (values, indices)]
+void max_pool_impl(ExportContext& ctx, const Node* node, const Args& a, bool with_indices) {
   size_t n = spatial_rank(node);
-  auto kernel = per_spatial_dim(ctx.const_ints(node->input(1)), n);
-  auto stride = ctx.const_ints(node->input(2));
+  auto kernel = per_spatial_dim(a.ints(1), n);
+  auto stride = a.ints(2);
   if (stride.empty()) stride = kernel;
-  auto& op =
-      ctx.add_node("AveragePool", {ctx.in(node->input(0))}, {ctx.out(node->output(), "avgpool")});
+  std::string x = a.tensor(0);
+  bool indices = with_indices && used(node->output(1));
+  std::vector<std::string> outs{ctx.out(node->output(0), "maxpool")};
+  std::string onnx_idx = ctx.fresh("maxpool_index");
+  if (indices) outs.push_back(onnx_idx);
+  auto& op = ctx.add_node("MaxPool", {x}, outs);
   set_attr(op, "kernel_shape", kernel);
   set_attr(op, "strides", per_spatial_dim(stride, n));
-  set_attr(op, "pads", symmetric(per_spatial_dim(ctx.const_ints(node->input(3)), n)));
-  set_attr(op, "ceil_mode", static_cast<int64_t>(ctx.const_bool(node->input(4))));
-  set_attr(op, "count_include_pad", static_cast<int64_t>(ctx.const_bool(node->input(5))));
+  set_attr(op, "pads", symmetric_pads(per_spatial_dim(a.ints(3), n)));
+  set_attr(op, "dilations", per_spatial_dim(a.ints(4), n));
+  set_attr(op, "ceil_mode", static_cast<int64_t>(a.b(5)));
+  if (indices) plane_indices(ctx, x, onnx_idx, n, ctx.out(node->output(1), "indices"));
+}
+void max_pool(ExportContext& c, const Node* n, const Args& a) { max_pool_impl(c, n, a, false); }
+void max_pool_with_indices(ExportContext& c, const Node* n, const Args& a) { max_pool_impl(c, n, a, true); }
+
+// avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad[, divisor_override])
+void avg_pool(ExportContext& ctx, const Node* node, const Args& a) {
+  size_t n = spatial_rank(node);
+  auto kernel = per_spatial_dim(a.ints(1), n);
+  auto stride = a.ints(2);
+  if (stride.empty()) stride = kernel;
+  std::optional<int64_t> divisor = a.size() > 6 ? a.opt_i(6) : std::nullopt;
+  std::string pooled = divisor ? ctx.fresh("avgpool") : ctx.out(node->output(), "avgpool");
+  auto& op = ctx.add_node("AveragePool", {a.tensor(0)}, {pooled});
+  set_attr(op, "kernel_shape", kernel);
+  set_attr(op, "strides", per_spatial_dim(stride, n));
+  set_attr(op, "pads", symmetric_pads(per_spatial_dim(a.ints(3), n)));
+  set_attr(op, "ceil_mode", static_cast<int64_t>(a.b(4)));
+  set_attr(op, "count_include_pad", static_cast<int64_t>(divisor ? true : a.b(5)));
+  if (!divisor) return;
+  // Σ over the window / divisor = mean over the full window · (window size / divisor)
+  int64_t size = 1;
+  for (auto k : kernel) size *= k;
+  ctx.add_node("Mul", {pooled, constant_like(ctx, static_cast<double>(size) / static_cast<double>(*divisor), pooled, "divisor")},
+               {ctx.out(node->output(), "avgpool")});
 }
 
 // Uneven adaptive average pooling (alexnet's 1×1 → 6×6 at small inputs, 7 → 3): output cell i
 // averages input [floor(i·in/out), ceil((i+1)·in/out)) — a fixed linear map per spatial axis, so
 // y = P_h · x · P_wᵀ with P[i][j] = 1/len(window i) for j in window i. Exact up to rounding.
-void adaptive_by_matrices(ExportContext& ctx, const Node* node, const std::string& x,
-                          const std::vector<int64_t>& shape, const std::vector<int64_t>& out_size) {
+void adaptive_by_matrices(ExportContext& ctx, const Node* node, const std::string& x, const std::vector<int64_t>& shape,
+                          const std::vector<int64_t>& out_size) {
   size_t offset = shape.size() - out_size.size();
   auto matrix = [](int64_t in, int64_t out) {
     auto p = at::zeros({out, in}, at::kFloat);
@@ -69,66 +94,117 @@ void adaptive_by_matrices(ExportContext& ctx, const Node* node, const std::strin
     }
     return p;
   };
-  std::string cur = x;
   size_t n = out_size.size();
   if (n > 2) unsupported(node, "uneven adaptive pooling over more than two axes");
-  // last axis: x · P_lastᵀ
   auto last = matrix(shape[offset + n - 1], out_size[n - 1]);
   std::string y = n == 1 ? ctx.out(node->output(), "adaptive_avgpool") : ctx.fresh("adaptive_w");
-  ctx.add_node("MatMul", {cur, ctx.add_initializer(last.t().contiguous(), "adaptive_pool_w")}, {y});
-  cur = y;
+  ctx.add_node("MatMul", {x, ctx.add_initializer(last.t().contiguous(), "adaptive_pool_w")}, {y});
   if (n == 2) {
     auto first = matrix(shape[offset], out_size[0]);
-    ctx.add_node("MatMul", {ctx.add_initializer(first, "adaptive_pool_h"), cur},
-                 {ctx.out(node->output(), "adaptive_avgpool")});
+    ctx.add_node("MatMul", {ctx.add_initializer(first, "adaptive_pool_h"), y}, {ctx.out(node->output(), "adaptive_avgpool")});
   }
 }
 
+// The input's spatial sizes (static), for a non-global adaptive pool.
+std::vector<int64_t> spatial_sizes(ExportContext& ctx, const Node* node, const std::string& x, size_t n) {
+  auto shape = ctx.shape_of(x);
+  if (!shape || shape->size() < n) unsupported(node, "adaptive pooling to a size other than 1 needs a static input shape");
+  std::vector<int64_t> in(shape->end() - static_cast<std::ptrdiff_t>(n), shape->end());
+  for (auto s : in)
+    if (s <= 0) unsupported(node, "adaptive pooling to a size other than 1 needs static spatial sizes");
+  return in;
+}
+
 // adaptive_avg_pool(x, output_size)
-void adaptive_avg_pool(ExportContext& ctx, const Node* node) {
-  auto out_size = per_spatial_dim(ctx.const_ints(node->input(1)), spatial_rank(node));
+void adaptive_avg_pool(ExportContext& ctx, const Node* node, const Args& a) {
+  size_t n = spatial_rank(node);
+  auto out_size = per_spatial_dim(a.ints(1), n);
   bool global = true;
   for (auto s : out_size) global &= s == 1;
-  std::string x = ctx.in(node->input(0));
+  std::string x = a.tensor(0);
   if (global) {
     ctx.add_node("GlobalAveragePool", {x}, {ctx.out(node->output(), "global_avgpool")});
     return;
   }
-  auto shape = ctx.shape_of(x);
-  if (!shape || shape->size() < out_size.size())
-    unsupported(node, "adaptive pooling to a size other than 1 needs a static input shape");
+  auto in = spatial_sizes(ctx, node, x, n);
   std::vector<int64_t> kernel;
-  size_t offset = shape->size() - out_size.size();
   bool even = true;
-  for (size_t i = 0; i < out_size.size(); ++i) {
-    int64_t in = (*shape)[offset + i];
-    if (in <= 0)
-      unsupported(node, "adaptive pooling to a size other than 1 needs static spatial sizes");
-    even &= in % out_size[i] == 0;
-    kernel.push_back(even ? in / out_size[i] : 0);
+  for (size_t i = 0; i < n; ++i) {
+    even &= in[i] % out_size[i] == 0;
+    kernel.push_back(even ? in[i] / out_size[i] : 0);
   }
-  if (!even) return adaptive_by_matrices(ctx, node, x, *shape, out_size);
+  if (!even) return adaptive_by_matrices(ctx, node, x, *ctx.shape_of(x), out_size);
   auto& op = ctx.add_node("AveragePool", {x}, {ctx.out(node->output(), "avgpool")});
   set_attr(op, "kernel_shape", kernel);
   set_attr(op, "strides", kernel);
 }
 
+// adaptive_max_pool(x, output_size) → (values, indices): GlobalMaxPool or an even MaxPool; an
+// uneven one takes each window's max (Slice + ReduceMax per output cell, static sizes).
+void adaptive_max_pool(ExportContext& ctx, const Node* node, const Args& a) {
+  size_t n = spatial_rank(node);
+  auto out_size = per_spatial_dim(a.ints(1), n);
+  std::string x = a.tensor(0);
+  auto in = spatial_sizes(ctx, node, x, n);
+  bool even = true;
+  std::vector<int64_t> kernel;
+  for (size_t i = 0; i < n; ++i) {
+    even &= in[i] % out_size[i] == 0;
+    kernel.push_back(even ? in[i] / out_size[i] : 0);
+  }
+  bool indices = used(node->output(1));
+  if (even) {
+    std::string onnx_idx = ctx.fresh("maxpool_index");
+    std::vector<std::string> outs{ctx.out(node->output(0), "adaptive_maxpool")};
+    if (indices) outs.push_back(onnx_idx);
+    auto& op = ctx.add_node("MaxPool", {x}, outs);
+    set_attr(op, "kernel_shape", kernel);
+    set_attr(op, "strides", kernel);
+    if (indices) plane_indices(ctx, x, onnx_idx, n, ctx.out(node->output(1), "indices"));
+    return;
+  }
+  if (indices) unsupported(node, "the indices of an uneven adaptive max pool");
+  int64_t cells = 1;
+  for (auto o : out_size) cells *= o;
+  if (cells > 4096) unsupported(node, "an uneven adaptive max pool with more than 4096 output cells");
+  // Window bounds per axis, then one ReduceMax per cell, reassembled axis by axis.
+  std::function<std::string(size_t, std::vector<int64_t>&, std::vector<int64_t>&)> build =
+      [&](size_t axis, std::vector<int64_t>& starts, std::vector<int64_t>& ends) -> std::string {
+    if (axis == n) {
+      std::vector<int64_t> axes;
+      for (size_t i = 0; i < n; ++i) axes.push_back(static_cast<int64_t>(i) + 2);
+      std::string w = emit(ctx, "Slice", {x, ctx.add_int64s(starts, "starts"), ctx.add_int64s(ends, "ends"), ctx.add_int64s(axes, "axes")},
+                           "window");
+      return emit_reduce(ctx, "ReduceMax", w, axes, true);
+    }
+    std::vector<std::string> parts;
+    for (int64_t i = 0; i < out_size[axis]; ++i) {
+      starts.push_back((i * in[axis]) / out_size[axis]);
+      ends.push_back(((i + 1) * in[axis] + out_size[axis] - 1) / out_size[axis]);
+      parts.push_back(build(axis + 1, starts, ends));
+      starts.pop_back();
+      ends.pop_back();
+    }
+    auto& c = ctx.add_node("Concat", parts, {ctx.fresh("cells")});
+    set_attr(c, "axis", static_cast<int64_t>(axis) + 2);
+    return c.output(0);
+  };
+  std::vector<int64_t> s, e;
+  ctx.bind(node->output(0), build(0, s, e));
+}
+
 }  // namespace
 
-void add_pooling_ops(OpTable& t) {
-  t["aten::max_pool1d"] = {max_pool, "MaxPool"};
-  t["aten::max_pool2d"] = {max_pool, "MaxPool"};
-  t["aten::avg_pool1d"] = {avg_pool, "AveragePool"};
-  t["aten::avg_pool2d"] = {avg_pool, "AveragePool"};
-  t["aten::adaptive_avg_pool1d"] = {adaptive_avg_pool,
-                                    "GlobalAveragePool (output 1) or AveragePool (even division)"};
-  t["aten::adaptive_avg_pool2d"] = {
-      adaptive_avg_pool,
-      "GlobalAveragePool (output 1×1), AveragePool (even division) or two MatMuls (uneven)"};
-  t["aten::max_pool3d"] = {max_pool, "MaxPool"};
-  t["aten::avg_pool3d"] = {avg_pool, "AveragePool"};
-  t["aten::adaptive_avg_pool3d"] = {adaptive_avg_pool,
-                                    "GlobalAveragePool (output 1) or AveragePool (even division)"};
+void register_pooling_ops(OpRegistry& r) {
+  r.add("aten::max_pool1d|aten::max_pool2d|aten::max_pool3d", "v is is is is b", max_pool, "MaxPool");
+  r.add("aten::max_pool1d_with_indices|aten::max_pool2d_with_indices|aten::max_pool3d_with_indices", "v is is is is b",
+        max_pool_with_indices, "MaxPool (+ per-plane indices)");
+  r.add("aten::avg_pool1d", "v is is is b b", avg_pool, "AveragePool");
+  r.add("aten::avg_pool2d|aten::avg_pool3d", "v is is is b b i?", avg_pool, "AveragePool (× window / divisor_override)");
+  r.add("aten::adaptive_avg_pool1d|aten::adaptive_avg_pool2d|aten::adaptive_avg_pool3d", "v is", adaptive_avg_pool,
+        "GlobalAveragePool (output 1), AveragePool (even division) or MatMuls (uneven)");
+  r.add("aten::adaptive_max_pool1d|aten::adaptive_max_pool2d|aten::adaptive_max_pool3d", "v is", adaptive_max_pool,
+        "MaxPool (even division, + indices) or per-window ReduceMax (uneven)");
 }
 
 }  // namespace kiln

@@ -5,16 +5,17 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/jit/api/function_impl.h>
 
+#include "export/converter_util.h"
 #include "export/onnx_attr.h"
-#include "export/op_registry.h"
 
 namespace kiln {
 
 namespace {
 
 // The packed params' pickled state is (int8 weight, optional bias), for every engine.
-std::pair<at::Tensor, std::optional<at::Tensor>> unpack(ExportContext& ctx, const Node* node) {
-  auto iv = ctx.constant(node->input(1));
+std::pair<at::Tensor, std::optional<at::Tensor>> unpack(ExportContext& ctx, const Node* node, const Value* packed) {
+  if (!ctx.is_static(packed)) unsupported(node, "the packed weight is not a constant (freeze the module first)");
+  auto iv = ctx.constant(packed);
   if (!iv.isObject()) unsupported(node, "the packed weight is not a constant (freeze the module first)");
   auto obj = iv.toObject();
   auto* fn = obj->type()->findMethod("__getstate__");
@@ -28,17 +29,17 @@ std::pair<at::Tensor, std::optional<at::Tensor>> unpack(ExportContext& ctx, cons
   return {elems[0].toTensor(), bias};
 }
 
-void linear_dynamic(ExportContext& ctx, const Node* node, bool relu) {
-  auto [w, bias] = unpack(ctx, node);
+void linear_dynamic(ExportContext& ctx, const Node* node, const Args& a, bool relu) {
+  auto [w, bias] = unpack(ctx, node, a.value(1));
   if (w.scalar_type() != at::kQInt8) unsupported(node, "only qint8 weights are supported");
-  std::string x = ctx.in(node->input(0));
+  std::string x = a.tensor(0);
   std::string xq = ctx.fresh("x_quant"), xs = ctx.fresh("x_scale"), xz = ctx.fresh("x_zero_point");
   ctx.add_node("DynamicQuantizeLinear", {x}, {xq, xs, xz});
   std::string wt = ctx.add_initializer(w.int_repr().t().contiguous(), "weight_int8_t");
   std::string wz, ws;
   if (w.qscheme() == at::kPerTensorAffine) {
     wz = ctx.add_initializer(at::scalar_tensor(w.q_zero_point(), at::kChar), "weight_zero_point");
-    ws = ctx.add_float_scalar(w.q_scale(), ctx.float_type(), "weight_scale");
+    ws = ctx.add_float_scalar(w.q_scale(), onnx::TensorProto_DataType_FLOAT, "weight_scale");
   } else if (w.qscheme() == at::kPerChannelAffine && w.q_per_channel_axis() == 0) {
     wz = ctx.add_initializer(w.q_per_channel_zero_points().to(at::kChar), "weight_zero_point");
     ws = ctx.add_initializer(w.q_per_channel_scales().to(at::kFloat), "weight_scale");
@@ -61,14 +62,15 @@ void linear_dynamic(ExportContext& ctx, const Node* node, bool relu) {
   if (relu) ctx.add_node("Relu", {y}, {ctx.out(node->output(), "linear_relu_dynamic")});
 }
 
-void linear_dynamic_plain(ExportContext& c, const Node* n) { linear_dynamic(c, n, false); }
-void linear_relu_dynamic(ExportContext& c, const Node* n) { linear_dynamic(c, n, true); }
+void linear_dynamic_plain(ExportContext& c, const Node* n, const Args& a) { linear_dynamic(c, n, a, false); }
+void linear_relu_dynamic(ExportContext& c, const Node* n, const Args& a) { linear_dynamic(c, n, a, true); }
 
 }  // namespace
 
-void add_quantized_ops(OpTable& t) {
-  t["quantized::linear_dynamic"] = {linear_dynamic_plain, "DynamicQuantizeLinear + MatMulInteger + rescale (+ Add)"};
-  t["quantized::linear_relu_dynamic"] = {linear_relu_dynamic, "DynamicQuantizeLinear + MatMulInteger + rescale (+ Add) + Relu"};
+void register_quantized_ops(OpRegistry& r) {
+  r.add("quantized::linear_dynamic", "v any b", linear_dynamic_plain, "DynamicQuantizeLinear + MatMulInteger + rescale (+ Add)");
+  r.add("quantized::linear_relu_dynamic", "v any b", linear_relu_dynamic,
+        "DynamicQuantizeLinear + MatMulInteger + rescale (+ Add) + Relu");
 }
 
 }  // namespace kiln

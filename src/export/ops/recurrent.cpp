@@ -1,22 +1,21 @@
-// aten::lstm / aten::gru (nn.LSTM, nn.GRU, traced or scripted) → one ONNX LSTM / GRU per layer.
-// The gates are reordered (LibTorch i,f,g,o → ONNX i,o,f,c; r,z,n → z,r,h), GRU keeps PyTorch's
-// reset-after-matmul (linear_before_reset=1), batch_first becomes Transposes, and each layer's
-// [seq, dirs, batch, H] output is laid out as [seq, batch, dirs·H] for the next.
+// Recurrent layers: aten::lstm / gru / rnn_tanh / rnn_relu (nn.LSTM, nn.GRU, nn.RNN, traced or
+// scripted) → one ONNX LSTM / GRU / RNN per layer. The gates are reordered (LibTorch i,f,g,o →
+// ONNX i,o,f,c; r,z,n → z,r,h), GRU keeps PyTorch's reset-after-matmul (linear_before_reset=1),
+// batch_first becomes Transposes, and each layer's [seq, dirs, batch, H] output is laid out as
+// [seq, batch, dirs·H] for the next. The single-step cells (lstm_cell, gru_cell, rnn_*_cell)
+// become their MatMul/Sigmoid/Tanh formulas.
 #include <ATen/ATen.h>
 
+#include "export/converter_util.h"
 #include "export/onnx_attr.h"
-#include "export/op_registry.h"
 
 namespace kiln {
 
 namespace {
 
-std::vector<at::Tensor> weights(ExportContext& ctx, const Node* node, const Value* list) {
-  if (ctx.is_static(list)) return ctx.constant(list).toTensorVector();
-  auto elems = ctx.list_elements(list);
-  if (!elems) unsupported(node, "the recurrent weights are not constants");
+std::vector<at::Tensor> weights(ExportContext& ctx, const Node* node, const Args& a, size_t arg) {
   std::vector<at::Tensor> out;
-  for (const Value* e : *elems) {
+  for (const Value* e : a.tensors(arg)) {
     auto t = ctx.const_tensor(e);
     if (!t) unsupported(node, "the recurrent weights are not constants");
     out.push_back(*t);
@@ -39,34 +38,35 @@ std::string slice0(ExportContext& ctx, const std::string& x, int64_t start, int6
   return out;
 }
 
+enum class Cell { LSTM, GRU, RNN_TANH, RNN_RELU };
+
 // lstm(input, hx[h0, c0], params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
-// gru(input, h0, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
-void recurrent(ExportContext& ctx, const Node* node, bool lstm) {
-  const auto* schema = node->maybeSchema();
-  if (schema == nullptr || schema->overload_name() != "input") unsupported(node, "packed sequences");
-  bool has_biases = ctx.const_bool(node->input(3));
-  int64_t layers = ctx.const_int(node->input(4));
-  if (ctx.const_bool(node->input(6))) unsupported(node, "training mode (call eval() before saving)");
-  bool bidirectional = ctx.const_bool(node->input(7));
-  bool batch_first = ctx.const_bool(node->input(8));
+// gru / rnn_tanh / rnn_relu(input, h0, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
+void recurrent(ExportContext& ctx, const Node* node, const Args& a, Cell cell) {
+  bool lstm = cell == Cell::LSTM, gru = cell == Cell::GRU;
+  bool has_biases = a.b(3);
+  int64_t layers = a.i(4);
+  if (a.b(6)) unsupported(node, "training mode (call eval() before saving)");
+  bool bidirectional = a.b(7);
+  bool batch_first = a.b(8);
   int64_t dirs = bidirectional ? 2 : 1;
-  auto params = weights(ctx, node, node->input(2));
+  auto params = weights(ctx, node, a, 2);
   size_t per = has_biases ? 4 : 2;
   if (params.size() != per * static_cast<size_t>(layers * dirs)) unsupported(node, "projections (proj_size) are not supported");
-  int64_t gates = lstm ? 4 : 3;
+  int64_t gates = lstm ? 4 : gru ? 3 : 1;
   int64_t hidden = params[1].size(1);
-  std::vector<int64_t> order = lstm ? std::vector<int64_t>{0, 3, 1, 2} : std::vector<int64_t>{1, 0, 2};
+  std::vector<int64_t> order = lstm ? std::vector<int64_t>{0, 3, 1, 2} : gru ? std::vector<int64_t>{1, 0, 2} : std::vector<int64_t>{0};
 
   std::string h0, c0;
   if (lstm) {
-    auto hx = ctx.list_elements(node->input(1));
-    if (!hx || hx->size() != 2) unsupported(node, "the initial state is not an (h0, c0) pair kiln tracks");
-    h0 = ctx.in((*hx)[0]);
-    c0 = ctx.in((*hx)[1]);
+    auto hx = a.tensors(1);
+    if (hx.size() != 2) unsupported(node, "the initial state is not an (h0, c0) pair");
+    h0 = ctx.in(hx[0]);
+    c0 = ctx.in(hx[1]);
   } else {
-    h0 = ctx.in(node->input(1));
+    h0 = a.tensor(1);
   }
-  std::string x = ctx.in(node->input(0));
+  std::string x = a.tensor(0);
   if (batch_first) x = emit_transpose(ctx, x, {1, 0, 2});
   std::vector<std::string> h_n, c_n;
   for (int64_t l = 0; l < layers; ++l) {
@@ -78,16 +78,23 @@ void recurrent(ExportContext& ctx, const Node* node, bool lstm) {
       if (has_biases) b.push_back(at::cat({reorder(params[base + 2], order), reorder(params[base + 3], order)}));
       else b.push_back(at::zeros({2 * gates * hidden}, params[base].options()));
     }
-    std::string y = ctx.fresh(lstm ? "lstm_y" : "gru_y"), yh = ctx.fresh("h_n"), yc = ctx.fresh("c_n");
+    const char* op = lstm ? "LSTM" : gru ? "GRU" : "RNN";
+    std::string y = ctx.fresh("rnn_y"), yh = ctx.fresh("h_n"), yc = ctx.fresh("c_n");
     std::vector<std::string> inputs{x, ctx.add_initializer(at::stack(w), "rnn_w"), ctx.add_initializer(at::stack(r), "rnn_r"),
                                     ctx.add_initializer(at::stack(b), "rnn_b"), "", slice0(ctx, h0, l * dirs, (l + 1) * dirs)};
     if (lstm) inputs.push_back(slice0(ctx, c0, l * dirs, (l + 1) * dirs));
     std::vector<std::string> outputs{y, yh};
     if (lstm) outputs.push_back(yc);
-    auto& n = ctx.add_node(lstm ? "LSTM" : "GRU", inputs, outputs);
+    auto& n = ctx.add_node(op, inputs, outputs);
     set_attr(n, "hidden_size", hidden);
     set_attr(n, "direction", std::string(bidirectional ? "bidirectional" : "forward"));
-    if (!lstm) set_attr(n, "linear_before_reset", int64_t{1});
+    if (gru) set_attr(n, "linear_before_reset", int64_t{1});
+    if (cell == Cell::RNN_TANH || cell == Cell::RNN_RELU) {
+      auto* acts = n.add_attribute();
+      acts->set_name("activations");
+      acts->set_type(onnx::AttributeProto::STRINGS);
+      for (int64_t d = 0; d < dirs; ++d) acts->add_strings(cell == Cell::RNN_TANH ? "Tanh" : "Relu");
+    }
     // [seq, dirs, batch, H] → [seq, batch, dirs·H]
     std::string t = emit_transpose(ctx, y, {0, 2, 1, 3});
     std::string flat = ctx.fresh("rnn_out");
@@ -106,14 +113,76 @@ void recurrent(ExportContext& ctx, const Node* node, bool lstm) {
   if (lstm) concat(c_n, node->output(2));
 }
 
-void lstm(ExportContext& c, const Node* n) { recurrent(c, n, true); }
-void gru(ExportContext& c, const Node* n) { recurrent(c, n, false); }
+// x·Wᵀ (+ b): the weight transposed at export when it is a constant.
+std::string affine_map(ExportContext& ctx, const Args& a, size_t x_arg, const std::string& x, size_t w_arg, size_t b_arg) {
+  (void)x_arg;
+  std::string wt;
+  if (auto w = ctx.const_tensor(a.value(w_arg))) wt = ctx.add_initializer(w->t().contiguous(), "cell_w_t");
+  else wt = emit_transpose(ctx, a.tensor(w_arg), {1, 0});
+  std::string y = emit(ctx, "MatMul", {x, wt}, "cell_mm");
+  if (auto b = a.opt_tensor(b_arg)) y = emit(ctx, "Add", {y, *b}, "cell_bias");
+  return y;
+}
+
+std::vector<std::string> split_gates(ExportContext& ctx, const std::string& x, int64_t n) {
+  std::vector<std::string> outs;
+  for (int64_t i = 0; i < n; ++i) outs.push_back(ctx.fresh("gate"));
+  auto& s = ctx.add_node("Split", {x}, outs);
+  set_attr(s, "axis", int64_t{-1});
+  if (ctx.opset() >= 18) set_attr(s, "num_outputs", n);
+  return outs;
+}
+
+// lstm_cell(input, [h, c], w_ih, w_hh, b_ih?, b_hh?) → (h', c'), gates i, f, g, o
+void lstm_cell(ExportContext& ctx, const Node* node, const Args& a) {
+  auto hx = a.tensors(1);
+  if (hx.size() != 2) unsupported(node, "the state is not an (h, c) pair");
+  std::string h = ctx.in(hx[0]), c = ctx.in(hx[1]);
+  std::string gi = affine_map(ctx, a, 0, a.tensor(0), 2, 4), gh = affine_map(ctx, a, 1, h, 3, 5);
+  auto g = split_gates(ctx, emit(ctx, "Add", {gi, gh}, "gates"), 4);
+  std::string i = emit(ctx, "Sigmoid", {g[0]}, "i"), f = emit(ctx, "Sigmoid", {g[1]}, "f");
+  std::string cand = emit(ctx, "Tanh", {g[2]}, "g"), o = emit(ctx, "Sigmoid", {g[3]}, "o");
+  std::string c2 = emit(ctx, "Add", {emit(ctx, "Mul", {f, c}, "fc"), emit(ctx, "Mul", {i, cand}, "ig")}, "c", ctx.out(node->output(1), "c"));
+  ctx.add_node("Mul", {o, emit(ctx, "Tanh", {c2}, "tanh_c")}, {ctx.out(node->output(0), "h")});
+}
+
+// gru_cell(input, h, w_ih, w_hh, b_ih?, b_hh?) → h', gates r, z, n
+void gru_cell(ExportContext& ctx, const Node* node, const Args& a) {
+  std::string h = a.tensor(1);
+  auto gi = split_gates(ctx, affine_map(ctx, a, 0, a.tensor(0), 2, 4), 3);
+  auto gh = split_gates(ctx, affine_map(ctx, a, 1, h, 3, 5), 3);
+  std::string r = emit(ctx, "Sigmoid", {emit(ctx, "Add", {gi[0], gh[0]}, "r_in")}, "r");
+  std::string z = emit(ctx, "Sigmoid", {emit(ctx, "Add", {gi[1], gh[1]}, "z_in")}, "z");
+  std::string n = emit(ctx, "Tanh", {emit(ctx, "Add", {gi[2], emit(ctx, "Mul", {r, gh[2]}, "r_hn")}, "n_in")}, "n");
+  // h' = n + z·(h − n)
+  std::string d = emit(ctx, "Mul", {z, emit(ctx, "Sub", {h, n}, "h_minus_n")}, "z_d");
+  ctx.add_node("Add", {n, d}, {ctx.out(node->output(), "h")});
+}
+
+// rnn_tanh_cell / rnn_relu_cell(input, h, w_ih, w_hh, b_ih?, b_hh?) → act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)
+Converter rnn_cell(const char* act) {
+  return [act](ExportContext& ctx, const Node* node, const Args& a) {
+    std::string s = emit(ctx, "Add", {affine_map(ctx, a, 0, a.tensor(0), 2, 4), affine_map(ctx, a, 1, a.tensor(1), 3, 5)}, "pre");
+    ctx.add_node(act, {s}, {ctx.out(node->output(), act)});
+  };
+}
+
+Converter layer(Cell cell) {
+  return [cell](ExportContext& c, const Node* n, const Args& a) { recurrent(c, n, a, cell); };
+}
 
 }  // namespace
 
-void add_recurrent_ops(OpTable& t) {
-  t["aten::lstm"] = {lstm, "LSTM per layer (gates i,o,f,c) + Transpose/Reshape"};
-  t["aten::gru"] = {gru, "GRU per layer (gates z,r,h; linear_before_reset) + Transpose/Reshape"};
+void register_recurrent_ops(OpRegistry& r) {
+  const char* spec = "v v vs b i f b b b";
+  r.add("aten::lstm.input", "v vs vs b i f b b b", layer(Cell::LSTM), "LSTM per layer (gates i,o,f,c) + Transpose/Reshape");
+  r.add("aten::gru.input", spec, layer(Cell::GRU), "GRU per layer (gates z,r,h; linear_before_reset) + Transpose/Reshape");
+  r.add("aten::rnn_tanh.input", spec, layer(Cell::RNN_TANH), "RNN (Tanh) per layer + Transpose/Reshape");
+  r.add("aten::rnn_relu.input", spec, layer(Cell::RNN_RELU), "RNN (Relu) per layer + Transpose/Reshape");
+  r.add("aten::lstm_cell", "v vs v v v? v?", lstm_cell, "MatMul + Add + Split + Sigmoid/Tanh");
+  r.add("aten::gru_cell", "v v v v v? v?", gru_cell, "MatMul + Add + Split + Sigmoid/Tanh");
+  r.add("aten::rnn_tanh_cell", "v v v v v? v?", rnn_cell("Tanh"), "MatMul + Add + Tanh");
+  r.add("aten::rnn_relu_cell", "v v v v v? v?", rnn_cell("Relu"), "MatMul + Add + Relu");
 }
 
 }  // namespace kiln

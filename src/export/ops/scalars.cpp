@@ -13,8 +13,8 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "export/converter_util.h"
 #include "export/onnx_attr.h"
-#include "export/op_registry.h"
 #include "export/scalar_values.h"
 
 namespace kiln {
@@ -27,7 +27,7 @@ int64_t normalize_index(int64_t i, int64_t n) {
 
 // aten::size(x, dim) → static when the dim is; else Shape + Gather (a 0-d int64).
 // aten::size(x) → a static int list, or the Shape tensor itself (a list bound to a 1-D tensor).
-void size(ExportContext& ctx, const Node* node) {
+void size(ExportContext& ctx, const Node* node, const Args&) {
   auto dims = ctx.dims_of(node->input(0));
   if (node->inputs().size() == 1) {
     bool all_static = dims.has_value();
@@ -124,7 +124,7 @@ void make_static_if_possible(ExportContext& ctx, const Value* list) {
 }
 
 // list.append(x) on a list built in the graph (`features.append(y)`): the list's elements grow.
-void append(ExportContext& ctx, const Node* node) {
+void append(ExportContext& ctx, const Node* node, const Args&) {
   const Value* list = node->input(0);
   auto elems = ctx.list_elements(list);
   if (!elems) {
@@ -144,19 +144,16 @@ void append(ExportContext& ctx, const Node* node) {
   ctx.alias_value(node->output(), list);
 }
 
-void device(ExportContext& ctx, const Node* node) {
-  ctx.set_known(node->output(), c10::IValue(c10::Device(c10::kCPU)));
-}
 
 // aten::dim(x): the rank, known at export from the declared input ranks.
-void dim(ExportContext& ctx, const Node* node) {
+void dim(ExportContext& ctx, const Node* node, const Args&) {
   auto rank = ctx.rank_of(node->input(0));
   if (!rank) unsupported(node, "the tensor's rank is unknown at export time");
   ctx.set_known(node->output(), c10::IValue(*rank));
 }
 
 // aten::len(list or tensor)
-void len(ExportContext& ctx, const Node* node) {
+void len(ExportContext& ctx, const Node* node, const Args&) {
   const Value* x = node->input(0);
   if (auto elems = ctx.list_elements(x)) {
     ctx.set_known(node->output(), c10::IValue(static_cast<int64_t>(elems->size())));
@@ -182,7 +179,7 @@ void len(ExportContext& ctx, const Node* node) {
 }
 
 // list[i], tuple[i], dict[key]
-void getitem(ExportContext& ctx, const Node* node) {
+void getitem(ExportContext& ctx, const Node* node, const Args&) {
   const Value* c = node->input(0);
   const Value* idx = node->input(1);
   if (auto* d = ctx.dict_of(c)) {
@@ -219,13 +216,13 @@ void make_static_if_possible(ExportContext& ctx, const Value* list);
 
 // prim::ListConstruct / TupleConstruct: the interpreter builds these itself (no registered
 // operator to fold with), so a list of static elements is made static here.
-void construct(ExportContext& ctx, const Node* node) {
+void construct(ExportContext& ctx, const Node* node, const Args&) {
   std::vector<const Value*> elems(node->inputs().begin(), node->inputs().end());
   ctx.record_list(node->output(), elems);
   make_static_if_possible(ctx, node->output());
 }
 
-void unpack(ExportContext& ctx, const Node* node) {
+void unpack(ExportContext& ctx, const Node* node, const Args&) {
   const Value* c = node->input(0);
   if (ctx.is_static(c)) {
     auto iv = ctx.constant(c);
@@ -253,7 +250,7 @@ void unpack(ExportContext& ctx, const Node* node) {
 }
 
 // list[start:end:step] on a list whose elements are tracked (`x.shape[:-3]`)
-void list_slice(ExportContext& ctx, const Node* node) {
+void list_slice(ExportContext& ctx, const Node* node, const Args&) {
   auto elems = ctx.list_elements(node->input(0));
   if (!elems) unsupported(node, "slicing a list kiln does not track");
   for (size_t i = 1; i < node->inputs().size(); ++i) {
@@ -276,7 +273,7 @@ void list_slice(ExportContext& ctx, const Node* node) {
   make_static_if_possible(ctx, node->output());
 }
 
-void tuple_index(ExportContext& ctx, const Node* node) {
+void tuple_index(ExportContext& ctx, const Node* node, const Args&) {
   if (ctx.is_static(node->input(0)) && ctx.is_static(node->input(1))) {
     const c10::IValue tuple = ctx.constant(node->input(0));  // named: `items` refers into it
     const auto& items = tuple.toTupleRef().elements();
@@ -294,7 +291,7 @@ void tuple_index(ExportContext& ctx, const Node* node) {
   ctx.alias_value(node->output(), (*elems)[static_cast<size_t>(i)]);
 }
 
-void dict_construct(ExportContext& ctx, const Node* node) {
+void dict_construct(ExportContext& ctx, const Node* node, const Args&) {
   auto& d = ctx.record_dict(node->output());
   d = {};
   for (size_t i = 0; i + 1 < node->inputs().size(); i += 2) {
@@ -307,7 +304,7 @@ void dict_construct(ExportContext& ctx, const Node* node) {
 }
 
 // d[key] = value on a dict built in the graph (`out = {}; out["logits"] = x`)
-void dict_set_item(ExportContext& ctx, const Node* node) {
+void dict_set_item(ExportContext& ctx, const Node* node, const Args&) {
   const Value* d = node->input(0);
   if (ctx.dict_of(d) == nullptr) {
     if (!ctx.is_static(d) || !ctx.constant(d).isGenericDict() ||
@@ -332,7 +329,7 @@ void dict_set_item(ExportContext& ctx, const Node* node) {
 }
 
 // aten::Int / Float / Bool / ScalarImplicit of a run-time tensor: a 0-d tensor of that type.
-void tensor_to_scalar(ExportContext& ctx, const Node* node) {
+void tensor_to_scalar(ExportContext& ctx, const Node* node, const Args&) {
   auto want = scalar_onnx_type(node->output());
   std::string x = ctx.in(node->input(0));
   auto dims = ctx.dims_of(node->input(0));
@@ -354,42 +351,42 @@ void scalar_binary(ExportContext& ctx, const Node* node, const char* op) {
               b = scalar_operand(ctx, node->input(1), type);
   ctx.add_node(op, {a, b}, {ctx.out(node->output(), op)});
 }
-void s_add(ExportContext& c, const Node* n) {
+void s_add(ExportContext& c, const Node* n, const Args&) {
   scalar_binary(c, n, "Add");
 }
-void s_sub(ExportContext& c, const Node* n) {
+void s_sub(ExportContext& c, const Node* n, const Args&) {
   scalar_binary(c, n, "Sub");
 }
-void s_mul(ExportContext& c, const Node* n) {
+void s_mul(ExportContext& c, const Node* n, const Args&) {
   scalar_binary(c, n, "Mul");
 }
-void s_div(ExportContext& c, const Node* n) {
+void s_div(ExportContext& c, const Node* n, const Args&) {
   scalar_binary(c, n, "Div");
 }  // int / int → float output type
-void s_min(ExportContext& c, const Node* n) {
+void s_min(ExportContext& c, const Node* n, const Args&) {
   if (n->inputs().size() != 2) unsupported(n, "min/max of a list");
   scalar_binary(c, n, "Min");
 }
-void s_max(ExportContext& c, const Node* n) {
+void s_max(ExportContext& c, const Node* n, const Args&) {
   if (n->inputs().size() != 2) unsupported(n, "min/max of a list");
   scalar_binary(c, n, "Max");
 }
 
 // a // b and a % b with Python's floor semantics (ONNX Div on ints truncates toward zero).
-void s_floordiv(ExportContext& ctx, const Node* node) {
+void s_floordiv(ExportContext& ctx, const Node* node, const Args&) {
   auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
   std::string a = scalar_operand(ctx, node->input(0), type),
               b = scalar_operand(ctx, node->input(1), type);
   ctx.bind(node->output(), floor_divide(ctx, a, b, type, ctx.fresh("floordiv")));
 }
-void s_remainder(ExportContext& ctx, const Node* node) {
+void s_remainder(ExportContext& ctx, const Node* node, const Args&) {
   auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
   std::string a = scalar_operand(ctx, node->input(0), type),
               b = scalar_operand(ctx, node->input(1), type);
   ctx.bind(node->output(), floor_remainder(ctx, a, b, type, ctx.fresh("remainder")));
 }
 
-void s_neg(ExportContext& ctx, const Node* node) {
+void s_neg(ExportContext& ctx, const Node* node, const Args&) {
   auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
   ctx.add_node("Neg", {scalar_operand(ctx, node->input(0), type)},
                {ctx.out(node->output(), "Neg")});
@@ -443,33 +440,33 @@ void scalar_compare(ExportContext& ctx, const Node* node, const char* op, bool n
   ctx.add_node(op, {a, b}, {r});
   ctx.add_node("Not", {r}, {ctx.out(node->output(), "Not")});
 }
-void s_eq(ExportContext& c, const Node* n) {
+void s_eq(ExportContext& c, const Node* n, const Args&) {
   scalar_compare(c, n, "Equal");
 }
-void s_ne(ExportContext& c, const Node* n) {
+void s_ne(ExportContext& c, const Node* n, const Args&) {
   scalar_compare(c, n, "Equal", true);
 }
-void s_lt(ExportContext& c, const Node* n) {
+void s_lt(ExportContext& c, const Node* n, const Args&) {
   scalar_compare(c, n, "Less");
 }
-void s_gt(ExportContext& c, const Node* n) {
+void s_gt(ExportContext& c, const Node* n, const Args&) {
   scalar_compare(c, n, "Greater");
 }
-void s_le(ExportContext& c, const Node* n) {
+void s_le(ExportContext& c, const Node* n, const Args&) {
   scalar_compare(c, n, "LessOrEqual");
 }
-void s_ge(ExportContext& c, const Node* n) {
+void s_ge(ExportContext& c, const Node* n, const Args&) {
   scalar_compare(c, n, "GreaterOrEqual");
 }
 
-void s_not(ExportContext& ctx, const Node* node) {
+void s_not(ExportContext& ctx, const Node* node, const Args&) {
   ctx.add_node("Not", {scalar_operand(ctx, node->input(0), onnx::TensorProto_DataType_BOOL)},
                {ctx.out(node->output(), "Not")});
 }
-void s_and(ExportContext& c, const Node* n) {
+void s_and(ExportContext& c, const Node* n, const Args&) {
   scalar_binary(c, n, "And");
 }
-void s_or(ExportContext& c, const Node* n) {
+void s_or(ExportContext& c, const Node* n, const Args&) {
   scalar_binary(c, n, "Or");
 }
 
@@ -494,16 +491,16 @@ void is_op(ExportContext& ctx, const Node* node, bool negate) {
   bool same = *a && *b;
   ctx.set_known(node->output(), c10::IValue(negate ? !same : same));
 }
-void is(ExportContext& c, const Node* n) {
+void is(ExportContext& c, const Node* n, const Args&) {
   is_op(c, n, false);
 }
-void isnot(ExportContext& c, const Node* n) {
+void isnot(ExportContext& c, const Node* n, const Args&) {
   is_op(c, n, true);
 }
 
 // str.format with static arguments (assertion messages): "{}" replaced in order, as Python does
 // for plain placeholders. A message with a run-time argument is never shown by ONNX anyway.
-void format(ExportContext& ctx, const Node* node) {
+void format(ExportContext& ctx, const Node* node, const Args&) {
   std::string text =
       ctx.is_static(node->input(0)) ? ctx.constant(node->input(0)).toStringRef() : std::string();
   std::string out;
@@ -561,69 +558,85 @@ std::optional<bool> lists_equal(ExportContext& ctx, const Value* a, const Value*
   return std::nullopt;
 }
 
-void nothing(ExportContext&, const Node*) {}
-void known_false(ExportContext& ctx, const Node* node) {
+void nothing(ExportContext&, const Node*, const Args&) {}
+void known_false(ExportContext& ctx, const Node* node, const Args&) {
   ctx.set_known(node->output(), c10::IValue(false));
 }
-void uninitialized(ExportContext& ctx, const Node* node) {
+void uninitialized(ExportContext& ctx, const Node* node, const Args&) {
   ctx.set_known(node->output(), c10::IValue());
 }
 
-void raise(ExportContext&, const Node* node) {
+void raise(ExportContext&, const Node* node, const Args&) {
   unsupported(node, "the model raises an exception on the example input's path");
+}
+
+// list + list (aten::add.t): the elements of both, in order.
+void list_concat(ExportContext& ctx, const Node* node, const Args&) {
+  auto a = ctx.list_elements(node->input(0)), b = ctx.list_elements(node->input(1));
+  if (!a || !b) unsupported(node, "concatenating lists kiln does not track");
+  std::vector<const Value*> all = *a;
+  all.insert(all.end(), b->begin(), b->end());
+  ctx.record_list(node->output(), std::move(all));
+  make_static_if_possible(ctx, node->output());
 }
 
 }  // namespace
 
-void add_scalar_ops(OpTable& t) {
-  t["aten::size"] = {size, "nothing (static dim) or Shape + Gather"};
-  t["aten::dim"] = {dim, "nothing (the rank is static)"};
-  t["aten::append"] = {append, "nothing (the list's elements are tracked)"};
-  t["prim::device"] = {device, "nothing (cpu)"};
-  t["aten::len"] = {len, "nothing (static) or Shape + Gather"};
-  t["aten::__getitem__"] = {getitem, "nothing (static index into a list, tuple or dict) or Gather"};
-  t["prim::ListConstruct"] = {construct,
-                              "nothing (elements tracked; Concat where a tensor op needs it)"};
-  t["prim::TupleConstruct"] = {construct, "nothing (elements tracked)"};
-  t["prim::ListUnpack"] = {unpack, "nothing, or Gather from a run-time shape"};
-  t["prim::TupleUnpack"] = {unpack, "nothing"};
-  t["prim::TupleIndex"] = {tuple_index, "nothing"};
-  t["aten::slice"] = {list_slice, "nothing (a slice of a tracked list)"};
-  t["prim::DictConstruct"] = {dict_construct, "nothing (keys become output names)"};
-  t["aten::_set_item"] = {dict_set_item, "nothing (keys become output names)"};
-  for (const char* k : {"aten::Int", "aten::Float", "aten::Bool", "aten::ScalarImplicit",
-                        "aten::IntImplicit", "aten::FloatImplicit"}) {
-    t[k] = {tensor_to_scalar, "nothing or Reshape/Cast to a 0-d tensor"};
-  }
-  t["aten::add"] = {s_add, "Add (int64/float 0-d)"};
-  t["aten::sub"] = {s_sub, "Sub (int64/float 0-d)"};
-  t["aten::mul"] = {s_mul, "Mul (int64/float 0-d)"};
-  t["aten::div"] = {s_div, "Div (float 0-d)"};
-  t["aten::floordiv"] = {s_floordiv, "Div(Sub(a, Mod(a, b)), b) (floor semantics)"};
-  t["aten::floor_divide"] = {s_floordiv, "Div(Sub(a, Mod(a, b)), b) (floor semantics)"};
-  t["aten::remainder"] = {s_remainder, "Mod (Python sign)"};
-  t["aten::neg"] = {s_neg, "Neg"};
-  t["prim::min"] = {s_min, "Min"};
-  t["prim::max"] = {s_max, "Max"};
-  t["aten::eq"] = {s_eq, "Equal"};
-  t["aten::ne"] = {s_ne, "Not(Equal)"};
-  t["aten::lt"] = {s_lt, "Less"};
-  t["aten::gt"] = {s_gt, "Greater"};
-  t["aten::le"] = {s_le, "LessOrEqual"};
-  t["aten::ge"] = {s_ge, "GreaterOrEqual"};
-  t["aten::__not__"] = {s_not, "Not"};
-  t["aten::__and__"] = {s_and, "And"};
-  t["aten::__or__"] = {s_or, "Or"};
-  t["aten::__is__"] = {is, "nothing (static)"};
-  t["aten::__isnot__"] = {isnot, "nothing (static)"};
-  t["aten::warn"] = {nothing, "nothing (a warning at run time)"};
-  t["aten::format"] = {format, "nothing (a message for an assertion)"};
-  t["prim::RaiseException"] = {raise, "nothing under a dropped assertion branch (see prim::If)"};
-  t["aten::is_autocast_enabled"] = {known_false, "nothing (false at export)"};
-  t["aten::is_grad_enabled"] = {known_false, "nothing (inference: false)"};
-  t["aten::is_autocast_cpu_enabled"] = {known_false, "nothing (false at export)"};
-  t["prim::unchecked_cast"] = {alias, "nothing"};
-  t["prim::Uninitialized"] = {uninitialized, "nothing"};
+void register_scalar_ops(OpRegistry& r) {
+  const OpOptions scalar{.world = OpWorld::Scalar};
+  r.add("aten::size", "v", size, "nothing (static dims) or Shape (+ Gather per dynamic dim)", scalar);
+  r.add("aten::size.int", "v any", size, "nothing (static dim) or Shape + Gather", scalar);
+  r.add("aten::dim", "v", dim, "nothing (the rank is static)", scalar);
+  r.add("aten::append.t", "any any", append, "nothing (the list's elements are tracked)", scalar);
+  r.add("aten::len.t|aten::len.Tensor|aten::len.any|aten::len", "any", len, "nothing (static) or Shape + Gather", scalar);
+  r.add("aten::__getitem__.t|aten::__getitem__.str", "any any", getitem,
+        "nothing (static index into a list, tuple or dict) or Gather", scalar);
+  r.add("aten::__getitem__", "any any", getitem, "nothing (static index into a list, tuple or dict) or Gather", scalar);
+  r.add("prim::ListConstruct", "...", construct, "nothing (elements tracked; Concat where a tensor op needs it)", scalar);
+  r.add("prim::TupleConstruct", "...", construct, "nothing (elements tracked)", scalar);
+  r.add("prim::ListUnpack", "any", unpack, "nothing, or Gather from a run-time shape", scalar);
+  r.add("prim::TupleUnpack", "any", unpack, "nothing", scalar);
+  r.add("prim::TupleIndex", "any any", tuple_index, "nothing", scalar);
+  r.add("aten::slice.t", "any any any any", list_slice, "nothing (a slice of a tracked list)", scalar);
+  r.add("aten::add.t", "any any", list_concat, "nothing (the elements of both lists)", scalar);
+  r.add("prim::DictConstruct", "...", dict_construct, "nothing (keys become output names)", scalar);
+  r.add("aten::_set_item.str", "any any any", dict_set_item, "nothing (keys become output names)", scalar);
+  r.add("aten::Int|aten::Float|aten::Bool|aten::ScalarImplicit|aten::IntImplicit|aten::FloatImplicit|aten::item", "any",
+        tensor_to_scalar, "nothing or Reshape/Cast to a 0-d tensor", scalar);
+  const char* arith = "aten::{0}.int|aten::{0}.float|aten::{0}.int_float|aten::{0}.float_int|aten::{0}";
+  r.add(fmt::format(fmt::runtime(arith), "add"), "any any", s_add, "Add (int64/float 0-d)", scalar);
+  r.add(fmt::format(fmt::runtime(arith), "sub"), "any any", s_sub, "Sub (int64/float 0-d)", scalar);
+  r.add(fmt::format(fmt::runtime(arith), "mul"), "any any", s_mul, "Mul (int64/float 0-d)", scalar);
+  r.add(fmt::format(fmt::runtime(arith), "div"), "any any", s_div, "Div (float 0-d)", scalar);
+  r.add(fmt::format(fmt::runtime(arith), "floordiv"), "any any", s_floordiv, "Div(Sub(a, Mod(a, b)), b) (floor semantics)", scalar);
+  r.add("aten::floor_divide.int|aten::floor_divide.float", "any any", s_floordiv, "Div(Sub(a, Mod(a, b)), b) (floor semantics)", scalar);
+  r.add(fmt::format(fmt::runtime(arith), "remainder"), "any any", s_remainder, "Mod (Python sign)", scalar);
+  r.add("aten::neg.int|aten::neg.float|aten::neg.Scalar|aten::neg", "any", s_neg, "Neg", scalar);
+  r.add("prim::min.int|prim::min.float|prim::min.int_float|prim::min.float_int|prim::min", "any any", s_min, "Min", scalar);
+  r.add("prim::max.int|prim::max.float|prim::max.int_float|prim::max.float_int|prim::max", "any any", s_max, "Max", scalar);
+  const char* cmp = "aten::{0}.int|aten::{0}.float|aten::{0}.int_float|aten::{0}.float_int|aten::{0}.bool|aten::{0}.int_list|"
+                    "aten::{0}.float_list|aten::{0}.bool_list|aten::{0}.str|aten::{0}";
+  r.add(fmt::format(fmt::runtime(cmp), "eq"), "any any", s_eq, "Equal", scalar);
+  r.add(fmt::format(fmt::runtime(cmp), "ne"), "any any", s_ne, "Not(Equal)", scalar);
+  r.add(fmt::format(fmt::runtime(cmp), "lt"), "any any", s_lt, "Less", scalar);
+  r.add(fmt::format(fmt::runtime(cmp), "gt"), "any any", s_gt, "Greater", scalar);
+  r.add(fmt::format(fmt::runtime(cmp), "le"), "any any", s_le, "LessOrEqual", scalar);
+  r.add(fmt::format(fmt::runtime(cmp), "ge"), "any any", s_ge, "GreaterOrEqual", scalar);
+  r.add("aten::__not__", "any", s_not, "Not", scalar);
+  r.add("aten::__and__.bool|aten::__and__.int", "any any", s_and, "And", scalar);
+  r.add("aten::__or__.bool|aten::__or__.int", "any any", s_or, "Or", scalar);
+  r.add("aten::__is__", "any any", is, "nothing (static)", scalar);
+  r.add("aten::__isnot__", "any any", isnot, "nothing (static)", scalar);
+  r.add("aten::warn", "any any", nothing, "nothing (a warning at run time)", scalar);
+  r.add("aten::format", "...", format, "nothing (a message for an assertion)", scalar);
+  r.add("prim::RaiseException", "...", raise, "nothing under a dropped assertion branch (see prim::If)", scalar);
+  r.add("aten::is_autocast_enabled|aten::is_grad_enabled|aten::is_autocast_cpu_enabled", "...", known_false,
+        "nothing (false at export)", scalar);
+  r.add("prim::unchecked_cast", "any", [](ExportContext& c, const Node* n, const Args&) { alias(c, n); }, "nothing", scalar);
+  r.add("prim::Uninitialized", "", uninitialized, "nothing", scalar);
+  r.add_static_only("aten::__range_length|aten::__derive_index|aten::list.t|aten::list|aten::__contains__.int_list|"
+                    "aten::__contains__.float_list|aten::__contains__.str_list|aten::__contains__.str",
+                    "loop and list bookkeeping");
 }
 
 }  // namespace kiln

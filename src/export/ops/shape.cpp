@@ -1,40 +1,18 @@
-// Shape and layout: flatten, view/reshape, permute/transpose, unsqueeze/squeeze, cat, size, and
-// the ops that only change TorchScript's bookkeeping (contiguous, detach, eval dropout, casts
-// between ints and tensors) which become no ONNX node at all.
+// Shapes: view/reshape (to static or run-time sizes), flatten/unflatten, squeeze/unsqueeze,
+// atleast_Nd, *_as, and the sizes themselves (numel, _shape_as_tensor).
 #include <cstdint>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "export/converter_util.h"
 #include "export/onnx_attr.h"
-#include "export/op_registry.h"
+#include "export/promotion.h"
 #include "export/scalar_values.h"
 
 namespace kiln {
 
 namespace {
-
-int64_t normalize_dim(int64_t d, int64_t rank) { return d < 0 ? d + rank : d; }
-
-// A shape argument (int list) as an ONNX int64 tensor: constant, or built from run-time ints.
-std::string int_list(ExportContext& ctx, const Node* node, const Value* list) {
-  if (ctx.is_static(list)) {
-    for (auto d : ctx.const_ints(list)) {
-      if (d == 0) unsupported(node, "a zero-sized dimension in a shape argument");
-    }
-  }
-  return pack_int_list(ctx, node, list);
-}
-
-// A 1-element int64 tensor from a static or dynamic int (Slice's starts/ends).
-std::string one_int(ExportContext& ctx, const Value* v, int64_t fallback, const std::string& hint) {
-  if (ctx.is_none(v)) return ctx.add_int64s({fallback}, hint);
-  if (ctx.is_static(v)) return ctx.add_int64s({ctx.const_int(v)}, hint);
-  std::string x = scalar_operand(ctx, v, onnx::TensorProto_DataType_INT64);
-  std::string u = ctx.fresh(hint);
-  ctx.add_node("Unsqueeze", {x, ctx.add_int64s({0}, "axes")}, {u});
-  return u;
-}
 
 // view(x, [n, -1, h, w]) with n dynamic: ONNX cannot infer the -1 (the batch is symbolic), and
 // later ops need it. When the symbols on both sides cancel (n is x.size(0), x's dim 0 is
@@ -85,24 +63,38 @@ void reshape_to(ExportContext& ctx, const Node* node, const std::vector<const Va
   if (auto type = ctx.elem_type_of(x)) hint_shape_from_elements(ctx, out, *type, use);
 }
 
-void reshape(ExportContext& ctx, const Node* node) {
-  auto elems = ctx.is_static(node->input(1)) ? std::nullopt : ctx.list_elements(node->input(1));
-  if (elems) return reshape_to(ctx, node, *elems);
-  std::string shape = int_list(ctx, node, node->input(1));
-  ctx.add_node("Reshape", {ctx.in(node->input(0)), shape}, {ctx.out(node->output(), "reshape")});
+// view / reshape(x, shape). A 0 in PyTorch's shape is a zero-sized dim; ONNX's Reshape would read
+// it as "copy": refused (allowzero needs the data to be empty anyway).
+void reshape(ExportContext& ctx, const Node* node, const Args& a) {
+  if (!a.is_static(1)) {
+    if (auto elems = ctx.list_elements(a.value(1))) return reshape_to(ctx, node, *elems);
+  } else {
+    for (auto d : a.ints(1))
+      if (d == 0) unsupported(node, "a zero-sized dimension in a shape argument");
+  }
+  ctx.add_node("Reshape", {a.tensor(0), a.packed_ints(1)}, {ctx.out(node->output(), "reshape")});
+}
+
+void reshape_as(ExportContext& ctx, const Node* node, const Args& a) {
+  ctx.add_node("Reshape", {a.tensor(0), emit_shape(ctx, a.tensor(1))}, {ctx.out(node->output(), "reshape")});
+}
+
+void reshape_from_tensor(ExportContext& ctx, const Node* node, const Args& a) {
+  ctx.add_node("Reshape", {a.tensor(0), emit_cast(ctx, a.tensor(1), onnx::TensorProto_DataType_INT64)},
+               {ctx.out(node->output(), "reshape")});
 }
 
 // unflatten(x, dim, sizes): x's dims with `dim` replaced by `sizes`, the others read from x.
-void unflatten(ExportContext& ctx, const Node* node) {
-  auto dims = ctx.dims_of(node->input(0));
+void unflatten(ExportContext& ctx, const Node* node, const Args& a) {
+  auto dims = ctx.dims_of(a.value(0));
   if (!dims) unsupported(node, "unflatten of a tensor of unknown rank");
-  auto syms = ctx.dim_symbols_of(node->input(0));
+  auto syms = ctx.dim_symbols_of(a.value(0));
   int64_t rank = static_cast<int64_t>(dims->size());
-  int64_t dim = normalize_dim(ctx.const_int(node->input(1)), rank);
+  int64_t dim = normalize_dim(node, a.i(1), rank);
   std::vector<const Value*> sizes;
-  if (ctx.is_static(node->input(2))) {
-    for (auto v : ctx.const_ints(node->input(2))) sizes.push_back(ctx.mint_static(c10::IValue(v), c10::IntType::get()));
-  } else if (auto e = ctx.list_elements(node->input(2))) {
+  if (a.is_static(2)) {
+    for (auto v : a.ints(2)) sizes.push_back(ctx.mint_static(c10::IValue(v), c10::IntType::get()));
+  } else if (auto e = ctx.list_elements(a.value(2))) {
     sizes = *e;
   } else {
     unsupported(node, "sizes kiln does not track");
@@ -114,12 +106,8 @@ void unflatten(ExportContext& ctx, const Node* node) {
       elems.push_back(ctx.mint_static(c10::IValue((*dims)[static_cast<size_t>(i)]), c10::IntType::get()));
       return;
     }
-    if (shape.empty()) {
-      shape = ctx.fresh("shape_of");
-      ctx.add_node("Shape", {ctx.in(node->input(0))}, {shape});
-    }
-    std::string d = ctx.fresh("size");
-    ctx.add_node("Gather", {shape, ctx.add_int64s({i}, "dim", true)}, {d});
+    if (shape.empty()) shape = emit_shape(ctx, a.tensor(0));
+    std::string d = emit(ctx, "Gather", {shape, ctx.add_int64s({i}, "dim", true)}, "size");
     const Value* e = ctx.mint(d, c10::IntType::get());
     if (static_cast<size_t>(i) < syms.size() && !syms[static_cast<size_t>(i)].empty()) ctx.set_symbol(e, syms[static_cast<size_t>(i)]);
     elems.push_back(e);
@@ -131,10 +119,14 @@ void unflatten(ExportContext& ctx, const Node* node) {
 }
 
 // flatten(x, start, end)
-void flatten(ExportContext& ctx, const Node* node) {
-  int64_t start = ctx.const_int(node->input(1)), end = ctx.const_int(node->input(2));
-  std::string x = ctx.in(node->input(0));
-  auto rank = ctx.rank_of(node->input(0));
+void flatten(ExportContext& ctx, const Node* node, const Args& a) {
+  int64_t start = a.i(1), end = a.i(2);
+  std::string x = a.tensor(0);
+  auto rank = ctx.rank_of(a.value(0));
+  if (rank && *rank == 0) {  // a 0-d tensor flattens to [1]
+    ctx.add_node("Reshape", {x, ctx.add_int64s({1}, "shape")}, {ctx.out(node->output(), "flatten")});
+    return;
+  }
   if (end == -1 || (rank && end == *rank - 1)) {
     if (start == 1 || (rank && start == 1 - *rank)) {
       auto& n = ctx.add_node("Flatten", {x}, {ctx.out(node->output(), "flatten")});
@@ -147,137 +139,157 @@ void flatten(ExportContext& ctx, const Node* node) {
     }
   }
   if (!rank) unsupported(node, "flatten of a tensor of unknown rank");
-  start = normalize_dim(start, *rank);
-  end = normalize_dim(end, *rank);
+  start = normalize_dim(node, start, *rank);
+  end = normalize_dim(node, end, *rank);
   if (start == end) return alias(ctx, node);
-  auto shape = ctx.shape_of(x);
-  std::vector<int64_t> target;
-  for (int64_t i = 0; i < start; ++i) target.push_back(0);  // 0 = copy that input dimension
-  target.push_back(-1);
-  for (int64_t i = end + 1; i < *rank; ++i) {
-    if (!shape || (*shape)[static_cast<size_t>(i)] < 0) unsupported(node, "flatten keeps a trailing dimension of unknown size");
-    target.push_back((*shape)[static_cast<size_t>(i)]);
-  }
-  ctx.add_node("Reshape", {x, ctx.add_int64s(target, "shape")}, {ctx.out(node->output(), "flatten")});
-}
-
-void permute(ExportContext& ctx, const Node* node) {
-  auto dims = ctx.const_ints(node->input(1));
-  auto rank = static_cast<int64_t>(dims.size());
-  for (auto& d : dims) d = normalize_dim(d, rank);
-  auto& n = ctx.add_node("Transpose", {ctx.in(node->input(0))}, {ctx.out(node->output(), "transpose")});
-  set_attr(n, "perm", dims);
-}
-
-void transpose(ExportContext& ctx, const Node* node) {
-  auto rank = ctx.rank_of(node->input(0));
-  if (!rank) unsupported(node, "transpose of a tensor of unknown rank");
-  std::vector<int64_t> perm;
-  for (int64_t i = 0; i < *rank; ++i) perm.push_back(i);
-  std::swap(perm[static_cast<size_t>(normalize_dim(ctx.const_int(node->input(1)), *rank))],
-            perm[static_cast<size_t>(normalize_dim(ctx.const_int(node->input(2)), *rank))]);
-  auto& n = ctx.add_node("Transpose", {ctx.in(node->input(0))}, {ctx.out(node->output(), "transpose")});
-  set_attr(n, "perm", perm);
-}
-
-void unsqueeze(ExportContext& ctx, const Node* node) {
-  ctx.add_node("Unsqueeze", {ctx.in(node->input(0)), ctx.add_int64s({ctx.const_int(node->input(1))}, "axes")},
-               {ctx.out(node->output(), "unsqueeze")});
-}
-
-void squeeze(ExportContext& ctx, const Node* node) {
-  std::vector<std::string> inputs{ctx.in(node->input(0))};
-  if (node->inputs().size() > 1) {
-    auto iv = ctx.constant(node->input(1));
-    inputs.push_back(ctx.add_int64s(iv.isInt() ? std::vector<int64_t>{iv.toInt()} : iv.toIntVector(), "axes"));
-  }
-  ctx.add_node("Squeeze", inputs, {ctx.out(node->output(), "squeeze")});
-}
-
-void cat(ExportContext& ctx, const Node* node) {
-  auto elems = ctx.list_elements(node->input(0));
-  if (!elems) unsupported(node, "cat of something other than a list of tensors");
+  // [x.shape[:start], -1, x.shape[end+1:]] from the run-time shape: dynamic dims stay dynamic.
+  std::string shape = emit_shape(ctx, x);
   std::vector<std::string> parts;
-  for (const Value* e : *elems) parts.push_back(ctx.in(e));
-  auto& n = ctx.add_node("Concat", parts, {ctx.out(node->output(), "concat")});
-  set_attr(n, "axis", ctx.const_int(node->input(1)));
-}
-
-// slice(x, dim, start?, end?, step): a full slice (0, None/huge, 1) is no node at all; start and
-// end may be dynamic ints.
-void slice(ExportContext& ctx, const Node* node) {
-  int64_t dim = ctx.const_int(node->input(1));
-  int64_t step = ctx.const_int(node->input(4));
-  const Value* sv = node->input(2);
-  const Value* ev = node->input(3);
-  bool start_zero = ctx.is_none(sv) || (ctx.is_static(sv) && ctx.const_int(sv) == 0);
-  bool end_max = ctx.is_none(ev) || (ctx.is_static(ev) && ctx.const_int(ev) >= INT64_MAX / 2);
-  if (start_zero && end_max && step == 1) return alias(ctx, node);
-  ctx.add_node("Slice",
-               {ctx.in(node->input(0)), one_int(ctx, sv, 0, "starts"), one_int(ctx, ev, INT64_MAX, "ends"),
-                ctx.add_int64s({dim}, "axes"), ctx.add_int64s({step}, "steps")},
-               {ctx.out(node->output(), "slice")});
-}
-
-// prim::dtype(x): an export-time constant (the ScalarType code) from ONNX type inference
-void dtype(ExportContext& ctx, const Node* node) {
-  auto et = ctx.elem_type_of(ctx.in(node->input(0)));
-  if (!et) unsupported(node, "the tensor's dtype is unknown at export time");
-  at::ScalarType t;
-  switch (*et) {
-    case onnx::TensorProto_DataType_FLOAT: t = at::kFloat; break;
-    case onnx::TensorProto_DataType_DOUBLE: t = at::kDouble; break;
-    case onnx::TensorProto_DataType_INT64: t = at::kLong; break;
-    case onnx::TensorProto_DataType_INT32: t = at::kInt; break;
-    case onnx::TensorProto_DataType_BOOL: t = at::kBool; break;
-    default: unsupported(node, "a dtype kiln does not map back to LibTorch");
+  if (start > 0) parts.push_back(emit(ctx, "Slice", {shape, ctx.add_int64s({0}, "starts"), ctx.add_int64s({start}, "ends")}, "head"));
+  parts.push_back(ctx.add_int64s({-1}, "flat"));
+  if (end + 1 < *rank) {
+    parts.push_back(emit(ctx, "Slice", {shape, ctx.add_int64s({end + 1}, "starts"), ctx.add_int64s({*rank}, "ends")}, "tail"));
   }
-  ctx.set_known(node->output(), c10::IValue(static_cast<int64_t>(t)));
+  auto& cat = ctx.add_node("Concat", parts, {ctx.fresh("flat_shape")});
+  set_attr(cat, "axis", int64_t{0});
+  ctx.add_node("Reshape", {x, cat.output(0)}, {ctx.out(node->output(), "flatten")});
 }
 
-// to(x, dtype, non_blocking, copy[, memory_format]): a no-op to the same dtype, else Cast
-void to(ExportContext& ctx, const Node* node) {
-  if (node->inputs().size() < 2 || !ctx.is_constant(node->input(1)) || !ctx.constant(node->input(1)).isInt()) {
-    unsupported(node, "only .to(dtype) with a dtype known at export time is supported");
+void unsqueeze(ExportContext& ctx, const Node* node, const Args& a) {
+  int64_t rank = rank_or_fail(ctx, node, a.value(0));
+  int64_t dim = a.i(1) < 0 ? a.i(1) + rank + 1 : a.i(1);
+  ctx.add_node("Unsqueeze", {a.tensor(0), ctx.add_int64s({dim}, "axes")}, {ctx.out(node->output(), "unsqueeze")});
+}
+
+// squeeze(x[, dims]): PyTorch leaves a dim whose size is not 1; ONNX's Squeeze would fail on it.
+// Static sizes decide at export; a dynamic one becomes an If on its run-time size.
+void squeeze_dims(ExportContext& ctx, const Node* node, const std::string& x, std::vector<int64_t> want) {
+  auto dims = ctx.dims_of(node->input(0));
+  if (!dims) unsupported(node, "squeeze of a tensor of unknown rank");
+  int64_t rank = static_cast<int64_t>(dims->size());
+  if (rank == 0) return alias(ctx, node);
+  std::vector<int64_t> axes, dynamic;
+  for (auto d : want) {
+    d = normalize_dim(node, d, rank);
+    int64_t size = (*dims)[static_cast<size_t>(d)];
+    if (size == 1) axes.push_back(d);
+    else if (size < 0) dynamic.push_back(d);
   }
-  auto target = static_cast<at::ScalarType>(ctx.const_int(node->input(1)));
-  int64_t onnx_type = target == at::kFloat ? onnx::TensorProto_DataType_FLOAT
-                      : target == at::kDouble ? onnx::TensorProto_DataType_DOUBLE
-                      : target == at::kLong ? onnx::TensorProto_DataType_INT64
-                      : target == at::kInt ? onnx::TensorProto_DataType_INT32
-                      : target == at::kBool ? onnx::TensorProto_DataType_BOOL : 0;
-  if (onnx_type == 0) unsupported(node, "a cast to a dtype kiln does not export");
-  auto have = ctx.elem_type_of(ctx.in(node->input(0)));
-  if (have && *have == onnx_type) return alias(ctx, node);
-  auto& n = ctx.add_node("Cast", {ctx.in(node->input(0))}, {ctx.out(node->output(), "cast")});
-  set_attr(n, "to", onnx_type);
+  if (dynamic.size() > 1) unsupported(node, "squeezing more than one dim of run-time size");
+  std::string y = x;
+  std::string out = ctx.out(node->output(), "squeeze");
+  if (dynamic.empty()) {
+    if (axes.empty()) return ctx.bind(node->output(), x);
+    ctx.add_node("Squeeze", {x, ctx.add_int64s(axes, "axes")}, {out});
+    return;
+  }
+  // Squeeze the static ones first, then If(size == 1, Squeeze, Identity) on the dynamic one.
+  int64_t d = dynamic[0];
+  if (!axes.empty()) {
+    y = emit(ctx, "Squeeze", {x, ctx.add_int64s(axes, "axes")}, "squeezed");
+    int64_t shift = 0;
+    for (auto s : axes) shift += s < d ? 1 : 0;
+    d -= shift;
+  }
+  std::string size = emit(ctx, "Gather", {emit_shape(ctx, y), ctx.add_int64s({d}, "dim", true)}, "size");
+  std::string is_one = emit(ctx, "Equal", {size, ctx.add_int64s({1}, "one", true)}, "is_one");
+  onnx::GraphProto then_g, else_g;
+  then_g.set_name(ctx.fresh("squeeze_then"));
+  else_g.set_name(ctx.fresh("squeeze_else"));
+  std::string t_out = ctx.fresh("squeezed"), e_out = ctx.fresh("kept");
+  ctx.push_graph(&then_g);
+  ctx.add_node("Squeeze", {y, ctx.add_int64s({d}, "axes")}, {t_out});
+  ctx.pop_graph();
+  ctx.push_graph(&else_g);
+  ctx.add_node("Identity", {y}, {e_out});
+  ctx.pop_graph();
+  int32_t type = type_or_float(ctx, y);
+  then_g.add_output()->set_name(t_out);
+  then_g.mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(type);
+  else_g.add_output()->set_name(e_out);
+  else_g.mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(type);
+  auto& n = ctx.add_node("If", {is_one}, {out});
+  set_attr(n, "then_branch", then_g);
+  set_attr(n, "else_branch", else_g);
 }
 
-void dropout(ExportContext& ctx, const Node* node) {
-  if (ctx.const_bool(node->input(2))) unsupported(node, "training-mode dropout (call eval() before saving)");
-  alias(ctx, node);
+void squeeze_all(ExportContext& ctx, const Node* node, const Args& a) {
+  auto dims = ctx.dims_of(a.value(0));
+  bool all_static = dims.has_value();
+  if (dims)
+    for (auto d : *dims) all_static &= d >= 0;
+  if (!all_static) {  // ONNX's Squeeze without axes squeezes the run-time 1s, as PyTorch does
+    ctx.add_node("Squeeze", {a.tensor(0)}, {ctx.out(node->output(), "squeeze")});
+    return;
+  }
+  std::vector<int64_t> all;
+  for (size_t i = 0; i < dims->size(); ++i) all.push_back(static_cast<int64_t>(i));
+  squeeze_dims(ctx, node, a.tensor(0), all);
+}
+void squeeze_dim(ExportContext& ctx, const Node* node, const Args& a) { squeeze_dims(ctx, node, a.tensor(0), {a.i(1)}); }
+void squeeze_list(ExportContext& ctx, const Node* node, const Args& a) { squeeze_dims(ctx, node, a.tensor(0), a.ints(1)); }
+
+// atleast_Nd(x): a 0-d tensor becomes [1] (or [1, 1], [1, 1, 1]); a 1-d [n] becomes [1, n]
+// (2d) or [1, n, 1] (3d); a 2-d [m, n] becomes [m, n, 1] (3d).
+std::string atleast(ExportContext& ctx, const Node* node, const Value* v, int n) {
+  int64_t rank = rank_or_fail(ctx, node, v);
+  std::string x = ctx.in(v);
+  if (rank >= n) return x;
+  std::vector<int64_t> axes;
+  if (n == 1) axes = {0};
+  else if (n == 2) axes = rank == 0 ? std::vector<int64_t>{0, 1} : std::vector<int64_t>{0};
+  else axes = rank == 0 ? std::vector<int64_t>{0, 1, 2} : rank == 1 ? std::vector<int64_t>{0, 2} : std::vector<int64_t>{2};
+  return emit_unsqueeze(ctx, x, axes);
+}
+Converter atleast_one(int n) {
+  return [n](ExportContext& ctx, const Node* node, const Args& a) { ctx.bind(node->output(), atleast(ctx, node, a.value(0), n)); };
+}
+Converter atleast_list(int n) {
+  return [n](ExportContext& ctx, const Node* node, const Args& a) {
+    std::vector<const Value*> outs;
+    for (const Value* v : a.tensors(0)) outs.push_back(ctx.mint(atleast(ctx, node, v, n)));
+    ctx.record_list(node->output(), std::move(outs));
+  };
+}
+
+// numel(x): static when every dim is, else ONNX Size (a 0-d int64).
+void numel(ExportContext& ctx, const Node* node, const Args& a) {
+  if (auto dims = ctx.dims_of(a.value(0))) {
+    int64_t n = 1;
+    bool all = true;
+    for (auto d : *dims) {
+      all &= d >= 0;
+      n *= d < 0 ? 1 : d;
+    }
+    if (all) return ctx.set_known(node->output(), c10::IValue(n));
+  }
+  ctx.add_node("Size", {a.tensor(0)}, {ctx.out(node->output(), "numel")});
+}
+
+void shape_as_tensor(ExportContext& ctx, const Node* node, const Args& a) {
+  ctx.add_node("Shape", {a.tensor(0)}, {ctx.out(node->output(), "shape")});
 }
 
 }  // namespace
 
-void add_shape_ops(OpTable& t) {
-  t["aten::flatten"] = {flatten, "Flatten or Reshape"};
-  for (const char* k : {"aten::view", "aten::reshape"}) t[k] = {reshape, "Reshape"};
-  t["aten::permute"] = {permute, "Transpose"};
-  t["aten::unflatten"] = {unflatten, "Reshape"};
-  t["aten::transpose"] = {transpose, "Transpose"};
-  t["aten::unsqueeze"] = {unsqueeze, "Unsqueeze"};
-  t["aten::squeeze"] = {squeeze, "Squeeze"};
-  t["aten::cat"] = {cat, "Concat"};
-  t["aten::slice"] = {slice, "Slice (nothing for a full slice)"};
-  t["prim::dtype"] = {dtype, "nothing (the dtype is known at export time)"};
-  t["aten::to"] = {to, "nothing (same dtype) or Cast"};
-  for (const char* k : {"aten::dropout", "aten::dropout_", "aten::feature_dropout", "aten::alpha_dropout"}) {
-    t[k] = {dropout, "nothing (eval mode)"};
-  }
-  for (const char* k : {"aten::contiguous", "aten::detach", "aten::clone", "prim::NumToTensor"}) {
-    t[k] = {alias, "nothing (bookkeeping)"};
-  }
+void register_shape_ops(OpRegistry& r) {
+  r.add("aten::flatten.using_ints", "v i i", flatten, "Flatten, or Reshape to [head, −1, tail]");
+  r.add("aten::view|aten::reshape", "v iv", reshape, "Reshape");
+  r.add("aten::view_as|aten::reshape_as", "v v", reshape_as, "Shape + Reshape");
+  r.add("aten::_reshape_from_tensor", "v v", reshape_from_tensor, "Reshape");
+  r.add("aten::unflatten.int", "v i iv", unflatten, "Reshape");
+  r.add("aten::unsqueeze|aten::unsqueeze_", "v i", unsqueeze, "Unsqueeze");
+  r.add("aten::squeeze|aten::squeeze_", "v", squeeze_all, "Squeeze");
+  r.add("aten::squeeze.dim|aten::squeeze_.dim", "v i", squeeze_dim, "Squeeze (If on a dim of run-time size)");
+  r.add("aten::squeeze.dims|aten::squeeze_.dims", "v is", squeeze_list, "Squeeze (If on a dim of run-time size)");
+  r.add("aten::atleast_1d", "v", atleast_one(1), "nothing or Unsqueeze");
+  r.add("aten::atleast_2d", "v", atleast_one(2), "nothing or Unsqueeze");
+  r.add("aten::atleast_3d", "v", atleast_one(3), "nothing or Unsqueeze");
+  r.add("aten::atleast_1d.Sequence", "vs", atleast_list(1), "nothing or Unsqueeze per tensor");
+  r.add("aten::atleast_2d.Sequence", "vs", atleast_list(2), "nothing or Unsqueeze per tensor");
+  r.add("aten::atleast_3d.Sequence", "vs", atleast_list(3), "nothing or Unsqueeze per tensor");
+  r.add("aten::numel", "v", numel, "nothing (static) or Size", {.world = OpWorld::Scalar});
+  r.add("aten::_shape_as_tensor", "v", shape_as_tensor, "Shape");
 }
 
 }  // namespace kiln

@@ -1,0 +1,49 @@
+#pragma once
+// Helpers every converter family shares: dims, ranks, reductions across the opset-18 axes change,
+// transposes, pads, and converters that are data (`unary("Sin")`).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "export/export_context.h"
+#include "export/op_registry.h"
+
+namespace kiln {
+
+// A dim argument in [0, rank): negative dims count from the end; out of range is refused.
+int64_t normalize_dim(const Node* node, int64_t dim, int64_t rank);
+// The rank of a tensor value, or a refusal naming the op.
+int64_t rank_or_fail(ExportContext& ctx, const Node* node, const Value* v);
+// The size of one dim at export; refused when it is dynamic.
+int64_t static_dim(ExportContext& ctx, const Node* node, const Value* v, int64_t dim);
+
+// `x` → `op` → a fresh name (or `out` when given). One line per ONNX node in converters.
+std::string emit(ExportContext& ctx, const std::string& op, const std::vector<std::string>& inputs,
+                 const std::string& hint, const std::string& out = "");
+std::string emit_transpose(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& perm);
+std::string emit_cast(ExportContext& ctx, const std::string& x, int32_t onnx_type);
+// Unsqueeze / Squeeze with the axes as an input (opset 13+).
+std::string emit_unsqueeze(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& axes);
+std::string emit_squeeze(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& axes);
+// Any ONNX Reduce* op: axes as an attribute below opset 18 and as an input from 18 on (ReduceSum
+// from 13). Empty axes reduce everything (keepdims as given).
+std::string emit_reduce(ExportContext& ctx, const std::string& op, const std::string& x, const std::vector<int64_t>& axes,
+                        bool keepdims, const std::string& out = "");
+// ‖v‖_p over `axes` (p = 0: the count of non-zeros; ±inf: the max/min of |v|); empty axes: all.
+std::string emit_p_norm(ExportContext& ctx, const std::string& v, double p, const std::vector<int64_t>& axes, bool keepdims,
+                        const std::string& out = "");
+// The run-time shape of `x`, and one dim of it as a 1-element int64 tensor.
+std::string emit_shape(ExportContext& ctx, const std::string& x);
+std::string emit_dim(ExportContext& ctx, const std::string& x, int64_t dim);
+
+// PyTorch's pad list (last dim first, begin/end pairs) as ONNX's (every begin, then every end).
+std::vector<int64_t> onnx_pads(const Node* node, const std::vector<int64_t>& torch_pads, int64_t rank);
+// The same pads on every spatial side: {p0, p1} → {p0, p1, p0, p1}.
+std::vector<int64_t> symmetric_pads(const std::vector<int64_t>& p);
+
+// Converters that are data.
+Converter unary(const std::string& onnx_op);   // op(x)
+Converter identity();                          // output is input 0 (bookkeeping ops)
+void alias(ExportContext& ctx, const Node* node);  // output is the same value as input 0
+
+}  // namespace kiln
