@@ -17,8 +17,10 @@ void add_export(CLI::App& app, Runner& run) {
   auto specs = std::make_shared<std::vector<std::string>>();
   cmd->add_option("model", o->model, "TorchScript model (.pt)");
   cmd->add_option("--input", *specs,
-                  "An input as NAME:DTYPE:DIMS, once per input in forward's order; DTYPE float32|float16|int64|int32|bool, "
-                  "each dim N (static) or SYMBOL=N (dynamic, example size N), e.g. tokens:int64:batch=2xseq=16");
+                  "An input as NAME:DTYPE:DIMS[:LO..HI], once per input in forward's order; DTYPE "
+                  "float32|float16|float64|int64|int32|int16|int8|uint8|bool; each dim N (static), SYMBOL=N (dynamic, "
+                  "example size N, verified again at 2N) or SYMBOL=N/M (verified again at M); LO..HI the range example "
+                  "values are drawn from, e.g. tokens:int64:batch=2xseq=16:0..30000");
   cmd->add_option("--input-shape", o->input_shape, "Shape of a single float32 input (dim 0 becomes the symbolic batch axis)")
       ->capture_default_str();
   cmd->add_option("--opset", o->opset, fmt::format("ONNX opset ({}–{})", kMinOpset, kMaxOpset))->capture_default_str();

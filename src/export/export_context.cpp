@@ -185,7 +185,7 @@ std::string ExportContext::symbol_of(const Value* v) const {
 }
 
 std::vector<std::string> ExportContext::dim_symbols_of(const Value* v) {
-  if (graphs_.size() != 1 || is_constant(v)) return {};
+  if (is_constant(v)) return {};
   std::string name = in(v);
   shape_of(name);
   auto it = symbol_cache_.find(name);
@@ -194,9 +194,7 @@ std::vector<std::string> ExportContext::dim_symbols_of(const Value* v) {
 
 std::optional<std::vector<int64_t>> ExportContext::dims_of(const Value* v) {
   if (auto c = const_tensor(v)) return c->sizes().vec();
-  if (graphs_.size() == 1) {
-    if (auto s = shape_of(in(v))) return s;
-  }
+  if (auto s = shape_of(in(v))) return s;
   if (auto r = rank_of(v)) return std::vector<int64_t>(static_cast<size_t>(*r), -1);
   return std::nullopt;
 }
@@ -312,11 +310,16 @@ void collect_inputs(const onnx::NodeProto& n, const std::set<std::string>& produ
 // 1,400 nodes for MaxViT). Data propagation works within a converter's nodes, which is where a
 // computed shape meets its Reshape; across calls the exporter's own hints carry what is known.
 void ExportContext::infer_new_nodes() {
-  const auto& g = main_graph();
+  for (const auto* g : graphs_) infer_graph_nodes(*g);  // outer graphs first: inner nodes read them
+}
+
+void ExportContext::infer_graph_nodes(const onnx::GraphProto& g) {
+  auto& state = inference_[&g];
+  int& inferred_upto_ = state.inferred_upto;
   const int n = g.node_size();
-  if (inputs_recorded_ < g.input_size()) {  // declared before the first node is converted
-    for (int i = inputs_recorded_; i < g.input_size(); ++i) record_type(g.input(i));
-    inputs_recorded_ = g.input_size();
+  if (state.inputs_recorded < g.input_size()) {  // declared before the first node is converted
+    for (int i = state.inputs_recorded; i < g.input_size(); ++i) record_type(g.input(i));
+    state.inputs_recorded = g.input_size();
   }
   if (inferred_upto_ >= n) return;
   static const bool trace = std::getenv("KILN_EXPORT_TRACE") != nullptr;
@@ -409,7 +412,6 @@ std::optional<int64_t> ExportContext::rank_of(const Value* v) {
     if (auto dim = t->dim()) return static_cast<int64_t>(*dim);
   }
   if (auto c = const_tensor(v)) return c->dim();
-  if (graphs_.size() > 1) return std::nullopt;
   auto s = shape_of(in(v));
   if (!s) return std::nullopt;
   return static_cast<int64_t>(s->size());

@@ -57,6 +57,35 @@ class ExportContext {
   }
   // A static value that becomes a run-time one (an empty list that later gets appended to).
   void forget_static(const Value* v) { known_.erase(v); }
+  // A list of tensors held at run time as an ONNX sequence (appended to inside an ONNX Loop).
+  // Sequences made from one another (SequenceInsert) share a root, which holds their element type;
+  // a provisional type (an empty list whose tensors' dtype TorchScript did not record) is settled
+  // by the first tensor appended.
+  void bind_sequence(const Value* v, const std::string& onnx_name, int32_t elem_type, bool provisional = false) {
+    bind(v, onnx_name);
+    sequence_roots_[onnx_name] = onnx_name;
+    sequence_types_[onnx_name] = {elem_type, provisional};
+  }
+  // `onnx_name` is a new version of the sequence `from` (the same root and type).
+  void bind_sequence_version(const Value* v, const std::string& onnx_name, const std::string& from) {
+    bind(v, onnx_name);
+    sequence_roots_[onnx_name] = sequence_roots_.at(from);
+  }
+  // The element type of the sequence bound to `v`, or nullopt when `v` is not a sequence.
+  std::optional<int32_t> sequence_of(const Value* v) const {
+    auto n = names_.find(v);
+    if (n == names_.end()) return std::nullopt;
+    auto r = sequence_roots_.find(n->second);
+    if (r == sequence_roots_.end()) return std::nullopt;
+    return sequence_types_.at(r->second).first;
+  }
+  // Settles a provisional element type (no-op otherwise); returns the sequence's element type.
+  int32_t settle_sequence_type(const std::string& onnx_name, int32_t elem_type) {
+    auto& t = sequence_types_.at(sequence_roots_.at(onnx_name));
+    if (t.second) t = {elem_type, false};
+    return t.first;
+  }
+  int32_t sequence_type(const std::string& onnx_name) const { return sequence_types_.at(sequence_roots_.at(onnx_name)).first; }
   // The ONNX element type of a converted tensor value (main graph), if known.
   std::optional<int32_t> elem_type_of(const std::string& onnx_name);
   // Elements of a list or tuple built at run time (prim::ListConstruct / TupleConstruct with
@@ -141,9 +170,14 @@ class ExportContext {
   // Writes the hints into the model's value_info, for the final shape inference.
   void write_hints();
 
-  // Subgraphs of `If`: nodes go to the innermost graph while one is open.
+  // Subgraphs of `If` and `Loop`: nodes go to the innermost graph while one is open. Shape
+  // inference follows them (a subgraph's own inputs are typed by whoever opens it).
   void push_graph(onnx::GraphProto* g) { graphs_.push_back(g); }
-  void pop_graph() { graphs_.pop_back(); }
+  void pop_graph() {
+    inference_.erase(graphs_.back());  // the address may be reused by the next subgraph
+    graphs_.pop_back();
+  }
+  bool in_subgraph() const { return graphs_.size() > 1; }
 
  private:
   // Forgets what a value was: an unrolled loop converts its body again, and a value static in one
@@ -175,12 +209,18 @@ class ExportContext {
   std::vector<onnx::ValueInfoProto> hints_;
   std::unordered_map<const Value*, std::string> symbols_;
   std::unordered_map<std::string, std::string> name_symbols_;  // the same by ONNX name (survives aliasing)
-  int inferred_upto_ = 0;  // main-graph nodes ONNX shape inference has seen
-  int inputs_recorded_ = 0;
+  std::unordered_map<std::string, std::string> sequence_roots_;                 // sequence name → its root
+  std::unordered_map<std::string, std::pair<int32_t, bool>> sequence_types_;  // root → (element type, provisional)
+  // Per open graph: its inputs recorded and the nodes ONNX shape inference has seen.
+  struct InferenceState {
+    int inputs_recorded = 0, inferred_upto = 0;
+  };
+  std::unordered_map<const onnx::GraphProto*, InferenceState> inference_;
   std::unordered_map<std::string, onnx::ValueInfoProto> known_types_;
   std::unordered_map<std::string, const onnx::TensorProto*> initializers_;
   std::set<std::string> hinted_;
   void infer_new_nodes();
+  void infer_graph_nodes(const onnx::GraphProto& g);
   void record_type(const onnx::ValueInfoProto& vi);
 };
 

@@ -45,11 +45,28 @@ std::string sizes_text(const std::vector<InputSpec>& specs, bool second) {
   std::map<std::string, int64_t> symbols;
   for (const auto& s : specs)
     for (const auto& d : s.dims)
-      if (d.dynamic()) symbols[d.symbol] = second ? d.size + 1 : d.size;
+      if (d.dynamic()) symbols[d.symbol] = second ? d.second_size() : d.size;
   if (symbols.empty()) return "the static shapes";
   std::string t;
   for (const auto& [k, v] : symbols) t += fmt::format("{}{}={}", t.empty() ? "" : ", ", k, v);
   return t;
+}
+
+// Why a second size was tried and how to name another: "(the second verification size seq=32,
+// twice the example 16; name another as SYMBOL=N/M in --input, or declare the dim static)".
+std::string second_size_hint(const std::vector<InputSpec>& specs) {
+  std::map<std::string, const DimSpec*> dims;
+  for (const auto& s : specs)
+    for (const auto& d : s.dims)
+      if (d.dynamic()) dims.emplace(d.symbol, &d);
+  std::string tried;
+  for (const auto& [sym, d] : dims) {
+    tried += fmt::format("{}{}={} ({})", tried.empty() ? "" : ", ", sym, d->second_size(),
+                         d->second > 0 ? "as declared" : fmt::format("twice the example {}", d->size));
+  }
+  return fmt::format(" — the second verification size {}; name another as SYMBOL=N/M in --input (e.g. {}={}/{}), or "
+                     "declare the dim static if the model takes one size",
+                     tried, dims.begin()->first, dims.begin()->second->size, dims.begin()->second->size + 1);
 }
 
 c10::IValue run_module(torch::jit::Module& module, const std::vector<c10::IValue>& inputs, const std::string& what) {
@@ -141,7 +158,9 @@ void collect_outputs(ExportContext& ctx, const Value* v, const std::string& name
     nones.push_back(source);
     return;
   }
-  if (is_non_tensor(v) && v->type()->kind() != c10::TypeKind::OptionalType) {
+  auto kind = v->type()->kind();
+  bool number = kind == c10::TypeKind::IntType || kind == c10::TypeKind::FloatType || kind == c10::TypeKind::BoolType;
+  if (is_non_tensor(v) && kind != c10::TypeKind::OptionalType && !number) {
     throw Error(fmt::format("the model returns {} of type {}, which has no ONNX form", source, v->type()->str()));
   }
   leaves.push_back({top ? output_name : name, source, v});
@@ -181,11 +200,7 @@ ReferenceCase reference_case(torch::jit::Module& module, const std::vector<Input
   c.inputs = example_inputs(specs, second, second ? 2 : 1);
   ReferenceKernels reference_kernels;
   flatten_ivalue(run_module(module, c.inputs,
-                            shapes_text(specs, second) +
-                                (second ? fmt::format(" ({}: each dynamic dim one larger than its example; declare a dim "
-                                                      "static if the model needs one size)",
-                                                      sizes_text(specs, second))
-                                        : "")),
+                            shapes_text(specs, second) + (second ? second_size_hint(specs) : "")),
                  c.expected);
   return c;
 }
@@ -256,12 +271,18 @@ ExportResult export_onnx(const ExportOptions& o) {
   ExportResult::Timings timings;
   timings.load = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  // As many inputs as forward takes (self aside), before anything runs.
-  size_t arity = module.get_method("forward").function().getSchema().arguments().size() - 1;
-  if (arity != specs.size()) {
+  // As many inputs as forward takes (self aside), before anything runs; trailing arguments with a
+  // default (`steps: int = 6`) may be left out and keep it.
+  const auto& forward_args = module.get_method("forward").function().getSchema().arguments();
+  size_t arity = forward_args.size() - 1, required = arity;
+  while (required > 0 && forward_args[required].default_value()) --required;
+  if (specs.size() < required || specs.size() > arity) {
+    std::string range = required == arity ? std::to_string(arity) : fmt::format("{} to {}", required, arity);
     throw Error(fmt::format("the model's forward takes {} inputs; {} declared (use --input NAME:DTYPE:DIMS once per input)",
-                            arity, specs.size()));
+                            range, specs.size()));
   }
+  std::vector<c10::IValue> defaults;
+  for (size_t i = specs.size() + 1; i < forward_args.size(); ++i) defaults.push_back(*forward_args[i].default_value());
   // Run on the example first: a wrong shape or dtype is the user's error, reported before export;
   // and at the second size of every dynamic dim (the references the export is verified against).
   bool has_dynamic = false;
@@ -300,10 +321,11 @@ ExportResult export_onnx(const ExportOptions& o) {
     if (v->type()->cast<c10::ClassType>()) continue;  // self
     tensor_inputs.push_back(v);
   }
-  if (tensor_inputs.size() != specs.size()) {
+  if (tensor_inputs.size() != specs.size() + defaults.size()) {
     throw Error(fmt::format("the model's forward takes {} inputs; {} declared (use --input NAME:DTYPE:DIMS once per input)",
                             tensor_inputs.size(), specs.size()));
   }
+  for (size_t i = 0; i < defaults.size(); ++i) ctx.set_known(tensor_inputs[specs.size() + i], defaults[i]);
   ctx.reserve_name(o.output_name);
   for (int i = 0; i < 64; ++i) ctx.reserve_name(fmt::format("{}_{}", o.output_name, i));
   reserve_names(ctx, graph->block());

@@ -97,6 +97,9 @@ const OpRegistry& op_registry() {
     register_math_ops(r);
     register_layout_ops(r);
     register_cast_ops(r);
+    register_logical_ops(r);
+    register_sort_ops(r);
+    register_loss_ops(r);
     register_scalar_ops(r);
     return r;
   }();

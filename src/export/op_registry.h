@@ -101,6 +101,9 @@ void register_padding_ops(OpRegistry& r);
 void register_math_ops(OpRegistry& r);
 void register_layout_ops(OpRegistry& r);
 void register_cast_ops(OpRegistry& r);
+void register_logical_ops(OpRegistry& r);
+void register_sort_ops(OpRegistry& r);
+void register_loss_ops(OpRegistry& r);
 
 [[noreturn]] void unsupported(const Node* node, const std::string& why);
 // True when a TorchScript value is not a tensor (int, float, bool, list, tuple, dict, None, str).

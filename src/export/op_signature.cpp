@@ -221,7 +221,8 @@ Args parse_args(ExportContext& ctx, const Node* node, const Signature& sig) {
         break;
       case ArgKind::TensorList:
         if (a.none) fail(i, a.kind);
-        if (!ctx.list_elements(v) && !(ctx.is_static(v) && ctx.constant(v).isTensorList()) && !is_tensor_list_type(v)) {
+        if (!ctx.list_elements(v) && !ctx.sequence_of(v) && !(ctx.is_static(v) && ctx.constant(v).isTensorList()) &&
+            !is_tensor_list_type(v)) {
           fail(i, a.kind);
         }
         break;
@@ -330,6 +331,11 @@ std::optional<at::ScalarType> Args::dtype(size_t i) const {
 std::vector<const Value*> Args::tensors(size_t i) const {
   const auto& a = expect(i, {ArgKind::TensorList}, "tensors");
   if (auto elems = ctx_->list_elements(a.value)) return *elems;
+  if (ctx_->sequence_of(a.value)) {
+    unsupported(node_, fmt::format("argument {} '{}' is a list built in a run-time loop (an ONNX sequence), which this op "
+                                   "does not take",
+                                   i, arg_name(node_, i)));
+  }
   if (ctx_->is_static(a.value)) {
     std::vector<const Value*> out;
     const c10::IValue list = ctx_->constant(a.value);  // named: the loop reads into it

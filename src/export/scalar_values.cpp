@@ -39,7 +39,17 @@ std::string scalar_constant(ExportContext& ctx, double value, onnx::TensorProto_
 std::string scalar_operand(ExportContext& ctx, const Value* v, onnx::TensorProto_DataType type) {
   if (ctx.is_static(v)) {
     auto iv = ctx.constant(v);
-    if (iv.isTensor() && iv.toTensor().numel() == 1) return scalar_constant(ctx, iv.toTensor().item<double>(), type, "scalar");
+    // Integers keep every bit (9223372036854775807, a while loop's trip count, is not a double).
+    auto dtype = torch_dtype(type).value_or(at::kFloat);
+    bool integral = c10::isIntegralType(dtype, /*includeBool=*/false);
+    if (iv.isTensor() && iv.toTensor().numel() == 1) {
+      auto t = iv.toTensor();
+      if (integral && c10::isIntegralType(t.scalar_type(), /*includeBool=*/true)) {
+        return ctx.add_initializer(at::scalar_tensor(t.item<int64_t>(), dtype), "scalar");
+      }
+      return scalar_constant(ctx, t.item<double>(), type, "scalar");
+    }
+    if (iv.isInt() && integral) return ctx.add_initializer(at::scalar_tensor(iv.toInt(), dtype), "scalar");
     if (iv.isInt() || iv.isDouble() || iv.isBool()) return scalar_constant(ctx, ctx.const_double(v), type, "scalar");
   }
   std::string name = ctx.in(v);

@@ -92,6 +92,11 @@ void collect_named(const c10::IValue& v, const std::string& name, bool top, cons
       if (!e.key().isString()) throw Error("the model returns a dict with non-string keys, which has no ONNX form");
       collect_named(e.value(), child(e.key().toStringRef()), false, output_name, out);
     }
+  } else if (v.isInt() || v.isDouble() || v.isBool()) {  // a number: a 0-d tensor, as the exporter writes it
+    auto t = v.isInt() ? torch::scalar_tensor(v.toInt(), torch::kLong)
+             : v.isBool() ? torch::scalar_tensor(v.toBool(), torch::kBool)
+                          : torch::scalar_tensor(v.toDouble(), torch::kFloat);
+    out.emplace_back(top ? output_name : name, t);
   } else if (!v.isNone()) {
     throw Error(fmt::format("the model returns a {}, which has no tensor form", v.tagKind()));
   }

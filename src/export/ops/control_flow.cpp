@@ -1,10 +1,26 @@
-// prim::If. A static condition (an assertion on the declared rank, `torch.jit.is_scripting()`, a
+// Run-time control flow.
+//
+// prim::If: a static condition (an assertion on the declared rank, `torch.jit.is_scripting()`, a
 // flag frozen into the module) picks its branch at export: that branch's nodes are converted in
 // place and no ONNX If is written. A dynamic condition becomes an ONNX If with both branches as
-// subgraphs, except that a branch which only raises (an assertion) cannot be expressed in ONNX:
-// the other branch is taken and the dropped check is listed in the report (torch.onnx does the same).
+// subgraphs; branches may return tuples and lists (flattened into one If output per element, and
+// rebuilt afterwards) and numbers. A branch which only raises (an assertion) cannot be expressed
+// in ONNX: the other branch is taken and the dropped check is listed in the report (torch.onnx
+// does the same).
+//
+// prim::Loop: a static trip count with a constant continuation (`for i in range(dim)`) is
+// unrolled at export, the body converted once per iteration; anything else — a trip count known
+// only at run time, `while`, `break` on a run-time condition, more than 4096 iterations — becomes
+// an ONNX Loop. Carried tensors and numbers are its loop-carried values; a list of tensors the body
+// appends to (`tokens.append(next_token)`) is carried as an ONNX sequence, which cat / stack /
+// len / indexing read after the loop (ops/sequence.cpp).
+#include <functional>
+
+#include <fmt/format.h>
+
 #include "export/converter_util.h"
 #include "export/onnx_attr.h"
+#include "export/promotion.h"
 #include "export/scalar_values.h"
 
 namespace kiln {
@@ -18,33 +34,75 @@ bool raises(const torch::jit::Block* block) {
   return false;
 }
 
-onnx::TensorProto_DataType elem_type(const Value* v) {
-  if (auto t = scalar_onnx_type(v)) return *t;
-  return onnx::TensorProto_DataType_FLOAT;
-}
-
 // Converts a block in the current graph and makes the If's outputs its outputs.
 void inline_branch(ExportContext& ctx, const Node* node, const torch::jit::Block* block) {
   convert_block(ctx, block);
   for (size_t i = 0; i < node->outputs().size(); ++i) ctx.alias_value(node->output(i), block->outputs()[i]);
 }
 
-onnx::GraphProto branch(ExportContext& ctx, const torch::jit::Block* block, const std::string& name) {
-  onnx::GraphProto g;
-  g.set_name(ctx.fresh(name));
-  ctx.push_graph(&g);
-  convert_block(ctx, block);
-  for (const Value* v : block->outputs()) {
-    // A branch output must be produced inside the branch: pass outer values through Identity.
-    std::string produced = ctx.in(v);
-    std::string out = ctx.fresh(name + "_out");
-    ctx.add_node("Identity", {produced}, {out});
-    auto* vi = g.add_output();
-    vi->set_name(out);
-    vi->mutable_type()->mutable_tensor_type()->set_elem_type(elem_type(v));
+// What a branch returns, as a tree: tuples and lists of leaves; a leaf is a static number, None,
+// or a run-time value (tensor or 0-d number).
+struct Returned {
+  std::vector<Returned> children;
+  bool is_list = false;
+  const Value* value = nullptr;  // a leaf
+  bool none = false;
+  std::optional<c10::IValue> static_value;
+};
+
+Returned describe(ExportContext& ctx, const Value* v) {
+  Returned r;
+  if (auto elems = ctx.list_elements(v)) {
+    r.is_list = true;
+    for (const Value* e : *elems) r.children.push_back(describe(ctx, e));
+    return r;
   }
-  ctx.pop_graph();
-  return g;
+  r.value = v;
+  if (ctx.is_none(v)) {
+    r.none = true;
+  } else if (ctx.is_static(v)) {
+    auto iv = ctx.constant(v);
+    if (iv.isTuple() || iv.isList()) {
+      r.is_list = true;
+      auto items = iv.isTuple() ? iv.toTupleRef().elements().vec() : iv.toListRef().vec();
+      for (const auto& item : items) r.children.push_back(describe(ctx, ctx.mint_static(item, c10::AnyType::get())));
+      return r;
+    }
+    if (!iv.isTensor()) r.static_value = iv;
+  }
+  return r;
+}
+
+bool same_static(const Returned& a, const Returned& b) {
+  if (!a.static_value || !b.static_value) return false;
+  const auto &x = *a.static_value, &y = *b.static_value;
+  if (x.isInt() && y.isInt()) return x.toInt() == y.toInt();
+  if (x.isBool() && y.isBool()) return x.toBool() == y.toBool();
+  if (x.isDouble() && y.isDouble()) return x.toDouble() == y.toDouble();
+  if (x.isString() && y.isString()) return x.toStringRef() == y.toStringRef();
+  return false;
+}
+
+int32_t leaf_type(ExportContext& ctx, const Returned& r) {
+  if (r.static_value) {
+    if (r.static_value->isDouble()) return onnx::TensorProto_DataType_FLOAT;
+    if (r.static_value->isBool()) return onnx::TensorProto_DataType_BOOL;
+    return onnx::TensorProto_DataType_INT64;
+  }
+  return value_type(ctx, r.value).value_or(onnx::TensorProto_DataType_FLOAT);
+}
+
+// The leaf's value as an ONNX value produced inside the current (branch) graph.
+std::string branch_output(ExportContext& ctx, const Returned& r, int32_t type) {
+  std::string v = r.static_value ? scalar_constant(ctx, ctx.const_double(r.value), static_cast<onnx::TensorProto_DataType>(type), "branch_value")
+                                 : operand(ctx, r.value, type);
+  return emit(ctx, "Identity", {v}, "branch_out");
+}
+
+void add_graph_output(onnx::GraphProto& g, const std::string& name, int32_t type) {
+  auto* vi = g.add_output();
+  vi->set_name(name);
+  vi->mutable_type()->mutable_tensor_type()->set_elem_type(type);
 }
 
 void if_node(ExportContext& ctx, const Node* node, const Args&) {
@@ -58,39 +116,78 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
     ctx.dropped_checks.push_back(describe_node(node));
     return inline_branch(ctx, node, then_raises ? else_block : then_block);
   }
-  for (const Value* o : node->outputs()) {
-    if (is_non_tensor(o) && !scalar_onnx_type(o)) unsupported(node, "a run-time branch that returns a list, tuple or None");
-  }
   std::string cond = scalar_operand(ctx, c, onnx::TensorProto_DataType_BOOL);
-  onnx::GraphProto then_g = branch(ctx, then_block, "then");
-  onnx::GraphProto else_g = branch(ctx, else_block, "else");
+  onnx::GraphProto then_g, else_g;
+  then_g.set_name(ctx.fresh("then"));
+  else_g.set_name(ctx.fresh("else"));
+  std::vector<Returned> then_out, else_out;
+  ctx.push_graph(&then_g);
+  convert_block(ctx, then_block);
+  for (const Value* v : then_block->outputs()) then_out.push_back(describe(ctx, v));
+  ctx.pop_graph();
+  ctx.push_graph(&else_g);
+  convert_block(ctx, else_block);
+  for (const Value* v : else_block->outputs()) else_out.push_back(describe(ctx, v));
+  ctx.pop_graph();
+
+  // Match the two trees leaf by leaf: equal statics stay static, the rest become If outputs.
   std::vector<std::string> outs;
-  for (const Value* o : node->outputs()) outs.push_back(ctx.out(o, "if_out"));
-  auto& n = ctx.add_node("If", {cond}, outs);
-  set_attr(n, "then_branch", then_g);
-  set_attr(n, "else_branch", else_g);
+  std::function<const Value*(const Returned&, const Returned&, const c10::TypePtr&)> join =
+      [&](const Returned& t, const Returned& e, const c10::TypePtr& type) -> const Value* {
+    if (t.is_list || e.is_list) {
+      if (t.is_list != e.is_list || t.children.size() != e.children.size()) {
+        unsupported(node, "the branches return lists or tuples of different lengths");
+      }
+      std::vector<const Value*> elems;
+      for (size_t i = 0; i < t.children.size(); ++i) elems.push_back(join(t.children[i], e.children[i], c10::AnyType::get()));
+      const Value* list = ctx.mint(std::string(), type);
+      ctx.record_list(list, std::move(elems));
+      return list;
+    }
+    if (t.none || e.none) {
+      if (t.none && e.none) return ctx.mint_static(c10::IValue(), c10::NoneType::get());
+      unsupported(node, "a branch returns None where the other returns a value (an Optional decided at run time)");
+    }
+    if (same_static(t, e)) return ctx.mint_static(*t.static_value, type);
+    int32_t ty = t.static_value ? leaf_type(ctx, e) : leaf_type(ctx, t);
+    if (!t.static_value && !e.static_value && leaf_type(ctx, t) != leaf_type(ctx, e)) {
+      ty = onnx::TensorProto_DataType_FLOAT;  // int in one branch, float in the other: PyTorch's promotion
+    }
+    ctx.push_graph(&then_g);
+    std::string tn = branch_output(ctx, t, ty);
+    ctx.pop_graph();
+    ctx.push_graph(&else_g);
+    std::string en = branch_output(ctx, e, ty);
+    ctx.pop_graph();
+    add_graph_output(then_g, tn, ty);
+    add_graph_output(else_g, en, ty);
+    std::string name = ctx.fresh("if_out");
+    outs.push_back(name);
+    return ctx.mint(name, type);
+  };
+  std::vector<const Value*> results;
+  for (size_t i = 0; i < node->outputs().size(); ++i) results.push_back(join(then_out[i], else_out[i], node->output(i)->type()));
+  if (!outs.empty()) {
+    auto& n = ctx.add_node("If", {cond}, outs);
+    set_attr(n, "then_branch", then_g);
+    set_attr(n, "else_branch", else_g);
+  }
+  for (size_t i = 0; i < results.size(); ++i) ctx.alias_value(node->output(i), results[i]);
 }
 
-// prim::Loop with a static trip count and static continuation conditions (`for i in range(dim)`
-// in F.interpolate, loops over a frozen ModuleList): unrolled at export, the body converted once
-// per iteration with the iteration number and carried values bound. A loop whose length is only
-// known at run time is not exported (it would need an ONNX Loop).
+// --- Loop ----------------------------------------------------------------------------------------
+
 constexpr int64_t kMaxUnrolledIterations = 4096;
 
-void loop(ExportContext& ctx, const Node* node, const Args&) {
-  if (!ctx.is_static(node->input(0))) unsupported(node, "a loop whose trip count is only known at run time");
-  if (!ctx.is_static(node->input(1))) unsupported(node, "a loop whose first condition is only known at run time");
-  int64_t trips = ctx.const_int(node->input(0));
-  bool go = ctx.const_bool(node->input(1));
+// prim::Loop with a static trip count and a constant continuation: unrolled, the body converted
+// once per iteration with the iteration number and carried values bound.
+void unroll(ExportContext& ctx, const Node* node, int64_t trips) {
   const auto* body = node->blocks()[0];
   std::vector<const Value*> carried(node->inputs().begin() + 2, node->inputs().end());
-  for (int64_t i = 0; i < trips && go; ++i) {
-    if (i >= kMaxUnrolledIterations) unsupported(node, "a loop of more than 4096 iterations");
+  for (int64_t i = 0; i < trips; ++i) {
     ctx.set_known(body->inputs()[0], c10::IValue(i));
     for (size_t j = 0; j < carried.size(); ++j) ctx.alias_value(body->inputs()[j + 1], carried[j]);
     convert_block(ctx, body);
-    if (!ctx.is_static(body->outputs()[0])) unsupported(node, "a loop that stops on a run-time condition");
-    go = ctx.const_bool(body->outputs()[0]);
     // Snapshot the carried values: the next iteration re-converts (and rebinds) the body.
     std::vector<const Value*> next;
     for (size_t j = 0; j < carried.size(); ++j) {
@@ -104,11 +201,223 @@ void loop(ExportContext& ctx, const Node* node, const Args&) {
   for (size_t j = 0; j < carried.size(); ++j) ctx.alias_value(node->output(j), carried[j]);
 }
 
+// Lists defined outside the loop that its body appends to: TorchScript mutates them in place
+// (they are not loop-carried in its IR); ONNX carries them as sequences.
+bool defined_inside(const Value* v, const torch::jit::Block* body) {
+  for (const torch::jit::Block* b = v->node()->owningBlock(); b != nullptr;
+       b = b->owningNode() != nullptr ? b->owningNode()->owningBlock() : nullptr) {
+    if (b == body) return true;
+  }
+  return false;
+}
+
+void appended_lists(const torch::jit::Block* block, const torch::jit::Block* loop_body, std::vector<const Value*>& out) {
+  for (const Node* n : block->nodes()) {
+    if (n->kind() == c10::aten::append) {
+      const Value* list = n->input(0);
+      if (!defined_inside(list, loop_body) && std::find(out.begin(), out.end(), list) == out.end()) out.push_back(list);
+    }
+    for (const auto* b : n->blocks()) appended_lists(b, loop_body, out);
+  }
+}
+
+// The element type a list's tensors have: from what is already in it, else from the first
+// tensor the body appends to it as TorchScript recorded it; nullopt when neither says.
+std::optional<int32_t> list_elem_type(ExportContext& ctx, const Value* list, const torch::jit::Block* body) {
+  if (auto elems = ctx.list_elements(list); elems && !elems->empty()) {
+    if (auto t = value_type(ctx, (*elems)[0])) return *t;
+  }
+  std::function<std::optional<int32_t>(const torch::jit::Block*)> find = [&](const torch::jit::Block* b) -> std::optional<int32_t> {
+    for (const Node* n : b->nodes()) {
+      if (n->kind() == c10::aten::append && n->input(0) == list) {
+        if (auto t = scalar_onnx_type(n->input(1))) return static_cast<int32_t>(*t);
+      }
+      for (const auto* sub : n->blocks())
+        if (auto t = find(sub)) return t;
+    }
+    return std::nullopt;
+  };
+  return find(body);
+}
+
+// A list of tensors as an ONNX sequence value (in the current graph).
+std::string as_sequence(ExportContext& ctx, const Node* node, const Value* list, int32_t elem_type) {
+  if (ctx.sequence_of(list)) return ctx.in(list);
+  auto elems = ctx.list_elements(list);
+  if (!elems && ctx.is_static(list) && ctx.constant(list).isTensorList()) {
+    elems.emplace();
+    const c10::IValue value = ctx.constant(list);  // named: the loop reads into it
+    for (const auto& t : value.toListRef()) elems->push_back(ctx.mint_static(t, c10::TensorType::get()));
+  }
+  if (!elems) unsupported(node, "a list the loop appends to that kiln does not track");
+  std::string seq = ctx.fresh("sequence");
+  if (elems->empty()) {
+    auto& n = ctx.add_node("SequenceEmpty", {}, {seq});
+    set_attr(n, "dtype", static_cast<int64_t>(elem_type));
+    return seq;
+  }
+  std::vector<std::string> parts;
+  for (const Value* e : *elems) parts.push_back(operand(ctx, e, elem_type));
+  ctx.add_node("SequenceConstruct", parts, {seq});
+  return seq;
+}
+
+struct Carried {
+  const Value* init = nullptr;         // the value entering the loop
+  const Value* body_in = nullptr;      // the body's block input (nullptr for an appended list)
+  const Value* body_out = nullptr;     // the body's block output (the list itself for an appended list)
+  const Value* after = nullptr;        // the value after the loop
+  bool sequence = false;
+  bool provisional = false;  // a sequence whose element type the first append settles
+  int32_t type = onnx::TensorProto_DataType_FLOAT;
+  std::optional<int64_t> rank;
+};
+
+// An ONNX Loop: M, cond and the carried values; body (iteration, cond, carried...) →
+// (cond, carried...).
+void onnx_loop(ExportContext& ctx, const Node* node) {
+  const auto* body = node->blocks()[0];
+  std::vector<Carried> carried;
+  for (size_t j = 0; j + 2 < node->inputs().size(); ++j) {
+    Carried c;
+    c.init = node->input(j + 2);
+    c.body_in = body->inputs()[j + 1];
+    c.body_out = body->outputs()[j + 1];
+    c.after = node->output(j);
+    if (ctx.is_none(c.init)) unsupported(node, "a loop-carried None (an Optional)");
+    bool list = c.init->type()->kind() == c10::TypeKind::ListType;
+    if (list) {
+      c.sequence = true;
+      auto t = list_elem_type(ctx, c.init, body);
+      c.type = t.value_or(onnx::TensorProto_DataType_FLOAT);
+      c.provisional = !t;
+    } else if (is_non_tensor(c.init) && !scalar_onnx_type(c.init)) {
+      unsupported(node, fmt::format("a loop-carried {} (kiln carries tensors, numbers and lists of tensors)", c.init->type()->str()));
+    } else {
+      c.type = value_type(ctx, c.init).value_or(onnx::TensorProto_DataType_FLOAT);
+      c.rank = is_non_tensor(c.init) ? std::optional<int64_t>(0) : ctx.rank_of(c.init);
+    }
+    carried.push_back(c);
+  }
+  std::vector<const Value*> lists;
+  appended_lists(body, body, lists);
+  for (const Value* l : lists) {
+    Carried c;
+    c.init = l;
+    c.body_out = l;
+    c.after = l;
+    c.sequence = true;
+    auto t = list_elem_type(ctx, l, body);
+    c.type = t.value_or(onnx::TensorProto_DataType_FLOAT);
+    c.provisional = !t;
+    carried.push_back(c);
+  }
+
+  // Initial values, in the enclosing graph.
+  std::string trips = scalar_operand(ctx, node->input(0), onnx::TensorProto_DataType_INT64);
+  std::string cond = scalar_operand(ctx, node->input(1), onnx::TensorProto_DataType_BOOL);
+  std::vector<std::string> inits;
+  for (const auto& c : carried) inits.push_back(c.sequence ? as_sequence(ctx, node, c.init, c.type) : operand(ctx, c.init, c.type));
+
+  onnx::GraphProto& outer = ctx.graph();
+  onnx::GraphProto g;
+  g.set_name(ctx.fresh("loop_body"));
+  auto scalar_input = [&](const std::string& name, int32_t type) {
+    auto* vi = g.add_input();
+    vi->set_name(name);
+    vi->mutable_type()->mutable_tensor_type()->set_elem_type(type);
+    vi->mutable_type()->mutable_tensor_type()->mutable_shape();
+  };
+  std::string iter = ctx.fresh("iteration"), cond_in = ctx.fresh("cond_in");
+  scalar_input(iter, onnx::TensorProto_DataType_INT64);
+  scalar_input(cond_in, onnx::TensorProto_DataType_BOOL);
+  std::vector<std::string> body_inputs;
+  for (const auto& c : carried) {
+    std::string name = ctx.fresh(c.sequence ? "carried_list" : "carried");
+    auto* vi = g.add_input();
+    vi->set_name(name);
+    if (c.sequence) {
+      vi->mutable_type()->mutable_sequence_type()->mutable_elem_type()->mutable_tensor_type()->set_elem_type(c.type);
+    } else {
+      auto* tt = vi->mutable_type()->mutable_tensor_type();
+      tt->set_elem_type(c.type);
+      if (c.rank) {
+        auto* shape = tt->mutable_shape();
+        for (int64_t d = 0; d < *c.rank; ++d) shape->add_dim();
+      }
+    }
+    body_inputs.push_back(name);
+  }
+
+  ctx.push_graph(&g);
+  ctx.bind(body->inputs()[0], iter);
+  for (size_t j = 0; j < carried.size(); ++j) {
+    const auto& c = carried[j];
+    const Value* v = c.body_in != nullptr ? c.body_in : c.init;
+    if (c.sequence) ctx.bind_sequence(v, body_inputs[j], c.type, c.provisional);
+    else ctx.bind(v, body_inputs[j]);
+  }
+  convert_block(ctx, body);
+  // Element types settled by the body's appends: the body input, its initial value and the Loop's
+  // output take them.
+  for (size_t j = 0; j < carried.size(); ++j) {
+    auto& c = carried[j];
+    if (!c.sequence || !c.provisional) continue;
+    c.type = ctx.sequence_type(body_inputs[j]);
+    g.mutable_input(static_cast<int>(j) + 2)->mutable_type()->mutable_sequence_type()->mutable_elem_type()->mutable_tensor_type()->set_elem_type(c.type);
+    for (auto& n : *outer.mutable_node()) {  // the SequenceEmpty that made the initial value
+      if (n.op_type() == "SequenceEmpty" && n.output(0) == inits[j]) {
+        n.mutable_attribute(0)->set_i(c.type);
+      }
+    }
+  }
+  std::string cond_out = emit(ctx, "Identity", {scalar_operand(ctx, body->outputs()[0], onnx::TensorProto_DataType_BOOL)}, "cond_out");
+  std::vector<std::string> body_outputs{cond_out};
+  for (const auto& c : carried) {
+    // Sequences are produced in the body already (an input or a SequenceInsert); Identity takes
+    // sequences only from opset 14.
+    if (c.sequence) body_outputs.push_back(as_sequence(ctx, node, c.body_out, c.type));
+    else body_outputs.push_back(emit(ctx, "Identity", {operand(ctx, c.body_out, c.type)}, "carried_out"));
+  }
+  ctx.pop_graph();
+  auto add_out = [&](const std::string& name) { g.add_output()->set_name(name); };
+  for (const auto& o : body_outputs) add_out(o);
+  // Output types: those of the matching inputs (the condition, then each carried value).
+  *g.mutable_output(0)->mutable_type() = g.input(1).type();
+  for (int k = 1; k < g.output_size(); ++k) *g.mutable_output(k)->mutable_type() = g.input(k + 1).type();
+
+  std::vector<std::string> loop_inputs{trips, cond};
+  loop_inputs.insert(loop_inputs.end(), inits.begin(), inits.end());
+  std::vector<std::string> loop_outputs;
+  for (size_t j = 0; j < carried.size(); ++j) loop_outputs.push_back(ctx.fresh(carried[j].sequence ? "loop_list" : "loop_out"));
+  auto& n = ctx.add_node("Loop", loop_inputs, loop_outputs);
+  set_attr(n, "body", g);
+  for (size_t j = 0; j < carried.size(); ++j) {
+    const auto& c = carried[j];
+    if (c.sequence) ctx.bind_sequence(c.after, loop_outputs[j], c.type);
+    else ctx.bind(c.after, loop_outputs[j]);
+  }
+}
+
+void loop(ExportContext& ctx, const Node* node, const Args&) {
+  const auto* body = node->blocks()[0];
+  bool constant_continue = body->outputs()[0]->node()->kind() == c10::prim::Constant && ctx.is_static(body->outputs()[0]) &&
+                           ctx.const_bool(body->outputs()[0]);
+  if (ctx.is_static(node->input(0)) && ctx.is_static(node->input(1)) && constant_continue) {
+    int64_t trips = ctx.const_int(node->input(0));
+    if (!ctx.const_bool(node->input(1))) trips = 0;
+    if (trips <= kMaxUnrolledIterations) return unroll(ctx, node, trips);
+  }
+  onnx_loop(ctx, node);
+}
+
 }  // namespace
 
 void register_control_flow_ops(OpRegistry& r) {
-  r.add("prim::If", "any", if_node, "nothing (static condition: the branch taken is inlined) or If (both branches as subgraphs)");
-  r.add("prim::Loop", "any any ...", loop, "nothing (a static loop is unrolled)");
+  r.add("prim::If", "any", if_node,
+        "nothing (static condition: the branch taken is inlined) or If (both branches as subgraphs; tuples flattened)");
+  r.add("prim::Loop", "any any ...", loop,
+        "nothing (a static loop is unrolled) or Loop (run-time trip count or condition; appended lists as sequences)");
 }
 
 }  // namespace kiln

@@ -1,4 +1,7 @@
-// Arithmetic with tensors or scalars (broadcasting as ONNX does), comparisons.
+// Arithmetic with tensors or scalars (broadcasting as ONNX does), comparisons, and the binary
+// math ops (atan2, fmod, lerp, addcmul / addcdiv, hypot, xlogy).
+#include <cmath>
+
 #include <ATen/ATen.h>
 
 #include "export/converter_util.h"
@@ -63,6 +66,79 @@ Converter comparison(const char* op, bool negate = false) {
   return [op, negate](ExportContext& c, const Node* n, const Args& a) { compare(c, n, a, op, negate); };
 }
 
+// Operands of a floating result: integer inputs computed in float32 (PyTorch's true division rule).
+std::pair<std::string, std::string> float_operands(ExportContext& ctx, const Node* node, const Args& a) {
+  int32_t t = result_type(ctx, node);
+  if (!is_floating(t)) t = onnx::TensorProto_DataType_FLOAT;
+  return {operand(ctx, a.value(0), t), operand(ctx, a.value(1), t)};
+}
+
+void true_divide(ExportContext& ctx, const Node* node, const Args& a) {
+  auto [x, y] = float_operands(ctx, node, a);
+  ctx.add_node("Div", {x, y}, {ctx.out(node->output(), "Div")});
+}
+
+// atan2(y, x) = atan(y/x) moved by ±π where x < 0; 0 where both are 0.
+void atan2(ExportContext& ctx, const Node* node, const Args& a) {
+  auto [y, x] = float_operands(ctx, node, a);
+  std::string zero = constant_like(ctx, 0, y, "zero");
+  std::string q = emit(ctx, "Atan", {emit(ctx, "Div", {y, x}, "ratio")}, "atan");
+  std::string pi = emit(ctx, "Where", {emit(ctx, "GreaterOrEqual", {y, zero}, "y_nonneg"), constant_like(ctx, M_PI, y, "pi"),
+                                       constant_like(ctx, -M_PI, y, "minus_pi")},
+                        "pi");
+  std::string adj = emit(ctx, "Where", {emit(ctx, "Less", {x, zero}, "x_neg"), pi, zero}, "quadrant");
+  std::string r = emit(ctx, "Add", {q, adj}, "atan2");
+  std::string both_zero = emit(ctx, "And", {emit(ctx, "Equal", {x, zero}, "x0"), emit(ctx, "Equal", {y, zero}, "y0")}, "origin");
+  std::string at_origin = emit(ctx, "Where", {emit(ctx, "Less", {x, zero}, "x_neg"), pi, zero}, "origin_value");
+  ctx.add_node("Where", {both_zero, at_origin, r}, {ctx.out(node->output(), "atan2")});
+}
+
+// fmod: C's remainder (the dividend's sign) — ONNX Mod with fmod=1
+void fmod(ExportContext& ctx, const Node* node, const Args& a) {
+  int32_t t = result_type(ctx, node);
+  auto& n = ctx.add_node("Mod", {operand(ctx, a.value(0), t), operand(ctx, a.value(1), t)}, {ctx.out(node->output(), "fmod")});
+  set_attr(n, "fmod", int64_t{1});
+}
+
+// lerp(start, end, w): start + w·(end − start) for w < 0.5, end − (end − start)·(1 − w) otherwise
+// (LibTorch's two-sided formula, exact at both ends).
+void lerp(ExportContext& ctx, const Node* node, const Args& a) {
+  int32_t t = result_type(ctx, node, 3);
+  std::string s0 = operand(ctx, a.value(0), t), e = operand(ctx, a.value(1), t), w = operand(ctx, a.value(2), t);
+  std::string d = emit(ctx, "Sub", {e, s0}, "delta");
+  std::string lo = emit(ctx, "Add", {s0, emit(ctx, "Mul", {w, d}, "w_delta")}, "from_start");
+  std::string hi = emit(ctx, "Sub", {e, emit(ctx, "Mul", {d, emit(ctx, "Sub", {constant_like(ctx, 1, s0, "one"), w}, "one_minus_w")}, "tail")},
+                        "from_end");
+  std::string small = emit(ctx, "Less", {emit(ctx, "Abs", {w}, "abs_w"), constant_like(ctx, 0.5, s0, "half")}, "near_start");
+  ctx.add_node("Where", {small, lo, hi}, {ctx.out(node->output(), "lerp")});
+}
+
+// addcmul / addcdiv(self, t1, t2, value) = self + value·(t1 ∘ t2)
+Converter addc(const char* op) {
+  return [op](ExportContext& ctx, const Node* node, const Args& a) {
+    int32_t t = result_type(ctx, node, 3);
+    std::string prod = emit(ctx, op, {operand(ctx, a.value(1), t), operand(ctx, a.value(2), t)}, "prod");
+    if (a.f(3) != 1.0) prod = emit(ctx, "Mul", {prod, constant_like(ctx, a.f(3), prod, "value")}, "scaled");
+    ctx.add_node("Add", {operand(ctx, a.value(0), t), prod}, {ctx.out(node->output(), "addc")});
+  };
+}
+
+// hypot(a, b) = sqrt(a² + b²)
+void hypot(ExportContext& ctx, const Node* node, const Args& a) {
+  auto [x, y] = float_operands(ctx, node, a);
+  std::string s = emit(ctx, "Add", {emit(ctx, "Mul", {x, x}, "xx"), emit(ctx, "Mul", {y, y}, "yy")}, "sum_sq");
+  ctx.add_node("Sqrt", {s}, {ctx.out(node->output(), "hypot")});
+}
+
+// xlogy(x, y) = x·log(y), 0 where x is 0 (and NaN where y is NaN)
+void xlogy(ExportContext& ctx, const Node* node, const Args& a) {
+  auto [x, y] = float_operands(ctx, node, a);
+  std::string zero = constant_like(ctx, 0, x, "zero");
+  std::string p = emit(ctx, "Mul", {x, emit(ctx, "Log", {y}, "log")}, "xlogy");
+  std::string x0 = emit(ctx, "And", {emit(ctx, "Equal", {x, zero}, "x0"), emit(ctx, "Not", {emit(ctx, "IsNaN", {y}, "nan")}, "y_ok")}, "x_zero");
+  ctx.add_node("Where", {x0, zero, p}, {ctx.out(node->output(), "xlogy")});
+}
+
 }  // namespace
 
 void register_elementwise_ops(OpRegistry& r) {
@@ -80,6 +156,17 @@ void register_elementwise_ops(OpRegistry& r) {
   r.add("aten::le", "x x", comparison("LessOrEqual"), "LessOrEqual");
   r.add("aten::eq", "x x", comparison("Equal"), "Equal");
   r.add("aten::ne", "x x", comparison("Equal", true), "Not(Equal)");
+  r.add("aten::gt_|aten::greater", "x x", comparison("Greater"), "Greater");
+  r.add("aten::lt_|aten::less", "x x", comparison("Less"), "Less");
+  r.add("aten::true_divide.Tensor|aten::true_divide.Scalar|aten::true_divide_.Tensor|aten::true_divide_.Scalar", "x x",
+        true_divide, "Div (integers in float)");
+  r.add("aten::atan2|aten::arctan2|aten::atan2_", "x x", atan2, "Atan(y/x) + quadrant Where");
+  r.add("aten::fmod.Tensor|aten::fmod.Scalar|aten::fmod_.Tensor|aten::fmod_.Scalar", "x x", fmod, "Mod (fmod=1)");
+  r.add("aten::lerp.Scalar|aten::lerp.Tensor|aten::lerp_.Scalar|aten::lerp_.Tensor", "x x x", lerp, "Sub/Mul/Add + Where (two-sided)");
+  r.add("aten::addcmul|aten::addcmul_", "v v v f", addc("Mul"), "Mul + Mul(value) + Add");
+  r.add("aten::addcdiv|aten::addcdiv_", "v v v f", addc("Div"), "Div + Mul(value) + Add");
+  r.add("aten::hypot|aten::hypot_", "x x", hypot, "Sqrt(a² + b²)");
+  r.add("aten::xlogy.Tensor|aten::xlogy.Scalar_Self|aten::xlogy.Scalar_Other", "x x", xlogy, "x·Log(y), 0 where x is 0");
 }
 
 }  // namespace kiln

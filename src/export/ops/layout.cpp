@@ -142,6 +142,11 @@ void roll(ExportContext& ctx, const Node* node, const Args& a) {
 
 // cat(tensors, dim): operands in the promoted type; LibTorch's legacy rule skips 1-D empty tensors.
 void cat(ExportContext& ctx, const Node* node, const Args& a) {
+  if (ctx.sequence_of(a.value(0))) {  // a list built in an ONNX Loop
+    auto& n = ctx.add_node("ConcatFromSequence", {ctx.in(a.value(0))}, {ctx.out(node->output(), "concat")});
+    set_attr(n, "axis", a.i(1));
+    return;
+  }
   auto elems = a.tensors(0);
   int32_t type = value_type(ctx, node->output()).value_or(onnx::TensorProto_DataType_FLOAT);
   std::vector<std::string> parts;
@@ -162,6 +167,12 @@ void cat(ExportContext& ctx, const Node* node, const Args& a) {
 
 // stack(tensors, dim): each unsqueezed at dim (counted in rank + 1), then concatenated.
 void stack(ExportContext& ctx, const Node* node, const Args& a) {
+  if (ctx.sequence_of(a.value(0))) {  // a list built in an ONNX Loop
+    auto& n = ctx.add_node("ConcatFromSequence", {ctx.in(a.value(0))}, {ctx.out(node->output(), "stack")});
+    set_attr(n, "axis", a.i(1));
+    set_attr(n, "new_axis", int64_t{1});
+    return;
+  }
   auto elems = a.tensors(0);
   if (elems.empty()) unsupported(node, "stack of an empty list");
   int64_t rank = rank_or_fail(ctx, node, elems[0]);

@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "export/converter_util.h"
 #include "export/onnx_attr.h"
+#include "export/promotion.h"
 #include "export/scalar_values.h"
 
 namespace kiln {
@@ -126,6 +127,17 @@ void make_static_if_possible(ExportContext& ctx, const Value* list) {
 // list.append(x) on a list built in the graph (`features.append(y)`): the list's elements grow.
 void append(ExportContext& ctx, const Node* node, const Args&) {
   const Value* list = node->input(0);
+  if (ctx.sequence_of(list)) {  // a list held as an ONNX sequence (inside a Loop)
+    std::string x = ctx.in(node->input(1));
+    std::string seq_in = ctx.in(list);
+    auto have = ctx.elem_type_of(x);
+    if (!have) have = value_type(ctx, node->input(1));
+    int32_t elem = have ? ctx.settle_sequence_type(seq_in, *have) : ctx.sequence_type(seq_in);
+    std::string seq = emit(ctx, "SequenceInsert", {seq_in, emit_cast(ctx, x, elem)}, "appended");
+    ctx.bind_sequence_version(list, seq, seq_in);
+    ctx.bind_sequence_version(node->output(), seq, seq_in);
+    return;
+  }
   auto elems = ctx.list_elements(list);
   if (!elems) {
     if (!ctx.is_static(list) || !ctx.constant(list).isList())
@@ -155,6 +167,10 @@ void dim(ExportContext& ctx, const Node* node, const Args&) {
 // aten::len(list or tensor)
 void len(ExportContext& ctx, const Node* node, const Args&) {
   const Value* x = node->input(0);
+  if (ctx.sequence_of(x)) {
+    ctx.add_node("SequenceLength", {ctx.in(x)}, {ctx.out(node->output(), "len")});
+    return;
+  }
   if (auto elems = ctx.list_elements(x)) {
     ctx.set_known(node->output(), c10::IValue(static_cast<int64_t>(elems->size())));
     return;
@@ -182,6 +198,10 @@ void len(ExportContext& ctx, const Node* node, const Args&) {
 void getitem(ExportContext& ctx, const Node* node, const Args&) {
   const Value* c = node->input(0);
   const Value* idx = node->input(1);
+  if (ctx.sequence_of(c)) {
+    ctx.add_node("SequenceAt", {ctx.in(c), scalar_operand(ctx, idx, onnx::TensorProto_DataType_INT64)}, {ctx.out(node->output(), "item")});
+    return;
+  }
   if (auto* d = ctx.dict_of(c)) {
     if (!ctx.is_static(idx)) unsupported(node, "a dict key chosen at run time");
     auto key = ctx.constant(idx);
