@@ -149,6 +149,10 @@ Y = f(name="y")                # y:float32:batch=2x3x4
 IMG = f("batch=2x3x8x8")       # NCHW
 TRACE_INTS = script_only("a trace records Python int/bool/float arithmetic on sizes as tensor ops "
                          "(prim::NumToTensor + aten tensor ops), so only script reaches this overload")
+TRACE_SCALAR = script_only("a trace records a number operand as a wrapped 0-d tensor, so it reaches "
+                           "the .Tensor overload; only script keeps the .Scalar one")
+TRACE_CORRECTION = script_only("a trace records the Python binding's .correction overload; the "
+                               "*_correction rows cover the op in traces")
 TRACE_CONTROL = script_only("a trace records one path through Python control flow and containers; "
                             "only script keeps the construct")
 
@@ -246,3 +250,381 @@ R("softmax", "aten::softmax.int", "torch.softmax(x, 1)", X, S("F.softmax(x, dim=
 R("log_softmax", "aten::log_softmax.int", "torch.log_softmax(x, 1)", X, S("F.log_softmax(x, -1)"))
 R("_softmax", "aten::_softmax", "torch._softmax(x, -1, False)", X)
 R("_log_softmax", "aten::_log_softmax", "torch._log_softmax(x, 2, False)", X)
+
+
+# =============================================================================================
+# Binary arithmetic. Overloads: .Tensor (tensor operand, with broadcasting samples), .Scalar
+# (a number literal), .int/.float (Python numbers from a dynamic size, script only).
+XY = [X, Y]
+XB = [X, f("4", name="y")]            # broadcasting
+XI = [i(name="x", lo=-20, hi=20), i(name="y", lo=1, hi=7)]
+R("add_Tensor", "aten::add.Tensor", "x + y", XY, S(inputs=XB), S("torch.add(x, y, alpha=2)"),
+  S(inputs=XI), S("x + y", [f("batch=2x1x4"), f("3x1", name="y")]))
+R("add_Scalar", "aten::add.Scalar", "torch.add(x, 2.5)", X, S("torch.add(x, 3)", i()),
+  S("torch.add(x, 2, alpha=3)"), only=TRACE_SCALAR)
+R("add_int", "aten::add.int", "x * (x.size(0) + 1)", X, only=TRACE_INTS)
+R("add_float", "aten::add.float", "x * (float(x.size(0)) + 0.5)", X, only=TRACE_INTS)
+R("add_int_float", "aten::add.int_float", "x * (x.size(0) + 0.5)", X, only=TRACE_INTS)
+R("add_float_int", "aten::add.float_int", "x * (0.5 + x.size(0))", X, only=TRACE_INTS)
+R("add_t", "aten::add.t", "x.reshape(list(x.size()[:1]) + [-1])", X, only=TRACE_INTS)
+R("add__Tensor", "aten::add_.Tensor", "y2 = y.clone()\ny2.add_(x)\nreturn y2", XY,
+  S("y2 = y.clone()\ny2 += x\nreturn y2"))
+R("add__Scalar", "aten::add_.Scalar", "x.clone().add_(1.5)", X, only=TRACE_SCALAR)
+R("sub_Tensor", "aten::sub.Tensor", "x - y", XY, S(inputs=XB), S("torch.sub(x, y, alpha=0.5)"), S(inputs=XI))
+R("sub_Scalar", "aten::sub.Scalar", "torch.sub(x, 2.5)", X, S("torch.sub(x, 3)", i()), only=TRACE_SCALAR)
+R("sub_int", "aten::sub.int", "x * (x.size(0) - 3)", X, only=TRACE_INTS)
+R("sub_float", "aten::sub.float", "x * (float(x.size(0)) - 0.5)", X, only=TRACE_INTS)
+R("sub__Tensor", "aten::sub_.Tensor", "y2 = y.clone()\ny2.sub_(x)\nreturn y2", XY)
+R("sub__Scalar", "aten::sub_.Scalar", "x.clone().sub_(1.5)", X, only=TRACE_SCALAR)
+R("rsub_Scalar", "aten::rsub.Scalar", "torch.rsub(x, 1.5)", X, S("torch.rsub(x, 2, alpha=3)", i()), only=TRACE_SCALAR)
+R("mul_Tensor", "aten::mul.Tensor", "x * y", XY, S(inputs=XB), S(inputs=XI),
+  S("x * y", [b(name="x"), b(name="y")]))
+R("mul_Scalar", "aten::mul.Scalar", "torch.mul(x, 1.5)", X, S("torch.mul(x, 3)", i()), only=TRACE_SCALAR)
+R("mul_int", "aten::mul.int", "x * (x.size(0) * 3)", X, only=TRACE_INTS)
+R("mul_float", "aten::mul.float", "x * (float(x.size(0)) * 0.5)", X, only=TRACE_INTS)
+R("mul_left_t", "aten::mul.left_t", "x.new_zeros([x.size(0)] * 2) + 1.0", X, only=TRACE_INTS)
+R("mul__Tensor", "aten::mul_.Tensor", "y2 = y.clone()\ny2.mul_(x)\nreturn y2", XY,
+  S("y2 = y.clone()\ny2 *= x\nreturn y2"))
+R("mul__Scalar", "aten::mul_.Scalar", "x.clone().mul_(1.5)", X, only=TRACE_SCALAR)
+R("div_Tensor", "aten::div.Tensor", "x / y", [X, pos(name="y")], S(inputs=[X, pos("4", "y")]),
+  S("x / y", [i(name="x", lo=-20, hi=20), i(name="y", lo=1, hi=7)]))
+R("div_Scalar", "aten::div.Scalar", "torch.div(x, 2.5)", X, S("torch.div(x, 4)", i()), only=TRACE_SCALAR)
+R("div_Tensor_mode", "aten::div.Tensor_mode", "torch.div(x, y, rounding_mode='floor')",
+  [f(lo=-9, hi=9), pos(name="y")], S("torch.div(x, y, rounding_mode='trunc')"),
+  S("torch.div(x, y, rounding_mode='floor')", [i(name="x", lo=-20, hi=20), i(name="y", lo=1, hi=7)]),
+  S("torch.div(x, y, rounding_mode='trunc')", [i(name="x", lo=-20, hi=20), i(name="y", lo=1, hi=7)]))
+R("div_Scalar_mode", "aten::div.Scalar_mode", "torch.div(x, 2.5, rounding_mode='floor')", f(lo=-9, hi=9),
+  S("torch.div(x, 3, rounding_mode='trunc')", i(lo=-20, hi=20)), only=TRACE_SCALAR)
+R("div_int", "aten::div.int", "x * (x.size(0) / 3)", X, only=TRACE_INTS)
+R("div_float", "aten::div.float", "x * (float(x.size(0)) / 3.0)", X, only=TRACE_INTS)
+R("div__Tensor", "aten::div_.Tensor", "y2 = x.clone()\ny2.div_(y)\nreturn y2", [X, pos(name="y")],
+  S("y2 = x.clone()\ny2 /= y\nreturn y2"))
+R("div__Scalar", "aten::div_.Scalar", "x.clone().div_(2.0)", X, only=TRACE_SCALAR)
+R("div__Tensor_mode", "aten::div_.Tensor_mode", "x.clone().div_(y, rounding_mode='floor')", [X, pos(name="y")])
+R("div__Scalar_mode", "aten::div_.Scalar_mode", "x.clone().div_(0.7, rounding_mode='trunc')", X, only=TRACE_SCALAR)
+R("floor_divide", "aten::floor_divide", "torch.floor_divide(x, y)", [f(lo=-9, hi=9), pos(name="y")],
+  S(inputs=[i(name="x", lo=-20, hi=20), i(name="y", lo=1, hi=7)]), S("x // y"))
+R("floor_divide_Scalar", "aten::floor_divide.Scalar", "torch.floor_divide(x, 3)", i(lo=-20, hi=20),
+  S("x // 0.7", f()), only=TRACE_SCALAR)
+R("floor_divide__Tensor", "aten::floor_divide_.Tensor", "x.clone().floor_divide_(y)",
+  [i(name="x", lo=-20, hi=20), i(name="y", lo=1, hi=7)])
+R("floor_divide__Scalar", "aten::floor_divide_.Scalar", "x.clone().floor_divide_(3)", i(lo=-20, hi=20), only=TRACE_SCALAR)
+R("floordiv_int", "aten::floordiv.int", "x * (x.size(0) // 3)", f("batch=4x3"), only=TRACE_INTS)
+R("floordiv_float", "aten::floordiv.float", "x * (float(x.size(0)) // 1.5)", X, only=TRACE_INTS)
+R("floordiv_int_float", "aten::floordiv.int_float", "x * (x.size(0) // 1.5)", X, only=TRACE_INTS)
+R("floordiv_float_int", "aten::floordiv.float_int", "x * (float(x.size(0)) // 3)", X, only=TRACE_INTS)
+R("remainder_Tensor", "aten::remainder.Tensor", "torch.remainder(x, y)", [f(lo=-9, hi=9), pos(name="y")],
+  S(inputs=[i(name="x", lo=-20, hi=20), i(name="y", lo=1, hi=7)]), S("x % y"))
+R("remainder_Scalar", "aten::remainder.Scalar", "torch.remainder(x, 1.5)", f(lo=-9, hi=9),
+  S("x % 3", i(lo=-20, hi=20)), only=TRACE_SCALAR)
+R("remainder_Scalar_Tensor", "aten::remainder.Scalar_Tensor", "torch.remainder(5.0, x)", pos(), only=TRACE_SCALAR)
+R("remainder_int", "aten::remainder.int", "x * (x.size(0) % 3)", X, only=TRACE_INTS)
+R("remainder_float", "aten::remainder.float", "x * (float(x.size(0)) % 1.5)", X, only=TRACE_INTS)
+R("remainder__Tensor", "aten::remainder_.Tensor", "x.clone().remainder_(y)", [f(lo=-9, hi=9), pos(name="y")])
+R("remainder__Scalar", "aten::remainder_.Scalar", "x.clone().remainder_(1.5)", f(lo=-9, hi=9), only=TRACE_SCALAR)
+R("fmod_Tensor", "aten::fmod.Tensor", "torch.fmod(x, y)", [f(lo=-9, hi=9), pos(name="y")],
+  S(inputs=[i(name="x", lo=-20, hi=20), i(name="y", lo=1, hi=7)]))
+R("fmod_Scalar", "aten::fmod.Scalar", "torch.fmod(x, 1.5)", f(lo=-9, hi=9), S("torch.fmod(x, 3)", i(lo=-20, hi=20)), only=TRACE_SCALAR)
+R("pow_Tensor_Tensor", "aten::pow.Tensor_Tensor", "torch.pow(x, y)", [pos(), f(name="y", lo=-2, hi=2)],
+  S(inputs=[i(name="x", lo=0, hi=5), i(name="y", lo=0, hi=4)]))
+R("pow_Tensor_Scalar", "aten::pow.Tensor_Scalar", "torch.pow(x, 2)", X, S("x ** 0.5", pos()), S("x ** 3", i()),
+  S("x ** -1.5", pos()), only=TRACE_SCALAR)
+R("pow_Scalar", "aten::pow.Scalar", "torch.pow(2.0, x)", X, S("2 ** x", i(lo=0, hi=8)), only=TRACE_SCALAR)
+R("pow_int", "aten::pow.int", "x * (x.size(0) ** 2)", X, only=TRACE_INTS)
+R("pow_float", "aten::pow.float", "x * (float(x.size(0)) ** 0.5)", X, only=TRACE_INTS)
+R("atan2", "aten::atan2", "torch.atan2(x, y)", XY, S(inputs=XB))
+R("maximum", "aten::maximum", "torch.maximum(x, y)", XY, S(inputs=XB), S(inputs=XI))
+R("minimum", "aten::minimum", "torch.minimum(x, y)", XY, S(inputs=XB), S(inputs=XI))
+R("fmax", "aten::fmax", "torch.fmax(x, y)", [f(gen="special"), Y])
+R("fmin", "aten::fmin", "torch.fmin(x, y)", [f(gen="special"), Y])
+R("max_other", "aten::max.other", "torch.max(x, y)", XY, S(inputs=XB))
+R("min_other", "aten::min.other", "torch.min(x, y)", XY, S(inputs=XB))
+R("lerp_Scalar", "aten::lerp.Scalar", "torch.lerp(x, y, 0.3)", XY, only=TRACE_SCALAR)
+R("lerp_Tensor", "aten::lerp.Tensor", "torch.lerp(x, y, w)", [X, Y, f("4", name="w", lo=0, hi=1)])
+R("addcmul", "aten::addcmul", "torch.addcmul(x, y, z)", [X, Y, f("4", name="z")],
+  S("torch.addcmul(x, y, z, value=0.5)"))
+
+# Linear algebra
+R("mm", "aten::mm", "torch.mm(x, y)", [f("batch=2x3"), f("3x5", name="y")])
+R("bmm", "aten::bmm", "torch.bmm(x, y)", [f("batch=2x3x4"), f("batch=2x4x5", name="y")])
+R("mv", "aten::mv", "torch.mv(x, y)", [f("batch=2x3"), f("3", name="y")])
+R("dot", "aten::dot", "torch.dot(x, y)", [f("5"), f("5", name="y")])
+R("outer", "aten::outer", "torch.outer(x, y)", [f("n=3"), f("4", name="y")])
+R("matmul", "aten::matmul", "torch.matmul(x, y)", [f("batch=2x3x4"), f("4x5", name="y")],
+  S(inputs=[f("batch=2x3x4"), f("batch=2x4x5", name="y")]), S(inputs=[f("4"), f("4", name="y")]),
+  S(inputs=[f("batch=2x1x3x4"), f("5x4x2", name="y")]), S(inputs=[f("4"), f("batch=2x4x3", name="y")]),
+  S(inputs=[f("batch=2x3x4"), f("4", name="y")]), S("x @ y", [f("batch=2x3"), f("3x5", name="y")]))
+R("addmm", "aten::addmm", "torch.addmm(z, x, y)", [f("batch=2x3"), f("3x5", name="y"), f("5", name="z")],
+  S("torch.addmm(z, x, y, beta=0.5, alpha=2.0)"))
+R("baddbmm", "aten::baddbmm", "torch.baddbmm(z, x, y)",
+  [f("batch=2x3x4"), f("batch=2x4x5", name="y"), f("3x5", name="z")], S("torch.baddbmm(z, x, y, beta=0.5, alpha=2.0)"))
+R("linear", "aten::linear", "F.linear(x, self.w, self.b)", f("batch=2x3x4"),
+  S("F.linear(x, self.w)"), consts={"w": "torch.randn(5, 4)", "b": "torch.randn(5)"})
+R("linear_input_weight", "aten::linear", "F.linear(x, w)", [f("batch=2x4"), f("5x4", name="w")])
+R("einsum", "aten::einsum", "torch.einsum('bij,bjk->bik', x, y)", [f("batch=2x3x4"), f("batch=2x4x5", name="y")],
+  S("torch.einsum('bij->bji', x)", [X]), S("torch.einsum('bi,bi->b', x, y)", [f("batch=2x3"), f("batch=2x3", name="y")]),
+  S("torch.einsum('ij,jk', x, y)", [f("batch=2x3"), f("3x5", name="y")]))
+R("tensordot", "aten::tensordot", "torch.tensordot(x, y, dims=([2], [0]))", [X, f("4x5", name="y")],
+  S("torch.tensordot(x, y, 2)", [X, f("3x4x5", name="y")]))
+R("cross", "aten::cross", "torch.cross(x, y, dim=1)", [f("batch=2x3"), f("batch=2x3", name="y")])
+R("linalg_cross", "aten::linalg_cross", "torch.linalg.cross(x, y)", [f("batch=2x3"), f("batch=2x3", name="y")],
+  S("torch.linalg.cross(x, y, dim=0)", [f("3xn=4"), f("3xn=4", name="y")]))
+R("linalg_det", "aten::linalg_det", "torch.linalg.det(x)", f("batch=2x3x3"))
+R("logdet", "aten::logdet", "torch.logdet(x @ x.transpose(-1, -2) + torch.eye(3))", f("batch=2x3x3"))
+R("cdist", "aten::cdist", "torch.cdist(x, y)", [f("batch=2x3x4"), f("batch=2x5x4", name="y")],
+  S("torch.cdist(x, y, p=1.0)"))
+R("cosine_similarity", "aten::cosine_similarity", "F.cosine_similarity(x, y)", XY, S("F.cosine_similarity(x, y, dim=2)"))
+R("pairwise_distance", "aten::pairwise_distance", "F.pairwise_distance(x, y)", [f("batch=2x4"), f("batch=2x4", name="y")],
+  S("F.pairwise_distance(x, y, p=1.0, keepdim=True)"))
+
+# =============================================================================================
+# Comparisons, logical and bitwise ops
+for _cmp, _sym in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt", ">"), ("ge", ">=")):
+    R(f"{_cmp}_Tensor", f"aten::{_cmp}.Tensor", f"x {_sym} y", [i(lo=0, hi=3), i(name="y", lo=0, hi=3)],
+      S(inputs=XY), S(inputs=[i(name="x", lo=0, hi=3), i("4", name="y", lo=0, hi=3)]),
+      S(f"torch.{_cmp}(x, y)", [b(name="x"), b(name="y")]))
+    R(f"{_cmp}_Scalar", f"aten::{_cmp}.Scalar", f"x {_sym} 0.5", X, S(f"torch.{_cmp}(x, 3)", i()), only=TRACE_SCALAR)
+    R(f"{_cmp}_int", f"aten::{_cmp}.int", f"x * float(x.size(0) {_sym} 3)", X, only=TRACE_INTS)
+    R(f"{_cmp}_float", f"aten::{_cmp}.float", f"x * float(float(x.size(0)) {_sym} 3.0)", X, only=TRACE_INTS)
+    R(f"{_cmp}_int_float", f"aten::{_cmp}.int_float", f"x * float(x.size(0) {_sym} 3.0)", X, only=TRACE_INTS)
+    R(f"{_cmp}_float_int", f"aten::{_cmp}.float_int", f"x * float(float(x.size(0)) {_sym} 3)", X, only=TRACE_INTS)
+    if _cmp in ("eq", "ne"):  # lists and bools compare only for equality in TorchScript
+        R(f"{_cmp}_int_list", f"aten::{_cmp}.int_list", f"x * float(x.size() {_sym} [3, 3, 4])", X, only=TRACE_INTS)
+        R(f"{_cmp}_float_list", f"aten::{_cmp}.float_list", f"x * float([float(x.size(0)), 1.5] {_sym} [3.0, 1.5])", X,
+          only=TRACE_INTS)
+        R(f"{_cmp}_bool", f"aten::{_cmp}.bool", f"x * float((x.size(0) > 3) {_sym} (x.size(1) > 2))", X, only=TRACE_INTS)
+        R(f"{_cmp}_bool_list", f"aten::{_cmp}.bool_list", f"x * float([x.size(0) > 3, True] {_sym} [True, True])", X,
+          only=TRACE_INTS)
+    R(f"{_cmp}_str", f"aten::{_cmp}.str", f"x * float(x.device.type {_sym} 'cpu')", X, only=TRACE_INTS)
+R("eq_device", "aten::eq.device", "x * float(x.device == torch.device('cpu'))", X, only=TRACE_INTS)
+R("logical_and", "aten::logical_and", "torch.logical_and(x, y)", [b(name="x"), b(name="y")],
+  S(inputs=XY), S(inputs=[b(name="x"), b("4", name="y")]))
+R("logical_or", "aten::logical_or", "torch.logical_or(x, y)", [b(name="x"), b(name="y")], S(inputs=XI))
+R("logical_xor", "aten::logical_xor", "torch.logical_xor(x, y)", [b(name="x"), b(name="y")], S(inputs=XY))
+BB = [b(name="x"), b(name="y")]
+II = [i(name="x", lo=0, hi=64), i(name="y", lo=0, hi=64)]
+for _op, _sym in (("and", "&"), ("or", "|"), ("xor", "^")):
+    R(f"__{_op}___Tensor", f"aten::__{_op}__.Tensor", f"x {_sym} y", BB, S(inputs=II),
+      S(inputs=[i32(name="x", lo=0, hi=64), i32("4", name="y", lo=0, hi=64)]))
+    R(f"__{_op}___Scalar", f"aten::__{_op}__.Scalar", f"x {_sym} 6", i(lo=0, hi=64), only=TRACE_SCALAR)
+    R(f"__{_op}___int", f"aten::__{_op}__.int", f"x * (x.size(0) {_sym} 6)", X, only=TRACE_INTS)
+    R(f"__{_op}___bool", f"aten::__{_op}__.bool", f"x * float((x.size(0) > 3) {_sym} (x.size(1) == 3))", X,
+      only=TRACE_INTS)
+R("bitwise_or_Tensor", "aten::bitwise_or.Tensor", "torch.bitwise_or(x, y)", II, S(inputs=BB))
+R("bitwise_or_Scalar", "aten::bitwise_or.Scalar", "torch.bitwise_or(x, 5)", i(lo=0, hi=64), only=TRACE_SCALAR)
+R("bitwise_or_Scalar_Tensor", "aten::bitwise_or.Scalar_Tensor", "torch.bitwise_or(5, x)", i(lo=0, hi=64))
+for _op, _sym in (("lshift", "<<"), ("rshift", ">>")):
+    _bw = "bitwise_left_shift" if _op == "lshift" else "bitwise_right_shift"
+    R(f"__{_op}___Tensor", f"aten::__{_op}__.Tensor", f"x {_sym} y", [i(name="x", lo=0, hi=1000), i(name="y", lo=0, hi=5)])
+    R(f"__{_op}___Scalar", f"aten::__{_op}__.Scalar", f"x {_sym} 2", i(lo=0, hi=1000), only=TRACE_SCALAR)
+    R(f"__{_op}___int", f"aten::__{_op}__.int", f"x * (x.size(0) {_sym} 1)", X, only=TRACE_INTS)
+    R(f"{_bw}_Tensor", f"aten::{_bw}.Tensor", f"torch.{_bw}(x, y)", [i(name="x", lo=0, hi=1000), i(name="y", lo=0, hi=5)])
+    R(f"{_bw}_Tensor_Scalar", f"aten::{_bw}.Tensor_Scalar", f"torch.{_bw}(x, 3)", i(lo=0, hi=1000))
+    R(f"{_bw}_Scalar_Tensor", f"aten::{_bw}.Scalar_Tensor", f"torch.{_bw}(1000, x)", i(lo=0, hi=5), only=TRACE_SCALAR)
+R("__not__", "aten::__not__", "x * float(not (x.size(0) > 3))", X, only=TRACE_INTS)
+
+
+# =============================================================================================
+# Reductions
+R("sum", "aten::sum", "torch.sum(x)", X, S(inputs=i()), S("torch.sum(x, dtype=torch.float64)"))
+R("sum_dim_IntList", "aten::sum.dim_IntList", "torch.sum(x, 1)", X, S("x.sum(-1, keepdim=True)"),
+  S("torch.sum(x, (0, 2))"), S("x.sum([1], dtype=torch.float64)"), S("torch.sum(x, 1)", b(name="x")),
+  S("torch.sum(x, [])", X))
+R("sum_int", "aten::sum.int", "x * sum(x.size())", X, only=TRACE_INTS)
+R("mean", "aten::mean", "torch.mean(x)", X)
+R("mean_dim", "aten::mean.dim", "torch.mean(x, 1)", X, S("x.mean(-1, keepdim=True)"), S("x.mean((0, 2))"),
+  S("x.mean([2, 3])", IMG))
+R("prod", "aten::prod", "torch.prod(x)", f("batch=2x3", lo=0.5, hi=1.5), S(inputs=i("batch=2x3", lo=1, hi=3)))
+R("prod_dim_int", "aten::prod.dim_int", "torch.prod(x, 1)", f(lo=0.5, hi=1.5), S("x.prod(-1, keepdim=True)"),
+  S("x.prod(0)", i(lo=1, hi=3)))
+R("amax", "aten::amax", "torch.amax(x, 1)", X, S("torch.amax(x, (0, 2), keepdim=True)"), S("torch.amax(x, -1)", i()))
+R("amin", "aten::amin", "torch.amin(x, 1)", X, S("torch.amin(x, (0, 2), keepdim=True)"))
+R("aminmax", "aten::aminmax", "torch.aminmax(x)", X, S("torch.aminmax(x, dim=1, keepdim=True)"))
+R("max", "aten::max", "torch.max(x)", X, S(inputs=i()))
+R("max_dim", "aten::max.dim", "torch.max(x, 1, keepdim=True)", f(gen="distinct"), S("torch.max(x, -1)"),
+  S("torch.max(x, 0)", f("3x4", gen="distinct")))
+R("min", "aten::min", "torch.min(x)", X)
+R("min_dim", "aten::min.dim", "torch.min(x, 1)", f(gen="distinct"), S("torch.min(x, -1, keepdim=True)"))
+R("argmax", "aten::argmax", "torch.argmax(x, 1)", f(gen="distinct"), S("torch.argmax(x)"),
+  S("torch.argmax(x, -1, keepdim=True)"))
+R("argmin", "aten::argmin", "torch.argmin(x, 1)", f(gen="distinct"), S("torch.argmin(x)"),
+  S("torch.argmin(x, 0, keepdim=True)"))
+R("all", "aten::all", "torch.all(x)", b(name="x"), S(inputs=f()))
+R("all_dim", "aten::all.dim", "torch.all(x, 1)", b(name="x"), S("x.all(-1, keepdim=True)"))
+R("all_dims", "aten::all.dims", "torch.all(x, (0, 2))", b(name="x"))
+R("any", "aten::any", "torch.any(x)", b(name="x"), S(inputs=f()))
+R("any_dim", "aten::any.dim", "torch.any(x, 1)", b(name="x"), S("x.any(-1, keepdim=True)"))
+R("any_dims", "aten::any.dims", "torch.any(x, (0, 2))", b(name="x"))
+R("logsumexp", "aten::logsumexp", "torch.logsumexp(x, 1)", X, S("torch.logsumexp(x, (0, 2), keepdim=True)"))
+R("std", "aten::std", "torch.std(x)", X, S("torch.std(x, False)"), only=TRACE_CORRECTION)
+R("std_dim", "aten::std.dim", "torch.std(x, [1])", X, S("torch.std(x, [1, 2], False, True)"))
+R("std_correction", "aten::std.correction", "torch.std(x, 1, correction=0)", X, S("torch.std(x, dim=None, correction=2)"))
+R("var", "aten::var", "torch.var(x)", X, only=TRACE_CORRECTION)
+R("var_dim", "aten::var.dim", "torch.var(x, [1])", X, S("torch.var(x, [0, 2], False, True)"))
+R("var_correction", "aten::var.correction", "torch.var(x, 1, correction=0, keepdim=True)", X)
+R("std_mean", "aten::std_mean", "torch.std_mean(x)", X, only=TRACE_CORRECTION)
+R("std_mean_dim", "aten::std_mean.dim", "torch.std_mean(x, [1])", X)
+R("std_mean_correction", "aten::std_mean.correction", "torch.std_mean(x, 1, correction=0)", X)
+R("var_mean", "aten::var_mean", "torch.var_mean(x)", X, only=TRACE_CORRECTION)
+R("var_mean_dim", "aten::var_mean.dim", "torch.var_mean(x, [1], keepdim=True)", X)
+R("var_mean_correction", "aten::var_mean.correction", "torch.var_mean(x, 1, correction=0)", X)
+R("norm_Scalar", "aten::norm.Scalar", "torch.ops.aten.norm(x, 1)", X, S("torch.ops.aten.norm(x, 2)"))
+R("norm_ScalarOpt_dim", "aten::norm.ScalarOpt_dim", "torch.ops.aten.norm(x, 2, [1])", X,
+  S("torch.ops.aten.norm(x, 1, [1, 2], True)"), S("torch.ops.aten.norm(x, 3, [-1])"))
+R("torch_norm_fn", "aten::linalg_vector_norm", "torch.norm(x, 2, 1)", X, S("torch.norm(x)"))
+R("norm_ScalarOpt_dtype", "aten::norm.ScalarOpt_dtype", "torch.ops.aten.norm(x, 2, dtype=torch.float64)", X)
+R("norm_ScalarOpt_dim_dtype", "aten::norm.ScalarOpt_dim_dtype", "torch.ops.aten.norm(x, 2, [1], False, dtype=torch.float64)", X)
+R("frobenius_norm_dim", "aten::frobenius_norm.dim", "torch.frobenius_norm(x, [1, 2])", X, S("torch.frobenius_norm(x, [1], True)"))
+R("linalg_vector_norm", "aten::linalg_vector_norm", "torch.linalg.vector_norm(x)", X,
+  S("torch.linalg.vector_norm(x, 1, dim=1)"), S("torch.linalg.vector_norm(x, float('inf'), dim=(1, 2), keepdim=True)"),
+  S("torch.linalg.vector_norm(x, 0.5, dim=-1)"))
+R("linalg_matrix_norm", "aten::linalg_matrix_norm", "torch.linalg.matrix_norm(x, 1)", X,
+  S("torch.linalg.matrix_norm(x, float('inf'), keepdim=True)"))
+R("linalg_matrix_norm_str_ord", "aten::linalg_matrix_norm.str_ord", "torch.linalg.matrix_norm(x)", X,
+  S("torch.linalg.matrix_norm(x, 'fro', dim=(0, 2))"))
+R("linalg_norm", "aten::linalg_norm", "torch.linalg.norm(x, 2, dim=1)", X, S("torch.linalg.norm(x)"),
+  S("torch.linalg.norm(x, 1, dim=(1, 2))"))
+R("linalg_norm_ord_str", "aten::linalg_norm.ord_str", "torch.linalg.norm(x, 'fro', dim=(1, 2))", X)
+R("cumsum", "aten::cumsum", "torch.cumsum(x, 1)", X, S("x.cumsum(-1)"), S("torch.cumsum(x, 0)", i()),
+  S("torch.cumsum(x, 1, dtype=torch.float64)"))
+R("cumsum_", "aten::cumsum_", "x.clone().cumsum_(1)", X)
+R("cumprod", "aten::cumprod", "torch.cumprod(x, 1)", f(lo=0.5, hi=1.5), S("torch.cumprod(x, -1)", i(lo=1, hi=3)))
+R("cumprod_", "aten::cumprod_", "x.clone().cumprod_(2)", f(lo=0.5, hi=1.5))
+R("count_nonzero", "aten::count_nonzero", "torch.count_nonzero(x, 1)", i(lo=0, hi=3), S("torch.count_nonzero(x)"))
+R("count_nonzero_dim_IntList", "aten::count_nonzero.dim_IntList", "torch.count_nonzero(x, [0, 2])", i(lo=0, hi=3))
+
+# Sorting, selection
+R("sort", "aten::sort", "torch.sort(x, 1)", f(gen="distinct"), S("torch.sort(x, -1, descending=True)"),
+  S("torch.sort(x)", f("batch=2x5", gen="distinct")))
+R("sort_stable", "aten::sort.stable", "torch.sort(x, stable=True, dim=1)", f(gen="distinct"),
+  S("torch.sort(x, stable=True, dim=-1, descending=True)", i(lo=0, hi=4)))
+R("argsort", "aten::argsort", "torch.argsort(x, 1)", f(gen="distinct"), S("torch.argsort(x, -1, descending=True)"))
+R("argsort_stable", "aten::argsort.stable", "torch.argsort(x, stable=True, dim=1)", i(lo=0, hi=4))
+R("topk", "aten::topk", "torch.topk(x, 2)", f(gen="distinct"), S("torch.topk(x, 2, dim=1, largest=False)"),
+  S("torch.topk(x, 3, 0)", f("5xn=3", gen="distinct")))
+R("topk_dynamic_k", "aten::topk", "torch.topk(x, x.size(0) // 2, dim=0)", f("n=4x3", gen="distinct"))
+R("bucketize_Tensor", "aten::bucketize.Tensor", "torch.bucketize(x, self.bnd)", X,
+  S("torch.bucketize(x, self.bnd, right=True)"), S("torch.bucketize(x, self.bnd, out_int32=True)"),
+  consts={"bnd": "torch.tensor([-1.0, -0.25, 0.0, 0.5, 1.5])"})
+R("bucketize_Scalar", "aten::bucketize.Scalar", "torch.bucketize(0.9, y.cumsum(0))", pos("n=5", "y"))
+R("unique_dim", "aten::unique_dim", "torch.unique(x, dim=0)", i("6x2", lo=0, hi=2),
+  xfail=xfail(None, "data-dependent output size; kept as a row to record support"))
+R("_unique", "aten::_unique", "torch._unique(x)", i(lo=0, hi=5))
+R("_unique2", "aten::_unique2", "torch.unique(x)", i(lo=0, hi=5),
+  S("torch.unique(x, return_inverse=True, return_counts=True)"))
+
+
+# =============================================================================================
+# Shape and layout
+R("view", "aten::view", "x.view(x.size(0), -1)", X, S("x.view(-1)"), S("x.view(2, -1, 2)", f("batch=2x3x4")))
+R("view_as", "aten::view_as", "x.view_as(y)", [X, f("batch=2x12", name="y")])
+R("reshape", "aten::reshape", "x.reshape(x.size(0), -1)", X, S("torch.reshape(x, (-1, 4))"), S("x.reshape(-1)"),
+  S("x.reshape(x.shape[0], 2, 6)", X))
+R("reshape_as", "aten::reshape_as", "x.reshape_as(y)", [X, f("batch=2x12", name="y")])
+R("_reshape_from_tensor", "aten::_reshape_from_tensor", "torch._reshape_from_tensor(x, torch._shape_as_tensor(y))",
+  [X, f("batch=2x12", name="y")])
+R("_shape_as_tensor", "aten::_shape_as_tensor", "torch._shape_as_tensor(x)", X)
+R("flatten", "aten::flatten.using_ints", "torch.flatten(x, 1)", X, S("torch.flatten(x)"), S("x.flatten(0, 1)"),
+  S("x.flatten(-2)"))
+R("unflatten", "aten::unflatten.int", "x.unflatten(2, (2, 2))", X, S("x.unflatten(-1, (-1, 2))"))
+R("squeeze", "aten::squeeze", "torch.squeeze(x)", f("batch=2x1x4x1"))
+R("squeeze_dim", "aten::squeeze.dim", "torch.squeeze(x, 1)", f("batch=2x1x4"), S("x.squeeze(-1)", f("batch=2x3x1")),
+  S("x.squeeze(1)", X))
+R("squeeze_dims", "aten::squeeze.dims", "torch.squeeze(x, (1, 3))", f("batch=2x1x4x1"))
+R("squeeze_", "aten::squeeze_", "x.clone().squeeze_()", f("batch=2x1x4"))
+R("squeeze__dim", "aten::squeeze_.dim", "x.clone().squeeze_(1)", f("batch=2x1x4"))
+R("squeeze__dims", "aten::squeeze_.dims", "x.clone().squeeze_((1, 3))", f("batch=2x1x4x1"))
+R("unsqueeze", "aten::unsqueeze", "torch.unsqueeze(x, 1)", X, S("x.unsqueeze(-1)"), S("x.unsqueeze(0)"),
+  S("x[0, 0, 0].unsqueeze(0)"))
+R("unsqueeze_", "aten::unsqueeze_", "x.clone().unsqueeze_(1)", X)
+R("permute", "aten::permute", "x.permute(2, 0, 1)", X, S("torch.permute(x, (0, -1, 1))"))
+R("transpose", "aten::transpose.int", "x.transpose(1, 2)", X, S("torch.transpose(x, 0, -1)"))
+R("transpose_", "aten::transpose_", "x.clone().transpose_(0, 1)", X)
+R("t", "aten::t", "x.t()", X2, S("torch.t(x)", f("n=5")))
+R("t_", "aten::t_", "x.clone().t_()", X2)
+R("numpy_T", "aten::numpy_T", "x.T", X2, S("x.T", X))
+R("mT", "aten::mT", "x.mT", X)
+R("mH", "aten::mH", "x.mH", X, S("x.adjoint()"))
+R("movedim_int", "aten::movedim.int", "torch.movedim(x, 0, 2)", X)
+R("movedim_intlist", "aten::movedim.intlist", "torch.movedim(x, (0, 1), (2, 0))", X)
+R("expand", "aten::expand", "x.expand(-1, 3, 4)", f("batch=2x1x4"), S("x.expand(2, -1, 3, 4)", f("batch=2x1x1")),
+  S("x.expand(y.size(0), 3)", [f("1x3"), f("batch=2", name="y")]))
+R("expand_as", "aten::expand_as", "x.expand_as(y)", [f("1x3x1"), f("batch=2x3x4", name="y")])
+R("broadcast_to", "aten::broadcast_to", "torch.broadcast_to(x, (2, 3, 4))", f("3x1"),
+  S("torch.broadcast_to(x, (y.size(0), 3, 4))", [f("3x1"), f("batch=2", name="y")]))
+R("broadcast_tensors", "aten::broadcast_tensors", "torch.broadcast_tensors(x, y)", [f("batch=2x1x4"), f("3x1", name="y")])
+R("contiguous", "aten::contiguous", "x.transpose(0, 1).contiguous()", X)
+R("clone", "aten::clone", "torch.clone(x) + 1.0", X)
+R("detach_", "aten::detach_", "y = x * 2.0\ny.detach_()\nreturn y", X,
+  only=script_only("freezing a trace drops its detach_"))
+R("alias", "aten::alias", "torch.ops.aten.alias(x) * 2.0", X)
+R("lift", "aten::lift", "torch.ops.aten.lift(x) * 2.0", X)
+R("lift_fresh", "aten::lift_fresh", "torch.ops.aten.lift_fresh(x) * 2.0", X)
+R("type_as", "aten::type_as", "x.type_as(y)", [i(), Y], S(inputs=[X, i(name="y")]))
+R("to_dtype", "aten::to.dtype", "x.to(torch.float16)", X, S("x.to(torch.int32)", f(lo=-9, hi=9)),
+  S("x.to(torch.float32)", i()), S("x.to(torch.bool)", i(lo=0, hi=2)), S("x.float()", i()), S("x.long()", f(lo=-9, hi=9)))
+R("to_other", "aten::to.other", "x.to(y)", [i(), Y],
+  only=script_only("a trace records x.to(y) as aten::to.device with y's dtype"))
+R("to_device", "aten::to.device", "x.to(torch.device('cpu'), torch.float64)", X)
+R("to_prim_Device", "aten::to.prim_Device", "x.to(y.device)", [X, Y], only=TRACE_INTS)
+R("cat", "aten::cat", "torch.cat([x, y], 1)", [X, f("batch=2x5x4", name="y")], S("torch.cat((x, y), -1)", [X, Y]),
+  S("torch.cat([x, x, y])", [X, Y]), S("torch.cat([x, y], 1)", [i(), i("batch=2x2x4", name="y")]))
+R("stack", "aten::stack", "torch.stack([x, y], 1)", XY, S("torch.stack((x, y, x))"), S("torch.stack([x, y], -1)"))
+R("hstack", "aten::hstack", "torch.hstack([x, y])", XY, S(inputs=[f("3"), f("4", name="y")]))
+R("vstack", "aten::vstack", "torch.vstack([x, y])", XY, S(inputs=[f("3"), f("3", name="y")]))
+R("atleast_1d", "aten::atleast_1d", "torch.atleast_1d(x[0, 0, 0]) * 2.0", X, S("torch.atleast_1d(x)"))
+R("atleast_2d", "aten::atleast_2d", "torch.atleast_2d(x[0, 0])", X, S("torch.atleast_2d(x)"))
+R("atleast_3d", "aten::atleast_3d", "torch.atleast_3d(x[0])", X, S("torch.atleast_3d(x[0, 0])"))
+R("atleast_1d_Sequence", "aten::atleast_1d.Sequence", "torch.atleast_1d([x[0, 0, 0], y])", [X, Y])
+R("atleast_2d_Sequence", "aten::atleast_2d.Sequence", "torch.atleast_2d([x[0, 0], y])", [X, Y])
+R("atleast_3d_Sequence", "aten::atleast_3d.Sequence", "torch.atleast_3d([x[0], y])", [X, Y])
+R("split_Tensor", "aten::split.Tensor", "torch.split(x, 2, 2)", X, S("x.split(1, 1)"), S("torch.split(x, 3, -1)", f("batch=2x3x5")))
+R("split_sizes", "aten::split.sizes", "torch.split(x, [1, 2], 1)", X, S("x.split([3, 1], -1)"),
+  only=script_only("a trace records split with a list as split_with_sizes"))
+R("split_with_sizes", "aten::split_with_sizes", "torch.split_with_sizes(x, [1, 3], 2)", X)
+R("unsafe_split", "aten::unsafe_split.Tensor", "torch.unsafe_split(x, 2, 2)", X)
+R("unsafe_split_with_sizes", "aten::unsafe_split_with_sizes", "torch.unsafe_split_with_sizes(x, [1, 3], 2)", X)
+R("chunk", "aten::chunk", "torch.chunk(x, 2, 2)", X, S("x.chunk(3, 1)"), S("a, b = x.chunk(2, -1)\nreturn a * b"),
+  S("x.chunk(3, 2)", f("batch=2x3x5")))
+R("unsafe_chunk", "aten::unsafe_chunk", "torch.unsafe_chunk(x, 2, 2)", X)
+R("tensor_split_sections", "aten::tensor_split.sections", "torch.tensor_split(x, 3, 2)", f("batch=2x3x7"))
+R("tensor_split_indices", "aten::tensor_split.indices", "torch.tensor_split(x, [1, 3], 2)", X)
+R("tensor_split_tensor_indices_or_sections", "aten::tensor_split.tensor_indices_or_sections",
+  "torch.tensor_split(x, self.idx, 2)", X, consts={"idx": "torch.tensor([1, 3])"})
+R("unbind", "aten::unbind.int", "torch.unbind(x, 1)", X, S("x.unbind(-1)"), S("a, b, c = x.unbind(1)\nreturn a + b * c"))
+R("narrow", "aten::narrow", "torch.narrow(x, 2, 1, 2)", X, S("x.narrow(-1, 0, 3)"))
+R("narrow_Tensor", "aten::narrow.Tensor", "torch.narrow(x, 2, self.start, 2)", X, consts={"start": "torch.tensor(1)"})
+R("select", "aten::select.int", "x.select(1, 2)", X, S("x[:, -1]"), S("x[0]"))
+R("slice", "aten::slice.Tensor", "x[:, 1:3]", X, S("x[..., ::2]"), S("x[1:]"), S("x[:, -2:]"), S("x[:, :-1, 1::2]"),
+  S("x[:, 1:100]"))
+R("slice_dynamic_end", "aten::slice.Tensor", "x[:, : x.size(0)]", f("batch=2x8"))
+R("slice_t", "aten::slice.t", "x.reshape(x.size()[1:])", f("1x3x4"), S("x.reshape(list(x.size()[:2]) + [-1])", X),
+  only=TRACE_INTS)
+R("diagonal", "aten::diagonal", "torch.diagonal(x, 0, 1, 2)", X, S("torch.diagonal(x, 1, -2, -1)"),
+  S("torch.diagonal(x, -1, 1, 2)"))
+R("flip", "aten::flip", "torch.flip(x, [1])", X, S("x.flip((0, 2))"), S("x.flip(-1)", i()))
+R("roll", "aten::roll", "torch.roll(x, 1, 2)", X, S("torch.roll(x, (1, -1), (1, 2))"), S("torch.roll(x, 5)", f("3x4")))
+R("repeat", "aten::repeat", "x.repeat(1, 2, 3)", X, S("x.repeat(2, 1, 1, 2)"))
+R("tile", "aten::tile", "torch.tile(x, (2,))", X, S("x.tile((2, 1, 1))"), S("x.tile((1, 2, 1, 2))"))
+R("repeat_interleave_self_int", "aten::repeat_interleave.self_int", "torch.repeat_interleave(x, 2, 1)", X,
+  S("x.repeat_interleave(3)"), S("x.repeat_interleave(2, dim=-1)"))
+R("repeat_interleave_self_Tensor", "aten::repeat_interleave.self_Tensor", "torch.repeat_interleave(x, self.r, 1)", X,
+  consts={"r": "torch.tensor([1, 2, 3])"})
+R("repeat_interleave_Tensor", "aten::repeat_interleave.Tensor", "torch.repeat_interleave(r)", i("n=3", "r", 1, 4))
+R("as_strided", "aten::as_strided", "torch.as_strided(x, (2, 2), (1, 2))", f("3x4"),
+  S("torch.as_strided(x, (2, 3), (4, 1), 1)", f("3x4")))
+R("unfold", "aten::unfold", "x.unfold(2, 2, 1)", X, S("x.unfold(1, 2, 2)", f("batch=2x6x3")))
+R("pixel_shuffle", "aten::pixel_shuffle", "F.pixel_shuffle(x, 2)", f("batch=2x8x3x3"))
+R("pixel_unshuffle", "aten::pixel_unshuffle", "F.pixel_unshuffle(x, 2)", f("batch=2x2x4x6"))
+R("tril", "aten::tril", "torch.tril(x)", X, S("torch.tril(x, 1)"), S("torch.tril(x, -1)", i()))
+R("triu", "aten::triu", "torch.triu(x)", X, S("torch.triu(x, 1)"), S("torch.triu(x, -1)", b(name="x")))
+R("tril_", "aten::tril_", "x.clone().tril_(1)", X)
+R("triu_", "aten::triu_", "x.clone().triu_(-1)", X)
+R("size_int", "aten::size.int", "x.view(x.size(0), x.size(1) * x.size(2))", X)
+R("size", "aten::size", "x.new_zeros(x.size()) + 1.0", X, only=TRACE_INTS)
+R("dim", "aten::dim", "x * x.dim()", X, only=TRACE_INTS)
+R("numel", "aten::numel", "x / x.numel()", X)
+R("len_Tensor", "aten::len.Tensor", "x * len(x)", X, only=TRACE_INTS)
+R("len_t", "aten::len.t", "x * len(x.size())", X, only=TRACE_INTS)
+R("is_floating_point", "aten::is_floating_point", "x * float(x.is_floating_point())", X, only=TRACE_INTS)
+R("is_pinned", "aten::is_pinned", "x * float(x.is_pinned())", X, only=TRACE_INTS)
