@@ -628,3 +628,386 @@ R("len_Tensor", "aten::len.Tensor", "x * len(x)", X, only=TRACE_INTS)
 R("len_t", "aten::len.t", "x * len(x.size())", X, only=TRACE_INTS)
 R("is_floating_point", "aten::is_floating_point", "x * float(x.is_floating_point())", X, only=TRACE_INTS)
 R("is_pinned", "aten::is_pinned", "x * float(x.is_pinned())", X, only=TRACE_INTS)
+
+
+# =============================================================================================
+# Indexing, gather/scatter, masking
+IDX3 = i("batch=2x3x2", "idx", 0, 4)   # indices valid for dim 2 (size 4) of X
+R("gather", "aten::gather", "torch.gather(x, 2, idx)", [X, IDX3], S("torch.gather(x, 1, idx)", [X, i("batch=2x2x4", "idx", 0, 3)]),
+  S("torch.gather(x, -1, idx)", [X, IDX3]))
+R("index_select", "aten::index_select", "torch.index_select(x, 1, idx)", [X, i("5", "idx", 0, 3)],
+  S("x.index_select(2, idx)", [X, i("n=3", "idx", 0, 4)]), S("x.index_select(0, idx)", [f("5x3"), i("batch=2", "idx", 0, 5)]))
+R("take", "aten::take", "torch.take(x, idx)", [f("3x4"), i("batch=2x3", "idx", 0, 12)])
+R("index_Tensor", "aten::index.Tensor", "x[idx]", [f("5x3"), i("batch=2", "idx", 0, 5)],
+  S("x[:, idx]", [X, i("n=2", "idx", 0, 3)]), S("x[idx, :, idx2]", [X, i("k=2", "idx", 0, 2), i("k=2", "idx2", 0, 4)]),
+  S("x[m]", [X, b("batch=2x3x4")]), S("x[m]", [X, b("batch=2", "m")]), S("x[:, idx]", [X, i("n=2x2", "idx", -3, 3)]))
+R("index_put", "aten::index_put", "torch.index_put(x, (idx,), v)", [f("5x3"), i("2", "idx", 0, 5), f("2x3", name="v")],
+  S("torch.index_put(x, (idx,), v, accumulate=True)", [f("5x3"), i("4", "idx", 0, 5), f("4x3", name="v")]))
+R("index_put_", "aten::index_put_", "y = x.clone()\ny[idx] = v\nreturn y", [f("5x3"), i("2", "idx", 0, 5), f("2x3", name="v")],
+  S("y = x.clone()\ny[m] = 0.5\nreturn y", [X, b()]), S("y = x.clone()\ny[:, idx] = v\nreturn y", [X, i("2", "idx", 0, 3), f("4", name="v")]),
+  S("y = x.clone()\ny.index_put_((idx,), v, True)\nreturn y", [f("5x3"), i("4", "idx", 0, 5), f("4x3", name="v")]))
+R("index_add", "aten::index_add", "torch.index_add(x, 1, idx, v)", [X, i("2", "idx", 0, 3), f("batch=2x2x4", name="v")],
+  S("torch.index_add(x, 1, idx, v, alpha=2.0)"))
+R("index_add_", "aten::index_add_", "x.clone().index_add_(1, idx, v)", [X, i("2", "idx", 0, 3), f("batch=2x2x4", name="v")])
+R("index_copy", "aten::index_copy", "torch.index_copy(x, 1, idx, v)", [X, i("2", "idx", 0, 3, ), f("batch=2x2x4", name="v")],
+  consts=None)
+R("index_copy_", "aten::index_copy_", "x.clone().index_copy_(1, idx, v)", [X, i("2", "idx", 0, 3), f("batch=2x2x4", name="v")])
+R("index_fill_int_Scalar", "aten::index_fill.int_Scalar", "torch.index_fill(x, 1, idx, -1.0)", [X, i("2", "idx", 0, 3)])
+R("index_fill_int_Tensor", "aten::index_fill.int_Tensor", "torch.index_fill(x, 1, idx, v[0])", [X, i("2", "idx", 0, 3), f("1", name="v")])
+R("index_fill__int_Scalar", "aten::index_fill_.int_Scalar", "x.clone().index_fill_(2, idx, 3.0)", [X, i("2", "idx", 0, 4)])
+R("index_fill__int_Tensor", "aten::index_fill_.int_Tensor", "x.clone().index_fill_(2, idx, v[0])", [X, i("2", "idx", 0, 4), f("1", name="v")])
+SCAT = [X, i("batch=2x3x2", "idx", 0, 4), f("batch=2x3x2", name="src")]
+R("scatter_src", "aten::scatter.src", "torch.scatter(x, 2, idx, src)", SCAT, S("x.scatter(1, idx, src)",
+  [X, i("batch=2x2x4", "idx", 0, 3), f("batch=2x2x4", name="src")]))
+R("scatter_value", "aten::scatter.value", "torch.scatter(x, 2, idx, 1.5)", SCAT[:2])
+R("scatter_reduce", "aten::scatter.reduce", "torch.scatter(x, 2, idx, src, reduce='add')", SCAT,
+  S("torch.scatter(x, 2, idx, src, reduce='multiply')"))
+R("scatter_value_reduce", "aten::scatter.value_reduce", "torch.scatter(x, 2, idx, 1.5, reduce='add')", SCAT[:2],
+  S("torch.scatter(x, 2, idx, 2.0, reduce='multiply')"))
+R("scatter__src", "aten::scatter_.src", "x.clone().scatter_(2, idx, src)", SCAT)
+R("scatter__value", "aten::scatter_.value", "x.clone().scatter_(2, idx, 0.5)", SCAT[:2])
+R("scatter__reduce", "aten::scatter_.reduce", "x.clone().scatter_(2, idx, src, reduce='add')", SCAT)
+R("scatter__value_reduce", "aten::scatter_.value_reduce", "x.clone().scatter_(2, idx, 0.5, reduce='multiply')", SCAT[:2])
+R("scatter_add", "aten::scatter_add", "torch.scatter_add(x, 2, idx, src)", SCAT)
+R("scatter_add_", "aten::scatter_add_", "x.clone().scatter_add_(2, idx, src)", SCAT)
+R("scatter_reduce_two", "aten::scatter_reduce.two", "torch.scatter_reduce(x, 2, idx, src, 'sum')", SCAT,
+  S("torch.scatter_reduce(x, 2, idx, src, 'amax')"), S("torch.scatter_reduce(x, 2, idx, src, 'amin', include_self=False)"),
+  S("torch.scatter_reduce(x, 2, idx, src, 'prod')"), S("torch.scatter_reduce(x, 2, idx, src, 'mean')"))
+R("scatter_reduce__two", "aten::scatter_reduce_.two", "x.clone().scatter_reduce_(2, idx, src, 'amax')", SCAT)
+R("masked_fill_Scalar", "aten::masked_fill.Scalar", "x.masked_fill(m, -1.0)", [X, b()],
+  S("x.masked_fill(m, float('-inf'))", [X, b("4")]), S("x.masked_fill(m, 3)", [i(), b()]))
+R("masked_fill_Tensor", "aten::masked_fill.Tensor", "x.masked_fill(m, v[0])", [X, b(), f("1", name="v")])
+R("masked_fill__Scalar", "aten::masked_fill_.Scalar", "x.clone().masked_fill_(m, 0.0)", [X, b()])
+R("masked_fill__Tensor", "aten::masked_fill_.Tensor", "x.clone().masked_fill_(m, v[0])", [X, b(), f("1", name="v")])
+R("masked_scatter", "aten::masked_scatter", "x.masked_scatter(m, src)", [X, b(), f("batch=2x3x4", name="src")])
+R("masked_select", "aten::masked_select", "torch.masked_select(x, m)", [X, b()])
+R("where_self", "aten::where.self", "torch.where(m, x, y)", [b(), X, Y], S(inputs=[b("4"), X, Y]),
+  S(inputs=[b(), i(), i(name="y")]))
+R("where_ScalarOther", "aten::where.ScalarOther", "torch.where(m, x, 0.0)", [b(), X], only=TRACE_SCALAR)
+R("where_ScalarSelf", "aten::where.ScalarSelf", "torch.where(m, 1.0, x)", [b(), X], only=TRACE_SCALAR)
+R("where_Scalar", "aten::where.Scalar", "torch.where(m, 1.0, 0.0) + x", [b(), X], only=TRACE_SCALAR)
+R("where", "aten::where", "torch.where(m)", b("batch=2x3"))
+R("nonzero", "aten::nonzero", "torch.nonzero(x)", b("batch=2x3", "x"), S(inputs=i("batch=2x3", lo=0, hi=2)))
+R("nonzero_numpy", "aten::nonzero_numpy", "torch.nonzero(x, as_tuple=True)", b("batch=2x3", "x"),
+  only=trace_only("torch.jit.script rejects torch.nonzero(x, as_tuple=True) (Arguments for call are not valid)"))
+R("one_hot", "aten::one_hot", "F.one_hot(x, 5)", i("batch=2x3", lo=0, hi=5))
+R("embedding", "aten::embedding", "F.embedding(x, self.w)", i("batch=2x3", lo=0, hi=10),
+  S("F.embedding(x, self.w, padding_idx=0)"), consts={"w": "torch.randn(10, 4)"})
+R("embedding_module", "aten::embedding", "self.emb(x)", i("batch=2xseq=3", lo=0, hi=10),
+  mods={"emb": "torch.nn.Embedding(10, 4)"})
+R("embedding_bag", "aten::embedding_bag", "torch.embedding_bag(self.w, x, self.off, False, 1, False, None, False)",
+  i("n=6", lo=0, hi=10), S("torch.embedding_bag(self.w, x, self.off, False, 0, False, None, False)"),
+  S("torch.embedding_bag(self.w, x, self.off, False, 2, False, None, False)"),
+  consts={"w": "torch.randn(10, 4)", "off": "torch.tensor([0, 2])"})
+R("embedding_bag_fn", "aten::embedding_bag.padding_idx", "F.embedding_bag(x, self.w, mode='mean')", i("batch=2x3", lo=0, hi=10),
+  S("F.embedding_bag(x, self.w, mode='max')"), consts={"w": "torch.randn(10, 4)"})
+R("embedding_bag_offsets", "aten::embedding_bag.padding_idx", "F.embedding_bag(x, self.w, self.off, mode='sum', padding_idx=0)",
+  i("n=6", lo=0, hi=10), consts={"w": "torch.randn(10, 4)", "off": "torch.tensor([0, 2])"})
+R("embedding_renorm", "aten::embedding_renorm", "torch.ops.aten.embedding_renorm(self.w, x, 1.0, 2.0)[x]",
+  i("batch=2x3", lo=0, hi=10), consts={"w": "torch.randn(10, 4)"})
+
+# =============================================================================================
+# Creation (sizes from the dynamic input, so that nothing folds)
+R("zeros", "aten::zeros", "torch.zeros(x.size(0), 3) + x", X2, S("torch.zeros([x.size(0), 2], dtype=torch.int64)"))
+R("ones", "aten::ones", "torch.ones(x.size(0), 3) + x", X2, S("torch.ones([x.size(0)], dtype=torch.bool)"))
+R("full", "aten::full", "torch.full((x.size(0), 3), 2.5) + x", X2, S("torch.full([x.size(0)], 7)"))
+R("empty", "aten::empty.memory_format", "torch.empty(x.size(0), 3).fill_(1.0) + x", X2,
+  S("torch.empty([x.size(0), 3]).zero_() + x"))
+R("zeros_like", "aten::zeros_like", "torch.zeros_like(x)", X, S("torch.zeros_like(x, dtype=torch.int64)"))
+R("ones_like", "aten::ones_like", "torch.ones_like(x)", X, S("torch.ones_like(x, dtype=torch.int32)"))
+R("full_like", "aten::full_like", "torch.full_like(x, 2.5)", X, S("torch.full_like(x, 3, dtype=torch.int64)"))
+R("empty_like", "aten::empty_like", "torch.empty_like(x).fill_(1.0)", X, S("torch.empty_like(x).zero_()"))
+R("new_zeros", "aten::new_zeros", "x.new_zeros((x.size(0), 2))", X)
+R("new_ones", "aten::new_ones", "x.new_ones([x.size(0), 2])", X)
+R("new_full", "aten::new_full", "x.new_full((x.size(0), 2), 3.5)", X)
+R("new_empty", "aten::new_empty", "x.new_empty((x.size(0), 2)).fill_(1.0)", X)
+TRACE_FILL = script_only("torch.jit.trace fails on it: alias analysis has no op for the full_like/zeros_like it records")
+R("fill_Scalar", "aten::fill.Scalar", "torch.fill(x, 2.0)", X, only=TRACE_FILL)
+R("fill_Tensor", "aten::fill.Tensor", "torch.fill(x, v[0])", [X, f("1", name="v")], only=TRACE_FILL)
+R("fill__Scalar", "aten::fill_.Scalar", "x.clone().fill_(2.0)", X)
+R("fill__Tensor", "aten::fill_.Tensor", "x.clone().fill_(v[0])", [X, f("1", name="v")])
+R("zero", "aten::zero", "torch.ops.aten.zero(x)", X, only=TRACE_FILL)
+R("zero_", "aten::zero_", "x.clone().zero_()", X)
+R("arange", "aten::arange", "torch.arange(x.size(0)) + x", f("n=5"), S("torch.arange(x.size(0), dtype=torch.float32)"))
+R("arange_start", "aten::arange.start", "torch.arange(1, x.size(0) + 1)", f("n=5"))
+R("arange_start_step", "aten::arange.start_step", "torch.arange(0, x.size(0), 2)", f("n=5"),
+  S("torch.arange(0.5, x.size(0), 0.5)"), S("torch.arange(x.size(0), 0, -1)"))
+R("_dim_arange", "aten::_dim_arange", "torch._dim_arange(x, 0)", X)
+R("linspace", "aten::linspace", "torch.linspace(0.0, 1.0, x.size(0)) + x", f("n=5"), S("torch.linspace(-2, 2, x.size(0)) * x"))
+R("linspace_Tensor_Tensor", "aten::linspace.Tensor_Tensor", "torch.linspace(a[0], a[1], 5)", f("2", "a"))
+R("linspace_Tensor_Scalar", "aten::linspace.Tensor_Scalar", "torch.linspace(a[0], 2.0, 5)", f("2", "a"))
+R("linspace_Scalar_Tensor", "aten::linspace.Scalar_Tensor", "torch.linspace(-1.0, a[0], 5)", f("2", "a"))
+R("eye", "aten::eye", "torch.eye(x.size(0)) + x", f("n=3xn=3"))
+R("eye_m", "aten::eye.m", "torch.eye(x.size(0), 4) + x", f("n=3x4"))
+R("scalar_tensor", "aten::scalar_tensor", "torch.scalar_tensor(x.size(0)) * x", X, only=TRACE_INTS)
+R("tensor_int", "aten::tensor.int", "torch.tensor(x.size(0)) * x", X, only=TRACE_INTS)
+R("tensor_float", "aten::tensor.float", "torch.tensor(float(x.size(0)) * 0.5) * x", X, only=TRACE_INTS)
+R("tensor_bool", "aten::tensor.bool", "torch.tensor(x.size(0) > 3) * x", X, only=TRACE_INTS)
+R("tensor", "aten::tensor", "torch.tensor([x.size(0), x.size(1)]) * 2", X, only=TRACE_INTS)
+R("as_tensor", "aten::as_tensor", "torch.as_tensor(x, dtype=torch.float64)", X,
+  only=script_only("a trace records as_tensor(Tensor, dtype) as aten::to"))
+R("as_tensor_int", "aten::as_tensor.int", "torch.as_tensor(x.size(0)) * x", X, only=TRACE_INTS)
+R("as_tensor_float", "aten::as_tensor.float", "torch.as_tensor(float(x.size(0))) * x", X, only=TRACE_INTS)
+R("as_tensor_bool", "aten::as_tensor.bool", "torch.as_tensor(x.size(0) > 3) * x", X, only=TRACE_INTS)
+R("as_tensor_list", "aten::as_tensor.list", "torch.as_tensor(x.size()) * 2", X, only=TRACE_INTS)
+R("hann_window", "aten::hann_window", "torch.hann_window(x.size(1)) * x", X2)
+R("hann_window_periodic", "aten::hann_window.periodic", "torch.hann_window(x.size(1), False) * x", X2)
+R("hamming_window", "aten::hamming_window", "torch.hamming_window(x.size(1)) * x", X2)
+R("hamming_window_periodic", "aten::hamming_window.periodic", "torch.hamming_window(x.size(1), False) * x", X2)
+R("blackman_window", "aten::blackman_window", "torch.blackman_window(x.size(1)) * x", X2)
+R("blackman_window_periodic", "aten::blackman_window.periodic", "torch.blackman_window(x.size(1), False) * x", X2)
+R("meshgrid", "aten::meshgrid", "torch.meshgrid([x, y])", [f("n=3"), f("4", name="y")])
+R("meshgrid_indexing", "aten::meshgrid.indexing", "torch.meshgrid([x, y], indexing='xy')", [f("n=3"), f("4", name="y")],
+  S("torch.meshgrid([x, y], indexing='ij')"))
+
+
+# =============================================================================================
+# Convolution (weights are frozen constants, as in a real model)
+TRACE_CONV = script_only("a trace records every convolution as aten::_convolution (or _convolution_mode "
+                        "for string padding); the _convolution rows cover traces")
+C1 = {"w": "torch.randn(4, 3, 3) * 0.3", "b": "torch.randn(4)"}
+C2 = {"w": "torch.randn(4, 3, 3, 3) * 0.3", "b": "torch.randn(4)"}
+C3 = {"w": "torch.randn(4, 3, 3, 3, 3) * 0.3", "b": "torch.randn(4)"}
+X1D, X2D, X3D = f("batch=2x3x10"), f("batch=2x3x8x8"), f("batch=2x3x6x6x6")
+R("conv1d", "aten::conv1d", "F.conv1d(x, self.w, self.b)", X1D, S("F.conv1d(x, self.w, None, 2, 1)"),
+  S("F.conv1d(x, self.w, self.b, 1, 2, 2)"), consts=C1, only=TRACE_CONV)
+R("conv1d_len", "aten::conv1d", "F.conv1d(x, self.w, self.b, padding=1)", f("batch=2x3xlen=10"), consts=C1, only=TRACE_CONV)
+R("conv1d_padding", "aten::conv1d.padding", "F.conv1d(x, self.w, self.b, padding='same')", X1D,
+  S("F.conv1d(x, self.w, self.b, padding='valid')"), consts=C1, only=TRACE_CONV)
+R("conv2d", "aten::conv2d", "F.conv2d(x, self.w, self.b)", X2D, S("F.conv2d(x, self.w, None, (2, 1), (1, 2))"),
+  S("F.conv2d(x, self.w, self.b, 1, 1, 2)"), S("F.conv2d(x, self.w, self.b, padding=1)", f("batch=2x3xh=8xw=8")), consts=C2, only=TRACE_CONV)
+R("conv2d_groups", "aten::conv2d", "F.conv2d(x, self.w, self.b, groups=2)", f("batch=2x4x8x8"),
+  consts={"w": "torch.randn(4, 2, 3, 3) * 0.3", "b": "torch.randn(4)"}, only=TRACE_CONV)
+R("conv2d_depthwise", "aten::conv2d", "F.conv2d(x, self.w, None, 1, 1, 1, 3)", X2D, consts={"w": "torch.randn(3, 1, 3, 3)"}, only=TRACE_CONV)
+R("conv2d_module", "aten::conv2d", "self.conv(x)", X2D, mods={"conv": "torch.nn.Conv2d(3, 4, 3, padding=1, bias=False)"}, only=TRACE_CONV)
+R("conv2d_padding", "aten::conv2d.padding", "F.conv2d(x, self.w, self.b, padding='same')", X2D,
+  S("F.conv2d(x, self.w, self.b, padding='same', dilation=2)"), consts=C2, only=TRACE_CONV)
+R("conv2d_input_weight", "aten::conv2d", "F.conv2d(x, w)", [X2D, f("4x3x3x3", name="w")], only=TRACE_CONV)
+R("conv3d", "aten::conv3d", "F.conv3d(x, self.w, self.b)", X3D, S("F.conv3d(x, self.w, self.b, 2, 1)"), consts=C3, only=TRACE_CONV)
+R("conv3d_padding", "aten::conv3d.padding", "F.conv3d(x, self.w, self.b, padding='same')", X3D, consts=C3, only=TRACE_CONV)
+R("conv_transpose1d", "aten::conv_transpose1d", "F.conv_transpose1d(x, self.w, self.b)", X1D,
+  S("F.conv_transpose1d(x, self.w, self.b, 2, 1, 1)"), consts={"w": "torch.randn(3, 4, 3) * 0.3", "b": "torch.randn(4)"}, only=TRACE_CONV)
+R("conv_transpose2d", "aten::conv_transpose2d.input", "F.conv_transpose2d(x, self.w, self.b)", X2D,
+  S("F.conv_transpose2d(x, self.w, self.b, 2, 1, 1)"), S("F.conv_transpose2d(x, self.w, None, 1, 0, 0, 1, 2)"),
+  consts={"w": "torch.randn(3, 4, 3, 3) * 0.3", "b": "torch.randn(4)"}, only=TRACE_CONV)
+R("conv_transpose2d_groups", "aten::conv_transpose2d.input", "F.conv_transpose2d(x, self.w, self.b, groups=3)", X2D,
+  consts={"w": "torch.randn(3, 2, 3, 3) * 0.3", "b": "torch.randn(6)"}, only=TRACE_CONV)
+R("conv_transpose3d", "aten::conv_transpose3d.input", "F.conv_transpose3d(x, self.w, self.b, 2)", X3D,
+  consts={"w": "torch.randn(3, 4, 3, 3, 3) * 0.3", "b": "torch.randn(4)"}, only=TRACE_CONV)
+R("convolution", "aten::convolution", "torch.convolution(x, self.w, self.b, [1, 1], [1, 1], [1, 1], False, [0, 0], 1)", X2D,
+  S("torch.convolution(x, self.wt, None, [2, 2], [1, 1], [1, 1], True, [1, 1], 1)"),
+  consts={**C2, "wt": "torch.randn(3, 4, 3, 3) * 0.3"}, only=TRACE_CONV)
+R("_convolution", "aten::_convolution", "torch._convolution(x, self.w, self.b, [1, 1], [0, 0], [1, 1], False, [0, 0], 1, "
+  "False, False, True, True)", X2D, consts=C2)
+R("_convolution_deprecated", "aten::_convolution.deprecated", "torch._convolution(x, self.w, self.b, [1, 1], [0, 0], [1, 1], "
+  "False, [0, 0], 1, False, False, True)", X2D, consts=C2)
+R("_convolution_mode", "aten::_convolution_mode", "torch._convolution_mode(x, self.w, self.b, [1, 1], 'same', [1, 1], 1)",
+  X2D, consts=C2)
+R("conv_tbc", "aten::conv_tbc", "torch.conv_tbc(x, self.w, self.b, 1)", f("10xbatch=2x3"),
+  consts={"w": "torch.randn(3, 3, 4) * 0.3", "b": "torch.randn(4)"})
+R("im2col", "aten::im2col", "F.unfold(x, 3)", X2D, S("F.unfold(x, (2, 3), dilation=1, padding=1, stride=2)"))
+R("col2im", "aten::col2im", "F.fold(x, (4, 5), 2)", f("batch=2x12x12"))
+
+# Pooling
+R("max_pool1d", "aten::max_pool1d", "F.max_pool1d(x, 2)", X1D, S("F.max_pool1d(x, 3, 2, 1, ceil_mode=True)"))
+R("max_pool2d", "aten::max_pool2d", "F.max_pool2d(x, 2)", X2D, S("F.max_pool2d(x, 3, 2, 1)"),
+  S("F.max_pool2d(x, (3, 2), (2, 1), ceil_mode=True)"), S("F.max_pool2d(x, 3, 1, dilation=2)"),
+  S("F.max_pool2d(x, 2)", f("batch=2x3xh=8xw=8")))
+R("max_pool3d", "aten::max_pool3d", "F.max_pool3d(x, 2)", X3D, S("F.max_pool3d(x, 3, 2, 1, ceil_mode=True)"))
+R("max_pool1d_with_indices", "aten::max_pool1d_with_indices", "F.max_pool1d(x, 2, return_indices=True)", f("batch=2x3x10", gen="distinct"))
+R("max_pool2d_with_indices", "aten::max_pool2d_with_indices", "F.max_pool2d(x, 2, return_indices=True)",
+  f("batch=2x3x8x8", gen="distinct"), S("F.max_pool2d(x, 3, 2, 1, return_indices=True)"))
+R("max_pool3d_with_indices", "aten::max_pool3d_with_indices", "F.max_pool3d(x, 2, return_indices=True)",
+  f("batch=2x3x6x6x6", gen="distinct"))
+R("avg_pool1d", "aten::avg_pool1d", "F.avg_pool1d(x, 2)", X1D, S("F.avg_pool1d(x, 3, 2, 1, count_include_pad=False)"),
+  S("F.avg_pool1d(x, 3, 2, 1, ceil_mode=True)"))
+R("avg_pool2d", "aten::avg_pool2d", "F.avg_pool2d(x, 2)", X2D, S("F.avg_pool2d(x, 3, 2, 1)"),
+  S("F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)"), S("F.avg_pool2d(x, 3, 2, 1, ceil_mode=True)"),
+  S("F.avg_pool2d(x, 2, divisor_override=3)"))
+R("avg_pool3d", "aten::avg_pool3d", "F.avg_pool3d(x, 2)", X3D, S("F.avg_pool3d(x, 3, 2, 1, count_include_pad=False)"))
+R("adaptive_avg_pool1d", "aten::adaptive_avg_pool1d", "F.adaptive_avg_pool1d(x, 5)", X1D, S("F.adaptive_avg_pool1d(x, 3)"),
+  S("F.adaptive_avg_pool1d(x, 1)", f("batch=2x3xlen=10")))
+R("adaptive_avg_pool2d", "aten::adaptive_avg_pool2d", "F.adaptive_avg_pool2d(x, 1)", f("batch=2x3xh=8xw=8"),
+  S("F.adaptive_avg_pool2d(x, (4, 2))", X2D), S("F.adaptive_avg_pool2d(x, 3)", X2D))
+R("adaptive_avg_pool3d", "aten::adaptive_avg_pool3d", "F.adaptive_avg_pool3d(x, 1)", X3D, S("F.adaptive_avg_pool3d(x, (3, 2, 3))"))
+R("adaptive_max_pool1d", "aten::adaptive_max_pool1d", "F.adaptive_max_pool1d(x, 5)", X1D,
+  S("F.adaptive_max_pool1d(x, 5, return_indices=True)", f("batch=2x3x10", gen="distinct")))
+R("adaptive_max_pool2d", "aten::adaptive_max_pool2d", "F.adaptive_max_pool2d(x, 1)", f("batch=2x3xh=8xw=8"),
+  S("F.adaptive_max_pool2d(x, (4, 2))", X2D), S("F.adaptive_max_pool2d(x, 4, return_indices=True)", f("batch=2x3x8x8", gen="distinct")))
+R("adaptive_max_pool3d", "aten::adaptive_max_pool3d", "F.adaptive_max_pool3d(x, 1)", X3D, S("F.adaptive_max_pool3d(x, 3)"))
+
+# Normalisation
+BN = {"rm": "torch.randn(3) * 0.1", "rv": "torch.rand(3) + 0.5", "w": "torch.randn(3)", "b": "torch.randn(3)"}
+R("batch_norm", "aten::batch_norm", "F.batch_norm(x, self.rm, self.rv, self.w, self.b, False, 0.1, 1e-5)", X2D,
+  S("F.batch_norm(x, self.rm, self.rv, None, None, False, 0.1, 1e-3)"), S(inputs=f("batch=2x3x10")), consts=BN)
+R("batch_norm_module", "aten::batch_norm", "self.bn(x)", X2D, mods={"bn": "op_helpers.bn_eval(3)"})
+R("instance_norm", "aten::instance_norm", "F.instance_norm(x)", X2D, S("F.instance_norm(x, weight=self.w, bias=self.b, eps=1e-3)"),
+  S("F.instance_norm(x, self.rm, self.rv, use_input_stats=False)"), consts=BN)
+R("layer_norm", "aten::layer_norm", "F.layer_norm(x, (4,), self.w, self.b)", X, S("F.layer_norm(x, (3, 4))"),
+  S("F.layer_norm(x, [4], eps=1e-3)"), consts={"w": "torch.randn(4)", "b": "torch.randn(4)"})
+R("native_layer_norm", "aten::native_layer_norm", "torch.native_layer_norm(x, [4], self.w, self.b, 1e-5)", X,
+  consts={"w": "torch.randn(4)", "b": "torch.randn(4)"})
+R("group_norm", "aten::group_norm", "F.group_norm(x, 2, self.w, self.b)", f("batch=2x4x5x5"), S("F.group_norm(x, 4)"),
+  S("F.group_norm(x, 1, self.w, self.b, 1e-3)"), consts={"w": "torch.randn(4)", "b": "torch.randn(4)"})
+R("_weight_norm", "aten::_weight_norm", "torch._weight_norm(v, g, 0)", [f("4x3", "v"), pos("4x1", "g")],
+  S("torch._weight_norm(v, g, 1)", [f("4x3", "v"), pos("1x3", "g")]))
+
+# Padding
+R("constant_pad_nd", "aten::constant_pad_nd", "torch.constant_pad_nd(x, [1, 2], 0.5)", X,
+  S("torch.constant_pad_nd(x, [1, 1, 2, 0])"), S("torch.constant_pad_nd(x, [-1, 1])"))
+R("pad", "aten::pad", "F.pad(x, [1, 2])", X, S("F.pad(x, (1, 1, 2, 2), value=0.5)"),
+  S("F.pad(x, [1, 2, 1, 1], mode='reflect')", X2D), S("F.pad(x, [1, 2, 1, 1], mode='replicate')", X2D),
+  S("F.pad(x, [1, 2, 1, 1], mode='circular')", X2D))
+R("reflection_pad1d_op", "aten::reflection_pad1d", "torch._C._nn.reflection_pad1d(x, [2, 1])", X1D)
+R("reflection_pad2d", "aten::reflection_pad2d", "torch._C._nn.reflection_pad2d(x, [1, 2, 2, 1])", X2D)
+R("reflection_pad3d", "aten::reflection_pad3d", "torch._C._nn.reflection_pad3d(x, [1, 1, 2, 1, 0, 1])", X3D)
+R("replication_pad1d", "aten::replication_pad1d", "torch._C._nn.replication_pad1d(x, [2, 1])", X1D)
+R("replication_pad2d", "aten::replication_pad2d", "torch._C._nn.replication_pad2d(x, [1, 2, 2, 1])", X2D)
+R("replication_pad3d", "aten::replication_pad3d", "torch._C._nn.replication_pad3d(x, [1, 1, 2, 1, 0, 1])", X3D)
+R("_pad_circular", "aten::_pad_circular", "torch._C._nn._pad_circular(x, [1, 2, 1, 1])", X2D)
+
+# Resampling
+R("upsample_nearest1d_vec", "aten::upsample_nearest1d.vec", "F.interpolate(x, scale_factor=2.0)", X1D)
+R("upsample_nearest2d_vec", "aten::upsample_nearest2d.vec", "F.interpolate(x, scale_factor=2.0)", X2D,
+  S("F.interpolate(x, size=(5, 12))"), S("F.interpolate(x, scale_factor=(1.5, 2.0))"),
+  S("F.interpolate(x, scale_factor=2.0)", f("batch=2x3xh=4xw=4")))
+R("upsample_nearest3d_vec", "aten::upsample_nearest3d.vec", "F.interpolate(x, scale_factor=2.0)", X3D)
+R("upsample_linear1d_vec", "aten::upsample_linear1d.vec", "F.interpolate(x, scale_factor=2.0, mode='linear')", X1D,
+  S("F.interpolate(x, scale_factor=0.7, mode='linear', align_corners=True)"))
+R("upsample_bilinear2d_vec", "aten::upsample_bilinear2d.vec", "F.interpolate(x, scale_factor=2.0, mode='bilinear')", X2D,
+  S("F.interpolate(x, size=(5, 12), mode='bilinear', align_corners=True)"),
+  S("F.interpolate(x, scale_factor=0.5, mode='bilinear')"),
+  S("F.interpolate(x, scale_factor=2.0, mode='bilinear')", f("batch=2x3xh=4xw=4")))
+R("upsample_bicubic2d_vec", "aten::upsample_bicubic2d.vec", "F.interpolate(x, scale_factor=2.0, mode='bicubic')", X2D,
+  S("F.interpolate(x, size=(5, 12), mode='bicubic', align_corners=True)"))
+R("upsample_trilinear3d_vec", "aten::upsample_trilinear3d.vec", "F.interpolate(x, scale_factor=2.0, mode='trilinear')", X3D,
+  S("F.interpolate(x, size=(3, 4, 5), mode='trilinear', align_corners=True)"))
+R("upsample_nearest1d", "aten::upsample_nearest1d", "torch._C._nn.upsample_nearest1d(x, [15])", X1D)
+R("upsample_nearest2d", "aten::upsample_nearest2d", "torch._C._nn.upsample_nearest2d(x, [16, 12])", X2D)
+R("upsample_nearest3d", "aten::upsample_nearest3d", "torch._C._nn.upsample_nearest3d(x, [8, 8, 12])", X3D)
+R("upsample_linear1d", "aten::upsample_linear1d", "torch._C._nn.upsample_linear1d(x, [15], False)", X1D)
+R("upsample_bilinear2d", "aten::upsample_bilinear2d", "torch._C._nn.upsample_bilinear2d(x, [16, 12], False)", X2D,
+  S("torch._C._nn.upsample_bilinear2d(x, [5, 6], True)"))
+R("upsample_bicubic2d", "aten::upsample_bicubic2d", "torch._C._nn.upsample_bicubic2d(x, [16, 12], False)", X2D)
+R("upsample_trilinear3d", "aten::upsample_trilinear3d", "torch._C._nn.upsample_trilinear3d(x, [8, 8, 12], False)", X3D)
+R("_upsample_nearest_exact1d_vec", "aten::_upsample_nearest_exact1d.vec", "F.interpolate(x, scale_factor=1.5, mode='nearest-exact')", X1D)
+R("_upsample_nearest_exact2d_vec", "aten::_upsample_nearest_exact2d.vec", "F.interpolate(x, scale_factor=1.5, mode='nearest-exact')", X2D)
+R("_upsample_nearest_exact3d_vec", "aten::_upsample_nearest_exact3d.vec", "F.interpolate(x, size=(4, 8, 9), mode='nearest-exact')", X3D)
+R("_upsample_nearest_exact1d", "aten::_upsample_nearest_exact1d", "torch._C._nn._upsample_nearest_exact1d(x, [15])", X1D)
+R("_upsample_nearest_exact2d", "aten::_upsample_nearest_exact2d", "torch._C._nn._upsample_nearest_exact2d(x, [12, 5])", X2D)
+R("_upsample_nearest_exact3d", "aten::_upsample_nearest_exact3d", "torch._C._nn._upsample_nearest_exact3d(x, [4, 8, 9])", X3D)
+R("_upsample_bilinear2d_aa_vec", "aten::_upsample_bilinear2d_aa.vec", "F.interpolate(x, size=(5, 6), mode='bilinear', antialias=True)", X2D)
+R("_upsample_bicubic2d_aa_vec", "aten::_upsample_bicubic2d_aa.vec", "F.interpolate(x, size=(5, 6), mode='bicubic', antialias=True)", X2D)
+R("_upsample_bilinear2d_aa", "aten::_upsample_bilinear2d_aa", "torch._C._nn._upsample_bilinear2d_aa(x, [5, 6], False)", X2D)
+R("_upsample_bicubic2d_aa", "aten::_upsample_bicubic2d_aa", "torch._C._nn._upsample_bicubic2d_aa(x, [5, 6], False)", X2D)
+TRACE_INTERP = script_only("aten::__interpolate is a TorchScript builtin: a trace records the upsample op it runs")
+R("__interpolate", "aten::__interpolate.size_list_scale_list", "op_helpers.aten_interpolate(x, [4, 4], 'nearest')", X2D,
+  only=TRACE_INTERP)
+R("__interpolate_scale_list", "aten::__interpolate.scale_list", "op_helpers.aten_interpolate_scale(x, [2.0, 2.0], 'bilinear')",
+  X2D, only=TRACE_INTERP)
+R("grid_sampler", "aten::grid_sampler", "F.grid_sample(x, g, align_corners=False)", [X2D, unit("batch=2x5x6x2", "g")],
+  S("F.grid_sample(x, g, mode='nearest', padding_mode='border', align_corners=True)"),
+  S("F.grid_sample(x, g, mode='bicubic', padding_mode='reflection', align_corners=False)"))
+R("grid_sampler_2d", "aten::grid_sampler_2d", "torch.grid_sampler_2d(x, g, 0, 0, False)", [X2D, unit("batch=2x5x6x2", "g")])
+R("grid_sampler_3d", "aten::grid_sampler_3d", "torch.grid_sampler_3d(x, g, 0, 0, False)", [X3D, unit("batch=2x3x4x5x3", "g")])
+R("affine_grid_generator", "aten::affine_grid_generator", "F.affine_grid(t, [2, 3, 5, 6], align_corners=False)",
+  f("2x2x3", "t"), S("torch.affine_grid_generator(t, [t.size(0), 3, 5, 6], True)", f("batch=2x2x3", "t")))
+
+
+# =============================================================================================
+# Recurrent layers and cells (nn modules: weights frozen)
+SEQ = f("batch=2x5x4")
+R("lstm_input", "aten::lstm.input", "self.rnn(x)[0]", SEQ, mods={"rnn": "torch.nn.LSTM(4, 6, batch_first=True)"})
+R("lstm_input_2layer_bi", "aten::lstm.input", "y, (h, c) = self.rnn(x)\nreturn y, h, c", f("5xbatch=2x4"),
+  mods={"rnn": "torch.nn.LSTM(4, 6, num_layers=2, bidirectional=True)"})
+R("lstm_input_state", "aten::lstm.input", "return self.rnn(x, (h0, c0))", [SEQ, f("1xbatch=2x6", "h0"), f("1xbatch=2x6", "c0")],
+  mods={"rnn": "torch.nn.LSTM(4, 6, batch_first=True)"})
+R("gru_input", "aten::gru.input", "self.rnn(x)", SEQ, mods={"rnn": "torch.nn.GRU(4, 6, batch_first=True)"})
+R("gru_input_2layer_bi", "aten::gru.input", "self.rnn(x, h0)", [f("5xbatch=2x4"), f("4xbatch=2x6", "h0")],
+  mods={"rnn": "torch.nn.GRU(4, 6, num_layers=2, bidirectional=True)"})
+R("rnn_tanh_input", "aten::rnn_tanh.input", "self.rnn(x)", SEQ, mods={"rnn": "torch.nn.RNN(4, 6, batch_first=True)"})
+R("rnn_relu_input", "aten::rnn_relu.input", "self.rnn(x)", SEQ,
+  mods={"rnn": "torch.nn.RNN(4, 6, nonlinearity='relu', batch_first=True, num_layers=2)"})
+PACK = ("p = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)\n"
+        "o, _ = self.rnn(p)\n"
+        "y, n = torch.nn.utils.rnn.pad_packed_sequence(o, batch_first=True, total_length=5)\n"
+        "return y, n")
+PACK_IN = [SEQ, i("batch=2", "lengths", 1, 6)]
+PACK_TRACE = trace_only("torch.jit.script cannot compile an nn.RNN/LSTM/GRU call on a PackedSequence")
+R("lstm_data", "aten::lstm.data", PACK, PACK_IN, mods={"rnn": "torch.nn.LSTM(4, 6, batch_first=True)"}, only=PACK_TRACE)
+R("gru_data", "aten::gru.data", PACK, PACK_IN, mods={"rnn": "torch.nn.GRU(4, 6, batch_first=True)"}, only=PACK_TRACE)
+R("rnn_tanh_data", "aten::rnn_tanh.data", PACK, PACK_IN, mods={"rnn": "torch.nn.RNN(4, 6, batch_first=True)"}, only=PACK_TRACE)
+R("rnn_relu_data", "aten::rnn_relu.data", PACK, PACK_IN,
+  mods={"rnn": "torch.nn.RNN(4, 6, nonlinearity='relu', batch_first=True)"}, only=PACK_TRACE)
+R("_pack_padded_sequence", "aten::_pack_padded_sequence", PACK, PACK_IN, mods={"rnn": "torch.nn.GRU(4, 6, batch_first=True)"},
+  only=PACK_TRACE)
+R("_pad_packed_sequence", "aten::_pad_packed_sequence", PACK, PACK_IN, mods={"rnn": "torch.nn.LSTM(4, 6, batch_first=True)"},
+  only=PACK_TRACE)
+TRACE_DECOMPOSED = script_only("a trace records it decomposed into its parts (it is CompositeImplicit); "
+                               "only script keeps the node")
+R("lstm_cell", "aten::lstm_cell", "self.cell(x, (h, c))", [f("batch=2x4"), f("batch=2x6", "h"), f("batch=2x6", "c")],
+  mods={"cell": "torch.nn.LSTMCell(4, 6)"}, only=TRACE_DECOMPOSED)
+R("gru_cell", "aten::gru_cell", "self.cell(x, h)", [f("batch=2x4"), f("batch=2x6", "h")], mods={"cell": "torch.nn.GRUCell(4, 6)"}, only=TRACE_DECOMPOSED)
+R("rnn_tanh_cell", "aten::rnn_tanh_cell", "self.cell(x, h)", [f("batch=2x4"), f("batch=2x6", "h")],
+  mods={"cell": "torch.nn.RNNCell(4, 6)"}, only=TRACE_DECOMPOSED)
+R("rnn_relu_cell", "aten::rnn_relu_cell", "self.cell(x, h)", [f("batch=2x4"), f("batch=2x6", "h")],
+  mods={"cell": "torch.nn.RNNCell(4, 6, nonlinearity='relu')"}, only=TRACE_DECOMPOSED)
+
+# Attention
+QKV = [f("batch=2x2x5x8", "q"), f("batch=2x2x6x8", "k"), f("batch=2x2x6x8", "v")]
+R("scaled_dot_product_attention", "aten::scaled_dot_product_attention", "F.scaled_dot_product_attention(q, k, v)", QKV,
+  S("F.scaled_dot_product_attention(q, k, v, attn_mask=m)", QKV + [b("5x6", "m")]),
+  S("F.scaled_dot_product_attention(q, k, v, attn_mask=m)", QKV + [f("batch=2x1x5x6", "m")]),
+  S("F.scaled_dot_product_attention(q, k, v, is_causal=True)", [f("batch=2x2xseq=5x8", "q"), f("batch=2x2xseq=5x8", "k"),
+                                                               f("batch=2x2xseq=5x8", "v")]),
+  S("F.scaled_dot_product_attention(q, k, v, scale=0.5)"),
+  S("F.scaled_dot_product_attention(q, k, v, enable_gqa=True)", [f("batch=2x4x5x8", "q"), f("batch=2x2x6x8", "k"),
+                                                                 f("batch=2x2x6x8", "v")]))
+R("_native_multi_head_attention", "aten::_native_multi_head_attention",
+  "return torch._native_multi_head_attention(x, x, x, 8, 2, self.wi, self.bi, self.wo, self.bo, None, False)[0]",
+  f("batch=2xseq=5x8"), consts={"wi": "torch.randn(24, 8) * 0.3", "bi": "torch.randn(24)", "wo": "torch.randn(8, 8) * 0.3",
+                                "bo": "torch.randn(8)"})
+R("multihead_attention_module", "aten::scaled_dot_product_attention", "self.mha(x, x, x, need_weights=False)[0]",
+  f("batch=2xseq=5x8"), mods={"mha": "torch.nn.MultiheadAttention(8, 2, batch_first=True).eval()"})
+R("transformer_encoder_layer", "aten::_transformer_encoder_layer_fwd", "self.layer(x)", f("batch=2xseq=5x8"),
+  mods={"layer": "torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval()"}, only=TRACE_DECOMPOSED)
+
+# Dropout in eval mode: must export as identity
+R("dropout", "aten::dropout", "F.dropout(x, 0.5, False)", X, S("F.dropout(x, 0.3, self.training)"))
+R("dropout_module", "aten::dropout", "self.drop(x) * 2.0", X, mods={"drop": "torch.nn.Dropout(0.5)"})
+R("dropout_", "aten::dropout_", "F.dropout(x.clone(), 0.5, False, True)", X)
+R("feature_dropout", "aten::feature_dropout", "F.dropout2d(x, 0.5, False)", X2D)
+R("feature_dropout_", "aten::feature_dropout_", "F.dropout2d(x.clone(), 0.5, False, True)", X2D)
+R("alpha_dropout", "aten::alpha_dropout", "F.alpha_dropout(x, 0.5, False)", X)
+R("alpha_dropout_", "aten::alpha_dropout_", "F.alpha_dropout(x.clone(), 0.5, False, True)", X)
+R("feature_alpha_dropout", "aten::feature_alpha_dropout", "F.feature_alpha_dropout(x, 0.5, False)", X2D)
+R("feature_alpha_dropout_", "aten::feature_alpha_dropout_", "F.feature_alpha_dropout(x.clone(), 0.5, False, True)", X2D)
+R("native_dropout", "aten::native_dropout", "torch.native_dropout(x, 0.5, False)", X)
+
+# Losses
+R("mse_loss", "aten::mse_loss", "F.mse_loss(x, y)", XY, S("F.mse_loss(x, y, reduction='sum')"), S("F.mse_loss(x, y, reduction='none')"))
+NLL = [f("batch=2x5"), i("batch=2", "t", 0, 5)]
+R("nll_loss", "aten::nll_loss", "torch._C._nn.nll_loss(F.log_softmax(x, 1), t, None, 1, -100)", NLL,
+  S("torch._C._nn.nll_loss(F.log_softmax(x, 1), t, None, 0, -100)"), S("torch._C._nn.nll_loss(F.log_softmax(x, 1), t, self.w, 1, 2)"),
+  consts={"w": "torch.rand(5) + 0.5"})
+R("nll_loss_nd", "aten::nll_loss_nd", "F.nll_loss(F.log_softmax(x, 1), t)", NLL,
+  S("F.nll_loss(F.log_softmax(x, 1), t, reduction='none', ignore_index=1)"),
+  S("F.nll_loss(F.log_softmax(x, 1), t, reduction='sum')", [f("batch=2x5x3"), i("batch=2x3", "t", 0, 5)]))
+R("nll_loss2d", "aten::nll_loss2d", "torch._C._nn.nll_loss2d(F.log_softmax(x, 1), t, None, 1, -100)", [f("batch=2x5x3x3"), i("batch=2x3x3", "t", 0, 5)])
+R("cross_entropy_loss", "aten::cross_entropy_loss", "F.cross_entropy(x, t)", NLL, S("F.cross_entropy(x, t, reduction='none')"),
+  S("F.cross_entropy(x, t, label_smoothing=0.1)"), S("F.cross_entropy(x, t, weight=self.w, ignore_index=2)"),
+  S("F.cross_entropy(x, p)", [f("batch=2x5"), f("batch=2x5", "p", 0, 1)]), consts={"w": "torch.rand(5) + 0.5"})
+R("kl_div", "aten::kl_div", "F.kl_div(F.log_softmax(x, 1), F.softmax(y, 1), reduction='batchmean')", XY,
+  S("F.kl_div(F.log_softmax(x, 1), F.log_softmax(y, 1), reduction='sum', log_target=True)"),
+  S("F.kl_div(F.log_softmax(x, 1), F.softmax(y, 1), reduction='none')"))
+R("binary_cross_entropy_with_logits", "aten::binary_cross_entropy_with_logits",
+  "F.binary_cross_entropy_with_logits(x, y)", [X, f(name="y", lo=0, hi=1)],
+  S("F.binary_cross_entropy_with_logits(x, y, pos_weight=self.pw, reduction='sum')"),
+  S("F.binary_cross_entropy_with_logits(x, y, weight=self.pw, reduction='none')"), consts={"pw": "torch.rand(4) + 0.5"})
+
+# Spectral
+R("stft", "aten::stft", "torch.stft(x, 8, hop_length=4, window=self.win, center=False, return_complex=False)", f("batch=2x32"),
+  S("torch.stft(x, 8, hop_length=2, center=False, onesided=True, return_complex=False)"),
+  consts={"win": "torch.hann_window(8)"})
+R("stft_centered", "aten::stft", "torch.stft(x, 8, hop_length=4, window=self.win, center=True, pad_mode='reflect', "
+  "return_complex=False)", f("batch=2x32"), consts={"win": "torch.hann_window(8)"})
