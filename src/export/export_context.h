@@ -86,6 +86,14 @@ class ExportContext {
     return t.first;
   }
   int32_t sequence_type(const std::string& onnx_name) const { return sequence_types_.at(sequence_roots_.at(onnx_name)).first; }
+  // Complex tensors are carried as real pairs (a trailing dim of 2: real, imaginary), the layout
+  // of view_as_real and of ONNX's DFT/STFT. Only converters that know it may read them
+  // (OpOptions::complex); others refuse a complex input instead of misreading the pair dim.
+  void mark_complex(const std::string& onnx_name) { complex_names_.insert(onnx_name); }
+  bool is_complex(const Value* v) const {
+    auto n = names_.find(v);
+    return n != names_.end() && complex_names_.count(n->second) != 0;
+  }
   // The ONNX element type of a converted tensor value (main graph), if known.
   std::optional<int32_t> elem_type_of(const std::string& onnx_name);
   // Elements of a list or tuple built at run time (prim::ListConstruct / TupleConstruct with
@@ -209,6 +217,7 @@ class ExportContext {
   std::vector<onnx::ValueInfoProto> hints_;
   std::unordered_map<const Value*, std::string> symbols_;
   std::unordered_map<std::string, std::string> name_symbols_;  // the same by ONNX name (survives aliasing)
+  std::set<std::string> complex_names_;
   std::unordered_map<std::string, std::string> sequence_roots_;                 // sequence name → its root
   std::unordered_map<std::string, std::pair<int32_t, bool>> sequence_types_;  // root → (element type, provisional)
   // Per open graph: its inputs recorded and the nodes ONNX shape inference has seen.

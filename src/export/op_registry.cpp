@@ -50,7 +50,7 @@ void OpRegistry::add(const std::string& keys, const std::string& signature, Conv
         throw std::logic_error(fmt::format("op '{}' registered twice at opset {}", key, options.since));
       }
     }
-    OpVersion version{options.since, sig, convert, onnx, options.static_only};
+    OpVersion version{options.since, sig, convert, onnx, options.static_only, options.complex};
     auto at = entry.versions.begin();
     while (at != entry.versions.end() && at->since < options.since) ++at;
     entry.versions.insert(at, std::move(version));
@@ -99,6 +99,8 @@ const OpRegistry& op_registry() {
     register_cast_ops(r);
     register_logical_ops(r);
     register_sort_ops(r);
+    register_masking_ops(r);
+    register_signal_ops(r);
     register_loss_ops(r);
     register_scalar_ops(r);
     return r;
@@ -154,6 +156,14 @@ void convert_node(ExportContext& ctx, const Node* node) {
     std::string schema = node->maybeSchema() != nullptr ? c10::toString(*node->maybeSchema()) : "no schema";
     throw Error(fmt::format("unsupported op {} ({}) at: {}; see kiln export --list-ops", node->kind().toQualString(),
                             schema, describe_node(node)));
+  }
+  if (!selected->version->complex && selected->entry->world == OpWorld::Tensor) {
+    for (const Value* v : node->inputs()) {
+      if (ctx.is_complex(v)) {
+        unsupported(node, "a complex input (kiln carries complex tensors as real pairs and converts abs, angle, real, imag, "
+                          "view_as_real, conj, +, −, × and the FFTs on them)");
+      }
+    }
   }
   Args args = parse_args(ctx, node, selected->version->signature);
   selected->version->convert(ctx, node, args);

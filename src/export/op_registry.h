@@ -32,6 +32,8 @@ struct OpOptions {
   // Converted only when every input is known at export (the node is folded by LibTorch); a run-time
   // input is refused. --list-ops marks these "(folded statically)".
   bool static_only = false;
+  // Reads complex inputs (carried as real pairs) correctly; other converters refuse them.
+  bool complex = false;
 };
 
 struct OpVersion {
@@ -40,6 +42,7 @@ struct OpVersion {
   Converter convert;
   std::string onnx;  // what it becomes, for --list-ops
   bool static_only = false;
+  bool complex = false;
 };
 
 struct OpEntry {
@@ -103,7 +106,16 @@ void register_layout_ops(OpRegistry& r);
 void register_cast_ops(OpRegistry& r);
 void register_logical_ops(OpRegistry& r);
 void register_sort_ops(OpRegistry& r);
+void register_masking_ops(OpRegistry& r);
+void register_signal_ops(OpRegistry& r);
 void register_loss_ops(OpRegistry& r);
+
+// Arithmetic with a complex operand (carried as a real pair): handled and true, or false when
+// neither operand is complex (signal.cpp).
+bool convert_complex_arith(ExportContext& ctx, const Node* node, const Args& args, const std::string& op);
+
+// Boolean-mask indexing (x[mask]), which aten::index reaches with a mask among its indices.
+void convert_masked_index(ExportContext& ctx, const Node* node, const Args& args);
 
 [[noreturn]] void unsupported(const Node* node, const std::string& why);
 // True when a TorchScript value is not a tensor (int, float, bool, list, tuple, dict, None, str).

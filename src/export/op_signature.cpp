@@ -27,6 +27,7 @@ constexpr KindText kKinds[] = {
     {"i", ArgKind::Int, "an int known at export"},
     {"i?", ArgKind::OptInt, "an int known at export, or None"},
     {"id", ArgKind::DynInt, "an int"},
+    {"id?", ArgKind::OptDynInt, "an int or None"},
     {"is", ArgKind::Ints, "an int list known at export"},
     {"is?", ArgKind::OptInts, "an int list known at export, or None"},
     {"iv", ArgKind::DynInts, "an int list"},
@@ -137,8 +138,12 @@ Args parse_args(ExportContext& ctx, const Node* node, const Signature& sig) {
       case ArgKind::Tensor:
       case ArgKind::Operand:
       case ArgKind::DynInt:
-        if (a.none) fail(i, a.kind);
-        if (a.kind == ArgKind::DynInt && ctx.is_static(v)) {
+      case ArgKind::OptDynInt:
+        if (a.none) {
+          if (a.kind != ArgKind::OptDynInt) fail(i, a.kind);
+          break;
+        }
+        if ((a.kind == ArgKind::DynInt || a.kind == ArgKind::OptDynInt) && ctx.is_static(v)) {
           auto iv = ctx.constant(v);
           if (!iv.isInt() && !(iv.isTensor() && iv.toTensor().dim() == 0)) fail(i, a.kind);
           a.i = iv.isInt() ? iv.toInt() : iv.toTensor().item<int64_t>();
@@ -264,7 +269,7 @@ std::optional<std::string> Args::opt_tensor(size_t i) const {
 }
 
 int64_t Args::i(size_t i) const {
-  const auto& a = expect(i, {ArgKind::Int, ArgKind::OptInt, ArgKind::DynInt}, "i");
+  const auto& a = expect(i, {ArgKind::Int, ArgKind::OptInt, ArgKind::DynInt, ArgKind::OptDynInt}, "i");
   if (!a.i) {
     unsupported(node_, fmt::format("argument {} '{}' must be an int known at export", i, arg_name(node_, i)));
   }
@@ -274,11 +279,13 @@ int64_t Args::i(size_t i) const {
 std::optional<int64_t> Args::opt_i(size_t i) const { return expect(i, {ArgKind::OptInt}, "opt_i").i; }
 
 std::string Args::dyn_int(size_t i) const {
-  const auto& a = expect(i, {ArgKind::DynInt}, "dyn_int");
+  const auto& a = expect(i, {ArgKind::DynInt, ArgKind::OptDynInt}, "dyn_int");
   return scalar_operand(*ctx_, a.value, onnx::TensorProto_DataType_INT64);
 }
 
-bool Args::int_is_static(size_t i) const { return expect(i, {ArgKind::DynInt}, "int_is_static").i.has_value(); }
+bool Args::int_is_static(size_t i) const {
+  return expect(i, {ArgKind::DynInt, ArgKind::OptDynInt}, "int_is_static").i.has_value();
+}
 
 const std::vector<int64_t>& Args::ints(size_t i) const {
   const auto& a = expect(i, {ArgKind::Ints, ArgKind::OptInts, ArgKind::DynInts}, "ints");

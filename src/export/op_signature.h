@@ -8,6 +8,7 @@
 //   x?    such an operand or None
 //   i     an int known at export                i?    such an int or None
 //   id    an int, known at export or computed at run time (a 0-d int64 ONNX value)
+//   id?   such an int or None
 //   is    an int list known at export           is?   such a list or None
 //   iv    an int list, static or built at run time (packed into a 1-D int64 ONNX value)
 //   f     a number known at export              f?    such a number or None
@@ -42,6 +43,7 @@ enum class ArgKind {
   Int,
   OptInt,
   DynInt,
+  OptDynInt,
   Ints,
   OptInts,
   DynInts,

@@ -98,11 +98,11 @@ void register_cast_ops(OpRegistry& r) {
         "aten::feature_alpha_dropout|aten::feature_alpha_dropout_",
         "v f b", dropout, "nothing (eval mode)");
   r.add("aten::native_dropout", "v f b?", native_dropout, "nothing (eval mode) + a mask of ones");
-  r.add("aten::contiguous", "v _", identity(), "nothing (bookkeeping)");
-  r.add("aten::clone", "v _", identity(), "nothing (bookkeeping)");
-  r.add("aten::detach|aten::detach_|aten::alias|aten::lift|aten::lift_fresh|aten::resolve_conj|aten::resolve_neg|aten::conj|"
-        "aten::_conj|aten::conj_physical|prim::data|prim::NumToTensor|aten::positive",
-        "v", identity(), "nothing (bookkeeping; real tensors)");
+  r.add("aten::contiguous", "v _", identity(), "nothing (bookkeeping)", {.complex = true});
+  r.add("aten::clone", "v _", identity(), "nothing (bookkeeping)", {.complex = true});
+  r.add("aten::detach|aten::detach_|aten::alias|aten::lift|aten::lift_fresh|aten::resolve_conj|aten::resolve_neg|prim::data|"
+        "prim::NumToTensor|aten::positive",
+        "v", identity(), "nothing (bookkeeping; real tensors)", {.complex = true});
 }
 
 }  // namespace kiln

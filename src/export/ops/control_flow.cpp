@@ -415,9 +415,11 @@ void loop(ExportContext& ctx, const Node* node, const Args&) {
 
 void register_control_flow_ops(OpRegistry& r) {
   r.add("prim::If", "any", if_node,
-        "nothing (static condition: the branch taken is inlined) or If (both branches as subgraphs; tuples flattened)");
+        "nothing (static condition: the branch taken is inlined) or If (both branches as subgraphs; tuples flattened)",
+        {.complex = true});
   r.add("prim::Loop", "any any ...", loop,
-        "nothing (a static loop is unrolled) or Loop (run-time trip count or condition; appended lists as sequences)");
+        "nothing (a static loop is unrolled) or Loop (run-time trip count or condition; appended lists as sequences)",
+        {.complex = true});
 }
 
 }  // namespace kiln

@@ -15,6 +15,7 @@ namespace {
 
 // a <op> alpha·b, every operand in the result's type (PyTorch's promotion, promotion.h).
 void arith(ExportContext& ctx, const Node* node, const Args& a, const char* op, bool reverse = false) {
+  if (!reverse && (a.size() < 3 || a.f(2) == 1.0) && convert_complex_arith(ctx, node, a, op)) return;
   int32_t type = result_type(ctx, node);
   std::string x = operand(ctx, a.value(0), type);
   std::string y = operand(ctx, a.value(1), type);
@@ -32,6 +33,7 @@ Converter binary(const char* op, bool reverse = false) {
 
 // div(a, b, rounding_mode): None → true division (ints become float), "floor", "trunc".
 void div(ExportContext& ctx, const Node* node, const Args& a) {
+  if (a.size() == 2 && convert_complex_arith(ctx, node, a, "Div")) return;
   int32_t type = result_type(ctx, node);
   std::string x = operand(ctx, a.value(0), type), y = operand(ctx, a.value(1), type);
   std::optional<std::string> mode = a.size() > 2 ? a.opt_s(2) : std::nullopt;
@@ -142,11 +144,12 @@ void xlogy(ExportContext& ctx, const Node* node, const Args& a) {
 }  // namespace
 
 void register_elementwise_ops(OpRegistry& r) {
-  r.add("aten::add|aten::add_", "x x f", binary("Add"), "Add (alpha → Mul)");
-  r.add("aten::sub|aten::sub_", "x x f", binary("Sub"), "Sub (alpha → Mul)");
+  const OpOptions complex{.complex = true};
+  r.add("aten::add|aten::add_", "x x f", binary("Add"), "Add (alpha → Mul)", complex);
+  r.add("aten::sub|aten::sub_", "x x f", binary("Sub"), "Sub (alpha → Mul)", complex);
   r.add("aten::rsub", "x x f", binary("Sub", true), "Sub (alpha → Mul)");
-  r.add("aten::mul|aten::mul_", "x x", binary("Mul"), "Mul");
-  r.add("aten::div|aten::div_", "x x", div, "Div");
+  r.add("aten::mul|aten::mul_", "x x", binary("Mul"), "Mul", complex);
+  r.add("aten::div|aten::div_", "x x", div, "Div", complex);
   r.add("aten::div.Tensor_mode|aten::div.Scalar_mode|aten::div_.Tensor_mode|aten::div_.Scalar_mode", "x x s?", div,
         "Div (floor: Floor/Mod; trunc: Sign·Floor(Abs))");
   r.add("aten::pow", "x x", binary("Pow"), "Pow");

@@ -230,7 +230,7 @@ void index(ExportContext& ctx, const Node* node, const Args& a) {
     auto vt = value_type(ctx, indices[i]);
     if ((t && (t->scalar_type() == at::kBool || t->scalar_type() == at::kByte)) ||
         (vt && (*vt == onnx::TensorProto_DataType_BOOL || *vt == onnx::TensorProto_DataType_UINT8))) {
-      unsupported(node, "boolean mask indexing (data-dependent shape)");
+      return convert_masked_index(ctx, node, a);  // x[mask]: a data-dependent shape (masking.cpp)
     }
     axes.push_back(i);
   }

@@ -198,7 +198,6 @@ void register_math_ops(OpRegistry& r) {
     onnx[0] = static_cast<char>(std::toupper(onnx[0]));
     r.add(fmt::format("aten::{}|aten::{}_", op, op), "v", float_unary(onnx), onnx);
   }
-  r.add("aten::abs|aten::abs_|aten::absolute", "v", unary("Abs"), "Abs");
   r.add("aten::neg|aten::neg_|aten::negative", "v", unary("Neg"), "Neg");
   r.add("aten::reciprocal|aten::reciprocal_", "v", float_unary("Reciprocal"), "Reciprocal");
   r.add("aten::rsqrt|aten::rsqrt_", "v", rsqrt, "Reciprocal(Sqrt)");

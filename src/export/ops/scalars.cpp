@@ -590,14 +590,43 @@ void raise(ExportContext&, const Node* node, const Args&) {
   unsupported(node, "the model raises an exception on the example input's path");
 }
 
+// list(l): a copy with the same elements (or the same run-time shape tensor / sequence).
+void list_copy(ExportContext& ctx, const Node* node, const Args&) {
+  const Value* l = node->input(0);
+  if (auto elems = ctx.list_elements(l)) {
+    ctx.record_list(node->output(), *elems);
+    make_static_if_possible(ctx, node->output());
+    return;
+  }
+  if (ctx.is_bound(l)) return ctx.alias_value(node->output(), l);
+  unsupported(node, "copying a list kiln does not track");
+}
+
 // list + list (aten::add.t): the elements of both, in order.
 void list_concat(ExportContext& ctx, const Node* node, const Args&) {
-  auto a = ctx.list_elements(node->input(0)), b = ctx.list_elements(node->input(1));
-  if (!a || !b) unsupported(node, "concatenating lists kiln does not track");
-  std::vector<const Value*> all = *a;
-  all.insert(all.end(), b->begin(), b->end());
-  ctx.record_list(node->output(), std::move(all));
-  make_static_if_possible(ctx, node->output());
+  auto elements = [&](const Value* v) -> std::optional<std::vector<const Value*>> {
+    if (auto e = ctx.list_elements(v)) return e;
+    if (!ctx.is_static(v) || !ctx.constant(v).isList()) return std::nullopt;
+    std::vector<const Value*> out;
+    auto lt = v->type()->cast<c10::ListType>();
+    const c10::IValue list = ctx.constant(v);  // named: the loop reads into it
+    for (const auto& iv : list.toListRef()) out.push_back(ctx.mint_static(iv, lt ? lt->getElementType() : c10::AnyType::get()));
+    return out;
+  };
+  auto a = elements(node->input(0)), b = elements(node->input(1));
+  if (a && b) {
+    std::vector<const Value*> all = *a;
+    all.insert(all.end(), b->begin(), b->end());
+    ctx.record_list(node->output(), std::move(all));
+    make_static_if_possible(ctx, node->output());
+    return;
+  }
+  // An int list held as a run-time shape on either side: both packed and concatenated.
+  auto lt = node->output()->type()->cast<c10::ListType>();
+  if (!lt || lt->getElementType()->kind() != c10::TypeKind::IntType) unsupported(node, "concatenating lists kiln does not track");
+  auto& c = ctx.add_node("Concat", {pack_int_list(ctx, node, node->input(0)), pack_int_list(ctx, node, node->input(1))},
+                         {ctx.out(node->output(), "list")});
+  set_attr(c, "axis", int64_t{0});
 }
 
 }  // namespace
@@ -654,7 +683,8 @@ void register_scalar_ops(OpRegistry& r) {
         "nothing (false at export)", scalar);
   r.add("prim::unchecked_cast", "any", [](ExportContext& c, const Node* n, const Args&) { alias(c, n); }, "nothing", scalar);
   r.add("prim::Uninitialized", "", uninitialized, "nothing", scalar);
-  r.add_static_only("aten::__range_length|aten::__derive_index|aten::list.t|aten::list|aten::__contains__.int_list|"
+  r.add("aten::list.t|aten::list", "any", list_copy, "nothing (a copy of a tracked list)", scalar);
+  r.add_static_only("aten::__range_length|aten::__derive_index|aten::__contains__.int_list|"
                     "aten::__contains__.float_list|aten::__contains__.str_list|aten::__contains__.str",
                     "loop and list bookkeeping");
 }
