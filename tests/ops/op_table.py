@@ -344,6 +344,22 @@ R("lerp_Tensor", "aten::lerp.Tensor", "torch.lerp(x, y, w)", [X, Y, f("4", name=
 R("addcmul", "aten::addcmul", "torch.addcmul(x, y, z)", [X, Y, f("4", name="z")],
   S("torch.addcmul(x, y, z, value=0.5)"))
 
+R("clamp", "aten::clamp", "torch.clamp(x, -0.5, 0.5)", X, S("torch.clamp(x, min=0.0)"), S("x.clamp(max=0.2)"),
+  S("torch.clamp(x, 2, 5)", i()))
+R("clamp_Tensor", "aten::clamp.Tensor", "torch.clamp(x, lo, hi)", [X, f("4", "lo", -1, 0), f("4", "hi", 0, 1)],
+  S("torch.clamp(x, min=lo)"))
+R("clamp_", "aten::clamp_", "x.clone().clamp_(-0.5, 0.5)", X)
+R("clamp_max", "aten::clamp_max", "torch.clamp_max(x, 0.3)", X)
+R("clamp_max_Tensor", "aten::clamp_max.Tensor", "torch.clamp_max(x, hi)", [X, f("4", "hi", 0, 1)])
+R("clamp_min", "aten::clamp_min", "torch.clamp_min(x, -0.3)", X)
+R("clamp_min_Tensor", "aten::clamp_min.Tensor", "torch.clamp_min(x, lo)", [X, f("4", "lo", -1, 0)])
+R("clamp_max_", "aten::clamp_max_", "x.clone().clamp_max_(0.3)", X)
+R("clamp_min_", "aten::clamp_min_", "x.clone().clamp_min_(-0.3)", X)
+for _op, _sym in (("sub", "-"), ("mul", "*"), ("remainder", "%")):  # int/float mixes scripts to the generic aten::div
+    R(f"{_op}_int_float", f"aten::{_op}.int_float", f"x * (x.size(0) {_sym} 1.5)", X, only=TRACE_INTS)
+    R(f"{_op}_float_int", f"aten::{_op}.float_int", f"x * (7.5 {_sym} x.size(0))", X, only=TRACE_INTS)
+R("neg_float", "aten::neg.float", "x * -float(x.size(0))", X, only=TRACE_INTS)
+
 # Linear algebra
 R("mm", "aten::mm", "torch.mm(x, y)", [f("batch=2x3"), f("3x5", name="y")])
 R("bmm", "aten::bmm", "torch.bmm(x, y)", [f("batch=2x3x4"), f("batch=2x4x5", name="y")])
@@ -1011,3 +1027,191 @@ R("stft", "aten::stft", "torch.stft(x, 8, hop_length=4, window=self.win, center=
   consts={"win": "torch.hann_window(8)"})
 R("stft_centered", "aten::stft", "torch.stft(x, 8, hop_length=4, window=self.win, center=True, pad_mode='reflect', "
   "return_complex=False)", f("batch=2x32"), consts={"win": "torch.hann_window(8)"})
+
+
+# =============================================================================================
+# Quantization: quantized tensors are built in the forward and dequantized before returning.
+Q = "torch.quantize_per_tensor(x, 0.05, 64, torch.quint8)"
+QY = "torch.quantize_per_tensor(y, 0.05, 64, torch.quint8)"
+R("quantize_per_tensor", "aten::quantize_per_tensor", f"{Q}.dequantize()", X,
+  S("torch.quantize_per_tensor(x, 0.1, 0, torch.qint8).dequantize()"))
+R("quantize_per_tensor_tensor_qparams", "aten::quantize_per_tensor.tensor_qparams",
+  "torch.quantize_per_tensor(x, self.s, self.z, torch.quint8).dequantize()", X,
+  consts={"s": "torch.tensor(0.05)", "z": "torch.tensor(64)"})
+R("quantize_per_tensor_tensors", "aten::quantize_per_tensor.tensors",
+  "qs = torch.quantize_per_tensor([x, y], self.s, self.z, torch.quint8)\nreturn qs[0].dequantize() + qs[1].dequantize()",
+  XY, consts={"s": "torch.tensor([0.05, 0.1])", "z": "torch.tensor([64, 10])"})
+R("dequantize_self", "aten::dequantize.self", f"torch.dequantize({Q})", X)
+R("dequantize_tensors", "aten::dequantize.tensors", f"a, b = torch.dequantize([{Q}, {QY}])\nreturn a - b", XY)
+R("fake_quantize_per_tensor_affine", "aten::fake_quantize_per_tensor_affine",
+  "torch.fake_quantize_per_tensor_affine(x, 0.05, 10, 0, 255)", X, S("torch.fake_quantize_per_tensor_affine(x, 0.1, 0, -128, 127)"))
+R("fake_quantize_per_tensor_affine_tensor_qparams", "aten::fake_quantize_per_tensor_affine.tensor_qparams",
+  "torch.fake_quantize_per_tensor_affine(x, self.s, self.z, 0, 255)", X,
+  consts={"s": "torch.tensor(0.05)", "z": "torch.tensor(10, dtype=torch.int32)"})
+R("fake_quantize_per_channel_affine", "aten::fake_quantize_per_channel_affine",
+  "torch.fake_quantize_per_channel_affine(x, self.s, self.z, 1, 0, 255)", X,
+  consts={"s": "torch.tensor([0.05, 0.1, 0.02])", "z": "torch.tensor([10, 0, 128], dtype=torch.int32)"})
+QF = "torch.ao.nn.quantized.QFunctional()"
+R("quantized_add", "quantized::add", f"return torch.ops.quantized.add({Q}, {QY}, 0.1, 64).dequantize()", XY)
+R("quantized_add_relu", "quantized::add_relu", f"return torch.ops.quantized.add_relu({Q}, {QY}, 0.1, 0).dequantize()", XY)
+R("quantized_mul", "quantized::mul", f"return torch.ops.quantized.mul({Q}, {QY}, 0.1, 64).dequantize()", XY)
+R("quantized_cat", "quantized::cat", f"return torch.ops.quantized.cat([{Q}, {QY}], 1, 0.05, 64).dequantize()", XY)
+R("quantized_sigmoid", "quantized::sigmoid", f"return torch.ops.quantized.sigmoid({Q}, 1.0 / 256, 0).dequantize()", X)
+R("quantized_hardswish", "quantized::hardswish", f"return torch.ops.quantized.hardswish({Q}, 0.05, 64).dequantize()", X)
+R("quantized_leaky_relu", "quantized::leaky_relu", f"return torch.ops.quantized.leaky_relu({Q}, 0.1, False, 0.05, 64).dequantize()", X)
+R("quantized_layer_norm", "quantized::layer_norm", f"return self.m({Q}).dequantize()", X,
+  mods={"m": "op_helpers.qnorm(torch.ao.nn.quantized.LayerNorm([4], torch.nn.Parameter(torch.ones(4)), torch.nn.Parameter(torch.zeros(4)), 0.05, 64))"})
+R("quantized_group_norm", "quantized::group_norm", f"return self.m({Q}).dequantize()", f("batch=2x4x3x3"),
+  mods={"m": "op_helpers.qnorm(torch.ao.nn.quantized.GroupNorm(2, 4, torch.nn.Parameter(torch.ones(4)), torch.nn.Parameter(torch.zeros(4)), 0.05, 64))"})
+R("quantized_instance_norm", "quantized::instance_norm", f"return self.m({Q}).dequantize()", f("batch=2x4x3x3"),
+  mods={"m": "op_helpers.qnorm(torch.ao.nn.quantized.InstanceNorm2d(4, torch.nn.Parameter(torch.ones(4)), torch.nn.Parameter(torch.zeros(4)), 0.05, 64, affine=True))"})
+for _name, _ctor, _inp in (
+        ("linear", "torch.ao.nn.quantized.Linear(4, 5)", X),
+        ("linear_relu", "torch.ao.nn.intrinsic.quantized.LinearReLU(4, 5)", X),
+        ("conv1d", "torch.ao.nn.quantized.Conv1d(3, 4, 3)", X1D),
+        ("conv1d_relu", "torch.ao.nn.intrinsic.quantized.ConvReLU1d(3, 4, 3)", X1D),
+        ("conv2d", "torch.ao.nn.quantized.Conv2d(3, 4, 3, padding=1)", X2D),
+        ("conv2d_relu", "torch.ao.nn.intrinsic.quantized.ConvReLU2d(3, 4, 3)", X2D),
+        ("conv3d", "torch.ao.nn.quantized.Conv3d(3, 4, 3)", X3D),
+        ("conv3d_relu", "torch.ao.nn.intrinsic.quantized.ConvReLU3d(3, 4, 3)", X3D),
+        ("conv_transpose1d", "torch.ao.nn.quantized.ConvTranspose1d(3, 4, 3, stride=2)", X1D),
+        ("conv_transpose2d", "torch.ao.nn.quantized.ConvTranspose2d(3, 4, 3, stride=2)", X2D),
+        ("conv_transpose3d", "torch.ao.nn.quantized.ConvTranspose3d(3, 4, 3)", X3D)):
+    _ovl = ".new" if _name in ("conv2d", "conv2d_relu", "conv3d", "conv3d_relu") else ""
+    R(f"quantized_{_name}", f"quantized::{_name}{_ovl}", f"return self.m({Q}).dequantize()", _inp,
+      mods={"m": f"op_helpers.quantized({_ctor})"})
+R("quantized_linear_dynamic", "quantized::linear_dynamic", "self.m(x)", X,
+  mods={"m": "op_helpers.dynamic_linear(torch.ao.nn.quantized.dynamic.Linear(4, 5))"})
+R("quantized_linear_relu_dynamic", "quantized::linear_relu_dynamic", "self.m(x)", X,
+  mods={"m": "op_helpers.dynamic_linear(torch.ao.nn.intrinsic.quantized.dynamic.LinearReLU(4, 5))"})
+
+# =============================================================================================
+# TorchScript constructs: prim ops, ints/bools/lists/dicts, conversions (script keeps them; a
+# trace turns them into tensor ops or unrolls them, hence TRACE_CONTROL/TRACE_INTS)
+R("prim_If", "prim::If", "if bool(x.sum() > 0):\n    return x + 1.0\nreturn x - 1.0", X, only=TRACE_CONTROL)
+R("prim_If_static", "prim::If", "if x.size(1) == 3:\n    return x * 2.0\nreturn x", X,
+  S("if x.size(0) > 2:\n    return x * 2.0\nreturn x"), only=TRACE_CONTROL)
+R("prim_Loop", "prim::Loop", "y = x\nfor _ in range(x.size(0)):\n    y = y * 0.5 + 1.0\nreturn y", X,
+  S("y = x\nk = 0\nwhile bool(y.sum() < 50.0) and k < 8:\n    y = y + 1.0\n    k += 1\nreturn y"), only=TRACE_CONTROL)
+R("prim_Constant", "prim::Constant", "x + 1.5", X)
+R("prim_ListConstruct", "prim::ListConstruct", "torch.stack([x, x * 2.0])", X)
+R("prim_ListUnpack", "prim::ListUnpack", "a, b = x.split(2, 2)\nreturn a * b", X)
+R("prim_TupleConstruct", "prim::TupleConstruct", "return x + 1.0, x * 2.0", X)
+R("prim_TupleUnpack", "prim::TupleUnpack", "t = (x, x)\nfor _ in range(x.size(0)):\n    a, b = t\n    t = (a + b, a * 0.5)\nreturn t[0]", X, only=TRACE_CONTROL)
+R("prim_TupleIndex", "prim::TupleIndex", "t = (x + 1.0, x * 2.0)\nreturn t[x.size(0) % 2]", X, only=TRACE_CONTROL)
+R("prim_DictConstruct", "prim::DictConstruct", "return {'a': x + 1.0, 'b': x * 2.0}", X)
+R("prim_Uninitialized", "prim::Uninitialized", "for k in range(x.size(0)):\n    if k == 1:\n        return x * float(k)\nreturn x",
+  X, only=TRACE_CONTROL)
+R("prim_RaiseException", "prim::RaiseException", "if x.size(0) > 100:\n    raise RuntimeError('batch too large')\nreturn x + 1.0", X,
+  only=TRACE_CONTROL)
+R("prim_data", "prim::data", "x.data * 2.0", X, only=TRACE_INTS)
+R("prim_device", "prim::device", "torch.zeros(x.size(0), 3, device=x.device) + 1.0", X2, only=TRACE_INTS)
+R("prim_dtype", "prim::dtype", "torch.zeros(x.size(0), 3, dtype=x.dtype) + x", X2, only=TRACE_INTS)
+R("prim_layout", "prim::layout", "torch.ones(x.size(0), 3, layout=x.layout) + x", X2, only=TRACE_INTS)
+R("prim_max_int", "prim::max.int", "x * max(x.size(0), 3)", X, only=TRACE_INTS)
+R("prim_max_float", "prim::max.float", "x * max(float(x.size(0)), 2.5)", X, only=TRACE_INTS)
+R("prim_max_int_float", "prim::max.int_float", "x * max(x.size(0), 2.5)", X, only=TRACE_INTS)
+R("prim_max_float_int", "prim::max.float_int", "x * max(2.5, x.size(0))", X, only=TRACE_INTS)
+R("prim_max_self_int", "prim::max.self_int", "x * max(x.size())", X, only=TRACE_INTS)
+R("prim_min_int", "prim::min.int", "x * min(x.size(0), 3)", X, only=TRACE_INTS)
+R("prim_min_float", "prim::min.float", "x * min(float(x.size(0)), 2.5)", X, only=TRACE_INTS)
+R("prim_min_int_float", "prim::min.int_float", "x * min(x.size(0), 2.5)", X, only=TRACE_INTS)
+R("prim_min_float_int", "prim::min.float_int", "x * min(2.5, x.size(0))", X, only=TRACE_INTS)
+R("prim_min_self_int", "prim::min.self_int", "x * min(x.size())", X, only=TRACE_INTS)
+R("prim_tolist", "prim::tolist", "v: List[List[float]] = x.tolist()\nreturn torch.tensor(v) * 2.0", X2, only=TRACE_INTS)
+R("prim_type", "prim::type", "x * float(x.device.type == 'cpu')", X, only=TRACE_INTS)
+R("prim_unchecked_cast", "prim::unchecked_cast",
+  "y: Optional[Tensor] = None\nif x.size(0) > 2:\n    y = x * 2.0\nif y is None:\n    return x\nreturn y + 1.0", X, only=TRACE_CONTROL)
+R("prim_NumToTensor", "prim::NumToTensor.Scalar", "x * x.size(0)", X,
+  only=trace_only("script multiplies by the int directly (aten::mul.Scalar); a trace wraps the size in prim::NumToTensor"))
+R("__is__", "aten::__is__",
+  "y: Optional[Tensor] = None\nif x.size(0) > 2:\n    y = x * 2.0\nif y is None:\n    return x\nreturn y + 1.0", X, only=TRACE_CONTROL)
+R("__isnot__", "aten::__isnot__",
+  "y: Optional[Tensor] = None\nif x.size(0) > 2:\n    y = x * 2.0\nif y is not None:\n    return y + 1.0\nreturn x", X, only=TRACE_CONTROL)
+R("__getitem___t", "aten::__getitem__.t", "x.view(x.shape[0], -1)", X, S("x * x.size()[-1]"), only=TRACE_INTS)
+R("__getitem___str", "aten::__getitem__.str", "x * float(x.device.type[0] == 'c')", X, only=TRACE_INTS)
+R("__getitem___Dict_str", "aten::__getitem__.Dict_str", "d: Dict[str, Tensor] = {}\nd['a'] = x + 1.0\nreturn d['a'] * 2.0", X, only=TRACE_CONTROL)
+R("__contains___str", "aten::__contains__.str", "d = {'a': x + 1.0}\nif 'a' in d:\n    return d['a']\nreturn x", X, only=TRACE_CONTROL)
+R("__contains___int_list", "aten::__contains__.int_list", "x * float(x.size(1) in [3, 4])", X,
+  S("x * float(x.size(0) in [2, 3])",
+    xfail=xfail(None, "kiln --list-ops: __contains__.int_list is static_only (list bookkeeping folds at export); a dynamic operand is a documented limitation")),
+  only=TRACE_INTS)
+R("__contains___str_list", "aten::__contains__.str_list", "x * float(x.device.type in ['cpu', 'cuda'])", X, only=TRACE_INTS)
+R("__contains___float_list", "aten::__contains__.float_list", "x * float(float(x.size(1)) in [3.0, 4.0])", X, only=TRACE_INTS)
+R("__range_length", "aten::__range_length", "y = x[:, 0]\nfor k in range(0, x.size(1), 2):\n    y = y + x[:, k]\nreturn y", f("batch=2x4x4"),
+  only=TRACE_CONTROL)
+R("__derive_index", "aten::__derive_index", "y = x[:, 0]\nfor k in range(1, x.size(1), 2):\n    y = y * x[:, k]\nreturn y", f("batch=2x4x4"),
+  only=TRACE_CONTROL)
+R("append_t", "aten::append.t", "l: List[Tensor] = []\nfor k in range(x.size(1)):\n    l.append(x * float(k))\nreturn torch.stack(l)", X,
+  only=TRACE_CONTROL)
+R("_set_item_str", "aten::_set_item.str", "d: Dict[str, Tensor] = {}\nd['a'] = x + 1.0\nd['b'] = x * 2.0\nreturn d['a'] * d['b']", X,
+  only=TRACE_CONTROL)
+R("list_t", "aten::list.t", "s = list(x.size())\ns[1] = -1\nreturn x.reshape(s)", X, only=TRACE_INTS)
+R("Int_Tensor", "aten::Int.Tensor", "x * int(x.sum() > 0)", X, only=TRACE_INTS)
+R("Float_Tensor", "aten::Float.Tensor", "x * float(x[0, 0, 0])", X, only=TRACE_INTS)
+R("Bool_Tensor", "aten::Bool.Tensor", "x * float(bool(x[0, 0, 0] > 0))", X, only=TRACE_INTS)
+R("Int_float", "aten::Int.float", "x * int(float(x.size(0)) * 1.5)", X, only=TRACE_INTS)
+R("Float_Scalar", "aten::Float.Scalar", "x * float(x.size(0))", X, only=TRACE_INTS)
+R("Bool_int", "aten::Bool.int", "x * float(bool(x.size(0) - 2))", X, only=TRACE_INTS)
+R("IntImplicit", "aten::IntImplicit", "x.new_zeros(n[0]) + 1.0", [X, i("1", "n", 2, 5)],
+  only=TRACE_INTS)
+R("ScalarImplicit", "aten::ScalarImplicit", "torch.full([4], v[0]) + x", [X, f("1", "v")], only=TRACE_INTS)
+R("FloatImplicit", "aten::FloatImplicit", "F.leaky_relu(x, v[0])", [X, pos("1", "v")], only=TRACE_INTS)
+R("item", "aten::item", "x * x[0, 0, 0].item()", X, S("x * x.sum().item()"),
+  only=script_only("a trace records .item() used in arithmetic as the 0-d tensor itself"))
+R("format", "aten::format", "if x.size(0) > 100:\n    raise ValueError('batch {} too large'.format(x.size(0)))\nreturn x + 1.0", X,
+  only=TRACE_CONTROL)
+R("warn", "aten::warn", "if x.size(0) > 100:\n    warnings.warn('large batch')\nreturn x + 1.0", X, only=TRACE_CONTROL)
+R("is_grad_enabled", "aten::is_grad_enabled", "x * float(torch.is_grad_enabled())", X, only=TRACE_INTS)
+R("is_autocast_enabled", "aten::is_autocast_enabled", "x * float(torch.is_autocast_enabled())", X, only=TRACE_INTS)
+R("is_autocast_cpu_enabled", "aten::is_autocast_cpu_enabled", "x * float(torch.is_autocast_cpu_enabled())", X, only=TRACE_INTS)
+R("neg_int", "aten::neg.int", "x[:, -x.size(1) + 1:]", X, only=TRACE_INTS)
+
+
+# =============================================================================================
+# Ops that an inference graph never holds (or that are no TorchScript op), with the reason.
+_RANDOM = "random sampling: an inference graph has no random draws (and no reference to compare)"
+_TRAIN_DROPOUT = ("training-mode only: in eval mode the row's own dropout call is the identity (rows dropout, "
+                  "feature_dropout, alpha_dropout ... cover eval mode)")
+_LIST_MUT = "in-graph list mutation: not an inference-graph op (kiln folds list bookkeeping at export)"
+_CAST = "legacy _cast_* op: TorchScript emits aten::to (rows to_dtype ...)"
+EXCLUDED.update({
+    "aten::bernoulli": _RANDOM, "aten::multinomial": _RANDOM, "aten::normal": _RANDOM, "aten::rand": _RANDOM,
+    "aten::rand_like": _RANDOM, "aten::randn": _RANDOM, "aten::randn_like": _RANDOM, "aten::randint": _RANDOM,
+    "aten::randint_like": _RANDOM, "aten::_sample_dirichlet": _RANDOM, "aten::_standard_gamma": _RANDOM,
+    "aten::rrelu_with_noise": _RANDOM,
+    "aten::Delete": _LIST_MUT, "aten::insert": _LIST_MUT, "aten::pop": _LIST_MUT,
+    "aten::_set_item.t": _LIST_MUT + " (the dict form, _set_item.str, is a row)",
+    **{f"aten::_cast_{t}": _CAST for t in ("Bool", "Byte", "Char", "Double", "Float", "Half", "Int", "Long", "Short")},
+    "aten::get_pool_ceil_padding": "a helper inside the peer's symbolic functions, not an ATen operator (no schema)",
+    "onnx::Placeholder": "the peer's own placeholder node for its ONNX passes, never in a TorchScript graph",
+    "prim::ConstantChunk": ("made only by the peer's own passes (and TorchScript's fuser); checked: script and trace of "
+                            "`a, b = x.chunk(2, 1)` give aten::chunk + prim::ListUnpack (rows chunk, prim_ListUnpack)"),
+    "prim::ConstantSplit": "made only by the peer's own passes; script and trace give aten::split + prim::ListUnpack (rows split_*)",
+    "prim::convert_element_type": "an FX/dynamo prim, no TorchScript schema: never in a TorchScript graph",
+    "prim::shape": "no TorchScript schema: `x.shape` scripts to aten::size (rows size, __getitem___t)",
+    "aten::_floor_divide": "no TorchScript schema (the peer registers a name that no graph holds); rows floor_divide*",
+    "aten::scan": "no TorchScript schema (a higher-order op of torch.export, not TorchScript)",
+    "aten::tanhshrink": "no TorchScript schema: F.tanhshrink scripts and traces to x - tanh(x) (row tanhshrink_fn)",
+    "aten::_conj": "defined for complex tensors only (asserts on real ones); kiln exports real-valued graphs",
+    "aten::rsub.Tensor": "TorchScript rewrites rsub(Tensor, Tensor) to sub at compile time (row rsub_Scalar covers rsub)",
+    "aten::stft.center": "torch.stft pads in Python and calls the default overload (rows stft, stft_centered)",
+    "aten::list": "the default overload is list(str) -> str[]: no tensor graph holds it (row list_t covers list(int[]))",
+    "aten::embedding_renorm_": "in-place renorm of a weight: a training-time update, the functional form is a row",
+    "aten::detach": "freezing removes it (a no-op in an inference graph): no frozen graph holds it",
+    "aten::nonzero_static": "not in the peer registry and not produced by TorchScript for nonzero",
+})
+# Aliases kiln registers but TorchScript canonicalises at compile time (torch/csrc/jit/passes/
+# normalize_ops.cpp): no frozen graph holds them, so no row can reach them.
+ALIASES = {"absolute": "abs", "arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh",
+           "arcsinh": "asinh", "arctanh": "atanh", "fix": "trunc", "negative": "neg", "true_divide": "div",
+           "ger": "outer", "det": "linalg_det", "swapaxes": "transpose", "swapdims": "transpose",
+           "moveaxis": "movedim", "concat": "cat", "concatenate": "cat", "row_stack": "vstack", "adjoint": "mH",
+           "clip": "clamp", "multiply": "mul", "subtract": "sub", "divide": "div", "greater": "gt",
+           "greater_equal": "ge", "less": "lt", "less_equal": "le", "not_equal": "ne", "orgqr": "linalg_householder_product",
+           "special_expit": "sigmoid"}
+for _alias, _canon in list(ALIASES.items()):
+    for _suffix in ("", "_"):
+        EXCLUDED[f"aten::{_alias}{_suffix}"] = (f"alias of aten::{_canon}{_suffix}: TorchScript normalises it at compile "
+                                               f"time (normalize_ops), no frozen graph holds it; the {_canon} rows cover it")
+del _alias, _canon, _suffix
