@@ -94,6 +94,26 @@ class ExportContext {
     auto n = names_.find(v);
     return n != names_.end() && complex_names_.count(n->second) != 0;
   }
+  // Quantized tensors (eager-mode PTQ/QAT models) are carried as their integer ONNX tensor
+  // (uint8 for quint8, int8 for qint8) with the scale and zero point it is read with; a
+  // DequantizeLinear gives the float value. Converters that do not take quantized inputs get them
+  // dequantized, and their outputs quantized again with the input's parameters
+  // (OpOptions::quantized says a converter reads them itself).
+  struct QuantInfo {
+    std::string scale, zero_point;  // ONNX values (0-d, or 1-D with `axis`)
+    std::optional<int64_t> axis;
+  };
+  void mark_quantized(const std::string& onnx_name, QuantInfo info) { quantized_[onnx_name] = std::move(info); }
+  const QuantInfo* quant_of(const Value* v) const {
+    auto n = names_.find(v);
+    if (n == names_.end()) return nullptr;
+    auto q = quantized_.find(n->second);
+    return q == quantized_.end() ? nullptr : &q->second;
+  }
+  const QuantInfo* quant_of_name(const std::string& name) const {
+    auto q = quantized_.find(name);
+    return q == quantized_.end() ? nullptr : &q->second;
+  }
   // The ONNX element type of a converted tensor value (main graph), if known.
   std::optional<int32_t> elem_type_of(const std::string& onnx_name);
   // Elements of a list or tuple built at run time (prim::ListConstruct / TupleConstruct with
@@ -218,6 +238,7 @@ class ExportContext {
   std::unordered_map<const Value*, std::string> symbols_;
   std::unordered_map<std::string, std::string> name_symbols_;  // the same by ONNX name (survives aliasing)
   std::set<std::string> complex_names_;
+  std::unordered_map<std::string, QuantInfo> quantized_;
   std::unordered_map<std::string, std::string> sequence_roots_;                 // sequence name → its root
   std::unordered_map<std::string, std::pair<int32_t, bool>> sequence_types_;  // root → (element type, provisional)
   // Per open graph: its inputs recorded and the nodes ONNX shape inference has seen.

@@ -368,6 +368,17 @@ ExportResult export_onnx(const ExportOptions& o) {
   std::set<std::string> used;
   for (const auto& leaf : leaves) {
     if (!used.insert(leaf.name).second) throw Error(fmt::format("two outputs would both be named '{}'", leaf.name));
+    if (const auto* q = ctx.quant_of(leaf.value)) {  // a quantized output is given dequantized, as the reference is
+      std::string dq = ctx.fresh("dequantized");
+      auto& n = ctx.add_node("DequantizeLinear", {ctx.in(leaf.value), q->scale, q->zero_point}, {dq});
+      if (q->axis) {
+        auto* a = n.add_attribute();
+        a->set_name("axis");
+        a->set_type(onnx::AttributeProto::INT);
+        a->set_i(*q->axis);
+      }
+      ctx.bind(leaf.value, dq);
+    }
     std::string produced = ctx.in(leaf.value);
     // The producing node writes the output name itself, unless the value is an input, an
     // initializer or already another output (then an Identity).
@@ -468,7 +479,7 @@ ExportResult export_onnx(const ExportOptions& o) {
     SessionOptions so;
     so.optimization = GraphOptLevel::Disable;
     auto session = OrtSession::from_bytes(bytes, so, o.out.string());
-    bool quantized = result.op_histogram.count("DynamicQuantizeLinear") != 0;
+    bool quantized = result.op_histogram.count("DynamicQuantizeLinear") != 0 || result.op_histogram.count("QuantizeLinear") != 0;
     double tolerance = o.verify_tolerance.value_or(quantized ? kVerifyToleranceQuantized : kVerifyTolerance);
     for (const auto& ref : references) result.verification.push_back(verify_case(ref, session, specs, leaves, tolerance));
   }

@@ -50,7 +50,7 @@ void OpRegistry::add(const std::string& keys, const std::string& signature, Conv
         throw std::logic_error(fmt::format("op '{}' registered twice at opset {}", key, options.since));
       }
     }
-    OpVersion version{options.since, sig, convert, onnx, options.static_only, options.complex};
+    OpVersion version{options.since, sig, convert, onnx, options.static_only, options.complex, options.quantized};
     auto at = entry.versions.begin();
     while (at != entry.versions.end() && at->since < options.since) ++at;
     entry.versions.insert(at, std::move(version));
@@ -166,6 +166,11 @@ void convert_node(ExportContext& ctx, const Node* node) {
     }
   }
   Args args = parse_args(ctx, node, selected->version->signature);
+  if (!selected->version->quantized && selected->entry->world == OpWorld::Tensor) {
+    for (const Value* v : node->inputs()) {
+      if (ctx.quant_of(v) != nullptr) return convert_with_dequantized_inputs(ctx, node, args, selected->version->convert);
+    }
+  }
   selected->version->convert(ctx, node, args);
 }
 

@@ -34,6 +34,8 @@ struct OpOptions {
   bool static_only = false;
   // Reads complex inputs (carried as real pairs) correctly; other converters refuse them.
   bool complex = false;
+  // Reads quantized inputs itself; other converters get them dequantized (and requantize).
+  bool quantized = false;
 };
 
 struct OpVersion {
@@ -43,6 +45,7 @@ struct OpVersion {
   std::string onnx;  // what it becomes, for --list-ops
   bool static_only = false;
   bool complex = false;
+  bool quantized = false;
 };
 
 struct OpEntry {
@@ -113,6 +116,10 @@ void register_loss_ops(OpRegistry& r);
 // Arithmetic with a complex operand (carried as a real pair): handled and true, or false when
 // neither operand is complex (signal.cpp).
 bool convert_complex_arith(ExportContext& ctx, const Node* node, const Args& args, const std::string& op);
+
+// Runs a converter that does not read quantized tensors on a node with quantized inputs: the
+// inputs dequantized for it, its tensor outputs quantized again (quantized.cpp).
+void convert_with_dequantized_inputs(ExportContext& ctx, const Node* node, const Args& args, const Converter& convert);
 
 // Boolean-mask indexing (x[mask]), which aten::index reaches with a mask among its indices.
 void convert_masked_index(ExportContext& ctx, const Node* node, const Args& args);

@@ -83,7 +83,8 @@ void collect_named(const c10::IValue& v, const std::string& name, bool top, cons
                    std::vector<std::pair<std::string, torch::Tensor>>& out) {
   auto child = [&](const std::string& part) { return top ? part : name + "." + part; };
   if (v.isTensor()) {
-    out.emplace_back(top ? output_name : name, v.toTensor());
+    const auto& t = v.toTensor();
+    out.emplace_back(top ? output_name : name, t.is_quantized() ? t.dequantize() : t);  // ONNX outputs it dequantized
   } else if (v.isTuple() || v.isList()) {
     auto elems = v.isTuple() ? v.toTupleRef().elements().vec() : v.toListRef().vec();
     for (size_t i = 0; i < elems.size(); ++i) collect_named(elems[i], child(fmt::format("{}_{}", output_name, i)), false, output_name, out);
