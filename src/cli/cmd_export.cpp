@@ -33,6 +33,9 @@ void add_export(CLI::App& app, Runner& run) {
                   "Largest relative mean abs error per output between ONNX Runtime and LibTorch (default 1e-4; 2e-2 "
                   "for a dynamically quantized model)");
   cmd->add_option("-o,--out", o->out, "Output .onnx file");
+  cmd->add_option("--ops-library", o->ops_libraries,
+                  "A shared library that registers TorchScript ops the model calls (repeatable; like torch.ops.load_library). "
+                  "torchvision's is loaded by itself when installed");
   cmd->add_flag("--check", o->check_only, "Write nothing: list every unsupported op (count, first place); exit 1 if any");
   cmd->add_option("--report", *json, "Also write the export report as JSON here");
   cmd->add_flag("--list-ops", *list, "Print the TorchScript ops kiln converts and what they become (with --report FILE: as JSON too)");

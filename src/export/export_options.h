@@ -41,6 +41,9 @@ struct ExportOptions {
   // scale differently from LibTorch's quantized engines: 0.85% measured on Python's
   // quantize_dynamic MNIST net).
   std::optional<double> verify_tolerance;
+  // Shared libraries that register TorchScript ops the model calls (`--ops-library`, like
+  // torch.ops.load_library); torchvision's is found by itself when installed.
+  std::vector<std::filesystem::path> ops_libraries;
 
   std::vector<InputSpec> resolved_inputs() const;
   // Throws kiln::OptionError about values (not flags): opset range, names, specs, a missing output.
@@ -48,7 +51,7 @@ struct ExportOptions {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExportOptions, model, inputs, input_shape, input_name,
                                    static_batch, opset, output_name, out, check_only,
-                                   verify_tolerance)
+                                   verify_tolerance, ops_libraries)
 
 // One graph output and where it came from in the model's return value.
 struct ExportedOutput {

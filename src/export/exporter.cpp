@@ -23,6 +23,7 @@
 #include "export/op_registry.h"
 #include "runtime/ort_session.h"
 #include "runtime/torch_runner.h"
+#include "torchscript/op_libraries.h"
 #include "torchscript/torch_runtime.h"
 
 namespace fs = std::filesystem;
@@ -222,8 +223,8 @@ ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, co
   for (size_t i = 0; i < got.size(); ++i) {
     auto actual = to_torch(got[i]);
     if (actual.sizes() != expected[i].sizes()) {
-      throw Error(fmt::format("the exported model's output '{}' has shape {} at {} where LibTorch gives {}: a size was "
-                              "baked into the graph",
+      throw Error(fmt::format("the exported model's output '{}' has shape {} at {} where LibTorch gives {} (a size baked "
+                              "into the graph, or a data-dependent size that differs)",
                               leaves[i].name, format_shape(actual.sizes().vec()), v.sizes,
                               format_shape(expected[i].sizes().vec())));
     }
@@ -260,6 +261,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   o.validate();
   auto specs = o.resolved_inputs();
   if (!o.check_only) ensure_writable_dir(o.out.parent_path().empty() ? fs::path(".") : o.out.parent_path());
+  load_op_libraries(o.ops_libraries);
   auto module = load_torchscript(o.model);
   torch::NoGradGuard no_grad;
   auto lap = [last = std::chrono::steady_clock::now()]() mutable {

@@ -101,6 +101,7 @@ const OpRegistry& op_registry() {
     register_sort_ops(r);
     register_masking_ops(r);
     register_signal_ops(r);
+    register_torchvision_ops(r);
     register_loss_ops(r);
     register_scalar_ops(r);
     return r;

@@ -15,6 +15,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "torchscript/op_libraries.h"
 
 namespace fs = std::filesystem;
 
@@ -29,19 +30,56 @@ void configure_torchscript_executor() {
   });
 }
 
+namespace {
+
+// The first non-empty line of a LibTorch message (some start with a newline).
+std::string first_text_line(const std::string& message) {
+  size_t start = 0;
+  while (start < message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string::npos) end = message.size();
+    std::string line = message.substr(start, end - start);
+    if (line.find_first_not_of(" \t\r") != std::string::npos) return line;
+    start = end + 1;
+  }
+  return message;
+}
+
+}  // namespace
+
 torch::jit::Module load_torchscript(const fs::path& path) {
   configure_torchscript_executor();
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
   if (fs::is_directory(path, ec)) throw Error(fmt::format("{}: is a directory, expected a TorchScript .pt file", path.string()));
-  try {
-    auto m = torch::jit::load(path.string(), torch::kCPU);
-    m.eval();
-    return m;
-  } catch (const c10::Error& e) {
-    throw Error(fmt::format("{}: not a TorchScript archive ({})", path.string(), first_line(e.what_without_backtrace())));
-  } catch (const std::exception& e) {
-    throw Error(fmt::format("{}: not a TorchScript archive ({})", path.string(), first_line(e.what())));
+  bool tried_torchvision = false;
+  while (true) {
+    std::string message;
+    try {
+      auto m = torch::jit::load(path.string(), torch::kCPU);
+      m.eval();
+      return m;
+    } catch (const c10::Error& e) {
+      message = e.what_without_backtrace();
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    std::string op = unknown_op_in(message);
+    if (op.empty()) throw Error(fmt::format("{}: not a TorchScript archive ({})", path.string(), first_text_line(message)));
+    // An op no loaded library provides: torchvision's library when the op is torchvision's.
+    if (op.rfind("torchvision::", 0) == 0 && !tried_torchvision) {
+      tried_torchvision = true;
+      if (auto lib = find_torchvision_library()) {
+        load_op_libraries({*lib});
+        continue;
+      }
+      throw Error(fmt::format("{}: the model calls {}, and torchvision's op library was not found (install python3-torchvision, "
+                              "set KILN_TORCHVISION_LIBRARY, or pass --ops-library PATH)",
+                              path.string(), op));
+    }
+    throw Error(fmt::format("{}: the model calls {}, which no loaded op library provides (pass the library that registers "
+                            "'{}' ops with --ops-library PATH)",
+                            path.string(), op, op.substr(0, op.find("::"))));
   }
 }
 

@@ -590,6 +590,27 @@ void raise(ExportContext&, const Node* node, const Args&) {
   unsupported(node, "the model raises an exception on the example input's path");
 }
 
+// isinstance(x, types): decided by the value's TorchScript type (refined by what kiln knows: a
+// static value's own type, a tracked list).
+void isinstance(ExportContext& ctx, const Node* node, const Args&) {
+  const Value* v = node->input(0);
+  c10::TypePtr type = v->type();
+  if (ctx.is_static(v) && !ctx.is_none(v)) type = ctx.constant(v).type();
+  if (ctx.is_none(v)) type = c10::NoneType::get();
+  bool yes = false;
+  for (const auto& t : node->tys(c10::attr::types)) {
+    if (type->isSubtypeOf(*t)) yes = true;
+    // `list` and `tuple` in isinstance stand for any list / tuple
+    if (t->kind() == c10::TypeKind::ListType && type->kind() == c10::TypeKind::ListType) yes = true;
+    if (t->kind() == c10::TypeKind::TupleType && type->kind() == c10::TypeKind::TupleType) yes = true;
+  }
+  if (!yes && (type->kind() == c10::TypeKind::OptionalType || type->kind() == c10::TypeKind::UnionType ||
+               type->kind() == c10::TypeKind::AnyType)) {
+    unsupported(node, fmt::format("isinstance of a {} decided only at run time", type->str()));
+  }
+  ctx.set_known(node->output(), c10::IValue(yes));
+}
+
 // list(l): a copy with the same elements (or the same run-time shape tensor / sequence).
 void list_copy(ExportContext& ctx, const Node* node, const Args&) {
   const Value* l = node->input(0);
@@ -683,6 +704,7 @@ void register_scalar_ops(OpRegistry& r) {
         "nothing (false at export)", scalar);
   r.add("prim::unchecked_cast", "any", [](ExportContext& c, const Node* n, const Args&) { alias(c, n); }, "nothing", scalar);
   r.add("prim::Uninitialized", "", uninitialized, "nothing", scalar);
+  r.add("prim::isinstance", "any", isinstance, "nothing (decided by the value's type)", scalar);
   r.add("aten::list.t|aten::list", "any", list_copy, "nothing (a copy of a tracked list)", scalar);
   r.add_static_only("aten::__range_length|aten::__derive_index|aten::__contains__.int_list|"
                     "aten::__contains__.float_list|aten::__contains__.str_list|aten::__contains__.str",
