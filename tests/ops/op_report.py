@@ -62,9 +62,9 @@ def cause_of(error: str) -> str:
     """A failure's cause for grouping: the error line with case-specific numbers and names
     blurred."""
     e = error or "?"
-    e = re.sub(r"/\S+", "PATH", e)
+    e = re.sub(r"(?<![\w/])/[\w./-]+", "PATH", e)
     e = re.sub(r"\b\d+(\.\d+)?(e[-+]\d+)?\b", "N", e)
-    e = re.sub(r"'[^']*'", "'…'", e)
+    e = re.sub(r"%[\w.]+", "%V", e)
     return e[:160]
 
 

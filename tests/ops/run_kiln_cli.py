@@ -41,7 +41,21 @@ def first_error(text: str) -> str:
     return (lines[0] if lines else "no output")[:400]
 
 
+# kiln being rebuilt under the runner (its binary or its kiln-torch helper missing or half-written)
+# is not the case's failure: wait and try again.
+INFRA = re.compile(r"cannot start .*kiln-torch|Permission denied|No such file or directory|Text file busy")
+
+
 def export(kiln: str, case: dict, root: Path, work: Path, timeout: float) -> dict:
+    for attempt in range(6):
+        r = export_once(kiln, case, root, work, timeout)
+        if r["ok"] or not INFRA.search(r["error"] or ""):
+            return r
+        time.sleep(20)
+    return r
+
+
+def export_once(kiln: str, case: dict, root: Path, work: Path, timeout: float) -> dict:
     out = work / f"{case['name']}.onnx"
     out.unlink(missing_ok=True)
     cmd = [kiln, "export", str(root / case["pt"])]
@@ -49,6 +63,9 @@ def export(kiln: str, case: dict, root: Path, work: Path, timeout: float) -> dic
         cmd += ["--input", spec]
     cmd += ["--opset", str(case.get("opset", 17)), "-o", str(out)]
     t0 = time.perf_counter()
+    if not os.access(kiln, os.X_OK):
+        return {"ok": False, "stage": "export", "error": f"cannot start {kiln}: No such file or directory",
+                "seconds": 0.0, "onnx": None, "cmd": cmd}
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=timeout, env=dict(os.environ, OMP_WAIT_POLICY="PASSIVE"))
@@ -73,6 +90,8 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=1, choices=(1, 2))
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--only", default=None, help="cases whose name matches REGEX")
+    ap.add_argument("--merge", default=None, help="a previous results file: rerun only its failed (or "
+                    "absent) cases, keep its passing ones")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     manifest_path = Path(args.manifest).resolve()
@@ -81,6 +100,10 @@ def main() -> int:
     cases = manifest["cases"]
     if args.only:
         cases = [c for c in cases if re.search(args.only, c["name"])]
+    kept = {}
+    if args.merge:
+        kept = {r["name"]: r for r in json.loads(Path(args.merge).read_text())["results"] if r["ok"]}
+        cases = [c for c in cases if c["name"] not in kept]
     work = Path(args.work or (Path(args.out).resolve().parent / "kiln-onnx")).resolve()
     work.mkdir(parents=True, exist_ok=True)
     kiln = str(Path(args.kiln).resolve())
@@ -105,6 +128,9 @@ def main() -> int:
                       + ("" if res["ok"] else f" [{res['stage']}] {res['error']}"), flush=True)
             results.append(res)
     seconds = time.perf_counter() - t0
+    if kept:
+        order = {c["name"]: k for k, c in enumerate(manifest["cases"])}
+        results = sorted(results + list(kept.values()), key=lambda r: order.get(r["name"], 1 << 30))
     passed = sum(r["ok"] for r in results)
     out = {"command": shlex.join([os.path.relpath(sys.argv[0])] + sys.argv[1:]), "runner": "run_kiln_cli.py",
            "seconds": round(seconds, 1), "results": results}
