@@ -33,6 +33,10 @@ void add_export(CLI::App& app, Runner& run) {
                   "Largest relative mean abs error per output between ONNX Runtime and LibTorch (default 1e-4; 2e-2 "
                   "for a dynamically quantized model)");
   cmd->add_option("-o,--out", o->out, "Output .onnx file");
+  cmd->add_option("--example", o->example,
+                  "Example inputs to export and verify with instead of random values: a torch.save file (tensor, tuple/list, or "
+                  "dict by input name) or .npz/.npy; dynamic dims take their example size from it, the second size is the "
+                  "example tiled");
   cmd->add_option("--ops-library", o->ops_libraries,
                   "A shared library that registers TorchScript ops the model calls (repeatable; like torch.ops.load_library). "
                   "torchvision's is loaded by itself when installed");

@@ -41,6 +41,13 @@ std::vector<int64_t> onnx_pads(const Node* node, const std::vector<int64_t>& tor
 // The same pads on every spatial side: {p0, p1} → {p0, p1, p0, p1}.
 std::vector<int64_t> symmetric_pads(const std::vector<int64_t>& p);
 
+// An optional ONNX value, or one made only when it is absent (an initializer nobody reads would stay
+// in the file).
+template <class Make>
+std::string or_make(const std::optional<std::string>& v, Make make) {
+  return v ? *v : make();
+}
+
 // Converters that are data.
 Converter unary(const std::string& onnx_op);   // op(x)
 Converter identity();                          // output is input 0 (bookkeeping ops)

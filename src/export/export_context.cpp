@@ -152,6 +152,7 @@ void ExportContext::alias_value(const Value* dst, const Value* src) {
   if (auto n = names_.find(src); n != names_.end()) names_[dst] = n->second;
   if (auto s = symbols_.find(src); s != symbols_.end()) symbols_[dst] = s->second;
   if (poisoned(src)) poison(dst);
+  if (auto r = refused_.find(src); r != refused_.end()) refused_[dst] = r->second;
 }
 
 void ExportContext::record_problem(const Node* node, const std::string& message) {
@@ -249,6 +250,7 @@ std::string ExportContext::in(const Value* v) {
     names_[v] = name;
     return name;
   }
+  if (auto r = refused_.find(v); r != refused_.end()) throw Error(fmt::format("{} ({})", r->second, describe_node(v->node())));
   throw Error(fmt::format("internal: value %{} used before it was converted ({})", v->debugName(), describe_node(v->node())));
 }
 

@@ -41,6 +41,25 @@ class ExportContext {
     return it == names_.end() ? std::nullopt : std::optional<std::string>(it->second);
   }
 
+  // The ONNX name a node's output had when its node was converted (before an in-place op rebound
+  // the value): what `kiln diff`'s value-to-tensor map reads.
+  void record_produced(const Value* v) {
+    if (auto n = names_.find(v); n != names_.end()) produced_.emplace(v, n->second);
+  }
+  // An output took over a name (the graph's value `from` is now `to`).
+  void rename_produced(const std::string& from, const std::string& to) {
+    for (auto& [v, name] : produced_)
+      if (name == from) name = to;
+  }
+  std::optional<std::string> produced_name(const Value* v) const {
+    auto p = produced_.find(v);
+    if (p != produced_.end()) return p->second;
+    return name_of(v);
+  }
+  // A value with no ONNX form that a converter chose not to compute (an op's training-only output):
+  // reading it is an error with this reason.
+  void refuse(const Value* v, std::string reason) { refused_[v] = std::move(reason); }
+
   // Export-time constants (prim::Constant after freezing and constant propagation).
   bool is_constant(const Value* v) const;
   c10::IValue constant(const Value* v) const;  // throws when not constant
@@ -93,6 +112,26 @@ class ExportContext {
   bool is_complex(const Value* v) const {
     auto n = names_.find(v);
     return n != names_.end() && complex_names_.count(n->second) != 0;
+  }
+  // An Optional decided at run time (an If with None in one branch): an ONNX optional value whose
+  // element is a tensor of `elem_type` (opset 15+). `x is None` reads OptionalHasElement,
+  // prim::unchecked_cast OptionalGetElement.
+  void mark_optional(const std::string& onnx_name, int32_t elem_type) { optionals_[onnx_name] = elem_type; }
+  std::optional<int32_t> optional_of(const Value* v) const {
+    auto n = names_.find(v);
+    if (n == names_.end()) return std::nullopt;
+    auto o = optionals_.find(n->second);
+    return o == optionals_.end() ? std::nullopt : std::optional<int32_t>(o->second);
+  }
+  // A packed sequence (pack_padded_sequence) is carried padded and time-major, with the lengths
+  // of its sequences: recurrent layers read them as sequence_lens, pad_packed_sequence masks by
+  // them. Keyed by the packed data's ONNX name.
+  void mark_packed(const std::string& data, const std::string& lengths) { packed_lengths_[data] = lengths; }
+  std::optional<std::string> packed_lengths(const Value* v) const {
+    auto n = names_.find(v);
+    if (n == names_.end()) return std::nullopt;
+    auto p = packed_lengths_.find(n->second);
+    return p == packed_lengths_.end() ? std::nullopt : std::optional<std::string>(p->second);
   }
   // Quantized tensors (eager-mode PTQ/QAT models) are carried as their integer ONNX tensor
   // (uint8 for quint8, int8 for qint8) with the scale and zero point it is read with; a
@@ -239,6 +278,10 @@ class ExportContext {
   std::unordered_map<std::string, std::string> name_symbols_;  // the same by ONNX name (survives aliasing)
   std::set<std::string> complex_names_;
   std::unordered_map<std::string, QuantInfo> quantized_;
+  std::unordered_map<std::string, int32_t> optionals_;
+  std::unordered_map<std::string, std::string> packed_lengths_;
+  std::unordered_map<const Value*, std::string> refused_;
+  std::unordered_map<const Value*, std::string> produced_;
   std::unordered_map<std::string, std::string> sequence_roots_;                 // sequence name → its root
   std::unordered_map<std::string, std::pair<int32_t, bool>> sequence_types_;  // root → (element type, provisional)
   // Per open graph: its inputs recorded and the nodes ONNX shape inference has seen.

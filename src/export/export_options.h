@@ -44,6 +44,10 @@ struct ExportOptions {
   // Shared libraries that register TorchScript ops the model calls (`--ops-library`, like
   // torch.ops.load_library); torchvision's is found by itself when installed.
   std::vector<std::filesystem::path> ops_libraries;
+  // Example inputs the user has (`--example`): torch.save of a tensor, tuple/list or dict of
+  // tensors, or .npz / .npy. The reference and the verification run on them (the second size
+  // tiled from them) instead of random values.
+  std::filesystem::path example;
 
   std::vector<InputSpec> resolved_inputs() const;
   // Throws kiln::OptionError about values (not flags): opset range, names, specs, a missing output.
@@ -51,7 +55,7 @@ struct ExportOptions {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExportOptions, model, inputs, input_shape, input_name,
                                    static_batch, opset, output_name, out, check_only,
-                                   verify_tolerance, ops_libraries)
+                                   verify_tolerance, ops_libraries, example)
 
 // One graph output and where it came from in the model's return value.
 struct ExportedOutput {
@@ -67,6 +71,9 @@ struct ExportVerification {
   double tolerance = 0;         // the bound applied
   double max_rel_mean_abs = 0;  // worst output: mean |ORT − LibTorch| / mean |LibTorch|
   double max_abs = 0;
+  // Outputs of a quantized model (a DequantizeLinear with a constant scale) that passed by the
+  // one-quantization-step rule instead: int8 kernels may round a value one step apart.
+  std::vector<std::string> within_one_step;
 };
 
 // One tensor value of the frozen TorchScript graph (its top block, in order) and the ONNX tensor

@@ -75,7 +75,8 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
     j["verification"].push_back({{"sizes", v.sizes},
                                  {"tolerance", v.tolerance},
                                  {"max_rel_mean_abs", v.max_rel_mean_abs},
-                                 {"max_abs", v.max_abs}});
+                                 {"max_abs", v.max_abs},
+                                 {"within_one_step", v.within_one_step}});
   }
   j["unsupported"] = nlohmann::json::array();
   for (const auto& u : r.unsupported) {
@@ -123,8 +124,8 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
   r.verification.clear();
   for (const auto& v : j.at("verification")) {
     r.verification.push_back({v.at("sizes").get<std::string>(), v.at("tolerance").get<double>(),
-                              v.at("max_rel_mean_abs").get<double>(),
-                              v.at("max_abs").get<double>()});
+                              v.at("max_rel_mean_abs").get<double>(), v.at("max_abs").get<double>(),
+                              v.value("within_one_step", std::vector<std::string>{})});
   }
   r.unsupported.clear();
   for (const auto& u : j.at("unsupported")) {
@@ -184,6 +185,9 @@ std::string export_report_text(const ExportResult& r) {
         "verified in ONNX Runtime at {}: rel mean abs error {:.2e} (bound {:.0e}), max abs "
         "{:.2e}\n",
         v.sizes, v.max_rel_mean_abs, v.tolerance, v.max_abs);
+    for (const auto& o : v.within_one_step) {
+      out += fmt::format("  output {} (quantized) within one quantization step of LibTorch's int8 result\n", o);
+    }
   }
   out += "ops    ";
   for (const auto& [op, n] : r.op_histogram) out += fmt::format(" {}×{}", op, n);

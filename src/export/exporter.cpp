@@ -6,6 +6,7 @@
 // size of every dynamic dim, and only then write it.
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <map>
 
@@ -23,6 +24,8 @@
 #include "export/op_registry.h"
 #include "runtime/ort_session.h"
 #include "runtime/torch_runner.h"
+#include "runtime/example_inputs.h"
+#include "torchscript/example_file.h"
 #include "torchscript/op_libraries.h"
 #include "torchscript/torch_runtime.h"
 
@@ -195,10 +198,20 @@ struct ReferenceCase {
   std::vector<at::Tensor> expected;
 };
 
-ReferenceCase reference_case(torch::jit::Module& module, const std::vector<InputSpec>& specs, bool second) {
+// The inputs of one size set: the user's example file's tensors (tiled for the second size), or
+// seeded random ones drawn from the specs.
+std::vector<c10::IValue> inputs_for(const std::vector<InputSpec>& specs, const ExampleSet* examples, bool second) {
+  if (examples == nullptr) return example_inputs(specs, second, second ? 2 : 1);
+  std::vector<c10::IValue> out;
+  for (const auto& t : second ? examples->second : examples->first) out.emplace_back(to_torch(t));
+  return out;
+}
+
+ReferenceCase reference_case(torch::jit::Module& module, const std::vector<InputSpec>& specs, const ExampleSet* examples,
+                             bool second) {
   ReferenceCase c;
   c.second = second;
-  c.inputs = example_inputs(specs, second, second ? 2 : 1);
+  c.inputs = inputs_for(specs, examples, second);
   ReferenceKernels reference_kernels;
   flatten_ivalue(run_module(module, c.inputs,
                             shapes_text(specs, second) + (second ? second_size_hint(specs) : "")),
@@ -206,9 +219,40 @@ ReferenceCase reference_case(torch::jit::Module& module, const std::vector<Input
   return c;
 }
 
-// The written model against LibTorch at one size set: the same inputs, every output by name.
+// The quantization step of each output that a DequantizeLinear with a constant scalar scale
+// produces (a quantized model's dequantized output), else nullopt.
+std::vector<std::optional<double>> output_steps(const onnx::GraphProto& g) {
+  std::map<std::string, const onnx::NodeProto*> producer;
+  for (const auto& n : g.node())
+    for (const auto& o : n.output()) producer[o] = &n;
+  auto scalar = [&](const std::string& name) -> std::optional<double> {
+    for (const auto& init : g.initializer()) {
+      if (init.name() != name || init.dims_size() != 0 || init.data_type() != onnx::TensorProto_DataType_FLOAT) continue;
+      if (init.raw_data().size() == 4) {
+        float f;
+        std::memcpy(&f, init.raw_data().data(), 4);
+        return f;
+      }
+      if (init.float_data_size() == 1) return init.float_data(0);
+    }
+    return std::nullopt;
+  };
+  std::vector<std::optional<double>> steps;
+  for (const auto& out : g.output()) {
+    std::string name = out.name();
+    const onnx::NodeProto* n = producer.count(name) ? producer[name] : nullptr;
+    while (n != nullptr && n->op_type() == "Identity" && producer.count(n->input(0))) n = producer[n->input(0)];
+    steps.push_back(n != nullptr && n->op_type() == "DequantizeLinear" && n->input_size() > 1 ? scalar(n->input(1)) : std::nullopt);
+  }
+  return steps;
+}
+
+// The written model against LibTorch at one size set: the same inputs, every output by name. A
+// quantized output also passes when no element is more than one quantization step off: LibTorch's
+// and ONNX Runtime's int8 kernels round ties differently.
 ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, const std::vector<InputSpec>& specs,
-                               const std::vector<OutputLeaf>& leaves, double tolerance) {
+                               const std::vector<OutputLeaf>& leaves, double tolerance,
+                               const std::vector<std::optional<double>>& steps) {
   ExportVerification v;
   v.sizes = sizes_text(specs, ref.second);
   v.tolerance = tolerance;
@@ -228,8 +272,12 @@ ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, co
                               leaves[i].name, format_shape(actual.sizes().vec()), v.sizes,
                               format_shape(expected[i].sizes().vec())));
     }
-    double rel = rel_mean_abs(expected[i], actual, v.max_abs);
-    if (!(rel <= tolerance)) {
+    double output_max_abs = 0;
+    double rel = rel_mean_abs(expected[i], actual, output_max_abs);
+    v.max_abs = std::max(v.max_abs, output_max_abs);
+    bool one_step = i < steps.size() && steps[i] && !(rel <= tolerance) && output_max_abs <= *steps[i] * (1 + 1e-5);
+    if (one_step) v.within_one_step.push_back(leaves[i].name);
+    if (!(rel <= tolerance) && !one_step) {
       throw Error(fmt::format("the exported model's output '{}' differs from LibTorch at {}: relative mean abs error "
                               "{:.3g} > {:.1g}",
                               leaves[i].name, v.sizes, rel, tolerance));
@@ -237,6 +285,16 @@ ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, co
     v.max_rel_mean_abs = std::max(v.max_rel_mean_abs, rel);
   }
   return v;
+}
+
+// Quantized models are run (and their packed weights prepacked at load) with QNNPACK when this
+// LibTorch has it: its ops follow the float definitions ONNX's QDQ graphs express, while ONEDNN's
+// quantized ConvTranspose in LibTorch 2.6 disagrees with them (measured: a relative error of 1.1
+// on a 3→4 channel, stride-2 ConvTranspose2d, where QNNPACK is within half a quantization step).
+void use_reference_quantized_engine() {
+  for (auto e : at::globalContext().supportedQEngines()) {
+    if (e == c10::QEngine::QNNPACK) at::globalContext().setQEngine(e);
+  }
 }
 
 // LibTorch's warnings while the model runs (`warnings.warn` in a scripted forward) go into the
@@ -260,8 +318,15 @@ ExportResult export_onnx(const ExportOptions& o) {
   c10::WarningUtils::WarningHandlerGuard warning_guard(&warnings);
   o.validate();
   auto specs = o.resolved_inputs();
+  // The user's own example values (--example): they set the dynamic dims' example sizes too.
+  std::optional<ExampleSet> examples;
+  if (!o.example.empty()) {
+    examples = match_example_inputs(specs, read_example_file(o.example), o.example.string());
+    specs = examples->specs;
+  }
   if (!o.check_only) ensure_writable_dir(o.out.parent_path().empty() ? fs::path(".") : o.out.parent_path());
   load_op_libraries(o.ops_libraries);
+  use_reference_quantized_engine();
   auto module = load_torchscript(o.model);
   torch::NoGradGuard no_grad;
   auto lap = [last = std::chrono::steady_clock::now()]() mutable {
@@ -292,11 +357,11 @@ ExportResult export_onnx(const ExportOptions& o) {
     for (const auto& d : s.dims) has_dynamic |= d.dynamic();
   std::vector<ReferenceCase> references;
   if (!o.check_only) {
-    references.push_back(reference_case(module, specs, false));
-    if (has_dynamic) references.push_back(reference_case(module, specs, true));
+    references.push_back(reference_case(module, specs, examples ? &*examples : nullptr, false));
+    if (has_dynamic) references.push_back(reference_case(module, specs, examples ? &*examples : nullptr, true));
   }
   timings.reference = lap();
-  auto example = example_inputs(specs, /*second=*/false, 1);
+  auto example = inputs_for(specs, examples ? &*examples : nullptr, /*second=*/false);
   std::vector<at::Tensor> example_outputs;
   if (o.check_only) flatten_ivalue(run_module(module, example, shapes_text(specs, false)), example_outputs);
   else example_outputs = references[0].expected;
@@ -316,11 +381,15 @@ ExportResult export_onnx(const ExportOptions& o) {
   for (const auto& p : module.named_parameters(/*recurse=*/true)) ctx.name_parameter(p.value, p.name);
   for (const auto& b : module.named_buffers(/*recurse=*/true)) ctx.name_parameter(b.value, b.name);
 
-  auto graph = freeze_for_export(module, example).graph;
+  auto frozen = freeze_for_export(module, example);
+  auto graph = frozen.graph;
   module = torch::jit::Module();  // the frozen graph holds what the export needs (one copy of the weights less)
   std::vector<const Value*> tensor_inputs;
   for (const Value* v : graph->inputs()) {
-    if (v->type()->cast<c10::ClassType>()) continue;  // self
+    if (v->type()->cast<c10::ClassType>()) {  // self: attributes freezing kept are read from it (prim::GetAttr)
+      ctx.set_known(v, frozen.module._ivalue());
+      continue;
+    }
     tensor_inputs.push_back(v);
   }
   if (tensor_inputs.size() != specs.size() + defaults.size()) {
@@ -368,6 +437,7 @@ ExportResult export_onnx(const ExportOptions& o) {
                   result.dropped_none_outputs);
   if (leaves.empty()) throw Error("the model returns no tensor");
   std::set<std::string> used;
+  std::map<std::string, std::string> renamed;  // a value's name before an output took it
   for (const auto& leaf : leaves) {
     if (!used.insert(leaf.name).second) throw Error(fmt::format("two outputs would both be named '{}'", leaf.name));
     if (const auto* q = ctx.quant_of(leaf.value)) {  // a quantized output is given dequantized, as the reference is
@@ -382,12 +452,15 @@ ExportResult export_onnx(const ExportOptions& o) {
       ctx.bind(leaf.value, dq);
     }
     std::string produced = ctx.in(leaf.value);
+    if (auto r = renamed.find(produced); r != renamed.end()) produced = r->second;  // another output took it
     // The producing node writes the output name itself, unless the value is an input, an
     // initializer or already another output (then an Identity).
     if (is_graph_input_or_initializer(*graph_proto, produced) || used.count(produced) != 0 || produced == leaf.name) {
       if (produced != leaf.name) ctx.add_node("Identity", {produced}, {leaf.name});
     } else {
       rename_value(*graph_proto, produced, leaf.name);
+      renamed[produced] = leaf.name;
+      ctx.rename_produced(produced, leaf.name);
       ctx.bind(leaf.value, leaf.name);
     }
     graph_proto->add_output()->set_name(leaf.name);
@@ -405,7 +478,7 @@ ExportResult export_onnx(const ExportOptions& o) {
       for (size_t k = 0; k < n->outputs().size(); ++k) {
         const Value* v = n->outputs()[k];
         if (v->type()->kind() != c10::TypeKind::TensorType) continue;
-        auto name = ctx.name_of(v);
+        auto name = ctx.produced_name(v);
         result.values.push_back({index, static_cast<int>(k), n->kind().toQualString(),
                                  v->debugName(),
                                  name && computed.count(*name) ? *name : std::string()});
@@ -420,6 +493,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   // model's size in memory); the weights are checked in place by the structural checker.
   ctx.write_hints();
   graph.reset();  // the frozen module's tensors: the initializers hold their own copies now
+  frozen = FrozenGraph();
   onnx::ModelProto inferred = without_weights(model);
   try {
     onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1, /*enable_data_propagation=*/true};
@@ -455,6 +529,7 @@ ExportResult export_onnx(const ExportOptions& o) {
     throw Error(fmt::format("the exported model fails the ONNX checker: {}", first_line(e.what())));
   }
 
+  auto steps = output_steps(model.graph());
   std::string bytes;
   model.SerializeToString(&bytes);
   result.file_size_bytes = bytes.size();
@@ -483,7 +558,9 @@ ExportResult export_onnx(const ExportOptions& o) {
     auto session = OrtSession::from_bytes(bytes, so, o.out.string());
     bool quantized = result.op_histogram.count("DynamicQuantizeLinear") != 0 || result.op_histogram.count("QuantizeLinear") != 0;
     double tolerance = o.verify_tolerance.value_or(quantized ? kVerifyToleranceQuantized : kVerifyTolerance);
-    for (const auto& ref : references) result.verification.push_back(verify_case(ref, session, specs, leaves, tolerance));
+    for (const auto& ref : references) {
+      result.verification.push_back(verify_case(ref, session, specs, leaves, tolerance, steps));
+    }
   }
 
   timings.verify = lap();

@@ -102,6 +102,7 @@ const OpRegistry& op_registry() {
     register_masking_ops(r);
     register_signal_ops(r);
     register_torchvision_ops(r);
+    register_embedding_ops(r);
     register_loss_ops(r);
     register_scalar_ops(r);
     return r;
@@ -144,6 +145,19 @@ std::optional<SelectedOp> select_converter(const Node* node, int opset) {
 
 namespace {
 
+// An in-place op (`y.add_(x)`, `y[idx] = v`) returns the tensor it wrote to, and TorchScript keeps
+// using the input value afterwards: that value now names the op's result.
+void rebind_mutated_input(ExportContext& ctx, const Node* node) {
+  const auto* schema = node->maybeSchema();
+  if (schema == nullptr || schema->arguments().empty() || node->inputs().empty() || node->outputs().empty()) return;
+  const auto& alias = schema->arguments()[0].alias_info();
+  if (!alias || !alias->isWrite()) return;
+  const Value* target = node->input(0);
+  if (target->type()->kind() != c10::TypeKind::TensorType || !ctx.is_bound(node->output(0))) return;
+  if (target->node()->kind() == c10::prim::Constant) return;  // a folded constant is not rewritten
+  ctx.alias_value(target, node->output(0));
+}
+
 void convert_node(ExportContext& ctx, const Node* node) {
   // KILN_EXPORT_TRACE=1 prints each node as it is converted (for developing converters).
   static const bool trace = std::getenv("KILN_EXPORT_TRACE") != nullptr;
@@ -173,6 +187,8 @@ void convert_node(ExportContext& ctx, const Node* node) {
     }
   }
   selected->version->convert(ctx, node, args);
+  for (const Value* o : node->outputs()) ctx.record_produced(o);
+  rebind_mutated_input(ctx, node);
 }
 
 }  // namespace

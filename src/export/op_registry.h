@@ -112,6 +112,7 @@ void register_sort_ops(OpRegistry& r);
 void register_masking_ops(OpRegistry& r);
 void register_signal_ops(OpRegistry& r);
 void register_torchvision_ops(OpRegistry& r);
+void register_embedding_ops(OpRegistry& r);
 void register_loss_ops(OpRegistry& r);
 
 // Arithmetic with a complex operand (carried as a real pair): handled and true, or false when

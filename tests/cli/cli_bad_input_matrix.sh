@@ -199,7 +199,7 @@ bad freeze/unwritable 1 'afile' - -- freeze --model mlp --dataset none --out afi
 bad export/shape 1 'rejects input shape' e_shape.onnx -- export good.pt --input-shape 1x3x32x32 -o e_shape.onnx
 bad export/huge 1 'too large|rejects' e_huge.onnx -- export good.pt --input-shape 100000x100000x100000 -o e_huge.onnx
 # --input specs: malformed is a usage error naming the flag; a wrong count or dtype is the model's
-bad export/spec-dtype 2 "--input: input spec 'x:float64:1x1x28x28': dtype 'float64'" e_spec.onnx -- export good.pt --input x:float64:1x1x28x28 -o e_spec.onnx
+bad export/spec-dtype 2 "--input: input spec 'x:complex64:1x1x28x28': dtype 'complex64'" e_spec.onnx -- export good.pt --input x:complex64:1x1x28x28 -o e_spec.onnx
 bad export/spec-form 2 "--input: input spec 'x:1x1x28x28' is not NAME:DTYPE:DIMS" e_spec.onnx -- export good.pt --input x:1x1x28x28 -o e_spec.onnx
 bad export/spec-size 2 "--input: .*size '0' is not a positive integer" e_spec.onnx -- export good.pt --input x:float32:batch=0x1x28x28 -o e_spec.onnx
 bad export/spec-twice 2 "input 'x' is declared twice" e_spec.onnx -- export good.pt --input x:float32:1x1x28x28 --input x:float32:1x1x28x28 -o e_spec.onnx

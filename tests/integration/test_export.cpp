@@ -168,25 +168,26 @@ def forward(self, x):
 }
 
 TEST(Export, UnsupportedOpNamesTheOpAndItsPlace) {
-  torch::jit::Module m(c10::QualifiedName("__torch__.Sorter"));
+  // aten::kthvalue has no converter (nor an ONNX operator).
+  torch::jit::Module m(c10::QualifiedName("__torch__.Kth"));
   m.register_attribute("training", c10::BoolType::get(), false);
   m.define(R"(
 def forward(self, x):
-    values, indices = torch.sort(x, 1, False)
+    values, indices = torch.kthvalue(x, 2, 1)
     return values
 )");
   auto dir = testing::fresh_temp_dir("unsupported");
-  m.save((dir / "sort.pt").string());
+  m.save((dir / "kth.pt").string());
   ExportOptions o;
-  o.model = dir / "sort.pt";
+  o.model = dir / "kth.pt";
   o.input_shape = "2x5";
-  o.out = dir / "sort.onnx";
+  o.out = dir / "kth.onnx";
   try {
     export_onnx(o);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     std::string msg = e.what();
-    EXPECT_NE(msg.find("unsupported op aten::sort"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("unsupported op aten::kthvalue"), std::string::npos) << msg;
     EXPECT_NE(msg.find("--list-ops"), std::string::npos) << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   }

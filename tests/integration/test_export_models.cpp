@@ -164,7 +164,8 @@ TEST(ExportModels, RunTimeConditionBecomesIfAndAssertionsAreReported) {
     export_onnx(o);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("batch=3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("batch=4"), std::string::npos) << e.what();  // twice the example 2
+    EXPECT_NE(std::string(e.what()).find("SYMBOL=N/M"), std::string::npos) << e.what();
   }
 }
 
@@ -222,7 +223,7 @@ def forward(self, image, ids) -> Tuple[Tensor, Tensor]:
   auto cr = compare_models(c);
   EXPECT_TRUE(cr.passed) << record_text(cr);
   ASSERT_EQ(cr.sets.size(), 2u);  // example sizes and the second sizes
-  EXPECT_NE(cr.sets[1].inputs.find("ids 3x6"), std::string::npos) << cr.sets[1].inputs;
+  EXPECT_NE(cr.sets[1].inputs.find("ids 4x10"), std::string::npos) << cr.sets[1].inputs;  // each dynamic dim doubled
 
   BenchOptions b;
   b.models = {pt, e.out};
@@ -299,13 +300,19 @@ TEST(ExportModels, InputSpecsParseAndRejectNonsense) {
   EXPECT_EQ(s.name, "tokens");
   EXPECT_EQ(s.dtype, DType::Int64);
   EXPECT_EQ(s.example_shape(), (Shape{2, 16}));
-  EXPECT_EQ(s.second_shape(), (Shape{3, 17}));
+  EXPECT_EQ(s.second_shape(), (Shape{4, 32}));  // twice the example: divisibility kept
   EXPECT_EQ(format_input_spec(s), "tokens:int64:batch=2xseq=16");
+  auto named = parse_input_spec("tokens:int64:batch=2xseq=16/24:0..30000");
+  EXPECT_EQ(named.second_shape(), (Shape{4, 24}));
+  ASSERT_TRUE(named.range.has_value());
+  EXPECT_EQ(named.range->high, 30000);
+  EXPECT_EQ(format_input_spec(named), "tokens:int64:batch=2xseq=16/24:0..30000");
   auto t = parse_input_spec("x:float32:max_len=4x3");  // a dim name with an 'x' in it
   EXPECT_EQ(t.dims[0].symbol, "max_len");
   EXPECT_EQ(t.example_shape(), (Shape{4, 3}));
-  for (const char* bad : {"x", "x:float32", "x:float64:2", "x:float32:0", "x:float32:2x",
-                          ":float32:2", "x:float32:=2", "x:float32:2:3", "x:int64:seq=-1"}) {
+  for (const char* bad : {"x", "x:float32", "x:complex64:2", "x:float32:0", "x:float32:2x", ":float32:2", "x:float32:=2",
+                          "x:float32:2:3", "x:int64:seq=-1", "x:float32:4/8", "x:float32:n=4/4", "x:int64:2:5..5",
+                          "x:int64:2:0.2..0.7", "x:bool:2:0..1", "x:float32:2:a..b", "x:float32:2:1:2"}) {
     EXPECT_THROW(parse_input_spec(bad), Error) << bad;
   }
   EXPECT_THROW(

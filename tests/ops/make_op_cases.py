@@ -255,7 +255,7 @@ def generate(args, table, out: Path):
                 if mode not in row.modes:
                     continue
                 name = f"{row.name}__{k}__{mode}"
-                case = make_case(row, k, sample, mode, name, eager, inputs, refs, sizes, out, args.opset)
+                case = make_case(row, k, sample, mode, name, eager, inputs, refs, sizes, out, row.opset or args.opset)
                 if "freeze_error" in case:
                     freeze_errors.append({"row": row.name, "op": row.op, "sample": k, "mode": mode, "case": name,
                                           "error": case["freeze_error"]})
@@ -314,7 +314,8 @@ def make_case(row, k, sample, mode, name, eager, inputs, refs, sizes, out: Path,
             "pt": f"pt/{name}.pt", "opset": opset, "inputs": specs,
             "exact": [not (t.is_floating_point() or t.is_complex()) for t in refs[0]],
             "checks": checks, "reaches_op": reaches(row.op, found),
-            "xfail": {"reason": xf} if xf else None}
+            "xfail": {"reason": xf} if xf else None,
+            "tolerance": row.tol, "step": row.step}
     if static_reason:
         case["static_reason"] = static_reason
     if not case["reaches_op"]:
@@ -331,6 +332,11 @@ def main() -> int:
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--force", action="store_true")
     args = ap.parse_args()
+    # Quantized references with QNNPACK, the engine kiln's exporter runs them with: this LibTorch's
+    # ONEDNN quantized ConvTranspose disagrees with the float definition that QNNPACK matches.
+    import torch
+    if "qnnpack" in torch.backends.quantized.supported_engines:
+        torch.backends.quantized.engine = "qnnpack"
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / "manifest.json"

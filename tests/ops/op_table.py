@@ -19,6 +19,15 @@ A row is
 - xfail=xfail(mode or None, reason): an expected failure with its written reason (required).
 - only=script_only(reason) / trace_only(reason): a row that one freeze mode cannot express
   (e.g. int arithmetic, which a trace records as tensor ops), with the reason.
+- step=: for a row whose output is quantized (static qparams), its quantization step: an output
+  also passes when no element is more than one step off (ONNX Runtime's int8 kernels and
+  LibTorch's round ties differently; kiln's own export verification allows the same).
+- opset=: the row's ONNX opset instead of the suite's (17), for an op whose ONNX form exists only
+  from a later opset (BitwiseAnd on ints: 18; Resize's antialias: 18; 5-D GridSample: 20); kiln
+  refuses it below that opset, naming the opset.
+- tol=: the row's bound on the relative mean abs error instead of 1e-4 — only for dynamically
+  quantized rows (QUANTIZED_TOL, kiln's bound for DynamicQuantizeLinear graphs: the activation
+  scale is computed at run time, so there is no fixed step).
 """
 
 ROWS = []
@@ -115,9 +124,15 @@ class S:
         return next((r for m, r in self.xfails if m in (None, mode)), None)
 
 
+# The bound for quantized rows (kiln's kVerifyToleranceQuantized).
+QUANTIZED_TOL = 2e-2
+
+
 class Row:
-    def __init__(self, name, op, body, inputs, *samples, xfail=None, only=None, consts=None, mods=None):
-        self.name, self.op, self.consts, self.mods = name, op, consts, mods
+    def __init__(self, name, op, body, inputs, *samples, xfail=None, only=None, consts=None, mods=None, tol=None,
+                 step=None, opset=None):
+        self.name, self.op, self.consts, self.mods, self.tol, self.step = name, op, consts, mods, tol, step
+        self.opset = opset
         inputs = [inputs] if isinstance(inputs, In) else list(inputs)
         first = S(body, inputs)
         self.samples = [first]
@@ -422,13 +437,13 @@ II = [i(name="x", lo=0, hi=64), i(name="y", lo=0, hi=64)]
 for _op, _sym in (("and", "&"), ("or", "|"), ("xor", "^")):
     R(f"__{_op}___Tensor", f"aten::__{_op}__.Tensor", f"x {_sym} y", BB, S(inputs=II),
       S(inputs=[i32(name="x", lo=0, hi=64), i32("4", name="y", lo=0, hi=64)]))
-    R(f"__{_op}___Scalar", f"aten::__{_op}__.Scalar", f"x {_sym} 6", i(lo=0, hi=64), only=TRACE_SCALAR)
-    R(f"__{_op}___int", f"aten::__{_op}__.int", f"x * (x.size(0) {_sym} 6)", X, only=TRACE_INTS)
+    R(f"__{_op}___Scalar", f"aten::__{_op}__.Scalar", f"x {_sym} 6", i(lo=0, hi=64), only=TRACE_SCALAR, opset=18)
+    R(f"__{_op}___int", f"aten::__{_op}__.int", f"x * (x.size(0) {_sym} 6)", X, only=TRACE_INTS, opset=18)
     R(f"__{_op}___bool", f"aten::__{_op}__.bool", f"x * float((x.size(0) > 3) {_sym} (x.size(1) == 3))", X,
       only=TRACE_INTS)
-R("bitwise_or_Tensor", "aten::bitwise_or.Tensor", "torch.bitwise_or(x, y)", II, S(inputs=BB))
-R("bitwise_or_Scalar", "aten::bitwise_or.Scalar", "torch.bitwise_or(x, 5)", i(lo=0, hi=64), only=TRACE_SCALAR)
-R("bitwise_or_Scalar_Tensor", "aten::bitwise_or.Scalar_Tensor", "torch.bitwise_or(5, x)", i(lo=0, hi=64))
+R("bitwise_or_Tensor", "aten::bitwise_or.Tensor", "torch.bitwise_or(x, y)", II, S(inputs=BB), opset=18)
+R("bitwise_or_Scalar", "aten::bitwise_or.Scalar", "torch.bitwise_or(x, 5)", i(lo=0, hi=64), only=TRACE_SCALAR, opset=18)
+R("bitwise_or_Scalar_Tensor", "aten::bitwise_or.Scalar_Tensor", "torch.bitwise_or(5, x)", i(lo=0, hi=64), opset=18)
 for _op, _sym in (("lshift", "<<"), ("rshift", ">>")):
     _bw = "bitwise_left_shift" if _op == "lshift" else "bitwise_right_shift"
     R(f"__{_op}___Tensor", f"aten::__{_op}__.Tensor", f"x {_sym} y", [i(name="x", lo=0, hi=1000), i(name="y", lo=0, hi=5)])
@@ -912,10 +927,10 @@ R("_upsample_nearest_exact3d_vec", "aten::_upsample_nearest_exact3d.vec", "F.int
 R("_upsample_nearest_exact1d", "aten::_upsample_nearest_exact1d", "torch._C._nn._upsample_nearest_exact1d(x, [15])", X1D)
 R("_upsample_nearest_exact2d", "aten::_upsample_nearest_exact2d", "torch._C._nn._upsample_nearest_exact2d(x, [12, 5])", X2D)
 R("_upsample_nearest_exact3d", "aten::_upsample_nearest_exact3d", "torch._C._nn._upsample_nearest_exact3d(x, [4, 8, 9])", X3D)
-R("_upsample_bilinear2d_aa_vec", "aten::_upsample_bilinear2d_aa.vec", "F.interpolate(x, size=(5, 6), mode='bilinear', antialias=True)", X2D)
-R("_upsample_bicubic2d_aa_vec", "aten::_upsample_bicubic2d_aa.vec", "F.interpolate(x, size=(5, 6), mode='bicubic', antialias=True)", X2D)
-R("_upsample_bilinear2d_aa", "aten::_upsample_bilinear2d_aa", "torch._C._nn._upsample_bilinear2d_aa(x, [5, 6], False)", X2D)
-R("_upsample_bicubic2d_aa", "aten::_upsample_bicubic2d_aa", "torch._C._nn._upsample_bicubic2d_aa(x, [5, 6], False)", X2D)
+R("_upsample_bilinear2d_aa_vec", "aten::_upsample_bilinear2d_aa.vec", "F.interpolate(x, size=(5, 6), mode='bilinear', antialias=True)", X2D, opset=18)
+R("_upsample_bicubic2d_aa_vec", "aten::_upsample_bicubic2d_aa.vec", "F.interpolate(x, size=(5, 6), mode='bicubic', antialias=True)", X2D, opset=18)
+R("_upsample_bilinear2d_aa", "aten::_upsample_bilinear2d_aa", "torch._C._nn._upsample_bilinear2d_aa(x, [5, 6], False)", X2D, opset=18)
+R("_upsample_bicubic2d_aa", "aten::_upsample_bicubic2d_aa", "torch._C._nn._upsample_bicubic2d_aa(x, [5, 6], False)", X2D, opset=18)
 TRACE_INTERP = script_only("aten::__interpolate is a TorchScript builtin: a trace records the upsample op it runs")
 R("__interpolate", "aten::__interpolate.size_list_scale_list", "op_helpers.aten_interpolate(x, [4, 4], 'nearest')", X2D,
   only=TRACE_INTERP)
@@ -925,7 +940,7 @@ R("grid_sampler", "aten::grid_sampler", "F.grid_sample(x, g, align_corners=False
   S("F.grid_sample(x, g, mode='nearest', padding_mode='border', align_corners=True)"),
   S("F.grid_sample(x, g, mode='bicubic', padding_mode='reflection', align_corners=False)"))
 R("grid_sampler_2d", "aten::grid_sampler_2d", "torch.grid_sampler_2d(x, g, 0, 0, False)", [X2D, unit("batch=2x5x6x2", "g")])
-R("grid_sampler_3d", "aten::grid_sampler_3d", "torch.grid_sampler_3d(x, g, 0, 0, False)", [X3D, unit("batch=2x3x4x5x3", "g")])
+R("grid_sampler_3d", "aten::grid_sampler_3d", "torch.grid_sampler_3d(x, g, 0, 0, False)", [X3D, unit("batch=2x3x4x5x3", "g")], opset=20)
 R("affine_grid_generator", "aten::affine_grid_generator", "F.affine_grid(t, [2, 3, 5, 6], align_corners=False)",
   f("2x2x3", "t"), S("torch.affine_grid_generator(t, [t.size(0), 3, 5, 6], True)", f("batch=2x2x3", "t")))
 
@@ -1052,8 +1067,9 @@ R("fake_quantize_per_channel_affine", "aten::fake_quantize_per_channel_affine",
   "torch.fake_quantize_per_channel_affine(x, self.s, self.z, 1, 0, 255)", X,
   consts={"s": "torch.tensor([0.05, 0.1, 0.02])", "z": "torch.tensor([10, 0, 128], dtype=torch.int32)"})
 QF = "torch.ao.nn.quantized.QFunctional()"
-R("quantized_add", "quantized::add", f"return torch.ops.quantized.add({Q}, {QY}, 0.1, 64).dequantize()", XY)
-R("quantized_add_relu", "quantized::add_relu", f"return torch.ops.quantized.add_relu({Q}, {QY}, 0.1, 0).dequantize()", XY)
+R("quantized_add", "quantized::add", f"return torch.ops.quantized.add({Q}, {QY}, 0.1, 64).dequantize()", XY, step=0.1)
+R("quantized_add_relu", "quantized::add_relu", f"return torch.ops.quantized.add_relu({Q}, {QY}, 0.1, 0).dequantize()", XY,
+  step=0.1)
 R("quantized_mul", "quantized::mul", f"return torch.ops.quantized.mul({Q}, {QY}, 0.1, 64).dequantize()", XY)
 R("quantized_cat", "quantized::cat", f"return torch.ops.quantized.cat([{Q}, {QY}], 1, 0.05, 64).dequantize()", XY)
 R("quantized_sigmoid", "quantized::sigmoid", f"return torch.ops.quantized.sigmoid({Q}, 1.0 / 256, 0).dequantize()", X)
@@ -1079,11 +1095,11 @@ for _name, _ctor, _inp in (
         ("conv_transpose3d", "torch.ao.nn.quantized.ConvTranspose3d(3, 4, 3)", X3D)):
     _ovl = ".new" if _name in ("conv2d", "conv2d_relu", "conv3d", "conv3d_relu") else ""
     R(f"quantized_{_name}", f"quantized::{_name}{_ovl}", f"return self.m({Q}).dequantize()", _inp,
-      mods={"m": f"op_helpers.quantized({_ctor})"})
+      mods={"m": f"op_helpers.quantized({_ctor})"}, step=0.05)  # op_helpers.quantized's output scale
 R("quantized_linear_dynamic", "quantized::linear_dynamic", "self.m(x)", X,
-  mods={"m": "op_helpers.dynamic_linear(torch.ao.nn.quantized.dynamic.Linear(4, 5))"})
+  mods={"m": "op_helpers.dynamic_linear(torch.ao.nn.quantized.dynamic.Linear(4, 5))"}, tol=QUANTIZED_TOL)
 R("quantized_linear_relu_dynamic", "quantized::linear_relu_dynamic", "self.m(x)", X,
-  mods={"m": "op_helpers.dynamic_linear(torch.ao.nn.intrinsic.quantized.dynamic.LinearReLU(4, 5))"})
+  mods={"m": "op_helpers.dynamic_linear(torch.ao.nn.intrinsic.quantized.dynamic.LinearReLU(4, 5))"}, tol=QUANTIZED_TOL)
 
 # =============================================================================================
 # TorchScript constructs: prim ops, ints/bools/lists/dicts, conversions (script keeps them; a

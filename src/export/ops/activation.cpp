@@ -64,8 +64,16 @@ void clamp_max(ExportContext& ctx, const Node* node, const Args& a) {
 }
 
 void leaky_relu(ExportContext& ctx, const Node* node, const Args& a) {
-  auto& n = ctx.add_node("LeakyRelu", {a.tensor(0)}, {ctx.out(node->output(), "leaky_relu")});
-  set_attr(n, "alpha", a.f(1));
+  std::string x = a.tensor(0);
+  if (!a.is_static(1)) {  // a slope computed at run time: x > 0 ? x : x·slope
+    std::string slope = operand(ctx, a.value(1), type_or_float(ctx, x));
+    std::string neg = emit(ctx, "Mul", {x, slope}, "scaled");
+    ctx.add_node("Where", {emit(ctx, "Greater", {x, constant_like(ctx, 0, x, "zero")}, "positive"), x, neg},
+                 {ctx.out(node->output(), "leaky_relu")});
+    return;
+  }
+  auto& n = ctx.add_node("LeakyRelu", {x}, {ctx.out(node->output(), "leaky_relu")});
+  set_attr(n, "alpha", ctx.const_double(a.value(1)));
 }
 
 // rrelu in eval mode is a leaky ReLU with the mean slope.
@@ -246,7 +254,7 @@ void register_activation_ops(OpRegistry& r) {
   r.add("aten::clamp|aten::clamp_|aten::clip|aten::clip_", "v x? x?", clamp, "Clip (number bounds) or Max/Min (tensor bounds)");
   r.add("aten::clamp_min|aten::clamp_min_", "v x", clamp_min, "Max");
   r.add("aten::clamp_max|aten::clamp_max_", "v x", clamp_max, "Min");
-  r.add("aten::leaky_relu|aten::leaky_relu_", "v f", leaky_relu, "LeakyRelu");
+  r.add("aten::leaky_relu|aten::leaky_relu_", "v x", leaky_relu, "LeakyRelu (Where for a run-time slope)");
   r.add("aten::rrelu|aten::rrelu_", "v f f b _", rrelu, "LeakyRelu (eval: the mean slope)");
   r.add("aten::sigmoid|aten::sigmoid_", "v", unary("Sigmoid"), "Sigmoid");
   r.add("aten::tanh|aten::tanh_", "v", unary("Tanh"), "Tanh");

@@ -116,37 +116,79 @@ void sdpa(ExportContext& ctx, const Node* node, const Args& a) {
   ctx.bind(node->output(), out);
 }
 
-// _native_multi_head_attention(query, key, value, embed_dim, num_head, qkv_weight, qkv_bias,
-//                              proj_weight, proj_bias, mask, need_weights, average_attn_weights, mask_type)
-// query/key/value: [B, L, E] (batch first). Heads by Reshape [0, 0, H, D] (0 copies a dim, so B
-// and L stay dynamic).
-void native_mha(ExportContext& ctx, const Node* node, const Args& a) {
-  if (!a.is_none(9)) unsupported(node, "an attention mask on the fast path");
-  int64_t e = a.i(3), h = a.i(4);
+// The attention of LibTorch's fast paths: q/k/v [B, L, E] (batch first), the packed in-projection
+// [3E, E] split into three constant MatMuls, heads by Reshape [0, 0, H, D] (0 copies a dim, so B
+// and L stay dynamic), an optional mask — bool (True: masked out) or additive; mask_type 0: [L, S],
+// 1: a key padding mask [B, S], 2: [B, H, L, S] — and the out projection. Returns the output and,
+// through `weights`, the attention probabilities [B, H, L, S].
+struct FastAttention {
+  int64_t embed_dim = 0, heads = 0;
+  at::Tensor qkv_weight, qkv_bias, proj_weight, proj_bias;
+};
+
+FastAttention fast_attention(ExportContext& ctx, const Node* node, int64_t e, int64_t h, const Value* w, const Value* b,
+                             const Value* pw, const Value* pb) {
   if (h <= 0 || e % h != 0) unsupported(node, "embed_dim is not a multiple of num_heads");
-  int64_t d = e / h;
-  auto w = ctx.const_tensor(a.value(5));
-  auto b = ctx.const_tensor(a.value(6));
-  auto pw = ctx.const_tensor(a.value(7));
-  auto pb = ctx.const_tensor(a.value(8));
-  if (!w || !b || !pw || !pb) unsupported(node, "attention weights that are not constants");
-  auto ws = w->chunk(3, 0);
-  auto bs = b->chunk(3, 0);
-  auto project = [&](const Value* x, int i, const char* hint) {
-    std::string m = node_out(ctx, "MatMul", {ctx.in(x), ctx.add_initializer(ws[static_cast<size_t>(i)].t().contiguous(), hint)}, hint);
+  FastAttention f{e, h};
+  auto need = [&](const Value* v) {
+    auto t = ctx.const_tensor(v);
+    if (!t) unsupported(node, "attention weights that are not constants");
+    return *t;
+  };
+  f.qkv_weight = need(w);
+  f.qkv_bias = need(b);
+  f.proj_weight = need(pw);
+  f.proj_bias = need(pb);
+  return f;
+}
+
+std::string attention_mask(ExportContext& ctx, const Node* node, const Value* mask, std::optional<int64_t> mask_type, bool& bool_mask) {
+  std::string m = ctx.in(mask);
+  auto t = ctx.elem_type_of(m);
+  bool_mask = t && *t == onnx::TensorProto_DataType_BOOL;
+  if (bool_mask) {  // the fast paths' bool masks are True where attention is not allowed
+    m = emit(ctx, "Not", {m}, "allowed");
+  }
+  auto rank = ctx.rank_of(mask);
+  if (mask_type && *mask_type == 1) {  // key padding [B, S] → [B, 1, 1, S]
+    m = emit_unsqueeze(ctx, m, {1, 2});
+  } else if (rank && *rank == 3) {  // [B·H, L, S] → [B, H, L, S] is not known here: refuse
+    unsupported(node, "a 3-D attention mask on the fast path");
+  }
+  (void)node;
+  return m;
+}
+
+std::string fast_attend(ExportContext& ctx, const FastAttention& f, const std::string& query, const std::string& key,
+                        const std::string& value, const std::string& mask, bool bool_mask, std::string* weights) {
+  int64_t e = f.embed_dim, h = f.heads, d = e / h;
+  auto ws = f.qkv_weight.chunk(3, 0);
+  auto bs = f.qkv_bias.chunk(3, 0);
+  auto project = [&](const std::string& x, int i, const char* hint) {
+    std::string m = node_out(ctx, "MatMul", {x, ctx.add_initializer(ws[static_cast<size_t>(i)].t().contiguous(), hint)}, hint);
     std::string biased = node_out(ctx, "Add", {m, ctx.add_initializer(bs[static_cast<size_t>(i)].contiguous(), std::string(hint) + "_bias")}, hint);
     std::string r = node_out(ctx, "Reshape", {biased, ctx.add_int64s({0, 0, h, d}, "heads")}, hint);
     return emit_transpose(ctx, r, {0, 2, 1, 3});  // [B, H, L, D]
   };
-  std::string q = project(a.value(0), 0, "q_proj");
-  std::string k = project(a.value(1), 1, "k_proj");
-  std::string v = project(a.value(2), 2, "v_proj");
+  std::string q = project(query, 0, "q_proj");
+  std::string k = project(key, 1, "k_proj");
+  std::string v = project(value, 2, "v_proj");
   std::string kt = emit_transpose(ctx, k, {0, 1, 3, 2});
-  std::string weights;
-  std::string o = attend(ctx, q, kt, v, 1.0 / std::sqrt(static_cast<double>(d)), "", false, &weights);
+  std::string o = attend(ctx, q, kt, v, 1.0 / std::sqrt(static_cast<double>(d)), mask, bool_mask, weights);
   std::string merged = node_out(ctx, "Reshape", {emit_transpose(ctx, o, {0, 2, 1, 3}), ctx.add_int64s({0, 0, e}, "merge")}, "merge_heads");
-  std::string y = node_out(ctx, "MatMul", {merged, ctx.add_initializer(pw->t().contiguous(), "out_proj")}, "out_proj");
-  ctx.add_node("Add", {y, ctx.add_initializer(pb->contiguous(), "out_proj_bias")}, {ctx.out(node->output(0), "mha")});
+  std::string y = node_out(ctx, "MatMul", {merged, ctx.add_initializer(f.proj_weight.t().contiguous(), "out_proj")}, "out_proj");
+  return node_out(ctx, "Add", {y, ctx.add_initializer(f.proj_bias.contiguous(), "out_proj_bias")}, "mha");
+}
+
+// _native_multi_head_attention(query, key, value, embed_dim, num_head, qkv_weight, qkv_bias,
+//                              proj_weight, proj_bias, mask, need_weights, average_attn_weights, mask_type)
+void native_mha(ExportContext& ctx, const Node* node, const Args& a) {
+  auto f = fast_attention(ctx, node, a.i(3), a.i(4), a.value(5), a.value(6), a.value(7), a.value(8));
+  std::string mask;
+  bool bool_mask = false;
+  if (!a.is_none(9)) mask = attention_mask(ctx, node, a.value(9), a.opt_i(12), bool_mask);
+  std::string weights;
+  ctx.bind(node->output(0), fast_attend(ctx, f, a.tensor(0), a.tensor(1), a.tensor(2), mask, bool_mask, &weights));
   if (!a.b(10)) {
     ctx.set_known(node->output(1), c10::IValue(at::empty({0})));  // what LibTorch returns then
   } else if (a.b(11)) {
@@ -156,13 +198,70 @@ void native_mha(ExportContext& ctx, const Node* node, const Args& a) {
   }
 }
 
+// _transformer_encoder_layer_fwd(src, embed_dim, num_heads, qkv_w, qkv_b, proj_w, proj_b,
+//   use_gelu, norm_first, eps, ln1_w, ln1_b, ln2_w, ln2_b, ffn1_w, ffn1_b, ffn2_w, ffn2_b, mask?,
+//   mask_type?) — nn.TransformerEncoderLayer's eval fast path:
+//   norm_first: x = src + SA(LN1(src)); out = x + FF(LN2(x))
+//   otherwise:  x = LN1(src + SA(src)); out = LN2(x + FF(x)),  FF = W2·act(W1·x + b1) + b2
+void transformer_encoder_layer(ExportContext& ctx, const Node* node, const Args& a) {
+  auto f = fast_attention(ctx, node, a.i(1), a.i(2), a.value(3), a.value(4), a.value(5), a.value(6));
+  bool gelu = a.b(7), norm_first = a.b(8);
+  double eps = a.f(9);
+  std::string mask;
+  bool bool_mask = false;
+  if (!a.is_none(18)) mask = attention_mask(ctx, node, a.value(18), a.opt_i(19), bool_mask);
+  auto layer_norm = [&](const std::string& x, size_t w, size_t b) {
+    std::string y = ctx.fresh("layer_norm");
+    if (ctx.opset() >= 17) {
+      auto& n = ctx.add_node("LayerNormalization", {x, a.tensor(w), a.tensor(b)}, {y});
+      set_attr(n, "axis", int64_t{-1});
+      set_attr(n, "epsilon", eps);
+      return y;
+    }
+    std::string mean = emit_reduce(ctx, "ReduceMean", x, {-1}, true);
+    std::string dlt = emit(ctx, "Sub", {x, mean}, "centered");
+    std::string var = emit_reduce(ctx, "ReduceMean", emit(ctx, "Mul", {dlt, dlt}, "sq"), {-1}, true);
+    std::string sd = emit(ctx, "Sqrt", {emit(ctx, "Add", {var, constant_like(ctx, eps, x, "eps")}, "var_eps")}, "std");
+    std::string nrm = emit(ctx, "Div", {dlt, sd}, "normalized");
+    return emit(ctx, "Add", {emit(ctx, "Mul", {nrm, a.tensor(w)}, "scaled"), a.tensor(b)}, "layer_norm");
+  };
+  auto linear = [&](const std::string& x, size_t w, size_t b) {
+    auto wt = ctx.const_tensor(a.value(w));
+    std::string wn = wt ? ctx.add_initializer(wt->t().contiguous(), "ffn_w_t") : emit_transpose(ctx, a.tensor(w), {1, 0});
+    return emit(ctx, "Add", {emit(ctx, "MatMul", {x, wn}, "ffn"), a.tensor(b)}, "ffn");
+  };
+  auto feed_forward = [&](const std::string& x) {
+    std::string h = linear(x, 14, 15);
+    if (gelu) {
+      std::string half = emit(ctx, "Mul", {h, constant_like(ctx, 0.5, h, "half")}, "half");
+      std::string erf = emit(ctx, "Erf", {emit(ctx, "Div", {h, constant_like(ctx, std::sqrt(2.0), h, "sqrt2")}, "scaled")}, "erf");
+      h = emit(ctx, "Mul", {half, emit(ctx, "Add", {erf, constant_like(ctx, 1, h, "one")}, "plus1")}, "gelu");
+    } else {
+      h = emit(ctx, "Relu", {h}, "relu");
+    }
+    return linear(h, 16, 17);
+  };
+  std::string src = a.tensor(0), x;
+  if (norm_first) {
+    std::string n1 = layer_norm(src, 10, 11);
+    x = emit(ctx, "Add", {src, fast_attend(ctx, f, n1, n1, n1, mask, bool_mask, nullptr)}, "residual");
+    x = emit(ctx, "Add", {x, feed_forward(layer_norm(x, 12, 13))}, "residual");
+  } else {
+    x = layer_norm(emit(ctx, "Add", {src, fast_attend(ctx, f, src, src, src, mask, bool_mask, nullptr)}, "residual"), 10, 11);
+    x = layer_norm(emit(ctx, "Add", {x, feed_forward(x)}, "residual"), 12, 13);
+  }
+  ctx.bind(node->output(), x);
+}
+
 }  // namespace
 
 void register_attention_ops(OpRegistry& r) {
   r.add("aten::scaled_dot_product_attention", "v v v v? f b f? b", sdpa,
         "MatMul, Mul, (Where/Add mask; causal by Range/LessOrEqual), Softmax, MatMul");
   r.add("aten::_native_multi_head_attention", "v v v i i v v v v v? b b i?", native_mha,
-        "MatMul+Add per projection, Reshape/Transpose to heads, attention, out projection");
+        "MatMul+Add per projection, Reshape/Transpose to heads, attention (masks), out projection");
+  r.add("aten::_transformer_encoder_layer_fwd", "v i i v v v v b b f v v v v v v v v v? i?", transformer_encoder_layer,
+        "attention + residuals + LayerNormalization + feed-forward (ReLU or exact GELU)");
 }
 
 }  // namespace kiln

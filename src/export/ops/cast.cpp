@@ -68,7 +68,7 @@ void dropout(ExportContext& ctx, const Node* node, const Args& a) {
 // native_dropout(x, p, train?) → (x, mask of ones) in eval mode
 void native_dropout(ExportContext& ctx, const Node* node, const Args& a) {
   if (a.opt_b(2).value_or(true)) unsupported(node, "training-mode dropout (call eval() before saving)");
-  alias(ctx, node);
+  ctx.alias_value(node->output(0), node->input(0));
   std::string x = a.tensor(0);
   auto& n = ctx.add_node("ConstantOfShape", {emit_shape(ctx, x)}, {ctx.out(node->output(1), "mask")});
   auto* v = n.add_attribute();

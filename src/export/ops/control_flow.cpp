@@ -16,6 +16,7 @@
 // len / indexing read after the loop (ops/sequence.cpp).
 #include <functional>
 
+#include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include "export/converter_util.h"
@@ -47,6 +48,7 @@ struct Returned {
   bool is_list = false;
   const Value* value = nullptr;  // a leaf
   bool none = false;
+  bool uninitialized = false;  // prim::Uninitialized: never read (a path that returned early)
   std::optional<c10::IValue> static_value;
 };
 
@@ -58,7 +60,9 @@ Returned describe(ExportContext& ctx, const Value* v) {
     return r;
   }
   r.value = v;
-  if (ctx.is_none(v)) {
+  if (v->node()->kind() == c10::prim::Uninitialized) {
+    r.uninitialized = true;
+  } else if (ctx.is_none(v)) {
     r.none = true;
   } else if (ctx.is_static(v)) {
     auto iv = ctx.constant(v);
@@ -97,6 +101,23 @@ std::string branch_output(ExportContext& ctx, const Returned& r, int32_t type) {
   std::string v = r.static_value ? scalar_constant(ctx, ctx.const_double(r.value), static_cast<onnx::TensorProto_DataType>(type), "branch_value")
                                  : operand(ctx, r.value, type);
   return emit(ctx, "Identity", {v}, "branch_out");
+}
+
+// A value of `type` for a branch whose result is never read (prim::Uninitialized): an empty tensor,
+// or 0 for a number.
+std::string placeholder(ExportContext& ctx, const Returned& like, int32_t type) {
+  if (like.static_value || is_non_tensor(like.value)) {
+    return emit(ctx, "Identity", {scalar_constant(ctx, 0, static_cast<onnx::TensorProto_DataType>(type), "unset")}, "unset");
+  }
+  auto& n = ctx.add_node("ConstantOfShape", {ctx.add_int64s({0}, "empty")}, {ctx.fresh("unset")});
+  auto* v = n.add_attribute();
+  v->set_name("value");
+  v->set_type(onnx::AttributeProto::TENSOR);
+  auto t = at::zeros({1}, at::TensorOptions().dtype(torch_dtype(type).value_or(at::kFloat)));
+  v->mutable_t()->set_data_type(type);
+  v->mutable_t()->add_dims(1);
+  v->mutable_t()->set_raw_data(std::string(static_cast<const char*>(t.data_ptr()), t.nbytes()));
+  return n.output(0);
 }
 
 void add_graph_output(onnx::GraphProto& g, const std::string& name, int32_t type) {
@@ -144,9 +165,56 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
       ctx.record_list(list, std::move(elems));
       return list;
     }
+    if (t.uninitialized && e.uninitialized) return ctx.mint_static(c10::IValue(), c10::NoneType::get());
+    if (t.uninitialized || e.uninitialized) {  // the other branch's value; a placeholder where it is never read
+      const Returned& real = t.uninitialized ? e : t;
+      int32_t ty = leaf_type(ctx, real);
+      ctx.push_graph(&then_g);
+      std::string tn = t.uninitialized ? placeholder(ctx, real, ty) : branch_output(ctx, t, ty);
+      ctx.pop_graph();
+      ctx.push_graph(&else_g);
+      std::string en = e.uninitialized ? placeholder(ctx, real, ty) : branch_output(ctx, e, ty);
+      ctx.pop_graph();
+      add_graph_output(then_g, tn, ty);
+      add_graph_output(else_g, en, ty);
+      std::string name = ctx.fresh("if_out");
+      outs.push_back(name);
+      return ctx.mint(name, type);
+    }
     if (t.none || e.none) {
       if (t.none && e.none) return ctx.mint_static(c10::IValue(), c10::NoneType::get());
-      unsupported(node, "a branch returns None where the other returns a value (an Optional decided at run time)");
+      // An Optional decided at run time: both branches give an ONNX optional (opset 15).
+      if (ctx.opset() < 15) {
+        unsupported(node, "a branch returns None where the other returns a value: an Optional decided at run time needs "
+                          "opset 15 (ONNX optional values)");
+      }
+      const Returned& real = t.none ? e : t;
+      if (real.static_value || is_non_tensor(real.value)) unsupported(node, "an Optional number decided at run time");
+      int32_t ty = leaf_type(ctx, real);
+      auto optional_out = [&](onnx::GraphProto& g, const Returned& r) {
+        ctx.push_graph(&g);
+        std::string name = ctx.fresh("optional");
+        if (r.none) {
+          auto& n = ctx.add_node("Optional", {}, {name});
+          auto* at = n.add_attribute();
+          at->set_name("type");
+          at->set_type(onnx::AttributeProto::TYPE_PROTO);
+          at->mutable_tp()->mutable_tensor_type()->set_elem_type(ty);
+        } else {
+          ctx.add_node("Optional", {operand(ctx, r.value, ty)}, {name});
+        }
+        ctx.pop_graph();
+        auto* vi = g.add_output();
+        vi->set_name(name);
+        vi->mutable_type()->mutable_optional_type()->mutable_elem_type()->mutable_tensor_type()->set_elem_type(ty);
+      };
+      optional_out(then_g, t);
+      optional_out(else_g, e);
+      std::string name = ctx.fresh("if_optional");
+      outs.push_back(name);
+      const Value* result = ctx.mint(name, type);
+      ctx.mark_optional(name, ty);
+      return result;
     }
     if (same_static(t, e)) return ctx.mint_static(*t.static_value, type);
     int32_t ty = t.static_value ? leaf_type(ctx, e) : leaf_type(ctx, t);
@@ -269,8 +337,12 @@ struct Carried {
   const Value* after = nullptr;        // the value after the loop
   bool sequence = false;
   bool provisional = false;  // a sequence whose element type the first append settles
+  bool uninitialized = false;  // prim::Uninitialized entering (a value set before it is read)
   int32_t type = onnx::TensorProto_DataType_FLOAT;
   std::optional<int64_t> rank;
+  // An element of a loop-carried tuple: the tuple's values and this element's position.
+  const Value* tuple_body_out = nullptr;
+  size_t tuple_index = 0;
 };
 
 // An ONNX Loop: M, cond and the carried values; body (iteration, cond, carried...) →
@@ -278,12 +350,42 @@ struct Carried {
 void onnx_loop(ExportContext& ctx, const Node* node) {
   const auto* body = node->blocks()[0];
   std::vector<Carried> carried;
+  // Tuples carried through the loop are carried element by element; rebuilt on each side.
+  struct TupleCarried {
+    const Value* body_in;
+    const Value* after;
+    size_t first, count;
+  };
+  std::vector<TupleCarried> tuples;
   for (size_t j = 0; j + 2 < node->inputs().size(); ++j) {
     Carried c;
     c.init = node->input(j + 2);
     c.body_in = body->inputs()[j + 1];
     c.body_out = body->outputs()[j + 1];
     c.after = node->output(j);
+    if (c.init->type()->kind() == c10::TypeKind::TupleType) {
+      auto elems = ctx.list_elements(c.init);
+      if (!elems) unsupported(node, "a loop-carried tuple kiln does not track");
+      tuples.push_back({c.body_in, c.after, carried.size(), elems->size()});
+      for (size_t k = 0; k < elems->size(); ++k) {
+        Carried e;
+        e.init = (*elems)[k];
+        if (is_non_tensor(e.init) && !scalar_onnx_type(e.init)) unsupported(node, "a loop-carried tuple of non-tensors");
+        e.type = value_type(ctx, e.init).value_or(onnx::TensorProto_DataType_FLOAT);
+        e.rank = is_non_tensor(e.init) ? std::optional<int64_t>(0) : ctx.rank_of(e.init);
+        e.tuple_body_out = c.body_out;
+        e.tuple_index = k;
+        carried.push_back(e);
+      }
+      continue;
+    }
+    if (c.init->node()->kind() == c10::prim::Uninitialized) {
+      c.uninitialized = true;
+      c.type = value_type(ctx, c.body_out).value_or(onnx::TensorProto_DataType_FLOAT);
+      if (is_non_tensor(c.body_out)) c.rank = 0;
+      carried.push_back(c);
+      continue;
+    }
     if (ctx.is_none(c.init)) unsupported(node, "a loop-carried None (an Optional)");
     bool list = c.init->type()->kind() == c10::TypeKind::ListType;
     if (list) {
@@ -292,7 +394,7 @@ void onnx_loop(ExportContext& ctx, const Node* node) {
       c.type = t.value_or(onnx::TensorProto_DataType_FLOAT);
       c.provisional = !t;
     } else if (is_non_tensor(c.init) && !scalar_onnx_type(c.init)) {
-      unsupported(node, fmt::format("a loop-carried {} (kiln carries tensors, numbers and lists of tensors)", c.init->type()->str()));
+      unsupported(node, fmt::format("a loop-carried {} (kiln carries tensors, numbers, tuples and lists of tensors)", c.init->type()->str()));
     } else {
       c.type = value_type(ctx, c.init).value_or(onnx::TensorProto_DataType_FLOAT);
       c.rank = is_non_tensor(c.init) ? std::optional<int64_t>(0) : ctx.rank_of(c.init);
@@ -317,7 +419,15 @@ void onnx_loop(ExportContext& ctx, const Node* node) {
   std::string trips = scalar_operand(ctx, node->input(0), onnx::TensorProto_DataType_INT64);
   std::string cond = scalar_operand(ctx, node->input(1), onnx::TensorProto_DataType_BOOL);
   std::vector<std::string> inits;
-  for (const auto& c : carried) inits.push_back(c.sequence ? as_sequence(ctx, node, c.init, c.type) : operand(ctx, c.init, c.type));
+  for (const auto& c : carried) {
+    if (c.uninitialized) {  // never read before the body sets it: an empty tensor or 0 of its type
+      Returned like;
+      like.value = c.body_out;
+      inits.push_back(placeholder(ctx, like, c.type));
+      continue;
+    }
+    inits.push_back(c.sequence ? as_sequence(ctx, node, c.init, c.type) : operand(ctx, c.init, c.type));
+  }
 
   onnx::GraphProto& outer = ctx.graph();
   onnx::GraphProto g;
@@ -353,11 +463,23 @@ void onnx_loop(ExportContext& ctx, const Node* node) {
   ctx.bind(body->inputs()[0], iter);
   for (size_t j = 0; j < carried.size(); ++j) {
     const auto& c = carried[j];
+    if (c.tuple_body_out != nullptr) continue;  // bound through its tuple below
     const Value* v = c.body_in != nullptr ? c.body_in : c.init;
     if (c.sequence) ctx.bind_sequence(v, body_inputs[j], c.type, c.provisional);
     else ctx.bind(v, body_inputs[j]);
   }
+  for (const auto& t : tuples) {
+    std::vector<const Value*> elems;
+    for (size_t k = 0; k < t.count; ++k) elems.push_back(ctx.mint(body_inputs[t.first + k], carried[t.first + k].init->type()));
+    ctx.record_list(t.body_in, std::move(elems));
+  }
   convert_block(ctx, body);
+  for (auto& c : carried) {  // a tuple element's value at the end of the body
+    if (c.tuple_body_out == nullptr) continue;
+    auto elems = ctx.list_elements(c.tuple_body_out);
+    if (!elems || elems->size() <= c.tuple_index) unsupported(node, "a loop-carried tuple whose shape the body changes");
+    c.body_out = (*elems)[c.tuple_index];
+  }
   // Element types settled by the body's appends: the body input, its initial value and the Loop's
   // output take them.
   for (size_t j = 0; j < carried.size(); ++j) {
@@ -394,8 +516,14 @@ void onnx_loop(ExportContext& ctx, const Node* node) {
   set_attr(n, "body", g);
   for (size_t j = 0; j < carried.size(); ++j) {
     const auto& c = carried[j];
+    if (c.tuple_body_out != nullptr) continue;
     if (c.sequence) ctx.bind_sequence(c.after, loop_outputs[j], c.type);
     else ctx.bind(c.after, loop_outputs[j]);
+  }
+  for (const auto& t : tuples) {
+    std::vector<const Value*> elems;
+    for (size_t k = 0; k < t.count; ++k) elems.push_back(ctx.mint(loop_outputs[t.first + k], carried[t.first + k].init->type()));
+    ctx.record_list(t.after, std::move(elems));
   }
 }
 

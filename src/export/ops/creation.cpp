@@ -14,18 +14,32 @@ namespace kiln {
 
 namespace {
 
-at::ScalarType dtype_of(const Value* v) {
+// A tensor's dtype: recorded by TorchScript, else inferred from its ONNX value; float32 when unknown.
+at::ScalarType dtype_of(ExportContext& ctx, const Value* v) {
   if (auto t = v->type()->cast<c10::TensorType>()) {
     if (auto s = t->scalarType()) return *s;
+  }
+  if (auto t = value_type(ctx, v)) {
+    if (auto s = torch_dtype(*t)) return *s;
   }
   return at::kFloat;
 }
 
-// The dtype a factory makes: the declared one, else the recorded output dtype, else `fallback`.
+// The dtype a factory makes: the declared one, else PyTorch's default for it (`fallback`). Not
+// TorchScript's recorded output type: for a run-time Scalar fill value it records double where
+// PyTorch makes float32.
 at::ScalarType factory_dtype(const Node* node, const Args& a, size_t dtype_arg, at::ScalarType fallback) {
+  (void)node;
   if (auto d = a.dtype(dtype_arg)) return *d;
-  if (auto t = node->output()->type()->cast<c10::TensorType>(); t && t->scalarType()) return *t->scalarType();
   return fallback;
+}
+
+// full's default dtype: from its fill value (bool → bool, int → int64, float → float32).
+at::ScalarType fill_dtype(ExportContext& ctx, const Value* v) {
+  auto t = value_type(ctx, v);
+  if (t && *t == onnx::TensorProto_DataType_BOOL) return at::kBool;
+  if (t && !is_floating(*t)) return at::kLong;
+  return at::kFloat;
 }
 
 onnx::AttributeProto& value_attr(onnx::NodeProto& n, const Node* node, double value, at::ScalarType dtype) {
@@ -69,24 +83,24 @@ Converter sized(double value) {
 }
 void full(ExportContext& c, const Node* n, const Args& a) {
   if (!a.is_static(1)) {  // a run-time fill value: Expand it
-    auto dtype = factory_dtype(n, a, 2, at::kFloat);
+    auto dtype = factory_dtype(n, a, 2, fill_dtype(c, a.value(1)));
     std::string v = operand(c, a.value(1), onnx_dtype_or_fail(n, dtype));
     c.add_node("Expand", {v, a.packed_ints(0)}, {c.out(n->output(), "full")});
     return;
   }
   double value = c.const_double(a.value(1));
-  auto dtype = factory_dtype(n, a, 2, at::kFloat);
+  auto dtype = factory_dtype(n, a, 2, fill_dtype(c, a.value(1)));
   if (static_fill(c, n, a.value(0), value, dtype)) return;
   constant_of_shape(c, n, a.packed_ints(0), value, dtype, a.value(0));
 }
 // zeros_like(x, dtype, ...) / ones_like / empty_like; full_like(x, value, dtype, ...)
 Converter like(double value) {
   return [value](ExportContext& c, const Node* n, const Args& a) {
-    constant_of_shape(c, n, emit_shape(c, a.tensor(0)), value, factory_dtype(n, a, 1, dtype_of(a.value(0))));
+    constant_of_shape(c, n, emit_shape(c, a.tensor(0)), value, factory_dtype(n, a, 1, dtype_of(c, a.value(0))));
   };
 }
 void full_like(ExportContext& c, const Node* n, const Args& a) {
-  auto dtype = factory_dtype(n, a, 2, dtype_of(a.value(0)));
+  auto dtype = factory_dtype(n, a, 2, dtype_of(c, a.value(0)));
   if (!a.is_static(1)) {
     std::string v = operand(c, a.value(1), onnx_dtype_or_fail(n, dtype));
     c.add_node("Expand", {v, emit_shape(c, a.tensor(0))}, {c.out(n->output(), "full_like")});
@@ -97,13 +111,13 @@ void full_like(ExportContext& c, const Node* n, const Args& a) {
 // new_zeros(self, size, dtype, ...) / new_ones / new_empty; new_full(self, size, value, dtype, ...)
 Converter new_sized(double value) {
   return [value](ExportContext& c, const Node* n, const Args& a) {
-    auto dtype = factory_dtype(n, a, 2, dtype_of(a.value(0)));
+    auto dtype = factory_dtype(n, a, 2, dtype_of(c, a.value(0)));
     if (static_fill(c, n, a.value(1), value, dtype)) return;
     constant_of_shape(c, n, a.packed_ints(1), value, dtype, a.value(1));
   };
 }
 void new_full(ExportContext& c, const Node* n, const Args& a) {
-  auto dtype = factory_dtype(n, a, 3, dtype_of(a.value(0)));
+  auto dtype = factory_dtype(n, a, 3, dtype_of(c, a.value(0)));
   if (!a.is_static(2)) {
     std::string v = operand(c, a.value(2), onnx_dtype_or_fail(n, dtype));
     c.add_node("Expand", {v, a.packed_ints(1)}, {c.out(n->output(), "new_full")});
@@ -123,7 +137,7 @@ void fill(ExportContext& c, const Node* n, const Args& a) {
   c.add_node("Expand", {v, emit_shape(c, x)}, {c.out(n->output(), "fill")});
 }
 void zero(ExportContext& c, const Node* n, const Args& a) {
-  constant_of_shape(c, n, emit_shape(c, a.tensor(0)), 0, dtype_of(a.value(0)));
+  constant_of_shape(c, n, emit_shape(c, a.tensor(0)), 0, dtype_of(c, a.value(0)));
 }
 
 // arange(end) / arange(start, end) / arange(start, end, step) → Range. The dtype: the declared
@@ -164,32 +178,31 @@ void dim_arange(ExportContext& ctx, const Node* node, const Args& a) {
 }
 
 // linspace(start, end, steps): start + i·step for the first half, end − (steps−1−i)·step for the
-// rest (LibTorch's symmetric formula), in float, then the dtype.
+// rest (LibTorch's symmetric formula), in float, then the dtype. steps may be a run-time int.
 void linspace(ExportContext& ctx, const Node* node, const Args& a) {
-  int64_t steps = a.i(2);
   at::ScalarType dtype = factory_dtype(node, a, 3, at::kFloat);
   int32_t out_type = onnx_dtype_or_fail(node, dtype);
   int32_t work = dtype == at::kDouble ? onnx::TensorProto_DataType_DOUBLE : onnx::TensorProto_DataType_FLOAT;
   auto w = static_cast<onnx::TensorProto_DataType>(work);
+  if (a.int_is_static(2) && a.i(2) <= 0) {
+    auto& z = ctx.add_node("ConstantOfShape", {ctx.add_int64s({0}, "empty")}, {ctx.out(node->output(), "linspace")});
+    value_attr(z, node, 0, dtype);
+    return;
+  }
   std::string start = operand(ctx, a.value(0), work), end = operand(ctx, a.value(1), work);
   if (ctx.rank_of(a.value(0)).value_or(0) > 0) start = emit(ctx, "Reshape", {start, ctx.add_int64s({}, "scalar")}, "start");
   if (ctx.rank_of(a.value(1)).value_or(0) > 0) end = emit(ctx, "Reshape", {end, ctx.add_int64s({}, "scalar")}, "end");
-  if (steps <= 0) {
-    constant_of_shape(ctx, node, ctx.add_int64s({0}, "empty"), 0, dtype);
-    return;
-  }
-  std::string i = emit(ctx, "Range", {scalar_constant(ctx, 0, w, "zero"), scalar_constant(ctx, static_cast<double>(steps), w, "steps"),
-                                      scalar_constant(ctx, 1, w, "one")},
-                       "index");
-  std::string step = steps == 1 ? scalar_constant(ctx, 0, w, "zero")
-                                : emit(ctx, "Div", {emit(ctx, "Sub", {end, start}, "span"),
-                                                    scalar_constant(ctx, static_cast<double>(steps - 1), w, "intervals")},
-                                       "step");
+  std::string steps = emit_cast(ctx, a.dyn_int(2), work);  // a float 0-d
+  std::string one = scalar_constant(ctx, 1, w, "one");
+  std::string i = emit(ctx, "Range", {scalar_constant(ctx, 0, w, "zero"), steps, one}, "index");
+  std::string intervals = emit(ctx, "Max", {emit(ctx, "Sub", {steps, one}, "intervals"), one}, "intervals");  // steps 1: no division by 0
+  std::string step = emit(ctx, "Div", {emit(ctx, "Sub", {end, start}, "span"), intervals}, "step");
   std::string fwd = emit(ctx, "Add", {start, emit(ctx, "Mul", {i, step}, "offset")}, "forward");
-  std::string back_i = emit(ctx, "Sub", {scalar_constant(ctx, static_cast<double>(steps - 1), w, "last"), i}, "back_index");
-  std::string bwd = emit(ctx, "Sub", {end, emit(ctx, "Mul", {back_i, step}, "back_offset")}, "backward");
-  std::string first_half = emit(ctx, "Less", {i, scalar_constant(ctx, static_cast<double>(steps / 2), w, "half")}, "first_half");
-  std::string y = emit(ctx, "Where", {first_half, fwd, bwd}, "linspace", work == out_type ? ctx.out(node->output(), "linspace") : "");
+  std::string last = emit(ctx, "Sub", {steps, one}, "last");
+  std::string bwd = emit(ctx, "Sub", {end, emit(ctx, "Mul", {emit(ctx, "Sub", {last, i}, "back_index"), step}, "back_offset")}, "backward");
+  std::string half = emit(ctx, "Floor", {emit(ctx, "Div", {steps, scalar_constant(ctx, 2, w, "two")}, "half")}, "half");
+  std::string y = emit(ctx, "Where", {emit(ctx, "Less", {i, half}, "first_half"), fwd, bwd}, "linspace",
+                       work == out_type ? ctx.out(node->output(), "linspace") : "");
   if (work != out_type) {
     auto& c = ctx.add_node("Cast", {y}, {ctx.out(node->output(), "linspace")});
     set_attr(c, "to", static_cast<int64_t>(out_type));
@@ -225,8 +238,13 @@ void scalar_tensor(ExportContext& ctx, const Node* node, const Args& a) {
 // concatenated as 1-element tensors.
 void tensor_from_list(ExportContext& ctx, const Node* node, const Args& a) {
   auto elems = ctx.list_elements(a.value(0));
-  if (!elems) unsupported(node, "a list kiln does not track");
   at::ScalarType dtype = factory_dtype(node, a, 1, at::kFloat);
+  if (!elems && ctx.is_bound(a.value(0))) {  // a list held as a tensor (x.tolist(), a run-time shape)
+    auto inner = ctx.elem_type_of(ctx.in(a.value(0)));
+    if (!a.dtype(1) && inner) return ctx.bind(node->output(), ctx.in(a.value(0)));
+    return ctx.bind(node->output(), emit_cast(ctx, ctx.in(a.value(0)), onnx_dtype_or_fail(node, dtype)));
+  }
+  if (!elems) unsupported(node, "a list kiln does not track");
   int32_t t = onnx_dtype_or_fail(node, dtype);
   std::vector<std::string> parts;
   for (const Value* e : *elems) {
@@ -306,7 +324,7 @@ void register_creation_ops(OpRegistry& r) {
   r.add("aten::arange.start_step", std::string("x x x") + factory, arange_step, "Range (+ Cast)");
   r.add("aten::_dim_arange", "v i", dim_arange, "Shape + Range");
   r.add("aten::linspace|aten::linspace.Tensor_Tensor|aten::linspace.Tensor_Scalar|aten::linspace.Scalar_Tensor",
-        std::string("x x i") + factory, linspace, "Range + Mul/Add (LibTorch's symmetric formula)");
+        std::string("x x id") + factory, linspace, "Range + Mul/Add (LibTorch's symmetric formula)");
   r.add("aten::eye", std::string("id") + factory, eye, "ConstantOfShape + EyeLike");
   r.add("aten::eye.m", std::string("id id") + factory, eye_m, "ConstantOfShape + EyeLike");
   r.add("aten::scalar_tensor", std::string("x") + factory, scalar_tensor, "nothing or Cast (a 0-d tensor)");

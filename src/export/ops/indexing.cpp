@@ -2,6 +2,8 @@
 // indexing with one index tensor, gather / take, scatter (value, src, reduce) / scatter_add /
 // scatter_reduce, index_add / index_copy / index_fill, masked_fill / where, tril / triu,
 // diagonal, one_hot, bucketize, topk.
+#include <limits>
+
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
@@ -119,6 +121,33 @@ void scatter_add(ExportContext& ctx, const Node* node, const Args& a) {
                    ctx.out(node->output(), "scatter_add"));
 }
 
+// scatter_reduce amax / amin below opset 18 (ScatterElements has no max/min there): with dim moved
+// last, every (index element, position) pair compared — E[..., k, n] = (index[..., k] == n) —
+// src's value kept where they match, reduced over k, and merged with self where anything landed.
+void scatter_extreme_by_compare(ExportContext& ctx, const Node* node, const std::string& self, const std::string& index,
+                                const std::string& src, int64_t dim, bool max, bool include_self) {
+  int64_t rank = rank_or_fail(ctx, node, node->input(0));
+  if (!is_floating(type_or_float(ctx, self))) unsupported(node, "amax / amin on integers below opset 18");
+  std::vector<int64_t> perm;
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != dim) perm.push_back(i);
+  perm.push_back(dim);
+  std::vector<int64_t> back(static_cast<size_t>(rank));
+  for (int64_t i = 0; i < rank; ++i) back[static_cast<size_t>(perm[static_cast<size_t>(i)])] = i;
+  std::string st = emit_transpose(ctx, self, perm), it = emit_transpose(ctx, index, perm), vt = emit_transpose(ctx, src, perm);
+  std::string n = emit(ctx, "Squeeze", {emit_dim(ctx, st, rank - 1), ctx.add_int64s({0}, "axes")}, "n");
+  std::string pos = emit(ctx, "Range", {ctx.add_int64s({0}, "zero", true), n, ctx.add_int64s({1}, "one", true)}, "positions");
+  std::string hit = emit(ctx, "Equal", {emit_unsqueeze(ctx, emit_cast(ctx, it, onnx::TensorProto_DataType_INT64), {-1}), pos}, "hit");
+  std::string fill = constant_like(ctx, max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity(), self, "fill");
+  std::string vals = emit(ctx, "Where", {hit, emit_unsqueeze(ctx, vt, {-1}), fill}, "candidates");
+  std::string red = emit_reduce(ctx, max ? "ReduceMax" : "ReduceMin", vals, {-2}, false);
+  std::string touched =
+      emit_cast(ctx, emit_reduce(ctx, "ReduceMax", emit_cast(ctx, hit, onnx::TensorProto_DataType_INT32), {-2}, false), onnx::TensorProto_DataType_BOOL);
+  std::string merged = include_self ? emit(ctx, max ? "Max" : "Min", {st, red}, "merged") : red;
+  std::string y = emit(ctx, "Where", {touched, merged, st}, "scattered");
+  ctx.bind(node->output(), emit_transpose(ctx, y, back));
+}
+
 // scatter_reduce(self, dim, index, src, reduce, include_self): sum / prod / amax / amin by
 // ScatterElements' reduction (max/min from opset 18); without self, the scattered positions are
 // first set to the reduction's identity; mean as sum / count.
@@ -136,7 +165,9 @@ void scatter_reduce(ExportContext& ctx, const Node* node, const Args& a) {
   else if (reduce == "amax") reduction = "max", identity = -std::numeric_limits<double>::infinity();
   else if (reduce == "amin") reduction = "min", identity = std::numeric_limits<double>::infinity();
   else unsupported(node, "reduce='" + reduce + "'");
-  if ((reduction == "max" || reduction == "min") && ctx.opset() < 18) unsupported(node, "reduce='" + reduce + "' needs opset 18");
+  if ((reduction == "max" || reduction == "min") && ctx.opset() < 18) {
+    return scatter_extreme_by_compare(ctx, node, self, index, src, dim, reduction == "max", include_self);
+  }
   if (!is_floating(t) && (reduce == "mean" || std::isinf(identity))) unsupported(node, "reduce='" + reduce + "' on integers");
   std::string base = self;
   if (!include_self) {

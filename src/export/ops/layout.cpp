@@ -56,6 +56,15 @@ void numpy_t(ExportContext& ctx, const Node* node, const Args& a) {
   transpose_to(ctx, node, a.tensor(0), perm);
 }
 
+// mT / mH / adjoint: the last two dims swapped (the conjugate of a real tensor is itself)
+void matrix_t(ExportContext& ctx, const Node* node, const Args& a) {
+  int64_t rank = rank_or_fail(ctx, node, a.value(0));
+  if (rank < 2) unsupported(node, "a tensor of fewer than 2 dims");
+  auto perm = iota(rank);
+  std::swap(perm[static_cast<size_t>(rank - 1)], perm[static_cast<size_t>(rank - 2)]);
+  transpose_to(ctx, node, a.tensor(0), perm);
+}
+
 // movedim(x, source, destination): the named dims go to their places, the others keep order.
 void movedim_impl(ExportContext& ctx, const Node* node, const std::string& x, std::vector<int64_t> src,
                   std::vector<int64_t> dst) {
@@ -288,6 +297,32 @@ void tensor_split_indices(ExportContext& ctx, const Node* node, const Args& a) {
   split_into(ctx, node, a.tensor(0), sizes, dim, false);
 }
 
+// tensor_split(x, tensor, dim): a constant 0-d tensor is a section count, a 1-D one indices.
+void tensor_split_tensor(ExportContext& ctx, const Node* node, const Args& a) {
+  auto t = ctx.const_tensor(a.value(1));
+  if (!t) unsupported(node, "split points computed at run time");
+  int64_t rank = rank_or_fail(ctx, node, a.value(0));
+  int64_t dim = normalize_dim(node, a.i(2), rank);
+  int64_t n = static_dim(ctx, node, a.value(0), dim);
+  std::vector<int64_t> sizes;
+  if (t->dim() == 0) {
+    int64_t k = t->item<int64_t>();
+    if (k <= 0) unsupported(node, "sections must be positive");
+    for (int64_t i = 0; i < k; ++i) sizes.push_back(n / k + (i < n % k ? 1 : 0));
+  } else {
+    int64_t prev = 0;
+    auto idx = t->to(at::kLong).contiguous();
+    for (int64_t i = 0; i < idx.numel(); ++i) {
+      int64_t v = idx.data_ptr<int64_t>()[i];
+      int64_t cut = std::clamp<int64_t>(v < 0 ? v + n : v, prev, n);
+      sizes.push_back(cut - prev);
+      prev = cut;
+    }
+    sizes.push_back(n - prev);
+  }
+  split_into(ctx, node, a.tensor(0), sizes, dim, false);
+}
+
 // expand(x, sizes): -1 keeps a dim; ONNX Expand broadcasts, so -1 becomes 1.
 void expand(ExportContext& ctx, const Node* node, const Args& a) {
   std::string shape;
@@ -458,7 +493,8 @@ void register_layout_ops(OpRegistry& r) {
   r.add("aten::transpose.int|aten::transpose_|aten::swapaxes|aten::swapaxes_|aten::swapdims|aten::swapdims_", "v i i",
         transpose, "Transpose");
   r.add("aten::t|aten::t_", "v", transpose_2d, "Transpose (nothing below 2 dims)");
-  r.add("aten::numpy_T|aten::numpy_T.a|aten::mT|aten::adjoint", "v", numpy_t, "Transpose (every dim reversed)");
+  r.add("aten::numpy_T|aten::numpy_T.a", "v", numpy_t, "Transpose (every dim reversed)");
+  r.add("aten::mT|aten::mH|aten::adjoint", "v", matrix_t, "Transpose (the last two dims; real tensors)");
   r.add("aten::movedim.int|aten::moveaxis.int", "v i i", movedim, "Transpose");
   r.add("aten::movedim.intlist|aten::moveaxis.intlist", "v is is", movedim_list, "Transpose");
   r.add("aten::flip", "v is", flip, "Slice (step −1)");
@@ -474,6 +510,7 @@ void register_layout_ops(OpRegistry& r) {
   r.add("aten::unbind.int", "v i", unbind, "Split + Squeeze (a list of tensors)");
   r.add("aten::tensor_split.sections", "v i i", tensor_split_sections, "Split (a list of tensors)");
   r.add("aten::tensor_split.indices", "v is i", tensor_split_indices, "Split (a list of tensors)");
+  r.add("aten::tensor_split.tensor_indices_or_sections", "v v i", tensor_split_tensor, "Split (a list of tensors)");
   r.add("aten::expand", "v iv b", expand, "Expand");
   r.add("aten::broadcast_to", "v iv", [](ExportContext& c, const Node* n, const Args& a) { expand(c, n, a); }, "Expand");
   r.add("aten::expand_as", "v v", expand_as, "Shape + Expand");

@@ -205,21 +205,33 @@ void index_put(ExportContext& ctx, const Node* node, const Args& a) {
 // unique(x, sorted, return_inverse[, return_counts]) over the flattened tensor → Unique (sorted);
 // the inverse takes x's shape. unique_dim(x, dim, sorted, return_inverse, return_counts) → Unique
 // along an axis.
-void unique_impl(ExportContext& ctx, const Node* node, const std::string& x, std::optional<int64_t> axis, bool counts) {
-  std::string y = ctx.out(node->output(0), "unique");
-  std::string inv = ctx.fresh("inverse"), cnt = counts ? ctx.out(node->output(2), "counts") : ctx.fresh("counts");
-  auto& n = ctx.add_node("Unique", {x}, {y, ctx.fresh("first_index"), inv, cnt});
+void unique_impl(ExportContext& ctx, const Node* node, const std::string& x, std::optional<int64_t> axis, bool inverse_wanted,
+                 bool counts_wanted) {
+  std::string inv = ctx.fresh("inverse"), cnt = ctx.fresh("counts");
+  auto& n = ctx.add_node("Unique", {x}, {ctx.out(node->output(0), "unique"), ctx.fresh("first_index"), inv, cnt});
   set_attr(n, "sorted", int64_t{1});
   if (axis) set_attr(n, "axis", *axis);
+  // LibTorch returns an empty int64 tensor for an output that was not asked for.
+  auto empty = [&] {
+    auto& e = ctx.add_node("ConstantOfShape", {ctx.add_int64s({0}, "empty")}, {ctx.fresh("empty")});
+    auto* v = e.add_attribute();
+    v->set_name("value");
+    v->set_type(onnx::AttributeProto::TENSOR);
+    v->mutable_t()->set_data_type(onnx::TensorProto_DataType_INT64);
+    v->mutable_t()->add_dims(1);
+    int64_t zero = 0;
+    v->mutable_t()->set_raw_data(std::string(reinterpret_cast<const char*>(&zero), 8));
+    return e.output(0);
+  };
   if (!axis) inv = emit(ctx, "Reshape", {inv, emit_shape(ctx, x)}, "inverse");
-  ctx.bind(node->output(1), inv);
-  if (!counts && node->outputs().size() > 2) ctx.bind(node->output(2), cnt);
+  ctx.bind(node->output(1), inverse_wanted ? inv : empty());
+  if (node->outputs().size() > 2) ctx.bind(node->output(2), counts_wanted ? cnt : empty());
 }
-void unique2(ExportContext& ctx, const Node* node, const Args& a) { unique_impl(ctx, node, a.tensor(0), std::nullopt, true); }
-void unique1(ExportContext& ctx, const Node* node, const Args& a) { unique_impl(ctx, node, a.tensor(0), std::nullopt, false); }
+void unique2(ExportContext& ctx, const Node* node, const Args& a) { unique_impl(ctx, node, a.tensor(0), std::nullopt, a.b(2), a.b(3)); }
+void unique1(ExportContext& ctx, const Node* node, const Args& a) { unique_impl(ctx, node, a.tensor(0), std::nullopt, a.b(2), false); }
 void unique_dim(ExportContext& ctx, const Node* node, const Args& a) {
   int64_t rank = rank_or_fail(ctx, node, a.value(0));
-  unique_impl(ctx, node, a.tensor(0), normalize_dim(node, a.i(1), rank), true);
+  unique_impl(ctx, node, a.tensor(0), normalize_dim(node, a.i(1), rank), a.b(3), a.b(4));
 }
 
 }  // namespace

@@ -73,8 +73,8 @@ void batch_norm(ExportContext& ctx, const Node* node, const Args& a) {
     return;
   }
   int64_t c = channels(ctx, node, a.value(0), {a.value(3), a.value(1)});
-  std::string scale = a.opt_tensor(1).value_or(ctx.add_initializer(at::ones({c}, options_like(ctx, x)), "bn_scale"));
-  std::string bias = a.opt_tensor(2).value_or(ctx.add_initializer(at::zeros({c}, options_like(ctx, x)), "bn_bias"));
+  std::string scale = or_make(a.opt_tensor(1), [&] { return ctx.add_initializer(at::ones({c}, options_like(ctx, x)), "bn_scale"); });
+  std::string bias = or_make(a.opt_tensor(2), [&] { return ctx.add_initializer(at::zeros({c}, options_like(ctx, x)), "bn_bias"); });
   auto& n = ctx.add_node("BatchNormalization", {x, scale, bias, a.tensor(3), a.tensor(4)}, {ctx.out(node->output(), "bn")});
   set_attr(n, "epsilon", a.f(7));
 }
@@ -88,7 +88,7 @@ void layer_norm_impl(ExportContext& ctx, const Node* node, const Args& a, bool n
   std::string x = a.tensor(0);
   std::string out = ctx.out(node->output(0), "layer_norm");
   if (ctx.opset() >= 17) {
-    std::string weight = a.opt_tensor(2).value_or(ctx.add_initializer(at::ones(shape, options_like(ctx, x)), "ln_weight"));
+    std::string weight = or_make(a.opt_tensor(2), [&] { return ctx.add_initializer(at::ones(shape, options_like(ctx, x)), "ln_weight"); });
     std::vector<std::string> inputs{x, weight};
     if (auto b = a.opt_tensor(3)) inputs.push_back(*b);
     std::vector<std::string> outs{out};
@@ -143,16 +143,16 @@ void instance_norm(ExportContext& ctx, const Node* node, const Args& a) {
   if (!a.b(5)) {
     if (a.is_none(3) || a.is_none(4)) unsupported(node, "use_input_stats=False without running statistics");
     int64_t c = channels(ctx, node, a.value(0), {a.value(3), a.value(1)});
-    std::string scale = a.opt_tensor(1).value_or(ctx.add_initializer(at::ones({c}, options_like(ctx, x)), "in_scale"));
-    std::string bias = a.opt_tensor(2).value_or(ctx.add_initializer(at::zeros({c}, options_like(ctx, x)), "in_bias"));
+    std::string scale = or_make(a.opt_tensor(1), [&] { return ctx.add_initializer(at::ones({c}, options_like(ctx, x)), "in_scale"); });
+    std::string bias = or_make(a.opt_tensor(2), [&] { return ctx.add_initializer(at::zeros({c}, options_like(ctx, x)), "in_bias"); });
     auto& n = ctx.add_node("BatchNormalization", {x, scale, bias, a.tensor(3), a.tensor(4)},
                            {ctx.out(node->output(), "instance_norm")});
     set_attr(n, "epsilon", a.f(7));
     return;
   }
   int64_t c = channels(ctx, node, a.value(0), {a.value(1), a.value(2)});
-  std::string scale = a.opt_tensor(1).value_or(ctx.add_initializer(at::ones({c}, options_like(ctx, x)), "in_scale"));
-  std::string bias = a.opt_tensor(2).value_or(ctx.add_initializer(at::zeros({c}, options_like(ctx, x)), "in_bias"));
+  std::string scale = or_make(a.opt_tensor(1), [&] { return ctx.add_initializer(at::ones({c}, options_like(ctx, x)), "in_scale"); });
+  std::string bias = or_make(a.opt_tensor(2), [&] { return ctx.add_initializer(at::zeros({c}, options_like(ctx, x)), "in_bias"); });
   auto& n = ctx.add_node("InstanceNormalization", {x, scale, bias}, {ctx.out(node->output(), "InstanceNormalization")});
   set_attr(n, "epsilon", a.f(7));
 }

@@ -39,12 +39,41 @@ void emit_pad(ExportContext& ctx, const Node* node, const Args& a, const std::st
   set_attr(n, "mode", mode);
 }
 
+// Circular padding below opset 19 (no wrap mode in Pad): per padded dim, the last `before` and the
+// first `after` elements concatenated around it (static amounts, each at most the dim's size).
+void circular_by_concat(ExportContext& ctx, const Node* node, const Args& a) {
+  if (!a.is_static(1)) unsupported(node, "circular padding by amounts computed at run time below opset 19");
+  int64_t rank = rank_or_fail(ctx, node, a.value(0));
+  auto pads = onnx_pads(node, a.ints(1), rank);
+  std::string x = a.tensor(0);
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t before = pads[static_cast<size_t>(d)], after = pads[static_cast<size_t>(d + rank)];
+    if (before < 0 || after < 0) unsupported(node, "negative circular padding below opset 19");
+    if (before == 0 && after == 0) continue;
+    std::vector<std::string> parts;
+    if (before > 0) {
+      parts.push_back(emit(ctx, "Slice", {x, ctx.add_int64s({-before}, "starts"), ctx.add_int64s({INT64_MAX}, "ends"),
+                                          ctx.add_int64s({d}, "axes")},
+                           "wrap_before"));
+    }
+    parts.push_back(x);
+    if (after > 0) {
+      parts.push_back(emit(ctx, "Slice", {x, ctx.add_int64s({0}, "starts"), ctx.add_int64s({after}, "ends"), ctx.add_int64s({d}, "axes")},
+                           "wrap_after"));
+    }
+    auto& c = ctx.add_node("Concat", parts, {ctx.fresh("circular")});
+    set_attr(c, "axis", d);
+    x = c.output(0);
+  }
+  ctx.bind(node->output(), x);
+}
+
 // pad(x, pad, mode="constant", value=None)
 void pad(ExportContext& ctx, const Node* node, const Args& a) {
   std::string mode = a.s(2);
   if (mode == "replicate") mode = "edge";
   else if (mode == "circular") {
-    if (ctx.opset() < 19) unsupported(node, "mode='circular' needs opset 19 (Pad's wrap mode)");
+    if (ctx.opset() < 19) return circular_by_concat(ctx, node, a);
     mode = "wrap";
   } else if (mode != "constant" && mode != "reflect") unsupported(node, fmt::format("pad mode '{}'", mode));
   emit_pad(ctx, node, a, mode, a.value(3));
@@ -62,6 +91,7 @@ void register_padding_ops(OpRegistry& r) {
   r.add("aten::constant_pad_nd", "v iv any", constant_pad, "Pad (constant)");
   r.add("aten::reflection_pad1d|aten::reflection_pad2d|aten::reflection_pad3d", "v iv", mode_pad("reflect"), "Pad (reflect)");
   r.add("aten::replication_pad1d|aten::replication_pad2d|aten::replication_pad3d", "v iv", mode_pad("edge"), "Pad (edge)");
+  r.add("aten::_pad_circular", "v iv", circular_by_concat, "Slice + Concat per padded dim");
   r.add("aten::_pad_circular", "v iv", mode_pad("wrap"), "Pad (wrap)", {.since = 19});
 }
 

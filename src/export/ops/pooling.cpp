@@ -115,6 +115,54 @@ std::vector<int64_t> spatial_sizes(ExportContext& ctx, const Node* node, const s
   return in;
 }
 
+// Adaptive pooling over spatial sizes known only at run time: each output cell reduces its window
+// [floor(k·in/out), ceil((k+1)·in/out)) per axis, the bounds computed from the run-time sizes.
+std::string adaptive_dynamic(ExportContext& ctx, const Node* node, const std::string& x, const std::vector<int64_t>& out_size,
+                             const char* reduce) {
+  size_t n = out_size.size();
+  int64_t cells = 1;
+  for (auto o : out_size) cells *= o;
+  if (cells > 1024) unsupported(node, "adaptive pooling to more than 1024 cells over run-time spatial sizes");
+  auto rank = ctx.shape_of(x);
+  if (!rank) unsupported(node, "a tensor of unknown rank");
+  size_t offset = rank->size() - n;
+  std::string shape = emit_shape(ctx, x);
+  std::vector<std::string> in;
+  for (size_t i = 0; i < n; ++i) {
+    in.push_back(emit(ctx, "Gather", {shape, ctx.add_int64s({static_cast<int64_t>(offset + i)}, "dim")}, "in_size"));
+  }
+  auto bound = [&](size_t axis, int64_t k, bool end) {
+    int64_t o = out_size[axis];
+    // start = (k·in) // o; end = ((k+1)·in + o − 1) // o
+    std::string num = emit(ctx, "Mul", {in[axis], ctx.add_int64s({end ? k + 1 : k}, "k")}, "scaled");
+    if (end) num = emit(ctx, "Add", {num, ctx.add_int64s({o - 1}, "round_up")}, "rounded");
+    return emit(ctx, "Div", {num, ctx.add_int64s({o}, "out")}, end ? "end" : "start");
+  };
+  std::vector<int64_t> axes;
+  for (size_t i = 0; i < n; ++i) axes.push_back(static_cast<int64_t>(offset + i));
+  std::function<std::string(size_t, std::string)> build = [&](size_t axis, std::string t) -> std::string {
+    if (axis == n) return emit_reduce(ctx, reduce, t, axes, true);
+    std::vector<std::string> parts;
+    for (int64_t k = 0; k < out_size[axis]; ++k) {
+      std::string w = emit(ctx, "Slice", {t, bound(axis, k, false), bound(axis, k, true), ctx.add_int64s({axes[axis]}, "axes")}, "window");
+      parts.push_back(build(axis + 1, w));
+    }
+    if (parts.size() == 1) return parts[0];
+    auto& c = ctx.add_node("Concat", parts, {ctx.fresh("cells")});
+    set_attr(c, "axis", axes[axis]);
+    return c.output(0);
+  };
+  return build(0, x);
+}
+
+bool static_spatial(ExportContext& ctx, const std::string& x, size_t n) {
+  auto shape = ctx.shape_of(x);
+  if (!shape || shape->size() < n) return false;
+  for (size_t i = shape->size() - n; i < shape->size(); ++i)
+    if ((*shape)[i] < 0) return false;
+  return true;
+}
+
 // adaptive_avg_pool(x, output_size)
 void adaptive_avg_pool(ExportContext& ctx, const Node* node, const Args& a) {
   size_t n = spatial_rank(node);
@@ -126,6 +174,7 @@ void adaptive_avg_pool(ExportContext& ctx, const Node* node, const Args& a) {
     ctx.add_node("GlobalAveragePool", {x}, {ctx.out(node->output(), "global_avgpool")});
     return;
   }
+  if (!static_spatial(ctx, x, n)) return ctx.bind(node->output(), adaptive_dynamic(ctx, node, x, out_size, "ReduceMean"));
   auto in = spatial_sizes(ctx, node, x, n);
   std::vector<int64_t> kernel;
   bool even = true;
@@ -145,6 +194,17 @@ void adaptive_max_pool(ExportContext& ctx, const Node* node, const Args& a) {
   size_t n = spatial_rank(node);
   auto out_size = per_spatial_dim(a.ints(1), n);
   std::string x = a.tensor(0);
+  bool indices = used(node->output(1));
+  bool global = true;
+  for (auto o : out_size) global &= o == 1;
+  if (global && !indices) {
+    ctx.add_node("GlobalMaxPool", {x}, {ctx.out(node->output(0), "global_maxpool")});
+    return;
+  }
+  if (!static_spatial(ctx, x, n)) {
+    if (indices) unsupported(node, "the indices of an adaptive max pool over run-time spatial sizes");
+    return ctx.bind(node->output(0), adaptive_dynamic(ctx, node, x, out_size, "ReduceMax"));
+  }
   auto in = spatial_sizes(ctx, node, x, n);
   bool even = true;
   std::vector<int64_t> kernel;
@@ -152,7 +212,6 @@ void adaptive_max_pool(ExportContext& ctx, const Node* node, const Args& a) {
     even &= in[i] % out_size[i] == 0;
     kernel.push_back(even ? in[i] / out_size[i] : 0);
   }
-  bool indices = used(node->output(1));
   if (even) {
     std::string onnx_idx = ctx.fresh("maxpool_index");
     std::vector<std::string> outs{ctx.out(node->output(0), "adaptive_maxpool")};

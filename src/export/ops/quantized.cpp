@@ -175,6 +175,26 @@ void quantize_per_tensor(ExportContext& ctx, const Node* node, const Args& a) {
   quantize(ctx, x, info, ctx.out(node->output(), "quantized"));
 }
 
+// quantize_per_tensor(tensors, scales [n], zero_points [n], dtype): each tensor with its own pair
+void quantize_per_tensor_list(ExportContext& ctx, const Node* node, const Args& a) {
+  int32_t t = onnx_quant_type(node, static_cast<at::ScalarType>(a.i(3)));
+  auto elems = a.tensors(0);
+  std::vector<const Value*> outs;
+  std::string scales = emit_cast(ctx, a.tensor(1), onnx::TensorProto_DataType_FLOAT);
+  std::string zps = emit_cast(ctx, a.tensor(2), t);
+  for (size_t k = 0; k < elems.size(); ++k) {
+    auto pick = [&](const std::string& v, const char* hint) {
+      auto& g = ctx.add_node("Gather", {v, ctx.add_int64s({static_cast<int64_t>(k)}, "index", true)}, {ctx.fresh(hint)});
+      set_attr(g, "axis", int64_t{0});
+      return g.output(0);
+    };
+    QuantInfo info{pick(scales, "scale"), pick(zps, "zero_point"), std::nullopt};
+    std::string x = emit_cast(ctx, ctx.in(elems[k]), onnx::TensorProto_DataType_FLOAT);
+    outs.push_back(ctx.mint(quantize(ctx, x, info, ctx.fresh("quantized"))));
+  }
+  ctx.record_list(node->output(), std::move(outs));
+}
+
 // quantize_per_channel(x, scales, zero_points, axis, dtype)
 void quantize_per_channel(ExportContext& ctx, const Node* node, const Args& a) {
   int32_t t = onnx_quant_type(node, static_cast<at::ScalarType>(a.i(4)));
@@ -250,11 +270,27 @@ Converter quantized_conv(bool relu) {
     std::string x = float_of(ctx, a.value(0));
     std::string w = weight_dq(ctx, node, p.weight);
     size_t spatial = static_cast<size_t>(p.weight.dim() - 2);
+    // A 1-D conv is packed as a 2-D one with a height-1 kernel: its weight [O, I, 1, k] and the
+    // first stride / padding / dilation belong to that extra dim.
+    std::string kind = node->kind().toUnqualString();
+    std::vector<int64_t> kernel(p.weight.sizes().begin() + 2, p.weight.sizes().end());
+    if (kind.find("1d") != std::string::npos && p.weight.dim() == 4) {
+      w = emit_squeeze(ctx, w, {2});
+      spatial = 1;
+      kernel = {kernel.back()};
+      auto last = [](std::vector<int64_t>& v) {
+        if (v.size() > 1) v = {v.back()};
+      };
+      last(p.stride);
+      last(p.padding);
+      last(p.dilation);
+      last(p.output_padding);
+    }
     std::vector<std::string> inputs{x, w};
     if (p.bias) inputs.push_back(ctx.add_initializer(p.bias->to(at::kFloat), "bias"));
     std::string y = ctx.fresh("conv");
     auto& n = ctx.add_node(p.transpose ? "ConvTranspose" : "Conv", inputs, {y});
-    set_attr(n, "kernel_shape", std::vector<int64_t>(p.weight.sizes().begin() + 2, p.weight.sizes().end()));
+    set_attr(n, "kernel_shape", kernel);
     auto per = [&](std::vector<int64_t> v) {
       if (v.size() == 1 && spatial > 1) v.assign(spatial, v[0]);
       return v;
@@ -364,7 +400,7 @@ void quantized_layer_norm(ExportContext& ctx, const Node* node, const Args& a) {
   QuantInfo out = output_qparams(ctx, node, a, 5, a.value(0));
   const auto& shape = a.ints(1);
   std::string x = float_of(ctx, a.value(0));
-  std::string w = a.opt_tensor(2).value_or(ctx.add_initializer(at::ones(shape), "ln_weight"));
+  std::string w = or_make(a.opt_tensor(2), [&] { return ctx.add_initializer(at::ones(shape), "ln_weight"); });
   std::vector<std::string> inputs{w};
   if (auto b = a.opt_tensor(3)) inputs.push_back(*b);
   if (ctx.opset() < 17) unsupported(node, "a quantized layer_norm needs opset 17 (LayerNormalization)");
@@ -489,6 +525,7 @@ void register_quantized_ops(OpRegistry& r) {
   r.add("aten::quantize_per_tensor", "v f i i", quantize_per_tensor, "QuantizeLinear", kQuantized);
   r.add("aten::quantize_per_tensor.tensor_qparams", "v v v i", quantize_per_tensor, "QuantizeLinear", kQuantized);
   r.add("aten::quantize_per_channel", "v v v i i", quantize_per_channel, "QuantizeLinear (per axis)", kQuantized);
+  r.add("aten::quantize_per_tensor.tensors", "vs v v i", quantize_per_tensor_list, "QuantizeLinear per tensor", kQuantized);
   r.add("aten::dequantize.self|aten::dequantize.tensor|aten::dequantize", "v", dequantize_op, "DequantizeLinear", kQuantized);
   r.add("aten::dequantize.tensors|aten::dequantize.list", "vs", dequantize_list, "DequantizeLinear per tensor", kQuantized);
   r.add("aten::int_repr", "v", int_repr, "nothing (the integer tensor)", kQuantized);

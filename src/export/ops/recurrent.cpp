@@ -42,15 +42,24 @@ enum class Cell { LSTM, GRU, RNN_TANH, RNN_RELU };
 
 // lstm(input, hx[h0, c0], params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
 // gru / rnn_tanh / rnn_relu(input, h0, params, has_biases, num_layers, dropout, train, bidirectional, batch_first)
-void recurrent(ExportContext& ctx, const Node* node, const Args& a, Cell cell) {
+// `packed`: the .data overload (data, batch_sizes, hx, params, ...; no batch_first) of a packed
+// sequence, whose lengths become ONNX's sequence_lens.
+void recurrent(ExportContext& ctx, const Node* node, const Args& a, Cell cell, bool packed) {
   bool lstm = cell == Cell::LSTM, gru = cell == Cell::GRU;
-  bool has_biases = a.b(3);
-  int64_t layers = a.i(4);
-  if (a.b(6)) unsupported(node, "training mode (call eval() before saving)");
-  bool bidirectional = a.b(7);
-  bool batch_first = a.b(8);
+  size_t k = packed ? 1 : 0;  // the .data overload has batch_sizes after the data
+  bool has_biases = a.b(3 + k);
+  int64_t layers = a.i(4 + k);
+  if (a.b(6 + k)) unsupported(node, "training mode (call eval() before saving)");
+  bool bidirectional = a.b(7 + k);
+  bool batch_first = packed ? false : a.b(8);
   int64_t dirs = bidirectional ? 2 : 1;
-  auto params = weights(ctx, node, a, 2);
+  auto params = weights(ctx, node, a, 2 + k);
+  std::string seq_lens;
+  if (packed) {
+    auto lengths = ctx.packed_lengths(a.value(0));
+    if (!lengths) unsupported(node, "packed data kiln did not see packed (pack_padded_sequence)");
+    seq_lens = emit_cast(ctx, *lengths, onnx::TensorProto_DataType_INT32);
+  }
   size_t per = has_biases ? 4 : 2;
   if (params.size() != per * static_cast<size_t>(layers * dirs)) unsupported(node, "projections (proj_size) are not supported");
   int64_t gates = lstm ? 4 : gru ? 3 : 1;
@@ -59,12 +68,12 @@ void recurrent(ExportContext& ctx, const Node* node, const Args& a, Cell cell) {
 
   std::string h0, c0;
   if (lstm) {
-    auto hx = a.tensors(1);
+    auto hx = a.tensors(1 + k);
     if (hx.size() != 2) unsupported(node, "the initial state is not an (h0, c0) pair");
     h0 = ctx.in(hx[0]);
     c0 = ctx.in(hx[1]);
   } else {
-    h0 = a.tensor(1);
+    h0 = a.tensor(1 + k);
   }
   std::string x = a.tensor(0);
   if (batch_first) x = emit_transpose(ctx, x, {1, 0, 2});
@@ -81,7 +90,7 @@ void recurrent(ExportContext& ctx, const Node* node, const Args& a, Cell cell) {
     const char* op = lstm ? "LSTM" : gru ? "GRU" : "RNN";
     std::string y = ctx.fresh("rnn_y"), yh = ctx.fresh("h_n"), yc = ctx.fresh("c_n");
     std::vector<std::string> inputs{x, ctx.add_initializer(at::stack(w), "rnn_w"), ctx.add_initializer(at::stack(r), "rnn_r"),
-                                    ctx.add_initializer(at::stack(b), "rnn_b"), "", slice0(ctx, h0, l * dirs, (l + 1) * dirs)};
+                                    ctx.add_initializer(at::stack(b), "rnn_b"), seq_lens, slice0(ctx, h0, l * dirs, (l + 1) * dirs)};
     if (lstm) inputs.push_back(slice0(ctx, c0, l * dirs, (l + 1) * dirs));
     std::vector<std::string> outputs{y, yh};
     if (lstm) outputs.push_back(yc);
@@ -105,6 +114,7 @@ void recurrent(ExportContext& ctx, const Node* node, const Args& a, Cell cell) {
   }
   if (batch_first) x = emit_transpose(ctx, x, {1, 0, 2});
   ctx.bind(node->output(0), x);
+  if (packed) ctx.mark_packed(x, *ctx.packed_lengths(a.value(0)));
   auto concat = [&](const std::vector<std::string>& parts, const Value* out) {
     auto& n = ctx.add_node("Concat", parts, {ctx.out(out, "state")});
     set_attr(n, "axis", int64_t{0});
@@ -167,8 +177,74 @@ Converter rnn_cell(const char* act) {
   };
 }
 
-Converter layer(Cell cell) {
-  return [cell](ExportContext& c, const Node* n, const Args& a) { recurrent(c, n, a, cell); };
+Converter layer(Cell cell, bool packed = false) {
+  return [cell, packed](ExportContext& c, const Node* n, const Args& a) { recurrent(c, n, a, cell, packed); };
+}
+
+// _pack_padded_sequence(input, lengths, batch_first) → (data, batch_sizes): the data stays padded
+// and time-major, remembered with its lengths; batch_sizes is what LibTorch computes (the number
+// of sequences longer than t, for t < the longest), which code reads (`batch_sizes[0]`).
+void pack_padded_sequence(ExportContext& ctx, const Node* node, const Args& a) {
+  std::string x = a.tensor(0);
+  if (a.b(2)) {
+    int64_t rank = rank_or_fail(ctx, node, a.value(0));
+    std::vector<int64_t> perm{1, 0};
+    for (int64_t i = 2; i < rank; ++i) perm.push_back(i);
+    x = emit_transpose(ctx, x, perm);
+  }
+  std::string lengths = emit_cast(ctx, a.tensor(1), onnx::TensorProto_DataType_INT64);
+  std::string data = emit(ctx, "Identity", {x}, "packed");
+  ctx.bind(node->output(0), data);
+  ctx.mark_packed(data, lengths);
+  std::string longest = emit_reduce(ctx, "ReduceMax", lengths, {0}, false);
+  std::string t = emit(ctx, "Range", {ctx.add_int64s({0}, "zero", true), longest, ctx.add_int64s({1}, "one", true)}, "steps");
+  std::string alive = emit(ctx, "Greater", {emit_unsqueeze(ctx, lengths, {0}), emit_unsqueeze(ctx, t, {1})}, "alive");
+  emit_reduce(ctx, "ReduceSum", emit_cast(ctx, alive, onnx::TensorProto_DataType_INT64), {1}, false, ctx.out(node->output(1), "batch_sizes"));
+}
+
+// _pad_packed_sequence(data, batch_sizes, batch_first, padding_value, total_length) → (padded,
+// lengths): the time dim cut to the longest sequence (or total_length), padding_value past each
+// sequence's end.
+void pad_packed_sequence(ExportContext& ctx, const Node* node, const Args& a) {
+  auto lengths = ctx.packed_lengths(a.value(0));
+  if (!lengths) unsupported(node, "packed data kiln did not see packed (pack_padded_sequence)");
+  std::string x = a.tensor(0);
+  int64_t rank = rank_or_fail(ctx, node, a.value(0));
+  std::string steps;
+  int64_t total = a.i(4);
+  if (total > 0) {
+    // longer than the data: padded out with zeros, masked below
+    std::string t_now = emit_dim(ctx, x, 0);
+    std::string extra = emit(ctx, "Max", {emit(ctx, "Sub", {ctx.add_int64s({total}, "total"), t_now}, "extra"), ctx.add_int64s({0}, "zero")},
+                             "extra");
+    std::vector<std::string> pad_parts{ctx.add_int64s({0}, "zero")};
+    pad_parts.push_back(ctx.add_int64s(std::vector<int64_t>(static_cast<size_t>(rank - 1), 0), "zeros"));
+    pad_parts.push_back(extra);
+    pad_parts.push_back(ctx.add_int64s(std::vector<int64_t>(static_cast<size_t>(rank - 1), 0), "zeros"));
+    auto& c = ctx.add_node("Concat", pad_parts, {ctx.fresh("pads")});
+    set_attr(c, "axis", int64_t{0});
+    x = emit(ctx, "Pad", {x, c.output(0)}, "padded");
+    steps = ctx.add_int64s({total}, "steps");
+  } else {
+    steps = emit_unsqueeze(ctx, emit_reduce(ctx, "ReduceMax", *lengths, {0}, false), {0});
+  }
+  x = emit(ctx, "Slice", {x, ctx.add_int64s({0}, "starts"), steps, ctx.add_int64s({0}, "axes")}, "cut");
+  std::string t = emit(ctx, "Range", {ctx.add_int64s({0}, "zero", true), emit(ctx, "Squeeze", {steps, ctx.add_int64s({0}, "axes")}, "n"),
+                                      ctx.add_int64s({1}, "one", true)},
+                       "steps");
+  std::string alive = emit(ctx, "Less", {emit_unsqueeze(ctx, t, {1}), emit_unsqueeze(ctx, *lengths, {0})}, "alive");  // [T, B]
+  std::vector<int64_t> tail;
+  for (int64_t i = 2; i < rank; ++i) tail.push_back(i);
+  if (!tail.empty()) alive = emit_unsqueeze(ctx, alive, tail);
+  std::string value = operand(ctx, a.value(3), type_or_float(ctx, x));
+  std::string y = emit(ctx, "Where", {alive, x, value}, "unpacked");
+  if (a.b(2)) {
+    std::vector<int64_t> perm{1, 0};
+    for (int64_t i = 2; i < rank; ++i) perm.push_back(i);
+    y = emit_transpose(ctx, y, perm);
+  }
+  ctx.bind(node->output(0), y);
+  ctx.bind(node->output(1), *lengths);
 }
 
 }  // namespace
@@ -179,6 +255,12 @@ void register_recurrent_ops(OpRegistry& r) {
   r.add("aten::gru.input", spec, layer(Cell::GRU), "GRU per layer (gates z,r,h; linear_before_reset) + Transpose/Reshape");
   r.add("aten::rnn_tanh.input", spec, layer(Cell::RNN_TANH), "RNN (Tanh) per layer + Transpose/Reshape");
   r.add("aten::rnn_relu.input", spec, layer(Cell::RNN_RELU), "RNN (Relu) per layer + Transpose/Reshape");
+  r.add("aten::lstm.data", "v v vs vs b i f b b", layer(Cell::LSTM, true), "LSTM per layer with sequence_lens (a packed sequence)");
+  r.add("aten::gru.data", "v v v vs b i f b b", layer(Cell::GRU, true), "GRU per layer with sequence_lens (a packed sequence)");
+  r.add("aten::rnn_tanh.data", "v v v vs b i f b b", layer(Cell::RNN_TANH, true), "RNN (Tanh) with sequence_lens (a packed sequence)");
+  r.add("aten::rnn_relu.data", "v v v vs b i f b b", layer(Cell::RNN_RELU, true), "RNN (Relu) with sequence_lens (a packed sequence)");
+  r.add("aten::_pack_padded_sequence", "v v b", pack_padded_sequence, "Transpose (batch first) + the batch sizes from the lengths");
+  r.add("aten::_pad_packed_sequence", "v v b x i", pad_packed_sequence, "Slice to the longest + Where(padding) (+ Transpose)");
   r.add("aten::lstm_cell", "v vs v v v? v?", lstm_cell, "MatMul + Add + Split + Sigmoid/Tanh");
   r.add("aten::gru_cell", "v v v v v? v?", gru_cell, "MatMul + Add + Split + Sigmoid/Tanh");
   r.add("aten::rnn_tanh_cell", "v v v v v? v?", rnn_cell("Tanh"), "MatMul + Add + Tanh");

@@ -100,6 +100,21 @@ Converter extreme_binary(const char* op) {
     ctx.add_node(op, {x, y}, {ctx.out(node->output(), op)});
   };
 }
+// fmax / fmin: like maximum / minimum, but a NaN loses to a number
+Converter nan_ignoring(const char* op) {
+  return [op](ExportContext& ctx, const Node* node, const Args& a) {
+    int32_t t = result_type(ctx, node);
+    std::string x = operand(ctx, a.value(0), t), y = operand(ctx, a.value(1), t);
+    if (!is_floating(t)) {
+      ctx.add_node(op, {x, y}, {ctx.out(node->output(), op)});
+      return;
+    }
+    std::string m = emit(ctx, op, {x, y}, op);
+    std::string ym = emit(ctx, "Where", {emit(ctx, "IsNaN", {x}, "x_nan"), y, m}, "x_nan_takes_y");
+    ctx.add_node("Where", {emit(ctx, "IsNaN", {y}, "y_nan"), x, ym}, {ctx.out(node->output(), op)});
+  };
+}
+
 // aminmax(x, dim?, keepdim) → (min, max)
 void aminmax(ExportContext& ctx, const Node* node, const Args& a) {
   std::string x = a.tensor(0);
@@ -299,7 +314,7 @@ void matrix_norm(ExportContext& ctx, const Node* node, const std::string& x, con
     emit_reduce(ctx, "ReduceL2", x, dims, keep, out);
     return;
   }
-  double p = ord.toDouble();
+  double p = ord.isInt() ? static_cast<double>(ord.toInt()) : ord.toDouble();
   bool inf = std::isinf(p);
   if (!inf && std::abs(p) != 1.0) unsupported(node, "ord=±2 (needs singular values)");
   // ±1: Σ over rows (dims[0]) then max/min over columns; ±inf: the other way round.
@@ -358,8 +373,10 @@ void register_reduce_ops(OpRegistry& r) {
   r.add("aten::min", "v", extreme_all("ReduceMin"), "ReduceMin");
   r.add("aten::max.dim", "v i b", extreme_dim("ReduceMax", "ArgMax"), "ReduceMax + ArgMax");
   r.add("aten::min.dim", "v i b", extreme_dim("ReduceMin", "ArgMin"), "ReduceMin + ArgMin");
-  r.add("aten::max.other|aten::maximum|aten::fmax", "v v", extreme_binary("Max"), "Max");
-  r.add("aten::min.other|aten::minimum|aten::fmin", "v v", extreme_binary("Min"), "Min");
+  r.add("aten::max.other|aten::maximum", "v v", extreme_binary("Max"), "Max");
+  r.add("aten::min.other|aten::minimum", "v v", extreme_binary("Min"), "Min");
+  r.add("aten::fmax", "v v", nan_ignoring("Max"), "Max, the other operand where one is NaN");
+  r.add("aten::fmin", "v v", nan_ignoring("Min"), "Min, the other operand where one is NaN");
   r.add("aten::amax", "v is b", extreme_dims("ReduceMax"), "ReduceMax");
   r.add("aten::amin", "v is b", extreme_dims("ReduceMin"), "ReduceMin");
   r.add("aten::aminmax", "v i? b", aminmax, "ReduceMin + ReduceMax");

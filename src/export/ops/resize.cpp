@@ -4,6 +4,8 @@
 // pixel_shuffle → DepthToSpace (CRD), pixel_unshuffle → Reshape/Transpose; grid_sampler →
 // GridSample (opset 16; renamed modes from 20); affine_grid_generator → a constant base grid and
 // a MatMul.
+#include <cmath>
+
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
@@ -101,12 +103,49 @@ void nearest_exact_vec(ExportContext& ctx, const Node* node, const Args& a) {
   emit_resize(ctx, node, a.tensor(0), a.value(1), factors_of(ctx, a.value(2)), {"nearest", "half_pixel", "round_prefer_ceil"},
               spatial_rank(node));
 }
+// Antialiased bilinear / bicubic resampling over static sizes: separable and linear, so y = A_h ·
+// x · A_wᵀ; the matrices are what LibTorch's own kernel gives for identity inputs (exact, and the
+// same filter PyTorch uses, which ONNX Resize's antialias does not reproduce).
+bool antialias_by_matrices(ExportContext& ctx, const Node* node, const std::string& x, bool cubic, bool align,
+                           const Value* output_size, const std::optional<std::vector<double>>& factors) {
+  auto shape = ctx.shape_of(x);
+  if (!shape || shape->size() != 4 || (*shape)[2] < 0 || (*shape)[3] < 0) return false;
+  int64_t in_h = (*shape)[2], in_w = (*shape)[3];
+  std::vector<int64_t> out;
+  std::optional<double> sh, sw;
+  if (output_size != nullptr && !ctx.is_none(output_size) && ctx.is_static(output_size)) {
+    out = ctx.const_ints(output_size);
+    if (out.size() == 1) out.push_back(out[0]);
+  } else if (factors) {
+    auto f = *factors;
+    if (f.size() == 1) f.push_back(f[0]);
+    sh = f[0];
+    sw = f[1];
+    out = {static_cast<int64_t>(std::floor(static_cast<double>(in_h) * f[0])), static_cast<int64_t>(std::floor(static_cast<double>(in_w) * f[1]))};
+  } else {
+    return false;
+  }
+  auto matrix = [&](int64_t in, int64_t o, std::optional<double> scale) {
+    auto eye = at::eye(in, at::kDouble).reshape({1, in, 1, in});
+    at::Tensor y = cubic ? at::_upsample_bicubic2d_aa(eye, {1, o}, align, 1.0, scale)
+                         : at::_upsample_bilinear2d_aa(eye, {1, o}, align, 1.0, scale);
+    return y.reshape({in, o}).t().contiguous();  // [o, in]
+  };
+  auto dtype = torch_dtype(type_or_float(ctx, x)).value_or(at::kFloat);
+  auto aw = matrix(in_w, out[1], sw).to(dtype), ah = matrix(in_h, out[0], sh).to(dtype);
+  std::string y = emit(ctx, "MatMul", {x, ctx.add_initializer(aw.t().contiguous(), "resample_w")}, "resample_w");
+  ctx.add_node("MatMul", {ctx.add_initializer(ah, "resample_h"), y}, {ctx.out(node->output(), "resample")});
+  return true;
+}
+
 // upsample_{linear1d,bilinear2d,trilinear3d,bicubic2d}(input, output_size, align_corners, scales...)
 Converter interpolating(const char* mode, bool vec, bool antialias = false) {
   return [mode, vec, antialias](ExportContext& ctx, const Node* node, const Args& a) {
     ResizeMode m = linear_mode(a.b(2), mode);
     m.antialias = antialias;
     auto f = vec ? factors_of(ctx, a.value(3)) : trailing_scales(ctx, a, 3);
+    if (antialias && antialias_by_matrices(ctx, node, a.tensor(0), std::string(mode) == "cubic", a.b(2), a.value(1), f)) return;
+    if (antialias && ctx.opset() < 18) unsupported(node, "antialiased resampling of run-time sizes needs opset 18 (Resize's antialias)");
     emit_resize(ctx, node, a.tensor(0), a.value(1), f, m, spatial_rank(node));
   };
 }
@@ -124,7 +163,11 @@ void interpolate(ExportContext& ctx, const Node* node, const Args& a) {
   else if (mode == "bicubic") m = linear_mode(align, "cubic");
   else unsupported(node, "mode '" + mode + "'");
   if (a.b(6)) {
-    if (ctx.opset() < 18) unsupported(node, "antialias=True needs opset 18");
+    if ((m.mode == "linear" || m.mode == "cubic") && spatial == 2 &&
+        antialias_by_matrices(ctx, node, a.tensor(0), m.mode == "cubic", align, a.value(1), factors_of(ctx, a.value(2)))) {
+      return;
+    }
+    if (ctx.opset() < 18) unsupported(node, "antialias=True over run-time sizes needs opset 18");
     m.antialias = true;
   }
   emit_resize(ctx, node, a.tensor(0), a.value(1), factors_of(ctx, a.value(2)), m, spatial);
@@ -214,13 +257,11 @@ void register_resize_ops(OpRegistry& r) {
         interpolating("linear", true), "Resize (linear; align_corners or pytorch_half_pixel)");
   r.add("aten::upsample_bicubic2d", "v iv b ...", interpolating("cubic", false), "Resize (cubic, a = −0.75)");
   r.add("aten::upsample_bicubic2d.vec", "v any b any", interpolating("cubic", true), "Resize (cubic, a = −0.75)");
-  r.add("aten::_upsample_bilinear2d_aa", "v iv b ...", interpolating("linear", false, true), "Resize (linear, antialias)",
-        {.since = 18});
-  r.add("aten::_upsample_bilinear2d_aa.vec", "v any b any", interpolating("linear", true, true), "Resize (linear, antialias)",
-        {.since = 18});
-  r.add("aten::_upsample_bicubic2d_aa", "v iv b ...", interpolating("cubic", false, true), "Resize (cubic, antialias)", {.since = 18});
-  r.add("aten::_upsample_bicubic2d_aa.vec", "v any b any", interpolating("cubic", true, true), "Resize (cubic, antialias)",
-        {.since = 18});
+  const char* aa = "two MatMuls with LibTorch's own filter (static sizes), else Resize with antialias (opset 18)";
+  r.add("aten::_upsample_bilinear2d_aa", "v iv b ...", interpolating("linear", false, true), aa);
+  r.add("aten::_upsample_bilinear2d_aa.vec", "v any b any", interpolating("linear", true, true), aa);
+  r.add("aten::_upsample_bicubic2d_aa", "v iv b ...", interpolating("cubic", false, true), aa);
+  r.add("aten::_upsample_bicubic2d_aa.vec", "v any b any", interpolating("cubic", true, true), aa);
   r.add("aten::__interpolate|aten::__interpolate.scale_list|aten::__interpolate.size_list|aten::__interpolate.size_list_scale_list",
         "v any any s b? b? b", interpolate, "Resize");
   r.add("aten::pixel_shuffle", "v i", pixel_shuffle, "DepthToSpace (CRD)");

@@ -22,6 +22,14 @@ namespace kiln {
 
 namespace {
 
+// The value `v` holds now, kept apart from `v` itself: a list built in an unrolled loop holds one
+// element per iteration, while the loop body's value is rebound every iteration.
+const Value* snapshot(ExportContext& ctx, const Value* v) {
+  const Value* keep = ctx.mint(std::string(), v->type());
+  ctx.alias_value(keep, v);
+  return keep;
+}
+
 int64_t normalize_index(int64_t i, int64_t n) {
   return i < 0 ? i + n : i;
 }
@@ -150,7 +158,7 @@ void append(ExportContext& ctx, const Node* node, const Args&) {
     }
     ctx.forget_static(list);
   }
-  elems->push_back(node->input(1));
+  elems->push_back(snapshot(ctx, node->input(1)));
   ctx.record_list(list, *elems);
   make_static_if_possible(ctx, list);
   ctx.alias_value(node->output(), list);
@@ -237,7 +245,8 @@ void make_static_if_possible(ExportContext& ctx, const Value* list);
 // prim::ListConstruct / TupleConstruct: the interpreter builds these itself (no registered
 // operator to fold with), so a list of static elements is made static here.
 void construct(ExportContext& ctx, const Node* node, const Args&) {
-  std::vector<const Value*> elems(node->inputs().begin(), node->inputs().end());
+  std::vector<const Value*> elems;
+  for (const Value* v : node->inputs()) elems.push_back(snapshot(ctx, v));
   ctx.record_list(node->output(), elems);
   make_static_if_possible(ctx, node->output());
 }
@@ -293,6 +302,8 @@ void list_slice(ExportContext& ctx, const Node* node, const Args&) {
   make_static_if_possible(ctx, node->output());
 }
 
+void tuple_index_dynamic(ExportContext& ctx, const Node* node);
+
 void tuple_index(ExportContext& ctx, const Node* node, const Args&) {
   if (ctx.is_static(node->input(0)) && ctx.is_static(node->input(1))) {
     const c10::IValue tuple = ctx.constant(node->input(0));  // named: `items` refers into it
@@ -303,6 +314,7 @@ void tuple_index(ExportContext& ctx, const Node* node, const Args&) {
     return ctx.set_known(node->output(), items[static_cast<size_t>(i)]);
   }
   auto elems = ctx.list_elements(node->input(0));
+  if (elems && !ctx.is_static(node->input(1))) return tuple_index_dynamic(ctx, node);
   if (!elems || !ctx.is_static(node->input(1)))
     unsupported(node, "indexing a tuple kiln does not track");
   int64_t i = normalize_index(ctx.const_int(node->input(1)), static_cast<int64_t>(elems->size()));
@@ -431,19 +443,55 @@ std::string describe_list(ExportContext& ctx, const Value* v) {
   return "[" + out + "]";
 }
 
+// The elements of a list value: tracked, or static (each minted as a static element).
+std::optional<std::vector<const Value*>> elements_of(ExportContext& ctx, const Value* v) {
+  if (auto e = ctx.list_elements(v)) return e;
+  if (!ctx.is_static(v) || !ctx.constant(v).isList()) return std::nullopt;
+  auto lt = v->type()->cast<c10::ListType>();
+  std::vector<const Value*> out;
+  const c10::IValue list = ctx.constant(v);  // named: the loop reads into it
+  for (const auto& iv : list.toListRef()) out.push_back(ctx.mint_static(iv, lt ? lt->getElementType() : c10::AnyType::get()));
+  return out;
+}
+
+// l1 == l2 on lists with run-time elements: equal lengths (known at export) and every element
+// equal — Equal on the packed elements, then all of them.
+void run_time_list_equal(ExportContext& ctx, const Node* node, bool negate) {
+  auto a = elements_of(ctx, node->input(0)), b = elements_of(ctx, node->input(1));
+  if (!a || !b) unsupported(node, "comparing lists kiln does not track");
+  if (a->size() != b->size()) return ctx.set_known(node->output(), c10::IValue(negate));
+  if (a->empty()) return ctx.set_known(node->output(), c10::IValue(!negate));
+  auto type = onnx::TensorProto_DataType_INT64;
+  for (const auto* l : {&*a, &*b})
+    for (const Value* e : *l) {
+      auto t = scalar_onnx_type(e);
+      if (t && *t == onnx::TensorProto_DataType_FLOAT) type = onnx::TensorProto_DataType_FLOAT;
+    }
+  auto pack = [&](const std::vector<const Value*>& elems) {
+    std::vector<std::string> parts;
+    for (const Value* e : elems) parts.push_back(emit_unsqueeze(ctx, scalar_operand(ctx, e, type), {0}));
+    if (parts.size() == 1) return parts[0];
+    auto& c = ctx.add_node("Concat", parts, {ctx.fresh("list")});
+    set_attr(c, "axis", int64_t{0});
+    return c.output(0);
+  };
+  std::string eq = emit(ctx, "Equal", {pack(*a), pack(*b)}, "equal");
+  std::string all = emit_reduce(ctx, "ReduceMin", emit_cast(ctx, eq, onnx::TensorProto_DataType_INT32), {0}, false);
+  std::string r = emit_cast(ctx, all, onnx::TensorProto_DataType_BOOL);
+  if (negate) r = emit(ctx, "Not", {r}, "not_equal");
+  ctx.bind(node->output(), r);
+}
+
 // Comparisons in the wider of the operands' types; the result is a 0-d bool.
 void scalar_compare(ExportContext& ctx, const Node* node, const char* op, bool negate = false) {
   if (node->input(0)->type()->kind() == c10::TypeKind::ListType) {
     if (std::string(op) != "Equal") unsupported(node, "ordering of lists");
     auto eq = lists_equal(ctx, node->input(0), node->input(1));
-    if (!eq) {
-      unsupported(
-          node,
-          fmt::format("comparing lists whose elements are only known at run time ({} vs {})",
-                      describe_list(ctx, node->input(0)), describe_list(ctx, node->input(1))));
+    if (eq) {
+      ctx.set_known(node->output(), c10::IValue(negate ? !*eq : *eq));
+      return;
     }
-    ctx.set_known(node->output(), c10::IValue(negate ? !*eq : *eq));
-    return;
+    return run_time_list_equal(ctx, node, negate);
   }
   auto ta = scalar_onnx_type(node->input(0)).value_or(onnx::TensorProto_DataType_INT64);
   auto tb = scalar_onnx_type(node->input(1)).value_or(onnx::TensorProto_DataType_INT64);
@@ -483,11 +531,14 @@ void s_not(ExportContext& ctx, const Node* node, const Args&) {
   ctx.add_node("Not", {scalar_operand(ctx, node->input(0), onnx::TensorProto_DataType_BOOL)},
                {ctx.out(node->output(), "Not")});
 }
-void s_and(ExportContext& c, const Node* n, const Args&) {
-  scalar_binary(c, n, "And");
-}
-void s_or(ExportContext& c, const Node* n, const Args&) {
-  scalar_binary(c, n, "Or");
+
+// The value of an Optional known to hold one: OptionalGetElement when it is decided at run time.
+void unchecked_cast(ExportContext& ctx, const Node* node, const Args&) {
+  if (ctx.optional_of(node->input(0))) {
+    ctx.add_node("OptionalGetElement", {ctx.in(node->input(0))}, {ctx.out(node->output(), "value")});
+    return;
+  }
+  alias(ctx, node);
 }
 
 // x is None / x is not None: static from the types once freezing has resolved Optionals.
@@ -503,6 +554,15 @@ void is_op(ExportContext& ctx, const Node* node, bool negate) {
   if (x == y || (ctx.is_bound(x) && ctx.is_bound(y) && ctx.in(x) == ctx.in(y))) {
     ctx.set_known(node->output(), c10::IValue(!negate));  // the same object
     return;
+  }
+  // `opt is None` on an Optional decided at run time: OptionalHasElement
+  for (const Value* v : {x, y}) {
+    const Value* other = v == x ? y : x;
+    if (ctx.optional_of(v) && none_state(other).value_or(false)) {
+      std::string has = emit(ctx, "OptionalHasElement", {ctx.in(v)}, "has_value");
+      ctx.bind(node->output(), negate ? has : emit(ctx, "Not", {has}, "is_none"));
+      return;
+    }
   }
   auto a = none_state(x), b = none_state(y);
   if (!a || !b) unsupported(node, "an Optional whose None-ness is only known at run time");
@@ -611,6 +671,126 @@ void isinstance(ExportContext& ctx, const Node* node, const Args&) {
   ctx.set_known(node->output(), c10::IValue(yes));
 }
 
+// a << b = a · 2^b; a >> b = floor(a / 2^b) (ints)
+void s_shift(ExportContext& ctx, const Node* node, bool left) {
+  std::string a = scalar_operand(ctx, node->input(0), onnx::TensorProto_DataType_INT64);
+  std::string b = scalar_operand(ctx, node->input(1), onnx::TensorProto_DataType_INT64);
+  std::string p = emit(ctx, "Pow", {ctx.add_int64s({2}, "two", true), b}, "pow2");
+  if (left) {
+    ctx.add_node("Mul", {a, p}, {ctx.out(node->output(), "lshift")});
+    return;
+  }
+  ctx.bind(node->output(), floor_divide(ctx, a, p, onnx::TensorProto_DataType_INT64, ctx.fresh("rshift")));
+}
+void s_lshift(ExportContext& c, const Node* n, const Args&) { s_shift(c, n, true); }
+void s_rshift(ExportContext& c, const Node* n, const Args&) { s_shift(c, n, false); }
+
+// a & b, a | b, a ^ b on ints (BitwiseAnd/Or/Xor, opset 18) or bools (And/Or/Xor)
+Converter s_bitwise(const char* bool_op, const char* int_op) {
+  return [bool_op, int_op](ExportContext& ctx, const Node* node, const Args&) {
+    auto t = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
+    bool is_bool = t == onnx::TensorProto_DataType_BOOL;
+    if (!is_bool && ctx.opset() < 18) unsupported(node, std::string(int_op) + " on ints needs opset 18");
+    std::string a = scalar_operand(ctx, node->input(0), t), b = scalar_operand(ctx, node->input(1), t);
+    ctx.add_node(is_bool ? bool_op : int_op, {a, b}, {ctx.out(node->output(), "bitwise")});
+  };
+}
+
+// list * n (aten::mul.left_t) and n * list: the elements repeated n times (n known at export)
+void list_repeat(ExportContext& ctx, const Node* node, const Args&) {
+  bool list_first = node->input(0)->type()->kind() == c10::TypeKind::ListType;
+  const Value* l = node->input(list_first ? 0 : 1);
+  const Value* n = node->input(list_first ? 1 : 0);
+  auto elems = elements_of(ctx, l);
+  if (!elems || !ctx.is_static(n)) unsupported(node, "repeating a list kiln does not track, or a run-time number of times");
+  std::vector<const Value*> out;
+  for (int64_t k = 0; k < ctx.const_int(n); ++k) out.insert(out.end(), elems->begin(), elems->end());
+  ctx.record_list(node->output(), std::move(out));
+  make_static_if_possible(ctx, node->output());
+}
+
+// l[i] = v on a tracked list (`s = list(x.size()); s[1] = -1`): that element replaced
+void list_set_item(ExportContext& ctx, const Node* node, const Args&) {
+  const Value* l = node->input(0);
+  auto elems = elements_of(ctx, l);
+  if (!elems || !ctx.is_static(node->input(1))) unsupported(node, "setting an element of a list kiln does not track");
+  int64_t i = normalize_index(ctx.const_int(node->input(1)), static_cast<int64_t>(elems->size()));
+  if (i < 0 || i >= static_cast<int64_t>(elems->size())) unsupported(node, "list index out of range");
+  (*elems)[static_cast<size_t>(i)] = snapshot(ctx, node->input(2));
+  ctx.forget_static(l);
+  ctx.record_list(l, *elems);
+  make_static_if_possible(ctx, l);
+  ctx.alias_value(node->output(), l);
+}
+
+// min(l) / max(l) / sum(l) of an int or float list with run-time elements
+Converter list_reduce(const char* op) {
+  return [op](ExportContext& ctx, const Node* node, const Args&) {
+    auto elems = elements_of(ctx, node->input(0));
+    if (!elems || elems->empty()) unsupported(node, "reducing a list kiln does not track (or an empty one)");
+    auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
+    if (type == onnx::TensorProto_DataType_BOOL) type = onnx::TensorProto_DataType_INT64;
+    std::vector<std::string> parts;
+    for (const Value* e : *elems) parts.push_back(emit_unsqueeze(ctx, scalar_operand(ctx, e, type), {0}));
+    std::string packed = parts[0];
+    if (parts.size() > 1) {
+      auto& c = ctx.add_node("Concat", parts, {ctx.fresh("list")});
+      set_attr(c, "axis", int64_t{0});
+      packed = c.output(0);
+    }
+    emit_reduce(ctx, op, packed, {0}, false, ctx.out(node->output(), "list_reduce"));
+  };
+}
+
+// key in dict (static keys of a tracked dict) / value in list (static)
+void contains(ExportContext& ctx, const Node* node, const Args&) {
+  if (const auto* d = ctx.dict_of(node->input(0))) {
+    if (!ctx.is_static(node->input(1)) || !ctx.constant(node->input(1)).isString()) unsupported(node, "a dict key chosen at run time");
+    std::string key = ctx.constant(node->input(1)).toStringRef();
+    bool found = std::find(d->keys.begin(), d->keys.end(), key) != d->keys.end();
+    return ctx.set_known(node->output(), c10::IValue(found));
+  }
+  unsupported(node, "kiln converts `in` only on dicts it tracks and on lists known at export");
+}
+
+// t[i] with i chosen at run time on a tuple of tensors: SequenceConstruct + SequenceAt
+void tuple_index_dynamic(ExportContext& ctx, const Node* node) {
+  auto elems = ctx.list_elements(node->input(0));
+  if (!elems || elems->empty()) unsupported(node, "indexing a tuple kiln does not track");
+  std::vector<std::string> parts;
+  std::optional<int32_t> type;
+  for (const Value* e : *elems) {
+    if (is_non_tensor(e)) unsupported(node, "a tuple of non-tensors indexed at run time");
+    auto t = value_type(ctx, e);
+    if (!type) type = t;
+    parts.push_back(t && type && *t != *type ? emit_cast(ctx, ctx.in(e), *type) : ctx.in(e));
+  }
+  std::string seq = emit(ctx, "SequenceConstruct", parts, "tuple");
+  std::string n = ctx.add_int64s({static_cast<int64_t>(elems->size())}, "length", true);
+  std::string idx = scalar_operand(ctx, node->input(1), onnx::TensorProto_DataType_INT64);
+  idx = floor_remainder(ctx, idx, n, onnx::TensorProto_DataType_INT64, ctx.fresh("index"));  // negative indices wrap
+  ctx.add_node("SequenceAt", {seq, idx}, {ctx.out(node->output(), "item")});
+}
+
+// x.tolist() (prim::tolist(x, dims, elem_type)): a static tensor folds; a run-time one has no list form
+// x.tolist() of a run-time tensor: the (nested) list is held as the tensor itself, which indexing,
+// len() and torch.tensor(list) read.
+void tolist(ExportContext& ctx, const Node* node, const Args&) {
+  ctx.bind(node->output(), ctx.in(node->input(0)));
+}
+
+// obj.attr on a module object known at export (self and its submodules: what freezing kept, e.g.
+// parameters a fast-path check reads): the attribute's value, static.
+void get_attr(ExportContext& ctx, const Node* node, const Args&) {
+  const Value* obj = node->input(0);
+  if (!ctx.is_static(obj) || !ctx.constant(obj).isObject()) unsupported(node, "an attribute of an object kiln does not know at export");
+  auto o = ctx.constant(obj).toObject();
+  const std::string& name = node->s(c10::attr::name);
+  auto slot = o->type()->findAttributeSlot(name);
+  if (!slot) unsupported(node, fmt::format("the object has no attribute '{}'", name));
+  ctx.set_known(node->output(), o->getSlot(*slot));
+}
+
 // list(l): a copy with the same elements (or the same run-time shape tensor / sequence).
 void list_copy(ExportContext& ctx, const Node* node, const Args&) {
   const Value* l = node->input(0);
@@ -693,8 +873,22 @@ void register_scalar_ops(OpRegistry& r) {
   r.add(fmt::format(fmt::runtime(cmp), "le"), "any any", s_le, "LessOrEqual", scalar);
   r.add(fmt::format(fmt::runtime(cmp), "ge"), "any any", s_ge, "GreaterOrEqual", scalar);
   r.add("aten::__not__", "any", s_not, "Not", scalar);
-  r.add("aten::__and__.bool|aten::__and__.int", "any any", s_and, "And", scalar);
-  r.add("aten::__or__.bool|aten::__or__.int", "any any", s_or, "Or", scalar);
+  r.add("aten::__and__.bool|aten::__and__.int", "any any", s_bitwise("And", "BitwiseAnd"), "And (bools) or BitwiseAnd (ints, opset ≥ 18)",
+        scalar);
+  r.add("aten::__or__.bool|aten::__or__.int", "any any", s_bitwise("Or", "BitwiseOr"), "Or (bools) or BitwiseOr (ints, opset ≥ 18)",
+        scalar);
+  r.add("aten::__xor__.bool|aten::__xor__.int", "any any", s_bitwise("Xor", "BitwiseXor"), "Xor (bools) or BitwiseXor (ints, opset ≥ 18)",
+        scalar);
+  r.add("aten::__lshift__.int", "any any", s_lshift, "Mul by Pow(2, b)", scalar);
+  r.add("aten::__rshift__.int", "any any", s_rshift, "floor division by Pow(2, b)", scalar);
+  r.add("aten::mul.left_t|aten::mul.right_", "any any", list_repeat, "nothing (the elements repeated)", scalar);
+  r.add("aten::_set_item.t", "any any any", list_set_item, "nothing (the element replaced)", scalar);
+  r.add("prim::min.self_int|prim::min.self_float", "any", list_reduce("ReduceMin"), "Concat + ReduceMin", scalar);
+  r.add("prim::max.self_int|prim::max.self_float", "any", list_reduce("ReduceMax"), "Concat + ReduceMax", scalar);
+  r.add("aten::sum.int|aten::sum.float|aten::sum.bool", "any", list_reduce("ReduceSum"), "Concat + ReduceSum", scalar);
+  r.add("aten::__contains__.str|aten::__contains__.int|aten::__contains__.float|aten::__contains__.bool", "any any", contains,
+        "nothing (a key of a tracked dict)", scalar);
+  r.add("prim::tolist", "...", tolist, "nothing (the list held as the tensor)", scalar);
   r.add("aten::__is__", "any any", is, "nothing (static)", scalar);
   r.add("aten::__isnot__", "any any", isnot, "nothing (static)", scalar);
   r.add("aten::warn", "any any", nothing, "nothing (a warning at run time)", scalar);
@@ -702,12 +896,14 @@ void register_scalar_ops(OpRegistry& r) {
   r.add("prim::RaiseException", "...", raise, "nothing under a dropped assertion branch (see prim::If)", scalar);
   r.add("aten::is_autocast_enabled|aten::is_grad_enabled|aten::is_autocast_cpu_enabled", "...", known_false,
         "nothing (false at export)", scalar);
-  r.add("prim::unchecked_cast", "any", [](ExportContext& c, const Node* n, const Args&) { alias(c, n); }, "nothing", scalar);
+  r.add("prim::unchecked_cast", "any", unchecked_cast, "nothing, or OptionalGetElement (an Optional decided at run time)", scalar);
   r.add("prim::Uninitialized", "", uninitialized, "nothing", scalar);
+  r.add("prim::GetAttr", "any", get_attr, "nothing (an attribute of a module known at export)", scalar);
+  r.add("prim::requires_grad", "any", known_false, "nothing (inference: false)", scalar);
   r.add("prim::isinstance", "any", isinstance, "nothing (decided by the value's type)", scalar);
   r.add("aten::list.t|aten::list", "any", list_copy, "nothing (a copy of a tracked list)", scalar);
   r.add_static_only("aten::__range_length|aten::__derive_index|aten::__contains__.int_list|"
-                    "aten::__contains__.float_list|aten::__contains__.str_list|aten::__contains__.str",
+                    "aten::__contains__.float_list|aten::__contains__.str_list",
                     "loop and list bookkeeping");
 }
 
