@@ -141,6 +141,17 @@ void xlogy(ExportContext& ctx, const Node* node, const Args& a) {
   ctx.add_node("Where", {x0, zero, p}, {ctx.out(node->output(), "xlogy")});
 }
 
+// logaddexp(x, y) = max(x, y) + log(1 + exp(−|x − y|)), without overflow
+void logaddexp(ExportContext& ctx, const Node* node, const Args& a) {
+  auto [x, y] = float_operands(ctx, node, a);  // promoted; ints in float32
+  std::string m = emit(ctx, "Max", {x, y}, "max");
+  std::string d = emit(ctx, "Neg", {emit(ctx, "Abs", {emit(ctx, "Sub", {x, y}, "diff")}, "abs")}, "neg");
+  // equal operands (±inf included, where x − y is NaN) give max + log 2, as LibTorch does
+  d = emit(ctx, "Where", {emit(ctx, "Equal", {x, y}, "same"), constant_like(ctx, 0, x, "zero"), d}, "gap");
+  std::string l = emit(ctx, "Log", {emit(ctx, "Add", {constant_like(ctx, 1, x, "one"), emit(ctx, "Exp", {d}, "exp")}, "sum")}, "log");
+  ctx.add_node("Add", {m, l}, {ctx.out(node->output(), "logaddexp")});
+}
+
 }  // namespace
 
 void register_elementwise_ops(OpRegistry& r) {
@@ -170,6 +181,7 @@ void register_elementwise_ops(OpRegistry& r) {
   r.add("aten::addcdiv|aten::addcdiv_", "v v v f", addc("Div"), "Div + Mul(value) + Add");
   r.add("aten::hypot|aten::hypot_", "x x", hypot, "Sqrt(a² + b²)");
   r.add("aten::xlogy.Tensor|aten::xlogy.Scalar_Self|aten::xlogy.Scalar_Other", "x x", xlogy, "x·Log(y), 0 where x is 0");
+  r.add("aten::logaddexp", "x x", logaddexp, "Max + Log(1 + Exp(−|x − y|))");
 }
 
 }  // namespace kiln
