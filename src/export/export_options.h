@@ -95,8 +95,9 @@ struct UnsupportedOp {
 };
 
 struct ExportResult {
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   std::string model;
+  std::string example;  // the --example file the inputs came from; empty: seeded random values
   std::string onnx;  // empty for --check
   bool check_only = false;
   uint64_t file_size_bytes = 0;

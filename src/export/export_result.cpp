@@ -54,6 +54,7 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
   j = nlohmann::json::object();
   j["schema_version"] = ExportResult::kSchemaVersion;
   j["model"] = r.model;
+  j["example"] = r.example;
   j["onnx"] = r.onnx;
   j["check_only"] = r.check_only;
   j["file_size_bytes"] = r.file_size_bytes;
@@ -105,6 +106,7 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
                             j.at("schema_version").get<int>(), ExportResult::kSchemaVersion));
   }
   r.model = j.at("model").get<std::string>();
+  r.example = j.at("example").get<std::string>();
   r.onnx = j.at("onnx").get<std::string>();
   r.check_only = j.at("check_only").get<bool>();
   r.file_size_bytes = j.at("file_size_bytes").get<uint64_t>();
@@ -180,6 +182,7 @@ std::string export_report_text(const ExportResult& r) {
   for (const auto& n : r.dropped_none_outputs) out += "dropped " + n + " (None)\n";
   for (const auto& c : r.dropped_checks) out += "dropped check (run-time assertion): " + c + "\n";
   for (const auto& w : r.model_warnings) out += "the model warned: " + w + "\n";
+  if (!r.example.empty()) out += "values  from " + r.example + " (the second size: the example tiled)\n";
   for (const auto& v : r.verification) {
     out += fmt::format(
         "verified in ONNX Runtime at {}: rel mean abs error {:.2e} (bound {:.0e}), max abs "

@@ -419,6 +419,7 @@ ExportResult export_onnx(const ExportOptions& o) {
 
   ExportResult result;
   result.model = fs::absolute(o.model).string();
+  if (!o.example.empty()) result.example = fs::absolute(o.example).string();
   result.opset = o.opset;
   result.input_specs = specs;
   result.dropped_checks = ctx.dropped_checks;

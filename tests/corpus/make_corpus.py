@@ -2,10 +2,13 @@
 models, each frozen twice (torch.jit.trace and torch.jit.script), with reference inputs/outputs
 computed by the eager model at two sizes of every dynamic dimension.
 
-    make_corpus.py --out DIR [--set quick|full] [--only NAME,...]
+    make_corpus.py --out DIR [--set quick|full|families|families-quick] [--only NAME,...]
 
-Writes DIR/<arch>_<mode>.pt, DIR/refs/<entry>/<case>/{in_<input>.npy,out_<output>.npy} and
-DIR/manifest.json (README.md describes the manifest and the naming of outputs).
+Writes DIR/<arch>_<mode>.pt, DIR/refs/<entry>/<case>/{in_<input>.npy,out_<output>.npy},
+DIR/examples/<arch>.pt (the example inputs of a model whose input values matter, for
+`kiln export --example`) and DIR/manifest.json (README.md describes the manifest and the naming
+of outputs). The families sets (torchvision detection/segmentation/video/optical flow/quantized,
+torchaudio, text and transformer models) are built from families.py.
 """
 import argparse
 import contextlib
@@ -25,11 +28,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 from torchvision import models as tvm
+
+import families as fam
 from torchvision.models.maxvit import MaxVit
 from torchvision.models.swin_transformer import PatchMergingV2, SwinTransformer, SwinTransformerBlockV2
 from torchvision.models.vision_transformer import VisionTransformer
 
 MODES = ("trace", "script")
+SETS = ("quick", "full", "families", "families-quick")
+# A frozen module farther than this from eager (rel MAE, or another shape) at a case does not
+# reproduce the model there (a trace that baked a size in): the entry is listed, not exported.
+FROZEN_BOUND = 1e-4
 # Second size of each symbolic dimension (the first is the example size in the spec). Distinct
 # values per symbol so that an output dimension can be attributed to the symbol it follows.
 SECOND_SIZE = {"batch": 3, "seq": 11}
@@ -64,20 +73,34 @@ DTYPES = {"float32": torch.float32, "float16": torch.float16, "int64": torch.int
 
 @dataclass
 class InputSpec:
+    """NAME:DTYPE:DIMS[:LO..HI], as kiln takes it: each dim N, SYMBOL=N or SYMBOL=N/M (M its
+    second size); LO..HI the range random values are drawn from (ints in [LO, HI))."""
     name: str
     dtype: str
     dims: List[Tuple[Optional[str], int]]  # (symbol or None, example size)
+    second: Dict[str, int] = field(default_factory=dict)  # SYMBOL=N/M: the symbol's second size
+    value_range: Optional[Tuple[float, float]] = None
 
     @staticmethod
     def parse(text: str) -> "InputSpec":
-        name, dtype, dims = text.split(":")
+        parts = text.split(":")
+        if len(parts) not in (3, 4):
+            raise ValueError(f"{text}: not NAME:DTYPE:DIMS[:LO..HI]")
+        name, dtype, dims = parts[:3]
         if dtype not in DTYPES:
             raise ValueError(f"{text}: unknown dtype {dtype}")
-        parsed = []
+        parsed, second = [], {}
         for d in dims.split("x"):
             sym, _, size = d.rpartition("=")
+            size, _, other = size.partition("/")
             parsed.append((sym or None, int(size)))
-        return InputSpec(name, dtype, parsed)
+            if other:
+                second[sym] = int(other)
+        value_range = None
+        if len(parts) == 4:
+            lo, _, hi = parts[3].partition("..")
+            value_range = (float(lo), float(hi))
+        return InputSpec(name, dtype, parsed, second, value_range)
 
     def shape(self, sizes: Dict[str, int]) -> List[int]:
         """Concrete shape with each symbol at sizes[symbol] (its example size when absent)."""
@@ -165,7 +188,18 @@ class Arch:
     build: Callable[[], nn.Module]
     inputs: List[str]                      # input specs
     sets: Tuple[str, ...] = ("full",)
-    int_high: int = 100                    # integer inputs are drawn from [0, int_high)
+    int_high: int = 100                    # integer inputs are drawn from [0, int_high) (no LO..HI)
+    # Makes drawn inputs valid, in place ({name: tensor}, generator): lengths, masks. An arch with
+    # any writes its example inputs for `kiln export --example`.
+    fix: Tuple[Callable[[Dict[str, torch.Tensor], torch.Generator], None], ...] = ()
+    # BatchNorm statistics: "train" runs the model in train mode, "bn" only the BatchNorm layers
+    # (a detector in train mode wants targets), None leaves them.
+    calibration: Optional[str] = "train"
+    # One calibration forward (model, arch, i) instead of model(*inputs at batch 4).
+    calibrate_run: Optional[Callable[[nn.Module, "Arch", int], None]] = None
+    post_build: Optional[Callable[[nn.Module, "Arch"], nn.Module]] = None  # tuning, quantization
+    quantized: bool = False                # references with the qnnpack engine; one-step rule
+    note: str = ""                         # what differs from the builder, for the README/table
     specs: List[InputSpec] = field(init=False)
 
     def __post_init__(self):
@@ -215,6 +249,134 @@ def extra_models() -> List[Arch]:
         Arch("enc_dec", "extra", EncDec, ["input:float32:batch=2x3x32x32"], both),
         Arch("multi_in", "extra", MultiIn, ["image:float32:batch=2x3x32x32", "meta:float32:batch=2x4"], both),
     ]
+
+
+def family_models() -> List[Arch]:
+    """--set families: the model families users bring (families.py; README.md "Families")."""
+    archs: List[Arch] = []
+
+    def add(name, family, build, inputs, **kw):
+        sets = ("families", "families-quick") if name in fam.FAMILIES_QUICK else ("families",)
+        archs.append(Arch(name, family, build, inputs, sets, **kw))
+
+    def run_on_example(model, arch):
+        return lambda: model(*make_inputs(arch, {}, seed=0))
+
+    def tune_detector(model, arch):
+        fam.tune_detector(model, run_on_example(model, arch))
+        return model
+
+    def calibrate_detector(model, arch, i):  # four images at once: BatchNorm wants a batch
+        model.model([make_inputs(arch, {}, seed=1000 + 10 * i + k)[0] for k in range(4)])
+
+    # torchvision detection: one image [3, H, W] (values in [0, 1)), its detections out.
+    image = ["image:float32:3xh=64/72xw=80/96:0..1"]
+    for name in tvm.list_models(module=tvm.detection):
+        add(name, "detection", fam.detection_builder(name), image, calibration="bn", post_build=tune_detector,
+            calibrate_run=calibrate_detector,
+            note="num_classes 4 (keypoint: 2, 5 keypoints, 64-channel keypoint head); few proposals and detections")
+    # Segmentation: batch 2, dynamic H and W.
+    for name in tvm.list_models(module=tvm.segmentation):
+        add(name, "segmentation", fam.segmentation_builder(name), ["input:float32:batch=2x3xh=64/96xw=64/80"],
+            note="num_classes 5, no aux head")
+    # Video: [batch, 3, T, H, W] clips.
+    clip = ["input:float32:batch=1x3x4x32x32"]
+    for name in ("r3d_18", "mc3_18", "r2plus1d_18", "swin3d_t", "swin3d_s", "swin3d_b"):
+        add(name, "video", (lambda n=name: tvm.get_model(n, weights=None, num_classes=10)), clip)
+    add("s3d", "video", fam.S3DSmall, ["input:float32:batch=1x3x8x64x64"],
+        note="the 2x7x7 average pool shrunk to the 1x2x2 feature map of an 8x64x64 clip")
+    add("mvit_v1_mini", "video", lambda: fam.mvit_mini(False), ["input:float32:batch=2x3x4x32x32"],
+        note="mvit_v1_b's flags, 3 blocks at 4x32x32 (the builder fixes 16x224x224)")
+    add("mvit_v2_mini", "video", lambda: fam.mvit_mini(True), ["input:float32:batch=2x3x4x32x32"],
+        note="mvit_v2_s's flags (relative positions, residual pooling), 3 blocks at 4x32x32")
+    # Optical flow: two frames, 6 refinement iterations, every estimate out.
+    # RAFT's correlation pyramid wants feature maps of at least 16x16: 128x128 frames.
+    frames = ["image1:float32:1x3xh=128/136xw=128/144", "image2:float32:1x3xh=128/136xw=128/144"]
+    for name in ("raft_small", "raft_large"):
+        add(name, "optical_flow", (lambda n=name: fam.FlowLast(n)), frames, note="num_flow_updates 6")
+
+    # Quantized classification: the float quantizable builder, BatchNorm stats measured, then
+    # fuse -> prepare -> calibrate on random batches -> convert with the qnnpack engine.
+    def quantize(model, arch):
+        def calibrate(m):
+            for i in range(2):
+                m(*make_inputs(arch, {"batch": 4}, seed=2000 + i))
+        return fam.quantize_eager(model, calibrate)
+
+    for name in tvm.list_models(module=tvm.quantization):
+        size = 75 if "inception" in name else 64
+        add(name, "quantized", fam.quantized_builder(name), [f"input:float32:batch=2x3x{size}x{size}"],
+            post_build=quantize, quantized=True)
+
+    # torchaudio 2.6
+    wave = ["waveforms:float32:batch=2xtime=1600/2000"]
+    for kind in ("wav2vec2", "wav2vec2_large_lv60", "hubert", "wavlm"):
+        add(f"{kind}_mini", "audio", (lambda k=kind: fam.FirstOutput(fam.wav2vec2_mini(k))), wave,
+            note="2 layers, embed 48, 3-layer conv extractor, aux head 12")
+    add("wav2vec2_lengths", "audio", lambda: fam.WithLengths(fam.wav2vec2_mini("wav2vec2")),
+        wave + ["lengths:int64:batch=2:800..1601"], note="wav2vec2_mini with per-utterance lengths")
+    import torchaudio.models as tam
+    add("conformer_mini", "audio",
+        lambda: fam.WithLengths(tam.Conformer(input_dim=32, num_heads=4, ffn_dim=64, num_layers=2,
+                                              depthwise_conv_kernel_size=7)),
+        ["input:float32:batch=2x20x32", "lengths:int64:batch=2"], fix=(full_first_lengths("lengths", 20),))
+    add("emformer_mini", "audio",
+        lambda: fam.WithLengths(tam.Emformer(input_dim=32, num_heads=4, ffn_dim=64, num_layers=2, segment_length=4,
+                                             left_context_length=4, right_context_length=2)),
+        ["input:float32:batch=2x18x32", "lengths:int64:batch=2"], fix=(full_first_lengths("lengths", 16),))
+    add("convtasnet_mini", "audio",
+        lambda: tam.ConvTasNet(num_sources=2, enc_kernel_size=16, enc_num_feats=64, msk_kernel_size=3,
+                               msk_num_feats=32, msk_num_hidden_feats=64, msk_num_layers=3, msk_num_stacks=2),
+        ["input:float32:batch=2x1xtime=800/1000"])
+    add("hdemucs_mini", "audio",
+        lambda: tam.HDemucs(["drums", "bass"], audio_channels=2, channels=8, nfft=256, depth=3),
+        ["input:float32:batch=1x2xtime=2048/3072"])
+    add("deepspeech_mini", "audio", lambda: tam.DeepSpeech(n_feature=20, n_hidden=64, n_class=10),
+        ["input:float32:batch=2x1xtime=30/40x20"])
+    add("wav2letter", "audio", lambda: tam.Wav2Letter(num_classes=10, input_type="mfcc", num_features=13),
+        ["input:float32:batch=2x13xtime=100/120"])
+    add("wavernn_mini", "audio",
+        lambda: tam.WaveRNN(upsample_scales=[2, 2], n_classes=16, hop_length=4, n_res_block=2, n_rnn=32, n_fc=32,
+                            kernel_size=5, n_freq=16, n_hidden=16, n_output=16),
+        ["waveform:float32:batch=2x1xsamples=32/48", "specgram:float32:batch=2x1x16xframes=12/16"])
+    add("tacotron2_mini", "audio", fam.Tacotron2Infer, ["tokens:int64:batch=2xseq=12/16:0..40"],
+        note="infer(): decoding stops when every gate fires or after 12 steps; prenet without dropout")
+    for kind in ("spectrogram", "melspec", "mfcc"):
+        add(f"{kind}_cnn", "audio", (lambda k=kind: fam.SpectrogramCNN(k)), ["waveform:float32:batch=2xtime=1024/1280"])
+
+    # Text, written after real transformer code.
+    ids_mask = lambda vocab: [f"input_ids:int64:batch=2xseq=16:0..{vocab}", "attention_mask:int64:batch=2xseq=16"]  # noqa: E731
+    add("text_encoder", "text", fam.TextEncoder, ids_mask(1000), fix=(valid_prefix("attention_mask"),))
+    add("text_decoder", "text", fam.CausalDecoder, ["input_ids:int64:batch=2xseq=16:0..500"])
+    add("t5_encoder", "text", fam.T5Encoder, ids_mask(300), fix=(valid_prefix("attention_mask"),))
+
+    def tune_greedy(model, arch):
+        fam.tune_greedy_eos(model, make_inputs(arch, {}, seed=0))
+        return model
+
+    add("greedy_decode", "text", fam.GreedyDecode, ["input_ids:int64:batch=2xseq=5:0..40"], post_build=tune_greedy)
+    add("beam_search", "text", fam.BeamSearch, ["input_ids:int64:batch=2xseq=5:0..30"])
+    add("bool_mask_post", "text", fam.BoolMaskPost, ["features:float32:batch=2xn=20/24x16"])
+    self_in = ["x:float32:batch=2xseq=10x32", "key_padding_mask:bool:batch=2xseq=10"]
+    cross_in = ["query:float32:tgt=6xbatch=2x32", "memory:float32:src=9xbatch=2x24", "value:float32:src=9xbatch=2x20",
+                "key_padding_mask:bool:batch=2xsrc=9", "attn_mask:float32:tgt=6xsrc=9"]
+    for weights in (True, False):
+        suffix = "weights" if weights else "noweights"
+        add(f"mha_self_{suffix}", "attention", (lambda w=weights: fam.MHASelf(w)), self_in,
+            fix=(valid_prefix("key_padding_mask", pad_is_true=True),))
+        add(f"mha_cross_{suffix}", "attention", (lambda w=weights: fam.MHACross(w)), cross_in,
+            fix=(valid_prefix("key_padding_mask", pad_is_true=True),))
+    add("transformer_encoder", "attention", fam.TransformerEncoderModel,
+        ["src:float32:batch=2xseq=10x32", "src_key_padding_mask:bool:batch=2xseq=10"],
+        fix=(valid_prefix("src_key_padding_mask", pad_is_true=True),))
+    add("transformer_decoder", "attention", fam.TransformerDecoderModel,
+        ["tgt:float32:batch=2xtgt=7x32", "memory:float32:batch=2xseq=10x32",
+         "memory_key_padding_mask:bool:batch=2xseq=10"],
+        fix=(valid_prefix("memory_key_padding_mask", pad_is_true=True),))
+    add("transformer", "attention", fam.TransformerModel,
+        ["src:float32:seq=10xbatch=2x32", "tgt:float32:tgt=7xbatch=2x32", "src_key_padding_mask:bool:batch=2xseq=10"],
+        fix=(valid_prefix("src_key_padding_mask", pad_is_true=True),))
+    return archs
 
 
 def meta_param_count(name: str) -> Optional[int]:
@@ -268,7 +430,7 @@ def catalogue() -> Tuple[List[Arch], List[dict]]:
             if not small:
                 reason += f"; the family is covered by {smallest[fam]}"
             skipped.append({"arch": n, "family": fam, "params": counts[n], "reason": reason})
-    return archs + small_configs() + extra_models(), skipped
+    return archs + small_configs() + extra_models() + family_models(), skipped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,13 +441,46 @@ def make_inputs(arch: Arch, sizes: Dict[str, int], seed: int) -> List[torch.Tens
     out = []
     for spec in arch.specs:
         shape, dtype = spec.shape(sizes), DTYPES[spec.dtype]
+        lo, hi = spec.value_range or (None, None)
         if dtype.is_floating_point:
-            out.append(torch.randn(shape, generator=gen).to(dtype))
+            t = torch.randn(shape, generator=gen) if lo is None else torch.rand(shape, generator=gen) * (hi - lo) + lo
+            out.append(t.to(dtype))
         elif dtype == torch.bool:
             out.append(torch.randint(0, 2, shape, generator=gen).bool())
-        else:
+        elif lo is None:
             out.append(torch.randint(0, arch.int_high, shape, generator=gen, dtype=dtype))
+        else:
+            out.append(torch.randint(int(lo), int(hi), shape, generator=gen, dtype=dtype))
+    if arch.fix:
+        named = {spec.name: t for spec, t in zip(arch.specs, out)}
+        for fix in arch.fix:
+            fix(named, gen)
+        out = [named[spec.name] for spec in arch.specs]
     return out
+
+
+def valid_prefix(name: str, pad_is_true: bool = False):
+    """A [batch, seq] padding mask: row 0 unpadded, the others valid for a prefix of at least half
+    (int 1/0 keep/pad, or bool True = pad as nn.MultiheadAttention's key_padding_mask)."""
+    def fix(named: Dict[str, torch.Tensor], gen: torch.Generator) -> None:
+        t = named[name]
+        b, s = t.shape
+        lengths = torch.randint((s + 1) // 2, s + 1, (b,), generator=gen)
+        lengths[0] = s
+        valid = torch.arange(s)[None, :] < lengths[:, None]
+        named[name] = (~valid if pad_is_true else valid).to(t.dtype)
+    return fix
+
+
+def full_first_lengths(name: str, total: int):
+    """Lengths [batch] of sequences padded to `total` frames: the first is `total` (the models
+    size their padding masks by max(lengths)), the others at least half."""
+    def fix(named: Dict[str, torch.Tensor], gen: torch.Generator) -> None:
+        b = named[name].shape[0]
+        lengths = torch.randint((total + 1) // 2, total + 1, (b,), generator=gen)
+        lengths[0] = total
+        named[name] = lengths.to(named[name].dtype)
+    return fix
 
 
 def perturb_constant_parameters(model: nn.Module) -> None:
@@ -310,17 +505,25 @@ def calibrate_batchnorm(model: nn.Module, arch: Arch) -> None:
     """Non-trivial BatchNorm running stats: measured on random batches (a cumulative average),
     so that eval BN is neither identity nor explosive."""
     bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not bns:
+    if not bns or arch.calibration is None:
         return
     momenta = [bn.momentum for bn in bns]
     with torch.no_grad():
         for bn in bns:
             bn.reset_running_stats()
             bn.momentum = None  # cumulative moving average over the calibration batches
-        model.train()
+        if arch.calibration == "bn":
+            model.eval()
+            for bn in bns:
+                bn.train()
+        else:
+            model.train()
         for i in range(2):
             # Batch 4 so that layers pooled down to 1x1 still have more than one value per channel.
-            model(*make_inputs(arch, {"batch": 4}, seed=1000 + i))
+            if arch.calibrate_run is not None:
+                arch.calibrate_run(model, arch, i)
+            else:
+                model(*make_inputs(arch, {"batch": 4}, seed=1000 + i))
     for bn, momentum in zip(bns, momenta):
         bn.momentum = momentum
     model.eval()
@@ -331,6 +534,9 @@ def build(arch: Arch) -> nn.Module:
     model = arch.build()
     perturb_constant_parameters(model)  # BatchNorm's affine parameters among them
     calibrate_batchnorm(model, arch)
+    model.eval()
+    if arch.post_build is not None:
+        model = arch.post_build(model, arch)
     return model.eval()
 
 
@@ -363,21 +569,26 @@ def flatten_outputs(value, prefix: Optional[str] = None) -> List[Tuple[str, torc
 def rel_mae(got: torch.Tensor, ref: torch.Tensor) -> float:
     if got.shape != ref.shape:
         return float("inf")
+    if ref.numel() == 0:
+        return 0.0
     got, ref = got.double(), ref.double()
     return ((got - ref).abs().mean() / ref.abs().mean().clamp_min(1e-12)).item()
 
 
 def one_line(exc: BaseException) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    if lines and lines[0].startswith("The following operation failed in the TorchScript interpreter"):
+        lines = lines[-1:]  # the interpreter's traceback ends with the error itself
     return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:300]
 
 
 def case_sizes(arch: Arch) -> List[Dict[str, int]]:
     """Two cases: every symbol at its example size, then every symbol at its second size."""
-    symbols = {}
+    symbols, named_second = {}, {}
     for spec in arch.specs:
         symbols.update(spec.symbols())
-    second = {s: SECOND_SIZE.get(s, n + 1) for s, n in symbols.items()}
+        named_second.update(spec.second)
+    second = {s: named_second.get(s, SECOND_SIZE.get(s, n + 1)) for s, n in symbols.items()}
     return [symbols, second] if symbols else [symbols]
 
 
@@ -434,11 +645,68 @@ def fp32_noise(model: nn.Module, cases_in, eager) -> Optional[float]:
         return None
 
 
+@contextlib.contextmanager
+def quantized_engine(arch: Arch):
+    """The qnnpack engine for a quantized model (kiln's references use it too), restored after."""
+    saved = torch.backends.quantized.engine
+    if arch.quantized:
+        torch.backends.quantized.engine = "qnnpack"
+    try:
+        yield
+    finally:
+        torch.backends.quantized.engine = saved
+
+
+def dequantize_step(model: nn.Module, inputs: List[torch.Tensor]) -> Optional[float]:
+    """The quantization step of a quantized model's output: the scale of the tensor its last
+    DeQuantize receives (None when it has none)."""
+    seen: List[float] = []
+    hooks = [m.register_forward_hook(lambda m, i, o: seen.append(i[0].q_scale()))
+             for m in model.modules() if isinstance(m, torch.ao.nn.quantized.DeQuantize)]
+    try:
+        with torch.no_grad():
+            model(*inputs)
+    finally:
+        for h in hooks:
+            h.remove()
+    return seen[-1] if seen else None
+
+
+def save_example(out_dir: Path, arch: Arch, inputs: List[torch.Tensor]) -> str:
+    """The first case's inputs as torch.save({name: tensor}) for `kiln export --example`."""
+    rel = Path("examples") / f"{arch.name}.pt"
+    (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+    torch.save({spec.name: t for spec, t in zip(arch.specs, inputs)}, str(out_dir / rel))
+    return str(rel)
+
+
+def frozen_mismatch(got, eager, sizes) -> Tuple[List[float], Optional[str]]:
+    """Per case, how far the frozen module is from eager; and why it does not reproduce it."""
+    per_case, why = [], None
+    for k, (gc, ec) in enumerate(zip(got, eager)):
+        worst = max([0.0] + [rel_mae(g, e) for (_, g), (_, e) in zip(gc, ec)])
+        per_case.append(worst)
+        if worst > FROZEN_BOUND and why is None:
+            where = "the example size" if k == 0 else "the second size"
+            shapes = [(n, tuple(g.shape), tuple(e.shape)) for (n, g), (_, e) in zip(gc, ec) if g.shape != e.shape]
+            what = (f"{shapes[0][0]} is {list(shapes[0][1])}, eager {list(shapes[0][2])}" if shapes
+                    else f"rel MAE {worst:.1e}")
+            why = f"the frozen module does not reproduce eager at {where} ({case_name(sizes[k])}): {what}"
+    return per_case, why
+
+
 def process(arch: Arch, out_dir: Path) -> List[dict]:
     """Both manifest entries (trace, script) of one architecture."""
+    with quantized_engine(arch):
+        return process_model(arch, out_dir)
+
+
+def process_model(arch: Arch, out_dir: Path) -> List[dict]:
     t0 = time.perf_counter()
     model = build(arch)
     params = sum(p.numel() for p in model.parameters())
+    if arch.quantized:  # packed weights are no parameters: count the float model's
+        params = sum(p.numel() for p in arch.build().parameters())
     sizes = case_sizes(arch)
     cases_in = [make_inputs(arch, s, seed=i) for i, s in enumerate(sizes)]
     # The reference both exporters are held to: LibTorch's own kernels, not oneDNN's, whose
@@ -446,24 +714,42 @@ def process(arch: Arch, out_dir: Path) -> List[dict]:
     # (googlenet: rel 0.45 against float64; kiln's exporter does the same, torch_runtime.h).
     with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False):
         eager = [flatten_outputs(model(*x)) for x in cases_in]
-    noise = fp32_noise(model, cases_in, eager)
+    noise = None if arch.quantized else fp32_noise(model, cases_in, eager)
+    common = {"arch": arch.name, "family": arch.family, "sets": list(arch.sets), "params": params,
+              "inputs": arch.inputs, "pt": None, "fp32_noise": noise}
+    if arch.note:
+        common["note"] = arch.note
+    if arch.fix:
+        common["example"] = save_example(out_dir, arch, cases_in[0])
+    if arch.quantized:
+        common["quantized_engine"] = "qnnpack"
+        with torch.backends.mkldnn.flags(enabled=False):
+            common["quant_step"] = dequantize_step(model, cases_in[0])
     entries = []
     for mode in MODES:
         name = f"{arch.name}_{mode}"
-        entry = {"name": name, "arch": arch.name, "family": arch.family, "mode": mode,
-                 "sets": list(arch.sets), "params": params, "inputs": arch.inputs, "pt": None,
-                 "fp32_noise": noise}
+        entry = {"name": name, "mode": mode, **common}
         shutil.rmtree(out_dir / "refs" / name, ignore_errors=True)
+        # Unoptimized execution: the profiling executor's TensorExpr fuser hangs on the
+        # second call of a traced ViT in this torch build; results do not depend on it.
+        run_frozen = lambda x: flatten_outputs(frozen(*x))  # noqa: E731
         try:
             frozen = freeze(model, mode, cases_in[0])
-            # Unoptimized execution: the profiling executor's TensorExpr fuser hangs on the
-            # second call of a traced ViT in this torch build; results do not depend on it.
-            with torch.no_grad(), torch.jit.optimized_execution(False):
-                got = [flatten_outputs(frozen(*x)) for x in cases_in]
+            with torch.no_grad(), torch.jit.optimized_execution(False), torch.backends.mkldnn.flags(enabled=False):
+                got = [run_frozen(cases_in[0])]
         except Exception as exc:  # a pair Python cannot freeze stays listed, without a file
             entry["freeze_error"] = one_line(exc)
             entries.append(entry)
             continue
+        run_error = None
+        for k, x in enumerate(cases_in[1:], 1):
+            try:
+                with torch.no_grad(), torch.jit.optimized_execution(False), torch.backends.mkldnn.flags(enabled=False):
+                    got.append(run_frozen(x))
+            except Exception as exc:  # a trace that baked a size in may not even run at another
+                run_error = run_error or (f"the frozen module fails at the second size ({case_name(sizes[k])}): "
+                                          f"{one_line(exc)}")
+                got.append([(n, torch.full((0,) * 9, float("nan"))) for n, _ in got[0]])
         if len(got[0]) != len(eager[0]):
             entry["freeze_error"] = (f"frozen module returns {len(got[0])} tensors, eager {len(eager[0])}")
             entries.append(entry)
@@ -472,17 +758,22 @@ def process(arch: Arch, out_dir: Path) -> List[dict]:
         # The frozen module's structure names the outputs (it is what an exporter sees); the
         # values are the eager model's, matched by position.
         named = [[(n, e) for (n, _), (_, e) in zip(g, ev)] for g, ev in zip(got, eager)]
+        per_case, mismatch = frozen_mismatch(got, eager, sizes)
         entry.update(pt=f"{name}.pt", outputs=[n for n, _ in named[0]],
                      output_dims=output_dims(named, sizes),
                      # How far the frozen module itself is from eager (trace can bake shapes).
-                     frozen_rel_mae=max(rel_mae(g, e) for gc, ec in zip(got, eager)
-                                        for (_, g), (_, e) in zip(gc, ec)),
+                     frozen_rel_mae=max(per_case), frozen_rel_mae_per_case=per_case,
                      cases=[save_case(out_dir, name, arch, s, x, n) for s, x, n in zip(sizes, cases_in, named)])
+        if run_error or mismatch:
+            entry["frozen_mismatch"] = run_error or mismatch
         entries.append(entry)
+    def status(e):
+        if not e["pt"]:
+            return "FAIL " + e["freeze_error"]
+        return "MISMATCH " + e["frozen_mismatch"] if e.get("frozen_mismatch") else "ok"
     print(f"{arch.name:22s} {params / 1e6:7.2f}M  {time.perf_counter() - t0:6.1f}s  "
           f"fp32 noise {noise if noise is None else format(noise, '.1e')}  "
-          + "  ".join(f"{e['mode']}:{'ok' if e['pt'] else 'FAIL ' + e['freeze_error']}" for e in entries),
-          flush=True)
+          + "  ".join(f"{e['mode']}:{status(e)}" for e in entries), flush=True)
     return entries
 
 
@@ -501,7 +792,7 @@ def process_or_record(arch: Arch, out_dir: Path) -> List[dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, type=Path)
-    ap.add_argument("--set", choices=("quick", "full"), default="quick")
+    ap.add_argument("--set", choices=SETS, default="quick")
     ap.add_argument("--only", help="comma-separated architecture names (any set)")
     args = ap.parse_args()
     torch.set_num_threads(1)  # a good neighbour on a busy 2-core machine

@@ -156,6 +156,8 @@ def check_onnx(onnx_path: str, case: dict, root: str, require_all_inputs: bool =
 
 def one_line(exc: BaseException) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    if len(lines) > 1 and lines[0].startswith("The following operation failed in the TorchScript interpreter"):
+        lines = [lines[-1]]  # the TorchScript traceback's last line is the error itself
     return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:400]
 
 

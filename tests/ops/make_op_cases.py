@@ -34,6 +34,7 @@ import warnings
 import op_helpers
 import torch
 import torch.nn.functional as F
+import torchvision  # registers torchvision::* (the torchvision_* rows)
 from torch import Tensor
 from typing import Dict, List, Optional, Tuple
 """

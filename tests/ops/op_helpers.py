@@ -1,6 +1,8 @@
 """Helpers that op_table.py rows call in their consts/mods (constructors run in Python, before
 the module is frozen; nothing here is compiled by TorchScript)."""
 import torch
+from torch import Tensor
+from typing import Union
 
 
 def bn_eval(channels: int):
@@ -29,10 +31,37 @@ def quantized(module, out_scale: float = 0.05, out_zero_point: int = 64):
     int8 weights (per tensor, scale 0.02), a random bias and the given output qparams (its
     default weights are zeros, which any exporter passes)."""
     torch.manual_seed(1)
+    if len(getattr(module, "kernel_size", ())) == 3 and torch.backends.quantized.engine == "qnnpack":
+        return _quantized_3d(module, out_scale, out_zero_point)
     w = module.weight()
     qw = torch.quantize_per_tensor(torch.randn(w.shape) * 0.3, 0.02, 0, torch.qint8)
     b = module.bias()
     module.set_weight_bias(qw, None if b is None else torch.randn(b.shape) * 0.1)
+    module.scale = out_scale
+    module.zero_point = out_zero_point
+    return module.eval()
+
+
+def _quantized_3d(module, out_scale, out_zero_point):
+    """quantized() for Conv3d/ConvReLU3d/ConvTranspose3d while QNNPACK is the engine (the
+    generator's, for its references): QNNPACK prepacks 3-d convolutions but cannot unpack them
+    (module.weight(), and torch.jit.save's __getstate__, raise "QNNPACK only supports
+    conv2d_unpack"), so the weights are packed with ONEDNN (the shapes come from the module's
+    attributes, every row's module has a bias). The eager reference then runs ONEDNN's kernel; a
+    loader with QNNPACK repacks them (kiln), within one output step of it for Conv3d."""
+    k = tuple(module.kernel_size)
+    if module.transposed:
+        shape = (module.in_channels, module.out_channels // module.groups) + k
+    else:
+        shape = (module.out_channels, module.in_channels // module.groups) + k
+    qw = torch.quantize_per_tensor(torch.randn(shape) * 0.3, 0.02, 0, torch.qint8)
+    bias = torch.randn(module.out_channels) * 0.1
+    engine = torch.backends.quantized.engine
+    torch.backends.quantized.engine = "onednn"
+    try:
+        module.set_weight_bias(qw, bias)
+    finally:
+        torch.backends.quantized.engine = engine
     module.scale = out_scale
     module.zero_point = out_zero_point
     return module.eval()
@@ -59,3 +88,11 @@ def dynamic_linear(module):
 def pair(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Returns a tuple, so that the caller unpacks it (prim::TupleUnpack after inlining)."""
     return x + 1.0, x * 2.0
+
+
+def tensor_or_int(v: Union[Tensor, int]) -> Tensor:
+    """prim::isinstance: TorchScript keeps the type test of a Union argument (inlined into the
+    caller, the test stays in the frozen graph)."""
+    if isinstance(v, Tensor):
+        return v * 2.0
+    return torch.full([1], float(v))

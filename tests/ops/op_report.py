@@ -2,18 +2,23 @@
 kiln converts, with kiln's and the peer's results on the same rows.
 
     op_report.py --manifest DIR/manifest.json --kiln kiln.json --peer peer.json --kiln-ops ops.json
-                 [--peer-ops FILE] [--markdown OUT.md] [--json OUT.json] [--require]
+                 [--peer-ops FILE] [--kiln-seconds S] [--kiln-command CMD] [--markdown OUT.md] [--json OUT.json]
+                 [--require]
 
 --kiln-ops: `kiln export --list-ops --report ops.json`. --peer-ops: one op per line (default:
 the live registry, torch.onnx._internal.registration, ops registered at opset 17; the peer's
-dunder spelling `aten::__and_` is normalised to `aten::__and__`).
+dunder spelling `aten::__and_` is normalised to `aten::__and__`). --kiln-seconds/--kiln-command: the
+kiln stage's wall time and command line when kiln.json does not state them (kiln_op_suite writes
+only results; run_op_suite.sh passes both).
 
 Status of an op for kiln (non-xfail cases of every row whose op is that op or an overload of it):
   pass              kiln converts it and every case passes
   folded            every case passes and kiln folds it at export (static_only, or no converter)
   FAIL              kiln converts it, some case fails (the failing cases and the first error)
   missing           kiln has no converter and a case fails
+  xfail             every case of its rows is an expected failure and kiln fails one (the reasons)
   excluded          EXCLUDED in op_table.py (the reason)
+  freeze error      rows exist but Python could not freeze any of their cases (the error)
   no row            neither excluded nor reached by any generated case
 Coverage = (pass + folded) / (peer ops - excluded peer ops).
 
@@ -85,11 +90,21 @@ def main() -> int:
     ap.add_argument("--peer-ops", default=None)
     ap.add_argument("--markdown", default=None)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--kiln-seconds", type=float, default=None)
+    ap.add_argument("--kiln-command", default=None)
+    ap.add_argument("--suite-command", default=None, help="the command that ran every stage (run_op_suite.sh ...)")
+    ap.add_argument("--note", action="append", default=[], help="a line for the report's head (repeatable)")
     ap.add_argument("--require", action="store_true")
     args = ap.parse_args()
 
     manifest = json.loads(Path(args.manifest).read_text())
     kiln, kiln_data = load_results(args.kiln)
+    if args.kiln_seconds is not None and kiln_data.get("seconds") is None:
+        kiln_data["seconds"] = round(args.kiln_seconds, 1)
+    if args.kiln_command and not kiln_data.get("command"):
+        kiln_data["command"] = args.kiln_command
+    if not kiln_data.get("runner") and kiln_data.get("command"):
+        kiln_data["runner"] = os.path.basename(shlex.split(kiln_data["command"])[0])
     peer, peer_data = load_results(args.peer)
     kiln_ops = json.loads(Path(args.kiln_ops).read_text())
     kiln_keys = {e["op"] for e in kiln_ops}
@@ -104,7 +119,8 @@ def main() -> int:
         by_base[split_op(c["op"])[0]].append(c)
     freeze_by_base = collections.defaultdict(list)
     for fe in manifest.get("freeze_errors", []):
-        freeze_by_base[fe.get("op") or fe["row"]].append(fe)
+        if fe.get("op"):
+            freeze_by_base[split_op(fe["op"])[0]].append(fe)
 
     def res(results, c):
         return results.get(c["name"], {"ok": False, "stage": "missing", "error": "no result"})
@@ -113,7 +129,7 @@ def main() -> int:
         base, _ = split_op(op)
         return op in kiln_keys or base in kiln_keys or any(split_op(k)[0] == base for k in kiln_keys)
 
-    all_ops = sorted(set(peer_ops) | kiln_bases | set(by_base))
+    all_ops = sorted(set(peer_ops) | kiln_bases | set(by_base) | set(freeze_by_base))
     rows_out, status_count = [], collections.Counter()
     for op in all_ops:
         cs = by_base.get(op, [])
@@ -123,8 +139,14 @@ def main() -> int:
         kfail = [c for c in counted if not res(kiln, c)["ok"]]
         if op in excluded and not cs:
             status, detail = "excluded", excluded[op]
+        elif not cs and freeze_by_base.get(op):
+            fe = freeze_by_base[op][0]
+            status, detail = "freeze error", f"row {fe['row']}: {fe['error']}"
         elif not cs:
             status, detail = "no row", ""
+        elif not counted and not all(res(kiln, c)["ok"] for c in cs):
+            status = "xfail"
+            detail = f"{len(cs)} xfail cases: " + "; ".join(sorted({c["xfail"]["reason"] for c in cs}))
         elif kfail:
             status = "FAIL" if listed else "missing"
             first = res(kiln, kfail[0])
@@ -226,11 +248,14 @@ def main() -> int:
 def write_markdown(args, manifest, kiln_data, peer_data, summary, rows_out, row_lines, groups, behind,
                    unreached, res, kiln, peer, excluded, verdict):
     L = ["# Op conformance suite (tests/ops)", "", "Produced by:", "", "```sh"]
+    if args.suite_command:
+        L += [args.suite_command, "# which ran:"]
     L.append(manifest.get("command", "tests/ops/make_op_cases.py ..."))
     L.append(kiln_data.get("command", "(kiln runner)"))
     L.append(peer_data.get("command", "(peer runner)"))
     L.append(shlex.join([os.path.relpath(sys.argv[0])] + sys.argv[1:]))
     L += ["```", ""]
+    L += [n for n in args.note] + ([""] if args.note else [])
     s = summary
     L += ["## Summary", "",
           f"- set `{manifest['set']}`: {s['rows']} rows, {s['cases']} cases (trace and script), "

@@ -358,6 +358,25 @@ R("lerp_Scalar", "aten::lerp.Scalar", "torch.lerp(x, y, 0.3)", XY, only=TRACE_SC
 R("lerp_Tensor", "aten::lerp.Tensor", "torch.lerp(x, y, w)", [X, Y, f("4", name="w", lo=0, hi=1)])
 R("addcmul", "aten::addcmul", "torch.addcmul(x, y, z)", [X, Y, f("4", name="z")],
   S("torch.addcmul(x, y, z, value=0.5)"))
+R("addcmul_", "aten::addcmul_", "x.clone().addcmul_(y, z, value=0.5)", [X, Y, f("4", name="z")],
+  S("y2 = y.clone()\ny2.addcmul_(x, z)\nreturn y2"))
+R("addcdiv", "aten::addcdiv", "torch.addcdiv(x, y, z)", [X, Y, pos("4", "z")], S("torch.addcdiv(x, y, z, value=-0.5)"),
+  S(inputs=[X, Y, pos(name="z")]))
+R("addcdiv_", "aten::addcdiv_", "x.clone().addcdiv_(y, z, value=2.0)", [X, Y, pos("4", "z")])
+R("atan2_", "aten::atan2_", "x.clone().atan2_(y)", XY, S(inputs=XB))
+R("hypot", "aten::hypot", "torch.hypot(x, y)", XY, S(inputs=XB))
+R("hypot_", "aten::hypot_", "x.clone().hypot_(y)", XY)
+R("logaddexp", "aten::logaddexp", "torch.logaddexp(x, y)", XY, S(inputs=XB), S(inputs=[f(gen="special"), f(gen="special", name="y")]),
+  S(inputs=[f(lo=-200, hi=200), f(name="y", lo=-200, hi=200)]))
+R("xlogy_Tensor", "aten::xlogy.Tensor", "torch.xlogy(torch.relu(x), y)", [X, pos(name="y")],
+  S("torch.xlogy(x, y)", [f(lo=-2, hi=2), pos("4", "y")]))
+R("xlogy_Scalar_Other", "aten::xlogy.Scalar_Other", "torch.xlogy(torch.relu(x), 2.5)", X, only=TRACE_SCALAR)
+R("xlogy_Scalar_Self", "aten::xlogy.Scalar_Self", "torch.xlogy(1.5, y)", pos(name="y"), only=TRACE_SCALAR)
+R("lerp__Scalar", "aten::lerp_.Scalar", "x.clone().lerp_(y, 0.3)", XY, only=TRACE_SCALAR)
+R("lerp__Tensor", "aten::lerp_.Tensor", "x.clone().lerp_(y, w)", [X, Y, f("4", name="w", lo=0, hi=1)])
+R("fmod__Tensor", "aten::fmod_.Tensor", "x.clone().fmod_(y)", [f(lo=-9, hi=9), pos(name="y")],
+  S(inputs=[i(name="x", lo=-20, hi=20), i(name="y", lo=1, hi=7)]))
+R("fmod__Scalar", "aten::fmod_.Scalar", "x.clone().fmod_(1.5)", f(lo=-9, hi=9), only=TRACE_SCALAR)
 
 R("clamp", "aten::clamp", "torch.clamp(x, -0.5, 0.5)", X, S("torch.clamp(x, min=0.0)"), S("x.clamp(max=0.2)"),
   S("torch.clamp(x, 2, 5)", i()))
@@ -428,10 +447,17 @@ for _cmp, _sym in (("eq", "=="), ("ne", "!="), ("lt", "<"), ("le", "<="), ("gt",
           only=TRACE_INTS)
     R(f"{_cmp}_str", f"aten::{_cmp}.str", f"x * float(x.device.type {_sym} 'cpu')", X, only=TRACE_INTS)
 R("eq_device", "aten::eq.device", "x * float(x.device == torch.device('cpu'))", X, only=TRACE_INTS)
+for _cmp in ("gt", "lt"):  # in-place comparisons: the result in x's dtype
+    R(f"{_cmp}__Tensor", f"aten::{_cmp}_.Tensor", f"x.clone().{_cmp}_(y)", XY, S(inputs=XB),
+      S(inputs=[i(lo=0, hi=3), i(name="y", lo=0, hi=3)]))
+    R(f"{_cmp}__Scalar", f"aten::{_cmp}_.Scalar", f"x.clone().{_cmp}_(0.5)", X, only=TRACE_SCALAR)
 R("logical_and", "aten::logical_and", "torch.logical_and(x, y)", [b(name="x"), b(name="y")],
   S(inputs=XY), S(inputs=[b(name="x"), b("4", name="y")]))
 R("logical_or", "aten::logical_or", "torch.logical_or(x, y)", [b(name="x"), b(name="y")], S(inputs=XI))
 R("logical_xor", "aten::logical_xor", "torch.logical_xor(x, y)", [b(name="x"), b(name="y")], S(inputs=XY))
+for _op in ("and", "or", "xor"):
+    R(f"logical_{_op}_", f"aten::logical_{_op}_", f"x.clone().logical_{_op}_(y)", [b(name="x"), b(name="y")],
+      S(inputs=[f(name="x", lo=-1, hi=1), i(name="y", lo=0, hi=2)]))
 BB = [b(name="x"), b(name="y")]
 II = [i(name="x", lo=0, hi=64), i(name="y", lo=0, hi=64)]
 for _op, _sym in (("and", "&"), ("or", "|"), ("xor", "^")):
@@ -444,6 +470,23 @@ for _op, _sym in (("and", "&"), ("or", "|"), ("xor", "^")):
 R("bitwise_or_Tensor", "aten::bitwise_or.Tensor", "torch.bitwise_or(x, y)", II, S(inputs=BB), opset=18)
 R("bitwise_or_Scalar", "aten::bitwise_or.Scalar", "torch.bitwise_or(x, 5)", i(lo=0, hi=64), only=TRACE_SCALAR, opset=18)
 R("bitwise_or_Scalar_Tensor", "aten::bitwise_or.Scalar_Tensor", "torch.bitwise_or(5, x)", i(lo=0, hi=64), opset=18)
+TRACE_IBITWISE = trace_only("script compiles `z &= y` (|=, ^=) to the out-of-place aten::bitwise_and/or/xor; only a "
+                            "trace records aten::__iand__/__ior__/__ixor__")
+for _op, _sym in (("and", "&"), ("or", "|"), ("xor", "^")):
+    R(f"__i{_op}___Tensor", f"aten::__i{_op}__.Tensor", f"z = x.clone()\nz {_sym}= y\nreturn z", BB, S(inputs=II),
+      only=TRACE_IBITWISE, opset=18)
+    R(f"__i{_op}___Scalar", f"aten::__i{_op}__.Scalar", f"z = x.clone()\nz {_sym}= 6\nreturn z", i(lo=0, hi=64),
+      only=TRACE_IBITWISE, opset=18)
+    if _op != "or":  # the bitwise_or rows are above
+        R(f"bitwise_{_op}_Tensor", f"aten::bitwise_{_op}.Tensor", f"torch.bitwise_{_op}(x, y)", II, S(inputs=BB),
+          S(inputs=[i32(name="x", lo=0, hi=64), i32("4", name="y", lo=0, hi=64)]), opset=18)
+        R(f"bitwise_{_op}_Scalar", f"aten::bitwise_{_op}.Scalar", f"torch.bitwise_{_op}(x, 5)", i(lo=0, hi=64),
+          only=TRACE_SCALAR, opset=18)
+        R(f"bitwise_{_op}_Scalar_Tensor", f"aten::bitwise_{_op}.Scalar_Tensor", f"torch.bitwise_{_op}(5, x)", i(lo=0, hi=64),
+          opset=18)
+    R(f"bitwise_{_op}__Tensor", f"aten::bitwise_{_op}_.Tensor", f"x.clone().bitwise_{_op}_(y)", II, S(inputs=BB), opset=18)
+    R(f"bitwise_{_op}__Scalar", f"aten::bitwise_{_op}_.Scalar", f"x.clone().bitwise_{_op}_(5)", i(lo=0, hi=64),
+      only=TRACE_SCALAR, opset=18)
 for _op, _sym in (("lshift", "<<"), ("rshift", ">>")):
     _bw = "bitwise_left_shift" if _op == "lshift" else "bitwise_right_shift"
     R(f"__{_op}___Tensor", f"aten::__{_op}__.Tensor", f"x {_sym} y", [i(name="x", lo=0, hi=1000), i(name="y", lo=0, hi=5)])
@@ -543,6 +586,9 @@ R("unique_dim", "aten::unique_dim", "torch.unique(x, dim=0)", i("6x2", lo=0, hi=
 R("_unique", "aten::_unique", "torch._unique(x)", i(lo=0, hi=5))
 R("_unique2", "aten::_unique2", "torch.unique(x)", i(lo=0, hi=5),
   S("torch.unique(x, return_inverse=True, return_counts=True)"))
+R("msort", "aten::msort", "torch.msort(x)", f(gen="distinct"), S(inputs=i(lo=0, hi=5)))
+R("argwhere", "aten::argwhere", "torch.argwhere(x)", b("batch=2x3", "x"), S(inputs=i("batch=2x3", lo=0, hi=2)),
+  S(inputs=f("batch=2x3x4", lo=-1, hi=1)))
 
 
 # =============================================================================================
@@ -677,6 +723,11 @@ R("index_put", "aten::index_put", "torch.index_put(x, (idx,), v)", [f("5x3"), i(
 R("index_put_", "aten::index_put_", "y = x.clone()\ny[idx] = v\nreturn y", [f("5x3"), i("2", "idx", 0, 5), f("2x3", name="v")],
   S("y = x.clone()\ny[m] = 0.5\nreturn y", [X, b()]), S("y = x.clone()\ny[:, idx] = v\nreturn y", [X, i("2", "idx", 0, 3), f("4", name="v")]),
   S("y = x.clone()\ny.index_put_((idx,), v, True)\nreturn y", [f("5x3"), i("4", "idx", 0, 5), f("4x3", name="v")]))
+R("_index_put_impl_", "aten::_index_put_impl_",
+  "y = x.clone()\nind: List[Optional[Tensor]] = [idx]\ntorch.ops.aten._index_put_impl_(y, ind, v, False, False)\nreturn y",
+  [f("5x3"), i("2", "idx", 0, 5), f("2x3", name="v")],
+  S("y = x.clone()\nind: List[Optional[Tensor]] = [idx]\ntorch.ops.aten._index_put_impl_(y, ind, v, True, False)\nreturn y",
+    [f("5x3"), i("4", "idx", 0, 5), f("4x3", name="v")]))
 R("index_add", "aten::index_add", "torch.index_add(x, 1, idx, v)", [X, i("2", "idx", 0, 3), f("batch=2x2x4", name="v")],
   S("torch.index_add(x, 1, idx, v, alpha=2.0)"))
 R("index_add_", "aten::index_add_", "x.clone().index_add_(1, idx, v)", [X, i("2", "idx", 0, 3), f("batch=2x2x4", name="v")])
@@ -711,6 +762,8 @@ R("masked_fill_Tensor", "aten::masked_fill.Tensor", "x.masked_fill(m, v[0])", [X
 R("masked_fill__Scalar", "aten::masked_fill_.Scalar", "x.clone().masked_fill_(m, 0.0)", [X, b()])
 R("masked_fill__Tensor", "aten::masked_fill_.Tensor", "x.clone().masked_fill_(m, v[0])", [X, b(), f("1", name="v")])
 R("masked_scatter", "aten::masked_scatter", "x.masked_scatter(m, src)", [X, b(), f("batch=2x3x4", name="src")])
+R("masked_scatter_", "aten::masked_scatter_", "x.clone().masked_scatter_(m, src)", [X, b(), f("batch=2x3x4", name="src")],
+  S(inputs=[X, b("4"), f("batch=2x3x4", name="src")]))
 R("masked_select", "aten::masked_select", "torch.masked_select(x, m)", [X, b()])
 R("where_self", "aten::where.self", "torch.where(m, x, y)", [b(), X, Y], S(inputs=[b("4"), X, Y]),
   S(inputs=[b(), i(), i(name="y")]))
@@ -1035,6 +1088,19 @@ R("binary_cross_entropy_with_logits", "aten::binary_cross_entropy_with_logits",
   "F.binary_cross_entropy_with_logits(x, y)", [X, f(name="y", lo=0, hi=1)],
   S("F.binary_cross_entropy_with_logits(x, y, pos_weight=self.pw, reduction='sum')"),
   S("F.binary_cross_entropy_with_logits(x, y, weight=self.pw, reduction='none')"), consts={"pw": "torch.rand(4) + 0.5"})
+R("binary_cross_entropy", "aten::binary_cross_entropy", "F.binary_cross_entropy(p, y)",
+  [f(name="p", lo=0.02, hi=0.98), f(name="y", lo=0, hi=1)],
+  S("F.binary_cross_entropy(p, y, reduction='none')"))
+R("binary_cross_entropy_weight", "aten::binary_cross_entropy", "F.binary_cross_entropy(p, y, weight=self.w, reduction='sum')",
+  [f(name="p", lo=0.02, hi=0.98), f(name="y", lo=0, hi=1)], consts={"w": "torch.rand(4) + 0.5"},
+  only=script_only("torch.jit.trace fails on F.binary_cross_entropy with a weight (_infer_size gets traced sizes: "
+                   "expected int at position 0, but got: Tensor)"))
+R("l1_loss", "aten::l1_loss", "F.l1_loss(x, y)", XY, S("F.l1_loss(x, y, reduction='sum')"),
+  S("F.l1_loss(x, y, reduction='none')"))
+R("smooth_l1_loss", "aten::smooth_l1_loss", "F.smooth_l1_loss(x, y)", XY,
+  S("F.smooth_l1_loss(x, y, reduction='none', beta=0.5)"), S("F.smooth_l1_loss(x, y, reduction='sum', beta=2.0)"))
+R("huber_loss", "aten::huber_loss", "F.huber_loss(x, y)", XY, S("F.huber_loss(x, y, reduction='none', delta=0.5)"),
+  S("F.huber_loss(x, y, reduction='sum', delta=2.0)"))
 
 # Spectral
 R("stft", "aten::stft", "torch.stft(x, 8, hop_length=4, window=self.win, center=False, return_complex=False)", f("batch=2x32"),
@@ -1042,6 +1108,40 @@ R("stft", "aten::stft", "torch.stft(x, 8, hop_length=4, window=self.win, center=
   consts={"win": "torch.hann_window(8)"})
 R("stft_centered", "aten::stft", "torch.stft(x, 8, hop_length=4, window=self.win, center=True, pad_mode='reflect', "
   "return_complex=False)", f("batch=2x32"), consts={"win": "torch.hann_window(8)"})
+
+# Complex values inside the graph (kiln: real pairs); every row returns real tensors. angle only
+# off the real axis for complex inputs (the sign of a zero imaginary part differs between FFTs).
+R("complex", "aten::complex", "torch.view_as_real(torch.complex(x, y))", XY, S(inputs=XB))
+R("view_as_real", "aten::view_as_real", "torch.view_as_real(torch.complex(x, y)) * 2.0", XY)
+R("view_as_complex", "aten::view_as_complex", "torch.view_as_complex(x).abs()", f("batch=2x3x2"),
+  S("torch.view_as_real(torch.fft.fft(torch.view_as_complex(x)))"))
+R("real", "aten::real", "torch.real(torch.complex(x, y))", XY, S("torch.real(torch.fft.fft(x))", X))
+R("imag", "aten::imag", "torch.imag(torch.complex(x, y))", XY, S("torch.imag(torch.fft.fft(x))", X))
+R("angle", "aten::angle", "torch.angle(torch.complex(x, y))", XY, S("torch.angle(x)", X))
+R("polar", "aten::polar", "torch.view_as_real(torch.polar(a, t))", [pos(name="a"), f(name="t", lo=-3, hi=3)])
+VR = "torch.view_as_real"
+R("fft_fft", "aten::fft_fft", f"{VR}(torch.fft.fft(x))", X, S(f"{VR}(torch.fft.fft(x, n=6, dim=1, norm='ortho'))"),
+  S(f"{VR}(torch.fft.fft(torch.complex(x, y), dim=0, norm='forward'))", XY), S(f"{VR}(torch.fft.fft(x, n=3))"))
+R("fft_ifft", "aten::fft_ifft", f"{VR}(torch.fft.ifft(torch.complex(x, y)))", XY,
+  S(f"{VR}(torch.fft.ifft(x, dim=1, norm='ortho').resolve_conj())", X), S(f"{VR}(torch.fft.ifft(x, n=8).resolve_conj())", X))
+R("fft_rfft", "aten::fft_rfft", f"{VR}(torch.fft.rfft(x))", X, S(f"{VR}(torch.fft.rfft(x, n=5, dim=1))"),
+  S(f"{VR}(torch.fft.rfft(x, dim=0, norm='ortho'))"))
+R("fft_irfft", "aten::fft_irfft", "torch.fft.irfft(torch.complex(x, y))", XY, S("torch.fft.irfft(torch.complex(x, y), n=7)"),
+  S("torch.fft.irfft(torch.fft.rfft(x, dim=1), n=3, dim=1, norm='forward')", X))
+R("fft_fft2", "aten::fft_fft2", f"{VR}(torch.fft.fft2(x))", X,
+  S(f"{VR}(torch.fft.fft2(torch.complex(x, y), s=(2, 5), dim=(0, 2)))", XY))
+R("fft_ifft2", "aten::fft_ifft2", f"{VR}(torch.fft.ifft2(torch.complex(x, y)))", XY,
+  S(f"{VR}(torch.fft.ifft2(x, norm='ortho'))", X))
+R("fft_rfft2", "aten::fft_rfft2", f"{VR}(torch.fft.rfft2(x))", X, S(f"{VR}(torch.fft.rfft2(x, s=(4, 6)))"))
+R("fft_fftn", "aten::fft_fftn", f"{VR}(torch.fft.fftn(x))", X, S(f"{VR}(torch.fft.fftn(x, dim=(1, 2), norm='ortho'))"),
+  S(f"{VR}(torch.fft.fftn(torch.complex(x, y), s=(3, 5), dim=(1, 2)))", XY))
+R("fft_ifftn", "aten::fft_ifftn", f"{VR}(torch.fft.ifftn(torch.complex(x, y)))", XY,
+  S(f"{VR}(torch.fft.ifftn(x, dim=(0, 2), norm='forward'))", X))
+R("fft_rfftn", "aten::fft_rfftn", f"{VR}(torch.fft.rfftn(x))", X, S(f"{VR}(torch.fft.rfftn(x, s=(2, 6), dim=(1, 2)))"))
+R("fft_fftshift", "aten::fft_fftshift", "torch.fft.fftshift(x, dim=(1, 2))", X, S("torch.fft.fftshift(x, 1)", f("batch=2x5x3")),
+  S("torch.fft.fftshift(x)"))
+R("fft_ifftshift", "aten::fft_ifftshift", "torch.fft.ifftshift(x, dim=(1, 2))", X, S("torch.fft.ifftshift(x, 1)", f("batch=2x5x3")),
+  S("torch.fft.ifftshift(x)"))
 
 
 # =============================================================================================
@@ -1066,12 +1166,34 @@ R("fake_quantize_per_tensor_affine_tensor_qparams", "aten::fake_quantize_per_ten
 R("fake_quantize_per_channel_affine", "aten::fake_quantize_per_channel_affine",
   "torch.fake_quantize_per_channel_affine(x, self.s, self.z, 1, 0, 255)", X,
   consts={"s": "torch.tensor([0.05, 0.1, 0.02])", "z": "torch.tensor([10, 0, 128], dtype=torch.int32)"})
+R("quantize_per_channel", "aten::quantize_per_channel", "torch.quantize_per_channel(x, self.s, self.z, 1, torch.quint8).dequantize()",
+  X, S("torch.quantize_per_channel(x, self.s4, self.z4, 2, torch.qint8).dequantize()"),
+  consts={"s": "torch.tensor([0.05, 0.1, 0.02], dtype=torch.float64)", "z": "torch.tensor([64, 10, 128])",
+          "s4": "torch.tensor([0.05, 0.1, 0.02, 0.04], dtype=torch.float64)", "z4": "torch.tensor([0, 5, -3, 0])"},
+  step=0.1)
+R("int_repr", "aten::int_repr", f"{Q}.int_repr()", X, S("torch.quantize_per_tensor(x, 0.1, 0, torch.qint8).int_repr()"))
 QF = "torch.ao.nn.quantized.QFunctional()"
 R("quantized_add", "quantized::add", f"return torch.ops.quantized.add({Q}, {QY}, 0.1, 64).dequantize()", XY, step=0.1)
 R("quantized_add_relu", "quantized::add_relu", f"return torch.ops.quantized.add_relu({Q}, {QY}, 0.1, 0).dequantize()", XY,
   step=0.1)
 R("quantized_mul", "quantized::mul", f"return torch.ops.quantized.mul({Q}, {QY}, 0.1, 64).dequantize()", XY)
 R("quantized_cat", "quantized::cat", f"return torch.ops.quantized.cat([{Q}, {QY}], 1, 0.05, 64).dequantize()", XY)
+R("quantized_mul_relu", "quantized::mul_relu", f"return torch.ops.quantized.mul_relu({Q}, {QY}, 0.1, 0).dequantize()", XY,
+  step=0.1)
+R("quantized_add_Scalar", "quantized::add.Scalar", f"return torch.ops.quantized.add({Q}, 0.5).dequantize()", X, step=0.05)
+R("quantized_add_scalar", "quantized::add_scalar", f"return torch.ops.quantized.add_scalar({Q}, -0.7).dequantize()", X,
+  step=0.05)
+R("quantized_mul_Scalar", "quantized::mul.Scalar", f"return torch.ops.quantized.mul({Q}, 1.5).dequantize()", X, step=0.075)
+R("quantized_mul_scalar", "quantized::mul_scalar", f"return torch.ops.quantized.mul_scalar({Q}, 0.5).dequantize()", X,
+  step=0.05)
+QBN = {"w": "torch.randn(3)", "b": "torch.randn(3) * 0.1", "rm": "torch.randn(3) * 0.1", "rv": "torch.rand(3) + 0.5"}
+for _bn, _inp in (("batch_norm", X2D), ("batch_norm1d", f("batch=2x3x10")), ("batch_norm2d", X2D), ("batch_norm3d", X3D)):
+    for _relu in ("", "_relu"):
+        if _bn == "batch_norm" and _relu:
+            continue  # kiln lists quantized::batch_norm without a ReLU fusion
+        R(f"quantized_{_bn}{_relu}", f"quantized::{_bn}{_relu}",
+          f"return torch.ops.quantized.{_bn}{_relu}({Q}, self.w, self.b, self.rm, self.rv, 1e-5, 0.1, 64).dequantize()",
+          _inp, consts=QBN, step=0.1)
 R("quantized_sigmoid", "quantized::sigmoid", f"return torch.ops.quantized.sigmoid({Q}, 1.0 / 256, 0).dequantize()", X)
 R("quantized_hardswish", "quantized::hardswish", f"return torch.ops.quantized.hardswish({Q}, 0.05, 64).dequantize()", X)
 R("quantized_leaky_relu", "quantized::leaky_relu", f"return torch.ops.quantized.leaky_relu({Q}, 0.1, False, 0.05, 64).dequantize()", X)
@@ -1100,6 +1222,35 @@ R("quantized_linear_dynamic", "quantized::linear_dynamic", "self.m(x)", X,
   mods={"m": "op_helpers.dynamic_linear(torch.ao.nn.quantized.dynamic.Linear(4, 5))"}, tol=QUANTIZED_TOL)
 R("quantized_linear_relu_dynamic", "quantized::linear_relu_dynamic", "self.m(x)", X,
   mods={"m": "op_helpers.dynamic_linear(torch.ao.nn.intrinsic.quantized.dynamic.LinearReLU(4, 5))"}, tol=QUANTIZED_TOL)
+
+# =============================================================================================
+# torchvision's ops (the generated module imports torchvision, which registers them; kiln loads
+# torchvision's op library itself). Boxes are built valid (x2 > x1, y2 > y1), scores without ties;
+# deform_conv2d's ONNX form (DeformConv) exists from opset 19.
+BOX_IN = [f("n=8x2", "xy", 0, 4), f("n=8x2", "wh", 1, 4), f("n=8", "s", gen="distinct")]
+BOXES = "torch.cat([xy, xy + wh], 1)"
+ROIS = {"rois": "torch.tensor([[0.0, 1.0, 1.0, 6.0, 5.0], [1.0, 0.5, 2.0, 4.0, 7.5], [0.0, 3.0, 0.0, 7.5, 7.0]])"}
+R("torchvision_nms", "torchvision::nms", f"torchvision.ops.nms({BOXES}, s, 0.3)", BOX_IN,
+  S(f"torch.ops.torchvision.nms({BOXES}, s, 0.6)"),
+  S(f"torchvision.ops.batched_nms({BOXES}, s, c, 0.3)", BOX_IN + [i("n=8", "c", 0, 3)]))
+R("torchvision_roi_align", "torchvision::roi_align", "torchvision.ops.roi_align(x, self.rois, (3, 3), 1.0, 2, True)", X2D,
+  S("torchvision.ops.roi_align(x, self.rois, 2, 0.5, 2, False)"), S("torchvision.ops.roi_align(x, self.rois, (2, 3), 1.0, -1, True)"),
+  consts=ROIS)
+R("torchvision_roi_pool", "torchvision::roi_pool", "torchvision.ops.roi_pool(x, self.rois, (2, 2), 1.0)", X2D,
+  S("torchvision.ops.roi_pool(x, self.rois, 3, 0.5)"), consts=ROIS)
+R("torchvision_deform_conv2d", "torchvision::deform_conv2d", "torchvision.ops.deform_conv2d(x, off, self.w, self.b, padding=(1, 1))",
+  [X2D, f("batch=2x18x8x8", "off", -1, 1)],
+  S("torchvision.ops.deform_conv2d(x, off, self.w, self.b, padding=(1, 1), mask=m)",
+    [X2D, f("batch=2x18x8x8", "off", -1, 1), f("batch=2x9x8x8", "m", 0, 1)]),
+  S("torchvision.ops.deform_conv2d(x, off, self.w, None, stride=(2, 2))", [X2D, f("batch=2x18x3x3", "off", -1, 1)]),
+  consts=C2, opset=19,
+  xfail=xfail(None, "ONNX Runtime 1.21 has no DeformConv kernel (microsoft/onnxruntime#15572; a CPU kernel came with "
+                    "PR #27393, after 1.21): kiln's DeformConv-19 graph cannot be run or checked here"))
+_NO_ONNX = "kiln refuses it by design: ONNX has no position-sensitive RoI operator (kiln --list-ops: refused (no ONNX operator))"
+R("torchvision_ps_roi_align", "torchvision::ps_roi_align", "torchvision.ops.ps_roi_align(x, self.rois, 2, 1.0, 2)",
+  f("batch=2x8x8x8"), consts=ROIS, xfail=xfail(None, _NO_ONNX))
+R("torchvision_ps_roi_pool", "torchvision::ps_roi_pool", "torchvision.ops.ps_roi_pool(x, self.rois, 2, 1.0)",
+  f("batch=2x8x8x8"), consts=ROIS, xfail=xfail(None, _NO_ONNX))
 
 # =============================================================================================
 # TorchScript constructs: prim ops, ints/bools/lists/dicts, conversions (script keeps them; a
@@ -1182,6 +1333,13 @@ R("is_grad_enabled", "aten::is_grad_enabled", "x * float(torch.is_grad_enabled()
 R("is_autocast_enabled", "aten::is_autocast_enabled", "x * float(torch.is_autocast_enabled())", X, only=TRACE_INTS)
 R("is_autocast_cpu_enabled", "aten::is_autocast_cpu_enabled", "x * float(torch.is_autocast_cpu_enabled())", X, only=TRACE_INTS)
 R("neg_int", "aten::neg.int", "x[:, -x.size(1) + 1:]", X, only=TRACE_INTS)
+R("prim_requires_grad", "prim::requires_grad", "x * (2.0 - float(x.requires_grad))", X, only=TRACE_INTS)
+R("prim_isinstance", "prim::isinstance", "op_helpers.tensor_or_int(x)", X, only=TRACE_CONTROL)
+R("prim_GetAttr", "prim::GetAttr", "self.layer(x)", f("batch=2xseq=5x8"),
+  mods={"layer": "torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval()"},
+  only=script_only("freezing keeps module objects only where TorchScript code reads them in a way it cannot fold (here "
+                   "the encoder layer's fast-path checks read self_attn's weights); a trace records the fast path's "
+                   "aten::_transformer_encoder_layer_fwd with its weights as constants"))
 
 
 # =============================================================================================
@@ -1219,7 +1377,7 @@ EXCLUDED.update({
 })
 # Aliases kiln registers but TorchScript canonicalises at compile time (torch/csrc/jit/passes/
 # normalize_ops.cpp): no frozen graph holds them, so no row can reach them.
-ALIASES = {"absolute": "abs", "arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh",
+ALIASES = {"absolute": "abs", "arctan2": "atan2", "arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh",
            "arcsinh": "asinh", "arctanh": "atanh", "fix": "trunc", "negative": "neg", "true_divide": "div",
            "ger": "outer", "det": "linalg_det", "swapaxes": "transpose", "swapdims": "transpose",
            "moveaxis": "movedim", "concat": "cat", "concatenate": "cat", "row_stack": "vstack", "adjoint": "mH",

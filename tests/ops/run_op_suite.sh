@@ -5,7 +5,8 @@
 # KILN_OR_RUNNER: the kiln CLI (a file named `kiln`: cases exported one process each by
 # run_kiln_cli.py, KILN_JOBS=1|2 in parallel) or kiln's in-process runner
 # (`kiln_op_suite MANIFEST RESULTS.json`; the CLI for --list-ops is then $KILN, default: the
-# runner's folder/kiln). Exit status: op_report.py --require (1 when a non-xfail case fails for
+# runner's folder/kiln). OPS_NOTE="..." adds a line to the report (e.g. that the machine was shared).
+# Exit status: op_report.py --require (1 when a non-xfail case fails for
 # kiln, when kiln fails a case the peer passes, or when a case does not reach its op).
 set -euo pipefail
 ARG=$(realpath "$1")
@@ -18,16 +19,30 @@ if [[ $(basename "$ARG") == kiln ]]; then
 else
   RUNNER=$ARG KILN=$(realpath "${KILN:-$(dirname "$ARG")/kiln}")
 fi
+SUITE_COMMAND="$0 $*"
 mkdir -p "$WORK"
-stage() { local t=$SECONDS; "$@"; echo "[op-suite] ${STAGE}: $((SECONDS - t)) s" >&2; }
+# Each stage's wall time (STAGE_SECONDS, to 0.1 s): the kiln stage's goes into the report, since the
+# in-process runner's results do not state it.
+stage() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@"
+  t1=$(date +%s.%N)
+  STAGE_SECONDS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  echo "[op-suite] ${STAGE}: ${STAGE_SECONDS} s" >&2
+}
 STAGE=generate stage "$PY" "$HERE/make_op_cases.py" --out "$WORK/cases" --set "$SET"
 "$KILN" export --list-ops --report "$WORK/ops.json" >/dev/null
 if [[ -n $RUNNER ]]; then
-  STAGE=kiln stage "$RUNNER" "$WORK/cases/manifest.json" "$WORK/kiln.json"
+  KILN_CMD=("$RUNNER" "$WORK/cases/manifest.json" "$WORK/kiln.json")
 else
-  STAGE=kiln stage "$PY" "$HERE/run_kiln_cli.py" --kiln "$KILN" --manifest "$WORK/cases/manifest.json" \
-    --out "$WORK/kiln.json" --jobs "${KILN_JOBS:-1}"
+  KILN_CMD=("$PY" "$HERE/run_kiln_cli.py" --kiln "$KILN" --manifest "$WORK/cases/manifest.json"
+            --out "$WORK/kiln.json" --jobs "${KILN_JOBS:-1}")
 fi
+STAGE=kiln stage "${KILN_CMD[@]}"
+KILN_SECONDS=$STAGE_SECONDS
 STAGE=peer stage "$PY" "$HERE/run_peer.py" --manifest "$WORK/cases/manifest.json" --out "$WORK/peer.json"
 "$PY" "$HERE/op_report.py" --manifest "$WORK/cases/manifest.json" --kiln "$WORK/kiln.json" --peer "$WORK/peer.json" \
-  --kiln-ops "$WORK/ops.json" --markdown "$WORK/OPS.md" --json "$WORK/report.json" --require
+  --kiln-ops "$WORK/ops.json" --kiln-seconds "$KILN_SECONDS" --kiln-command "${KILN_CMD[*]}" \
+  --suite-command "$SUITE_COMMAND" ${OPS_NOTE:+--note "$OPS_NOTE"} \
+  --markdown "$WORK/OPS.md" --json "$WORK/report.json" --require

@@ -31,6 +31,10 @@ with common.fd_silenced(2):
     import onnx  # noqa: F401
     import onnxruntime  # noqa: F401
     import torch
+    try:
+        import torchvision  # noqa: F401 - registers torchvision::* ops and the peer's symbolics for them
+    except ImportError:
+        pass
 IMPORT_SECONDS = time.perf_counter() - t_import
 
 

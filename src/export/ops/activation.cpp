@@ -183,11 +183,6 @@ Converter shrink(bool soft) {
   };
 }
 
-void tanhshrink(ExportContext& ctx, const Node* node, const Args& a) {
-  std::string x = a.tensor(0);
-  ctx.add_node("Sub", {x, emit(ctx, "Tanh", {x}, "tanh")}, {ctx.out(node->output(), "tanhshrink")});
-}
-
 // threshold(x, threshold, value) = x > threshold ? x : value
 void threshold(ExportContext& ctx, const Node* node, const Args& a) {
   std::string x = a.tensor(0);
@@ -272,7 +267,6 @@ void register_activation_ops(OpRegistry& r) {
   r.add("aten::softplus", "v f f", softplus, "Softplus with beta and the linear threshold");
   r.add("aten::softshrink", "v f", shrink(true), "Shrink");
   r.add("aten::hardshrink", "v f", shrink(false), "Shrink (bias 0)");
-  r.add("aten::tanhshrink", "v", tanhshrink, "x − Tanh(x)");
   r.add("aten::threshold|aten::threshold_", "v x x", threshold, "Where(x > threshold, x, value)");
   r.add("aten::log_sigmoid", "v", log_sigmoid, "−Softplus(−x)");
   r.add("aten::glu", "v i", glu, "Split + Sigmoid + Mul");

@@ -857,21 +857,22 @@ void register_scalar_ops(OpRegistry& r) {
   r.add(fmt::format(fmt::runtime(arith), "add"), "any any", s_add, "Add (int64/float 0-d)", scalar);
   r.add(fmt::format(fmt::runtime(arith), "sub"), "any any", s_sub, "Sub (int64/float 0-d)", scalar);
   r.add(fmt::format(fmt::runtime(arith), "mul"), "any any", s_mul, "Mul (int64/float 0-d)", scalar);
-  r.add(fmt::format(fmt::runtime(arith), "div"), "any any", s_div, "Div (float 0-d)", scalar);
+  r.add("aten::div.int|aten::div.float|aten::div", "any any", s_div, "Div (float 0-d)", scalar);
   r.add(fmt::format(fmt::runtime(arith), "floordiv"), "any any", s_floordiv, "Div(Sub(a, Mod(a, b)), b) (floor semantics)", scalar);
-  r.add("aten::floor_divide.int|aten::floor_divide.float", "any any", s_floordiv, "Div(Sub(a, Mod(a, b)), b) (floor semantics)", scalar);
   r.add(fmt::format(fmt::runtime(arith), "remainder"), "any any", s_remainder, "Mod (Python sign)", scalar);
   r.add("aten::neg.int|aten::neg.float|aten::neg.Scalar|aten::neg", "any", s_neg, "Neg", scalar);
   r.add("prim::min.int|prim::min.float|prim::min.int_float|prim::min.float_int|prim::min", "any any", s_min, "Min", scalar);
   r.add("prim::max.int|prim::max.float|prim::max.int_float|prim::max.float_int|prim::max", "any any", s_max, "Max", scalar);
-  const char* cmp = "aten::{0}.int|aten::{0}.float|aten::{0}.int_float|aten::{0}.float_int|aten::{0}.bool|aten::{0}.int_list|"
-                    "aten::{0}.float_list|aten::{0}.bool_list|aten::{0}.str|aten::{0}";
-  r.add(fmt::format(fmt::runtime(cmp), "eq"), "any any", s_eq, "Equal", scalar);
-  r.add(fmt::format(fmt::runtime(cmp), "ne"), "any any", s_ne, "Not(Equal)", scalar);
-  r.add(fmt::format(fmt::runtime(cmp), "lt"), "any any", s_lt, "Less", scalar);
-  r.add(fmt::format(fmt::runtime(cmp), "gt"), "any any", s_gt, "Greater", scalar);
-  r.add(fmt::format(fmt::runtime(cmp), "le"), "any any", s_le, "LessOrEqual", scalar);
-  r.add(fmt::format(fmt::runtime(cmp), "ge"), "any any", s_ge, "GreaterOrEqual", scalar);
+  // TorchScript has equality on bools, lists and strings; ordering on numbers and strings only
+  const char* order = "aten::{0}.int|aten::{0}.float|aten::{0}.int_float|aten::{0}.float_int|aten::{0}.str|aten::{0}";
+  const char* equality = "aten::{0}.int|aten::{0}.float|aten::{0}.int_float|aten::{0}.float_int|aten::{0}.bool|"
+                         "aten::{0}.int_list|aten::{0}.float_list|aten::{0}.bool_list|aten::{0}.str|aten::{0}";
+  r.add(fmt::format(fmt::runtime(equality), "eq"), "any any", s_eq, "Equal", scalar);
+  r.add(fmt::format(fmt::runtime(equality), "ne"), "any any", s_ne, "Not(Equal)", scalar);
+  r.add(fmt::format(fmt::runtime(order), "lt"), "any any", s_lt, "Less", scalar);
+  r.add(fmt::format(fmt::runtime(order), "gt"), "any any", s_gt, "Greater", scalar);
+  r.add(fmt::format(fmt::runtime(order), "le"), "any any", s_le, "LessOrEqual", scalar);
+  r.add(fmt::format(fmt::runtime(order), "ge"), "any any", s_ge, "GreaterOrEqual", scalar);
   r.add("aten::__not__", "any", s_not, "Not", scalar);
   r.add("aten::__and__.bool|aten::__and__.int", "any any", s_bitwise("And", "BitwiseAnd"), "And (bools) or BitwiseAnd (ints, opset ≥ 18)",
         scalar);
