@@ -7,9 +7,9 @@ kiln converts, with kiln's and the peer's results on the same rows.
 
 --kiln-ops: `kiln export --list-ops --report ops.json`. --peer-ops: one op per line (default:
 the live registry, torch.onnx._internal.registration, ops registered at opset 17; the peer's
-dunder spelling `aten::__and_` is normalised to `aten::__and__`). --kiln-seconds/--kiln-command: the
-kiln stage's wall time and command line when kiln.json does not state them (kiln_op_suite writes
-only results; run_op_suite.sh passes both).
+dunder spelling `aten::__and_` is normalised to `aten::__and__`). --kiln-seconds: the kiln stage's wall time
+(run_op_suite.sh passes it; it replaces kiln.json's own count); --kiln-command: its command line when
+kiln.json does not state it (kiln_op_suite writes only results).
 
 Status of an op for kiln (non-xfail cases of every row whose op is that op or an overload of it):
   pass              kiln converts it and every case passes
@@ -99,7 +99,7 @@ def main() -> int:
 
     manifest = json.loads(Path(args.manifest).read_text())
     kiln, kiln_data = load_results(args.kiln)
-    if args.kiln_seconds is not None and kiln_data.get("seconds") is None:
+    if args.kiln_seconds is not None:  # the stage's wall time (run_op_suite.sh) over the runner's own count
         kiln_data["seconds"] = round(args.kiln_seconds, 1)
     if args.kiln_command and not kiln_data.get("command"):
         kiln_data["command"] = args.kiln_command
@@ -260,7 +260,10 @@ def write_markdown(args, manifest, kiln_data, peer_data, summary, rows_out, row_
     L += ["## Summary", "",
           f"- set `{manifest['set']}`: {s['rows']} rows, {s['cases']} cases (trace and script), "
           f"generated in {manifest.get('generated_seconds')} s; kiln runner ({kiln_data.get('runner')}) "
-          f"{kiln_data.get('seconds')} s, peer {peer_data.get('seconds')} s (+{peer_data.get('import_seconds')} s import).",
+          f"{kiln_data.get('seconds')} s"
+          + (f" ({kiln_data.get('runner_processes')} runner processes: it crashed on "
+             + ", ".join(f"`{n}`" for n in kiln_data["crashed"]) + ", isolated by halving)" if kiln_data.get("crashed") else "")
+          + f", peer {peer_data.get('seconds')} s (+{peer_data.get('import_seconds')} s import).",
           f"- **coverage: {s['peer_ops_kiln_passing']} of {s['peer_ops_counted']} peer opset-17 ops pass for kiln "
           f"({s['coverage_pct']}%)** ({s['peer_ops']} in the registry, {s['peer_ops_excluded']} excluded).",
           "- op status: " + ", ".join(f"{k} {v}" for k, v in s["status"].items()) + ".",

@@ -393,6 +393,16 @@ for _op, _sym in (("sub", "-"), ("mul", "*"), ("remainder", "%")):  # int/float 
     R(f"{_op}_int_float", f"aten::{_op}.int_float", f"x * (x.size(0) {_sym} 1.5)", X, only=TRACE_INTS)
     R(f"{_op}_float_int", f"aten::{_op}.float_int", f"x * (7.5 {_sym} x.size(0))", X, only=TRACE_INTS)
 R("neg_float", "aten::neg.float", "x * -float(x.size(0))", X, only=TRACE_INTS)
+R("mul_right_", "aten::mul.right_", "x.new_zeros(2 * [x.size(0)]) + 1.0", X, only=TRACE_INTS)
+R("sum_float", "aten::sum.float", "x * sum([float(x.size(0)), 0.5])", X, only=TRACE_INTS)
+R("sum_bool", "aten::sum.bool", "x * sum([x.size(0) > 1, x.size(1) > 5])", X, only=TRACE_INTS)
+R("prim_max_self_float", "prim::max.self_float", "x * max([float(x.size(0)), 2.5])", X, only=TRACE_INTS)
+R("prim_min_self_float", "prim::min.self_float", "x * min([float(x.size(0)), 2.5])", X, only=TRACE_INTS)
+R("__contains___int", "aten::__contains__.int", "d = {1: x + 1.0}\nif x.size(0) in d:\n    return d[1]\nreturn x", X, only=TRACE_CONTROL)
+R("__contains___float", "aten::__contains__.float", "d = {0.5: x + 1.0}\nif 0.5 * float(x.size(0)) in d:\n    return x\nreturn d[0.5]", X,
+  only=TRACE_CONTROL)
+R("__contains___bool", "aten::__contains__.bool", "d = {True: x + 1.0}\nif (x.size(0) > 1) in d:\n    return d[True]\nreturn x", X,
+  only=TRACE_CONTROL)
 
 # Linear algebra
 R("mm", "aten::mm", "torch.mm(x, y)", [f("batch=2x3"), f("3x5", name="y")])
@@ -462,7 +472,7 @@ BB = [b(name="x"), b(name="y")]
 II = [i(name="x", lo=0, hi=64), i(name="y", lo=0, hi=64)]
 for _op, _sym in (("and", "&"), ("or", "|"), ("xor", "^")):
     R(f"__{_op}___Tensor", f"aten::__{_op}__.Tensor", f"x {_sym} y", BB, S(inputs=II),
-      S(inputs=[i32(name="x", lo=0, hi=64), i32("4", name="y", lo=0, hi=64)]))
+      S(inputs=[i32(name="x", lo=0, hi=64), i32("4", name="y", lo=0, hi=64)]), opset=18)
     R(f"__{_op}___Scalar", f"aten::__{_op}__.Scalar", f"x {_sym} 6", i(lo=0, hi=64), only=TRACE_SCALAR, opset=18)
     R(f"__{_op}___int", f"aten::__{_op}__.int", f"x * (x.size(0) {_sym} 6)", X, only=TRACE_INTS, opset=18)
     R(f"__{_op}___bool", f"aten::__{_op}__.bool", f"x * float((x.size(0) > 3) {_sym} (x.size(1) == 3))", X,

@@ -4,8 +4,10 @@
 #   run_op_suite.sh KILN_OR_RUNNER WORKDIR [quick|full]
 # KILN_OR_RUNNER: the kiln CLI (a file named `kiln`: cases exported one process each by
 # run_kiln_cli.py, KILN_JOBS=1|2 in parallel) or kiln's in-process runner
-# (`kiln_op_suite MANIFEST RESULTS.json`; the CLI for --list-ops is then $KILN, default: the
-# runner's folder/kiln). OPS_NOTE="..." adds a line to the report (e.g. that the machine was shared).
+# (`kiln_op_suite MANIFEST RESULTS.json`, through run_kiln_runner.py, which isolates a case that
+# crashes it; the CLI for --list-ops is then $KILN, default: the runner's folder/kiln).
+# OPS_NOTE="..." adds a line to the report (e.g. that the machine was shared); OPS_MARKDOWN=FILE
+# writes the report there instead of WORKDIR/OPS.md (bench/OPS.md).
 # Exit status: op_report.py --require (1 when a non-xfail case fails for
 # kiln, when kiln fails a case the peer passes, or when a case does not reach its op).
 set -euo pipefail
@@ -29,12 +31,14 @@ stage() {
   "$@"
   t1=$(date +%s.%N)
   STAGE_SECONDS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  STAGE_TIMES="${STAGE_TIMES:+$STAGE_TIMES, }${STAGE} ${STAGE_SECONDS} s"
   echo "[op-suite] ${STAGE}: ${STAGE_SECONDS} s" >&2
 }
 STAGE=generate stage "$PY" "$HERE/make_op_cases.py" --out "$WORK/cases" --set "$SET"
 "$KILN" export --list-ops --report "$WORK/ops.json" >/dev/null
 if [[ -n $RUNNER ]]; then
-  KILN_CMD=("$RUNNER" "$WORK/cases/manifest.json" "$WORK/kiln.json")
+  KILN_CMD=("$PY" "$HERE/run_kiln_runner.py" --runner "$RUNNER" --manifest "$WORK/cases/manifest.json"
+            --out "$WORK/kiln.json")
 else
   KILN_CMD=("$PY" "$HERE/run_kiln_cli.py" --kiln "$KILN" --manifest "$WORK/cases/manifest.json"
             --out "$WORK/kiln.json" --jobs "${KILN_JOBS:-1}")
@@ -44,5 +48,5 @@ KILN_SECONDS=$STAGE_SECONDS
 STAGE=peer stage "$PY" "$HERE/run_peer.py" --manifest "$WORK/cases/manifest.json" --out "$WORK/peer.json"
 "$PY" "$HERE/op_report.py" --manifest "$WORK/cases/manifest.json" --kiln "$WORK/kiln.json" --peer "$WORK/peer.json" \
   --kiln-ops "$WORK/ops.json" --kiln-seconds "$KILN_SECONDS" --kiln-command "${KILN_CMD[*]}" \
-  --suite-command "$SUITE_COMMAND" ${OPS_NOTE:+--note "$OPS_NOTE"} \
-  --markdown "$WORK/OPS.md" --json "$WORK/report.json" --require
+  --suite-command "$SUITE_COMMAND" --note "Wall time per stage: ${STAGE_TIMES}." ${OPS_NOTE:+--note "$OPS_NOTE"} \
+  --markdown "${OPS_MARKDOWN:-$WORK/OPS.md}" --json "$WORK/report.json" --require
