@@ -40,7 +40,12 @@ void add_convert_fp16(CLI::App& app, Runner& run) {
                 "Convert Exp, Pow and long reductions too (kept FP32 by default)");
   cmd->add_option("--calibrate", o->calibrate,
                   "Data to measure every tensor's range: mnist, fashion-mnist (training split) or "
-                  "a folder of .pb batches; with a dataset, also the test-split accuracy");
+                  "a folder of batches (.npz with a member per input, or .pb for one input); with a dataset, also "
+                  "the test-split accuracy");
+  auto specs = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--input", *specs,
+                  "Without --calibrate: the inputs' specs (NAME:DTYPE:DIMS[:LO..HI], as kiln export takes them) the "
+                  "random verification inputs are drawn from");
   cmd->add_option("--calib-samples", o->calib_samples, "Calibration samples")
       ->capture_default_str();
   cmd->add_option("--eval-samples", o->eval_samples,
@@ -51,9 +56,11 @@ void add_convert_fp16(CLI::App& app, Runner& run) {
   cmd->add_option("--report", *report, "Write the report as JSON to this file");
   field_flag(cmd, "input", "IN.onnx");
   field_flag(cmd, "output", "--out");
-  cmd->callback([&run, o, input, output, report, block_ops, block_nodes] {
+  field_flag(cmd, "inputs", "--input");
+  cmd->callback([&run, o, input, output, report, block_ops, block_nodes, specs] {
     run = [=] {
       o->input = *input;
+      o->inputs = parse_input_flags(*specs);
       o->output = *output;
       if (!block_ops->empty()) o->block_ops = split_list(*block_ops);
       if (!block_nodes->empty()) o->block_nodes = split_list(*block_nodes);

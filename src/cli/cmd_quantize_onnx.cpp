@@ -27,8 +27,8 @@ void add_quantize_onnx(CLI::App& app, Runner& run) {
   cmd->add_option("--mode", *mode, "static (calibrated activations) or dynamic (weights only)")
       ->capture_default_str();
   cmd->add_option("--calibrate", o->calibrate,
-                  "Calibration data: mnist, fashion-mnist (training split) or a folder of .pb "
-                  "batches of the model's input");
+                  "Calibration data: mnist, fashion-mnist (training split) or a folder of batches: .npz with a "
+                  "member per model input, or .pb tensors for a single-input model");
   cmd->add_option("--calib-samples", o->calib_samples, "Calibration samples")
       ->capture_default_str();
   cmd->add_option("--method", *method, "Activation ranges: minmax, percentile or entropy")

@@ -106,12 +106,17 @@ ConvertFp16Result convert_fp16_file(const ConvertFp16Options& o) {
     // native FP16 would hit.
     if (!o.calibrate.empty()) {
       CalibrationData data =
-          load_calibration_data(o.calibrate, o.calib_samples, 64, single_calibration_input(original, what));
+          load_calibration_data(o.calibrate, o.calib_samples, 64, data_inputs(original));
       report.calibration = data.source;
       report.calibration_samples = data.samples;
       report.verified_on =
           fmt::format("the {} calibration samples of {}", data.samples, data.source);
       batches = std::move(data.batches);
+    } else if (!o.inputs.empty()) {
+      for (bool second : {false, true}) batches.push_back(random_inputs_for(o.inputs, second, 1));
+      std::string specs;
+      for (const auto& spec : o.inputs) specs += (specs.empty() ? "" : " ") + format_input_spec(spec);
+      report.verified_on = fmt::format("seeded random inputs of the specs {} at both sizes (no --calibrate)", specs);
     } else {
       auto session = OrtSession::from_bytes(serialize_model(original), {}, "FP32 model");
       for (int64_t dim : {1, 3}) batches.push_back(random_inputs(session.inputs(), dim, 1));

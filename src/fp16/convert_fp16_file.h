@@ -11,6 +11,7 @@
 
 #include "common/json_record.h"
 #include "fp16/convert_fp16_result.h"
+#include "runtime/input_spec.h"
 
 namespace kiln {
 
@@ -20,7 +21,10 @@ struct ConvertFp16Options {
   bool keep_io_types = false;  // float32 inputs/outputs with Casts inside the model
   std::vector<std::string> block_ops, block_nodes;
   bool allow_unsafe_ops = false;
-  std::string calibrate;  // dataset name or folder of .pb batches; empty: no measured ranges
+  std::string calibrate;  // dataset name or folder of batches (.npz/.pb); empty: no measured ranges
+  // Without calibrate: the `--input` specs random inputs are drawn from (their dtypes and value
+  // ranges, at the example and second sizes); empty: values in (-1, 1) at batch 1 and 3.
+  std::vector<InputSpec> inputs;
   int64_t calib_samples = 512;
   int64_t eval_samples = 0;  // test-split samples for the accuracy check (0: the whole split)
   int threads = 0;           // ONNX Runtime intra-op threads (0: its default)
@@ -29,7 +33,7 @@ struct ConvertFp16Options {
   void validate() const;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ConvertFp16Options, input, output, report, keep_io_types,
-                                   block_ops, block_nodes, allow_unsafe_ops, calibrate,
+                                   block_ops, block_nodes, allow_unsafe_ops, calibrate, inputs,
                                    calib_samples, eval_samples, threads)
 
 // Throws kiln::Error (one line) for an unreadable model, bad calibration data, or an FP16 model

@@ -198,8 +198,8 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
                           const onnx::ModelProto& model, onnx::ModelProto& out_model,
                           QuantizeOnnxResult& report) {
   const std::string what = o.input.string();
-  const std::string input = single_calibration_input(model, what);
-  CalibrationData data = load_calibration_data(o.calibrate, o.calib_samples, o.calib_batch, input);
+  const std::vector<std::string> inputs = data_inputs(model);
+  CalibrationData data = load_calibration_data(o.calibrate, o.calib_samples, o.calib_batch, inputs);
 
   // Ranges for every quantizable node's tensors, so any exclusion set (and each layer alone in
   // the sensitivity analysis) finds its ranges.
@@ -234,7 +234,7 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
                                     reference, o.threads);
   std::map<std::string, std::string> budget_reason;  // node → why the budget keeps it float
   if (o.accuracy_budget_pp) {
-    HoldOut h = hold_out(o, data, input);
+    HoldOut h = hold_out(o, data, inputs.at(0));
     auto held_ref = first_outputs(fp32, h.batches, o.threads, "float model");
     // Candidates: what the plan would quantize, most sensitive first.
     std::set<std::string> planned;
@@ -352,7 +352,7 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
   for (const auto& l : sensitivity)
     report.sensitivity.push_back({l.label, l.op, l.relative_l2, l.max_abs, l.top1_agreement});
   if (data.is_dataset)
-    report.test = test_split_eval(data.source, o.eval_samples, input, fp32, int8, o.threads);
+    report.test = test_split_eval(data.source, o.eval_samples, inputs.at(0), fp32, int8, o.threads);
   if (report.budget && report.test) {
     report.budget->test_drop_pp = report.test->drop_pp;
     report.budget->within_on_test = report.test->drop_pp <= report.budget->budget_pp + 1e-12;

@@ -1,5 +1,6 @@
 #include "runtime/example_inputs.h"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>

@@ -609,15 +609,15 @@ TEST(CalibrationData, FolderOfPbBatchesInNameOrderUpToTheSampleCount) {
   write_tensor_pb(random_tensor("whatever", F32, {3, 2}, 1), dir / "b.pb");
   write_tensor_pb(random_tensor("x", F32, {4, 2}, 2), dir / "a.pb");
   write_tensor_pb(random_tensor("x", F32, {4, 2}, 3), dir / "c.txt");
-  auto d = load_calibration_data(dir.string(), 6, 64, "X");
+  auto d = load_calibration_data(dir.string(), 6, 64, {"X"});
   EXPECT_FALSE(d.is_dataset);
   EXPECT_EQ(d.samples, 6);
   ASSERT_EQ(d.batches.size(), 2u);
   EXPECT_EQ(d.batches[0][0].shape, (Shape{4, 2}));  // a.pb first
   EXPECT_EQ(d.batches[1][0].shape, (Shape{2, 2}));  // b.pb cut to the 2 samples still wanted
   EXPECT_EQ(d.batches[1][0].name, "X");
-  EXPECT_THROW(load_calibration_data((dir / "none").string(), 6, 64, "X"), Error);
-  EXPECT_THROW(load_calibration_data(dir.string(), 0, 64, "X"), UsageError);
+  EXPECT_THROW(load_calibration_data((dir / "none").string(), 6, 64, {"X"}), Error);
+  EXPECT_THROW(load_calibration_data(dir.string(), 0, 64, {"X"}), UsageError);
   std::filesystem::remove_all(dir);
 }
 
