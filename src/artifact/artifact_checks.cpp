@@ -226,6 +226,17 @@ void check_artifact_accuracy(ArtifactState& s, double max_drop) {
       meta.contains("dataset") && meta["dataset"].is_object() && meta["dataset"].contains("name") &&
       meta["dataset"]["name"].is_string() && meta["dataset"].contains("reference_accuracy") &&
       meta["dataset"]["reference_accuracy"].is_number() && meta["accuracy_drop"].is_number();
+  // A user's own evaluation data (pack --eval) stays with the user: the recorded drop is checked.
+  const bool evaluated = !recorded && meta.contains("evaluation") && meta["evaluation"].is_object() &&
+                         meta["evaluation"].contains("metric") && meta["evaluation"]["metric"].is_string() &&
+                         meta["accuracy_drop"].is_number();
+  if (evaluated) {
+    double drop = meta["accuracy_drop"].get<double>();
+    s.checks.add("accuracy", drop <= max_drop,
+                 fmt::format("drop {:.3f} pp ({}, recorded at pack: the data is not in the artifact) vs budget {:g} pp", drop,
+                             meta["evaluation"]["metric"].get<std::string>(), max_drop));
+    return;
+  }
   if (!recorded) {
     s.checks.add("accuracy", false, "metadata records no accuracy");
     return;

@@ -1,6 +1,7 @@
 #include "artifact/pack.h"
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -21,7 +22,9 @@
 #include "bench/bench_runner.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "compare/eval_quality.h"
 #include "compare/output_metrics.h"
+#include "data/batch_folder.h"
 #include "data/dataset.h"
 #include "data/dataset_batch.h"
 #include "doctor/machine_facts.h"
@@ -31,6 +34,7 @@
 #include "optimize/optimize_result.h"
 #include "artifact/artifact_choice.h"
 #include "quantize_onnx/quantize_onnx_result.h"
+#include "runtime/model_input_specs.h"
 #include "runtime/open_model.h"
 #include "validate_py.h"
 
@@ -116,6 +120,45 @@ void add_provenance(nlohmann::json& m, const PackOptions& o) {
   }
 }
 
+// The seed of the random golden set and of the latency inputs.
+constexpr uint64_t kGoldenSeed = 11;
+
+struct GoldenSet {
+  std::vector<HostTensor> inputs;
+  std::string source;  // what metadata.yaml records
+};
+
+// The inputs the ONNX model declares (kiln's own session reads them).
+std::vector<ValueInfo> model_inputs(const fs::path& model) { return OrtSession::from_file(model).inputs(); }
+
+// Set 0: seeded random values of the specs; then real data: the dataset's first test images, or
+// the first samples of the user's folder.
+std::vector<GoldenSet> golden_sets(const PackOptions& o, const std::vector<InputSpec>& specs,
+                                   const std::vector<std::string>& names) {
+  std::vector<GoldenSet> sets;
+  std::string spec_text;
+  for (const auto& spec : specs) spec_text += (spec_text.empty() ? "" : " ") + format_input_spec(spec);
+  sets.push_back({random_inputs_for(specs, false, kGoldenSeed),
+                  fmt::format("seeded random values (seed {}) of {}", kGoldenSeed, spec_text)});
+  if (o.dataset != "none") {
+    if (specs.size() != 1) throw Error(fmt::format("--dataset {} feeds models with one input; this one has {}", o.dataset, specs.size()));
+    auto loc = locate_dataset(o.dataset);
+    if (!loc.dir)
+      throw Error(fmt::format("dataset '{}' not found: {} (or pass --dataset none)", o.dataset, loc.how_to_get));
+    Dataset test = load_dataset_from(*loc.dir, o.dataset, Split::kTest);
+    HostTensor images = dataset_batch(test, 0, 8);
+    images.name = names[0];
+    sets.push_back({{images}, fmt::format("the first 8 images of the {} test split", o.dataset)});
+  }
+  if (o.golden_data) {
+    BatchFolder data = read_batch_folder(*o.golden_data, names, o.golden_samples, "--golden-data");
+    check_batches(data, specs, "--golden-data");
+    for (auto& b : data.batches)
+      sets.push_back({std::move(b.inputs), fmt::format("{} samples of {}", b.samples, b.file)});
+  }
+  return sets;
+}
+
 int64_t opset_of(const onnx::ModelProto& m) {
   for (const auto& o : m.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx") return o.version();
@@ -129,39 +172,49 @@ std::string utc_now() {
   return buf;
 }
 
-std::string model_card(const nlohmann::json& m) {
+// The card's "Intended use": what the packer said, or what kiln knows of its own demo models.
+std::string intended_use(const nlohmann::json& m, const std::string& description) {
+  if (!description.empty()) return "## Intended use\n" + description + "\n\n";
+  if (!m.contains("dataset")) return "";
+  return fmt::format(
+      "## Intended use\nImage classification of 28×28 grey images normalised as the training data was\n({}). Outputs are "
+      "logits; apply softmax for probabilities.\n\n",
+      m.value("normalization", "see metadata.yaml"));
+}
+
+std::string model_card(const nlohmann::json& m, const std::string& description) {
   std::string inputs, outputs;
   for (const auto& [k, v] : m["inputs"].items())
     inputs += fmt::format("- `{}`: {} {}\n", k, v["dtype"].get<std::string>(), v["shape"].dump());
   for (const auto& [k, v] : m["outputs"].items())
     outputs += fmt::format("- `{}`: {} {}\n", k, v["dtype"].get<std::string>(), v["shape"].dump());
-  std::string acc =
-      m.contains("dataset")
-          ? fmt::format(
-                "Top-1 accuracy on the {} test split ({} samples): {:.2f}% (reference {:.2f}%, "
-                "drop {:.2f} pp).",
-                m["dataset"]["name"].get<std::string>(), m["dataset"]["samples"].get<int64_t>(),
-                100 * m["dataset"]["accuracy"].get<double>(),
-                100 * m["dataset"]["reference_accuracy"].get<double>(),
-                m["accuracy_drop"].get<double>())
-          : std::string("Accuracy was not measured (no dataset given).");
+  std::string acc = "Accuracy was not measured (no dataset and no evaluation data given).";
+  if (m.contains("dataset")) {
+    acc = fmt::format("Top-1 accuracy on the {} test split ({} samples): {:.2f}% (reference {:.2f}%, drop {:.2f} pp).",
+                      m["dataset"]["name"].get<std::string>(), m["dataset"]["samples"].get<int64_t>(),
+                      100 * m["dataset"]["accuracy"].get<double>(), 100 * m["dataset"]["reference_accuracy"].get<double>(),
+                      m["accuracy_drop"].get<double>());
+  } else if (m.contains("evaluation")) {
+    const auto& e = m["evaluation"];
+    acc = e["metric"] == "relative_error"
+              ? fmt::format("{}: {:.3g}.", e["measured"].get<std::string>(), e["value"].get<double>())
+              : fmt::format("{}: {:.2f}% (reference {:.2f}%, drop {:.2f} pp).", e["measured"].get<std::string>(),
+                            100 * e["value"].get<double>(), 100 * e["reference_value"].get<double>(),
+                            m["accuracy_drop"].get<double>());
+  }
   return fmt::format(
       R"(# {name} {version}
 
 ONNX model packed by kiln {kiln} on {created}.
 
-## Intended use
-Image classification of 28×28 grey images normalised as the training data was
-({norm}). Outputs are logits; apply softmax for probabilities.
-
-## Inputs
+{use}## Inputs
 {inputs}
 ## Outputs
 {outputs}
 ## Metrics
 - {acc}
 - Equivalence with the reference `{ref}`: E = mean |y − ŷ| = {mae:.3g} on the golden inputs (bound {bound:g}).
-- Latency (ONNX Runtime {runtime}, batch 1, p50): {lat:.3f} ms; {ratio:.2f}× the reference's p50 measured in the same run
+- Latency ({runtime}, batch 1, p50): {lat:.3f} ms; {ratio:.2f}× the reference's p50 measured in the same run
   on {machine}.
 
 ## Limitations
@@ -173,7 +226,7 @@ Image classification of 28×28 grey images normalised as the training data was
       fmt::arg("version", m["version"].get<std::string>()),
       fmt::arg("kiln", m["kiln_version"].get<std::string>()),
       fmt::arg("created", m["created"].get<std::string>()),
-      fmt::arg("norm", m.value("normalization", "see metadata.yaml")), fmt::arg("inputs", inputs),
+      fmt::arg("use", intended_use(m, description)), fmt::arg("inputs", inputs),
       fmt::arg("outputs", outputs), fmt::arg("acc", acc),
       fmt::arg("ref", m["equivalence"]["reference"].get<std::string>()),
       fmt::arg("mae", m["equivalence"]["measured"].get<double>()),
@@ -201,6 +254,11 @@ void PackOptions::validate() const {
     throw OptionError("accuracy_samples", "must be at least 0 (0: the whole test split)");
   if (out.empty()) throw OptionError("out", "is required (the artifact folder)");
   if (dataset != "none") check_dataset_name(dataset);
+  if (golden_samples < 1) throw OptionError("golden_samples", "must be at least 1");
+  if (eval_samples < 0) throw OptionError("eval_samples", "must be at least 0 (0: every sample of the folder)");
+  if (eval && dataset != "none")
+    throw OptionError(std::vector<std::string>{"eval", "dataset"}, ": give one (accuracy on a user's data, or on a dataset kiln ships)");
+  if (!inputs.empty()) validate_input_specs(inputs);
   if (optimize_report && !optimization.empty())
     throw OptionError(
         "optimization",
@@ -219,39 +277,34 @@ PackResult pack_artifact(const PackOptions& o) {
   StagingDir stage(o.out);
   write_file_atomic(stage.path(kModelFile), read_file(o.model));
 
-  // Golden inputs: seeded random (batch 2) and, when available, real test images (batch 8).
   // Opened from the user's path so errors name it (the staged copy holds the same bytes).
   auto model = open_model(o.model);
   auto reference = open_model(o.reference);
-  Shape shape = model->input_shape().value_or(Shape{1, 1, 28, 28});
-  std::vector<HostTensor> goldens;
-  shape[0] = 2;
-  goldens.push_back(bench_input(shape, 11));
-  std::optional<Dataset> test;
-  if (o.dataset != "none") {
-    auto loc = locate_dataset(o.dataset);
-    if (!loc.dir)
-      throw Error(fmt::format("dataset '{}' not found: {} (or pass --dataset none)", o.dataset,
-                              loc.how_to_get));
-    test = load_dataset_from(*loc.dir, o.dataset, Split::kTest);
-    goldens.push_back(dataset_batch(*test, 0, 8));
-  }
+  const std::vector<InputSpec> specs = o.inputs.empty() ? specs_from_model(model_inputs(o.model), 2) : o.inputs;
+  std::vector<std::string> input_names;
+  for (const auto& spec : specs) input_names.push_back(spec.name);
+  std::vector<GoldenSet> goldens = golden_sets(o, specs, input_names);
+
   OutputMetrics eq;
-  std::string input_name = proto.graph().input(0).name();
   for (size_t k = 0; k < goldens.size(); ++k) {
-    goldens[k].name = input_name;
-    auto expected = reference->run({goldens[k]});
-    auto got = model->run({goldens[k]});
+    auto expected = reference->run(goldens[k].inputs);
+    auto got = model->run(goldens[k].inputs);
+    if (got.size() != expected.size())
+      throw Error(fmt::format("not packed: {} gives {} outputs where the reference gives {}", o.model.string(), got.size(),
+                              expected.size()));
     fs::path dir = stage.path(fmt::format("{}{}", kGoldenPrefix, k));
     fs::create_directories(dir);
-    write_tensor_pb(goldens[k], dir / "input_0.pb");
+    for (size_t i = 0; i < goldens[k].inputs.size(); ++i)
+      write_tensor_pb(goldens[k].inputs[i], dir / fmt::format("input_{}.pb", i));
     for (size_t i = 0; i < expected.size(); ++i) {
       expected[i].name = proto.graph().output(static_cast<int>(i)).name();
       write_tensor_pb(expected[i], dir / fmt::format("output_{}.pb", i));
-      if (i < got.size()) eq.add(expected[i], got[i]);
+      eq.add(expected[i], got[i]);
     }
   }
   if (!eq.shapes_match()) throw Error(fmt::format("not packed: {}", eq.shape_problem()));
+  if (eq.nonfinite_candidate() > eq.nonfinite_reference())
+    throw Error(fmt::format("not packed: {} gives NaN/Inf where {} is finite", o.model.string(), o.reference.string()));
   if (!(eq.mean_abs() <= o.max_mae)) {
     throw Error(fmt::format("not packed: E = {:.3g} against {} exceeds the bound {:g}",
                             eq.mean_abs(), o.reference.string(), o.max_mae));
@@ -269,11 +322,17 @@ PackResult pack_artifact(const PackOptions& o) {
 
   // Accuracy of the artifact and of the reference on the test split (its first
   // accuracy_samples images; validate re-measures on as many as metadata.yaml records).
-  if (test) {
-    auto acc = top1_accuracy(*test, o.accuracy_samples, 256,
-                             [&](const HostTensor& x) { return model->run({x})[0]; });
-    auto ref_acc = top1_accuracy(*test, o.accuracy_samples, 256,
-                                 [&](const HostTensor& x) { return reference->run({x})[0]; });
+  if (o.dataset != "none") {
+    Dataset test = load_dataset_from(*locate_dataset(o.dataset).dir, o.dataset, Split::kTest);  // found for the goldens
+    auto named = [&](const HostTensor& x) {
+      HostTensor in = x;
+      in.name = input_names[0];
+      return in;
+    };
+    auto acc = top1_accuracy(test, o.accuracy_samples, 256,
+                             [&](const HostTensor& x) { return model->run({named(x)})[0]; });
+    auto ref_acc = top1_accuracy(test, o.accuracy_samples, 256,
+                                 [&](const HostTensor& x) { return reference->run({named(x)})[0]; });
     // Written to the resolution they were measured at: one sample in `samples`.
     const int digits = fraction_digits(acc.samples);
     m["dataset"] = {{"name", o.dataset},
@@ -286,17 +345,36 @@ PackResult pack_artifact(const PackOptions& o) {
                                      normalization_for(o.dataset).std);
     log(fmt::format("accuracy {:.2f}% (reference {:.2f}%)", 100 * acc.value(),
                     100 * ref_acc.value()));
+  } else if (o.eval) {
+    BatchFolder data = read_batch_folder(*o.eval, input_names, o.eval_samples, "--eval");
+    check_batches(data, specs, "--eval");
+    EvalQuality q = measure_eval_quality(data, o.reference, {o.model});
+    const ModelQuality &ref_q = q.models.at(0), &got = q.models.at(1);
+    if (!std::isfinite(got.value))
+      throw Error(fmt::format("not packed: {} gives NaN/Inf on {} where the reference is finite", o.model.string(), data.source));
+    const int digits = fraction_digits(q.samples);
+    m["evaluation"] = {{"metric", q.metric},
+                       {"data", q.data},
+                       {"samples", q.samples},
+                       {"value", q.metric == "relative_error" ? round_significant(got.value, 3) : round_decimals(got.value, digits)},
+                       {"reference_value", q.metric == "relative_error" ? 0.0 : round_decimals(ref_q.value, digits)},
+                       {"measured", q.describe()}};
+    m["accuracy_drop"] = got.drop_pp ? nlohmann::json(round_decimals(*got.drop_pp, std::max(0, digits - 2))) : nlohmann::json();
+    log(q.describe() + fmt::format(": {:.4g} (reference {:.4g})", got.value, ref_q.value));
   } else {
     m["accuracy_drop"] = nullptr;
   }
 
   // Latency, batch 1: the artifact and the reference interleaved in the same run.
   SessionOptions so;  // ORT's defaults, recorded below
-  SameRunLatency lat =
-      measure_same_run_latency(stage.path(kModelFile), o.reference, shape, o.latency_runs);
+  const std::string batch = batch_symbol(specs);
+  std::vector<HostTensor> one = random_inputs_for(with_dim_size(specs, batch, 1), false, kGoldenSeed);
+  SameRunLatency lat = measure_same_run_latency(stage.path(kModelFile), o.reference, one, o.latency_runs);
   double p50 = lat.p50_ms, ref_p50 = lat.reference_p50_ms;
   m["latency_ms"] = round_decimals(p50, 3);
   m["latency"] = {{"batch", 1},
+                  {"batch_dim", batch.empty() ? "none (the model's shape is fixed)" : batch},
+                  {"inputs", fmt::format("seeded random values (seed {}) of the specs at batch 1", kGoldenSeed)},
                   {"p50_ms", round_decimals(p50, 3)},
                   {"reference_p50_ms", round_decimals(ref_p50, 3)},
                   {"ratio", round_significant(p50 / ref_p50, 3)},
@@ -314,13 +392,17 @@ PackResult pack_artifact(const PackOptions& o) {
                       {"reference_sha256", sha256_file(o.reference)}};
   if (!o.calibration.empty()) m["calibration"] = o.calibration;
   add_provenance(m, o);
+  m["data"] = {{"input_specs", nlohmann::json::array()}, {"golden", nlohmann::json::array()}};
+  for (const auto& spec : specs) m["data"]["input_specs"].push_back(format_input_spec(spec));
+  for (size_t k = 0; k < goldens.size(); ++k)
+    m["data"]["golden"].push_back({{"set", fmt::format("{}{}", kGoldenPrefix, k)}, {"source", goldens[k].source}});
   m["inputs"] = io_signature(proto.graph().input());
   m["outputs"] = io_signature(proto.graph().output());
   m["kiln_version"] = KILN_VERSION;
   m["created"] = utc_now();
 
   write_file_atomic(stage.path(kValidateScript), kValidatePy);
-  write_file_atomic(stage.path(kModelCard), model_card(m));
+  write_file_atomic(stage.path(kModelCard), model_card(m, o.description));
   // Hashes of every file but metadata.yaml itself (it cannot hold its own hash).
   std::map<std::string, std::string> hashes;
   for (const auto& e : fs::recursive_directory_iterator(stage.staging())) {

@@ -1,34 +1,32 @@
 #include "artifact/same_run_latency.h"
 
 #include <algorithm>
+#include <memory>
 
-#include "bench/bench_runner.h"
+#include "bench/latency_stats.h"
 #include "bench/ort_target.h"
+#include "bench/schedule.h"
+#include "bench/timed_runs.h"
 #include "runtime/open_model.h"
 #include "runtime/torchscript_engine.h"
 
 namespace kiln {
 
 SameRunLatency measure_same_run_latency(const std::filesystem::path& model,
-                                        const std::filesystem::path& reference, Shape shape,
-                                        int runs) {
-  std::vector<BenchModel> timed(2);
-  timed[0].name = model.filename().string();
-  timed[0].target = std::make_unique<OrtTarget>(model, SessionOptions{});
-  timed[1].name = reference.filename().string();
-  if (is_torchscript_file(reference))
-    timed[1].target = open_torchscript_bench_target(reference);
-  else
-    timed[1].target = std::make_unique<OrtTarget>(reference, SessionOptions{});
-  BenchSettings settings;
-  settings.runs = runs;
-  settings.block = std::min(10, std::max(1, runs));  // blocks: each switch pays a settle pause
-  settings.batches = {1};
-  shape[0] = 1;
-  BenchMeasurement bench = run_bench(timed, shape, settings, nullptr);
+                                        const std::filesystem::path& reference,
+                                        const std::vector<HostTensor>& inputs, int runs) {
+  std::unique_ptr<BenchTarget> a = std::make_unique<OrtTarget>(model, SessionOptions{});
+  std::unique_ptr<BenchTarget> b = is_torchscript_file(reference)
+                                       ? open_torchscript_bench_target(reference)
+                                       : std::make_unique<OrtTarget>(reference, SessionOptions{});
+  a->prepare(inputs);
+  b->prepare(inputs);
+  // Interleaved in blocks: each switch pays a settle pause (bench/timed_runs.h).
+  auto schedule = interleaved_schedule(2, 10, runs, std::min(10, std::max(1, runs)));
+  auto samples = timed_runs({a.get(), b.get()}, schedule, kSettleMs, kRewarmMs);
   SameRunLatency out;
-  out.p50_ms = bench.row(0, 1).latency.p50;
-  out.reference_p50_ms = bench.row(1, 1).latency.p50;
+  out.p50_ms = compute_latency_stats(samples[0]).p50;
+  out.reference_p50_ms = compute_latency_stats(samples[1]).p50;
   return out;
 }
 

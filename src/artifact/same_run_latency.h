@@ -3,7 +3,9 @@
 // interleaved in the same run: the only latency ratio that means something across machines.
 #include <filesystem>
 
-#include "common/shape.h"
+#include <vector>
+
+#include "tensor/host_tensor.h"
 
 namespace kiln {
 
@@ -12,8 +14,8 @@ struct SameRunLatency {
   double ratio() const { return p50_ms / reference_p50_ms; }
 };
 
-// `shape` is the input shape; its batch dimension is set to 1.
+// `inputs`: one call's inputs (batch 1), fed to both models.
 SameRunLatency measure_same_run_latency(const std::filesystem::path& model, const std::filesystem::path& reference,
-                                        Shape shape, int runs);
+                                        const std::vector<HostTensor>& inputs, int runs);
 
 }  // namespace kiln

@@ -135,11 +135,9 @@ BenchResult bench_models(const BenchOptions& o) {
     } catch (const Error& e) {
       throw UsageError(e.what());
     }
-    bool has_batch = false;
-    for (const auto& s : o.inputs)
-      for (const auto& d : s.dims) has_batch |= d.symbol == "batch";
-    if (!has_batch)
-      throw UsageError("--input: name the batch dim 'batch' (e.g. tokens:int64:batch=1xseq=16)");
+    if (batch_symbol(o.inputs).empty())
+      throw UsageError("--input: --batch varies the dims named 'batch', or the first input's dim 0 when it is dynamic; these "
+                       "specs have neither (e.g. tokens:int64:batch=1xseq=16)");
   }
   for (const auto& p : o.models) check_model_file(p);
   auto say = [&](const std::string& what) {

@@ -29,7 +29,8 @@ struct BenchOptions {
   int64_t accuracy_samples = 0;  // ≤ 0: the whole test split
   std::string input_shape;
   // `--input NAME:DTYPE:DIMS` specs: models with several or non-float inputs; the batch sizes
-  // replace the dims named `batch`.
+  // replace the batch dims (input_spec.h's batch_symbol: those named `batch`, else the first
+  // input's dim 0 when dynamic).
   std::vector<InputSpec> inputs;
   uint64_t seed = 0;
   bool sgemm = true;

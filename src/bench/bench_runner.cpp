@@ -58,11 +58,8 @@ BenchMeasurement run_bench(std::vector<BenchModel>& models, const Shape& shape,
       bs[0] = batch;
       inputs.push_back(bench_input(bs, s.seed + static_cast<uint64_t>(batch)));
     } else {
-      auto specs = s.inputs;
-      for (auto& spec : specs)
-        for (auto& d : spec.dims)
-          if (d.symbol == "batch") d.size = batch;
-      inputs = random_inputs_for(specs, false, s.seed + static_cast<uint64_t>(batch));
+      inputs = random_inputs_for(with_dim_size(s.inputs, batch_symbol(s.inputs), batch), false,
+                                 s.seed + static_cast<uint64_t>(batch));
     }
     for (auto& m : models) m.target->prepare(inputs);
     std::vector<BenchTarget*> targets;

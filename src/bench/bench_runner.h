@@ -38,8 +38,8 @@ struct BenchSettings {
   uint64_t seed = 0;             // random normal inputs, the same for every model
   int64_t accuracy_samples = 0;  // ≤ 0: the whole test split
   int64_t accuracy_batch = 256;
-  // `--input` specs (several inputs, int tokens): each batch size replaces the dims named
-  // `batch`; empty: one float32 input of the given shape.
+  // `--input` specs (several inputs, int tokens): each batch size replaces the batch dims
+  // (input_spec.h's batch_symbol); empty: one float32 input of the given shape.
   std::vector<InputSpec> inputs;
   // Called after each batch size is measured ("batch 64 done") — progress for long runs.
   std::function<void(const std::string&)> progress;

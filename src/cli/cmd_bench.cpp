@@ -167,8 +167,7 @@ void add_bench(CLI::App& app, Runner& run) {
                   "Input shape when no model is ONNX (e.g. 1x1x28x28)");
   cmd->add_option("--input", c->specs,
                   "An input as NAME:DTYPE:DIMS (as kiln export takes it), once per input; --batch "
-                  "replaces the dims named "
-                  "batch");
+                  "replaces the dims named batch (else the first input's dim 0 when dynamic)");
   cmd->add_option("--seed", c->o.seed, "Seed of the random inputs")->capture_default_str();
   cmd->add_option("--format", c->format,
                   "md, csv, json, text or html (default: from --out's extension, else md)");

@@ -5,6 +5,7 @@
 #include "artifact/pack.h"
 #include "cli/comma_items.h"
 #include "cli/commands.h"
+#include "cli/option_errors.h"
 
 namespace kiln::cli {
 
@@ -37,14 +38,31 @@ void add_pack(CLI::App& app, Runner& run) {
                   "kiln quantize-onnx's --report: record the INT8 plan (nodes kept float and why)");
   cmd->add_option("--fp16-report", o->fp16_report,
                   "kiln convert-fp16's --report: record the nodes kept FP32 and why");
+  auto specs = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--input", *specs,
+                  "An input as NAME:DTYPE:DIMS[:LO..HI] (as kiln export takes it), once per input: the random golden set "
+                  "and the latency inputs are drawn from the specs (default: read from the model)");
+  cmd->add_option("--golden-data", o->golden_data,
+                  "A folder of batches (.npz with a member per input, or .pb for one input) whose first samples become a "
+                  "golden set of real data");
+  cmd->add_option("--golden-samples", o->golden_samples, "Samples of --golden-data to keep")->capture_default_str();
+  cmd->add_option("--eval", o->eval,
+                  "A folder of evaluation batches (.npz; with a 'labels' member: top-1 accuracy, without: agreement with "
+                  "the reference), recorded in metadata.yaml");
+  cmd->add_option("--eval-samples", o->eval_samples, "Samples of --eval to use (0: all)")->capture_default_str();
+  cmd->add_option("--description", o->description, "The model card's intended use");
   cmd->add_option("--max-mae", o->max_mae, "Equivalence bound verified before packing")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "Artifact folder")->capture_default_str();
   cmd->add_flag("--git-commit", o->git_commit,
                 "Commit the folder with the seminar's message (only when valid)");
-  cmd->callback([&run, o, passes] {
-    run = [o, passes] {
+  field_flag(cmd, "inputs", "--input");
+  field_flag(cmd, "golden_samples", "--golden-samples");
+  field_flag(cmd, "eval_samples", "--eval-samples");
+  cmd->callback([&run, o, passes, specs] {
+    run = [o, passes, specs] {
       o->optimization = comma_items(*passes);
+      o->inputs = parse_input_flags(*specs);
       for (auto* report : {&o->optimize_report, &o->quantize_report, &o->fp16_report})
         if (*report && (*report)->empty()) report->reset();
       PackResult r = pack_artifact(*o);

@@ -234,6 +234,21 @@ std::vector<HostTensor> random_inputs_for(const std::vector<InputSpec>& specs, b
   return out;
 }
 
+std::string batch_symbol(const std::vector<InputSpec>& specs) {
+  for (const auto& s : specs)
+    for (const auto& d : s.dims)
+      if (d.symbol == "batch") return "batch";
+  if (!specs.empty() && !specs[0].dims.empty()) return specs[0].dims[0].symbol;
+  return "";
+}
+
+std::vector<InputSpec> with_dim_size(std::vector<InputSpec> specs, const std::string& symbol, int64_t size) {
+  for (auto& s : specs)
+    for (auto& d : s.dims)
+      if (!symbol.empty() && d.symbol == symbol) d.size = d.second = size;
+  return specs;
+}
+
 void to_json(nlohmann::json& j, const InputSpec& spec) {
   nlohmann::json dims = nlohmann::json::array();
   for (const auto& d : spec.dims) {

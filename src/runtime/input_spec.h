@@ -63,6 +63,12 @@ void validate_input_specs(const std::vector<InputSpec>& specs);
 // on every engine, so two models can be compared on them.
 std::vector<HostTensor> random_inputs_for(const std::vector<InputSpec>& specs, bool second, uint64_t seed);
 
+// The symbol that names the batch: "batch" when a spec uses it, else the symbol of the first
+// input's dim 0 when that dim is dynamic; "" when neither (no batch to vary).
+std::string batch_symbol(const std::vector<InputSpec>& specs);
+// The specs with every dim named `symbol` at `size` (example and second size alike).
+std::vector<InputSpec> with_dim_size(std::vector<InputSpec> specs, const std::string& symbol, int64_t size);
+
 void to_json(nlohmann::json& j, const InputSpec& spec);
 void from_json(const nlohmann::json& j, InputSpec& spec);
 
