@@ -6,6 +6,7 @@
 // size of every dynamic dim, and only then write it.
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -20,6 +21,7 @@
 #include "common/shape.h"
 #include "export/export_context.h"
 #include "export/export_options.h"
+#include "export/promotion.h"
 #include "export/frozen_graph.h"
 #include "export/op_registry.h"
 #include "runtime/ort_session.h"
@@ -271,6 +273,17 @@ ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, co
                               "into the graph, or a data-dependent size that differs)",
                               leaves[i].name, format_shape(actual.sizes().vec()), v.sizes,
                               format_shape(expected[i].sizes().vec())));
+    }
+    // The dtype is part of the result (a mask that comes back float, an index that comes back
+    // float): a quantized output is given dequantized, a complex one as a real pair.
+    const at::ScalarType want = expected[i].is_quantized() ? at::kFloat : expected[i].scalar_type();
+    if (!expected[i].is_complex() && actual.scalar_type() != want) {
+      auto name = [](at::ScalarType t) {
+        auto onnx = onnx_dtype(t);
+        return onnx ? type_name(*onnx) : std::string(c10::toString(t));
+      };
+      throw Error(fmt::format("the exported model's output '{}' is {} at {} where LibTorch gives {}", leaves[i].name,
+                              name(actual.scalar_type()), v.sizes, name(want)));
     }
     double output_max_abs = 0;
     double rel = rel_mean_abs(expected[i], actual, output_max_abs);
@@ -553,6 +566,8 @@ ExportResult export_onnx(const ExportOptions& o) {
   // graph optimizations are off: the graph as written is what is checked, and the session opens
   // faster.
   timings.export_ = lap();
+  // For developing converters: KILN_EXPORT_KEEP=FILE keeps the unverified model there.
+  if (const char* keep = std::getenv("KILN_EXPORT_KEEP")) write_file_atomic(keep, bytes);
   {
     SessionOptions so;
     so.optimization = GraphOptLevel::Disable;

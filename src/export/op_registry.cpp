@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "export/converter_util.h"
 #include "export/static_fold.h"
 
 namespace kiln {
@@ -154,6 +155,15 @@ void rebind_mutated_input(ExportContext& ctx, const Node* node) {
   if (!alias || !alias->isWrite()) return;
   const Value* target = node->input(0);
   if (target->type()->kind() != c10::TypeKind::TensorType || !ctx.is_bound(node->output(0))) return;
+  // What an in-place op writes keeps self's dtype (x.gt_(y) on floats is float, 0 or 1).
+  auto self_name = ctx.name_of(target), out_name = ctx.name_of(node->output(0));
+  if (self_name && out_name && ctx.quant_of(target) == nullptr) {
+    auto self_type = ctx.elem_type_of(*self_name), out_type = ctx.elem_type_of(*out_name);
+    if (self_type && out_type && *self_type != *out_type) {
+      ctx.bind(node->output(0), emit_cast(ctx, *out_name, *self_type));
+      ctx.record_produced(node->output(0));
+    }
+  }
   if (target->node()->kind() == c10::prim::Constant) return;  // a folded constant is not rewritten
   ctx.alias_value(target, node->output(0));
 }

@@ -19,11 +19,17 @@ void arith(ExportContext& ctx, const Node* node, const Args& a, const char* op, 
   int32_t type = result_type(ctx, node);
   std::string x = operand(ctx, a.value(0), type);
   std::string y = operand(ctx, a.value(1), type);
+  if (type == onnx::TensorProto_DataType_BOOL) {  // PyTorch's bool arithmetic: × is and, + is or
+    const std::string bool_op = std::string(op) == "Mul" ? "And" : std::string(op) == "Add" ? "Or" : "";
+    if (bool_op.empty() || (a.size() > 2 && a.f(2) != 1.0)) unsupported(node, std::string(op) + " on bool tensors");
+    ctx.add_node(bool_op, {x, y}, {ctx.out(node->output(), bool_op)});
+    return;
+  }
+  if (reverse) std::swap(x, y);  // rsub(self, other, alpha) = other − alpha·self
   if (a.size() > 2) {
     double alpha = a.f(2);
     if (alpha != 1.0) y = emit(ctx, "Mul", {y, constant_like(ctx, alpha, y, "alpha")}, "alpha_scaled");
   }
-  if (reverse) std::swap(x, y);
   ctx.add_node(op, {x, y}, {ctx.out(node->output(), op)});
 }
 
@@ -31,16 +37,24 @@ Converter binary(const char* op, bool reverse = false) {
   return [op, reverse](ExportContext& c, const Node* n, const Args& a) { arith(c, n, a, op, reverse); };
 }
 
+// Operands of a floating result: integer inputs computed in float32 (PyTorch's true division rule).
+std::pair<std::string, std::string> float_operands(ExportContext& ctx, const Node* node, const Args& a) {
+  int32_t t = result_type(ctx, node);
+  if (!is_floating(t)) t = onnx::TensorProto_DataType_FLOAT;
+  return {operand(ctx, a.value(0), t), operand(ctx, a.value(1), t)};
+}
+
 // div(a, b, rounding_mode): None → true division (ints become float), "floor", "trunc".
 void div(ExportContext& ctx, const Node* node, const Args& a) {
   if (a.size() == 2 && convert_complex_arith(ctx, node, a, "Div")) return;
-  int32_t type = result_type(ctx, node);
-  std::string x = operand(ctx, a.value(0), type), y = operand(ctx, a.value(1), type);
   std::optional<std::string> mode = a.size() > 2 ? a.opt_s(2) : std::nullopt;
-  if (!mode) {
+  if (!mode) {  // true division: integers divide as float32
+    auto [x, y] = float_operands(ctx, node, a);
     ctx.add_node("Div", {x, y}, {ctx.out(node->output(), "Div")});
     return;
   }
+  int32_t type = result_type(ctx, node);
+  std::string x = operand(ctx, a.value(0), type), y = operand(ctx, a.value(1), type);
   auto t = static_cast<onnx::TensorProto_DataType>(type);
   if (*mode == "floor") return ctx.bind(node->output(), floor_divide(ctx, x, y, t, ctx.fresh("floor_div")));
   if (*mode != "trunc") unsupported(node, "rounding_mode '" + *mode + "'");
@@ -56,6 +70,8 @@ void div(ExportContext& ctx, const Node* node, const Args& a) {
 // Comparisons: both operands in their promoted type; the result is bool.
 void compare(ExportContext& ctx, const Node* node, const Args& a, const char* op, bool negate) {
   int32_t type = result_type(ctx, node);
+  // ONNX orders numbers only: bools compare as 0 and 1 (False < True, as in PyTorch)
+  if (type == onnx::TensorProto_DataType_BOOL && std::string(op) != "Equal") type = onnx::TensorProto_DataType_UINT8;
   std::string x = operand(ctx, a.value(0), type), y = operand(ctx, a.value(1), type);
   if (!negate) {
     ctx.add_node(op, {x, y}, {ctx.out(node->output(), op)});
@@ -66,13 +82,6 @@ void compare(ExportContext& ctx, const Node* node, const Args& a, const char* op
 
 Converter comparison(const char* op, bool negate = false) {
   return [op, negate](ExportContext& c, const Node* n, const Args& a) { compare(c, n, a, op, negate); };
-}
-
-// Operands of a floating result: integer inputs computed in float32 (PyTorch's true division rule).
-std::pair<std::string, std::string> float_operands(ExportContext& ctx, const Node* node, const Args& a) {
-  int32_t t = result_type(ctx, node);
-  if (!is_floating(t)) t = onnx::TensorProto_DataType_FLOAT;
-  return {operand(ctx, a.value(0), t), operand(ctx, a.value(1), t)};
 }
 
 void true_divide(ExportContext& ctx, const Node* node, const Args& a) {
