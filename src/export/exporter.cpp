@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <limits>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -182,13 +183,23 @@ void reserve_names(ExportContext& ctx, const torch::jit::Block* block) {
   }
 }
 
+// Elements equal on both sides count as no error, infinities and NaNs included (a mask filled
+// with -inf); any other difference involving a non-finite value is an infinite error. The scale
+// is the mean |reference| over its finite elements.
 double rel_mean_abs(const at::Tensor& ref, const at::Tensor& got, double& max_abs) {
   auto r = ref.to(at::kDouble), g = got.to(at::kDouble);
-  auto diff = (r - g).abs();
-  max_abs = std::max(max_abs, diff.numel() ? diff.max().item<double>() : 0.0);
-  double denom = r.numel() ? r.abs().mean().item<double>() : 0.0;
-  double num = diff.numel() ? diff.mean().item<double>() : 0.0;
+  auto same = r.eq(g).logical_or(r.isnan().logical_and(g.isnan()));
+  auto diff = (r - g).abs().masked_fill(same, 0.0);
+  if (diff.numel() == 0) return 0;
+  if (!diff.isfinite().all().item<bool>()) {
+    max_abs = std::numeric_limits<double>::infinity();
+    return std::numeric_limits<double>::infinity();
+  }
+  max_abs = std::max(max_abs, diff.max().item<double>());
+  double num = diff.mean().item<double>();
   if (num == 0) return 0;
+  auto finite = r.isfinite();
+  double denom = finite.any().item<bool>() ? r.abs().masked_select(finite).mean().item<double>() : 0.0;
   return num / std::max(denom, 1e-12);
 }
 

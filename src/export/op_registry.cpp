@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "export/converter_util.h"
 #include "export/static_fold.h"
+#include "export/view_writeback.h"
 
 namespace kiln {
 
@@ -166,6 +167,8 @@ void rebind_mutated_input(ExportContext& ctx, const Node* node) {
   }
   if (target->node()->kind() == c10::prim::Constant) return;  // a folded constant is not rewritten
   ctx.alias_value(target, node->output(0));
+  // `y[:, idx] = v` writes into a view of y: y changes too.
+  if (auto written = ctx.name_of(node->output(0))) write_back_through_views(ctx, target, *written);
 }
 
 void convert_node(ExportContext& ctx, const Node* node) {

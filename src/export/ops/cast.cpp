@@ -58,7 +58,7 @@ void device(ExportContext& ctx, const Node* node, const Args&) { ctx.set_known(n
 void layout(ExportContext& ctx, const Node* node, const Args&) {
   ctx.set_known(node->output(), c10::IValue(static_cast<int64_t>(c10::kStrided)));
 }
-void known_false(ExportContext& ctx, const Node* node, const Args&) { ctx.set_known(node->output(), c10::IValue(false)); }
+void not_pinned(ExportContext& ctx, const Node* node, const Args&) { ctx.set_known(node->output(), c10::IValue(false)); }
 
 // dropout(x, p, train) and friends: nothing in eval mode.
 void dropout(ExportContext& ctx, const Node* node, const Args& a) {
@@ -93,7 +93,7 @@ void register_cast_ops(OpRegistry& r) {
   r.add("aten::is_floating_point", "v", is_floating_point, "nothing (known at export)", {.world = OpWorld::Scalar});
   r.add("prim::device", "v", device, "nothing (cpu)", {.world = OpWorld::Scalar});
   r.add("prim::layout", "v", layout, "nothing (strided)", {.world = OpWorld::Scalar});
-  r.add("aten::is_pinned", "v _", known_false, "nothing (false)", {.world = OpWorld::Scalar});
+  r.add("aten::is_pinned", "v _", not_pinned, "nothing (false)", {.world = OpWorld::Scalar});
   r.add("aten::dropout|aten::dropout_|aten::feature_dropout|aten::feature_dropout_|aten::alpha_dropout|aten::alpha_dropout_|"
         "aten::feature_alpha_dropout|aten::feature_alpha_dropout_",
         "v f b", dropout, "nothing (eval mode)");

@@ -136,6 +136,13 @@ void fill(ExportContext& c, const Node* n, const Args& a) {
   if (auto rank = c.rank_of(a.value(1)); rank && *rank > 0) v = emit(c, "Reshape", {v, c.add_int64s({}, "scalar")}, "value");
   c.add_node("Expand", {v, emit_shape(c, x)}, {c.out(n->output(), "fill")});
 }
+// copy_(self, src): src in self's dtype, broadcast to self's shape (the write itself, into self
+// or the base self views, is the registry's: in-place ops rebind their input).
+void copy(ExportContext& c, const Node* n, const Args& a) {
+  std::string x = a.tensor(0);
+  std::string v = operand(c, a.value(1), type_or_float(c, x));
+  c.add_node("Expand", {v, emit_shape(c, x)}, {c.out(n->output(), "copy")});
+}
 void zero(ExportContext& c, const Node* n, const Args& a) {
   constant_of_shape(c, n, emit_shape(c, a.tensor(0)), 0, dtype_of(c, a.value(0)));
 }
@@ -318,6 +325,7 @@ void register_creation_ops(OpRegistry& r) {
   r.add("aten::new_empty", std::string("v iv") + factory, new_sized(0), "ConstantOfShape (zeros)");
   r.add("aten::new_full", std::string("v iv x") + factory, new_full, "ConstantOfShape (or Expand)");
   r.add("aten::fill.Scalar|aten::fill_.Scalar|aten::fill.Tensor|aten::fill_.Tensor", "v x", fill, "Expand of the value to Shape(self)");
+  r.add("aten::copy_", "v x b", copy, "Expand of src (in self's dtype) to Shape(self)");
   r.add("aten::zero|aten::zero_", "v", zero, "Shape + ConstantOfShape");
   r.add("aten::arange", std::string("x") + factory, arange, "Range (+ Cast)");
   r.add("aten::arange.start", std::string("x x") + factory, arange_start, "Range (+ Cast)");

@@ -309,7 +309,10 @@ void conj(ExportContext& ctx, const Node* node, const Args& a) {
 
 // complex(real, imag) / polar(abs, angle) → pairs
 void make_complex(ExportContext& ctx, const Node* node, const Args& a) {
-  auto& c = ctx.add_node("Concat", {emit_unsqueeze(ctx, a.tensor(0), {-1}), emit_unsqueeze(ctx, a.tensor(1), {-1})}, {ctx.fresh("complex")});
+  // The parts broadcast against each other first (ONNX's Expand broadcasts both ways).
+  std::string re = a.tensor(0), im = a.tensor(1);
+  std::string re_b = emit(ctx, "Expand", {re, emit_shape(ctx, im)}, "real"), im_b = emit(ctx, "Expand", {im, emit_shape(ctx, re)}, "imag");
+  auto& c = ctx.add_node("Concat", {emit_unsqueeze(ctx, re_b, {-1}), emit_unsqueeze(ctx, im_b, {-1})}, {ctx.fresh("complex")});
   set_attr(c, "axis", int64_t{-1});
   ctx.bind(node->output(), mark(ctx, c.output(0)));
 }

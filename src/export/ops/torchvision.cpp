@@ -1,6 +1,8 @@
 // torchvision's ops (detection and segmentation models): nms → NonMaxSuppression, roi_align →
 // RoiAlign (opset 16: half_pixel for aligned=True), roi_pool → MaxRoiPool, deform_conv2d →
 // DeformConv (opset 19). ps_roi_align / ps_roi_pool have no ONNX form and are refused by name.
+#include <ATen/ATen.h>
+
 #include "export/converter_util.h"
 #include "export/onnx_attr.h"
 #include "export/promotion.h"

@@ -1,0 +1,18 @@
+#pragma once
+// Writes into views: `y[:, idx] = v` is aten::index_put_ on aten::slice(y, …), `y[0] += 1` an
+// in-place op on aten::select(y, 0, 0). LibTorch changes y through the view; an ONNX graph has
+// values, not storage, so the written view is scattered back into its base, and the base's base,
+// up the chain of view ops (slice, select, narrow, view, unsqueeze, squeeze, transpose, permute,
+// alias/detach). Views taken before the write and read after it keep their old values (they are
+// separate ONNX values), which the export's verification would catch.
+#include <string>
+
+#include "export/export_context.h"
+
+namespace kiln {
+
+// `view` (a TorchScript value) now holds `written` (an ONNX name): rebinds every base it was
+// viewed from to its updated value. Does nothing when `view` is not a view.
+void write_back_through_views(ExportContext& ctx, const Value* view, const std::string& written);
+
+}  // namespace kiln
