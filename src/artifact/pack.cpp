@@ -287,7 +287,16 @@ PackResult pack_artifact(const PackOptions& o) {
 
   OutputMetrics eq;
   for (size_t k = 0; k < goldens.size(); ++k) {
-    auto expected = reference->run(goldens[k].inputs);
+    std::vector<HostTensor> expected;
+    try {
+      expected = reference->run(goldens[k].inputs);
+    } catch (const Error& e) {
+      // The inputs are the model's (its specs or --input): a reference taking others is a mismatch.
+      std::string taken;
+      for (const auto& spec : specs) taken += (taken.empty() ? "" : ", ") + format_input_spec(spec);
+      throw Error(fmt::format("not packed: the reference {} does not take the inputs of {} ({}): {}", o.reference.string(),
+                              o.model.string(), taken, e.what()));
+    }
     auto got = model->run(goldens[k].inputs);
     if (got.size() != expected.size())
       throw Error(fmt::format("not packed: {} gives {} outputs where the reference gives {}", o.model.string(), got.size(),

@@ -101,8 +101,11 @@ int run_app(int argc, char** argv, const std::vector<AddCommand>& commands) {
   } catch (const UsageError& e) {
     report_error(first_line(e.what()));
     return 2;
-  } catch (const std::exception& e) {
+  } catch (const Error& e) {
     report_error(first_line(e.what()));
+    return 1;
+  } catch (const std::exception& e) {  // a library's own message, not worded by kiln
+    report_error(error_cause(e.what()));
     return 1;
   }
 }

@@ -49,5 +49,8 @@ class OptionError : public UsageError {
 
 // First line of a possibly multi-line library message (LibTorch appends stack traces).
 std::string first_line(const std::string& message);
+// The cause in a library's multi-line message: a TorchScript traceback's last "…Error: " line,
+// else the first line that is not empty (what the CLI prints for an error kiln did not word).
+std::string error_cause(const std::string& message);
 
 }  // namespace kiln

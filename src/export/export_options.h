@@ -74,6 +74,9 @@ struct ExportVerification {
   // Outputs of a quantized model (a DequantizeLinear with a constant scale) that passed by the
   // one-quantization-step rule instead: int8 kernels may round a value one step apart.
   std::vector<std::string> within_one_step;
+  // ONNX Runtime's graph optimizations in the session that ran it: "disabled" (the graph as
+  // written) or "all" (as a user's session runs it).
+  std::string ort_optimizations;
 };
 
 // One tensor value of the frozen TorchScript graph (its top block, in order) and the ONNX tensor

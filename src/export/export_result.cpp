@@ -77,7 +77,8 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
                                  {"tolerance", v.tolerance},
                                  {"max_rel_mean_abs", v.max_rel_mean_abs},
                                  {"max_abs", v.max_abs},
-                                 {"within_one_step", v.within_one_step}});
+                                 {"within_one_step", v.within_one_step},
+                                 {"ort_optimizations", v.ort_optimizations}});
   }
   j["unsupported"] = nlohmann::json::array();
   for (const auto& u : r.unsupported) {
@@ -127,7 +128,8 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
   for (const auto& v : j.at("verification")) {
     r.verification.push_back({v.at("sizes").get<std::string>(), v.at("tolerance").get<double>(),
                               v.at("max_rel_mean_abs").get<double>(), v.at("max_abs").get<double>(),
-                              v.value("within_one_step", std::vector<std::string>{})});
+                              v.at("within_one_step").get<std::vector<std::string>>(),
+                              v.at("ort_optimizations").get<std::string>()});
   }
   r.unsupported.clear();
   for (const auto& u : j.at("unsupported")) {
@@ -186,8 +188,9 @@ std::string export_report_text(const ExportResult& r) {
   for (const auto& v : r.verification) {
     out += fmt::format(
         "verified in ONNX Runtime at {}: rel mean abs error {:.2e} (bound {:.0e}), max abs "
-        "{:.2e}\n",
-        v.sizes, v.max_rel_mean_abs, v.tolerance, v.max_abs);
+        "{:.2e}{}\n",
+        v.sizes, v.max_rel_mean_abs, v.tolerance, v.max_abs,
+        v.ort_optimizations == "all" ? " (ONNX Runtime's optimizations on)" : "");
     for (const auto& o : v.within_one_step) {
       out += fmt::format("  output {} (quantized) within one quantization step of LibTorch's int8 result\n", o);
     }

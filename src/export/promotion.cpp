@@ -54,6 +54,9 @@ bool is_floating(int32_t t) {
 bool is_integral(int32_t t) { return !is_floating(t); }
 
 std::optional<int32_t> value_type(ExportContext& ctx, const Value* v) {
+  // A tensor known at export is its own truth; LibTorch's annotations can be wrong (a factory's
+  // dtype argument it could not read).
+  if (ctx.is_static(v) && ctx.constant(v).isTensor()) return onnx_dtype(ctx.constant(v).toTensor().scalar_type());
   if (auto t = scalar_onnx_type(v)) return static_cast<int32_t>(*t);
   if (ctx.is_static(v)) {
     auto iv = ctx.constant(v);

@@ -2,7 +2,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <algorithm>
 #include <numeric>
+#include <set>
 #include <vector>
 
 #include "export/converter_util.h"
@@ -107,7 +109,45 @@ std::optional<std::string> updated_base(ExportContext& ctx, const Node* node, co
   return std::nullopt;
 }
 
+bool is_view_op(const Node* n) {
+  static const std::set<std::string> kViews{"aten::slice", "aten::select", "aten::narrow", "aten::view", "aten::unsqueeze",
+                                            "aten::squeeze", "aten::transpose", "aten::permute", "aten::alias",
+                                            "aten::detach", "aten::view_as"};
+  return kViews.count(n->kind().toQualString()) != 0;
+}
+
+bool writes_input_0(const Node* n) {
+  const auto* schema = n->maybeSchema();
+  if (schema == nullptr || schema->arguments().empty() || n->inputs().empty()) return false;
+  const auto& alias = schema->arguments()[0].alias_info();
+  return alias && alias->isWrite() && n->input(0)->type()->kind() == c10::TypeKind::TensorType;
+}
+
+bool inside(const torch::jit::Block* inner, const torch::jit::Block* outer) {
+  for (const torch::jit::Block* b = inner; b != nullptr; b = b->owningNode() ? b->owningNode()->owningBlock() : nullptr)
+    if (b == outer) return true;
+  return false;
+}
+
+void collect_written(const torch::jit::Block* block, const torch::jit::Block* scope, std::vector<const Value*>& out) {
+  for (const Node* n : block->nodes()) {
+    for (const torch::jit::Block* b : n->blocks()) collect_written(b, scope, out);
+    if (!writes_input_0(n)) continue;
+    const Value* v = n->input(0);
+    // Up the views taken inside the block to the tensor they view.
+    while (inside(v->node()->owningBlock(), scope) && is_view_op(v->node())) v = v->node()->input(0);
+    const bool outer = !inside(v->node()->owningBlock(), scope);  // a block's own inputs are inside it
+    if (outer && v->node()->kind() != c10::prim::Constant && std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  }
+}
+
 }  // namespace
+
+std::vector<const Value*> outer_values_written_in(const torch::jit::Block* block) {
+  std::vector<const Value*> out;
+  collect_written(block, block, out);
+  return out;
+}
 
 void write_back_through_views(ExportContext& ctx, const Value* view, const std::string& written) {
   std::string value = written;

@@ -6,6 +6,7 @@
 // alias/detach). Views taken before the write and read after it keep their old values (they are
 // separate ONNX values), which the export's verification would catch.
 #include <string>
+#include <vector>
 
 #include "export/export_context.h"
 
@@ -14,5 +15,9 @@ namespace kiln {
 // `view` (a TorchScript value) now holds `written` (an ONNX name): rebinds every base it was
 // viewed from to its updated value. Does nothing when `view` is not a view.
 void write_back_through_views(ExportContext& ctx, const Value* view, const std::string& written);
+
+// The values defined outside `block` that an in-place op inside it (nested blocks included)
+// writes, directly or through a view: a Loop carries them, an If returns them.
+std::vector<const Value*> outer_values_written_in(const torch::jit::Block* block);
 
 }  // namespace kiln

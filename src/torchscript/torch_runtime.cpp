@@ -83,20 +83,7 @@ torch::jit::Module load_torchscript(const fs::path& path) {
   }
 }
 
-std::string torch_error_summary(const std::string& message) {
-  // TorchScript interpreter errors carry a traceback; the cause is the last "...Error: " line.
-  std::string best;
-  size_t start = 0;
-  while (start < message.size()) {
-    size_t end = message.find('\n', start);
-    if (end == std::string::npos) end = message.size();
-    std::string line = message.substr(start, end - start);
-    auto pos = line.find("Error: ");
-    if (pos != std::string::npos && line.rfind(' ', pos) == std::string::npos) best = line.substr(pos + 7);
-    start = end + 1;
-  }
-  return best.empty() ? first_line(message) : best;
-}
+std::string torch_error_summary(const std::string& message) { return error_cause(message); }
 
 torch::Tensor run_forward(torch::jit::Module& module, const torch::Tensor& x) {
   c10::IValue out;

@@ -215,7 +215,7 @@ bad precision/unwritable 1 'afile' - -- precision good.pt --dataset none --runs 
 
 # ONNX inputs: compare (target), optimize, bench, pack
 for c in missing:'no such file' dir:'is a directory' empty:'empty file' trunc:'not an ONNX model|protobuf parsing failed' \
-  random:'not an ONNX model|protobuf parsing failed' dtype:'expects int64' shape:'expects float32 Nx3x32x32|rejects input shape' \
+  random:'not an ONNX model|protobuf parsing failed' dtype:'expects int64|does not take the inputs.*int64' shape:'expects float32 Nx3x32x32|rejects input shape' \
   nan:'NaN' huge_input:'needs more than' huge_init:'needs more than' abs_external:'absolute external data' \
   dotdot_external:'outside the model' einsum:'has rank 2 but its term' stride0:'has stride 0'; do
   case=${c%%:*} re=${c#*:}

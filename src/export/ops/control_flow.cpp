@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "export/converter_util.h"
+#include "export/view_writeback.h"
 #include "export/onnx_attr.h"
 #include "export/promotion.h"
 #include "export/scalar_values.h"
@@ -50,6 +51,9 @@ struct Returned {
   bool none = false;
   bool uninitialized = false;  // prim::Uninitialized: never read (a path that returned early)
   std::optional<c10::IValue> static_value;
+  // The leaf's element type, read while its branch's graph is the current one (its values are
+  // not known to the graph around the If).
+  std::optional<int32_t> type;
 };
 
 Returned describe(ExportContext& ctx, const Value* v) {
@@ -74,6 +78,11 @@ Returned describe(ExportContext& ctx, const Value* v) {
     }
     if (!iv.isTensor()) r.static_value = iv;
   }
+  if (!r.static_value && !r.none && !r.uninitialized) {
+    // What the branch's ONNX value holds (LibTorch's annotations can be wrong: argmax as Float).
+    if (auto name = ctx.is_static(v) ? std::nullopt : ctx.name_of(v)) r.type = ctx.elem_type_of(*name);
+    if (!r.type) r.type = value_type(ctx, v);
+  }
   return r;
 }
 
@@ -87,13 +96,13 @@ bool same_static(const Returned& a, const Returned& b) {
   return false;
 }
 
-int32_t leaf_type(ExportContext& ctx, const Returned& r) {
+int32_t leaf_type(ExportContext&, const Returned& r) {
   if (r.static_value) {
     if (r.static_value->isDouble()) return onnx::TensorProto_DataType_FLOAT;
     if (r.static_value->isBool()) return onnx::TensorProto_DataType_BOOL;
     return onnx::TensorProto_DataType_INT64;
   }
-  return value_type(ctx, r.value).value_or(onnx::TensorProto_DataType_FLOAT);
+  return r.type.value_or(onnx::TensorProto_DataType_FLOAT);
 }
 
 // The leaf's value as an ONNX value produced inside the current (branch) graph.
@@ -142,13 +151,33 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
   then_g.set_name(ctx.fresh("then"));
   else_g.set_name(ctx.fresh("else"));
   std::vector<Returned> then_out, else_out;
+  // Tensors from outside that a branch writes in place (`if c: y[0] = 1`): extra If outputs, each
+  // branch giving its own version (the one it did not write gives the value as it was).
+  std::vector<const Value*> written;
+  for (const auto* block : {then_block, else_block})
+    for (const Value* v : outer_values_written_in(block))
+      if (!is_non_tensor(v) && ctx.is_bound(v) && std::find(written.begin(), written.end(), v) == written.end()) written.push_back(v);
+  std::vector<std::string> before, then_written, else_written;
+  std::vector<int32_t> written_types;
+  for (const Value* v : written) {
+    before.push_back(*ctx.name_of(v));
+    written_types.push_back(value_type(ctx, v).value_or(onnx::TensorProto_DataType_FLOAT));
+  }
   ctx.push_graph(&then_g);
   convert_block(ctx, then_block);
   for (const Value* v : then_block->outputs()) then_out.push_back(describe(ctx, v));
+  for (size_t i = 0; i < written.size(); ++i) {
+    then_written.push_back(emit(ctx, "Identity", {operand(ctx, written[i], written_types[i])}, "branch_written"));
+    ctx.bind(written[i], before[i]);
+  }
   ctx.pop_graph();
   ctx.push_graph(&else_g);
   convert_block(ctx, else_block);
   for (const Value* v : else_block->outputs()) else_out.push_back(describe(ctx, v));
+  for (size_t i = 0; i < written.size(); ++i) {
+    else_written.push_back(emit(ctx, "Identity", {operand(ctx, written[i], written_types[i])}, "branch_written"));
+    ctx.bind(written[i], before[i]);
+  }
   ctx.pop_graph();
 
   // Match the two trees leaf by leaf: equal statics stay static, the rest become If outputs.
@@ -235,6 +264,14 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
   };
   std::vector<const Value*> results;
   for (size_t i = 0; i < node->outputs().size(); ++i) results.push_back(join(then_out[i], else_out[i], node->output(i)->type()));
+  std::vector<std::string> written_after;
+  for (size_t i = 0; i < written.size(); ++i) {
+    add_graph_output(then_g, then_written[i], written_types[i]);
+    add_graph_output(else_g, else_written[i], written_types[i]);
+    written_after.push_back(ctx.fresh("if_written"));
+    outs.push_back(written_after.back());
+  }
+  for (size_t i = 0; i < written.size(); ++i) ctx.bind(written[i], written_after[i]);
   if (!outs.empty()) {
     auto& n = ctx.add_node("If", {cond}, outs);
     set_attr(n, "then_branch", then_g);
@@ -399,6 +436,17 @@ void onnx_loop(ExportContext& ctx, const Node* node) {
       c.type = value_type(ctx, c.init).value_or(onnx::TensorProto_DataType_FLOAT);
       c.rank = is_non_tensor(c.init) ? std::optional<int64_t>(0) : ctx.rank_of(c.init);
     }
+    carried.push_back(c);
+  }
+  // Tensors from outside the loop that the body writes in place (through views too): carried.
+  for (const Value* v : outer_values_written_in(body)) {
+    if (is_non_tensor(v) || !ctx.is_bound(v)) continue;
+    Carried c;
+    c.init = v;
+    c.body_out = v;
+    c.after = v;
+    c.type = value_type(ctx, v).value_or(onnx::TensorProto_DataType_FLOAT);
+    c.rank = ctx.rank_of(v);
     carried.push_back(c);
   }
   std::vector<const Value*> lists;

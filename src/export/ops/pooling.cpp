@@ -6,6 +6,8 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "export/converter_util.h"
 #include "export/onnx_attr.h"
 #include "export/spatial_ints.h"
@@ -58,20 +60,97 @@ void max_pool_impl(ExportContext& ctx, const Node* node, const Args& a, bool wit
 void max_pool(ExportContext& c, const Node* n, const Args& a) { max_pool_impl(c, n, a, false); }
 void max_pool_with_indices(ExportContext& c, const Node* n, const Args& a) { max_pool_impl(c, n, a, true); }
 
+// PyTorch's ceil_mode average with the padding counted: window i starts at i·s − p and divides
+// by the positions it covers up to the padding's end (L + p), not its overhang past it; the
+// last window is dropped when it would start in the right padding. ONNX's AveragePool counts
+// neither the same way, and ONNX Runtime fuses an explicit Pad into it, so no ceil_mode is left
+// to ONNX: sums over full windows of x padded by p (and s more zeros on the right), divided by
+// the same sums over a mask of the padded extent, then sliced to PyTorch's output size.
+std::string ceil_avg_pool(ExportContext& ctx, const std::string& x, const std::vector<int64_t>& kernel,
+                          const std::vector<int64_t>& stride, const std::vector<int64_t>& pads, const std::string& out) {
+  const size_t n = kernel.size();
+  // Padding by Concat, not Pad: ONNX Runtime would fold a Pad into the AveragePool as its pads,
+  // which it then refuses (pads as large as the kernel).
+  auto pad_axis = [&](const std::string& v, size_t axis, int64_t before, int64_t after, double value) {
+    std::string shape = emit_shape(ctx, v);
+    auto block = [&](int64_t size) {
+      auto rank = static_cast<int64_t>(n + 2), a = static_cast<int64_t>(axis);
+      std::vector<std::string> parts;
+      if (a > 0) parts.push_back(emit(ctx, "Slice", {shape, ctx.add_int64s({0}, "starts"), ctx.add_int64s({a}, "ends")}, "lead"));
+      parts.push_back(ctx.add_int64s({size}, "size"));
+      if (a + 1 < rank)
+        parts.push_back(emit(ctx, "Slice", {shape, ctx.add_int64s({a + 1}, "starts"), ctx.add_int64s({rank}, "ends")}, "tail"));
+      auto& c = ctx.add_node("Concat", parts, {ctx.fresh("block_shape")});
+      set_attr(c, "axis", int64_t{0});
+      return emit(ctx, "Expand", {constant_like(ctx, value, x, "fill"), c.output(0)}, "block");
+    };
+    std::vector<std::string> parts;
+    if (before > 0) parts.push_back(block(before));
+    parts.push_back(v);
+    if (after > 0) parts.push_back(block(after));
+    if (parts.size() == 1) return v;
+    auto& c = ctx.add_node("Concat", parts, {ctx.fresh("padded")});
+    set_attr(c, "axis", static_cast<int64_t>(axis));
+    return c.output(0);
+  };
+  auto full_windows = [&](const std::string& v) {
+    std::string y = ctx.fresh("window_mean");
+    auto& op = ctx.add_node("AveragePool", {v}, {y});
+    set_attr(op, "kernel_shape", kernel);
+    set_attr(op, "strides", stride);
+    return y;
+  };
+  std::string padded = x, extent = emit(ctx, "Expand", {constant_like(ctx, 1, x, "one"), emit_shape(ctx, x)}, "ones");
+  // The extent is a box: ones over the padded input on every axis first, then the zeros beyond.
+  for (size_t i = 0; i < n; ++i) {
+    padded = pad_axis(padded, 2 + i, pads[i], pads[i] + stride[i], 0);
+    extent = pad_axis(extent, 2 + i, pads[i], pads[i], 1);
+  }
+  for (size_t i = 0; i < n; ++i) extent = pad_axis(extent, 2 + i, 0, stride[i], 0);
+  std::string sums = full_windows(padded), counts = full_windows(extent);
+  std::string mean = emit(ctx, "Div", {sums, counts}, "ceil_mean");
+  // out = ceil((L + 2p − k) / s) + 1, less one when that last window starts at or past L + p
+  std::vector<std::string> ends;
+  std::string shape = emit_shape(ctx, x);
+  for (size_t i = 0; i < n; ++i) {
+    auto c = [&](int64_t v) { return ctx.add_int64s({v}, "c"); };
+    std::string len = emit(ctx, "Gather", {shape, ctx.add_int64s({static_cast<int64_t>(2 + i)}, "dim")}, "length");
+    std::string span = emit(ctx, "Add", {len, c(2 * pads[i] - kernel[i] + stride[i] - 1)}, "span");
+    std::string count = emit(ctx, "Add", {emit(ctx, "Div", {span, c(stride[i])}, "windows"), c(1)}, "count");
+    std::string last_start = emit(ctx, "Mul", {emit(ctx, "Sub", {count, c(1)}, "last"), c(stride[i])}, "last_start");
+    std::string past = emit_cast(ctx, emit(ctx, "GreaterOrEqual", {last_start, emit(ctx, "Add", {len, c(pads[i])}, "edge")}, "past"),
+                                 onnx::TensorProto_DataType_INT64);
+    ends.push_back(emit(ctx, "Sub", {count, past}, "out_size"));
+  }
+  auto& concat = ctx.add_node("Concat", ends, {ctx.fresh("out_sizes")});
+  set_attr(concat, "axis", int64_t{0});
+  std::vector<int64_t> axes;
+  for (size_t i = 0; i < n; ++i) axes.push_back(static_cast<int64_t>(2 + i));
+  return emit(ctx, "Slice", {mean, ctx.add_int64s(std::vector<int64_t>(n, 0), "starts"), concat.output(0), ctx.add_int64s(axes, "axes")},
+              "avgpool", out);
+}
+
 // avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad[, divisor_override])
 void avg_pool(ExportContext& ctx, const Node* node, const Args& a) {
   size_t n = spatial_rank(node);
   auto kernel = per_spatial_dim(a.ints(1), n);
   auto stride = a.ints(2);
   if (stride.empty()) stride = kernel;
+  stride = per_spatial_dim(stride, n);
   std::optional<int64_t> divisor = a.size() > 6 ? a.opt_i(6) : std::nullopt;
+  auto pads = per_spatial_dim(a.ints(3), n);
+  const bool ceil = a.b(4), include_pad = divisor ? true : a.b(5);
+  if (ceil && include_pad && !divisor && std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p > 0; })) {
+    ceil_avg_pool(ctx, a.tensor(0), kernel, stride, pads, ctx.out(node->output(), "avgpool"));
+    return;
+  }
   std::string pooled = divisor ? ctx.fresh("avgpool") : ctx.out(node->output(), "avgpool");
   auto& op = ctx.add_node("AveragePool", {a.tensor(0)}, {pooled});
   set_attr(op, "kernel_shape", kernel);
-  set_attr(op, "strides", per_spatial_dim(stride, n));
-  set_attr(op, "pads", symmetric_pads(per_spatial_dim(a.ints(3), n)));
-  set_attr(op, "ceil_mode", static_cast<int64_t>(a.b(4)));
-  set_attr(op, "count_include_pad", static_cast<int64_t>(divisor ? true : a.b(5)));
+  set_attr(op, "strides", stride);
+  set_attr(op, "pads", symmetric_pads(pads));
+  set_attr(op, "ceil_mode", static_cast<int64_t>(ceil));
+  set_attr(op, "count_include_pad", static_cast<int64_t>(include_pad));
   if (!divisor) return;
   // Σ over the window / divisor = mean over the full window · (window size / divisor)
   int64_t size = 1;

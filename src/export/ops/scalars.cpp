@@ -22,6 +22,20 @@ namespace kiln {
 
 namespace {
 
+// A dict's key as the record holds it: a string as itself, a number or bool (TorchScript dicts of
+// one key type) tagged with its type; nullopt for other keys.
+std::optional<std::string> dict_key(const c10::IValue& key) {
+  if (key.isString()) return key.toStringRef();
+  if (key.isInt()) return fmt::format("int {}", key.toInt());
+  if (key.isDouble()) return fmt::format("float {}", key.toDouble());
+  if (key.isBool()) return std::string(key.toBool() ? "bool True" : "bool False");
+  return std::nullopt;
+}
+std::optional<std::string> static_dict_key(ExportContext& ctx, const Value* v) {
+  return ctx.is_static(v) ? dict_key(ctx.constant(v)) : std::nullopt;
+}
+
+
 // The value `v` holds now, kept apart from `v` itself: a list built in an unrolled loop holds one
 // element per iteration, while the loop body's value is rebound every iteration.
 const Value* snapshot(ExportContext& ctx, const Value* v) {
@@ -212,12 +226,12 @@ void getitem(ExportContext& ctx, const Node* node, const Args&) {
   }
   if (auto* d = ctx.dict_of(c)) {
     if (!ctx.is_static(idx)) unsupported(node, "a dict key chosen at run time");
-    auto key = ctx.constant(idx);
-    if (!key.isString()) unsupported(node, "dict keys other than strings");
+    auto key = dict_key(ctx.constant(idx));
+    if (!key) unsupported(node, "dict keys other than strings, numbers and bools");
     for (size_t i = 0; i < d->keys.size(); ++i) {
-      if (d->keys[i] == key.toStringRef()) return ctx.alias_value(node->output(), d->values[i]);
+      if (d->keys[i] == *key) return ctx.alias_value(node->output(), d->values[i]);
     }
-    unsupported(node, fmt::format("key '{}' is not in the dict", key.toStringRef()));
+    unsupported(node, fmt::format("key '{}' is not in the dict", *key));
   }
   if (auto elems = ctx.list_elements(c)) {
     if (ctx.is_static(idx)) {
@@ -327,10 +341,9 @@ void dict_construct(ExportContext& ctx, const Node* node, const Args&) {
   auto& d = ctx.record_dict(node->output());
   d = {};
   for (size_t i = 0; i + 1 < node->inputs().size(); i += 2) {
-    if (!ctx.is_static(node->input(i)) || !ctx.constant(node->input(i)).isString()) {
-      unsupported(node, "dict keys must be strings known at export");
-    }
-    d.keys.push_back(ctx.constant(node->input(i)).toStringRef());
+    auto key = static_dict_key(ctx, node->input(i));
+    if (!key) unsupported(node, "dict keys must be strings, numbers or bools known at export");
+    d.keys.push_back(*key);
     d.values.push_back(node->input(i + 1));
   }
 }
@@ -345,10 +358,9 @@ void dict_set_item(ExportContext& ctx, const Node* node, const Args&) {
     }
     ctx.record_dict(d);
   }
-  if (!ctx.is_static(node->input(1)) || !ctx.constant(node->input(1)).isString()) {
-    unsupported(node, "dict keys must be strings known at export");
-  }
-  std::string key = ctx.constant(node->input(1)).toStringRef();
+  auto static_key = static_dict_key(ctx, node->input(1));
+  if (!static_key) unsupported(node, "dict keys must be strings, numbers or bools known at export");
+  const std::string key = *static_key;
   auto& rec = ctx.record_dict(d);
   for (size_t i = 0; i < rec.keys.size(); ++i) {
     if (rec.keys[i] == key) {
@@ -742,15 +754,52 @@ Converter list_reduce(const char* op) {
   };
 }
 
-// key in dict (static keys of a tracked dict) / value in list (static)
+// The value a dict record's key stands for (dict_key's inverse for numbers and bools).
+c10::IValue key_value(const std::string& key) {
+  if (key.rfind("int ", 0) == 0) return c10::IValue(static_cast<int64_t>(std::stoll(key.substr(4))));
+  if (key.rfind("float ", 0) == 0) return c10::IValue(std::stod(key.substr(6)));
+  if (key == "bool True" || key == "bool False") return c10::IValue(key == "bool True");
+  return c10::IValue(key);
+}
+
+// key in dict (a tracked dict's keys) / item in list (a list known at export): known when the
+// item is; a number or bool computed at run time is compared with each candidate (Or of Equal).
 void contains(ExportContext& ctx, const Node* node, const Args&) {
+  const Value* item = node->input(1);
+  std::vector<c10::IValue> candidates;
   if (const auto* d = ctx.dict_of(node->input(0))) {
-    if (!ctx.is_static(node->input(1)) || !ctx.constant(node->input(1)).isString()) unsupported(node, "a dict key chosen at run time");
-    std::string key = ctx.constant(node->input(1)).toStringRef();
-    bool found = std::find(d->keys.begin(), d->keys.end(), key) != d->keys.end();
+    if (auto key = static_dict_key(ctx, item)) {
+      bool found = std::find(d->keys.begin(), d->keys.end(), *key) != d->keys.end();
+      return ctx.set_known(node->output(), c10::IValue(found));
+    }
+    for (const auto& k : d->keys) candidates.push_back(key_value(k));
+  } else if (ctx.is_static(node->input(0)) && ctx.constant(node->input(0)).isList()) {
+    const c10::IValue list = ctx.constant(node->input(0));
+    for (const auto& e : list.toListRef()) candidates.push_back(e);
+  } else {
+    unsupported(node, "kiln converts `in` only on dicts it tracks and on lists known at export");
+  }
+  if (ctx.is_static(item)) {
+    const c10::IValue v = ctx.constant(item);
+    bool found = std::any_of(candidates.begin(), candidates.end(), [&](const c10::IValue& c) { return c == v; });
     return ctx.set_known(node->output(), c10::IValue(found));
   }
-  unsupported(node, "kiln converts `in` only on dicts it tracks and on lists known at export");
+  const auto kind = item->type()->kind();
+  if (kind != c10::TypeKind::IntType && kind != c10::TypeKind::FloatType && kind != c10::TypeKind::BoolType)
+    unsupported(node, "a run-time item that is not a number or bool");
+  const auto type = kind == c10::TypeKind::IntType ? onnx::TensorProto_DataType_INT64
+                    : kind == c10::TypeKind::BoolType ? onnx::TensorProto_DataType_BOOL
+                                                      : onnx::TensorProto_DataType_DOUBLE;
+  std::string x = scalar_operand(ctx, item, type);
+  std::string any;
+  for (const auto& c : candidates) {
+    if (!(c.isInt() || c.isDouble() || c.isBool())) continue;  // a string never equals a number
+    const double value = c.isInt() ? static_cast<double>(c.toInt()) : c.isBool() ? (c.toBool() ? 1.0 : 0.0) : c.toDouble();
+    std::string eq = emit(ctx, "Equal", {x, constant_like(ctx, value, x, "candidate")}, "is_candidate");
+    any = any.empty() ? eq : emit(ctx, "Or", {any, eq}, "any_candidate");
+  }
+  if (any.empty()) return ctx.set_known(node->output(), c10::IValue(false));
+  ctx.bind(node->output(), any);
 }
 
 // t[i] with i chosen at run time on a tuple of tensors: SequenceConstruct + SequenceAt
@@ -804,6 +853,38 @@ void list_copy(ExportContext& ctx, const Node* node, const Args&) {
 }
 
 // list + list (aten::add.t): the elements of both, in order.
+// _infer_size(a, b): the broadcast of two sizes (aligned from the right, the larger of each
+// pair; a dim of 1 broadcasts). Elements known at export stay known.
+void infer_size(ExportContext& ctx, const Node* node, const Args&) {
+  auto elements = [&](const Value* v) -> std::vector<const Value*> {
+    if (auto e = ctx.list_elements(v)) return *e;
+    if (ctx.is_static(v)) {
+      std::vector<const Value*> out;
+      for (int64_t d : ctx.const_ints(v)) out.push_back(ctx.mint_static(c10::IValue(d), c10::IntType::get()));
+      return out;
+    }
+    unsupported(node, "sizes kiln does not track");
+  };
+  auto a = elements(node->input(0)), b = elements(node->input(1));
+  if (a.size() < b.size()) std::swap(a, b);
+  std::vector<const Value*> out(a.begin(), a.end());
+  const size_t offset = a.size() - b.size();
+  for (size_t i = 0; i < b.size(); ++i) {
+    const Value *x = a[offset + i], *y = b[i];
+    if (ctx.is_static(x) && ctx.is_static(y)) {
+      int64_t p = ctx.const_int(x), q = ctx.const_int(y);
+      if (p != q && p != 1 && q != 1) unsupported(node, fmt::format("sizes {} and {} do not broadcast", p, q));
+      out[offset + i] = ctx.mint_static(c10::IValue(p == 1 ? q : p), c10::IntType::get());
+    } else if (ctx.is_static(x) && ctx.const_int(x) == 1) {
+      out[offset + i] = y;
+    } else if (!(ctx.is_static(y) && ctx.const_int(y) == 1)) {
+      out[offset + i] = ctx.mint(emit(ctx, "Max", {ctx.in(x), ctx.in(y)}, "broadcast_dim"), c10::IntType::get());
+    }
+  }
+  ctx.record_list(node->output(), std::move(out));
+  make_static_if_possible(ctx, node->output());
+}
+
 void list_concat(ExportContext& ctx, const Node* node, const Args&) {
   auto elements = [&](const Value* v) -> std::optional<std::vector<const Value*>> {
     if (auto e = ctx.list_elements(v)) return e;
@@ -849,6 +930,7 @@ void register_scalar_ops(OpRegistry& r) {
   r.add("prim::TupleIndex", "any any", tuple_index, "nothing", scalar);
   r.add("aten::slice.t", "any any any any", list_slice, "nothing (a slice of a tracked list)", scalar);
   r.add("aten::add.t", "any any", list_concat, "nothing (the elements of both lists)", scalar);
+  r.add("aten::_infer_size", "any any", infer_size, "Max of each aligned pair of sizes (nothing when known)", scalar);
   r.add("prim::DictConstruct", "...", dict_construct, "nothing (keys become output names)", scalar);
   r.add("aten::_set_item.str", "any any any", dict_set_item, "nothing (keys become output names)", scalar);
   r.add("aten::Int|aten::Float|aten::Bool|aten::ScalarImplicit|aten::IntImplicit|aten::FloatImplicit|aten::item", "any",
@@ -903,8 +985,9 @@ void register_scalar_ops(OpRegistry& r) {
   r.add("prim::requires_grad", "any", known_false, "nothing (inference: false)", scalar);
   r.add("prim::isinstance", "any", isinstance, "nothing (decided by the value's type)", scalar);
   r.add("aten::list.t|aten::list", "any", list_copy, "nothing (a copy of a tracked list)", scalar);
-  r.add_static_only("aten::__range_length|aten::__derive_index|aten::__contains__.int_list|"
-                    "aten::__contains__.float_list|aten::__contains__.str_list",
+  r.add("aten::__contains__.int_list|aten::__contains__.float_list|aten::__contains__.str_list", "any any", contains,
+        "nothing (a list known at export), or Or of Equal for a run-time number", scalar);
+  r.add_static_only("aten::__range_length|aten::__derive_index",
                     "loop and list bookkeeping");
 }
 
