@@ -26,9 +26,6 @@ using namespace artifact;
 
 namespace {
 
-// metadata.yaml is a page of text; anything near this size is not one.
-constexpr uintmax_t kMaxMetadataBytes = uintmax_t{16} << 20;
-
 // Files the checks read must be plain files inside the folder: a symlink could lead to any file on
 // the machine, a FIFO or device would block or never end.
 void require_plain_file(const fs::path& p, const fs::path& root) {
