@@ -43,9 +43,9 @@ void add_export(CLI::App& app, Runner& run) {
   cmd->add_flag("--check", o->check_only, "Write nothing: list every unsupported op (count, first place); exit 1 if any");
   cmd->add_option("--report", *json, "Also write the export report as JSON here");
   cmd->add_flag("--list-ops", *list, "Print the TorchScript ops kiln converts and what they become (with --report FILE: as JSON too)");
-  cmd->callback([&run, o, list, json, specs, tolerance] {
-    run = [o, list, json, specs, tolerance] {
-      if (*tolerance >= 0) o->verify_tolerance = *tolerance;
+  cmd->callback([&run, o, list, json, specs, tolerance, cmd] {
+    run = [o, list, json, specs, tolerance, cmd] {
+      if (cmd->count("--verify-tolerance")) o->verify_tolerance = *tolerance;  // NaN/≤ 0 refused
       if (*list) {
         auto ops = supported_ops();
         if (!json->empty()) write_file_atomic(*json, nlohmann::json(ops).dump(2) + "\n");

@@ -59,15 +59,9 @@ void add_outputs(const CompareOptions& o, const std::vector<HostTensor>& a,
 void finish_report(const CompareOptions& o, const OutputMetrics& total, double allclose_mismatches,
                    CompareResult& report) {
   std::vector<std::string>& failures = report.failures;
-  if (!total.shapes_match()) failures.push_back(total.shape_problem());
-  if (total.nonfinite_candidate() > total.nonfinite_reference()) {
-    failures.push_back(fmt::format("target produced {} NaN/Inf values (reference {})",
-                                   total.nonfinite_candidate(), total.nonfinite_reference()));
-  }
-  if (!(total.mean_abs() <= o.max_mae)) {
-    failures.push_back(
-        fmt::format("E = {:.3g} exceeds the bound {:.3g}", total.mean_abs(), o.max_mae));
-  }
+  // Shapes, NaN/Inf on either side (matching ones with --allow-nonfinite), empty outputs, E.
+  if (auto p = total.problem(o.max_mae, {o.allow_nonfinite, false}, "the reference", "the target"))
+    failures.push_back(*p);
   if (allclose_mismatches > 0) {
     failures.push_back(fmt::format("{} elements outside atol {} + rtol {}·|y|", allclose_mismatches,
                                    o.atol.value_or(0), o.rtol.value_or(0)));

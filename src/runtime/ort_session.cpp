@@ -11,6 +11,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/thread_limit.h"
 #include "onnx/untrusted_model.h"
 #include "runtime/ort_env.h"
 
@@ -105,6 +106,10 @@ ValueInfo describe(const std::string& name, const Ort::TypeInfo& type) {
 
 Ort::SessionOptions make_options(const SessionOptions& o) {
   Ort::SessionOptions so;
+  // Every caller's option was checked already; this is the last line before threads start.
+  if (o.intra_op_threads < 0 || o.intra_op_threads > max_thread_count())
+    throw Error(fmt::format("{} intra-op threads: at most {} (4 × the logical cores here)",
+                            o.intra_op_threads, max_thread_count()));
   if (o.intra_op_threads > 0) so.SetIntraOpNumThreads(o.intra_op_threads);
   so.SetInterOpNumThreads(1);
   switch (o.optimization) {
