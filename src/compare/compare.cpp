@@ -4,6 +4,7 @@
 #include <random>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "bench/accuracy.h"
 #include "common/error.h"
@@ -88,6 +89,20 @@ std::vector<HostTensor> align_outputs(const std::vector<HostTensor>& a, std::vec
 // `--input` specs: the example sizes and the second sizes, every output compared.
 CompareResult compare_on_specs(const CompareOptions& o, ModelRunner& ref, ModelRunner& target) {
   validate_input_specs(o.inputs);
+  // Every spec names one of the model's inputs and every input has a spec (a misspelt name used
+  // to be fed by position and PASS).
+  for (ModelRunner* m : {&ref, &target}) {
+    auto names = m->input_names();
+    if (!names) continue;
+    for (const auto& spec : o.inputs)
+      if (std::find(names->begin(), names->end(), spec.name) == names->end())
+        throw Error(fmt::format("--input '{}': {} has no input of that name (inputs: {})",
+                                spec.name, m->path().string(), fmt::join(*names, ", ")));
+    for (const auto& name : *names)
+      if (std::none_of(o.inputs.begin(), o.inputs.end(),
+                       [&](const InputSpec& s) { return s.name == name; }))
+        throw Error(fmt::format("{}: input '{}' has no --input spec", m->path().string(), name));
+  }
   CompareResult report;
   report.reference = {o.reference.string(), ref.engine()};
   report.target = {o.target.string(), target.engine()};

@@ -11,6 +11,7 @@
 
 #include "../support/temp_dir.h"
 #include "artifact/artifact_checks.h"
+#include "artifact/artifact_out.h"
 #include "artifact/metadata.h"
 #include "compare/output_metrics.h"
 #include "tensor/host_tensor.h"
@@ -221,6 +222,49 @@ TEST(OutputMetrics, VerdictIsNanSafe) {
   OutputMetrics ints2;
   ints2.add(a, b);
   EXPECT_TRUE(ints2.problem(0.1).has_value());
+}
+
+}  // namespace kiln
+
+namespace kiln {
+
+// Issue 33: `pack --out DIR` deleted a folder that was not an artifact (a user's notes.txt gone)
+// or a regular file. Only a previous kiln artifact (or nothing, or an empty folder) is replaced.
+TEST(ArtifactOut, OnlyAPreviousArtifactIsReplaceable) {
+  auto d = testing::fresh_temp_dir("artifact_out");
+  auto error_of = [](const fs::path& p) {
+    try {
+      require_replaceable_artifact(p);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("replaceable");
+  };
+  EXPECT_EQ(error_of(d / "nowhere"), "replaceable");
+  fs::create_directories(d / "empty");
+  EXPECT_EQ(error_of(d / "empty"), "replaceable");
+  test::write_tiny_artifact(d / "art");
+  EXPECT_EQ(error_of(d / "art"), "replaceable");
+
+  write_file_atomic(d / "afile", "mine");
+  EXPECT_EQ(error_of(d / "afile").rfind((d / "afile").string() + " exists and is not a folder", 0), 0u);
+  fs::create_directories(d / "notes");
+  write_file_atomic(d / "notes/notes.txt", "mine");
+  EXPECT_NE(error_of(d / "notes").find("is not a kiln artifact (no metadata.yaml)"), std::string::npos);
+  write_file_atomic(d / "notes/metadata.yaml", "title: my notes\n");
+  EXPECT_NE(error_of(d / "notes").find("its metadata.yaml is not kiln's"), std::string::npos);
+  write_file_atomic(d / "art/notes.txt", "mine");
+  EXPECT_NE(error_of(d / "art").find("notes.txt is not part of the kiln artifact there"), std::string::npos);
+  fs::remove(d / "art/notes.txt");
+  fs::create_directory_symlink(d / "notes", d / "art/linked");
+  EXPECT_NE(error_of(d / "art").find("linked is not part of the kiln artifact there"), std::string::npos);
+  fs::remove(d / "art/linked");
+  fs::create_directory_symlink(d / "art", d / "link");
+  EXPECT_NE(error_of(d / "link").find("is a symbolic link"), std::string::npos);
+  // Nothing was touched.
+  EXPECT_EQ(read_file(d / "afile"), "mine");
+  EXPECT_EQ(read_file(d / "notes/notes.txt"), "mine");
+  fs::remove_all(d);
 }
 
 }  // namespace kiln
