@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -55,14 +56,27 @@ void add_export(CLI::App& app, Runner& run) {
       if (o->model.empty()) throw UsageError("a model is required: kiln export MODEL.pt -o model.onnx");
       if (o->out.empty() && !o->check_only) throw UsageError("-o/--out is required (or --check)");
       o->inputs = parse_input_flags(*specs);
+      // The model and the report land together or not at all (issue 33: an unwritable --report
+      // failed after -o was written): both get their temporaries first, the exporter writes the
+      // model's, and both are renamed into place once the report is written too.
+      FileSet outputs;
+      ExportOptions run_options = *o;
+      if (!o->check_only && !json->empty()) {
+        if (std::filesystem::weakly_canonical(*json) == std::filesystem::weakly_canonical(o->out))
+          throw UsageError("--report is the -o/--out path: give another file");
+        run_options.out = outputs.reserve(o->out);
+        outputs.reserve(*json);
+      }
       ExportResult result;
       try {
-        result = export_onnx(*o);
+        result = export_onnx(run_options);
       } catch (const UsageError& e) {
         throw UsageError(fmt::format("{} (see kiln export --help)", e.what()));
       }
+      if (run_options.out != o->out) result.onnx = std::filesystem::absolute(o->out).string();
       nlohmann::json j = result;
-      if (!json->empty()) write_file_atomic(*json, j.dump(2) + "\n");
+      if (!json->empty()) outputs.write(*json, j.dump(2) + "\n");
+      outputs.commit();
       std::fputs(export_report_text(result).c_str(), stdout);
       return result.check_only && !result.unsupported.empty() ? 1 : 0;
     };

@@ -58,6 +58,8 @@ void OptimizeFileOptions::validate() const {
   for (int64_t d : verify_options.dynamic_dims)
     if (d < 1) throw OptionError("verify_options.dynamic_dims", "sizes must be at least 1");
   if (optimize.max_iterations < 1) throw OptionError("optimize.max_iterations", "must be at least 1");
+  if (report && std::filesystem::weakly_canonical(*report) == std::filesystem::weakly_canonical(output))
+    throw OptionError("report", "is the output model's path: give another file");
   for (const auto& name : optimize.passes) {
     if (name.empty()) throw OptionError("optimize.passes", "has an empty pass name");
     find_pass(name);  // unknown names fail before any work
@@ -68,6 +70,10 @@ OptimizeFileResult optimize_file(const OptimizeFileOptions& options) {
   options.validate();
   onnx::ModelProto model = load_model(options.input);
   check_model(model, false, options.input.string());
+  // The model and its report land together or not at all; an unwritable place fails now.
+  FileSet outputs;
+  outputs.reserve(options.output);
+  if (options.report) outputs.reserve(*options.report);
   const std::string original = serialize_model(model);
 
   std::optional<Verifier> verifier;
@@ -139,8 +145,9 @@ OptimizeFileResult optimize_file(const OptimizeFileOptions& options) {
           culprit.empty() ? "" : ", first by pass " + culprit));
     }
   }
-  save_model(model, options.output);
-  if (options.report) write_file_atomic(*options.report, record_text(report));
+  outputs.write(options.output, serialize_model(model));
+  if (options.report) outputs.write(*options.report, record_text(report));
+  outputs.commit();
   return report;
 }
 

@@ -1,0 +1,35 @@
+#pragma once
+// Temporary outputs removed when SIGINT, SIGTERM or SIGHUP end kiln (issue 33: a `.partial`
+// staging folder stayed until the next run). StagingDir folders and write_file_atomic/FileSet
+// temporaries register here while they exist.
+//
+// install_signal_cleanup() blocks those signals in the calling thread — before any other thread
+// starts, so every thread ONNX Runtime, OpenMP or LibTorch creates later inherits the mask — and
+// starts one thread that waits for them. On a signal it removes every registered path, restores
+// the default action and re-raises it: the process still ends by that signal (exit status
+// 128 + N in a shell), just without debris. Without install (the library in tests, another host
+// program) registration is bookkeeping only.
+#include <cstdint>
+#include <filesystem>
+
+namespace kiln {
+
+void install_signal_cleanup();
+
+// Child processes must not inherit the blocked mask: they get the default mask back
+// (posix_spawn attributes / after fork).
+void unblock_cleanup_signals_in_child();
+
+// Registers `path` (a file or folder) for removal on a signal while the guard lives.
+class CleanupOnSignal {
+ public:
+  explicit CleanupOnSignal(const std::filesystem::path& path);
+  ~CleanupOnSignal();
+  CleanupOnSignal(const CleanupOnSignal&) = delete;
+  CleanupOnSignal& operator=(const CleanupOnSignal&) = delete;
+
+ private:
+  uint64_t id_;
+};
+
+}  // namespace kiln
