@@ -22,10 +22,19 @@ namespace fs = std::filesystem;
 namespace kiln {
 
 std::string first_line(const std::string& message) {
-  auto end = message.find('\n');
-  std::string line = message.substr(0, end);
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-  return line;
+  // The first line with text: LibTorch's messages may start with a newline (issue 33: "not a
+  // TorchScript archive ()" hid "Unknown builtin op: evilns::boom" on the next line).
+  size_t start = 0;
+  while (start < message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string::npos) end = message.size();
+    std::string line = message.substr(start, end - start);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t'))
+      line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) return line;
+    start = end + 1;
+  }
+  return "";
 }
 
 namespace {
