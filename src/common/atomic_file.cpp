@@ -173,6 +173,8 @@ void write_and_sync(const fs::path& path, const fs::path& target, std::string_vi
 
 }  // namespace
 
+void fsync_file(const fs::path& path) { fsync_path(path, O_RDONLY); }
+
 FileSet::~FileSet() {
   if (committed_) return;
   for (const auto& f : files_) {

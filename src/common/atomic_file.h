@@ -48,6 +48,9 @@ class FileSet {
   bool committed_ = false;
 };
 
+// fsync of a file written by other means (a stream), before it is renamed into place.
+void fsync_file(const std::filesystem::path& path);
+
 // Reads a whole file; throws kiln::Error naming the file on failure.
 std::string read_file(const std::filesystem::path& path);
 

@@ -74,16 +74,15 @@ OptimizeFileResult optimize_file(const OptimizeFileOptions& options) {
   FileSet outputs;
   outputs.reserve(options.output);
   if (options.report) outputs.reserve(*options.report);
-  const std::string original = serialize_model(model);
 
   std::optional<Verifier> verifier;
   OutputSets current;
   OptimizeOptions opt = options.optimize;
   if (options.verify) {
-    verifier.emplace(original, options.verify_options);
+    verifier.emplace(model, options.verify_options);  // before any pass changes it
     current = verifier->reference();
     opt.after_pass = [&](PassRun& run, const onnx::ModelProto& m) {
-      OutputSets outs = verifier->run(serialize_model(m), fmt::format("model after {}", run.pass));
+      OutputSets outs = verifier->run(m, fmt::format("model after {}", run.pass));
       VerifyResult d = Verifier::compare(current, outs);
       run.verified = true;
       run.max_abs = d.max_abs;
@@ -145,7 +144,7 @@ OptimizeFileResult optimize_file(const OptimizeFileOptions& options) {
           culprit.empty() ? "" : ", first by pass " + culprit));
     }
   }
-  outputs.write(options.output, serialize_model(model));
+  save_model(model, options.output, outputs);  // with external data beyond 2 GiB
   if (options.report) outputs.write(*options.report, record_text(report));
   outputs.commit();
   return report;
