@@ -151,7 +151,12 @@ ArtifactState check_artifact_contents(const fs::path& root, std::optional<double
     return s;
   }
   try {
-    onnx::checker::check_model(model, /*full_check=*/true);
+    // With external data the checker reads the files, relative to the model's own path (the
+    // in-memory form would look beside the working directory).
+    if (has_external_data(model))
+      onnx::checker::check_model(model_path.string(), /*full_check=*/true);
+    else
+      onnx::checker::check_model(model, /*full_check=*/true);
     c.add("onnx_checker", true, "full check passed");
   } catch (const std::exception& e) {
     c.add("onnx_checker", false, first_line(e.what()));

@@ -560,6 +560,7 @@ class ModelFacts:
     def __init__(self, buf, folder, what):
         self.buf, self.folder, self.what = buf, folder, what
         self.opsets, self.inputs, self.outputs = {}, {}, {}
+        self.external = False
         self.limit = max_tensor_bytes()
         try:
             self.read()
@@ -673,11 +674,12 @@ class ModelFacts:
                 external.append((key, val))
         check_tensor_size(dims, element_size(dtype), f"{self.what}: tensor '{name}'", self.limit)
         if location == 1:
+            self.external = True
             for key, loc in external:
                 if key == "location":
-                    self.external(name, loc)
+                    self.check_external(name, loc)
 
-    def external(self, name, loc):
+    def check_external(self, name, loc):
         what = self.what
         if "_ORT_MEM_ADDR_" in loc:
             raise Fail(f"{what}: tensor '{name}' names ONNX Runtime's memory-address tag as its external data location")
@@ -900,6 +902,9 @@ def main():
 
     def check_with_onnx():
         import onnx  # noqa: PLC0415
+        if facts.external:  # by path: external data is read beside the model, not the working directory
+            onnx.checker.check_model(model_path, full_check=True)
+            return
         model = onnx.ModelProto()
         model.ParseFromString(bytes(buf))
         onnx.checker.check_model(model, full_check=True)
