@@ -373,9 +373,12 @@ BARE = ("import runpy, sys; sys.modules['yaml'] = None; sys.modules['onnx'] = No
 
 
 def run_kiln(folder):
-    p = subprocess.run([KILN, "validate", folder], capture_output=True, text=True, timeout=120)
+    p = subprocess.run([KILN, "validate", folder], capture_output=True, text=True, timeout=600)
     lines = [l for l in p.stderr.splitlines() if l]
     return p.returncode, lines
+
+
+CRASH = re.compile(r"AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:|terminate called|Segmentation")
 
 
 def run_py(folder, bare):
@@ -393,6 +396,8 @@ for name, base, action, check in CASES:
     want = 0 if check is None else 1
     problems = []
     rc, err = run_kiln(folder)
+    if any(CRASH.search(l) for l in err):  # the sanitizer build runs this script too
+        problems.append(f"kiln validate: crash or sanitizer report: {[l for l in err if CRASH.search(l)][:3]}")
     if rc != want:
         problems.append(f"kiln validate exit {rc}, want {want}: {err[-1:] if err else ''}")
     elif want == 1 and not (len(err) == 1 and re.match(rf"kiln: error: ({check}): ", err[0])):
