@@ -26,7 +26,8 @@ void require_replaceable_artifact(const fs::path& out) {
   const std::string keep =
       "kiln pack replaces only a previous kiln artifact; choose another folder or move it away";
   if (st.type() == fs::file_type::symlink)
-    throw Error(fmt::format("{} is a symbolic link, not an artifact folder ({})", out.string(), keep));
+    throw Error(
+        fmt::format("{} is a symbolic link, not an artifact folder ({})", out.string(), keep));
   if (st.type() != fs::file_type::directory)
     throw Error(fmt::format("{} exists and is not a folder ({})", out.string(), keep));
   if (fs::is_empty(out, ec) && !ec) return;
@@ -51,8 +52,8 @@ void require_replaceable_artifact(const fs::path& out) {
   for (auto it = fs::recursive_directory_iterator(out, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
     if (++entries > kMaxArtifactEntries)
-      throw Error(fmt::format("{} holds more than {} files: not a kiln artifact ({})",
-                              out.string(), kMaxArtifactEntries, keep));
+      throw Error(fmt::format("{} holds more than {} files: not a kiln artifact ({})", out.string(),
+                              kMaxArtifactEntries, keep));
     const std::string rel = it->path().lexically_relative(out).generic_string();
     const auto type = it->symlink_status(ec).type();
     if (type == fs::file_type::directory) continue;

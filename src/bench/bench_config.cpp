@@ -24,10 +24,12 @@ namespace {
 // (never nlohmann's "[json.exception.type_error.305]") otherwise.
 const nlohmann::json& member(const nlohmann::json& j, const std::string& key, const char* type,
                              bool (nlohmann::json::*is)() const noexcept) {
-  if (!j.is_object()) throw Error(fmt::format("expected an object holding '{}', got {}", key, j.type_name()));
+  if (!j.is_object())
+    throw Error(fmt::format("expected an object holding '{}', got {}", key, j.type_name()));
   auto it = j.find(key);
   if (it == j.end()) throw Error(fmt::format("'{}' is missing", key));
-  if (!((*it).*is)()) throw Error(fmt::format("'{}' must be {}, not {}", key, type, it->type_name()));
+  if (!((*it).*is)())
+    throw Error(fmt::format("'{}' must be {}, not {}", key, type, it->type_name()));
   return *it;
 }
 
@@ -39,9 +41,10 @@ SessionOptions session_options_from_json(const nlohmann::json& j, const std::str
     const auto& threads =
         member(j, "intra_op_threads", "an integer", &nlohmann::json::is_number_integer);
     // Read wide, so 1e12 or 2^40 is "too many" and not wrapped into a negative int.
-    const int64_t n = threads.is_number_unsigned()
-                          ? static_cast<int64_t>(std::min<uint64_t>(threads.get<uint64_t>(), INT64_MAX))
-                          : threads.get<int64_t>();
+    const int64_t n =
+        threads.is_number_unsigned()
+            ? static_cast<int64_t>(std::min<uint64_t>(threads.get<uint64_t>(), INT64_MAX))
+            : threads.get<int64_t>();
     if (n < 0) throw Error(fmt::format("intra_op_threads is negative ({})", n));
     if (n > max_thread_count())
       throw Error(fmt::format("intra_op_threads {} is more than {} (4 × the logical cores here)", n,
@@ -77,8 +80,9 @@ SessionOptions read_bench_config(const std::filesystem::path& file, const std::s
   if (j.is_discarded())
     throw Error(fmt::format("{}: not JSON (expected the best.json of kiln bench --tune)", file.string()));
   if (!j.is_object())
-    throw Error(fmt::format("{}: a JSON {}, not an object (expected the best.json of kiln bench --tune)",
-                            file.string(), j.type_name()));
+    throw Error(
+        fmt::format("{}: a JSON {}, not an object (expected the best.json of kiln bench --tune)",
+                    file.string(), j.type_name()));
   const std::string where = fmt::format("{} (best.{})", file.string(), objective);
   auto best = j.find("best");
   if (best == j.end() || !best->is_object() || !best->contains(objective))

@@ -53,7 +53,8 @@ void add_export(CLI::App& app, Runner& run) {
         std::fputs(supported_ops_text(ops).c_str(), stdout);
         return 0;
       }
-      if (o->model.empty()) throw UsageError("a model is required: kiln export MODEL.pt -o model.onnx");
+      if (o->model.empty())
+        throw UsageError("a model is required: kiln export MODEL.pt -o model.onnx");
       if (o->out.empty() && !o->check_only) throw UsageError("-o/--out is required (or --check)");
       o->inputs = parse_input_flags(*specs);
       // The model and the report land together or not at all (issue 33: an unwritable --report

@@ -153,7 +153,8 @@ namespace {
 void write_and_sync(const fs::path& path, const fs::path& target, std::string_view bytes,
                     int flags) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | flags, 0644);
-  if (fd < 0) throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)));
+  if (fd < 0)
+    throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)));
   const char* p = bytes.data();
   size_t left = bytes.size();
   while (left > 0) {
@@ -173,7 +174,9 @@ void write_and_sync(const fs::path& path, const fs::path& target, std::string_vi
 
 }  // namespace
 
-void fsync_file(const fs::path& path) { fsync_path(path, O_RDONLY); }
+void fsync_file(const fs::path& path) {
+  fsync_path(path, O_RDONLY);
+}
 
 FileSet::~FileSet() {
   if (committed_) return;
@@ -195,7 +198,9 @@ FileSet::Entry& FileSet::entry(const fs::path& target) {
   return files_.back();
 }
 
-fs::path FileSet::reserve(const fs::path& target) { return entry(target).temp; }
+fs::path FileSet::reserve(const fs::path& target) {
+  return entry(target).temp;
+}
 
 void FileSet::write(const fs::path& target, std::string_view bytes) {
   write_and_sync(entry(target).temp, target, bytes, O_TRUNC);
@@ -205,7 +210,8 @@ void FileSet::commit() {
   for (const auto& f : files_) {
     std::error_code ec;
     if (!fs::is_regular_file(f.temp, ec))
-      throw Error(fmt::format("cannot write {}: its temporary file disappeared", f.target.string()));
+      throw Error(
+          fmt::format("cannot write {}: its temporary file disappeared", f.target.string()));
   }
   for (const auto& f : files_) {
     if (::rename(f.temp.c_str(), f.target.c_str()) != 0)

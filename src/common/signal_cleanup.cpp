@@ -63,7 +63,7 @@ void install_signal_cleanup() {
     sigset_t set = cleanup_signals();
     // Signals ignored by whoever started kiln (nohup, a shell's background job) stay ignored.
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
-      struct sigaction old {};
+      struct sigaction old{};
       if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) sigdelset(&set, sig);
     }
     if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return;

@@ -17,10 +17,10 @@ int max_thread_count() {
 void check_thread_option(int64_t threads, const std::string& field, const std::string& zero) {
   if (threads < 0) throw OptionError(field, fmt::format("must be at least 0 (0: {})", zero));
   if (threads > max_thread_count())
-    throw OptionError(field, fmt::format("must be at most {} (4 × the {} logical cores here), not {}",
-                                         max_thread_count(),
-                                         std::max(1u, std::thread::hardware_concurrency()),
-                                         threads));
+    throw OptionError(
+        field, fmt::format("must be at most {} (4 × the {} logical cores here), not {}",
+                           max_thread_count(), std::max(1u, std::thread::hardware_concurrency()),
+                           threads));
 }
 
 }  // namespace kiln

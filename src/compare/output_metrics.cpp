@@ -70,7 +70,8 @@ std::optional<std::string> OutputMetrics::problem(double bound, VerdictPolicy po
                          candidate);
   }
   if (std::isnan(bound)) return std::string("the bound is NaN");
-  if (!(mean_abs() <= bound)) return fmt::format("E = {:.3g} exceeds the bound {:g}", mean_abs(), bound);
+  if (!(mean_abs() <= bound))
+    return fmt::format("E = {:.3g} exceeds the bound {:g}", mean_abs(), bound);
   return std::nullopt;
 }
 

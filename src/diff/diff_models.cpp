@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
-#include "common/thread_limit.h"
 #include "common/process_memory.h"
 #include "common/shape.h"
+#include "common/thread_limit.h"
 #include "data/dataset.h"
 #include "data/dataset_batch.h"
 #include "diff/explain.h"

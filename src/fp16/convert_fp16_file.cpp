@@ -1,8 +1,8 @@
 #include "fp16/convert_fp16_file.h"
 
 #include <algorithm>
-#include <limits>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>

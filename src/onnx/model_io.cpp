@@ -50,7 +50,8 @@ onnx::ModelProto load_model(const std::filesystem::path& path) {
   onnx::ModelProto model = parse_model(read_file(path), path.string());
   check_untrusted_model(model, path.parent_path(), path.string());
   if (has_external_data(model))
-    internalize_external_data(model, path.parent_path().empty() ? "." : path.parent_path(), path.string());
+    internalize_external_data(model, path.parent_path().empty() ? "." : path.parent_path(),
+                              path.string());
   return model;
 }
 
@@ -99,10 +100,10 @@ void internalize_external_data(onnx::ModelProto& model, const std::filesystem::p
     std::error_code ec;
     const uint64_t size = std::filesystem::file_size(file, ec);
     if (ec || offset > size || (length && *length > size - offset))
-      throw Error(fmt::format("{}: tensor '{}' external data ({} bytes at offset {} of '{}') lies "
-                              "beyond the file's {} bytes",
-                              what, t.name(), length.value_or(size - std::min(offset, size)),
-                              offset, location, size));
+      throw Error(fmt::format(
+          "{}: tensor '{}' external data ({} bytes at offset {} of '{}') lies "
+          "beyond the file's {} bytes",
+          what, t.name(), length.value_or(size - std::min(offset, size)), offset, location, size));
     const uint64_t n = length.value_or(size - offset);
     std::ifstream in(file, std::ios::binary);
     std::string data(n, '\0');
@@ -154,7 +155,9 @@ void save_model(const onnx::ModelProto& model, const std::filesystem::path& path
   for_each_mutable_tensor(*copy.mutable_graph(), [&](onnx::TensorProto& t) {
     if (!t.has_raw_data() || t.raw_data().size() < kExternalMinBytes) return;
     const uint64_t aligned = (offset + 4095) / 4096 * 4096;
-    if (aligned > offset) out.write(std::string(aligned - offset, '\0').data(), static_cast<std::streamsize>(aligned - offset));
+    if (aligned > offset)
+      out.write(std::string(aligned - offset, '\0').data(),
+                static_cast<std::streamsize>(aligned - offset));
     offset = aligned;
     out.write(t.raw_data().data(), static_cast<std::streamsize>(t.raw_data().size()));
     auto add = [&](const char* key, const std::string& value) {
@@ -170,7 +173,8 @@ void save_model(const onnx::ModelProto& model, const std::filesystem::path& path
     t.set_data_location(onnx::TensorProto::EXTERNAL);
   });
   out.flush();
-  if (!out) throw Error(fmt::format("cannot write {}: {}", data_path.string(), std::strerror(errno)));
+  if (!out)
+    throw Error(fmt::format("cannot write {}: {}", data_path.string(), std::strerror(errno)));
   out.close();
   fsync_file(data_temp);
   files.write(path, serialize_model(copy));

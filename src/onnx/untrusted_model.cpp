@@ -128,17 +128,18 @@ void check_model_structure(const onnx::ModelProto& model, const std::string& wha
     stack.pop_back();
     nodes += list->size();
     if (nodes > kMaxModelNodes)
-      throw Error(fmt::format("{}: more than {} nodes (subgraphs and functions included); kiln's "
-                              "bound is {}",
-                              what, kMaxModelNodes, kMaxModelNodes));
+      throw Error(
+          fmt::format("{}: more than {} nodes (subgraphs and functions included); kiln's "
+                      "bound is {}",
+                      what, kMaxModelNodes, kMaxModelNodes));
     for (const auto& n : *list) {
       for (const auto& a : n.attribute()) {
         if (!a.has_g() && a.graphs().empty()) continue;
         if (depth + 1 > kMaxSubgraphDepth)
-          throw Error(fmt::format("{}: node '{}' ({}) holds subgraphs nested more than {} deep; "
-                                  "kiln's bound is {} levels of If/Loop/Scan bodies",
-                                  what, n.name(), n.op_type(), kMaxSubgraphDepth,
-                                  kMaxSubgraphDepth));
+          throw Error(
+              fmt::format("{}: node '{}' ({}) holds subgraphs nested more than {} deep; "
+                          "kiln's bound is {} levels of If/Loop/Scan bodies",
+                          what, n.name(), n.op_type(), kMaxSubgraphDepth, kMaxSubgraphDepth));
         if (a.has_g()) stack.push_back({&a.g().node(), depth + 1});
         for (const auto& g : a.graphs()) stack.push_back({&g.node(), depth + 1});
       }

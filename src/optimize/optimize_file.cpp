@@ -58,7 +58,8 @@ void OptimizeFileOptions::validate() const {
   for (int64_t d : verify_options.dynamic_dims)
     if (d < 1) throw OptionError("verify_options.dynamic_dims", "sizes must be at least 1");
   if (optimize.max_iterations < 1) throw OptionError("optimize.max_iterations", "must be at least 1");
-  if (report && std::filesystem::weakly_canonical(*report) == std::filesystem::weakly_canonical(output))
+  if (report &&
+      std::filesystem::weakly_canonical(*report) == std::filesystem::weakly_canonical(output))
     throw OptionError("report", "is the output model's path: give another file");
   for (const auto& name : optimize.passes) {
     if (name.empty()) throw OptionError("optimize.passes", "has an empty pass name");

@@ -41,8 +41,7 @@ PreoptimizeRecord preoptimize_for_quantization(onnx::ModelProto& model, double r
   VerifyResult diff;
   try {
     Verifier verifier(model, vo);
-    diff = Verifier::compare(verifier.reference(),
-                             verifier.run(rewritten, "pre-optimized model"));
+    diff = Verifier::compare(verifier.reference(), verifier.run(rewritten, "pre-optimized model"));
   } catch (const Error& e) {
     record.skipped_because =
         fmt::format("could not verify the rewritten model: {}", first_line(e.what()));

@@ -1,9 +1,9 @@
 #include "quantize_onnx/quantize_onnx_file.h"
 
 #include <algorithm>
-#include <limits>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -11,8 +11,8 @@
 #include "bench/accuracy.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
-#include "common/thread_limit.h"
 #include "common/table.h"
+#include "common/thread_limit.h"
 #include "data/dataset.h"
 #include "data/dataset_batch.h"
 #include "onnx/graph_view.h"
@@ -355,8 +355,8 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
   if (auto p = calibration.problem(std::numeric_limits<double>::infinity(),
                                    {/*matching_nonfinite=*/true, /*empty=*/false},
                                    "the float model", "the quantized model"))
-    throw Error(fmt::format("{}: quantized model on the calibration data: {}; nothing written",
-                            what, *p));
+    throw Error(
+        fmt::format("{}: quantized model on the calibration data: {}; nothing written", what, *p));
   report.calibration_error = calibration.stats();
   for (const auto& l : sensitivity)
     report.sensitivity.push_back({l.label, l.op, l.relative_l2, l.max_abs, l.top1_agreement});

@@ -15,9 +15,9 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
-#include "onnx/model_io.h"
 #include "common/signal_cleanup.h"
 #include "common/thread_limit.h"
+#include "onnx/model_io.h"
 #include "onnx/untrusted_model.h"
 #include "runtime/ort_env.h"
 

@@ -13,9 +13,9 @@
 #include "artifact/artifact_checks.h"
 #include "artifact/artifact_out.h"
 #include "artifact/metadata.h"
+#include "common/atomic_file.h"
 #include "compare/output_metrics.h"
 #include "tensor/host_tensor.h"
-#include "common/atomic_file.h"
 #include "tiny_artifact.h"
 
 namespace fs = std::filesystem;
@@ -155,9 +155,11 @@ TEST(ArtifactChecks, NonFiniteOrEmptyGoldenOutputsFail) {
     write_tensor_pb(y, d / out);
     test::rehash_artifact_file(d, out);
     bool passed = true;
-    std::string detail = check(check_artifact_contents(d, std::nullopt).checks.result(), "golden", &passed);
+    std::string detail =
+        check(check_artifact_contents(d, std::nullopt).checks.result(), "golden", &passed);
     EXPECT_FALSE(passed) << v;
-    EXPECT_EQ(detail, fmt::format("NaN/Inf values: {} in the golden outputs, 0 in the model's", y.numel()));
+    EXPECT_EQ(detail,
+              fmt::format("NaN/Inf values: {} in the golden outputs, 0 in the model's", y.numel()));
   }
   // Batch 0: an input and an output with no rows.
   fs::remove_all(d);
@@ -200,14 +202,16 @@ TEST(OutputMetrics, VerdictIsNanSafe) {
   // Explicitly expected: the very same NaN/Inf on both sides.
   VerdictPolicy same{true, false};
   EXPECT_EQ(verdict({nan, -inf, 2}, {nan, -inf, 2}, same), "pass");
-  EXPECT_NE(verdict({nan, 2}, {1, 2}, same).find("1 NaN/Inf values not matched"), std::string::npos);
+  EXPECT_NE(verdict({nan, 2}, {1, 2}, same).find("1 NaN/Inf values not matched"),
+            std::string::npos);
   EXPECT_NE(verdict({inf, 2}, {-inf, 2}, same).find("not matched"), std::string::npos);
   EXPECT_NE(verdict({inf, 2}, {nan, 2}, same).find("not matched"), std::string::npos);
   // Nothing compared, or empty outputs.
   EXPECT_EQ(OutputMetrics().problem(1).value_or("pass"), "no outputs compared");
   OutputMetrics empty;
   empty.add(HostTensor("y", DType::Float32, {0, 3}), HostTensor("y", DType::Float32, {0, 3}));
-  EXPECT_EQ(empty.problem(1).value_or("pass"), "1 of 1 outputs have no elements (nothing to compare)");
+  EXPECT_EQ(empty.problem(1).value_or("pass"),
+            "1 of 1 outputs have no elements (nothing to compare)");
   EXPECT_EQ(empty.problem(1, {false, true}).value_or("pass"), "pass");
   // Integer outputs compare exactly within the bound, through doubles.
   OutputMetrics ints;
@@ -247,17 +251,21 @@ TEST(ArtifactOut, OnlyAPreviousArtifactIsReplaceable) {
   EXPECT_EQ(error_of(d / "art"), "replaceable");
 
   write_file_atomic(d / "afile", "mine");
-  EXPECT_EQ(error_of(d / "afile").rfind((d / "afile").string() + " exists and is not a folder", 0), 0u);
+  EXPECT_EQ(error_of(d / "afile").rfind((d / "afile").string() + " exists and is not a folder", 0),
+            0u);
   fs::create_directories(d / "notes");
   write_file_atomic(d / "notes/notes.txt", "mine");
-  EXPECT_NE(error_of(d / "notes").find("is not a kiln artifact (no metadata.yaml)"), std::string::npos);
+  EXPECT_NE(error_of(d / "notes").find("is not a kiln artifact (no metadata.yaml)"),
+            std::string::npos);
   write_file_atomic(d / "notes/metadata.yaml", "title: my notes\n");
   EXPECT_NE(error_of(d / "notes").find("its metadata.yaml is not kiln's"), std::string::npos);
   write_file_atomic(d / "art/notes.txt", "mine");
-  EXPECT_NE(error_of(d / "art").find("notes.txt is not part of the kiln artifact there"), std::string::npos);
+  EXPECT_NE(error_of(d / "art").find("notes.txt is not part of the kiln artifact there"),
+            std::string::npos);
   fs::remove(d / "art/notes.txt");
   fs::create_directory_symlink(d / "notes", d / "art/linked");
-  EXPECT_NE(error_of(d / "art").find("linked is not part of the kiln artifact there"), std::string::npos);
+  EXPECT_NE(error_of(d / "art").find("linked is not part of the kiln artifact there"),
+            std::string::npos);
   fs::remove(d / "art/linked");
   fs::create_directory_symlink(d / "art", d / "link");
   EXPECT_NE(error_of(d / "link").find("is a symbolic link"), std::string::npos);

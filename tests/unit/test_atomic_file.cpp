@@ -159,7 +159,8 @@ TEST(FileSet, AllOrNothing) {
   {
     FileSet files;
     files.write(d / "model.onnx", "new model");
-    EXPECT_THROW(files.reserve(d / "missing" / "report.json"), Error);  // the report's folder is gone
+    EXPECT_THROW(files.reserve(d / "missing" / "report.json"),
+                 Error);  // the report's folder is gone
   }  // not committed: nothing replaced, no temporaries left
   EXPECT_EQ(read_file(d / "model.onnx"), "old model");
   EXPECT_EQ(entries(d), 1u);

@@ -465,10 +465,13 @@ TEST(BenchConfig, BadValuesAreNamedWithTheFile) {
     EXPECT_EQ(e.rfind(name + " (best.latency): ", 0), 0u) << e;
     EXPECT_NE(e.find(n == "1e12" ? "must be an integer" : "is more than"), std::string::npos) << e;
   }
-  EXPECT_NE(error_of(with_threads("-3")).find("intra_op_threads is negative (-3)"), std::string::npos);
-  EXPECT_NE(error_of(with_threads("\"4\"")).find("'intra_op_threads' must be an integer, not string"),
+  EXPECT_NE(error_of(with_threads("-3")).find("intra_op_threads is negative (-3)"),
             std::string::npos);
-  EXPECT_EQ(error_of("[1, 2]"), name + ": a JSON array, not an object (expected the best.json of kiln bench --tune)");
+  EXPECT_NE(
+      error_of(with_threads("\"4\"")).find("'intra_op_threads' must be an integer, not string"),
+      std::string::npos);
+  EXPECT_EQ(error_of("[1, 2]"),
+            name + ": a JSON array, not an object (expected the best.json of kiln bench --tune)");
   EXPECT_EQ(error_of("{nope"), name + ": not JSON (expected the best.json of kiln bench --tune)");
   for (const std::string text : {R"({"best": [1]})", R"({"best": {"latency": 3}})",
                                  R"({"best": {"latency": {"options": []}}})"}) {
@@ -498,7 +501,8 @@ TEST(ThreadLimit, CountsAboveTheCapAreRefused) {
     OrtSession::from_bytes(bytes, so, "m");
     FAIL() << "100000 threads accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("100000 intra-op threads: at most"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("100000 intra-op threads: at most"), std::string::npos)
+        << e.what();
   }
 }
 

@@ -442,8 +442,8 @@ namespace kiln {
 
 namespace {
 
-// y = x passed through `depth` nested If nodes (each then-branch holds the next If; each else-branch
-// an Identity): the shape that made ONNX Runtime's session creation double per level.
+// y = x passed through `depth` nested If nodes (each then-branch holds the next If; each
+// else-branch an Identity): the shape that made ONNX Runtime's session creation double per level.
 onnx::ModelProto nested_if_model(int depth) {
   test::ModelBuilder b(17, 8);
   b.input("c", DType::Bool, {}).input("x", DType::Float32, {2}).output("y", DType::Float32, {2});
@@ -499,14 +499,17 @@ TEST(UntrustedModel, SubgraphNestingIsBoundedBeforeOnnxRuntime) {
   auto ok = nested_if_model(kMaxSubgraphDepth);
   EXPECT_EQ(error_of([&] { check_model_structure(ok, "m"); }), "");
   auto session = OrtSession::from_bytes(serialize_model(ok), SessionOptions{}, "m");
-  auto y = session.run({make_tensor("c", DType::Bool, {}, {1}), make_tensor("x", DType::Float32, {2}, {1, 2})});
+  auto y = session.run(
+      {make_tensor("c", DType::Bool, {}, {1}), make_tensor("x", DType::Float32, {2}, {1, 2})});
   EXPECT_EQ(y[0].to_doubles(), (std::vector<double>{1, 2}));
   for (int depth : {kMaxSubgraphDepth + 1, 24}) {
     auto deep = nested_if_model(depth);
     auto t0 = std::chrono::steady_clock::now();
-    std::string e = error_of([&] { OrtSession::from_bytes(serialize_model(deep), SessionOptions{}, "deep.onnx"); });
+    std::string e = error_of(
+        [&] { OrtSession::from_bytes(serialize_model(deep), SessionOptions{}, "deep.onnx"); });
     EXPECT_NE(e.find("deep.onnx: node 'if_"), std::string::npos) << e;
-    EXPECT_NE(e.find("nested more than 12 deep; kiln's bound is 12 levels"), std::string::npos) << e;
+    EXPECT_NE(e.find("nested more than 12 deep; kiln's bound is 12 levels"), std::string::npos)
+        << e;
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
   }
 }
@@ -518,7 +521,9 @@ TEST(UntrustedModel, NodeCountIsBounded) {
   nodes->Reserve(static_cast<int>(kMaxModelNodes) + 1);
   for (int64_t i = 0; i <= kMaxModelNodes; ++i) nodes->Add()->set_op_type("Identity");
   std::string e = error_of([&] { check_model_structure(b.model(), "big.onnx"); });
-  EXPECT_EQ(e, "big.onnx: more than 1000000 nodes (subgraphs and functions included); kiln's bound is 1000000");
+  EXPECT_EQ(e,
+            "big.onnx: more than 1000000 nodes (subgraphs and functions included); kiln's bound is "
+            "1000000");
   nodes->RemoveLast();
   EXPECT_EQ(error_of([&] { check_model_structure(b.model(), "big.onnx"); }), "");
 }

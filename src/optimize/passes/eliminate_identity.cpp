@@ -39,7 +39,8 @@ const std::string& resolve(Aliases& alias, const std::string& value) {
   while (it != alias.end()) {
     path.push_back(it);
     if (path.size() > alias.size())
-      throw Error(fmt::format("eliminate_identity: Identity nodes form a cycle through '{}'", value));
+      throw Error(
+          fmt::format("eliminate_identity: Identity nodes form a cycle through '{}'", value));
     it = alias.find(it->second);
   }
   const std::string root = path.back()->second;
@@ -90,9 +91,8 @@ PassInfo eliminate_identity() {
           [](GraphView& view) {
             int count = remove_inner_identities(view);
             // What is left writes graph outputs: few, one at a time.
-            return count + rewrite_matches<int>(view, match, [](GraphView& v, int i) {
-                     return bypass_node(v, i);
-                   });
+            return count + rewrite_matches<int>(
+                               view, match, [](GraphView& v, int i) { return bypass_node(v, i); });
           }};
 }
 
