@@ -1,7 +1,11 @@
 #include "common/signal_cleanup.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <map>
 #include <mutex>
@@ -34,10 +38,22 @@ sigset_t cleanup_signals() {
   return set;
 }
 
-[[noreturn]] void wait_and_clean(sigset_t set) {
-  int sig = 0;
-  while (sigwait(&set, &sig) != 0) {
+int wake_fd = -1;  // the write end of the pipe the handler signals the cleanup thread through
+
+// Async-signal-safe: one byte down the pipe, whichever thread the kernel picked (a thread some
+// library started before main cannot be told to block the signal, so blocking is not enough).
+void on_signal(int sig) {
+  const int saved = errno;
+  const unsigned char byte = static_cast<unsigned char>(sig);
+  [[maybe_unused]] ssize_t n = ::write(wake_fd, &byte, 1);
+  errno = saved;
+}
+
+[[noreturn]] void wait_and_clean(int read_fd) {
+  unsigned char byte = 0;
+  while (::read(read_fd, &byte, 1) != 1) {
   }
+  const int sig = byte;
   {
     // Held to the end: no registration or commit races the removal.
     std::lock_guard<std::mutex> lock(registry_mutex());
@@ -50,7 +66,7 @@ sigset_t cleanup_signals() {
     sigemptyset(&one);
     sigaddset(&one, sig);
     pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
-    ::raise(sig);  // this thread takes it: the default action ends the process
+    ::raise(sig);  // delivered to this thread: the default action ends the process
   }
   for (;;) pause();
 }
@@ -60,14 +76,20 @@ sigset_t cleanup_signals() {
 void install_signal_cleanup() {
   static std::once_flag once;
   std::call_once(once, [] {
-    sigset_t set = cleanup_signals();
-    // Signals ignored by whoever started kiln (nohup, a shell's background job) stay ignored.
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return;
+    wake_fd = fds[1];
+    std::thread(wait_and_clean, fds[0]).detach();
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
-      struct sigaction old{};
-      if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) sigdelset(&set, sig);
+      struct sigaction old {};
+      // Signals ignored by whoever started kiln (nohup, a shell's background job) stay ignored.
+      if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+      struct sigaction sa {};
+      sa.sa_handler = on_signal;
+      sigemptyset(&sa.sa_mask);
+      sa.sa_flags = SA_RESTART;
+      sigaction(sig, &sa, nullptr);
     }
-    if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return;
-    std::thread(wait_and_clean, set).detach();
   });
 }
 
