@@ -22,8 +22,9 @@ namespace {
 
 // The value of `key` in the object `j`, of the JSON type `type` names; kiln::Error in plain words
 // (never nlohmann's "[json.exception.type_error.305]") otherwise.
-const nlohmann::json& member(const nlohmann::json& j, const std::string& key, const char* type,
-                             bool (nlohmann::json::*is)() const noexcept) {
+// Returned by value: a reference into `j` trips GCC's -Wdangling-reference at the call sites.
+nlohmann::json member(const nlohmann::json& j, const char* key, const char* type,
+                      bool (nlohmann::json::*is)() const noexcept) {
   if (!j.is_object())
     throw Error(fmt::format("expected an object holding '{}', got {}", key, j.type_name()));
   auto it = j.find(key);
@@ -38,7 +39,7 @@ const nlohmann::json& member(const nlohmann::json& j, const std::string& key, co
 SessionOptions session_options_from_json(const nlohmann::json& j, const std::string& what) {
   try {
     SessionOptions o;
-    const auto& threads =
+    const nlohmann::json threads =
         member(j, "intra_op_threads", "an integer", &nlohmann::json::is_number_integer);
     // Read wide, so 1e12 or 2^40 is "too many" and not wrapped into a negative int.
     const int64_t n =
