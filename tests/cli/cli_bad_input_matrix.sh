@@ -365,8 +365,8 @@ bad bench/config-threads 1 'best_threads.json \(best.latency\): intra_op_threads
 bad bench/config-1e12 1 "best_1e12.json \(best.latency\): 'intra_op_threads' must be an integer, not number" b_cfg.md -- bench good.onnx --config best_1e12.json --runs 2 --warmup 1 --batch 1 --no-sgemm --out b_cfg.md
 bad bench/config-list 1 'best_list.json: a JSON array, not an object' b_cfg.md -- bench good.onnx --config best_list.json --runs 2 --warmup 1 --batch 1 --no-sgemm --out b_cfg.md
 bad bench/config-type 1 "best_type.json: no 'best.latency' configuration" b_cfg.md -- bench good.onnx --config best_type.json --runs 2 --warmup 1 --batch 1 --no-sgemm --out b_cfg.md
-bad quantize-onnx/calib-empty 1 'batch_0.pb: an empty calibration batch \(shape 0x1x28x28\)' qo_empty.onnx -- quantize-onnx good.onnx --calibrate calib_empty -o qo_empty.onnx
-bad convert-fp16/calib-empty 1 'batch_0.pb: an empty calibration batch \(shape 0x1x28x28\)' f16_empty.onnx -- convert-fp16 good.onnx --calibrate calib_empty -o f16_empty.onnx
+bad quantize-onnx/calib-empty 1 'batch_0.pb: an empty (calibration )?batch' qo_empty.onnx -- quantize-onnx good.onnx --calibrate calib_empty -o qo_empty.onnx
+bad convert-fp16/calib-empty 1 'batch_0.pb: an empty (calibration )?batch' f16_empty.onnx -- convert-fp16 good.onnx --calibrate calib_empty -o f16_empty.onnx
 # Never destroy what kiln did not make: pack --out refuses a folder that is not an artifact, a file
 bad pack/out-not-artifact 1 'notes_dir is not a kiln artifact \(no metadata.yaml\)' - -- pack --model good.onnx --reference good.pt --dataset none --out notes_dir
 bad pack/out-file 1 'out_file exists and is not a folder' - -- pack --model good.onnx --reference good.pt --dataset none --out out_file
