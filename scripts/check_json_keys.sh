@@ -9,6 +9,7 @@ cd "${1:-$(dirname "$0")/..}"
 
 owners=(
   src/artifact/artifact_checks.cpp   # metadata.yaml, as validate reads it
+  src/artifact/artifact_out.cpp      # metadata.yaml, as pack --out recognizes a previous artifact
   src/artifact/metadata.cpp          # metadata.yaml <-> JSON
   src/artifact/pack.cpp              # metadata.yaml, as pack writes it
   src/bench/bench_config.cpp         # best.json (bench --config)

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/signal_cleanup.h"
 
 namespace fs = std::filesystem;
 
@@ -23,6 +24,7 @@ std::pair<int, std::string> git(const std::vector<std::string>& args) {
   pid_t pid = ::fork();
   if (pid < 0) throw Error("cannot run git: fork failed");
   if (pid == 0) {
+    unblock_cleanup_signals_in_child();
     ::dup2(pipefd[1], STDOUT_FILENO);
     ::dup2(pipefd[1], STDERR_FILENO);
     ::close(pipefd[0]);

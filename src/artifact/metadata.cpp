@@ -2,9 +2,13 @@
 
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <regex>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include "common/error.h"
@@ -45,7 +49,9 @@ std::string shortest_float_text(double d) {
 }
 
 // `where` is the value's place in the document (a JSON pointer), for the errors.
-void emit(YAML::Emitter& y, const nlohmann::json& v, const std::string& where) {
+void emit(YAML::Emitter& y, const nlohmann::json& v, const std::string& where, size_t depth = 0) {
+  if ((v.is_object() || v.is_array()) && depth >= kMaxMetadataDepth)
+    throw Error(fmt::format("metadata {}: nested deeper than {} levels", where, kMaxMetadataDepth));
   if (v.is_object()) {
     y << YAML::BeginMap;
     std::vector<std::string> keys;
@@ -56,7 +62,7 @@ void emit(YAML::Emitter& y, const nlohmann::json& v, const std::string& where) {
     for (const auto& k : keys) {
       require_utf8(k, fmt::format("metadata {}", where.empty() ? "/" : where), "key");
       y << YAML::Key << k << YAML::Value;
-      emit(y, v[k], where + "/" + k);
+      emit(y, v[k], where + "/" + k, depth + 1);
     }
     y << YAML::EndMap;
   } else if (v.is_array()) {
@@ -65,7 +71,7 @@ void emit(YAML::Emitter& y, const nlohmann::json& v, const std::string& where) {
     bool maps = false;
     for (const auto& e : v) maps = maps || e.is_object();
     y << (maps ? YAML::Block : YAML::Flow) << YAML::BeginSeq;
-    for (size_t i = 0; i < v.size(); ++i) emit(y, v[i], fmt::format("{}/{}", where, i));
+    for (size_t i = 0; i < v.size(); ++i) emit(y, v[i], fmt::format("{}/{}", where, i), depth + 1);
     y << YAML::EndSeq;
   } else if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
@@ -90,43 +96,142 @@ void emit(YAML::Emitter& y, const nlohmann::json& v, const std::string& where) {
   }
 }
 
-nlohmann::json to_json(const YAML::Node& n, const std::string& what) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      nlohmann::json j = nlohmann::json::object();
-      for (const auto& kv : n) {
-        std::string key = kv.first.as<std::string>();
-        require_utf8(key, what, "key");
-        j[key] = to_json(kv.second, what);
-      }
-      return j;
-    }
-    case YAML::NodeType::Sequence: {
-      nlohmann::json j = nlohmann::json::array();
-      for (const auto& e : n) j.push_back(to_json(e, what));
-      return j;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string& s = n.Scalar();
-      require_utf8(s, what, "value");
-      if (n.Tag() == "!") return s;  // quoted: a string even when it looks like a number
-      if (s == "true") return true;
-      if (s == "false") return false;
-      if (s == "null" || s == "~") return nullptr;
-      int64_t i;
-      auto [pi, ei] = std::from_chars(s.data(), s.data() + s.size(), i);
-      if (ei == std::errc() && pi == s.data() + s.size()) return i;
-      double d;
-      auto [pd, ed] = std::from_chars(s.data(), s.data() + s.size(), d);
-      // Only finite numbers: "nan" and "inf" are strings in YAML (its own forms, .nan and .inf,
-      // are read as strings too; metadata numbers are finite, metadata_to_yaml refuses others).
-      if (ed == std::errc() && pd == s.data() + s.size() && std::isfinite(d)) return d;
-      return s;
-    }
-    default:
-      return nullptr;
-  }
+// A scalar's JSON value: quoted scalars are strings; plain ones may be booleans, integers or
+// finite numbers.
+nlohmann::json scalar_json(const std::string& tag, const std::string& s, const std::string& what) {
+  require_utf8(s, what, "value");
+  if (tag == "!") return s;  // quoted: a string even when it looks like a number
+  if (s == "true") return true;
+  if (s == "false") return false;
+  if (s == "null" || s == "~") return nullptr;
+  int64_t i;
+  auto [pi, ei] = std::from_chars(s.data(), s.data() + s.size(), i);
+  if (ei == std::errc() && pi == s.data() + s.size()) return i;
+  double d;
+  auto [pd, ed] = std::from_chars(s.data(), s.data() + s.size(), d);
+  // Only finite numbers: "nan" and "inf" are strings in YAML (its own forms, .nan and .inf,
+  // are read as strings too; metadata numbers are finite, metadata_to_yaml refuses others).
+  if (ed == std::errc() && pd == s.data() + s.size() && std::isfinite(d)) return d;
+  return s;
 }
+
+// Builds the JSON document from yaml-cpp's parse events, without a YAML::Node tree and without
+// recursion of its own: the nesting depth, the number of values and anchors/aliases are checked as
+// the parser reports them, so a deeply nested or self-referencing document stops at the first
+// event past a limit (yaml-cpp's own recursion never goes deeper than kMaxMetadataDepth).
+class JsonBuilder : public YAML::EventHandler {
+ public:
+  explicit JsonBuilder(std::string what) : what_(std::move(what)) {}
+
+  nlohmann::json take() {
+    if (documents_ == 0) throw Error(fmt::format("{}: empty document", what_));
+    return std::move(root_);
+  }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents_ > 1)
+      throw Error(fmt::format("{}: more than one YAML document (line {})", what_, mark.line + 1));
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    no_anchor(mark, anchor);
+    if (awaiting_key()) {
+      value(mark, "null");  // yaml-cpp's reading of a null key
+      return;
+    }
+    value(mark, nullptr);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    throw Error(fmt::format("{}: YAML aliases (*name) are not allowed in metadata (line {})", what_,
+                            mark.line + 1));
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& text) override {
+    no_anchor(mark, anchor);
+    if (awaiting_key()) {
+      require_utf8(text, what_, "key");
+      value(mark, text);
+      return;
+    }
+    value(mark, scalar_json(tag, text, what_));
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, anchor, nlohmann::json::array());
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, anchor, nlohmann::json::object());
+  }
+  void OnMapEnd() override { close(); }
+  void OnAnchor(const YAML::Mark& mark, const std::string& name) override {
+    throw Error(fmt::format("{}: YAML anchors (&{}) are not allowed in metadata (line {})", what_,
+                            name, mark.line + 1));
+  }
+
+ private:
+  struct Frame {
+    nlohmann::json value;
+    std::optional<std::string> key;  // a map's key waiting for its value
+  };
+
+  bool awaiting_key() const {
+    return !stack_.empty() && stack_.back().value.is_object() && !stack_.back().key;
+  }
+  void no_anchor(const YAML::Mark& mark, YAML::anchor_t anchor) const {
+    if (anchor != YAML::NullAnchor)
+      throw Error(fmt::format("{}: YAML anchors (&name) are not allowed in metadata (line {})",
+                              what_, mark.line + 1));
+  }
+  void count(const YAML::Mark& mark) {
+    if (++values_ > kMaxMetadataValues)
+      throw Error(fmt::format("{}: more than {} values (line {})", what_, kMaxMetadataValues,
+                              mark.line + 1));
+  }
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor, nlohmann::json empty) {
+    no_anchor(mark, anchor);
+    count(mark);
+    if (awaiting_key())
+      throw Error(fmt::format("{}: a mapping key is not a scalar (line {})", what_, mark.line + 1));
+    if (stack_.size() >= kMaxMetadataDepth)
+      throw Error(fmt::format("{}: nested deeper than {} levels (line {})", what_,
+                              kMaxMetadataDepth, mark.line + 1));
+    stack_.push_back({std::move(empty), std::nullopt});
+  }
+  void close() {
+    nlohmann::json done = std::move(stack_.back().value);
+    stack_.pop_back();
+    attach(std::move(done));
+  }
+  void value(const YAML::Mark& mark, nlohmann::json v) {
+    count(mark);
+    if (awaiting_key()) {
+      stack_.back().key = v.get<std::string>();
+      return;
+    }
+    attach(std::move(v));
+  }
+  void attach(nlohmann::json v) {
+    if (stack_.empty()) {
+      root_ = std::move(v);
+      return;
+    }
+    Frame& f = stack_.back();
+    if (f.value.is_array()) {
+      f.value.push_back(std::move(v));
+    } else {
+      f.value[*f.key] = std::move(v);  // a repeated key: the last value wins
+      f.key.reset();
+    }
+  }
+
+  std::string what_;
+  std::vector<Frame> stack_;
+  nlohmann::json root_;
+  int documents_ = 0;
+  size_t values_ = 0;
+};
 
 }  // namespace
 
@@ -140,12 +245,19 @@ std::string metadata_to_yaml(const nlohmann::json& metadata) {
 }
 
 nlohmann::json parse_metadata_yaml(const std::string& text, const std::string& what) {
+  if (text.size() > kMaxMetadataBytes)
+    throw Error(fmt::format("{}: larger than {} bytes", what, kMaxMetadataBytes));
   try {
-    YAML::Node root = YAML::Load(text);
-    if (!root.IsMap()) throw Error(fmt::format("{}: not a YAML mapping", what));
-    return to_json(root, what);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    JsonBuilder builder(what);
+    while (parser.HandleNextDocument(builder)) {
+    }
+    nlohmann::json root = builder.take();
+    if (!root.is_object()) throw Error(fmt::format("{}: not a YAML mapping", what));
+    return root;
   } catch (const YAML::Exception& e) {
-    throw Error(fmt::format("{}: malformed YAML: {}", what, e.what()));
+    throw Error(fmt::format("{}: malformed YAML: {}", what, first_line(e.what())));
   }
 }
 

@@ -11,6 +11,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "artifact/artifact_layout.h"
+#include "artifact/artifact_out.h"
 #include "artifact/git_commit.h"
 #include "artifact/io_signature.h"
 #include "artifact/measured_precision.h"
@@ -274,6 +275,7 @@ PackResult pack_artifact(const PackOptions& o) {
   auto log = [&](const std::string& s) {
     if (o.progress) std::fprintf(stderr, "pack: %s\n", s.c_str());
   };
+  require_replaceable_artifact(o.out);  // never destroy what kiln did not make
   StagingDir stage(o.out);
   write_file_atomic(stage.path(kModelFile), read_file(o.model));
 

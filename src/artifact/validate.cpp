@@ -61,13 +61,11 @@ ValidateResult validate_artifact(const ValidateOptions& o) {
         auto b = s.session->run(inputs);
         for (size_t i = 0; i < a.size() && i < b.size(); ++i) m.add(a[i], b[i]);
       }
-      bool ok = m.shapes_match() && m.mean_abs() <= s.bound;
       std::string ref_name = o.reference.filename().string();
-      c.add("reference", ok,
-            ok ? fmt::format("E = {:.3g} ≤ {:g} against {}", m.mean_abs(), s.bound, ref_name)
-               : (m.shapes_match() ? fmt::format("E = {:.3g} exceeds {:g} against {}", m.mean_abs(),
-                                                 s.bound, ref_name)
-                                   : m.shape_problem()));
+      auto problem = m.problem(s.bound, {}, ref_name, "the artifact's model");
+      c.add("reference", !problem,
+            problem ? fmt::format("{} against {}", *problem, ref_name)
+                    : fmt::format("E = {:.3g} ≤ {:g} against {}", m.mean_abs(), s.bound, ref_name));
     }
 
     // 9. accuracy budget, re-measured when the dataset is here

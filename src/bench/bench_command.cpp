@@ -13,6 +13,7 @@
 #include "bench/torch_target.h"
 #include "common/error.h"
 #include "common/shape.h"
+#include "common/thread_limit.h"
 #include "data/dataset.h"
 #include "doctor/machine_facts.h"
 #include "doctor/onnx_facts.h"
@@ -97,7 +98,7 @@ void BenchOptions::validate() const {
   if (warmup < 0) throw OptionError("warmup", "must be at least 0");
   if (block < 1) throw OptionError("block", "must be at least 1");
   if (settle_ms < 0) throw OptionError("settle_ms", "must be at least 0");
-  if (threads < 0) throw OptionError("threads", "must be at least 0 (0: the engine's default)");
+  check_thread_option(threads, "threads", "the engine's default");
   std::vector<int64_t> sizes;
   try {
     sizes = parse_int_list(batches, "batches");

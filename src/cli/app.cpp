@@ -10,6 +10,7 @@
 #include "cli/option_errors.h"
 #include "common/child_process.h"
 #include "common/error.h"
+#include "common/signal_cleanup.h"
 
 namespace kiln::cli {
 
@@ -93,6 +94,9 @@ int run_app(int argc, char** argv, const std::vector<AddCommand>& commands) {
     std::fprintf(stderr, "kiln: error: %s (see kiln --help)\n", first_line(e.what()).c_str());
     return 2;
   }
+  // From here on SIGINT/SIGTERM/SIGHUP remove the command's temporary outputs before ending it
+  // (common/signal_cleanup.h); installed before the command starts any thread.
+  install_signal_cleanup();
   try {
     return run ? run() : 2;
   } catch (const OptionError& e) {

@@ -30,17 +30,21 @@ void add_compare(CLI::App& app, Runner& run) {
   cmd->add_option("--dataset", o->dataset, "mnist, fashion-mnist or none")->capture_default_str();
   cmd->add_option("--max-mae", o->max_mae, "Pass when E = mean |y − ŷ| ≤ this")
       ->capture_default_str();
-  cmd->add_option("--atol", *atol, "Also require |y − ŷ| ≤ atol + rtol·|y| element-wise");
-  cmd->add_option("--rtol", *rtol, "See --atol");
+  auto* atol_opt =
+      cmd->add_option("--atol", *atol, "Also require |y − ŷ| ≤ atol + rtol·|y| element-wise");
+  auto* rtol_opt = cmd->add_option("--rtol", *rtol, "See --atol");
+  cmd->add_flag("--allow-nonfinite", o->allow_nonfinite,
+                "Accept NaN/Inf where both models give the same one at the same position");
   cmd->add_option("--seed", o->seed, "Seed of the random inputs")->capture_default_str();
   cmd->add_option("--report", *json, "Also write the report as JSON here");
-  cmd->callback([&run, o, atol, rtol, json, specs] {
-    run = [o, atol, rtol, json, specs] {
+  cmd->callback([&run, o, atol, rtol, json, specs, atol_opt, rtol_opt] {
+    // Given values are checked as given (a negative or NaN bound is refused, never ignored).
+    if (atol_opt->count() > 0) o->atol = *atol;
+    if (rtol_opt->count() > 0) o->rtol = *rtol;
+    run = [o, json, specs] {
       ensure_libtorch_for(o->reference);
       ensure_libtorch_for(o->target);
       o->inputs = parse_input_flags(*specs);
-      if (*atol >= 0) o->atol = *atol;
-      if (*rtol >= 0) o->rtol = *rtol;
       CompareResult report = compare_models(*o);
       if (!json->empty()) write_file_atomic(*json, record_text(report));
       std::fputs(compare_report_text(report).c_str(), stdout);

@@ -52,13 +52,14 @@ void add_diff(CLI::App& app, Runner& run) {
       ->check(CLI::IsMember({"text", "json", "html"}))
       ->capture_default_str();
   cmd->add_option("--out", *out, "Write the report here (default: standard output)");
-  cmd->callback([&run, o, atol, rtol, specs, format, out] {
-    run = [o, atol, rtol, specs, format, out] {
+  cmd->callback([&run, o, atol, rtol, specs, format, out, cmd] {
+    // A given tolerance is checked as given (negative or NaN refused, never taken for "not given").
+    if (cmd->count("--atol")) o->atol = *atol;
+    if (cmd->count("--rtol")) o->rtol = *rtol;
+    run = [o, specs, format, out] {
       ensure_libtorch_for(o->reference);
       ensure_libtorch_for(o->target);
       o->inputs = parse_input_flags(*specs);
-      if (*atol >= 0) o->atol = *atol;
-      if (*rtol >= 0) o->rtol = *rtol;
       DiffResult r = diff_models(*o, open_torchscript_values);
       std::string body = *format == "json"   ? record_text(r)
                          : *format == "html" ? diff_report_html(r)

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -43,26 +44,40 @@ void add_export(CLI::App& app, Runner& run) {
   cmd->add_flag("--check", o->check_only, "Write nothing: list every unsupported op (count, first place); exit 1 if any");
   cmd->add_option("--report", *json, "Also write the export report as JSON here");
   cmd->add_flag("--list-ops", *list, "Print the TorchScript ops kiln converts and what they become (with --report FILE: as JSON too)");
-  cmd->callback([&run, o, list, json, specs, tolerance] {
-    run = [o, list, json, specs, tolerance] {
-      if (*tolerance >= 0) o->verify_tolerance = *tolerance;
+  cmd->callback([&run, o, list, json, specs, tolerance, cmd] {
+    run = [o, list, json, specs, tolerance, cmd] {
+      if (cmd->count("--verify-tolerance")) o->verify_tolerance = *tolerance;  // NaN/≤ 0 refused
       if (*list) {
         auto ops = supported_ops();
         if (!json->empty()) write_file_atomic(*json, nlohmann::json(ops).dump(2) + "\n");
         std::fputs(supported_ops_text(ops).c_str(), stdout);
         return 0;
       }
-      if (o->model.empty()) throw UsageError("a model is required: kiln export MODEL.pt -o model.onnx");
+      if (o->model.empty())
+        throw UsageError("a model is required: kiln export MODEL.pt -o model.onnx");
       if (o->out.empty() && !o->check_only) throw UsageError("-o/--out is required (or --check)");
       o->inputs = parse_input_flags(*specs);
+      // The model and the report land together or not at all (issue 33: an unwritable --report
+      // failed after -o was written): both get their temporaries first, the exporter writes the
+      // model's, and both are renamed into place once the report is written too.
+      FileSet outputs;
+      ExportOptions run_options = *o;
+      if (!o->check_only && !json->empty()) {
+        if (std::filesystem::weakly_canonical(*json) == std::filesystem::weakly_canonical(o->out))
+          throw UsageError("--report is the -o/--out path: give another file");
+        run_options.out = outputs.reserve(o->out);
+        outputs.reserve(*json);
+      }
       ExportResult result;
       try {
-        result = export_onnx(*o);
+        result = export_onnx(run_options);
       } catch (const UsageError& e) {
         throw UsageError(fmt::format("{} (see kiln export --help)", e.what()));
       }
+      if (run_options.out != o->out) result.onnx = std::filesystem::absolute(o->out).string();
       nlohmann::json j = result;
-      if (!json->empty()) write_file_atomic(*json, j.dump(2) + "\n");
+      if (!json->empty()) outputs.write(*json, j.dump(2) + "\n");
+      outputs.commit();
       std::fputs(export_report_text(result).c_str(), stdout);
       return result.check_only && !result.unsupported.empty() ? 1 : 0;
     };

@@ -20,17 +20,22 @@ void add_validate(CLI::App& app, Runner& run) {
   cmd->add_option("artifact", o->artifact, "Artifact folder")->required();
   cmd->add_option("--reference", o->reference,
                   "Re-check equivalence against this model (.pt or .onnx)");
-  cmd->add_option("--max-mae", *mae, "Equivalence bound (default: the one in metadata.yaml)");
-  cmd->add_option("--max-accuracy-drop", *drop, "Accuracy budget in percentage points");
-  cmd->add_option("--max-latency-ratio", *ratio,
-                  "Budget for artifact p50 / reference p50 (same run; needs --reference)");
+  auto* mae_opt =
+      cmd->add_option("--max-mae", *mae, "Equivalence bound (default: the one in metadata.yaml)");
+  auto* drop_opt =
+      cmd->add_option("--max-accuracy-drop", *drop, "Accuracy budget in percentage points");
+  auto* ratio_opt =
+      cmd->add_option("--max-latency-ratio", *ratio,
+                      "Budget for artifact p50 / reference p50 (same run; needs --reference)");
   cmd->add_option("--junit", o->junit, "Write a JUnit XML report here");
-  cmd->callback([&run, o, mae, drop, ratio] {
-    run = [o, mae, drop, ratio] {
+  cmd->callback([&run, o, mae, drop, ratio, mae_opt, drop_opt, ratio_opt] {
+    // A given bound is checked as given (ValidateOptions::validate refuses negative and NaN ones):
+    // `--max-mae -1` and `--max-mae nan` used to be taken for "not given".
+    if (mae_opt->count() > 0) o->max_mae = *mae;
+    if (drop_opt->count() > 0) o->max_accuracy_drop = *drop;
+    if (ratio_opt->count() > 0) o->max_latency_ratio = *ratio;
+    run = [o] {
       ensure_libtorch_for(o->reference);
-      if (*mae >= 0) o->max_mae = *mae;
-      if (*drop >= 0) o->max_accuracy_drop = *drop;
-      if (*ratio >= 0) o->max_latency_ratio = *ratio;
       ValidateResult r = validate_artifact(*o);
       std::fputs(validate_report_text(r).c_str(), stdout);
       if (!r.passed) {

@@ -22,10 +22,19 @@ namespace fs = std::filesystem;
 namespace kiln {
 
 std::string first_line(const std::string& message) {
-  auto end = message.find('\n');
-  std::string line = message.substr(0, end);
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-  return line;
+  // The first line with text: LibTorch's messages may start with a newline (issue 33: "not a
+  // TorchScript archive ()" hid "Unknown builtin op: evilns::boom" on the next line).
+  size_t start = 0;
+  while (start < message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string::npos) end = message.size();
+    std::string line = message.substr(start, end - start);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t'))
+      line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos) return line;
+    start = end + 1;
+  }
+  return "";
 }
 
 namespace {
@@ -106,6 +115,7 @@ void write_file_atomic(const fs::path& target, std::string_view bytes) {
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   remove_stale_siblings(dir, target);
   fs::path tmp = sibling(dir, target, "tmp");
+  CleanupOnSignal guard(tmp);  // registered before it exists: a signal never leaves it behind
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)));
@@ -137,6 +147,81 @@ void write_file_atomic(const fs::path& target, std::string_view bytes) {
   fsync_path(dir, O_RDONLY | O_DIRECTORY);
 }
 
+namespace {
+
+// Writes all of `bytes` to `path` (created or truncated) and fsyncs it; errors name `target`.
+void write_and_sync(const fs::path& path, const fs::path& target, std::string_view bytes,
+                    int flags) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | flags, 0644);
+  if (fd < 0)
+    throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)));
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(err)));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0)
+    throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)));
+}
+
+}  // namespace
+
+void fsync_file(const fs::path& path) {
+  fsync_path(path, O_RDONLY);
+}
+
+FileSet::~FileSet() {
+  if (committed_) return;
+  for (const auto& f : files_) {
+    std::error_code ec;
+    fs::remove_all(f.temp, ec);
+  }
+}
+
+FileSet::Entry& FileSet::entry(const fs::path& target) {
+  for (auto& f : files_)
+    if (f.target == target) return f;
+  fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  remove_stale_siblings(dir, target);
+  Entry e{target, sibling(dir, target, "tmp"), nullptr};
+  e.guard = std::make_unique<CleanupOnSignal>(e.temp);
+  write_and_sync(e.temp, target, {}, O_CREAT | O_EXCL);  // the folder is writable: fail now if not
+  files_.push_back(std::move(e));
+  return files_.back();
+}
+
+fs::path FileSet::reserve(const fs::path& target) {
+  return entry(target).temp;
+}
+
+void FileSet::write(const fs::path& target, std::string_view bytes) {
+  write_and_sync(entry(target).temp, target, bytes, O_TRUNC);
+}
+
+void FileSet::commit() {
+  for (const auto& f : files_) {
+    std::error_code ec;
+    if (!fs::is_regular_file(f.temp, ec))
+      throw Error(
+          fmt::format("cannot write {}: its temporary file disappeared", f.target.string()));
+  }
+  for (const auto& f : files_) {
+    if (::rename(f.temp.c_str(), f.target.c_str()) != 0)
+      throw Error(fmt::format("cannot write {}: {}", f.target.string(), std::strerror(errno)));
+    fsync_path(f.target.parent_path().empty() ? fs::path(".") : f.target.parent_path(),
+               O_RDONLY | O_DIRECTORY);
+  }
+  committed_ = true;
+}
+
 std::string read_file(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));
@@ -165,6 +250,7 @@ StagingDir::StagingDir(fs::path target) : target_(std::move(target)) {
   ensure_writable_dir(parent);
   remove_stale_siblings(parent, target_);
   staging_ = sibling(parent, target_, "partial");
+  guard_ = std::make_unique<CleanupOnSignal>(staging_);
   std::error_code ec;
   fs::create_directories(staging_, ec);
   if (ec) throw Error(fmt::format("cannot create {}: {}", staging_.string(), ec.message()));

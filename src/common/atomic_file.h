@@ -5,12 +5,51 @@
 // a signal cannot remove its own; the next write of the same target removes those whose PID no
 // longer runs (a live writer's are left alone).
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/signal_cleanup.h"
 
 namespace kiln {
 
 void write_file_atomic(const std::filesystem::path& target, std::string_view bytes);
+
+// Files that land together or not at all (issue 33: `optimize -o M --report R` wrote M, failed on
+// R and exited 1 with M in place). reserve() creates each target's hidden temporary at once, so a
+// missing or unwritable folder fails before any work; commit() renames them all into place, after
+// every one is written. Without commit() (an exception) every temporary is removed and no target is
+// touched. Temporaries are removed on SIGINT/SIGTERM too (signal_cleanup.h).
+class FileSet {
+ public:
+  FileSet() = default;
+  ~FileSet();
+  FileSet(const FileSet&) = delete;
+  FileSet& operator=(const FileSet&) = delete;
+
+  // The temporary that `target` will be renamed from, created empty now; for writers that take a
+  // path (they may replace it by rename).
+  std::filesystem::path reserve(const std::filesystem::path& target);
+  // Writes and fsyncs `bytes` to `target`'s temporary (reserving it when not yet).
+  void write(const std::filesystem::path& target, std::string_view bytes);
+  // Renames every temporary over its target (each rename atomic; the set fails before the first
+  // rename when a temporary went missing).
+  void commit();
+
+ private:
+  struct Entry {
+    std::filesystem::path target, temp;
+    std::unique_ptr<CleanupOnSignal> guard;
+  };
+  Entry& entry(const std::filesystem::path& target);
+  std::vector<Entry> files_;
+  bool committed_ = false;
+};
+
+// fsync of a file written by other means (a stream), before it is renamed into place.
+void fsync_file(const std::filesystem::path& path);
 
 // Reads a whole file; throws kiln::Error naming the file on failure.
 std::string read_file(const std::filesystem::path& path);
@@ -39,6 +78,7 @@ class StagingDir {
  private:
   std::filesystem::path target_;
   std::filesystem::path staging_;
+  std::unique_ptr<CleanupOnSignal> guard_;  // removed on SIGINT/SIGTERM while it exists
   bool committed_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "common/child_process.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,7 +55,16 @@ void run_kiln_child(const fs::path& program, const std::vector<std::string>& arg
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, prog.c_str(), nullptr, nullptr, argv.data(), env.data());
+  // The child starts with the signals kiln's cleanup thread waits for unblocked (signal_cleanup.h).
+  posix_spawnattr_t attr;
+  ::posix_spawnattr_init(&attr);
+  sigset_t mask;
+  pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigdelset(&mask, sig);
+  ::posix_spawnattr_setsigmask(&attr, &mask);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  int rc = ::posix_spawn(&pid, prog.c_str(), nullptr, &attr, argv.data(), env.data());
+  ::posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     fs::remove(error_file, ec);
     throw Error(fmt::format("cannot run {}: {}", prog, std::strerror(rc)));

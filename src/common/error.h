@@ -47,7 +47,8 @@ class OptionError : public UsageError {
   std::string problem_;
 };
 
-// First line of a possibly multi-line library message (LibTorch appends stack traces).
+// First line with text of a possibly multi-line library message (LibTorch appends stack traces,
+// and some of its messages start with an empty line); trailing blanks removed.
 std::string first_line(const std::string& message);
 // The cause in a library's multi-line message: a TorchScript traceback's last "…Error: " line,
 // else the first line that is not empty (what the CLI prints for an error kiln did not word).

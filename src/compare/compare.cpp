@@ -4,6 +4,7 @@
 #include <random>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "bench/accuracy.h"
 #include "common/error.h"
@@ -59,15 +60,9 @@ void add_outputs(const CompareOptions& o, const std::vector<HostTensor>& a,
 void finish_report(const CompareOptions& o, const OutputMetrics& total, double allclose_mismatches,
                    CompareResult& report) {
   std::vector<std::string>& failures = report.failures;
-  if (!total.shapes_match()) failures.push_back(total.shape_problem());
-  if (total.nonfinite_candidate() > total.nonfinite_reference()) {
-    failures.push_back(fmt::format("target produced {} NaN/Inf values (reference {})",
-                                   total.nonfinite_candidate(), total.nonfinite_reference()));
-  }
-  if (!(total.mean_abs() <= o.max_mae)) {
-    failures.push_back(
-        fmt::format("E = {:.3g} exceeds the bound {:.3g}", total.mean_abs(), o.max_mae));
-  }
+  // Shapes, NaN/Inf on either side (matching ones with --allow-nonfinite), empty outputs, E.
+  if (auto p = total.problem(o.max_mae, {o.allow_nonfinite, false}, "the reference", "the target"))
+    failures.push_back(*p);
   if (allclose_mismatches > 0) {
     failures.push_back(fmt::format("{} elements outside atol {} + rtol {}·|y|", allclose_mismatches,
                                    o.atol.value_or(0), o.rtol.value_or(0)));
@@ -94,6 +89,20 @@ std::vector<HostTensor> align_outputs(const std::vector<HostTensor>& a, std::vec
 // `--input` specs: the example sizes and the second sizes, every output compared.
 CompareResult compare_on_specs(const CompareOptions& o, ModelRunner& ref, ModelRunner& target) {
   validate_input_specs(o.inputs);
+  // Every spec names one of the model's inputs and every input has a spec (a misspelt name used
+  // to be fed by position and PASS).
+  for (ModelRunner* m : {&ref, &target}) {
+    auto names = m->input_names();
+    if (!names) continue;
+    for (const auto& spec : o.inputs)
+      if (std::find(names->begin(), names->end(), spec.name) == names->end())
+        throw Error(fmt::format("--input '{}': {} has no input of that name (inputs: {})",
+                                spec.name, m->path().string(), fmt::join(*names, ", ")));
+    for (const auto& name : *names)
+      if (std::none_of(o.inputs.begin(), o.inputs.end(),
+                       [&](const InputSpec& s) { return s.name == name; }))
+        throw Error(fmt::format("{}: input '{}' has no --input spec", m->path().string(), name));
+  }
   CompareResult report;
   report.reference = {o.reference.string(), ref.engine()};
   report.target = {o.target.string(), target.engine()};

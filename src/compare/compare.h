@@ -28,12 +28,15 @@ struct CompareOptions {
   double max_mae = 1e-3;             // pass when E ≤ this
   std::optional<double> atol, rtol;  // optional element-wise |y − ŷ| ≤ atol + rtol·|y|
   uint64_t seed = 0;
+  // NaN/Inf fail the comparison unless this is set; then only identical ones on both sides (the
+  // same NaN/infinity at the same position) pass.
+  bool allow_nonfinite = false;
 
   // kiln::OptionError for a value compare_models cannot use.
   void validate() const;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CompareOptions, reference, target, input_shape, inputs, samples,
-                                   batch, dataset, max_mae, atol, rtol, seed)
+                                   batch, dataset, max_mae, atol, rtol, seed, allow_nonfinite)
 
 // `passed` says whether every bound held.
 CompareResult compare_models(const CompareOptions& options);

@@ -13,11 +13,17 @@ bool OutputMetrics::add(const HostTensor& ref, const HostTensor& cand) {
     return false;
   }
   auto a = ref.to_doubles(), b = cand.to_doubles();
+  ++outputs_;
+  empty_outputs_ += a.empty();
   for (size_t i = 0; i < a.size(); ++i) {
     bool fa = std::isfinite(a[i]), fb = std::isfinite(b[i]);
     nonfinite_ref_ += !fa;
     nonfinite_cand_ += !fb;
-    if (!fa || !fb) continue;
+    if (!fa || !fb) {
+      const bool same = !fa && !fb && (std::isnan(a[i]) ? std::isnan(b[i]) : a[i] == b[i]);
+      nonfinite_mismatched_ += !same;
+      continue;
+    }
     double d = std::abs(a[i] - b[i]);
     sum_abs_ += d;
     max_abs_ = std::max(max_abs_, d);
@@ -44,6 +50,29 @@ bool OutputMetrics::add(const HostTensor& ref, const HostTensor& cand) {
 double OutputMetrics::relative_l2() const {
   return sum_sq_ref_ > 0 ? std::sqrt(sum_sq_diff_) / std::sqrt(sum_sq_ref_)
                          : std::sqrt(sum_sq_diff_);
+}
+
+std::optional<std::string> OutputMetrics::problem(double bound, VerdictPolicy policy,
+                                                  const std::string& reference,
+                                                  const std::string& candidate) const {
+  if (!shape_problem_.empty()) return shape_problem_;
+  if (outputs_ == 0) return std::string("no outputs compared");
+  if (empty_outputs_ > 0 && !(policy.empty && empty_outputs_ == outputs_))
+    return fmt::format("{} of {} outputs have no elements (nothing to compare)", empty_outputs_,
+                       outputs_);
+  if (nonfinite_ref_ > 0 || nonfinite_cand_ > 0) {
+    if (!policy.matching_nonfinite)
+      return fmt::format("NaN/Inf values: {} in {}, {} in {}", nonfinite_ref_, reference,
+                         nonfinite_cand_, candidate);
+    if (nonfinite_mismatched_ > 0)
+      return fmt::format("{} NaN/Inf values not matched by the other side ({} in {}, {} in {})",
+                         nonfinite_mismatched_, nonfinite_ref_, reference, nonfinite_cand_,
+                         candidate);
+  }
+  if (std::isnan(bound)) return std::string("the bound is NaN");
+  if (!(mean_abs() <= bound))
+    return fmt::format("E = {:.3g} exceeds the bound {:g}", mean_abs(), bound);
+  return std::nullopt;
 }
 
 ErrorStats OutputMetrics::stats() const {

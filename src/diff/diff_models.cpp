@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/process_memory.h"
 #include "common/shape.h"
+#include "common/thread_limit.h"
 #include "data/dataset.h"
 #include "data/dataset_batch.h"
 #include "diff/explain.h"
@@ -225,7 +226,7 @@ void DiffOptions::validate() const {
   if (max_mem_mb < 1) throw OptionError("max_mem_mb", "must be at least 1");
   if (atol && !(*atol >= 0)) throw OptionError("atol", "must be non-negative");
   if (rtol && !(*rtol >= 0)) throw OptionError("rtol", "must be non-negative");
-  if (threads < 0) throw OptionError("threads", "must be 0 (ONNX Runtime's default) or more");
+  check_thread_option(threads, "threads", "ONNX Runtime's default");
   if (dataset != "none") check_dataset_name(dataset);
   if (!inputs.empty()) validate_input_specs(inputs);
 }

@@ -118,7 +118,11 @@ void TensorStats::add(const TensorView& reference, const TensorView& target,
       tgt_max_ = seen_tgt_ ? std::max(tgt_max_, y) : y;
       seen_tgt_ = true;
     }
-    if (!std::isfinite(x) || !std::isfinite(y)) continue;
+    if (!std::isfinite(x) || !std::isfinite(y)) {
+      // The same NaN or infinity on both sides agrees; anything else at this position diverges.
+      nonfinite_mismatch_ += std::isnan(x) ? !std::isnan(y) : x != y;
+      continue;
+    }
     const double d = std::fabs(x - y);
     max_abs_ = std::max(max_abs_, d);
     sum_abs_ += d;
@@ -156,8 +160,9 @@ void TensorStats::fill(TensorDiffRecord& r, const Tolerance& tol) const {
   r.target_min = tgt_min_;
   r.target_max = tgt_max_;
   r.tolerance = tol.atol + tol.rtol * max_ref_abs_;
-  const bool new_nonfinite = nan_tgt_ + inf_tgt_ > nan_ref_ + inf_ref_;
-  r.diverges = r.max_abs > r.tolerance || new_nonfinite;
+  // NaN-safe: a NaN/Inf on one side only (either side), or a different one, diverges; a NaN
+  // tolerance (never from the options, which refuse it) would too.
+  r.diverges = !(r.max_abs <= r.tolerance) || nonfinite_mismatch_ > 0;
   if (r.quantized && n_ > 0)
     r.quantized->clipped_share = static_cast<double>(clipped_) / static_cast<double>(n_);
 }

@@ -32,8 +32,8 @@ class TensorStats {
   }
   const std::optional<std::string>& problem() const { return problem_; }
   bool empty() const { return n_ == 0; }
-  // The record for this pair, judged against `tol` (max_abs ≤ atol + rtol · max |ref|, and no
-  // NaN/Inf in the target where the reference has none).
+  // The record for this pair, judged against `tol` (max_abs ≤ atol + rtol · max |ref|, and every
+  // NaN/Inf matched by the same value on the other side).
   void fill(TensorDiffRecord& record, const Tolerance& tol) const;
 
  private:
@@ -41,6 +41,7 @@ class TensorStats {
   double max_abs_ = 0, sum_abs_ = 0, sum_sq_diff_ = 0, sum_sq_ref_ = 0, sum_sq_tgt_ = 0, dot_ = 0;
   double max_ref_abs_ = 0;
   int64_t nan_ref_ = 0, inf_ref_ = 0, nan_tgt_ = 0, inf_tgt_ = 0, clipped_ = 0;
+  int64_t nonfinite_mismatch_ = 0;  // positions where the two sides' NaN/Inf differ
   double ref_min_ = 0, ref_max_ = 0, tgt_min_ = 0, tgt_max_ = 0;
   bool seen_ref_ = false, seen_tgt_ = false;
   std::string ref_dtype_, tgt_dtype_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "bench/accuracy.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/thread_limit.h"
 #include "compare/output_metrics.h"
 #include "data/dataset.h"
 #include "data/dataset_batch.h"
@@ -72,7 +74,7 @@ void ConvertFp16Options::validate() const {
   if (calib_samples < 1) throw OptionError("calib_samples", "must be at least 1");
   if (eval_samples < 0)
     throw OptionError("eval_samples", "must be at least 0 (0: the whole split)");
-  if (threads < 0) throw OptionError("threads", "must be at least 0 (0: ONNX Runtime's default)");
+  check_thread_option(threads, "threads", "ONNX Runtime's default");
   for (const auto& n : block_ops)
     if (n.empty()) throw OptionError("block_ops", "has an empty op type");
   for (const auto& n : block_nodes)
@@ -168,6 +170,14 @@ ConvertFp16Result convert_fp16_file(const ConvertFp16Options& o) {
         }
     }
   report.error = m.stats();
+  // Verified on something: empty outputs compare nothing (the calibration data is checked for
+  // empty batches before this), and a NaN/Inf of the FP32 model the FP16 one lacks is a change too.
+  if (auto p = m.problem(std::numeric_limits<double>::infinity(),
+                         {/*matching_nonfinite=*/true, /*empty=*/false}, "the FP32 model",
+                         "the FP16 model");
+      p && report.new_non_finite == 0)
+    throw Error(fmt::format("{}: FP16 model on {}: {}; nothing written", what,
+                            report.verified_on.empty() ? "its inputs" : report.verified_on, *p));
   if (report.new_non_finite > 0)
     throw Error(fmt::format(
         "{}: the FP16 model gives {} NaN/Inf values where the FP32 model's are finite (first in "

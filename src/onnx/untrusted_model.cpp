@@ -118,6 +118,35 @@ void check_external_location(const onnx::TensorProto& t, const std::optional<fs:
 
 }  // namespace
 
+void check_model_structure(const onnx::ModelProto& model, const std::string& what) {
+  // An explicit stack: the walk that bounds the depth must not itself recurse without bound.
+  std::vector<std::pair<const NodeList*, int>> stack{{&model.graph().node(), 0}};
+  for (const auto& f : model.functions()) stack.push_back({&f.node(), 0});
+  int64_t nodes = 0;
+  while (!stack.empty()) {
+    auto [list, depth] = stack.back();
+    stack.pop_back();
+    nodes += list->size();
+    if (nodes > kMaxModelNodes)
+      throw Error(
+          fmt::format("{}: more than {} nodes (subgraphs and functions included); kiln's "
+                      "bound is {}",
+                      what, kMaxModelNodes, kMaxModelNodes));
+    for (const auto& n : *list) {
+      for (const auto& a : n.attribute()) {
+        if (!a.has_g() && a.graphs().empty()) continue;
+        if (depth + 1 > kMaxSubgraphDepth)
+          throw Error(
+              fmt::format("{}: node '{}' ({}) holds subgraphs nested more than {} deep; "
+                          "kiln's bound is {} levels of If/Loop/Scan bodies",
+                          what, n.name(), n.op_type(), kMaxSubgraphDepth, kMaxSubgraphDepth));
+        if (a.has_g()) stack.push_back({&a.g().node(), depth + 1});
+        for (const auto& g : a.graphs()) stack.push_back({&g.node(), depth + 1});
+      }
+    }
+  }
+}
+
 bool has_external_data(const onnx::ModelProto& model) {
   bool found = false;
   for_each_tensor(model.graph(), [&](const onnx::TensorProto& t) {
@@ -128,6 +157,7 @@ bool has_external_data(const onnx::ModelProto& model) {
 
 void check_untrusted_model(const onnx::ModelProto& model, const std::optional<fs::path>& folder,
                            const std::string& what) {
+  check_model_structure(model, what);  // first: it bounds every walk below
   for_each_tensor(model.graph(), [&](const onnx::TensorProto& t) {
     Shape dims(t.dims().begin(), t.dims().end());
     check_tensor_size(dims, element_size(t.data_type()),

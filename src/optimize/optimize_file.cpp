@@ -58,6 +58,9 @@ void OptimizeFileOptions::validate() const {
   for (int64_t d : verify_options.dynamic_dims)
     if (d < 1) throw OptionError("verify_options.dynamic_dims", "sizes must be at least 1");
   if (optimize.max_iterations < 1) throw OptionError("optimize.max_iterations", "must be at least 1");
+  if (report &&
+      std::filesystem::weakly_canonical(*report) == std::filesystem::weakly_canonical(output))
+    throw OptionError("report", "is the output model's path: give another file");
   for (const auto& name : optimize.passes) {
     if (name.empty()) throw OptionError("optimize.passes", "has an empty pass name");
     find_pass(name);  // unknown names fail before any work
@@ -68,16 +71,19 @@ OptimizeFileResult optimize_file(const OptimizeFileOptions& options) {
   options.validate();
   onnx::ModelProto model = load_model(options.input);
   check_model(model, false, options.input.string());
-  const std::string original = serialize_model(model);
+  // The model and its report land together or not at all; an unwritable place fails now.
+  FileSet outputs;
+  outputs.reserve(options.output);
+  if (options.report) outputs.reserve(*options.report);
 
   std::optional<Verifier> verifier;
   OutputSets current;
   OptimizeOptions opt = options.optimize;
   if (options.verify) {
-    verifier.emplace(original, options.verify_options);
+    verifier.emplace(model, options.verify_options);  // before any pass changes it
     current = verifier->reference();
     opt.after_pass = [&](PassRun& run, const onnx::ModelProto& m) {
-      OutputSets outs = verifier->run(serialize_model(m), fmt::format("model after {}", run.pass));
+      OutputSets outs = verifier->run(m, fmt::format("model after {}", run.pass));
       VerifyResult d = Verifier::compare(current, outs);
       run.verified = true;
       run.max_abs = d.max_abs;
@@ -139,8 +145,9 @@ OptimizeFileResult optimize_file(const OptimizeFileOptions& options) {
           culprit.empty() ? "" : ", first by pass " + culprit));
     }
   }
-  save_model(model, options.output);
-  if (options.report) write_file_atomic(*options.report, record_text(report));
+  save_model(model, options.output, outputs);  // with external data beyond 2 GiB
+  if (options.report) outputs.write(*options.report, record_text(report));
+  outputs.commit();
   return report;
 }
 

@@ -24,8 +24,9 @@ SessionOptions verify_session_options() {
 
 }  // namespace
 
-Verifier::Verifier(std::string_view original, const VerifyOptions& options) : options_(options) {
-  auto session = OrtSession::from_bytes(original, verify_session_options(), "original model");
+Verifier::Verifier(const onnx::ModelProto& original, const VerifyOptions& options)
+    : options_(options) {
+  auto session = OrtSession::from_model(original, verify_session_options(), "original model");
   std::string first_error;
   for (size_t k = 0; k < options.dynamic_dims.size(); ++k) {
     int64_t dim = options.dynamic_dims[k];
@@ -51,8 +52,8 @@ Verifier::Verifier(std::string_view original, const VerifyOptions& options) : op
   }
 }
 
-OutputSets Verifier::run(std::string_view model, const std::string& what) const {
-  auto session = OrtSession::from_bytes(model, verify_session_options(), what);
+OutputSets Verifier::run(const onnx::ModelProto& model, const std::string& what) const {
+  auto session = OrtSession::from_model(model, verify_session_options(), what);
   OutputSets out;
   for (const auto& inputs : inputs_) out.push_back(session.run(inputs));
   return out;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <onnx/onnx_pb.h>
+
 #include "tensor/host_tensor.h"
 
 namespace kiln {
@@ -35,10 +37,11 @@ class Verifier {
  public:
   // Runs the original on each input set; sets it cannot run (a dynamic size it rejects) are
   // dropped. Throws kiln::Error when it runs on none.
-  Verifier(std::string_view original, const VerifyOptions& options);
+  // Models of any size (beyond protobuf's 2 GiB through external data: OrtSession::from_model).
+  Verifier(const onnx::ModelProto& original, const VerifyOptions& options);
 
-  // Outputs of `model` (serialized) on every kept input set; throws kiln::Error when it fails.
-  OutputSets run(std::string_view model, const std::string& what) const;
+  // Outputs of `model` on every kept input set; throws kiln::Error when it fails.
+  OutputSets run(const onnx::ModelProto& model, const std::string& what) const;
   const OutputSets& reference() const { return reference_; }
   std::vector<std::string> input_sets() const;  // e.g. "dynamic dims = 3"
 

@@ -9,6 +9,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/table.h"
+#include "common/thread_limit.h"
 #include "compare/output_metrics.h"
 #include "data/dataset.h"
 #include "data/dataset_batch.h"
@@ -49,7 +50,7 @@ void PrecisionOptions::validate() const {
   if (dataset != "none") check_dataset_name(dataset);
   if (runs < 1) throw OptionError("runs", "must be at least 1");
   if (warmup < 0) throw OptionError("warmup", "must be at least 0");
-  if (threads < 0) throw OptionError("threads", "must be at least 0 (0: LibTorch's default)");
+  check_thread_option(threads, "threads", "LibTorch's default");
   try {
     parse_shape(input_shape);
   } catch (const UsageError& e) {

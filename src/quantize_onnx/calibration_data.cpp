@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "common/error.h"
+#include "common/shape.h"
 #include "data/dataset.h"
 #include "data/dataset_batch.h"
 
@@ -40,8 +41,16 @@ CalibrationData load_calibration_data(const std::string& source, int64_t samples
   if (!fs::is_directory(source, ec))
     throw Error("--calibrate: '" + source + "' is neither a dataset (mnist, fashion-mnist) nor a folder of .npz or .pb batches");
   BatchFolder folder = read_batch_folder(source, inputs, samples, "--calibrate");
-  for (auto& b : folder.batches) data.batches.push_back(std::move(b.inputs));
+  for (auto& b : folder.batches) {
+    // A batch of 0 samples (or of empty samples) calibrates and verifies nothing.
+    for (const auto& t : b.inputs)
+      if (t.numel() == 0)
+        throw Error(fmt::format("{}: an empty calibration batch ('{}' has shape {})", b.file,
+                                t.name, format_shape(t.shape)));
+    data.batches.push_back(std::move(b.inputs));
+  }
   data.samples = folder.samples;
+  if (data.samples == 0) throw Error("--calibrate: " + source + ": no calibration samples");
   return data;
 }
 

@@ -40,9 +40,8 @@ PreoptimizeRecord preoptimize_for_quantization(onnx::ModelProto& model, double r
   vo.rtol = rtol;
   VerifyResult diff;
   try {
-    Verifier verifier(serialize_model(model), vo);
-    diff = Verifier::compare(verifier.reference(),
-                             verifier.run(serialize_model(rewritten), "pre-optimized model"));
+    Verifier verifier(model, vo);
+    diff = Verifier::compare(verifier.reference(), verifier.run(rewritten, "pre-optimized model"));
   } catch (const Error& e) {
     record.skipped_because =
         fmt::format("could not verify the rewritten model: {}", first_line(e.what()));

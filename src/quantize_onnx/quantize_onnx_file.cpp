@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/table.h"
+#include "common/thread_limit.h"
 #include "data/dataset.h"
 #include "data/dataset_batch.h"
 #include "onnx/graph_view.h"
@@ -347,8 +349,15 @@ void quantize_static_file(const QuantizeOnnxOptions& o, const onnx::ModelProto& 
   report.summary = {q.summary.quantized_nodes, q.summary.qdq_pairs, q.summary.weights,
                     q.summary.biases, integer_ops};
   report.activations = activation_records(q, ranges);
-  report.calibration_error =
-      error_against(int8, data.batches, reference, o.threads, "quantized model").stats();
+  OutputMetrics calibration =
+      error_against(int8, data.batches, reference, o.threads, "quantized model");
+  // Verified on something, and NaN/Inf only where the float model has the very same ones.
+  if (auto p = calibration.problem(std::numeric_limits<double>::infinity(),
+                                   {/*matching_nonfinite=*/true, /*empty=*/false},
+                                   "the float model", "the quantized model"))
+    throw Error(
+        fmt::format("{}: quantized model on the calibration data: {}; nothing written", what, *p));
+  report.calibration_error = calibration.stats();
   for (const auto& l : sensitivity)
     report.sensitivity.push_back({l.label, l.op, l.relative_l2, l.max_abs, l.top1_agreement});
   if (data.is_dataset)
@@ -394,7 +403,7 @@ void QuantizeOnnxOptions::validate() const {
   if (calibration.bins < 2) throw OptionError("calibration.bins", "must be at least 2");
   if (eval_samples < 0)
     throw OptionError("eval_samples", "must be at least 0 (0: the whole split)");
-  if (threads < 0) throw OptionError("threads", "must be at least 0 (0: ONNX Runtime's default)");
+  check_thread_option(threads, "threads", "ONNX Runtime's default");
   if (mode == QuantizeMode::Static && calibrate.empty())
     throw OptionError("calibrate",
                       "is required in static mode (a dataset name or a folder of .pb tensors)");

@@ -19,6 +19,8 @@ class ModelRunner {
   const std::filesystem::path& path() const { return path_; }
   // The first input's shape when the model declares one (-1 for a symbolic dimension).
   virtual std::optional<Shape> input_shape() const = 0;
+  // The inputs' names, in order, when the model declares them (ONNX); nullopt when unknown.
+  virtual std::optional<std::vector<std::string>> input_names() const { return std::nullopt; }
   virtual std::vector<HostTensor> run(const std::vector<HostTensor>& inputs) = 0;
 
  protected:

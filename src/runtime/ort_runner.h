@@ -12,6 +12,7 @@ class OrtRunner : public ModelRunner {
   OrtRunner(const std::filesystem::path& path, const SessionOptions& options = {});
   std::string engine() const override { return "onnxruntime"; }
   std::optional<Shape> input_shape() const override;
+  std::optional<std::vector<std::string>> input_names() const override;
   std::vector<HostTensor> run(const std::vector<HostTensor>& inputs) override;
   OrtSession& session() { return session_; }
 

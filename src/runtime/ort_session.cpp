@@ -1,5 +1,9 @@
 #include "runtime/ort_session.h"
 
+#include <unistd.h>
+
+#include <random>
+
 #include <algorithm>
 #include <atomic>
 #include <limits>
@@ -11,6 +15,9 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/signal_cleanup.h"
+#include "common/thread_limit.h"
+#include "onnx/model_io.h"
 #include "onnx/untrusted_model.h"
 #include "runtime/ort_env.h"
 
@@ -105,6 +112,10 @@ ValueInfo describe(const std::string& name, const Ort::TypeInfo& type) {
 
 Ort::SessionOptions make_options(const SessionOptions& o) {
   Ort::SessionOptions so;
+  // Every caller's option was checked already; this is the last line before threads start.
+  if (o.intra_op_threads < 0 || o.intra_op_threads > max_thread_count())
+    throw Error(fmt::format("{} intra-op threads: at most {} (4 × the logical cores here)",
+                            o.intra_op_threads, max_thread_count()));
   if (o.intra_op_threads > 0) so.SetIntraOpNumThreads(o.intra_op_threads);
   so.SetInterOpNumThreads(1);
   switch (o.optimization) {
@@ -152,6 +163,31 @@ OrtSession OrtSession::from_file(const std::filesystem::path& path, const Sessio
 OrtSession OrtSession::from_bytes(std::string_view bytes, const SessionOptions& options,
                                   const std::string& what) {
   return open(bytes, nullptr, options, what);
+}
+
+OrtSession OrtSession::from_model(const onnx::ModelProto& model, const SessionOptions& options,
+                                  const std::string& what) {
+  if (!needs_external_data(model)) return from_bytes(serialize_model(model), options, what);
+  std::error_code ec;
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path(ec) /
+      fmt::format("kiln-model-{}-{:x}", ::getpid(), std::random_device{}());
+  CleanupOnSignal guard(dir);
+  struct RemoveAll {
+    std::filesystem::path dir;
+    ~RemoveAll() {
+      std::error_code e;
+      std::filesystem::remove_all(dir, e);
+    }
+  } remove{dir};
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error(fmt::format("{}: cannot create a temporary folder: {}", what, ec.message()));
+  save_model(model, dir / "model.onnx");
+  try {
+    return from_file(dir / "model.onnx", options);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", what, first_line(e.what())));
+  }
 }
 
 OrtSession OrtSession::open(std::string_view bytes, const std::filesystem::path* file,

@@ -12,6 +12,10 @@
 #include "tensor/host_tensor.h"
 #include "tensor/tensor_view.h"
 
+namespace onnx {
+class ModelProto;
+}
+
 namespace Ort {
 struct Session;
 }
@@ -74,6 +78,10 @@ class OrtSession {
   static OrtSession from_file(const std::filesystem::path& path,
                               const SessionOptions& options = {});
   static OrtSession from_bytes(std::string_view bytes, const SessionOptions& options = {},
+                               const std::string& what = "model");
+  // A model in memory, of any size: serialized when it fits one protobuf, else written with
+  // external data to a temporary folder (removed once the session holds it) and opened from there.
+  static OrtSession from_model(const onnx::ModelProto& model, const SessionOptions& options = {},
                                const std::string& what = "model");
   OrtSession(OrtSession&&) noexcept;
   OrtSession& operator=(OrtSession&&) noexcept;

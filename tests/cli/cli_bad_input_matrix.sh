@@ -166,6 +166,90 @@ variant art_external model_opt.onnx abs_external.onnx
 variant art_pt model_opt.onnx good.pt
 mkdir -p art_emptydir
 
+# Issue 33 fixtures: hostile metadata, NaN/Inf/empty golden data, nested subgraphs, a 100k chain,
+# bad best.json files, empty calibration batches, a TorchScript op no library provides.
+meta_variant() {  # meta_variant NAME PYTHON-EXPR: a copy of art/ whose metadata.yaml text is EXPR(text)
+  rm -rf "$1" && cp -r art "$1"
+  python3 - "$1/metadata.yaml" "$2" <<'PY'
+import sys
+p, expr = sys.argv[1], sys.argv[2]
+text = open(p, encoding="utf-8").read()
+open(p, "w", encoding="utf-8").write(eval(expr, {"text": text}))
+PY
+}
+meta_variant art_alias 'text + "rec: &r\n  self: *r\n"'
+meta_variant art_bomb 'text + "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "\n".join("a%d: &a%d [%s]" % (i, i, ", ".join(["*a%d" % (i - 1)] * 9)) for i in range(1, 9)) + "\n"'
+meta_variant art_deep 'text + "deep: " + "[" * 5000 + "]" * 5000 + "\n"'
+python3 - <<'PY'
+import hashlib, re, shutil
+import numpy as np, onnx
+from onnx import TensorProto, helper, numpy_helper
+
+def rehash(folder, rel):
+    p = f"{folder}/metadata.yaml"
+    digest = hashlib.sha256(open(f"{folder}/{rel}", "rb").read()).hexdigest()
+    text = re.sub(rf"(\n  {re.escape(rel)}: )[0-9a-f]{{64}}", lambda m: m.group(1) + digest, open(p).read())
+    open(p, "w").write(text)
+
+def golden_variant(name, change):
+    shutil.copytree("art", name)
+    for rel in ("test_data_set_0/input_0.pb", "test_data_set_0/output_0.pb"):
+        t = onnx.load_tensor(f"{name}/{rel}")
+        x = change(rel, numpy_helper.to_array(t))
+        if x is not None:
+            onnx.save_tensor(numpy_helper.from_array(x, t.name), f"{name}/{rel}")
+            rehash(name, rel)
+
+golden_variant("art_nan_out", lambda rel, x: np.full_like(x, np.nan) if "output" in rel else None)
+golden_variant("art_inf_out", lambda rel, x: np.full_like(x, np.inf) if "output" in rel else None)
+golden_variant("art_batch0", lambda rel, x: x[:0])
+
+# nested If subgraphs, 24 deep (ONNX Runtime's session creation doubles per level)
+def leaf(out):
+    return helper.make_graph([helper.make_node("Identity", ["x"], [out])], out + "_g", [],
+                             [helper.make_tensor_value_info(out, TensorProto.FLOAT, None)])
+inner = leaf("l0")
+for level in range(1, 24):
+    out = f"o{level}"
+    inner = helper.make_graph([helper.make_node("If", ["c"], [out], then_branch=inner, else_branch=leaf(out + "_e"))],
+                              f"level{level}", [], [helper.make_tensor_value_info(out, TensorProto.FLOAT, None)])
+g = helper.make_graph([helper.make_node("If", ["c"], ["y"], then_branch=inner, else_branch=leaf("y_e"))], "nested",
+                      [helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+                       helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), "nested_if.onnx")
+shutil.copytree("art", "art_nested")
+shutil.copy("nested_if.onnx", "art_nested/model_opt.onnx")
+rehash("art_nested", "model_opt.onnx")
+
+# best.json files a user (or an attacker) could hand to bench --config
+def best(threads):
+    return '{"best": {"latency": {"options": {"intra_op_threads": %s, "optimization": "all", "provider": "cpu", "allow_spinning": true}}}}' % threads
+open("best_threads.json", "w").write(best("100000"))
+open("best_1e12.json", "w").write(best("1e12"))
+open("best_list.json", "w").write("[1, 2, 3]")
+open("best_type.json", "w").write('{"best": [1]}')
+
+# empty calibration batches: a folder with one .pb of 0 samples
+import os
+os.makedirs("calib_empty", exist_ok=True)
+onnx.save_tensor(numpy_helper.from_array(np.zeros((0, 1, 28, 28), np.float32), "x"), "calib_empty/batch_0.pb")
+PY
+mkdir -p notes_dir && echo "my notes" >notes_dir/notes.txt && echo "a file" >out_file
+# A TorchScript function calling an op that no loaded library provides (LibTorch's message for it
+# starts with an empty line).
+python3 - <<'PY' 2>/dev/null
+import torch
+torch.library.define("evilns::boom", "(Tensor x) -> Tensor")
+torch.library.impl("evilns::boom", "cpu", lambda x: x)
+class M(torch.nn.Module):
+    def forward(self, x):
+        return torch.ops.evilns.boom(x)
+torch.jit.script(M()).save("unknown_op.pt")
+PY
+check "fixtures: issue 33 cases" test -s art_nested/model_opt.onnx -a -s best_list.json -a -s unknown_op.pt \
+  -a -s calib_empty/batch_0.pb -a -d art_batch0
+
 # --- the matrix -----------------------------------------------------------------------------
 # data info (and train below) read KILN_DATA_DIR
 for c in empty:'empty file' trunc:'truncated' random:'not an IDX file|element type|declares' \
@@ -259,6 +343,69 @@ bad validate/huge 1 'golden: .*needs more than' - -- validate art_huge
 bad validate/external 1 'external_data: .*absolute' - -- validate art_external
 bad validate/torchscript 1 'onnx_checker: model_opt.onnx: not an ONNX model' - -- validate art_pt
 bad validate/unwritable 1 'afile' - -- validate art --junit afile/j.xml
+
+# Issue 33: hostile metadata, NaN/Inf/empty golden data, bounds given as -1 or nan, nested subgraphs
+bad validate/alias 1 'metadata: .*YAML anchors \(&r\) are not allowed' - -- validate art_alias
+bad validate/alias-bomb 1 'metadata: .*YAML anchors \(&a0\) are not allowed' - -- validate art_bomb
+bad validate/deep 1 'metadata: .*nested deeper than 32 levels' - -- validate art_deep
+bad validate/nan-golden 1 'golden: NaN/Inf values: [0-9]+ in the golden outputs, 0 in the model' - -- validate art_nan_out
+bad validate/inf-golden 1 'golden: NaN/Inf values: [0-9]+ in the golden outputs' - -- validate art_inf_out
+bad validate/batch0 1 'golden: 1 of [0-9]+ outputs have no elements' - -- validate art_batch0
+bad validate/nested-if 1 'external_data: model_opt.onnx: node .* nested more than 12 deep' - -- validate art_nested
+bad validate/max-mae-negative 2 '--max-mae must be non-negative' - -- validate art --max-mae -1
+bad validate/max-mae-nan 2 '--max-mae must be non-negative' - -- validate art --max-mae nan
+bad validate/max-drop-negative 2 '--max-accuracy-drop must be non-negative' - -- validate art --max-accuracy-drop -5
+bad optimize/nested-if 1 'nested_if.onnx: node .* nested more than 12 deep' o_nested.onnx -- optimize nested_if.onnx -o o_nested.onnx
+bad compare/nested-if 1 'nested more than 12 deep' - -- compare good.onnx nested_if.onnx --dataset none
+bad compare/wrong-input-name 1 "--input 'wrong': good.onnx has no input of that name" - -- compare good.onnx good.onnx --input wrong:float32:N=2/3x1x28x28
+bad compare/atol-negative 2 '--atol must be non-negative' - -- compare good.onnx good.onnx --dataset none --atol -1
+bad diff/rtol-nan 2 '--rtol must be non-negative' - -- diff good.onnx good.onnx --rtol nan
+bad bench/threads 2 '--threads must be at most [0-9]+ \(4 × the [0-9]+ logical cores here\), not 100000' b_thr.md -- bench good.onnx --threads 100000 --runs 2 --warmup 1 --batch 1 --no-sgemm --out b_thr.md
+bad bench/config-threads 1 'best_threads.json \(best.latency\): intra_op_threads 100000 is more than' b_cfg.md -- bench good.onnx --config best_threads.json --runs 2 --warmup 1 --batch 1 --no-sgemm --out b_cfg.md
+bad bench/config-1e12 1 "best_1e12.json \(best.latency\): 'intra_op_threads' must be an integer, not number" b_cfg.md -- bench good.onnx --config best_1e12.json --runs 2 --warmup 1 --batch 1 --no-sgemm --out b_cfg.md
+bad bench/config-list 1 'best_list.json: a JSON array, not an object' b_cfg.md -- bench good.onnx --config best_list.json --runs 2 --warmup 1 --batch 1 --no-sgemm --out b_cfg.md
+bad bench/config-type 1 "best_type.json: no 'best.latency' configuration" b_cfg.md -- bench good.onnx --config best_type.json --runs 2 --warmup 1 --batch 1 --no-sgemm --out b_cfg.md
+bad quantize-onnx/calib-empty 1 'batch_0.pb: an empty (calibration )?batch' qo_empty.onnx -- quantize-onnx good.onnx --calibrate calib_empty -o qo_empty.onnx
+bad convert-fp16/calib-empty 1 'batch_0.pb: an empty (calibration )?batch' f16_empty.onnx -- convert-fp16 good.onnx --calibrate calib_empty -o f16_empty.onnx
+# Never destroy what kiln did not make: pack --out refuses a folder that is not an artifact, a file
+bad pack/out-not-artifact 1 'notes_dir is not a kiln artifact \(no metadata.yaml\)' - -- pack --model good.onnx --reference good.pt --dataset none --out notes_dir
+bad pack/out-file 1 'out_file exists and is not a folder' - -- pack --model good.onnx --reference good.pt --dataset none --out out_file
+check "pack --out left the user's folder and file alone" grep -qx 'my notes' notes_dir/notes.txt
+check "pack --out left the user's file alone" grep -qx 'a file' out_file
+# Outputs and reports land together: an unwritable report leaves no model behind
+bad optimize/report-unwritable 1 'afile' o_rep.onnx -- optimize good.onnx -o o_rep.onnx --report afile/r.json
+bad export/report-unwritable 1 'afile' e_rep.onnx -- export good.pt -o e_rep.onnx --report afile/r.json
+# The first line with text of LibTorch's message, naming the op and its namespace
+bad export/unknown-op 1 "unknown_op.pt: the model calls evilns::boom, which no loaded op library provides \(pass the library that registers 'evilns' ops" e_unk.onnx -- export unknown_op.pt -o e_unk.onnx
+# SIGTERM and SIGINT end kiln by the signal and leave no temporary file or staging folder
+python3 - "$KILN" <<'PY' >signal.txt 2>&1
+import os, signal, subprocess, sys, time
+from onnx import TensorProto, helper
+import onnx
+n = 100000
+nodes = [helper.make_node("Relu", ["X"], ["v0"])] + [helper.make_node("Identity", [f"v{i}"], [f"v{i + 1}"]) for i in range(n)]
+nodes.append(helper.make_node("Identity", [f"v{n}"], ["Y"]))
+g = helper.make_graph(nodes, "chain", [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N", 4])],
+                      [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["N", 4])])
+onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), "chain.onnx")
+for sig in (signal.SIGTERM, signal.SIGINT):
+    os.makedirs("sig", exist_ok=True)
+    # (SIGINT back to its default first: a shell may have started this script with it ignored)
+    p = subprocess.Popen([sys.argv[1], "optimize", "chain.onnx", "-o", "sig/o.onnx", "--report", "sig/r.json"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(f.endswith(".tmp") for f in os.listdir("sig")):
+        time.sleep(0.05)
+    p.send_signal(sig)
+    rc = p.wait()
+    left = os.listdir("sig")
+    print(f"{signal.Signals(sig).name}: rc {rc}, left {left}")
+    if rc != -sig or left:
+        sys.exit(1)
+PY
+sig_rc=$?
+check "SIGTERM/SIGINT: killed by the signal, nothing left ($(tr '\n' ' ' <signal.txt))" test "$sig_rc" -eq 0
 
 # pipeline: unwritable run folder, a broken dataset
 bad pipeline/unwritable 1 'afile' - -- pipeline --quick --out afile/run

@@ -49,4 +49,24 @@ san junk_export 1 -- export "$WORK/junk.onnx" -o "$WORK/x.onnx"
 cp -r "$WORK/art" "$WORK/bad_art" && printf 'x' >>"$WORK/bad_art/model_opt.onnx"
 san corrupt_artifact 1 -- validate "$WORK/bad_art"
 san bad_option 2 -- train --epochs 0 --out "$WORK/t"
+# Issue 33: hostile metadata, nested subgraphs, thread counts, pack --out over a user's folder.
+cp -r "$WORK/art" "$WORK/alias_art" && printf 'rec: &r\n  self: *r\n' >>"$WORK/alias_art/metadata.yaml"
+san metadata_alias 1 -- validate "$WORK/alias_art"
+cp -r "$WORK/art" "$WORK/deep_art" && python3 -c "import sys; open(sys.argv[1], 'a').write('deep: ' + '[' * 5000 + ']' * 5000 + '\n')" "$WORK/deep_art/metadata.yaml"
+san metadata_deep 1 -- validate "$WORK/deep_art"
+python3 "$CLI_TESTS/../../bench/make_identity_chain.py" 20000 "$WORK/chain.onnx"
+san identity_chain 0 -- optimize "$WORK/chain.onnx" -o "$WORK/chain_opt.onnx" --report "$WORK/chain.json"
+san threads 2 -- bench "$WORK/o.onnx" --threads 100000 --runs 2 --warmup 1 --batch 1 --no-sgemm --out "$WORK/b.md"
+mkdir -p "$WORK/notes" && echo mine >"$WORK/notes/notes.txt"
+san pack_out_notes 1 -- pack --model "$WORK/o.onnx" --reference "$pt" --dataset none --out "$WORK/notes"
+# validate.py parity: every corruption of its suite through this kiln validate.
+t0=$SECONDS
+if python3 "$CLI_TESTS/validate_parity.py" "$KILN" "$WORK/parity" "$CLI_TESTS/../../src/artifact/validate.py" \
+  >"$WORK/parity.out" 2>&1; then
+  PASSES=$((PASSES + 1))
+else
+  echo "FAIL: validate parity under the sanitizers:" && tail -5 "$WORK/parity.out"
+  FAILS=$((FAILS + 1))
+fi
+echo "  validate_parity: $((SECONDS - t0)) s"
 finish

@@ -138,3 +138,45 @@ TEST(EnsureWritableDir, RefusesUnwritableFolder) {
 }
 
 }  // namespace kiln
+
+namespace kiln {
+
+// Issue 33: LibTorch's message for an op no library provides starts with a newline; the one-line
+// error must carry the first line with text, not an empty one.
+TEST(FirstLine, IsTheFirstLineWithText) {
+  EXPECT_EQ(first_line("\nUnknown builtin op: evilns::boom.\nHere are some suggestions:\n"),
+            "Unknown builtin op: evilns::boom.");
+  EXPECT_EQ(first_line("  \r\n\t\nsecond  \nthird"), "second");
+  EXPECT_EQ(first_line("one line\r"), "one line");
+  EXPECT_EQ(first_line("\n\n"), "");
+  EXPECT_EQ(first_line(""), "");
+}
+
+// Issue 33: outputs and their report land together or not at all.
+TEST(FileSet, AllOrNothing) {
+  fs::path d = fresh_dir("file_set");
+  write_file_atomic(d / "model.onnx", "old model");
+  {
+    FileSet files;
+    files.write(d / "model.onnx", "new model");
+    EXPECT_THROW(files.reserve(d / "missing" / "report.json"),
+                 Error);  // the report's folder is gone
+  }  // not committed: nothing replaced, no temporaries left
+  EXPECT_EQ(read_file(d / "model.onnx"), "old model");
+  EXPECT_EQ(entries(d), 1u);
+  {
+    FileSet files;
+    files.reserve(d / "model.onnx");
+    files.reserve(d / "report.json");
+    files.write(d / "model.onnx", "new model");
+    files.write(d / "report.json", "{}");
+    EXPECT_EQ(read_file(d / "model.onnx"), "old model");  // nothing lands before commit
+    files.commit();
+  }
+  EXPECT_EQ(read_file(d / "model.onnx"), "new model");
+  EXPECT_EQ(read_file(d / "report.json"), "{}");
+  EXPECT_EQ(entries(d), 2u);
+  fs::remove_all(d);
+}
+
+}  // namespace kiln

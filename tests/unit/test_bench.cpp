@@ -23,6 +23,7 @@
 #include "bench/tune.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/thread_limit.h"
 #include "data/dataset_batch.h"
 #include "onnx/model_io.h"
 #include "onnx_builders.h"
@@ -437,6 +438,72 @@ TEST(BenchConfig, RoundTripAndErrors) {
     EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);
   }
   fs::remove(f);
+}
+
+// Issue 33: best.json errors name the file and the problem in words: a thread count past the cap
+// (1e12 was called "negative"), a JSON list (called "not JSON"), a wrong type (a raw
+// "[json.exception.type_error.305]" without the file).
+TEST(BenchConfig, BadValuesAreNamedWithTheFile) {
+  fs::path f = fs::temp_directory_path() / "kiln_test_best_bad.json";
+  auto error_of = [&](const std::string& text) {
+    write_file_atomic(f, text);
+    try {
+      read_bench_config(f, "latency");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("read");
+  };
+  auto with_threads = [](const std::string& n) {
+    return R"({"best": {"latency": {"options": {"intra_op_threads": )" + n +
+           R"(, "optimization": "all", "provider": "cpu", "allow_spinning": true}}}})";
+  };
+  const std::string name = f.string();
+  EXPECT_EQ(error_of(with_threads("2")), "read");
+  for (const std::string n : {"100000", "1e12", "1099511627776", "18446744073709551615"}) {
+    std::string e = error_of(with_threads(n));
+    EXPECT_EQ(e.rfind(name + " (best.latency): ", 0), 0u) << e;
+    EXPECT_NE(e.find(n == "1e12" ? "must be an integer" : "is more than"), std::string::npos) << e;
+  }
+  EXPECT_NE(error_of(with_threads("-3")).find("intra_op_threads is negative (-3)"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(with_threads("\"4\"")).find("'intra_op_threads' must be an integer, not string"),
+      std::string::npos);
+  EXPECT_EQ(error_of("[1, 2]"),
+            name + ": a JSON array, not an object (expected the best.json of kiln bench --tune)");
+  EXPECT_EQ(error_of("{nope"), name + ": not JSON (expected the best.json of kiln bench --tune)");
+  for (const std::string text : {R"({"best": [1]})", R"({"best": {"latency": 3}})",
+                                 R"({"best": {"latency": {"options": []}}})"}) {
+    std::string e = error_of(text);
+    EXPECT_EQ(e.rfind(name, 0), 0u) << e;
+    EXPECT_EQ(e.find("json.exception"), std::string::npos) << e;
+  }
+  fs::remove(f);
+}
+
+TEST(ThreadLimit, CountsAboveTheCapAreRefused) {
+  EXPECT_GE(max_thread_count(), 4);
+  EXPECT_NO_THROW(check_thread_option(0, "threads", "default"));
+  EXPECT_NO_THROW(check_thread_option(max_thread_count(), "threads", "default"));
+  EXPECT_THROW(check_thread_option(max_thread_count() + 1, "threads", "default"), OptionError);
+  EXPECT_THROW(check_thread_option(100000, "threads", "default"), OptionError);
+  EXPECT_THROW(check_thread_option(-1, "threads", "default"), OptionError);
+  // The session itself refuses such a count too (every command's last line before threads start).
+  ModelBuilder b(17, 8);
+  b.input("x", DType::Float32, {1}).output("y", DType::Float32, {1});
+  b.node("Relu", {"x"}, {"y"});
+  const std::string bytes = serialize_model(b.model());
+  SessionOptions so;
+  EXPECT_NO_THROW(OrtSession::from_bytes(bytes, so, "m"));
+  so.intra_op_threads = 100000;
+  try {
+    OrtSession::from_bytes(bytes, so, "m");
+    FAIL() << "100000 threads accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("100000 intra-op threads: at most"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace kiln

@@ -2,11 +2,14 @@
 // or hostile YAML is one kiln::Error, never a crash.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <limits>
 #include <string>
 
 #include "artifact/metadata.h"
 #include "common/error.h"
+
+#include <fmt/format.h>
 
 namespace kiln {
 
@@ -87,6 +90,70 @@ TEST(Metadata, SchemaNamesEveryProblem) {
   EXPECT_NE(std::find(problems.begin(), problems.end(),
                       "key 'files' must be a map of file → SHA-256 (64 hex digits)"),
             problems.end());
+}
+
+namespace {
+
+std::string yaml_error(const std::string& text) {
+  try {
+    parse_metadata_yaml(text, "m.yaml");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "parsed";
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+// Issue 33: a self-referencing alias made validate overflow its stack; a 1 KB alias bomb (9 levels
+// of 9 references) ran for minutes into bad_alloc. Anchors and aliases are refused outright.
+TEST(Metadata, AnchorsAndAliasesAreRefused) {
+  EXPECT_PRED2(has, yaml_error("rec: &r\n  self: *r\n"), "YAML anchors (&r) are not allowed");
+  EXPECT_PRED2(has, yaml_error("a: &x 1\nb: 2\n"), "anchors (&x)");
+  EXPECT_PRED2(has, yaml_error("a: 1\nb: *x\n"), "m.yaml: ");  // undefined: yaml-cpp refuses it
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    bomb += fmt::format("a{}: &a{} [", i, i);
+    for (int k = 0; k < 9; ++k) bomb += fmt::format("{}*a{}", k ? ", " : "", i - 1);
+    bomb += "]\n";
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_PRED2(has, yaml_error(bomb), "not allowed in metadata");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+}
+
+TEST(Metadata, DepthValueCountAndSizeAreBounded) {
+  // Deep nesting, flow and block: stopped at the bound, never at the stack's end.
+  std::string flow = "a: ";
+  flow.append(100000, '[');
+  flow.append(100000, ']');
+  EXPECT_PRED2(has, yaml_error(flow), "nested deeper than 32 levels");
+  std::string block;
+  for (int i = 0; i < 40; ++i) block += std::string(size_t(2 * i), ' ') + "k:\n";
+  EXPECT_PRED2(has, yaml_error(block), "nested deeper than 32 levels");
+  // 31 levels below the root are fine.
+  std::string ok = "a: ";
+  ok.append(31, '[');
+  ok.append(31, ']');
+  EXPECT_EQ(yaml_error(ok), "parsed");
+  std::string big = "a: [";
+  for (int i = 0; i < 600000; ++i) big += "1,";
+  big += "1]\n";
+  EXPECT_PRED2(has, yaml_error(big), "larger than 1048576 bytes");
+  std::string values = "a: [";
+  for (int i = 0; i < 150000; ++i) values += "1,";
+  values += "1]\n";
+  EXPECT_PRED2(has, yaml_error(values), "more than 100000 values");
+  EXPECT_PRED2(has, yaml_error("a: 1\n---\nb: 2\n"), "more than one YAML document");
+  EXPECT_PRED2(has, yaml_error("? [a, b]\n: 1\n"), "a mapping key is not a scalar");
+  // The writer refuses what the reader would.
+  nlohmann::json deep = 1;
+  for (int i = 0; i < 40; ++i) deep = nlohmann::json::array({deep});
+  EXPECT_THROW(metadata_to_yaml({{"a", deep}}), Error);
 }
 
 }  // namespace kiln

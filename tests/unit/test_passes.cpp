@@ -1,5 +1,6 @@
 // Each pass on small hand-built models: the rewrite happens where it should, the numbers in ONNX
 // Runtime stay, and nothing happens where it must not.
+#include <chrono>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -307,6 +308,60 @@ TEST(EliminateIdentity, KeepsInputToOutputIdentity) {
   c.output("Y", F32, {2}).output("r", F32, {2});
   model = c.model();
   EXPECT_EQ(apply(model, {"eliminate_identity"}), 0);
+}
+
+// Issue 33: the pass was quadratic (a rewrite and a re-index per node: 10k chained Identity nodes
+// took 8 s, 100k never finished). A 100k chain is one sweep now: well under a second on a quiet
+// machine; the bound here only catches a return of the quadratic pass on a loaded one.
+TEST(EliminateIdentity, AHundredThousandChainIsLinear) {
+  constexpr int kChain = 100000;
+  ModelBuilder b;
+  b.input("X", F32, {2});
+  b.node("Relu", {"X"}, {"v0"});
+  for (int i = 0; i < kChain; ++i)
+    b.node("Identity", {"v" + std::to_string(i)}, {"v" + std::to_string(i + 1)});
+  b.node("Identity", {"v" + std::to_string(kChain)}, {"Y"});  // the graph output's name stays
+  b.output("Y", F32, {2});
+  auto model = b.model();
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(apply(model, {"eliminate_identity"}), kChain + 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(60));
+  ASSERT_EQ(model.graph().node_size(), 1);
+  EXPECT_EQ(model.graph().node(0).op_type(), "Relu");
+  EXPECT_EQ(model.graph().node(0).input(0), "X");
+  EXPECT_EQ(model.graph().node(0).output(0), "Y");
+}
+
+TEST(EliminateIdentity, ChainsInsideAndAcrossSubgraphsResolveToTheirStart) {
+  // Outer: X → Identity a → Identity b; an If branch reads b and hands it out as its output.
+  ModelBuilder b;
+  b.input("X", F32, {2}).input("cond", DType::Bool, {});
+  b.node("Identity", {"X"}, {"a"});
+  b.node("Identity", {"a"}, {"b"});
+  onnx::GraphProto then_g, else_g;
+  then_g.set_name("then");
+  then_g.add_output()->set_name("b");  // an outer value handed straight out
+  else_g.set_name("else");
+  auto* n = else_g.add_node();
+  n->set_op_type("Relu");
+  n->add_input("b");
+  n->add_output("e");
+  else_g.add_output()->set_name("e");
+  auto& ifn = b.node("If", {"cond"}, {"Y"});
+  for (auto [name, g] : {std::pair{"then_branch", &then_g}, std::pair{"else_branch", &else_g}}) {
+    auto* a = ifn.add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::GRAPH);
+    *a->mutable_g() = *g;
+  }
+  b.output("Y", F32, {2});
+  auto model = b.model();
+  auto original = model;
+  EXPECT_EQ(apply(model, {"eliminate_identity"}), 2);
+  ASSERT_EQ(model.graph().node_size(), 1);
+  const auto& attrs = model.graph().node(0).attribute();
+  EXPECT_EQ(attrs.Get(0).g().output(0).name(), "X");
+  EXPECT_EQ(attrs.Get(1).g().node(0).input(0), "X");
 }
 
 TEST(EliminateDeadend, RemovesDeadChainsOnly) {

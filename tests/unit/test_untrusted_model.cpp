@@ -3,6 +3,7 @@
 // for every way a model is loaded (load_model, OrtSession from a file or from bytes).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -433,6 +434,98 @@ TEST(UntrustedModel, ConvWeightOfHigherRankThanItsInputIsRefusedBeforeInference)
   expect_refused_when_opened(model({1, 17, 8}), "W 'w' has rank 4", "convrank");
   EXPECT_EQ(error_of([&] { check_untrusted_model(model({1, 1, 8, 8}), std::nullopt, "m.onnx"); }),
             "");
+}
+
+}  // namespace kiln
+
+namespace kiln {
+
+namespace {
+
+// y = x passed through `depth` nested If nodes (each then-branch holds the next If; each
+// else-branch an Identity): the shape that made ONNX Runtime's session creation double per level.
+onnx::ModelProto nested_if_model(int depth) {
+  test::ModelBuilder b(17, 8);
+  b.input("c", DType::Bool, {}).input("x", DType::Float32, {2}).output("y", DType::Float32, {2});
+  auto leaf = [](const std::string& out) {
+    onnx::GraphProto g;
+    g.set_name(out + "_g");
+    auto* n = g.add_node();
+    n->set_op_type("Identity");
+    n->add_input("x");
+    n->add_output(out);
+    auto* o = g.add_output();
+    o->set_name(out);
+    o->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    return g;
+  };
+  auto make_if = [&](const std::string& out, const onnx::GraphProto& then_g) {
+    onnx::NodeProto n;
+    n.set_op_type("If");
+    n.set_name("if_" + out);
+    n.add_input("c");
+    n.add_output(out);
+    auto* a = n.add_attribute();
+    a->set_name("then_branch");
+    a->set_type(onnx::AttributeProto::GRAPH);
+    *a->mutable_g() = then_g;
+    a = n.add_attribute();
+    a->set_name("else_branch");
+    a->set_type(onnx::AttributeProto::GRAPH);
+    *a->mutable_g() = leaf(out + "_e");
+    return n;
+  };
+  onnx::GraphProto inner = leaf("l0");
+  for (int level = 1; level < depth; ++level) {
+    onnx::GraphProto g;
+    g.set_name("level" + std::to_string(level));
+    std::string out = "o" + std::to_string(level);
+    *g.add_node() = make_if(out, inner);
+    auto* o = g.add_output();
+    o->set_name(out);
+    o->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    inner = g;
+  }
+  *b.graph().add_node() = make_if("y", inner);
+  return b.model();
+}
+
+}  // namespace
+
+// Issue 33: nested If subgraphs made ONNX Runtime's session creation double per level (depth 24
+// in an artifact hung kiln validate). The bound is checked before ONNX Runtime sees the model.
+TEST(UntrustedModel, SubgraphNestingIsBoundedBeforeOnnxRuntime) {
+  // depth 12 (the bound) loads and runs; 13 and 24 are refused with the bound in the message.
+  auto ok = nested_if_model(kMaxSubgraphDepth);
+  EXPECT_EQ(error_of([&] { check_model_structure(ok, "m"); }), "");
+  auto session = OrtSession::from_bytes(serialize_model(ok), SessionOptions{}, "m");
+  auto y = session.run(
+      {make_tensor("c", DType::Bool, {}, {1}), make_tensor("x", DType::Float32, {2}, {1, 2})});
+  EXPECT_EQ(y[0].to_doubles(), (std::vector<double>{1, 2}));
+  for (int depth : {kMaxSubgraphDepth + 1, 24}) {
+    auto deep = nested_if_model(depth);
+    auto t0 = std::chrono::steady_clock::now();
+    std::string e = error_of(
+        [&] { OrtSession::from_bytes(serialize_model(deep), SessionOptions{}, "deep.onnx"); });
+    EXPECT_NE(e.find("deep.onnx: node 'if_"), std::string::npos) << e;
+    EXPECT_NE(e.find("nested more than 12 deep; kiln's bound is 12 levels"), std::string::npos)
+        << e;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  }
+}
+
+TEST(UntrustedModel, NodeCountIsBounded) {
+  test::ModelBuilder b(17, 8);
+  b.input("x", DType::Float32, {2}).output("y", DType::Float32, {2});
+  auto* nodes = b.graph().mutable_node();
+  nodes->Reserve(static_cast<int>(kMaxModelNodes) + 1);
+  for (int64_t i = 0; i <= kMaxModelNodes; ++i) nodes->Add()->set_op_type("Identity");
+  std::string e = error_of([&] { check_model_structure(b.model(), "big.onnx"); });
+  EXPECT_EQ(e,
+            "big.onnx: more than 1000000 nodes (subgraphs and functions included); kiln's bound is "
+            "1000000");
+  nodes->RemoveLast();
+  EXPECT_EQ(error_of([&] { check_model_structure(b.model(), "big.onnx"); }), "");
 }
 
 }  // namespace kiln
