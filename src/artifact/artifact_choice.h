@@ -24,14 +24,18 @@ struct ArtifactCandidate {
   std::string precision;  // fp32, int8, fp16
   std::string model;      // file name, as in the bench table
   double p50_ms = 0;      // batch 1
-  std::optional<double> samples_per_s_b64;
-  std::optional<double> accuracy;  // top-1 on the test split
+  std::optional<double> samples_per_s_b64;  // at throughput_batch (64 in the seminar run)
+  int64_t throughput_batch = 64;
+  std::optional<double> accuracy;  // top-1 on the test split, or on the user's --eval data
   std::optional<double> drop_pp;   // against FP32 (model_opt.onnx)
+  // A user's model whose outputs are not class scores: Σ|y − y_fp32| / Σ|y_fp32| on their data.
+  std::optional<double> relative_error;
   uint64_t size_bytes = 0;
   bool within_budget = true;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArtifactCandidate, precision, model, p50_ms, samples_per_s_b64,
-                                   accuracy, drop_pp, size_bytes, within_budget)
+                                   throughput_batch, accuracy, drop_pp, relative_error, size_bytes,
+                                   within_budget)
 
 struct ArtifactChoice {
   int schema_version = 1;
@@ -51,5 +55,14 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ArtifactChoice, schema_version, rule, budget_
 ArtifactChoice choose_artifact(const BenchMeasurement& bench,
                                const std::vector<std::pair<std::string, int>>& models,
                                const std::string& mode, double budget_pp);
+
+// The same from candidates whose quality and within_budget the caller measured (the pipeline on a
+// user's model: quality on their data, compare/eval_quality.h): p50 at `latency_batch` and
+// throughput at `throughput_batch` of the bench. `rule` words the budget.
+std::vector<ArtifactCandidate> artifact_candidates(const BenchMeasurement& bench,
+                                                   const std::vector<std::pair<std::string, int>>& models,
+                                                   int64_t latency_batch, int64_t throughput_batch);
+ArtifactChoice choose_among(std::vector<ArtifactCandidate> candidates, const std::string& mode,
+                            double budget_pp, const std::string& rule);
 
 }  // namespace kiln

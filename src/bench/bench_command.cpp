@@ -136,7 +136,10 @@ BenchResult bench_models(const BenchOptions& o) {
     } catch (const Error& e) {
       throw UsageError(e.what());
     }
-    if (batch_symbol(o.inputs).empty())
+    // Static specs: the one batch they have, named as such (the pipeline on a fixed-batch model).
+    const auto& first = o.inputs[0].dims;
+    const bool static_batch_named = !first.empty() && parse_int_list(o.batches, "batches") == std::vector<int64_t>{first[0].size};
+    if (batch_symbol(o.inputs).empty() && !static_batch_named)
       throw UsageError("--input: --batch varies the dims named 'batch', or the first input's dim 0 when it is dynamic; these "
                        "specs have neither (e.g. tokens:int64:batch=1xseq=16)");
   }

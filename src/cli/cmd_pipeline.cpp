@@ -12,7 +12,36 @@ void add_pipeline(CLI::App& app, Runner& run) {
       "pipeline", "Run the whole seminar end to end and write REPORT.md / report.html");
   auto o = std::make_shared<PipelineOptions>();
   cmd->add_option("--dataset", o->dataset, "mnist or fashion-mnist")->capture_default_str();
-  cmd->add_option("--model", o->model, "simple_cnn or mlp")->capture_default_str();
+  cmd->add_option("--model", o->model,
+                  "simple_cnn or mlp (the seminar's run), or your own TorchScript file (PATH.pt): export → compare → "
+                  "optimize → INT8 → FP16 → diff → bench → choose → pack → validate on it")
+      ->capture_default_str();
+  auto specs = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--input", *specs,
+                  "With --model PATH.pt: an input as NAME:DTYPE:DIMS[:LO..HI] (as kiln export takes it), once per forward "
+                  "argument");
+  cmd->add_option("--example", o->example, "With --model PATH.pt: example inputs (as kiln export --example)");
+  cmd->add_option("--calibrate", o->calibrate,
+                  "With --model PATH.pt: a folder of input batches (.npz, .pb): static INT8 calibrated on it (dynamic INT8 "
+                  "without), FP16 ranges, golden data and the INT8/FP16 quality check");
+  cmd->add_option("--calib-samples", o->calib_samples, "Samples of --calibrate to use")->capture_default_str();
+  cmd->add_option("--eval", o->eval,
+                  "With --model PATH.pt: evaluation batches (.npz; with 'labels': top-1 accuracy, without: agreement with "
+                  "FP32 or relative error)");
+  cmd->add_option("--eval-samples", o->eval_samples, "Samples of --eval to use (0: all)")->capture_default_str();
+  cmd->add_option("--opset", o->opset, "With --model PATH.pt: ONNX opset of the export")->capture_default_str();
+  cmd->add_option("--ops-library", o->ops_libraries,
+                  "With --model PATH.pt: a library registering TorchScript ops the model calls (repeatable)");
+  cmd->add_option("--description", o->description, "With --model PATH.pt: the model card's intended use");
+  cmd->add_option("--max-relative-error", o->max_relative_error,
+                  "With --model PATH.pt and --artifact auto: largest relative error against FP32 for INT8/FP16 when the "
+                  "outputs are not class scores")
+      ->capture_default_str();
+  field_flag(cmd, "inputs", "--input");
+  field_flag(cmd, "calib_samples", "--calib-samples");
+  field_flag(cmd, "eval_samples", "--eval-samples");
+  field_flag(cmd, "ops_libraries", "--ops-library");
+  field_flag(cmd, "max_relative_error", "--max-relative-error");
   cmd->add_option("--epochs", o->epochs, "Training epochs")->capture_default_str();
   cmd->add_option("--train-limit", o->train_limit,
                   "Train on this many samples of the training split (0: all, 6000 with --quick)")
@@ -28,8 +57,9 @@ void add_pipeline(CLI::App& app, Runner& run) {
                   "With --artifact auto: largest top-1 accuracy drop (percentage points) against FP32")
       ->capture_default_str();
   field_flag(cmd, "accuracy_budget_pp", "--accuracy-budget");
-  cmd->callback([&run, o] {
-    run = [o] {
+  cmd->callback([&run, o, specs] {
+    run = [o, specs] {
+      o->inputs = parse_input_flags(*specs);
       o->kiln_executable = current_executable();  // train in a child with its own thread settings
       PipelineResult s = run_pipeline(*o);
       std::printf(

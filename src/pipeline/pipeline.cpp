@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -26,6 +27,7 @@
 #include "pipeline/pipeline_files.h"
 #include "pipeline/pipeline_report.h"
 #include "pipeline/stage_cache.h"
+#include "pipeline/user_model_stages.h"
 #include "precision/precision_study.h"
 #include "quantize/dynamic_quantize.h"
 #include "quantize_onnx/quantize_onnx_file.h"
@@ -67,6 +69,30 @@ void to_json(nlohmann::json& j, const Pair<Options>& p) {
 }  // namespace
 
 void PipelineOptions::validate() const {
+  if (artifact != "fp32" && artifact != "int8" && artifact != "fp16" && artifact != "auto")
+    throw OptionError("artifact", fmt::format("'{}' is not fp32, int8, fp16 or auto", artifact));
+  if (!(accuracy_budget_pp >= 0 && accuracy_budget_pp <= 100))
+    throw OptionError("accuracy_budget_pp", "must be between 0 and 100 (percentage points)");
+  if (user_model()) {
+    if (calib_samples < 1) throw OptionError("calib_samples", "must be at least 1");
+    if (eval_samples < 0) throw OptionError("eval_samples", "must be at least 0 (0: every sample)");
+    if (opset < kMinOpset || opset > kMaxOpset)
+      throw OptionError("opset", fmt::format("{} is outside {}..{}", opset, kMinOpset, kMaxOpset));
+    if (!(max_relative_error > 0 && std::isfinite(max_relative_error)))
+      throw OptionError("max_relative_error", "must be a positive number");
+    return;
+  }
+  // The user-model options mean nothing to the seminar's own run: refused, not ignored.
+  auto only_user = [](bool given, const char* field) {
+    if (given)
+      throw OptionError(field, "is for a model of your own (--model PATH.pt); the seminar's run uses kiln's model and MNIST");
+  };
+  only_user(!inputs.empty(), "inputs");
+  only_user(!example.empty(), "example");
+  only_user(!calibrate.empty(), "calibrate");
+  only_user(!eval.empty(), "eval");
+  only_user(!ops_libraries.empty(), "ops_libraries");
+  only_user(!description.empty(), "description");
   check_dataset_name(dataset);
   check_zoo_model_name(model);
   if (model == "branchy")
@@ -435,6 +461,9 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
 
 PipelineResult run_pipeline(const PipelineOptions& o) {
   o.validate();
+  const bool user = o.user_model();
+  // The user's data is checked before the run folder exists: bad data writes nothing.
+  if (user) check_user_model_data(o);
   fs::path root = o.out.empty() ? fs::path("runs") / timestamp() : o.out;
   std::error_code ec;
   const bool new_root = !fs::exists(fs::symlink_status(root, ec));
@@ -442,7 +471,9 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
   PipelineResult result;
   try {
-    result.stages = run_stages(pipeline_stages(o, root), root, o.force);
+    if (user)
+      for (const auto& line : skipped_user_model_stages()) std::printf("%s\n", line.c_str());
+    result.stages = run_stages(user ? user_model_stages(o, root) : pipeline_stages(o, root), root, o.force);
   } catch (...) {
     // A run folder this run created and in which no stage finished holds nothing to reuse:
     // removed, so a failure in the first stage leaves no empty run folder behind.
@@ -459,7 +490,12 @@ PipelineResult run_pipeline(const PipelineOptions& o) {
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   result.peak_rss_mb = static_cast<double>(std::max(usage.ru_maxrss, children.ru_maxrss)) / 1024.0;
-  write_pipeline_report(root, result);
+  if (user) {
+    result.skipped = skipped_user_model_stages();
+    write_user_model_report(root, o, result);
+  } else {
+    write_pipeline_report(root, result);
+  }
   write_file_atomic(root / "summary.json", record_text(result));
   return result;
 }

@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kStamp = ".kiln-stage.json";
 // Bumped when the stage records change form (typed records, schema 2), so a run folder from an
 // older kiln reruns its stages instead of failing to read their records.
-constexpr int kRecordSchema = 2;
+constexpr int kRecordSchema = 3;  // 3: export reports of schema 4
 }  // namespace
 
 std::string stage_key(const std::string& stage, const nlohmann::json& options,

@@ -237,8 +237,13 @@ def forward(self, image, ids) -> Tuple[Tensor, Tensor]:
   ASSERT_EQ(br.results.size(), 4u);  // 2 models × 2 batch sizes
   for (const auto& r : br.results) EXPECT_GT(r.latency.p50, 0.0);
   EXPECT_EQ(br.results[2].batch, 4);
-  b.inputs = {parse_input_spec("image:float32:n=2x3x8x8"), parse_input_spec("ids:int64:n=2xseq=5")};
-  EXPECT_THROW(bench_models(b), UsageError) << "no dim named batch";
+  // No dim named batch and a static dim 0: only that one size can be timed.
+  b.inputs = {parse_input_spec("image:float32:2x3x8x8"), parse_input_spec("ids:int64:2xseq=5")};
+  EXPECT_THROW(bench_models(b), UsageError) << "batches 1,4 on a static batch of 2";
+  b.batches = "2";
+  auto static_run = bench_models(b);
+  ASSERT_EQ(static_run.results.size(), 2u);
+  EXPECT_EQ(static_run.results[0].batch, 2);
 }
 
 // Tuples (nested) become output_0, output_1, output_1.output_0 ...; None is dropped and listed.
