@@ -78,6 +78,7 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
                                  {"max_rel_mean_abs", v.max_rel_mean_abs},
                                  {"max_abs", v.max_abs},
                                  {"within_one_step", v.within_one_step},
+                                 {"within_fp32_rounding", v.within_fp32_rounding},
                                  {"ort_optimizations", v.ort_optimizations}});
   }
   j["unsupported"] = nlohmann::json::array();
@@ -129,6 +130,7 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
     r.verification.push_back({v.at("sizes").get<std::string>(), v.at("tolerance").get<double>(),
                               v.at("max_rel_mean_abs").get<double>(), v.at("max_abs").get<double>(),
                               v.at("within_one_step").get<std::vector<std::string>>(),
+                              v.at("within_fp32_rounding").get<std::vector<std::string>>(),
                               v.at("ort_optimizations").get<std::string>()});
   }
   r.unsupported.clear();
@@ -194,6 +196,8 @@ std::string export_report_text(const ExportResult& r) {
     for (const auto& o : v.within_one_step) {
       out += fmt::format("  output {} (quantized) within one quantization step of LibTorch's int8 result\n", o);
     }
+    for (const auto& o : v.within_fp32_rounding)
+      out += fmt::format("  output {} (float32 rounding: as close to the model in float64 as LibTorch itself)\n", o);
   }
   out += "ops    ";
   for (const auto& [op, n] : r.op_histogram) out += fmt::format(" {}×{}", op, n);

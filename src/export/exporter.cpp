@@ -264,9 +264,35 @@ std::vector<std::optional<double>> output_steps(const onnx::GraphProto& g) {
 // The written model against LibTorch at one size set: the same inputs, every output by name. A
 // quantized output also passes when no element is more than one quantization step off: LibTorch's
 // and ONNX Runtime's int8 kernels round ties differently.
+// The model run in float64 on the case's inputs (a copy: the module itself stays float32), for
+// telling an export's error from float32 rounding that a deep network amplifies; nullopt when the
+// model cannot run in float64 (a dtype written into its graph, a quantized model).
+std::optional<std::vector<at::Tensor>> float64_outputs(const torch::jit::Module& module, const ReferenceCase& ref) {
+  try {
+    torch::jit::Module m = module.deepcopy();
+    m.to(at::kDouble);
+    std::vector<c10::IValue> inputs;
+    for (const auto& v : ref.inputs)
+      inputs.push_back(v.isTensor() && v.toTensor().is_floating_point() ? c10::IValue(v.toTensor().to(at::kDouble)) : v);
+    ReferenceKernels reference_kernels;
+    std::vector<at::Tensor> out;
+    flatten_ivalue(m.forward(inputs), out);
+    if (out.size() != ref.expected.size()) return std::nullopt;
+    return out;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// A float output off by more than the tolerance passes when ONNX Runtime is no further from the
+// float64 result than LibTorch's own float32 result is (twice that, at most 100× the tolerance):
+// both then carry the same amplified rounding, and the export computes what the model does.
+constexpr double kRoundingFactor = 2.0, kRoundingCap = 100.0;
+
 ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, const std::vector<InputSpec>& specs,
                                const std::vector<OutputLeaf>& leaves, double tolerance,
-                               const std::vector<std::optional<double>>& steps) {
+                               const std::vector<std::optional<double>>& steps, const torch::jit::Module& module) {
+  std::optional<std::optional<std::vector<at::Tensor>>> exact;  // computed on the first need
   ExportVerification v;
   v.sizes = sizes_text(specs, ref.second);
   v.tolerance = tolerance;
@@ -302,7 +328,21 @@ ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, co
     v.max_abs = std::max(v.max_abs, output_max_abs);
     bool one_step = i < steps.size() && steps[i] && !(rel <= tolerance) && output_max_abs <= *steps[i] * (1 + 1e-5);
     if (one_step) v.within_one_step.push_back(leaves[i].name);
-    if (!(rel <= tolerance) && !one_step) {
+    bool rounding = false;
+    if (!(rel <= tolerance) && !one_step && rel <= tolerance * kRoundingCap && expected[i].is_floating_point()) {
+      if (!exact) exact = float64_outputs(module, ref);
+      if (*exact) {
+        double unused = 0;
+        const at::Tensor& e = (**exact)[i];
+        double ort_err = rel_mean_abs(e, actual.to(at::kDouble), unused);
+        double torch_err = rel_mean_abs(e, expected[i].to(at::kDouble), unused);
+        rounding = ort_err <= std::max(tolerance, kRoundingFactor * torch_err);
+        if (rounding)
+          v.within_fp32_rounding.push_back(fmt::format("{}: {:.3g} from LibTorch; from float64 {:.3g}, LibTorch float32's own {:.3g}",
+                                                       leaves[i].name, rel, ort_err, torch_err));
+      }
+    }
+    if (!(rel <= tolerance) && !one_step && !rounding) {
       throw Error(fmt::format("the exported model's output '{}' differs from LibTorch at {}: relative mean abs error "
                               "{:.3g} > {:.1g}",
                               leaves[i].name, v.sizes, rel, tolerance));
@@ -618,7 +658,8 @@ ExportResult export_onnx(const ExportOptions& o) {
       SessionOptions so;
       so.optimization = k == 0 ? GraphOptLevel::Disable : GraphOptLevel::All;
       auto session = OrtSession::from_bytes(bytes, so, o.out.string());
-      result.verification.push_back(verify_case(references[std::min(k, references.size() - 1)], session, specs, leaves, tolerance, steps));
+      result.verification.push_back(
+          verify_case(references[std::min(k, references.size() - 1)], session, specs, leaves, tolerance, steps, module));
       result.verification.back().ort_optimizations = k == 0 ? "disabled" : "all";
     }
   }

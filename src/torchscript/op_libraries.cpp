@@ -71,7 +71,7 @@ std::vector<std::string> loaded_op_libraries() {
 }
 
 std::string unknown_op_in(const std::string& message) {
-  static const std::regex unknown(R"(Unknown builtin op: ([A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_.]*))");
+  static const std::regex unknown(R"(Unknown builtin op: ([A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)?))");  // not the sentence's full stop
   std::smatch m;
   if (std::regex_search(message, m, unknown)) return m[1].str();
   return "";

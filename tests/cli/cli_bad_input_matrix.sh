@@ -238,7 +238,8 @@ PY
 mkdir -p notes_dir && echo "my notes" >notes_dir/notes.txt && echo "a file" >out_file
 # A TorchScript function calling an op that no loaded library provides (LibTorch's message for it
 # starts with an empty line).
-python3 - <<'PY' 2>/dev/null
+# (a file: torch.jit.script reads the class's source, which stdin does not keep)
+cat >unknown_op.py <<'PY'
 import torch
 torch.library.define("evilns::boom", "(Tensor x) -> Tensor")
 torch.library.impl("evilns::boom", "cpu", lambda x: x)
@@ -247,6 +248,7 @@ class M(torch.nn.Module):
         return torch.ops.evilns.boom(x)
 torch.jit.script(M()).save("unknown_op.pt")
 PY
+python3 unknown_op.py
 check "fixtures: issue 33 cases" test -s art_nested/model_opt.onnx -a -s best_list.json -a -s unknown_op.pt \
   -a -s calib_empty/batch_0.pb -a -d art_batch0
 

@@ -668,13 +668,16 @@ R("atleast_3d_Sequence", "aten::atleast_3d.Sequence", "torch.atleast_3d([x[0], y
 R("split_Tensor", "aten::split.Tensor", "torch.split(x, 2, 2)", X, S("x.split(1, 1)"), S("torch.split(x, 3, -1)", f("batch=2x3x5")))
 R("split_sizes", "aten::split.sizes", "torch.split(x, [1, 2], 1)", X, S("x.split([3, 1], -1)"),
   only=script_only("a trace records split with a list as split_with_sizes"))
-R("split_with_sizes", "aten::split_with_sizes", "torch.split_with_sizes(x, [1, 3], 2)", X)
+R("split_with_sizes", "aten::split_with_sizes", "torch.split_with_sizes(x, [1, 3], 2)", X,
+  # sizes computed at run time (a detector's boxes per image): the count known, the sizes packed
+  S("a, b = torch.split_with_sizes(x, [1, x.size(0) - 1], 0)\nreturn b * 2.0 + a.sum()", f("batch=3x4")))
 R("unsafe_split", "aten::unsafe_split.Tensor", "torch.unsafe_split(x, 2, 2)", X)
 R("unsafe_split_with_sizes", "aten::unsafe_split_with_sizes", "torch.unsafe_split_with_sizes(x, [1, 3], 2)", X)
 R("chunk", "aten::chunk", "torch.chunk(x, 2, 2)", X, S("x.chunk(3, 1)"), S("a, b = x.chunk(2, -1)\nreturn a * b"),
   S("x.chunk(3, 2)", f("batch=2x3x5")))
 R("unsafe_chunk", "aten::unsafe_chunk", "torch.unsafe_chunk(x, 2, 2)", X)
-R("tensor_split_sections", "aten::tensor_split.sections", "torch.tensor_split(x, 3, 2)", f("batch=2x3x7"))
+R("tensor_split_sections", "aten::tensor_split.sections", "torch.tensor_split(x, 3, 2)", f("batch=2x3x7"),
+  S("a, b, c = torch.tensor_split(x, 3, 0)\nreturn torch.cat([a, b, c * 2.0], 0)", f("batch=7x3")))  # a dynamic dim
 R("tensor_split_indices", "aten::tensor_split.indices", "torch.tensor_split(x, [1, 3], 2)", X)
 R("tensor_split_tensor_indices_or_sections", "aten::tensor_split.tensor_indices_or_sections",
   "torch.tensor_split(x, self.idx, 2)", X, consts={"idx": "torch.tensor([1, 3])"})
@@ -691,7 +694,8 @@ R("diagonal", "aten::diagonal", "torch.diagonal(x, 0, 1, 2)", X, S("torch.diagon
   S("torch.diagonal(x, -1, 1, 2)"))
 R("flip", "aten::flip", "torch.flip(x, [1])", X, S("x.flip((0, 2))"), S("x.flip(-1)", i()))
 R("roll", "aten::roll", "torch.roll(x, 1, 2)", X, S("torch.roll(x, (1, -1), (1, 2))"), S("torch.roll(x, 5)", f("3x4")))
-R("repeat", "aten::repeat", "x.repeat(1, 2, 3)", X, S("x.repeat(2, 1, 1, 2)"))
+R("repeat", "aten::repeat", "x.repeat(1, 2, 3)", X, S("x.repeat(2, 1, 1, 2)"),
+  S("x.repeat(1, x.size(0), 1)"), S("x.repeat(x.size(0), 1, 1, 2)"))  # repeats computed at run time
 R("tile", "aten::tile", "torch.tile(x, (2,))", X, S("x.tile((2, 1, 1))"), S("x.tile((1, 2, 1, 2))"))
 R("repeat_interleave_self_int", "aten::repeat_interleave.self_int", "torch.repeat_interleave(x, 2, 1)", X,
   S("x.repeat_interleave(3)"), S("x.repeat_interleave(2, dim=-1)"))
@@ -715,6 +719,9 @@ R("len_Tensor", "aten::len.Tensor", "x * len(x)", X, only=TRACE_INTS)
 R("len_t", "aten::len.t", "x * len(x.size())", X, only=TRACE_INTS)
 R("is_floating_point", "aten::is_floating_point", "x * float(x.is_floating_point())", X, only=TRACE_INTS)
 R("is_pinned", "aten::is_pinned", "x * float(x.is_pinned())", X, only=TRACE_INTS)
+R("prim_is_nested", "prim::is_nested", "if x.is_nested:\n    return x - 1.0\nreturn x + 1.0", X, only=TRACE_INTS)
+R("prim_is_cuda", "prim::is_cuda", "x * float(x.is_cuda)", X, only=TRACE_INTS)
+R("cpu", "aten::cpu", "x.cpu() * 2.0", X, only=script_only("a trace records x.cpu() on a CPU tensor as nothing"))
 
 
 # =============================================================================================

@@ -94,6 +94,11 @@ void register_cast_ops(OpRegistry& r) {
   r.add("prim::device", "v", device, "nothing (cpu)", {.world = OpWorld::Scalar});
   r.add("prim::layout", "v", layout, "nothing (strided)", {.world = OpWorld::Scalar});
   r.add("aten::is_pinned", "v _", not_pinned, "nothing (false)", {.world = OpWorld::Scalar});
+  // Where a tensor lives and how it is laid out: an exported graph holds dense CPU tensors (a
+  // nested tensor is refused where it would be made), so these are false at export.
+  r.add("prim::is_nested|prim::is_cuda|prim::is_sparse|prim::is_sparse_csr|prim::is_mkldnn|prim::is_meta|prim::is_xpu|"
+        "prim::is_mps|prim::is_vulkan|prim::is_ipu|prim::is_mtia|prim::is_maia|prim::is_xla|prim::is_hpu|prim::is_lazy",
+        "v", not_pinned, "nothing (false: dense CPU tensors)", {.world = OpWorld::Scalar});
   r.add("aten::dropout|aten::dropout_|aten::feature_dropout|aten::feature_dropout_|aten::alpha_dropout|aten::alpha_dropout_|"
         "aten::feature_alpha_dropout|aten::feature_alpha_dropout_",
         "v f b", dropout, "nothing (eval mode)");
@@ -101,7 +106,7 @@ void register_cast_ops(OpRegistry& r) {
   r.add("aten::contiguous", "v _", identity(), "nothing (bookkeeping)", {.complex = true});
   r.add("aten::clone", "v _", identity(), "nothing (bookkeeping)", {.complex = true});
   r.add("aten::detach|aten::detach_|aten::alias|aten::lift|aten::lift_fresh|aten::resolve_conj|aten::resolve_neg|prim::data|"
-        "prim::NumToTensor|aten::positive",
+        "prim::NumToTensor|aten::positive|aten::cpu",
         "v", identity(), "nothing (bookkeeping; real tensors)", {.complex = true});
 }
 

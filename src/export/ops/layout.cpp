@@ -234,11 +234,30 @@ void split_into(ExportContext& ctx, const Node* node, const std::string& x, cons
   ctx.record_list(node->output(), std::move(elems));
 }
 
+// Split with sizes computed at run time (a 1-D int64 value) into `count` parts.
+void split_into_dynamic(ExportContext& ctx, const Node* node, const std::string& x, const std::string& sizes, size_t count,
+                        int64_t dim) {
+  std::vector<std::string> outs;
+  for (size_t i = 0; i < count; ++i) outs.push_back(ctx.fresh("split"));
+  auto& n = ctx.add_node("Split", {x, sizes}, outs);
+  set_attr(n, "axis", dim);
+  std::vector<const Value*> elems;
+  for (auto& o : outs) elems.push_back(ctx.mint(o));
+  ctx.record_list(node->output(), std::move(elems));
+}
+
 // split(x, split_size, dim) / split(x, sizes, dim) / split_with_sizes(x, sizes, dim)
 void split(ExportContext& ctx, const Node* node, const Args& a) {
   int64_t rank = rank_or_fail(ctx, node, a.value(0));
   int64_t dim = normalize_dim(node, a.i(2), rank);
-  if (!a.is_static(1)) unsupported(node, "split sizes computed at run time");
+  if (!a.is_static(1)) {
+    // Sizes computed at run time (a detector's boxes per image): as many parts as the list has
+    // elements, each size packed into Split's input.
+    const Value* list = a.value(1);
+    if (list->node()->kind() != c10::prim::ListConstruct)
+      unsupported(node, "split sizes computed at run time (a list of unknown length, or one size for an unknown count)");
+    return split_into_dynamic(ctx, node, a.tensor(0), pack_int_list(ctx, node, list), list->node()->inputs().size(), dim);
+  }
   auto iv = ctx.constant(a.value(1));
   std::vector<int64_t> sizes;
   if (iv.isIntList()) {
@@ -276,8 +295,20 @@ void unbind(ExportContext& ctx, const Node* node, const Args& a) {
 void tensor_split_sections(ExportContext& ctx, const Node* node, const Args& a) {
   int64_t rank = rank_or_fail(ctx, node, a.value(0));
   int64_t dim = normalize_dim(node, a.i(2), rank);
-  int64_t n = static_dim(ctx, node, a.value(0), dim), k = a.i(1);
+  int64_t k = a.i(1);
   if (k <= 0) unsupported(node, "sections must be positive");
+  auto dims = ctx.dims_of(a.value(0));
+  if (!dims || (*dims)[static_cast<size_t>(dim)] < 0) {
+    // A dynamic dim n: part i has (n + k - 1 - i) / k elements (the first n mod k one larger).
+    std::vector<int64_t> offsets;
+    for (int64_t i = 0; i < k; ++i) offsets.push_back(k - 1 - i);
+    std::string x = a.tensor(0);
+    std::string sizes = emit(ctx, "Div", {emit(ctx, "Add", {emit_dim(ctx, x, dim), ctx.add_int64s(offsets, "offsets")}, "sum"),
+                                          ctx.add_int64s({k}, "sections")},
+                             "split_sizes");
+    return split_into_dynamic(ctx, node, x, sizes, static_cast<size_t>(k), dim);
+  }
+  int64_t n = (*dims)[static_cast<size_t>(dim)];
   std::vector<int64_t> sizes;
   for (int64_t i = 0; i < k; ++i) sizes.push_back(n / k + (i < n % k ? 1 : 0));
   split_into(ctx, node, a.tensor(0), sizes, dim, false);
@@ -370,7 +401,19 @@ void tile_impl(ExportContext& ctx, const Node* node, std::string x, std::vector<
   }
   ctx.add_node("Tile", {x, ctx.add_int64s(reps, "repeats")}, {ctx.out(node->output(), "tile")});
 }
-void repeat(ExportContext& ctx, const Node* node, const Args& a) { tile_impl(ctx, node, a.tensor(0), a.ints(1), false); }
+// repeat(x, repeats): Tile; repeats computed at run time (x.repeat(1, n, 1) with n from a size)
+// are packed into the Tile's repeats, their count known from the list.
+void repeat(ExportContext& ctx, const Node* node, const Args& a) {
+  if (a.is_static(1)) return tile_impl(ctx, node, a.tensor(0), a.ints(1), false);
+  const Value* list = a.value(1);
+  if (list->node()->kind() != c10::prim::ListConstruct) unsupported(node, "repeats computed at run time as a list of unknown length");
+  const auto n = static_cast<int64_t>(list->node()->inputs().size());
+  int64_t rank = rank_or_fail(ctx, node, node->input(0));
+  if (n < rank) unsupported(node, "fewer repeats than dims");
+  std::string x = a.tensor(0);
+  if (n > rank) x = emit_unsqueeze(ctx, x, iota(n - rank));
+  ctx.add_node("Tile", {x, a.packed_ints(1)}, {ctx.out(node->output(), "tile")});
+}
 void tile(ExportContext& ctx, const Node* node, const Args& a) { tile_impl(ctx, node, a.tensor(0), a.ints(1), true); }
 
 // repeat_interleave(x, repeats: int, dim?): each element `repeats` times along dim —
@@ -515,7 +558,7 @@ void register_layout_ops(OpRegistry& r) {
   r.add("aten::broadcast_to", "v iv", [](ExportContext& c, const Node* n, const Args& a) { expand(c, n, a); }, "Expand");
   r.add("aten::expand_as", "v v", expand_as, "Shape + Expand");
   r.add("aten::broadcast_tensors", "vs", broadcast_tensors, "Expand per tensor to the common shape");
-  r.add("aten::repeat", "v is", repeat, "Tile (Unsqueeze first for new leading dims)");
+  r.add("aten::repeat", "v iv", repeat, "Tile (Unsqueeze first for new leading dims)");
   r.add("aten::tile", "v is", tile, "Tile");
   r.add("aten::repeat_interleave.self_int", "v id i? _", repeat_interleave_int, "Unsqueeze + Tile + Reshape");
   r.add("aten::repeat_interleave.self_Tensor", "v v i? _", repeat_interleave_tensor, "CumSum/Range/ReduceSum index + Gather");
