@@ -22,24 +22,31 @@ FAMILIES_QUICK = ("fasterrcnn_mobilenet_v3_large_320_fpn", "lraspp_mobilenet_v3_
 # ---------------------------------------------------------------------------------------------
 # Helpers for realistic random weights.
 
-def tune_linear_output(model: nn.Module, layer: nn.Module, run: Callable[[], None], mean: float, std: float) -> None:
+def tune_linear_output(model: nn.Module, layer: nn.Module, run: Callable[[], None], mean: float, std: float,
+                       per_channel: bool = True) -> None:
     """Rescales a Conv/Linear layer's weight and bias so that its outputs, measured on one run of
     the model, have the given mean and standard deviation (detection heads whose scores must be
-    peaked enough that NMS ranking has no near-ties, and a score threshold that keeps boxes)."""
+    peaked enough that NMS ranking has no near-ties, and a score threshold that keeps boxes).
+    per_channel: every output channel gets the mean and the outputs vary by std around it (a
+    random head's per-class biases would otherwise rank the boxes, every box of a class nearly
+    tied with the others); else the outputs as a whole."""
     seen: List[Tensor] = []
-    handle = layer.register_forward_hook(lambda m, i, o: seen.append(o.detach().flatten()))
+    channel_dim = 1 if isinstance(layer, nn.modules.conv._ConvNd) else -1
+    handle = layer.register_forward_hook(
+        lambda m, i, o: seen.append(o.detach().movedim(channel_dim, -1).reshape(-1, o.shape[channel_dim])))
     try:
         with torch.no_grad():
             run()
     finally:
         handle.remove()
-    out = torch.cat(seen)
-    m, s = out.mean().item(), out.std().item()
+    out = torch.cat(seen)  # [samples, channels]
+    m = out.mean(0) if per_channel else out.mean()
+    s = max((out - m).std().item(), 1e-12)
     with torch.no_grad():
-        layer.weight.mul_(std / max(s, 1e-12))
+        layer.weight.mul_(std / s)
         if layer.bias is None:
             layer.bias = nn.Parameter(torch.zeros(layer.weight.shape[0]))
-        layer.bias.sub_(m).mul_(std / max(s, 1e-12)).add_(mean)
+        layer.bias.sub_(m).mul_(std / s).add_(mean)
 
 
 def last_conv(module: nn.Module) -> nn.Module:
@@ -83,34 +90,49 @@ def detection_builder(name: str) -> Callable[[], nn.Module]:
             elif name == "fasterrcnn_mobilenet_v3_large_fpn":
                 kw.update(min_size=96, max_size=160)
         if name.startswith("keypointrcnn"):
-            from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
-            kw.update(num_classes=2, num_keypoints=5, keypoint_head=KeypointRCNNHeads(256, (64,) * 8),
-                      keypoint_predictor=KeypointRCNNPredictor(64, 5))
+            kw.update(num_classes=2, num_keypoints=5)
         if name.startswith(("retinanet", "fcos")):
-            kw.update(min_size=64, max_size=128, detections_per_img=30, topk_candidates=100)
+            # Few candidates per level: the top scores of a dense head crowd (FCOS's
+            # sqrt(class * centerness) most), and near-tied ranks are no test of an exporter.
+            kw.update(min_size=64, max_size=128, detections_per_img=20, topk_candidates=20)
         if name.startswith("ssd"):
             kw.update(detections_per_img=30, topk_candidates=100)
-        return Detector(getattr(det, name)(**kw))
+        model = getattr(det, name)(**kw)
+        if name.startswith("keypointrcnn"):  # 64 channels instead of 512 in the 8-conv keypoint head
+            from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
+            model.roi_heads.keypoint_head = KeypointRCNNHeads(256, (64,) * 8)
+            model.roi_heads.keypoint_predictor = KeypointRCNNPredictor(64, 5)
+        return Detector(model)
     return build
 
 
-def tune_detector(wrapper: nn.Module, run: Callable[[], None]) -> None:
-    """Peaked class scores and real box offsets on the random heads (README: detection)."""
+def tune_detector(wrapper: nn.Module, run: Callable[[], None], spread: float = 1.0, per_channel: bool = True) -> None:
+    """Peaked class scores and real box offsets on the random heads (README: detection); spread
+    scales the class logits' standard deviation; per_channel as in tune_linear_output."""
     model = wrapper.model
-    tune = lambda layer, mean, std: tune_linear_output(wrapper, layer, run, mean, std)  # noqa: E731
+    tune = lambda layer, mean, std: tune_linear_output(wrapper, layer, run, mean, std * (  # noqa: E731
+        spread if layer in class_layers else 1.0), per_channel)
+    class_layers = set()
+    roi = getattr(model, "roi_heads", None)
+    head = getattr(model, "head", None)
+    if roi is not None:
+        class_layers.add(roi.box_predictor.cls_score)
+    if head is not None and hasattr(head, "classification_head"):
+        cls = head.classification_head
+        class_layers.update([cls.cls_logits] if hasattr(cls, "cls_logits") else [last_conv(b) for b in cls.module_list])
+        if hasattr(head.regression_head, "bbox_ctrness"):
+            class_layers.add(head.regression_head.bbox_ctrness)
     rpn = getattr(model, "rpn", None)
     if rpn is not None:
         tune(rpn.head.cls_logits, 0.0, 2.0)
         tune(rpn.head.bbox_pred, 0.0, 0.2)
-    roi = getattr(model, "roi_heads", None)
     if roi is not None:
-        tune(roi.box_predictor.cls_score, 0.0, 3.0)
+        tune(roi.box_predictor.cls_score, 0.0, 1.5)
         tune(roi.box_predictor.bbox_pred, 0.0, 0.2)
         if roi.mask_predictor is not None:
             tune(roi.mask_predictor.mask_fcn_logits, 0.0, 2.0)
         if roi.keypoint_predictor is not None:
             tune(roi.keypoint_predictor.kps_score_lowres, 0.0, 2.0)
-    head = getattr(model, "head", None)
     if head is not None and hasattr(head, "classification_head"):
         cls, reg = head.classification_head, head.regression_head
         if hasattr(cls, "cls_logits"):  # RetinaNet, FCOS (sigmoid scores)
@@ -120,7 +142,7 @@ def tune_detector(wrapper: nn.Module, run: Callable[[], None]) -> None:
                 tune(reg.bbox_ctrness, 0.0, 2.0)
         else:  # SSD / SSDlite: one conv per feature map (softmax scores)
             for block in cls.module_list:
-                tune(last_conv(block), 0.0, 3.0)
+                tune(last_conv(block), 0.0, 1.5)
             for block in reg.module_list:
                 tune(last_conv(block), 0.0, 0.2)
 
@@ -457,20 +479,26 @@ class T5Encoder(nn.Module):
 
 
 class GreedyDecode(nn.Module):
-    """Greedy decoding with a small causal decoder: appends the argmax token until every row has
-    produced eos (a run-time condition) or max_new_tokens: input_ids [batch, seq] -> the ids
-    [batch, seq + steps taken]. Finished rows are padded with pad_id."""
+    """Greedy decoding with a small causal decoder and transformers' repetition penalty and
+    no_repeat_ngram_size=1 logits processors (a random LM repeats one token forever otherwise):
+    appends the argmax token until every row has produced eos (a run-time condition) or
+    max_new_tokens: input_ids [batch, seq] -> the ids [batch, seq + steps taken]. Finished rows
+    are padded with pad_id."""
 
-    def __init__(self, eos_id: int = 0, pad_id: int = 1, max_new_tokens: int = 10):
+    def __init__(self, eos_id: int = 0, pad_id: int = 1, max_new_tokens: int = 10, penalty: float = 1.5):
         super().__init__()
-        self.lm = CausalDecoder(vocab=40, d=32, heads=2, layers=2, max_pos=64)
-        self.eos_id, self.pad_id, self.max_new_tokens = eos_id, pad_id, max_new_tokens
+        self.lm = CausalDecoder(vocab=24, d=32, heads=2, layers=2, max_pos=64)
+        self.eos_id, self.pad_id, self.max_new_tokens, self.penalty = eos_id, pad_id, max_new_tokens, penalty
 
     def forward(self, input_ids: Tensor) -> Tensor:
         tokens = input_ids
         finished = torch.zeros(input_ids.size(0), dtype=torch.bool, device=input_ids.device)
         for _ in range(self.max_new_tokens):
-            next_token = self.lm(tokens)[:, -1, :].argmax(dim=-1)
+            logits = self.lm(tokens)[:, -1, :]
+            seen = torch.gather(logits, 1, tokens)  # RepetitionPenaltyLogitsProcessor
+            seen = torch.where(seen < 0, seen * self.penalty, seen / self.penalty)
+            logits = logits.scatter(1, tokens, seen)
+            next_token = logits.scatter(1, tokens, float("-inf")).argmax(dim=-1)  # no repeats
             next_token = torch.where(finished, torch.full_like(next_token, self.pad_id), next_token)
             tokens = torch.cat([tokens, next_token.unsqueeze(1)], dim=1)
             finished = finished | (next_token == self.eos_id)
@@ -481,7 +509,7 @@ class GreedyDecode(nn.Module):
 
 def tune_greedy_eos(model: "GreedyDecode", inputs: List[Tensor]) -> None:
     """Picks eos as the token that, generated freely, ends every row of the example soonest
-    (after at least 3 steps), so that the loop stops on its run-time condition."""
+    (after at least 3 steps), so that the loop stops on its run-time condition there."""
     with torch.no_grad():
         eos, stop = model.eos_id, model.max_new_tokens + 1
         model.eos_id = -1  # never: generate the full max_new_tokens

@@ -263,7 +263,28 @@ def family_models() -> List[Arch]:
         return lambda: model(*make_inputs(arch, {}, seed=0))
 
     def tune_detector(model, arch):
-        fam.tune_detector(model, run_on_example(model, arch))
+        """Scores peaked enough that no two detections near the cut are ranked by rounding: of a
+        few spreads of the class logits, the first whose fp32 outputs match float64's within 1e-3
+        at both case sizes (the least fragile one if none does). A rank decided by rounding moves
+        a whole box (rel MAE 1e-2 and more); the ~1e-4 a random ResNet-50 backbone's rounding
+        leaves on the boxes is not one."""
+        sizes = case_sizes(arch)
+        cases_in = [make_inputs(arch, s, seed=i) for i, s in enumerate(sizes)]
+        best, untuned = None, copy.deepcopy(model.state_dict())
+        for setting in ((1.0, True), (1.0, False), (2.0, True), (2.0, False), (0.5, True), (3.0, True)):
+            model.load_state_dict(untuned, strict=False)  # every try from the random heads
+            fam.tune_detector(model, run_on_example(model, arch), *setting)
+            with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False):
+                eager = [flatten_outputs(model(*x)) for x in cases_in]
+            noise = fp32_noise(model, cases_in, eager)
+            noise = float("inf") if noise is None else noise
+            if best is None or noise < best[0]:
+                best = (noise, setting)
+            if noise <= 1e-3:
+                break
+        if best[1] != setting:
+            model.load_state_dict(untuned, strict=False)
+            fam.tune_detector(model, run_on_example(model, arch), *best[1])
         return model
 
     def calibrate_detector(model, arch, i):  # four images at once: BatchNorm wants a batch
@@ -354,7 +375,7 @@ def family_models() -> List[Arch]:
         fam.tune_greedy_eos(model, make_inputs(arch, {}, seed=0))
         return model
 
-    add("greedy_decode", "text", fam.GreedyDecode, ["input_ids:int64:batch=2xseq=5:0..40"], post_build=tune_greedy)
+    add("greedy_decode", "text", fam.GreedyDecode, ["input_ids:int64:batch=2xseq=5:0..24"], post_build=tune_greedy)
     add("beam_search", "text", fam.BeamSearch, ["input_ids:int64:batch=2xseq=5:0..30"])
     add("bool_mask_post", "text", fam.BoolMaskPost, ["features:float32:batch=2xn=20/24x16"])
     self_in = ["x:float32:batch=2xseq=10x32", "key_padding_mask:bool:batch=2xseq=10"]
@@ -579,6 +600,8 @@ def one_line(exc: BaseException) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     if lines and lines[0].startswith("The following operation failed in the TorchScript interpreter"):
         lines = lines[-1:]  # the interpreter's traceback ends with the error itself
+        if lines[0].split(":")[0].endswith("Error"):
+            return lines[0][:300]
     return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:300]
 
 
@@ -794,6 +817,8 @@ def main() -> int:
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--set", choices=SETS, default="quick")
     ap.add_argument("--only", help="comma-separated architecture names (any set)")
+    ap.add_argument("--merge", action="store_true",
+                    help="with --only: replace those architectures' entries in DIR's manifest, keep the rest")
     args = ap.parse_args()
     torch.set_num_threads(1)  # a good neighbour on a busy 2-core machine
     warnings.filterwarnings("ignore")  # tracer and deprecation warnings would bury the progress lines
@@ -815,6 +840,12 @@ def main() -> int:
                 "torch": torch.__version__, "torchvision": torchvision.__version__,
                 "seconds": round(time.perf_counter() - t0, 1),
                 "entries": entries, "skipped": skipped}
+    if args.merge and (args.out / "manifest.json").is_file():
+        old = json.loads((args.out / "manifest.json").read_text())
+        redone = {e["arch"] for e in entries}
+        fresh = {e["name"]: e for e in entries}
+        kept = [fresh.pop(e["name"], e) for e in old["entries"] if e["arch"] not in redone or e["name"] in fresh]
+        manifest.update(set=old["set"], seconds=old["seconds"], entries=kept + list(fresh.values()))
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     frozen = sum(1 for e in entries if e["pt"])
     print(f"{len(entries)} entries ({frozen} frozen) from {len(archs)} architectures in "

@@ -30,11 +30,16 @@ def load_entry(arg: str) -> dict:
 
 
 def example_inputs(entry: dict, root: Path) -> tuple:
-    """The inputs of the first case (every symbol at its example size), in declaration order."""
+    """The example inputs, in declaration order: the entry's example file (torch.save of a dict by
+    input name, what kiln gets with --example) when it has one, else the first case's inputs
+    (every symbol at its example size; the same values)."""
     import numpy as np
     import torch
-    case = entry["cases"][0]
     names = [spec.split(":")[0] for spec in entry["inputs"]]
+    if entry.get("example"):
+        example = torch.load(str(root / entry["example"]))
+        return tuple(example[n] for n in names)
+    case = entry["cases"][0]
     return tuple(torch.from_numpy(np.load(root / case["inputs"][n])) for n in names)
 
 
@@ -42,7 +47,7 @@ def dynamic_axes(entry: dict) -> dict:
     """Every SYMBOL=N dimension of the inputs and every symbolic output dimension."""
     axes = {}
     for spec in entry["inputs"]:
-        name, _, dims = spec.split(":")
+        name, _, dims = spec.split(":")[:3]  # NAME:DTYPE:DIMS[:LO..HI]
         sym = {i: d.split("=")[0] for i, d in enumerate(dims.split("x")) if "=" in d}
         if sym:
             axes[name] = sym
@@ -56,8 +61,16 @@ def dynamic_axes(entry: dict) -> dict:
 def export(entry: dict, out: str) -> float:
     import torch
     torch.set_num_threads(1)
+    if entry.get("quantized_engine"):  # the engine the references were computed with
+        torch.backends.quantized.engine = entry["quantized_engine"]
     root = Path(entry.get("corpus", "."))
-    model = torch.jit.load(str(root / entry["pt"])).eval()
+    try:
+        model = torch.jit.load(str(root / entry["pt"])).eval()
+    except RuntimeError as exc:
+        if "torchvision::" not in str(exc):
+            raise
+        import torchvision  # noqa: F401 - registers torchvision's ops, as a user's export script would
+        model = torch.jit.load(str(root / entry["pt"])).eval()
     args = example_inputs(entry, root)
     t0 = time.perf_counter()
     torch.onnx.export(model, args, out, opset_version=OPSET, dynamo=False,

@@ -2,7 +2,12 @@
 checks both ONNX files against the eager references in ONNX Runtime, and prints one table.
 
     run_corpus.py --kiln KILN --corpus DIR --work DIR [--json OUT.json] [--markdown OUT.md]
-                  [--require-kiln] [--require-parity]
+                  [--require-kiln] [--require-parity] [--export-timeout S] [--kiln-opset N]
+                  [--only ARCH,...] [--merge-json OLD.json]
+
+--only exports the entries of those architectures (or entry names) alone; with --merge-json the
+other rows are taken from a previous report of the same corpus, so that a rerun of a few rows
+gives the whole table.
 
 A row passes when the ONNX checker (full_check) accepts the file and, for every reference case
 and every output, the shapes and dtypes match and mean|ort - ref| / max(mean|ref|, 1e-12) <= 1e-4
@@ -27,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-EXPORT_TIMEOUT_S = 120  # per export, kiln or peer; --export-timeout changes it (tests of the harness)
+EXPORT_TIMEOUT_S = 120  # per export, kiln or peer; --export-timeout changes it (heavy rows, tests of the harness)
 CHECK_TIMEOUT_S = 600
 
 
@@ -38,6 +43,7 @@ class Setup:
     timeout_s: float    # per export
     checker: object     # the multiprocessing context whose fork server runs the ONNX checks
     peer: object        # the PeerServer the peer's exports fork from
+    opset: int = None   # kiln's --opset, None for its default
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,12 +218,31 @@ def _check_main(sender, onnx_path, entry, corpus, by_name):
 # ---------------------------------------------------------------------------------------------
 # The two exporters on one entry.
 
+# kiln being rebuilt under the harness (its binary or its kiln-torch helper missing or
+# half-written) is not the row's failure: wait and try again.
+KILN_REBUILT = ("cannot start", "No such file or directory", "Text file busy", "Permission denied",
+                "error while loading shared libraries")
+
+
 def kiln_side(setup: Setup, entry: dict, work: Path) -> dict:
+    for _ in range(6):
+        row = kiln_side_once(setup, entry, work)
+        if row["ok"] or not any(s in (row["reason"] or "") for s in KILN_REBUILT):
+            return row
+        time.sleep(30)
+    return row
+
+
+def kiln_side_once(setup: Setup, entry: dict, work: Path) -> dict:
     out = work / "kiln.onnx"
     out.unlink(missing_ok=True)
     cmd = setup.kiln + ["export", str(setup.corpus / entry["pt"])]
     for spec in entry["inputs"]:
         cmd += ["--input", spec]
+    if entry.get("example"):  # the generator's valid example values (lengths, masks)
+        cmd += ["--example", str(setup.corpus / entry["example"])]
+    if setup.opset is not None:
+        cmd += ["--opset", str(setup.opset)]
     report_file = work / "kiln_report.json"
     report_file.unlink(missing_ok=True)
     cmd += ["-o", str(out), "--report", str(report_file)]
@@ -309,6 +334,7 @@ def summarize(rows: list) -> str:
     peer_ok = sum(r["peer"]["ok"] for r in rows)
     behind = [f"{r['arch']}/{r['mode']}" for r in rows if r["peer"]["ok"] and not r["kiln"]["ok"]]
     parity = "yes" if not behind else f"no ({', '.join(behind)})"
+    ahead = [f"{r['arch']}/{r['mode']}" for r in rows if r["kiln"]["ok"] and not r["peer"]["ok"]]
     both = [r for r in rows if r["kiln"]["ok"] and r["peer"]["ok"]]
     faster = sum(r["kiln"]["seconds"] is not None and r["peer"]["seconds"] is not None
                  and r["kiln"]["seconds"] <= r["peer"]["seconds"] for r in both)
@@ -316,7 +342,24 @@ def summarize(rows: list) -> str:
                          and r["kiln"]["process_seconds"] <= r["peer"]["process_seconds"] for r in both)
     return (f"kiln: {kiln_ok}/{n} passed; peer: {peer_ok}/{n}; kiln ≥ peer on every row: {parity}; "
             f"where both pass, kiln's export phase is no slower than the peer's export call on {faster}/{len(both)} rows, "
-            f"and kiln's whole process (with its ONNX Runtime verification) than the peer's on {faster_process}/{len(both)}")
+            f"and kiln's whole process (with its ONNX Runtime verification) than the peer's on {faster_process}/{len(both)}"
+            f"; kiln alone passes: {len(ahead)}" + (f" ({', '.join(ahead)})" if ahead else "")
+            + f"; only the peer passes: {len(behind)}")
+
+
+def kiln_build(kiln: list) -> str:
+    """When the kiln binary (and its kiln-torch helper beside it) were last written: a note, and a
+    way to tell that kiln was rebuilt while the harness ran."""
+    import datetime
+    exe = Path(kiln[0])
+    if not exe.is_file():
+        return f"{exe} missing"
+    stamps = []
+    for f in (exe, exe.parent / "kiln-torch"):
+        if f.is_file():
+            when = datetime.datetime.fromtimestamp(f.stat().st_mtime, datetime.timezone.utc)
+            stamps.append(f"{f.name} {when:%Y-%m-%d %H:%M:%S} UTC")
+    return ", ".join(stamps)
 
 
 def main() -> int:
@@ -328,12 +371,29 @@ def main() -> int:
     ap.add_argument("--markdown", type=Path)
     ap.add_argument("--require-kiln", action="store_true")
     ap.add_argument("--require-parity", action="store_true")
-    ap.add_argument("--export-timeout", type=float, default=EXPORT_TIMEOUT_S, help=argparse.SUPPRESS)
+    ap.add_argument("--kiln-opset", type=int, help="kiln's --opset (default: kiln's own default; the peer "
+                    "writes opset 17)")
+    ap.add_argument("--only", help="comma-separated architectures or entry names to export (default: all)")
+    ap.add_argument("--merge-json", type=Path, help="a previous --json report: its rows for the entries not rerun")
+    ap.add_argument("--export-timeout", type=float, default=EXPORT_TIMEOUT_S,
+                    help=f"seconds per export, kiln or peer (default {EXPORT_TIMEOUT_S})")
     args = ap.parse_args()
     setup = Setup(shlex.split(args.kiln), args.corpus.resolve(), args.export_timeout, start_checker_server(),
-                  PeerServer())
+                  PeerServer(), args.kiln_opset)
     manifest = json.loads((setup.corpus / "manifest.json").read_text())
-    targets = [e for e in manifest["entries"] if e.get("pt")]
+    build_at_start = kiln_build(setup.kiln)
+    # A frozen module that does not reproduce eager (a trace that baked a size in) is listed, not
+    # counted: no exporter can match references its input file does not compute.
+    targets = [e for e in manifest["entries"] if e.get("pt") and not e.get("frozen_mismatch")]
+    order = [e["name"] for e in targets]
+    if args.only:
+        wanted = set(args.only.split(","))
+        targets = [e for e in targets if e["arch"] in wanted or e["name"] in wanted]
+    earlier = {}
+    if args.merge_json:
+        rerun = {e["name"] for e in targets}
+        earlier = {r["name"]: r for r in json.loads(args.merge_json.read_text())["rows"]
+                   if r["name"] in order and r["name"] not in rerun}
     t0 = time.perf_counter()
     rows, phase = [], {"kiln": 0.0, "peer": 0.0}
     for i, entry in enumerate(targets, 1):
@@ -349,12 +409,23 @@ def main() -> int:
         print(f"[{i}/{len(targets)}] {entry['name']}: kiln {fmt_result(row['kiln'], 50)}; "
               f"peer {fmt_result(row['peer'], 50)}", file=sys.stderr, flush=True)
     setup.peer.close()
+    if earlier:  # the whole table, in manifest order
+        fresh = {r["name"]: r for r in rows}
+        rows = [fresh.get(n) or earlier[n] for n in order if n in fresh or n in earlier]
     notes = [f"Not frozen by Python (not exported): {e['arch']}/{e['mode']}: {e['freeze_error']}"
              for e in manifest["entries"] if not e.get("pt")]
+    notes += [f"Frozen file does not reproduce eager (not counted): {e['arch']}/{e['mode']}: {e['frozen_mismatch']}"
+              for e in manifest["entries"] if e.get("pt") and e.get("frozen_mismatch")]
     if setup.peer.import_seconds is not None:
         notes.append(f"Peer process seconds: each export forks from a server that imported torch once "
                      f"({setup.peer.import_seconds:.1f} s); that import is added to every peer row, as a "
                      f"one-off export script pays it")
+    if earlier:
+        notes.append(f"{len(rows) - len(targets)} rows from {args.merge_json}, {len(targets)} rerun here")
+    build_at_end = kiln_build(setup.kiln)
+    notes.append(f"kiln build: {build_at_start}" + ("" if build_at_end == build_at_start else
+                                                    f"; REBUILT during the run, now {build_at_end}")
+                 + (f"; kiln --opset {setup.opset}" if setup.opset is not None else ""))
     notes.append(f"Harness time: {time.perf_counter() - t0:.0f} s (kiln side {phase['kiln']:.0f} s, "
                  f"peer side {phase['peer']:.0f} s, each including its ONNX checks); "
                  f"{len(manifest.get('skipped', []))} torchvision models skipped (manifest.json)")
