@@ -75,6 +75,18 @@ std::string emit_reduce(ExportContext& ctx, const std::string& op, const std::st
 
 std::string emit_shape(ExportContext& ctx, const std::string& x) { return emit(ctx, "Shape", {x}, "shape_of"); }
 
+std::string emit_reshape_like(ExportContext& ctx, const std::string& y, const std::string& like, const std::string& hint,
+                              const std::string& out) {
+  std::string name = emit(ctx, "Reshape", {y, emit_shape(ctx, like)}, hint, out);
+  auto dims = ctx.shape_of(like);
+  auto type = ctx.elem_type_of(y);
+  if (dims && type) {
+    std::vector<std::string> symbols(dims->size());  // unknown dims stay unnamed: the rank is what matters
+    ctx.hint_shape(name, *type, *dims, symbols);
+  }
+  return name;
+}
+
 std::string emit_dim(ExportContext& ctx, const std::string& x, int64_t dim) {
   std::string shape = emit_shape(ctx, x);
   return emit(ctx, "Slice", {shape, ctx.add_int64s({dim}, "starts"), ctx.add_int64s({dim + 1}, "ends")}, "dim");

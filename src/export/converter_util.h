@@ -35,6 +35,10 @@ std::string emit_p_norm(ExportContext& ctx, const std::string& v, double p, cons
 // The run-time shape of `x`, and one dim of it as a 1-element int64 tensor.
 std::string emit_shape(ExportContext& ctx, const std::string& x);
 std::string emit_dim(ExportContext& ctx, const std::string& x, int64_t dim);
+// Reshape(y, Shape(like)) with the output's shape hinted as like's: ONNX's Reshape before opset
+// 14 infers nothing from a computed shape, and a later op then meets a tensor of unknown rank.
+std::string emit_reshape_like(ExportContext& ctx, const std::string& y, const std::string& like, const std::string& hint,
+                              const std::string& out = "");
 
 // PyTorch's pad list (last dim first, begin/end pairs) as ONNX's (every begin, then every end).
 std::vector<int64_t> onnx_pads(const Node* node, const std::vector<int64_t>& torch_pads, int64_t rank);

@@ -263,6 +263,28 @@ std::string ExportContext::out(const Value* v, const std::string& hint) {
 
 onnx::NodeProto& ExportContext::add_node(const std::string& op_type, const std::vector<std::string>& inputs,
                                          const std::vector<std::string>& outputs) {
+  // ONNX Runtime has no bool Where before opset 16 ("Could not find an implementation for
+  // Where(9)"): a bool select runs on uint8 and is cast back.
+  if (op_type == "Where" && opset_ < 16 && inputs.size() == 3 && outputs.size() == 1 &&
+      elem_type_of(inputs[1]) == onnx::TensorProto_DataType_BOOL) {
+    auto as_u8 = [&](const std::string& v) {
+      std::string out = fresh("where_u8");
+      auto& c = add_node("Cast", {v}, {out});
+      auto* to = c.add_attribute();
+      to->set_name("to");
+      to->set_type(onnx::AttributeProto::INT);
+      to->set_i(onnx::TensorProto_DataType_UINT8);
+      return out;
+    };
+    std::string selected = fresh("where_u8");
+    add_node("Where", {inputs[0], as_u8(inputs[1]), as_u8(inputs[2])}, {selected});
+    auto& back = add_node("Cast", {selected}, outputs);
+    auto* to = back.add_attribute();
+    to->set_name("to");
+    to->set_type(onnx::AttributeProto::INT);
+    to->set_i(onnx::TensorProto_DataType_BOOL);
+    return back;
+  }
   auto* n = graph().add_node();
   n->set_op_type(op_type);
   n->set_name(fresh("/" + op_type));

@@ -267,9 +267,9 @@ std::vector<std::optional<double>> output_steps(const onnx::GraphProto& g) {
 // The model run in float64 on the case's inputs (a copy: the module itself stays float32), for
 // telling an export's error from float32 rounding that a deep network amplifies; nullopt when the
 // model cannot run in float64 (a dtype written into its graph, a quantized model).
-std::optional<std::vector<at::Tensor>> float64_outputs(const torch::jit::Module& module, const ReferenceCase& ref) {
+std::optional<std::vector<at::Tensor>> float64_outputs(const std::function<torch::jit::Module()>& load, const ReferenceCase& ref) {
   try {
-    torch::jit::Module m = module.deepcopy();
+    torch::jit::Module m = load();  // loaded again: the export released its module to save memory
     m.to(at::kDouble);
     std::vector<c10::IValue> inputs;
     for (const auto& v : ref.inputs)
@@ -291,7 +291,8 @@ constexpr double kRoundingFactor = 2.0, kRoundingCap = 100.0;
 
 ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, const std::vector<InputSpec>& specs,
                                const std::vector<OutputLeaf>& leaves, double tolerance,
-                               const std::vector<std::optional<double>>& steps, const torch::jit::Module& module) {
+                               const std::vector<std::optional<double>>& steps,
+                               const std::function<torch::jit::Module()>& load_module) {
   std::optional<std::optional<std::vector<at::Tensor>>> exact;  // computed on the first need
   ExportVerification v;
   v.sizes = sizes_text(specs, ref.second);
@@ -330,7 +331,7 @@ ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, co
     if (one_step) v.within_one_step.push_back(leaves[i].name);
     bool rounding = false;
     if (!(rel <= tolerance) && !one_step && rel <= tolerance * kRoundingCap && expected[i].is_floating_point()) {
-      if (!exact) exact = float64_outputs(module, ref);
+      if (!exact) exact = float64_outputs(load_module, ref);
       if (*exact) {
         double unused = 0;
         const at::Tensor& e = (**exact)[i];
@@ -659,7 +660,8 @@ ExportResult export_onnx(const ExportOptions& o) {
       so.optimization = k == 0 ? GraphOptLevel::Disable : GraphOptLevel::All;
       auto session = OrtSession::from_bytes(bytes, so, o.out.string());
       result.verification.push_back(
-          verify_case(references[std::min(k, references.size() - 1)], session, specs, leaves, tolerance, steps, module));
+          verify_case(references[std::min(k, references.size() - 1)], session, specs, leaves, tolerance, steps,
+                      [&o] { return load_torchscript(o.model); }));
       result.verification.back().ort_optimizations = k == 0 ? "disabled" : "all";
     }
   }

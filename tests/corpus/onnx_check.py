@@ -7,7 +7,9 @@ Pass: onnx.checker (full_check) accepts the file and, in ONNX Runtime (CPU, one 
 reference case gives every output with the reference's shape and dtype and
 mean|ort - ref| / max(mean|ref|, 1e-12) <= 1e-4 (a quantized model's output, whose manifest entry
 has its quant_step, also passes when no element is more than one quantization step off, the rule
-kiln's own verification applies: int8 kernels round ties differently). By name (kiln): outputs are fetched by the
+kiln's own verification applies: int8 kernels round ties differently; a float output also passes
+within twice the entry's fp32_noise, the distance of eager float32 from float64, which deep
+random-weight networks amplify past 1e-4 in every runtime). By name (kiln): outputs are fetched by the
 manifest's names and the file must declare the manifest's input names, every symbolic dim as a
 dim_param. By position (the peer): inputs and outputs in declaration order, outputs that come
 back as None (an Optional that a None item of the model became) left out first.
@@ -119,7 +121,11 @@ def compare_case(entry: dict, case: dict, corpus: Path, got: list):
         if maes[name] > MAX_REL_MAE and step and ref.size and \
                 float(np.abs(value.astype(np.float64) - ref.astype(np.float64)).max()) <= step * 1.001:
             maes[name] = min(maes[name], MAX_REL_MAE)  # within one quantization step everywhere
-        if maes[name] > MAX_REL_MAE:
+        # A deep random-weight network amplifies float32 rounding: eager float32 itself is
+        # fp32_noise from float64. An output within 2x that noise carries rounding, not an export
+        # error (kiln's own verification applies the same rule against float64).
+        bound = max(MAX_REL_MAE, 2.0 * (entry.get("fp32_noise") or 0.0))
+        if maes[name] > bound:
             problem = problem or f"rel MAE {maes[name]:.1e} on {name} ({case['name']})"
     return maes, problem
 

@@ -10,7 +10,8 @@ other rows are taken from a previous report of the same corpus, so that a rerun 
 gives the whole table.
 
 A row passes when the ONNX checker (full_check) accepts the file and, for every reference case
-and every output, the shapes and dtypes match and mean|ort - ref| / max(mean|ref|, 1e-12) <= 1e-4
+and every output, the shapes and dtypes match and mean|ort - ref| / max(mean|ref|, 1e-12) <= 1e-4 (or <= 2 x the entry's fp32_noise:
+the distance of eager float32 from float64, which deep random-weight nets amplify)
 (onnx_check.py). Outputs
 are matched by name for kiln (the manifest's names) and by position for the peer; kiln's file
 must also declare the manifest's input names with every symbolic dim as a dim_param.

@@ -678,7 +678,8 @@ R("chunk", "aten::chunk", "torch.chunk(x, 2, 2)", X, S("x.chunk(3, 1)"), S("a, b
 R("unsafe_chunk", "aten::unsafe_chunk", "torch.unsafe_chunk(x, 2, 2)", X)
 R("tensor_split_sections", "aten::tensor_split.sections", "torch.tensor_split(x, 3, 2)", f("batch=2x3x7"),
   S("a, b, c = torch.tensor_split(x, 3, 0)\nreturn torch.cat([a, b, c * 2.0], 0)", f("batch=7x3")))  # a dynamic dim
-R("tensor_split_indices", "aten::tensor_split.indices", "torch.tensor_split(x, [1, 3], 2)", X)
+R("tensor_split_indices", "aten::tensor_split.indices", "torch.tensor_split(x, [1, 3], 2)", X,
+  S("a, b, c = torch.tensor_split(x, [1, 3], 0)\nreturn torch.cat([a, b * 2.0, c], 0)", f("batch=4x3")))  # a dynamic dim
 R("tensor_split_tensor_indices_or_sections", "aten::tensor_split.tensor_indices_or_sections",
   "torch.tensor_split(x, self.idx, 2)", X, consts={"idx": "torch.tensor([1, 3])"})
 R("unbind", "aten::unbind.int", "torch.unbind(x, 1)", X, S("x.unbind(-1)"), S("a, b, c = x.unbind(1)\nreturn a + b * c"))
@@ -783,6 +784,7 @@ R("masked_scatter_", "aten::masked_scatter_", "x.clone().masked_scatter_(m, src)
   S(inputs=[X, b("4"), f("batch=2x3x4", name="src")]))
 R("masked_select", "aten::masked_select", "torch.masked_select(x, m)", [X, b()])
 R("where_self", "aten::where.self", "torch.where(m, x, y)", [b(), X, Y], S(inputs=[b("4"), X, Y]),
+  S("torch.where(m, x > 0, y > 0).float()"),  # bool values: ONNX Runtime has no bool Where before opset 16
   S(inputs=[b(), i(), i(name="y")]))
 R("where_ScalarOther", "aten::where.ScalarOther", "torch.where(m, x, 0.0)", [b(), X], only=TRACE_SCALAR)
 R("where_ScalarSelf", "aten::where.ScalarSelf", "torch.where(m, 1.0, x)", [b(), X], only=TRACE_SCALAR)

@@ -1,6 +1,8 @@
 // Moving and combining tensors: permute / transpose / movedim / flip / roll, cat and stack,
 // split / chunk / unbind / tensor_split (lists of tensors), expand and broadcast, repeat / tile /
 // repeat_interleave, unfold and as_strided (static gathers).
+#include <algorithm>
+
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
@@ -316,6 +318,20 @@ void tensor_split_sections(ExportContext& ctx, const Node* node, const Args& a) 
 void tensor_split_indices(ExportContext& ctx, const Node* node, const Args& a) {
   int64_t rank = rank_or_fail(ctx, node, a.value(0));
   int64_t dim = normalize_dim(node, a.i(2), rank);
+  auto dims = ctx.dims_of(a.value(0));
+  const auto& idx = a.ints(1);
+  const bool ascending = std::is_sorted(idx.begin(), idx.end()) && (idx.empty() || idx.front() >= 0);
+  if ((!dims || (*dims)[static_cast<size_t>(dim)] < 0) && ascending) {
+    // A dynamic dim n and ascending cuts ≥ 0: cut_i = min(idx_i, n), sizes = [cuts, n] − [0, cuts].
+    std::string x = a.tensor(0), n = emit_dim(ctx, x, dim);
+    std::string cuts = emit(ctx, "Min", {ctx.add_int64s(idx, "cuts"), n}, "cuts");
+    auto& ends = ctx.add_node("Concat", {cuts, n}, {ctx.fresh("ends")});
+    set_attr(ends, "axis", int64_t{0});
+    auto& starts = ctx.add_node("Concat", {ctx.add_int64s({0}, "zero"), cuts}, {ctx.fresh("starts")});
+    set_attr(starts, "axis", int64_t{0});
+    std::string sizes = emit(ctx, "Sub", {ends.output(0), starts.output(0)}, "split_sizes");
+    return split_into_dynamic(ctx, node, x, sizes, idx.size() + 1, dim);
+  }
   int64_t n = static_dim(ctx, node, a.value(0), dim);
   std::vector<int64_t> sizes;
   int64_t prev = 0;

@@ -223,7 +223,7 @@ void unique_impl(ExportContext& ctx, const Node* node, const std::string& x, std
     v->mutable_t()->set_raw_data(std::string(reinterpret_cast<const char*>(&zero), 8));
     return e.output(0);
   };
-  if (!axis) inv = emit(ctx, "Reshape", {inv, emit_shape(ctx, x)}, "inverse");
+  if (!axis) inv = emit_reshape_like(ctx, inv, x, "inverse");
   ctx.bind(node->output(1), inverse_wanted ? inv : empty());
   if (node->outputs().size() > 2) ctx.bind(node->output(2), counts_wanted ? cnt : empty());
 }

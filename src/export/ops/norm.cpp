@@ -120,7 +120,6 @@ void group_norm(ExportContext& ctx, const Node* node, const Args& a) {
   std::string x = a.tensor(0);
   int64_t groups = a.i(1);
   int64_t rank = rank_or_fail(ctx, node, a.value(0));
-  std::string shape = emit_shape(ctx, x);
   std::string grouped = emit(ctx, "Reshape", {x, ctx.add_int64s({0, groups, -1}, "group_shape")}, "grouped");
   auto opts = options_like(ctx, x);
   auto& n = ctx.add_node("InstanceNormalization",
@@ -128,7 +127,7 @@ void group_norm(ExportContext& ctx, const Node* node, const Args& a) {
                           ctx.add_initializer(at::zeros({groups}, opts), "gn_bias")},
                          {ctx.fresh("group_normalized")});
   set_attr(n, "epsilon", a.f(4));
-  std::string y = emit(ctx, "Reshape", {n.output(0), shape}, "ungrouped");
+  std::string y = emit_reshape_like(ctx, n.output(0), x, "ungrouped");
   auto w = a.opt_tensor(2), b = a.opt_tensor(3);
   if (w) w = per_channel(ctx, *w, rank);
   if (b) b = per_channel(ctx, *b, rank);

@@ -430,12 +430,11 @@ void grouped_norm(ExportContext& ctx, const Node* node, const Args& a, int64_t g
     if (!dims || dims->size() < 2 || (*dims)[1] < 0) unsupported(node, "the channel count must be static");
     groups = (*dims)[1];
   }
-  std::string shape = emit_shape(ctx, x);
   std::string g = emit(ctx, "Reshape", {x, ctx.add_int64s({0, groups, -1}, "group_shape")}, "grouped");
   auto& n = ctx.add_node("InstanceNormalization", {g, ctx.add_initializer(at::ones({groups}), "scale"), ctx.add_initializer(at::zeros({groups}), "bias")},
                          {ctx.fresh("normalized")});
   set_attr(n, "epsilon", a.f(eps_arg));
-  std::string y = emit(ctx, "Reshape", {n.output(0), shape}, "ungrouped");
+  std::string y = emit_reshape_like(ctx, n.output(0), x, "ungrouped");
   std::vector<int64_t> view{-1};
   for (int64_t i = 2; i < rank; ++i) view.push_back(1);
   if (auto w = a.opt_tensor(w_arg)) y = emit(ctx, "Mul", {y, emit(ctx, "Reshape", {*w, ctx.add_int64s(view, "view")}, "w")}, "scaled");

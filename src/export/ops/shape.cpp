@@ -76,7 +76,7 @@ void reshape(ExportContext& ctx, const Node* node, const Args& a) {
 }
 
 void reshape_as(ExportContext& ctx, const Node* node, const Args& a) {
-  ctx.add_node("Reshape", {a.tensor(0), emit_shape(ctx, a.tensor(1))}, {ctx.out(node->output(), "reshape")});
+  emit_reshape_like(ctx, a.tensor(0), a.tensor(1), "reshape", ctx.out(node->output(), "reshape"));
 }
 
 void reshape_from_tensor(ExportContext& ctx, const Node* node, const Args& a) {
