@@ -1,8 +1,10 @@
 #include <cstdio>
+#include <string>
 
 #include "cli/commands.h"
 #include "cli/option_errors.h"
 #include "common/child_process.h"
+#include "common/error.h"
 #include "pipeline/pipeline.h"
 
 namespace kiln::cli {
@@ -57,8 +59,14 @@ void add_pipeline(CLI::App& app, Runner& run) {
                   "With --artifact auto: largest top-1 accuracy drop (percentage points) against FP32")
       ->capture_default_str();
   field_flag(cmd, "accuracy_budget_pp", "--accuracy-budget");
-  cmd->callback([&run, o, specs] {
-    run = [o, specs] {
+  cmd->callback([&run, o, specs, cmd] {
+    run = [o, specs, cmd] {
+      // The seminar's training and dataset options mean nothing to a model of the user's own:
+      // refused, not ignored.
+      if (o->user_model())
+        for (const char* flag : {"--dataset", "--epochs", "--train-limit"})
+          if (cmd->count(flag) > 0)
+            throw UsageError(std::string(flag) + " is for the seminar's own model; with --model PATH.pt give --calibrate/--eval data");
       o->inputs = parse_input_flags(*specs);
       o->kiln_executable = current_executable();  // train in a child with its own thread settings
       PipelineResult s = run_pipeline(*o);

@@ -151,7 +151,8 @@ check "bad example: nothing written" test ! -e run_bad3
 expect 1 "no such file" -- pipeline --model missing.pt --input x:float32:1x3 --out run_bad4
 expect 2 "--input is required" -- pipeline --model text.pt --out run_bad5
 expect 2 "--calibrate is for a model of your own" -- pipeline --model simple_cnn --calibrate text_calib --out run_bad6
-check "bad options: nothing written" test ! -e run_bad4 -a ! -e run_bad5 -a ! -e run_bad6
+expect 2 "--epochs is for the seminar's own model" -- pipeline "${TEXT[@]}" --epochs 3 --out run_bad7
+check "bad options: nothing written" test ! -e run_bad4 -a ! -e run_bad5 -a ! -e run_bad6 -a ! -e run_bad7
 
 echo "$PASSES passed, $FAILS failed"
 [[ $FAILS -eq 0 ]]
