@@ -10,6 +10,7 @@
 #include <limits>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <map>
 
 #include <fmt/format.h>
@@ -270,7 +271,7 @@ std::vector<std::optional<double>> output_steps(const onnx::GraphProto& g) {
 std::optional<std::vector<at::Tensor>> float64_outputs(const std::function<torch::jit::Module()>& load, const ReferenceCase& ref) {
   try {
     torch::jit::Module m = load();  // loaded again: the export released its module to save memory
-    m.to(at::kDouble);
+    m.to(at::kDouble);                // (a handle: the cached module stays float64 for the next size)
     std::vector<c10::IValue> inputs;
     for (const auto& v : ref.inputs)
       inputs.push_back(v.isTensor() && v.toTensor().is_floating_point() ? c10::IValue(v.toTensor().to(at::kDouble)) : v);
@@ -655,13 +656,18 @@ ExportResult export_onnx(const ExportOptions& o) {
     // user's session runs it (all of them on): an optimizer fusion that changes the result
     // (a Pad folded into an AveragePool) is caught here, not in production.
     // (A model without dynamic dims has one size: it is checked both ways.)
+    // Loaded again only if an output needs the float64 check, and once for every size.
+    std::optional<torch::jit::Module> reloaded;
+    auto load_module = [&] {
+      if (!reloaded) reloaded = load_torchscript(o.model);
+      return *reloaded;
+    };
     for (size_t k = 0; k < std::max<size_t>(references.size(), 2); ++k) {
       SessionOptions so;
       so.optimization = k == 0 ? GraphOptLevel::Disable : GraphOptLevel::All;
       auto session = OrtSession::from_bytes(bytes, so, o.out.string());
       result.verification.push_back(
-          verify_case(references[std::min(k, references.size() - 1)], session, specs, leaves, tolerance, steps,
-                      [&o] { return load_torchscript(o.model); }));
+          verify_case(references[std::min(k, references.size() - 1)], session, specs, leaves, tolerance, steps, load_module));
       result.verification.back().ort_optimizations = k == 0 ? "disabled" : "all";
     }
   }

@@ -25,6 +25,7 @@
 #include "models/zoo.h"
 #include "optimize/optimize_file.h"
 #include "pipeline/pipeline_files.h"
+#include "pipeline/shared_stages.h"
 #include "pipeline/pipeline_report.h"
 #include "pipeline/stage_cache.h"
 #include "pipeline/user_model_stages.h"
@@ -253,23 +254,7 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
       }));
 
   // 6. optimize
-  OptimizeFileOptions optimize;
-  optimize.input = model_onnx;
-  optimize.output = opt_onnx;
-  optimize.report = optimize_report;
-  stages.push_back(make_stage<OptimizeFileOptions>(
-      f::kOptimize, optimize, {model_onnx}, {f::kOptOnnx, f::kOptimizeReport},
-      [](OptimizeFileOptions op, const fs::path& dir) {
-        StagingDir stage(dir);
-        op.output = stage.path(f::kOptOnnx);
-        op.report = stage.path(f::kOptimizeReport);
-        optimize_file(op);
-        stage.commit();
-      },
-      [](const fs::path& dir) {
-        auto r = read_record<OptimizeFileResult>(dir / f::kOptimizeReport);
-        return fmt::format("nodes {} → {}", r.before.nodes, r.after.nodes);
-      }));
+  stages.push_back(optimize_stage(model_onnx, root));
 
   // 6b. static INT8, calibrated on the training split. From the unoptimized export on purpose:
   // quantize-onnx pre-optimizes (BN folding) itself and the report shows it.
@@ -442,20 +427,7 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
   validate.max_accuracy_drop = 0.5;
   validate.max_latency_ratio = 1.5;
   validate.junit = root / f::kValidate / "junit.xml";
-  stages.push_back(make_stage<ValidateOptions>(
-      f::kValidate, validate, {artifact / "metadata.yaml"}, {f::kValidateReport},
-      [](const ValidateOptions& v, const fs::path& dir) {
-        fs::create_directories(dir);
-        ValidateResult r = validate_artifact(v);
-        write_file_atomic(dir / f::kValidateReport, record_text(r));
-        if (!r.passed)
-          throw Error(fmt::format("artifact_v1 failed validation: {}",
-                                  r.failures.empty() ? "?" : r.failures[0]));
-      },
-      [](const fs::path& dir) {
-        auto r = read_record<ValidateResult>(dir / f::kValidateReport);
-        return fmt::format("{} checks, {}", r.checks.size(), r.passed ? "all passed" : "FAILED");
-      }));
+  stages.push_back(validate_stage(validate));
   return stages;
 }
 

@@ -23,6 +23,7 @@
 #include "optimize/optimize_file.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_files.h"
+#include "pipeline/shared_stages.h"
 #include "quantize_onnx/quantize_onnx_file.h"
 #include "runtime/example_inputs.h"
 #include "torchscript/example_file.h"
@@ -203,23 +204,7 @@ std::vector<Stage> user_model_stages(const PipelineOptions& o, const fs::path& r
       }));
 
   // 06 optimize
-  OptimizeFileOptions opt;
-  opt.input = model_onnx;
-  opt.output = opt_onnx;
-  opt.report = optimize_report;
-  stages.push_back(make_stage<OptimizeFileOptions>(
-      f::kOptimize, opt, {model_onnx}, {f::kOptOnnx, f::kOptimizeReport},
-      [](OptimizeFileOptions op, const fs::path& dir) {
-        StagingDir stage(dir);
-        op.output = stage.path(f::kOptOnnx);
-        op.report = stage.path(f::kOptimizeReport);
-        optimize_file(op);
-        stage.commit();
-      },
-      [](const fs::path& dir) {
-        auto r = read_record<OptimizeFileResult>(dir / f::kOptimizeReport);
-        return fmt::format("nodes {} → {}", r.before.nodes, r.after.nodes);
-      }));
+  stages.push_back(optimize_stage(model_onnx, root));
 
   // 06 INT8: static, calibrated on the user's folder; dynamic (MatMul/Gemm weights) without one
   QuantizeOnnxOptions q;
@@ -345,10 +330,11 @@ std::vector<Stage> user_model_stages(const PipelineOptions& o, const fs::path& r
     double budget_pp, max_relative_error;
     fs::path data;  // --eval, else --calibrate, else none
     int64_t samples;
+    std::string flag;  // which of the two, for messages
   };
   ChooseOptions choose{o.artifact, o.accuracy_budget_pp, o.max_relative_error,
                        !o.eval.empty() ? fs::absolute(o.eval) : !o.calibrate.empty() ? fs::absolute(o.calibrate) : fs::path(),
-                       !o.eval.empty() ? o.eval_samples : o.calib_samples};
+                       !o.eval.empty() ? o.eval_samples : o.calib_samples, !o.eval.empty() ? "--eval" : "--calibrate"};
   nlohmann::json choose_key{{"mode", choose.mode}, {"budget_pp", choose.budget_pp},
                             {"max_relative_error", choose.max_relative_error}, {"data", choose.data},
                             {"samples", choose.samples}};
@@ -369,7 +355,7 @@ std::vector<Stage> user_model_stages(const PipelineOptions& o, const fs::path& r
     std::string rule;
     StagingDir stage(dir);
     if (!choose.data.empty()) {
-      BatchFolder data = read_batch_folder(choose.data, input_names(specs), choose.samples, "--eval");
+      BatchFolder data = read_batch_folder(choose.data, input_names(specs), choose.samples, choose.flag);
       EvalQuality quality = measure_eval_quality(data, opt_onnx, files);
       write_file_atomic(stage.path(kQuality), record_text(quality));
       const bool top1 = quality.metric != "relative_error";
@@ -481,19 +467,7 @@ std::vector<Stage> user_model_stages(const PipelineOptions& o, const fs::path& r
   if (!o.eval.empty()) validate.max_accuracy_drop = o.accuracy_budget_pp + 0.5;
   validate.max_latency_ratio = 1.5;
   validate.junit = root / f::kValidate / "junit.xml";
-  stages.push_back(make_stage<ValidateOptions>(
-      f::kValidate, validate, {artifact / "metadata.yaml"}, {f::kValidateReport},
-      [](const ValidateOptions& v, const fs::path& dir) {
-        fs::create_directories(dir);
-        ValidateResult r = validate_artifact(v);
-        write_file_atomic(dir / f::kValidateReport, record_text(r));
-        if (!r.passed)
-          throw Error(fmt::format("artifact_v1 failed validation: {}", r.failures.empty() ? "?" : r.failures[0]));
-      },
-      [](const fs::path& dir) {
-        auto r = read_record<ValidateResult>(dir / f::kValidateReport);
-        return fmt::format("{} checks, {}", r.checks.size(), r.passed ? "all passed" : "FAILED");
-      }));
+  stages.push_back(validate_stage(validate));
   return stages;
 }
 

@@ -163,22 +163,21 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
     before.push_back(*ctx.name_of(v));
     written_types.push_back(value_type(ctx, v).value_or(onnx::TensorProto_DataType_FLOAT));
   }
-  ctx.push_graph(&then_g);
-  convert_block(ctx, then_block);
-  for (const Value* v : then_block->outputs()) then_out.push_back(describe(ctx, v));
-  for (size_t i = 0; i < written.size(); ++i) {
-    then_written.push_back(emit(ctx, "Identity", {operand(ctx, written[i], written_types[i])}, "branch_written"));
-    ctx.bind(written[i], before[i]);
-  }
-  ctx.pop_graph();
-  ctx.push_graph(&else_g);
-  convert_block(ctx, else_block);
-  for (const Value* v : else_block->outputs()) else_out.push_back(describe(ctx, v));
-  for (size_t i = 0; i < written.size(); ++i) {
-    else_written.push_back(emit(ctx, "Identity", {operand(ctx, written[i], written_types[i])}, "branch_written"));
-    ctx.bind(written[i], before[i]);
-  }
-  ctx.pop_graph();
+  // Each branch: its returned values (described while its graph is current) and the outer
+  // tensors it wrote, which are rebound to their value before the If for the other branch.
+  auto convert_branch = [&](onnx::GraphProto* g, const torch::jit::Block* block, std::vector<Returned>& out,
+                            std::vector<std::string>& written_out) {
+    ctx.push_graph(g);
+    convert_block(ctx, block);
+    for (const Value* v : block->outputs()) out.push_back(describe(ctx, v));
+    for (size_t i = 0; i < written.size(); ++i) {
+      written_out.push_back(emit(ctx, "Identity", {operand(ctx, written[i], written_types[i])}, "branch_written"));
+      ctx.bind(written[i], before[i]);
+    }
+    ctx.pop_graph();
+  };
+  convert_branch(&then_g, then_block, then_out, then_written);
+  convert_branch(&else_g, else_block, else_out, else_written);
 
   // Match the two trees leaf by leaf: equal statics stay static, the rest become If outputs.
   std::vector<std::string> outs;

@@ -221,12 +221,13 @@ Converter hv_stack(bool vertical) {
   };
 }
 
-// The list an op makes: Split's outputs as placeholder values.
-void split_into(ExportContext& ctx, const Node* node, const std::string& x, const std::vector<int64_t>& sizes, int64_t dim,
-                bool squeeze) {
+// The list an op makes: Split's `count` outputs as placeholder values; `sizes` a 1-D int64 value
+// (constant, or computed at run time).
+void split_into_parts(ExportContext& ctx, const Node* node, const std::string& x, const std::string& sizes, size_t count,
+                      int64_t dim, bool squeeze) {
   std::vector<std::string> outs;
-  for (size_t i = 0; i < sizes.size(); ++i) outs.push_back(ctx.fresh("split"));
-  auto& n = ctx.add_node("Split", {x, ctx.add_int64s(sizes, "split")}, outs);
+  for (size_t i = 0; i < count; ++i) outs.push_back(ctx.fresh("split"));
+  auto& n = ctx.add_node("Split", {x, sizes}, outs);
   set_attr(n, "axis", dim);
   std::vector<const Value*> elems;
   for (auto& o : outs) {
@@ -235,17 +236,9 @@ void split_into(ExportContext& ctx, const Node* node, const std::string& x, cons
   }
   ctx.record_list(node->output(), std::move(elems));
 }
-
-// Split with sizes computed at run time (a 1-D int64 value) into `count` parts.
-void split_into_dynamic(ExportContext& ctx, const Node* node, const std::string& x, const std::string& sizes, size_t count,
-                        int64_t dim) {
-  std::vector<std::string> outs;
-  for (size_t i = 0; i < count; ++i) outs.push_back(ctx.fresh("split"));
-  auto& n = ctx.add_node("Split", {x, sizes}, outs);
-  set_attr(n, "axis", dim);
-  std::vector<const Value*> elems;
-  for (auto& o : outs) elems.push_back(ctx.mint(o));
-  ctx.record_list(node->output(), std::move(elems));
+void split_into(ExportContext& ctx, const Node* node, const std::string& x, const std::vector<int64_t>& sizes, int64_t dim,
+                bool squeeze) {
+  split_into_parts(ctx, node, x, ctx.add_int64s(sizes, "split"), sizes.size(), dim, squeeze);
 }
 
 // split(x, split_size, dim) / split(x, sizes, dim) / split_with_sizes(x, sizes, dim)
@@ -258,7 +251,7 @@ void split(ExportContext& ctx, const Node* node, const Args& a) {
     const Value* list = a.value(1);
     if (list->node()->kind() != c10::prim::ListConstruct)
       unsupported(node, "split sizes computed at run time (a list of unknown length, or one size for an unknown count)");
-    return split_into_dynamic(ctx, node, a.tensor(0), pack_int_list(ctx, node, list), list->node()->inputs().size(), dim);
+    return split_into_parts(ctx, node, a.tensor(0), pack_int_list(ctx, node, list), list->node()->inputs().size(), dim, false);
   }
   auto iv = ctx.constant(a.value(1));
   std::vector<int64_t> sizes;
@@ -308,7 +301,7 @@ void tensor_split_sections(ExportContext& ctx, const Node* node, const Args& a) 
     std::string sizes = emit(ctx, "Div", {emit(ctx, "Add", {emit_dim(ctx, x, dim), ctx.add_int64s(offsets, "offsets")}, "sum"),
                                           ctx.add_int64s({k}, "sections")},
                              "split_sizes");
-    return split_into_dynamic(ctx, node, x, sizes, static_cast<size_t>(k), dim);
+    return split_into_parts(ctx, node, x, sizes, static_cast<size_t>(k), dim, false);
   }
   int64_t n = (*dims)[static_cast<size_t>(dim)];
   std::vector<int64_t> sizes;
@@ -330,7 +323,7 @@ void tensor_split_indices(ExportContext& ctx, const Node* node, const Args& a) {
     auto& starts = ctx.add_node("Concat", {ctx.add_int64s({0}, "zero"), cuts}, {ctx.fresh("starts")});
     set_attr(starts, "axis", int64_t{0});
     std::string sizes = emit(ctx, "Sub", {ends.output(0), starts.output(0)}, "split_sizes");
-    return split_into_dynamic(ctx, node, x, sizes, idx.size() + 1, dim);
+    return split_into_parts(ctx, node, x, sizes, idx.size() + 1, dim, false);
   }
   int64_t n = static_dim(ctx, node, a.value(0), dim);
   std::vector<int64_t> sizes;
@@ -407,15 +400,17 @@ void broadcast_tensors(ExportContext& ctx, const Node* node, const Args& a) {
 
 // repeat(x, repeats) → Tile (leading repeats beyond x's rank add dims first). tile(x, dims):
 // fewer dims than x's rank repeat the trailing ones.
+// Tile x by `reps`, a 1-D int64 value of `count` entries (constant or computed at run time); more
+// entries than dims add leading dims first.
+void tile_to(ExportContext& ctx, const Node* node, std::string x, int64_t rank, const std::string& reps, int64_t count) {
+  if (count > rank) x = emit_unsqueeze(ctx, x, iota(count - rank));
+  ctx.add_node("Tile", {x, reps}, {ctx.out(node->output(), "tile")});
+}
 void tile_impl(ExportContext& ctx, const Node* node, std::string x, std::vector<int64_t> reps, bool is_tile) {
   int64_t rank = rank_or_fail(ctx, node, node->input(0));
   if (!is_tile && static_cast<int64_t>(reps.size()) < rank) unsupported(node, "fewer repeats than dims");
   if (is_tile && static_cast<int64_t>(reps.size()) < rank) reps.insert(reps.begin(), static_cast<size_t>(rank) - reps.size(), 1);
-  if (static_cast<int64_t>(reps.size()) > rank) {
-    std::vector<int64_t> axes = iota(static_cast<int64_t>(reps.size()) - rank);
-    x = emit_unsqueeze(ctx, x, axes);
-  }
-  ctx.add_node("Tile", {x, ctx.add_int64s(reps, "repeats")}, {ctx.out(node->output(), "tile")});
+  tile_to(ctx, node, std::move(x), rank, ctx.add_int64s(reps, "repeats"), static_cast<int64_t>(reps.size()));
 }
 // repeat(x, repeats): Tile; repeats computed at run time (x.repeat(1, n, 1) with n from a size)
 // are packed into the Tile's repeats, their count known from the list.
@@ -426,9 +421,7 @@ void repeat(ExportContext& ctx, const Node* node, const Args& a) {
   const auto n = static_cast<int64_t>(list->node()->inputs().size());
   int64_t rank = rank_or_fail(ctx, node, node->input(0));
   if (n < rank) unsupported(node, "fewer repeats than dims");
-  std::string x = a.tensor(0);
-  if (n > rank) x = emit_unsqueeze(ctx, x, iota(n - rank));
-  ctx.add_node("Tile", {x, a.packed_ints(1)}, {ctx.out(node->output(), "tile")});
+  tile_to(ctx, node, a.tensor(0), rank, a.packed_ints(1), n);
 }
 void tile(ExportContext& ctx, const Node* node, const Args& a) { tile_impl(ctx, node, a.tensor(0), a.ints(1), true); }
 
