@@ -263,9 +263,9 @@ std::string ExportContext::out(const Value* v, const std::string& hint) {
 
 onnx::NodeProto& ExportContext::add_node(const std::string& op_type, const std::vector<std::string>& inputs,
                                          const std::vector<std::string>& outputs) {
-  // ONNX Runtime has no bool Where before opset 16 ("Could not find an implementation for
-  // Where(9)"): a bool select runs on uint8 and is cast back.
-  if (op_type == "Where" && opset_ < 16 && inputs.size() == 3 && outputs.size() == 1 &&
+  // ONNX Runtime 1.21's CPU Where has no bool kernel at any opset ("Could not find an
+  // implementation for Where(9)", Where(16) alike): a bool select runs on uint8, cast back.
+  if (op_type == "Where" && inputs.size() == 3 && outputs.size() == 1 &&
       elem_type_of(inputs[1]) == onnx::TensorProto_DataType_BOOL) {
     auto as_u8 = [&](const std::string& v) {
       std::string out = fresh("where_u8");

@@ -221,9 +221,11 @@ def generate(args, table, out: Path):
         (out / sub).mkdir(parents=True)
     cases, freeze_errors, mode_limits = [], [], []
     t_start = time.perf_counter()
+    default_engine = torch.backends.quantized.engine
     for row in table.ROWS:
         if pattern and not (pattern.search(row.name) or pattern.search(row.op)):
             continue
+        torch.backends.quantized.engine = row.engine or default_engine
         samples = list(enumerate(row.samples))
         if args.set == "quick":
             samples = samples[:1]

@@ -2,6 +2,7 @@
 // indexing with one index tensor, gather / take, scatter (value, src, reduce) / scatter_add /
 // scatter_reduce, index_add / index_copy / index_fill, masked_fill / where, tril / triu,
 // diagonal, one_hot, bucketize, topk.
+#include <algorithm>
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -271,10 +272,27 @@ void index(ExportContext& ctx, const Node* node, const Args& a) {
     set_attr(n, "axis", static_cast<int64_t>(axes[0]));
     return;
   }
-  // Several index tensors on adjacent leading dims: GatherND over the broadcast indices.
-  for (size_t k = 0; k < axes.size(); ++k)
-    if (axes[k] != k) unsupported(node, "several index tensors that do not start at dim 0 or are not adjacent");
-  std::string acc;
+  // Several index tensors: GatherND over their broadcast B on the indexed dims moved to the front
+  // (a Transpose unless they lead already). PyTorch puts B where the indexed dims were when they
+  // are adjacent, first when they are not: a Transpose moves it back in the adjacent case.
+  std::string x = a.tensor(0);
+  bool leading = true, adjacent = true;
+  for (size_t k = 0; k < axes.size(); ++k) {
+    leading = leading && axes[k] == k;
+    if (k > 0) adjacent = adjacent && axes[k] == axes[k - 1] + 1;
+  }
+  int64_t x_rank = 0, b_rank = 0;
+  if (!leading) {
+    x_rank = rank_or_fail(ctx, node, a.value(0));
+    std::vector<int64_t> perm;
+    for (size_t axis : axes) perm.push_back(static_cast<int64_t>(axis));
+    for (int64_t d = 0; d < x_rank; ++d)
+      if (std::find(axes.begin(), axes.end(), static_cast<size_t>(d)) == axes.end()) perm.push_back(d);
+    auto& t = ctx.add_node("Transpose", {x}, {ctx.fresh("indexed_first")});
+    set_attr(t, "perm", perm);
+    x = t.output(0);
+    for (size_t axis : axes) b_rank = std::max(b_rank, rank_or_fail(ctx, node, indices[axis]));
+  }
   std::vector<std::string> idx;
   for (size_t axis : axes) idx.push_back(emit_cast(ctx, ctx.in(indices[axis]), onnx::TensorProto_DataType_INT64));
   std::string shape_acc = idx[0];
@@ -285,7 +303,6 @@ void index(ExportContext& ctx, const Node* node, const Args& a) {
     // negative indices count from the end of their dim
     parts.push_back(emit_unsqueeze(ctx, emit(ctx, "Expand", {i, shape}, "index"), {-1}));
   }
-  std::string x = a.tensor(0);
   std::string dims = emit_shape(ctx, x);
   for (size_t k = 0; k < parts.size(); ++k) {
     std::string n = emit(ctx, "Gather", {dims, ctx.add_int64s({static_cast<int64_t>(k)}, "dim", true)}, "n");
@@ -294,7 +311,19 @@ void index(ExportContext& ctx, const Node* node, const Args& a) {
   }
   auto& c = ctx.add_node("Concat", parts, {ctx.fresh("nd_index")});
   set_attr(c, "axis", int64_t{-1});
-  ctx.add_node("GatherND", {x, c.output(0)}, {ctx.out(node->output(), "index")});
+  if (leading || !adjacent) {
+    ctx.add_node("GatherND", {x, c.output(0)}, {ctx.out(node->output(), "index")});
+    return;
+  }
+  // [B..., the other dims in order] → B back at the first indexed dim's place
+  std::string gathered = emit(ctx, "GatherND", {x, c.output(0)}, "gathered");
+  int64_t first = static_cast<int64_t>(axes[0]), rest = x_rank - static_cast<int64_t>(axes.size());
+  std::vector<int64_t> perm;
+  for (int64_t d = 0; d < first; ++d) perm.push_back(b_rank + d);
+  for (int64_t d = 0; d < b_rank; ++d) perm.push_back(d);
+  for (int64_t d = first; d < rest; ++d) perm.push_back(b_rank + d);
+  auto& t = ctx.add_node("Transpose", {gathered}, {ctx.out(node->output(), "index")});
+  set_attr(t, "perm", perm);
 }
 
 // masked_fill(x, mask, value) → Where(mask, value, x)

@@ -101,19 +101,58 @@ void cross_entropy(ExportContext& ctx, const Node* node, const Args& a) {
     reduce_loss(ctx, node, per, reduction, ctx.out(node->output(), "cross_entropy"));
     return;
   }
-  if (smoothing > 0) unsupported(node, "label_smoothing with class-index targets");
-  std::vector<std::string> inputs{x, emit_cast(ctx, a.tensor(1), onnx::TensorProto_DataType_INT64)};
-  if (auto w = a.opt_tensor(2)) inputs.push_back(*w);
+  std::string target = emit_cast(ctx, a.tensor(1), onnx::TensorProto_DataType_INT64);
+  std::optional<std::string> weight = a.opt_tensor(2);
+  std::vector<std::string> inputs{x, target};
+  if (weight) inputs.push_back(*weight);
   bool unbatched = class_dim == 0;
   if (unbatched) {
     inputs[0] = emit_unsqueeze(ctx, inputs[0], {0});
     inputs[1] = emit_unsqueeze(ctx, inputs[1], {0});
   }
-  std::string out = unbatched && reduction == 0 ? ctx.fresh("ce") : ctx.out(node->output(), "cross_entropy");
+  bool plain = smoothing <= 0;
+  std::string out = (unbatched && reduction == 0) || !plain ? ctx.fresh("ce") : ctx.out(node->output(), "cross_entropy");
   auto& n = ctx.add_node("SoftmaxCrossEntropyLoss", inputs, {out});
   set_attr(n, "reduction", std::string(names[reduction]));
   set_attr(n, "ignore_index", a.i(4));
-  if (unbatched && reduction == 0) ctx.bind(node->output(), emit_squeeze(ctx, out, {0}));
+  std::string nll = unbatched && reduction == 0 ? emit_squeeze(ctx, out, {0}) : out;
+  if (plain) {
+    if (unbatched && reduction == 0) ctx.bind(node->output(), nll);
+    return;
+  }
+  // Label smoothing as LibTorch computes it: (1 − ε)·nll + ε/C · smooth, where smooth is
+  // −Σ_c w_c·log_softmax(x)_c per sample (0 where the target is ignore_index), reduced like nll:
+  // a mean divides by the weight of the counted targets (their number without weights).
+  auto& ls = ctx.add_node("LogSoftmax", {x}, {ctx.fresh("log_probs")});
+  set_attr(ls, "axis", class_dim);
+  std::string terms = ls.output(0);
+  if (weight) {
+    int64_t r = rank_or_fail(ctx, node, a.value(0));
+    std::vector<int64_t> view(static_cast<size_t>(r - class_dim), 1);
+    view[0] = -1;
+    terms = emit(ctx, "Mul", {terms, emit(ctx, "Reshape", {*weight, ctx.add_int64s(view, "weight_view")}, "weight")}, "weighted");
+  }
+  std::string smooth = emit(ctx, "Neg", {emit_reduce(ctx, "ReduceSum", terms, {class_dim}, false)}, "smooth");
+  std::string ignored = emit(ctx, "Equal", {target, ctx.add_int64s({a.i(4)}, "ignore_index", true)}, "ignored");
+  std::string zero = constant_like(ctx, 0, smooth, "zero");
+  smooth = emit(ctx, "Where", {ignored, zero, smooth}, "smooth");
+  if (reduction == 2) smooth = emit_reduce(ctx, "ReduceSum", smooth, {}, false);
+  if (reduction == 1) {
+    std::string counted;
+    if (weight) {
+      std::string safe = emit(ctx, "Where", {ignored, ctx.add_int64s({0}, "zero", true), target}, "safe_target");
+      counted = emit(ctx, "Gather", {*weight, safe}, "target_weight");
+    } else {
+      counted = constant_like(ctx, 1, smooth, "one");
+      counted = emit(ctx, "Expand", {counted, emit_shape(ctx, target)}, "counted");
+    }
+    counted = emit_reduce(ctx, "ReduceSum", emit(ctx, "Where", {ignored, zero, counted}, "counted"), {}, false);
+    smooth = emit(ctx, "Div", {emit_reduce(ctx, "ReduceSum", smooth, {}, false), counted}, "smooth_mean");
+  }
+  std::string c = emit_cast(ctx, emit_squeeze(ctx, emit_dim(ctx, x, class_dim), {0}), type_or_float(ctx, x));
+  std::string eps_per_class = emit(ctx, "Div", {constant_like(ctx, smoothing, x, "eps"), c}, "eps_per_class");
+  std::string kept = emit(ctx, "Mul", {nll, constant_like(ctx, 1 - smoothing, x, "keep")}, "kept");
+  ctx.add_node("Add", {kept, emit(ctx, "Mul", {smooth, eps_per_class}, "smoothing")}, {ctx.out(node->output(), "cross_entropy")});
 }
 
 // kl_div(input, target, reduction, log_target): target·(log target − input), 0 where target is 0;

@@ -211,8 +211,24 @@ Converter grid_sampler(bool renamed_modes) {
 
 // affine_grid_generator(theta [N, 2, 3], size [N, C, H, W], align_corners): the base grid of
 // (x, y, 1) points is a constant; grid = base · θᵀ → [N, H, W, 2] (3-D alike).
+// The size list may be built at run time (`[t.size(0), C, H, W]`): only the spatial sizes must be
+// known at export, N comes from θ.
+std::vector<int64_t> grid_size(ExportContext& ctx, const Node* node, const Value* list) {
+  if (ctx.is_static(list)) return ctx.const_ints(list);
+  auto elems = ctx.list_elements(list);
+  if (!elems) unsupported(node, "a size list kiln does not track");
+  std::vector<int64_t> size;
+  for (size_t i = 0; i < elems->size(); ++i) {
+    const Value* e = (*elems)[i];
+    if (i < 2 && !ctx.is_static(e)) size.push_back(-1);  // N and C: unused
+    else if (ctx.is_static(e)) size.push_back(ctx.const_int(e));
+    else unsupported(node, fmt::format("spatial size {} computed at run time", i - 2));
+  }
+  return size;
+}
+
 void affine_grid(ExportContext& ctx, const Node* node, const Args& a) {
-  const auto& size = a.ints(1);
+  const std::vector<int64_t> size = grid_size(ctx, node, a.value(1));
   bool align = a.b(2);
   auto lin = [&](int64_t n) {
     if (n <= 1) return at::zeros({std::max<int64_t>(n, 1)}, at::kFloat);
@@ -269,7 +285,7 @@ void register_resize_ops(OpRegistry& r) {
   r.add("aten::grid_sampler|aten::grid_sampler_2d", "v v i i b", grid_sampler(false), "GridSample", {.since = 16});
   r.add("aten::grid_sampler|aten::grid_sampler_2d|aten::grid_sampler_3d", "v v i i b", grid_sampler(true),
         "GridSample (linear/cubic mode names)", {.since = 20});
-  r.add("aten::affine_grid_generator", "v is b", affine_grid, "MatMul with a constant base grid + Reshape");
+  r.add("aten::affine_grid_generator", "v any b", affine_grid, "MatMul with a constant base grid + Reshape");
 }
 
 }  // namespace kiln

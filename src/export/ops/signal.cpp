@@ -141,33 +141,47 @@ void fft_irfft(ExportContext& ctx, const Node* node, const Args& a) {
 }
 
 // fft2 / fftn / ifftn / rfft2 / rfftn(x, s?, dims?, norm?): one DFT per dim (the last one-sided
-// for rfft); an explicit s is refused.
+// for rfft); s (static) pads or trims each transformed dim to its length (DFT's dft_length), -1
+// keeping the dim's own; s without dims transforms the last len(s) dims.
 Converter fft_nd(bool inverse, bool onesided, bool two_d) {
   return [inverse, onesided, two_d](ExportContext& ctx, const Node* node, const Args& a) {
-    if (!a.is_none(1)) unsupported(node, "an explicit s (transform sizes)");
     int64_t rank = logical_rank(ctx, node, a.value(0));
+    std::optional<std::vector<int64_t>> sizes;
+    if (!a.is_none(1)) sizes = a.ints(1);
     std::vector<int64_t> dims;
     if (two_d) dims = a.ints(2);
     else if (auto d = a.opt_ints(2)) dims = *d;
+    else if (sizes)
+      for (int64_t i = rank - static_cast<int64_t>(sizes->size()); i < rank; ++i) dims.push_back(i);
     else
       for (int64_t i = 0; i < rank; ++i) dims.push_back(i);
+    if (sizes && sizes->size() != dims.size()) unsupported(node, "s and dim of different lengths");
     for (auto& d : dims) d = normalize_dim(node, d, rank);
+    std::vector<std::optional<int64_t>> lengths(dims.size());
+    if (sizes)
+      for (size_t i = 0; i < dims.size(); ++i)
+        if ((*sizes)[i] != -1) lengths[i] = (*sizes)[i];
     if (onesided && ctx.is_complex(a.value(0))) unsupported(node, "rfftn of a complex tensor");
     std::string x = dft_input(ctx, a.value(0));
     // rfft: the last dim one-sided first (real input), the others complex after it.
     std::vector<int64_t> order = dims;
-    if (onesided) std::rotate(order.begin(), order.end() - 1, order.end());
+    if (onesided) {
+      std::rotate(order.begin(), order.end() - 1, order.end());
+      std::rotate(lengths.begin(), lengths.end() - 1, lengths.end());
+    }
     std::string nv;
     for (size_t i = 0; i < order.size(); ++i) {
-      std::string n = length_as_float(ctx, x, order[i], std::nullopt, x);
-      x = emit_dft(ctx, x, order[i], inverse, onesided && i == 0, "");
+      std::string n = length_as_float(ctx, x, order[i], lengths[i], x);
+      std::string length = lengths[i] ? ctx.add_int64s({*lengths[i]}, "dft_length", true) : "";
+      x = emit_dft(ctx, x, order[i], inverse, onesided && i == 0, length);
       nv = nv.empty() ? n : emit(ctx, "Mul", {nv, n}, "n");
     }
     ctx.bind(node->output(), mark(ctx, apply_norm(ctx, node, x, a.opt_s(3), inverse, nv)));
   };
 }
 
-// fftshift / ifftshift(x, dims?): a roll by ⌊n/2⌋ (⌈n/2⌉ back) along each dim (static sizes).
+// fftshift / ifftshift(x, dims?): a roll by ⌊n/2⌋ (⌈n/2⌉ back) along each dim; a dim of
+// run-time size splits at a position computed from its Shape.
 Converter fftshift(bool inverse) {
   return [inverse](ExportContext& ctx, const Node* node, const Args& a) {
     int64_t rank = logical_rank(ctx, node, a.value(0));
@@ -179,7 +193,18 @@ Converter fftshift(bool inverse) {
     for (auto d : dims) {
       d = normalize_dim(node, d, rank);
       auto shape = ctx.shape_of(x);
-      if (!shape || (*shape)[static_cast<size_t>(d)] < 0) unsupported(node, "a shift along a dim of run-time size");
+      if (!shape || (*shape)[static_cast<size_t>(d)] < 0) {
+        std::string n = emit_dim(ctx, x, d);
+        std::string half = emit(ctx, "Div", {n, ctx.add_int64s({2}, "two")}, "half");
+        std::string s = inverse ? half : emit(ctx, "Sub", {n, half}, "split");
+        std::string axes = ctx.add_int64s({d}, "axes");
+        std::string head = emit(ctx, "Slice", {x, ctx.add_int64s({0}, "starts"), s, axes}, "head");
+        std::string tail = emit(ctx, "Slice", {x, s, n, axes}, "tail");
+        auto& c = ctx.add_node("Concat", {tail, head}, {ctx.fresh("shifted")});
+        set_attr(c, "axis", d);
+        x = c.output(0);
+        continue;
+      }
       int64_t n = (*shape)[static_cast<size_t>(d)];
       int64_t s = inverse ? n / 2 : n - n / 2;  // the first s elements move to the end
       if (s % n == 0) continue;
