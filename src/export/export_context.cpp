@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <onnx/shape_inference/implementation.h>
@@ -386,6 +387,16 @@ void ExportContext::infer_graph_nodes(const onnx::GraphProto& g) {
     onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), opts);
   } catch (const std::exception&) {
     // partial information is still useful; what failed stays unknown
+  }
+  std::unordered_map<std::string, std::string> renamed;  // this run's unk__N → kiln_dim_M
+  for (auto& vi : *m.mutable_graph()->mutable_value_info()) {
+    if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) continue;
+    for (auto& d : *vi.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim()) {
+      if (!d.has_dim_param() || d.dim_param().rfind("unk__", 0) != 0) continue;
+      auto [it, fresh] = renamed.try_emplace(d.dim_param());
+      if (fresh) it->second = "kiln_dim_" + std::to_string(dim_symbols_++);
+      d.set_dim_param(it->second);
+    }
   }
   for (const auto& vi : m.graph().value_info()) {
     if (hinted_.count(vi.name()) == 0) record_type(vi);

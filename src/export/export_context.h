@@ -290,6 +290,10 @@ class ExportContext {
   };
   std::unordered_map<const onnx::GraphProto*, InferenceState> inference_;
   std::unordered_map<std::string, onnx::ValueInfoProto> known_types_;
+  // ONNX names the dims it cannot name "unk__0", "unk__1", … afresh in every inference run: each
+  // run's are renamed "kiln_dim_N" (one counter for the export), or a dim of an earlier run that
+  // a later one meets again as an input would be taken for the same size as a new dim.
+  int dim_symbols_ = 0;
   std::unordered_map<std::string, const onnx::TensorProto*> initializers_;
   std::set<std::string> hinted_;
   void infer_new_nodes();

@@ -79,6 +79,7 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
                                  {"max_abs", v.max_abs},
                                  {"within_one_step", v.within_one_step},
                                  {"within_fp32_rounding", v.within_fp32_rounding},
+                                 {"within_engine_spread", v.within_engine_spread},
                                  {"ort_optimizations", v.ort_optimizations}});
   }
   j["unsupported"] = nlohmann::json::array();
@@ -131,6 +132,7 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
                               v.at("max_rel_mean_abs").get<double>(), v.at("max_abs").get<double>(),
                               v.at("within_one_step").get<std::vector<std::string>>(),
                               v.at("within_fp32_rounding").get<std::vector<std::string>>(),
+                              v.at("within_engine_spread").get<std::vector<std::string>>(),
                               v.at("ort_optimizations").get<std::string>()});
   }
   r.unsupported.clear();
@@ -198,6 +200,8 @@ std::string export_report_text(const ExportResult& r) {
     }
     for (const auto& o : v.within_fp32_rounding)
       out += fmt::format("  output {} (float32 rounding: as close to the model in float64 as LibTorch itself)\n", o);
+    for (const auto& o : v.within_engine_spread)
+      out += fmt::format("  output {} (int8: as close to LibTorch's reference engine as its other int8 engine)\n", o);
   }
   out += "ops    ";
   for (const auto& [op, n] : r.op_histogram) out += fmt::format(" {}×{}", op, n);

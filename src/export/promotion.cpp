@@ -131,6 +131,14 @@ int32_t result_type(ExportContext& ctx, const Node* node, size_t count) {
   return r.value_or(onnx::TensorProto_DataType_FLOAT);
 }
 
+std::optional<int32_t> promoted_type(ExportContext& ctx, const std::vector<const Value*>& tensors) {
+  std::optional<int32_t> r;
+  for (const Value* v : tensors) {
+    if (auto t = value_type(ctx, v)) r = r ? combine(*r, *t) : *t;
+  }
+  return r;
+}
+
 std::string operand(ExportContext& ctx, const Value* v, int32_t type) {
   if (ctx.is_static(v)) {
     auto iv = ctx.constant(v);

@@ -4,6 +4,7 @@
 // in the element type of the value they meet (a float16 graph gets float16 constants).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <ATen/core/ScalarType.h>
 #include <onnx/onnx_pb.h>
@@ -28,6 +29,9 @@ std::optional<int32_t> value_type(ExportContext& ctx, const Value* v);
 // dims decides over numbers and 0-d constants, unless the number is floating and the tensor is
 // not); the node's recorded output type when TorchScript has one.
 int32_t result_type(ExportContext& ctx, const Node* node, size_t count = 2);
+// The type torch.cat / torch.stack give tensors of these types (the widest of the highest
+// category); nullopt when none is known.
+std::optional<int32_t> promoted_type(ExportContext& ctx, const std::vector<const Value*>& tensors);
 // An operand of that op as an ONNX value in `type`: numbers become constants, tensors of another
 // type a Cast.
 std::string operand(ExportContext& ctx, const Value* v, int32_t type);

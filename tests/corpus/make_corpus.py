@@ -680,6 +680,29 @@ def quantized_engine(arch: Arch):
         torch.backends.quantized.engine = saved
 
 
+def engine_spread(pt: Path, sizes, cases_in, eager) -> Optional[dict]:
+    """{case name: worst rel MAE} of a quantized frozen file run with ONEDNN (loaded under it, so
+    its weights are packed for it) against the QNNPACK reference: how far two of LibTorch's own
+    int8 engines drift apart on the case. None when ONEDNN is missing or cannot run the model
+    (QNNPACK and ONEDNN both have 2-d kernels; a 3-d model runs on ONEDNN alone)."""
+    if "onednn" not in torch.backends.quantized.supported_engines:
+        return None
+    saved = torch.backends.quantized.engine
+    try:
+        torch.backends.quantized.engine = "onednn"
+        other = torch.jit.load(str(pt))
+        spread = {}
+        with torch.no_grad(), torch.jit.optimized_execution(False), torch.backends.mkldnn.flags(enabled=False):
+            for s, x, ev in zip(sizes, cases_in, eager):
+                got = flatten_outputs(other(*x))
+                spread[case_name(s)] = max([0.0] + [rel_mae(g, e) for (_, e), (_, g) in zip(ev, got)])
+        return spread
+    except Exception:
+        return None
+    finally:
+        torch.backends.quantized.engine = saved
+
+
 def dequantize_step(model: nn.Module, inputs: List[torch.Tensor]) -> Optional[float]:
     """The quantization step of a quantized model's output: the scale of the tensor its last
     DeQuantize receives (None when it has none)."""
@@ -778,6 +801,8 @@ def process_model(arch: Arch, out_dir: Path) -> List[dict]:
             entries.append(entry)
             continue
         torch.jit.save(frozen, str(out_dir / f"{name}.pt"))
+        if arch.quantized:
+            entry["engine_spread_per_case"] = engine_spread(out_dir / f"{name}.pt", sizes, cases_in, eager)
         # The frozen module's structure names the outputs (it is what an exporter sees); the
         # values are the eager model's, matched by position.
         named = [[(n, e) for (n, _), (_, e) in zip(g, ev)] for g, ev in zip(got, eager)]

@@ -7,7 +7,8 @@ Pass: onnx.checker (full_check) accepts the file and, in ONNX Runtime (CPU, one 
 reference case gives every output with the reference's shape and dtype and
 mean|ort - ref| / max(mean|ref|, 1e-12) <= 1e-4 (a quantized model's output, whose manifest entry
 has its quant_step, also passes when no element is more than one quantization step off, the rule
-kiln's own verification applies: int8 kernels round ties differently; a float output also passes
+kiln's own verification applies: int8 kernels round ties differently; or within twice its
+engine_spread, how far LibTorch's ONEDNN engine is from the QNNPACK reference; a float output also passes
 within twice the entry's fp32_noise, the distance of eager float32 from float64, which deep
 random-weight networks amplify past 1e-4 in every runtime). By name (kiln): outputs are fetched by the
 manifest's names and the file must declare the manifest's input names, every symbolic dim as a
@@ -125,6 +126,13 @@ def compare_case(entry: dict, case: dict, corpus: Path, got: list):
         # fp32_noise from float64. An output within 2x that noise carries rounding, not an export
         # error (kiln's own verification applies the same rule against float64).
         bound = max(MAX_REL_MAE, 2.0 * (entry.get("fp32_noise") or 0.0))
+        # A quantized model: LibTorch's two int8 engines (QNNPACK, the reference, and ONEDNN)
+        # disagree by engine_spread on this case, rounding apart layer by layer; an output within
+        # twice that (and under 1, past which it is unrelated) is another valid int8 result, the
+        # rule kiln's own verification applies.
+        spread = (entry.get("engine_spread_per_case") or {}).get(case["name"])
+        if spread:
+            bound = max(bound, min(2.0 * spread, 1.0))
         if maes[name] > bound:
             problem = problem or f"rel MAE {maes[name]:.1e} on {name} ({case['name']})"
     return maes, problem

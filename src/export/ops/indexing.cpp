@@ -336,7 +336,7 @@ void masked_fill(ExportContext& ctx, const Node* node, const Args& a) {
 
 // where(cond, a, b): operands in the promoted type
 void where(ExportContext& ctx, const Node* node, const Args& a) {
-  int32_t t = value_type(ctx, node->output()).value_or(onnx::TensorProto_DataType_FLOAT);
+  int32_t t = value_type(ctx, node->output()).value_or(result_type(ctx, node, 3));  // (the operands: a saved trace lost its dtypes)
   std::string cond = emit_cast(ctx, a.tensor(0), onnx::TensorProto_DataType_BOOL);
   ctx.add_node("Where", {cond, operand(ctx, a.value(1), t), operand(ctx, a.value(2), t)}, {ctx.out(node->output(), "where")});
 }

@@ -159,7 +159,8 @@ void cat(ExportContext& ctx, const Node* node, const Args& a) {
     return;
   }
   auto elems = a.tensors(0);
-  int32_t type = value_type(ctx, node->output()).value_or(onnx::TensorProto_DataType_FLOAT);
+  // (a saved trace's graph has lost its dtype annotations: then the elements' own types decide)
+  int32_t type = value_type(ctx, node->output()).value_or(promoted_type(ctx, elems).value_or(onnx::TensorProto_DataType_FLOAT));
   std::vector<std::string> parts;
   std::optional<int64_t> rank;
   for (const Value* e : elems) {
@@ -188,7 +189,7 @@ void stack(ExportContext& ctx, const Node* node, const Args& a) {
   if (elems.empty()) unsupported(node, "stack of an empty list");
   int64_t rank = rank_or_fail(ctx, node, elems[0]);
   int64_t dim = a.i(1) < 0 ? a.i(1) + rank + 1 : a.i(1);
-  int32_t type = value_type(ctx, node->output()).value_or(onnx::TensorProto_DataType_FLOAT);
+  int32_t type = value_type(ctx, node->output()).value_or(promoted_type(ctx, elems).value_or(onnx::TensorProto_DataType_FLOAT));
   std::vector<std::string> parts;
   for (const Value* e : elems) parts.push_back(emit_unsqueeze(ctx, operand(ctx, e, type), {dim}));
   if (parts.size() == 1) return ctx.bind(node->output(), parts[0]);
@@ -201,7 +202,7 @@ Converter hv_stack(bool vertical) {
   return [vertical](ExportContext& ctx, const Node* node, const Args& a) {
     auto elems = a.tensors(0);
     if (elems.empty()) unsupported(node, "stacking an empty list");
-    int32_t type = value_type(ctx, node->output()).value_or(onnx::TensorProto_DataType_FLOAT);
+    int32_t type = value_type(ctx, node->output()).value_or(promoted_type(ctx, elems).value_or(onnx::TensorProto_DataType_FLOAT));
     std::vector<std::string> parts;
     int64_t axis = vertical ? 0 : 1;
     for (const Value* e : elems) {

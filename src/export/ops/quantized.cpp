@@ -511,12 +511,20 @@ void convert_with_dequantized_inputs(ExportContext& ctx, const Node* node, const
   convert(ctx, node, args);
   for (const auto& [v, name] : restore) ctx.bind(v, name);
   if (auto fixed = fixed_output_qparams(ctx, node, t)) params = *fixed;
-  for (const Value* o : node->outputs()) {
-    if (o->type()->kind() != c10::TypeKind::TensorType || !ctx.is_bound(o)) continue;
+  auto requantize = [&](const Value* o) {
+    if (!ctx.is_bound(o)) return;
     std::string y = ctx.in(o);
     auto et = ctx.elem_type_of(y);
-    if (et && !is_floating(*et)) continue;  // indices (max_pool's, argmax) stay integers
+    if (et && !is_floating(*et)) return;  // indices (max_pool's, argmax) stay integers
     ctx.bind(o, quantize(ctx, y, params, ctx.fresh("requantized")));
+  };
+  for (const Value* o : node->outputs()) {
+    if (o->type()->kind() == c10::TypeKind::TensorType) {
+      requantize(o);
+    } else if (o->type()->kind() == c10::TypeKind::ListType) {  // chunk, split, unbind of a quantized tensor
+      if (auto elems = ctx.list_elements(o))
+        for (const Value* e : *elems) requantize(e);
+    }
   }
 }
 
