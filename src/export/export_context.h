@@ -172,6 +172,13 @@ class ExportContext {
     std::vector<std::string> keys;
     std::vector<const Value*> values;
   };
+  // Attributes a forward writes (`self.pyramid = [...]`, prim::SetAttr on a module known at
+  // export): the value each (object, name) holds now, read back by prim::GetAttr.
+  void record_attribute(const void* object, const std::string& name, const Value* v) { attributes_[{object, name}] = v; }
+  const Value* written_attribute(const void* object, const std::string& name) const {
+    auto it = attributes_.find({object, name});
+    return it == attributes_.end() ? nullptr : it->second;
+  }
   const DictRecord* dict_of(const Value* v) const;
   DictRecord& record_dict(const Value* v) { return dicts_[v]; }  // creates or returns the record
   // `dst` is the same thing as `src`, whatever `src` is: a static value, a list, a dict or an
@@ -290,6 +297,7 @@ class ExportContext {
   };
   std::unordered_map<const onnx::GraphProto*, InferenceState> inference_;
   std::unordered_map<std::string, onnx::ValueInfoProto> known_types_;
+  std::map<std::pair<const void*, std::string>, const Value*> attributes_;
   // ONNX names the dims it cannot name "unk__0", "unk__1", … afresh in every inference run: each
   // run's are renamed "kiln_dim_N" (one counter for the export), or a dim of an earlier run that
   // a later one meets again as an input would be taken for the same size as a new dim.

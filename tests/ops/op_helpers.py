@@ -96,3 +96,18 @@ def tensor_or_int(v: Union[Tensor, int]) -> Tensor:
     if isinstance(v, Tensor):
         return v * 2.0
     return torch.full([1], float(v))
+
+
+class Holder(torch.nn.Module):
+    """A submodule whose forward-time state is written by its parent (`self.h.store(y)`), as
+    RAFT's CorrBlock keeps its pyramid: prim::SetAttr, then prim::GetAttr reads it back."""
+
+    def __init__(self):
+        super().__init__()
+        self.items: list[torch.Tensor] = []
+
+    def store(self, x: torch.Tensor):
+        self.items = [x, x * 2.0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x

@@ -399,6 +399,10 @@ R("neg_float", "aten::neg.float", "x * -float(x.size(0))", X, only=TRACE_INTS)
 R("mul_right_", "aten::mul.right_", "x.new_zeros(2 * [x.size(0)]) + 1.0", X, only=TRACE_INTS)
 R("sum_float", "aten::sum.float", "x * sum([float(x.size(0)), 0.5])", X, only=TRACE_INTS)
 R("sum_bool", "aten::sum.bool", "x * sum([x.size(0) > 1, x.size(1) > 5])", X, only=TRACE_INTS)
+# any/all over a generator of run-time bools: batch 2 and 4 take different branches.
+R("any_bool", "aten::any.bool", "if any([s < 3 for s in x.shape]):\n    return x + 1.0\nreturn x - 1.0", X, only=TRACE_INTS)
+R("all_bool", "aten::all.bool", "if all([s > 2 for s in x.shape]):\n    return x + 1.0\nreturn x - 1.0", X, only=TRACE_INTS)
+R("any_int", "aten::any.int", "x * float(any([x.size(0) - 2, 0]))", X, only=TRACE_INTS)
 R("prim_max_self_float", "prim::max.self_float", "x * max([float(x.size(0)), 2.5])", X, only=TRACE_INTS)
 R("prim_min_self_float", "prim::min.self_float", "x * min([float(x.size(0)), 2.5])", X, only=TRACE_INTS)
 R("__contains___int", "aten::__contains__.int", "d = {1: x + 1.0}\nif x.size(0) in d:\n    return d[1]\nreturn x", X, only=TRACE_CONTROL)
@@ -693,6 +697,10 @@ R("slice", "aten::slice.Tensor", "x[:, 1:3]", X, S("x[..., ::2]"), S("x[1:]"), S
   S("x[:, 1:100]"))
 R("slice_dynamic_end", "aten::slice.Tensor", "x[:, : x.size(0)]", f("batch=2x8"))
 R("slice_t", "aten::slice.t", "x.reshape(x.size()[1:])", f("1x3x4"), S("x.reshape(list(x.size()[:2]) + [-1])", X),
+  S("x.reshape(x.size()[::-1])", X), S("torch.cat(list(torch.unbind(x, 1))[::-2], 1)", X), only=TRACE_INTS)
+# A complex tensor (a real pair inside kiln): its sizes without the pair dim, reshaped.
+R("reshape_complex", "aten::reshape", "torch.view_as_real(torch.fft.fft(x).reshape(x.size(0), -1))", X)
+R("size_complex", "aten::size", "y = torch.fft.fft(x)\nreturn torch.view_as_real(y.reshape(list(y.shape[:-1]) + [2, 2]))", X,
   only=TRACE_INTS)
 R("diagonal", "aten::diagonal", "torch.diagonal(x, 0, 1, 2)", X, S("torch.diagonal(x, 1, -2, -1)"),
   S("torch.diagonal(x, -1, 1, 2)"))
@@ -724,6 +732,9 @@ R("len_t", "aten::len.t", "x * len(x.size())", X, only=TRACE_INTS)
 R("is_floating_point", "aten::is_floating_point", "x * float(x.is_floating_point())", X, only=TRACE_INTS)
 R("is_pinned", "aten::is_pinned", "x * float(x.is_pinned())", X, only=TRACE_INTS)
 R("prim_is_nested", "prim::is_nested", "if x.is_nested:\n    return x - 1.0\nreturn x + 1.0", X, only=TRACE_INTS)
+R("prim_SetAttr", "prim::SetAttr", "self.h.store(x + 1.0)\nreturn self.h.items[1] - self.h.items[0]", X,
+  mods={"h": "op_helpers.Holder()"},
+  only=script_only("a trace records the tensors a forward computes, not the attributes it writes"))
 R("prim_is_cuda", "prim::is_cuda", "x * float(x.is_cuda)", X, only=TRACE_INTS)
 # The other device and layout predicates (false for a CPU dense tensor, as in the exported graph).
 for _p in ("sparse", "sparse_csr", "mkldnn", "meta", "xpu", "mps", "vulkan", "ipu", "mtia", "maia", "xla"):

@@ -190,7 +190,9 @@ void native_mha(ExportContext& ctx, const Node* node, const Args& a) {
   std::string weights;
   ctx.bind(node->output(0), fast_attend(ctx, f, a.tensor(0), a.tensor(1), a.tensor(2), mask, bool_mask, &weights));
   if (!a.b(10)) {
-    ctx.set_known(node->output(1), c10::IValue(at::empty({0})));  // what LibTorch returns then
+    // LibTorch returns an undefined tensor then, which TorchScript's `weights is None` sees as
+    // None (nn.MultiheadAttention's fast path with need_weights=False returns (out, None))
+    ctx.set_known(node->output(1), c10::IValue());
   } else if (a.b(11)) {
     emit_reduce(ctx, "ReduceMean", weights, {1}, false, ctx.out(node->output(1), "attn_weights"));
   } else {

@@ -52,6 +52,10 @@ int64_t normalize_index(int64_t i, int64_t n) {
 // aten::size(x) → a static int list, or the Shape tensor itself (a list bound to a 1-D tensor).
 void size(ExportContext& ctx, const Node* node, const Args&) {
   auto dims = ctx.dims_of(node->input(0));
+  // A complex tensor is a real pair: its last dim (2) is not one of PyTorch's.
+  bool pair = ctx.is_complex(node->input(0));
+  if (pair && !dims) unsupported(node, "the size of a complex tensor of unknown rank");
+  if (pair) dims->pop_back();
   if (node->inputs().size() == 1) {
     bool all_static = dims.has_value();
     if (dims)
@@ -302,16 +306,23 @@ void list_slice(ExportContext& ctx, const Node* node, const Args&) {
   }
   auto n = static_cast<int64_t>(elems->size());
   int64_t step = ctx.const_int(node->input(3));
-  if (step <= 0) unsupported(node, "a list slice with a step that is not positive");
+  if (step == 0) unsupported(node, "a list slice with step 0");
+  // Python's bounds: negative ones count from the end; a negative step walks from the last
+  // element down to before the first (`coords[::-1]`).
   auto bound = [&](const Value* v, int64_t fallback) {
     if (ctx.is_none(v)) return fallback;
     int64_t b = ctx.const_int(v);
     if (b < 0) b += n;
-    return std::clamp<int64_t>(b, 0, n);
+    return step > 0 ? std::clamp<int64_t>(b, 0, n) : std::clamp<int64_t>(b, -1, n - 1);
   };
-  int64_t start = bound(node->input(1), 0), end = bound(node->input(2), n);
   std::vector<const Value*> out;
-  for (int64_t i = start; i < end; i += step) out.push_back((*elems)[static_cast<size_t>(i)]);
+  if (step > 0) {
+    int64_t start = bound(node->input(1), 0), end = bound(node->input(2), n);
+    for (int64_t i = start; i < end; i += step) out.push_back((*elems)[static_cast<size_t>(i)]);
+  } else {
+    int64_t start = bound(node->input(1), n - 1), end = bound(node->input(2), -1);
+    for (int64_t i = start; i > end; i += step) out.push_back((*elems)[static_cast<size_t>(i)]);
+  }
   ctx.record_list(node->output(), out);
   make_static_if_possible(ctx, node->output());
 }
@@ -736,21 +747,37 @@ void list_set_item(ExportContext& ctx, const Node* node, const Args&) {
 }
 
 // min(l) / max(l) / sum(l) of an int or float list with run-time elements
+// A list's numbers and bools as one 1-D tensor of `type`.
+std::string pack_scalars(ExportContext& ctx, const std::vector<const Value*>& elems, int32_t type) {
+  std::vector<std::string> parts;
+  for (const Value* e : elems) parts.push_back(emit_unsqueeze(ctx, scalar_operand(ctx, e, static_cast<onnx::TensorProto_DataType>(type)), {0}));
+  if (parts.size() == 1) return parts[0];
+  auto& c = ctx.add_node("Concat", parts, {ctx.fresh("list")});
+  set_attr(c, "axis", int64_t{0});
+  return c.output(0);
+}
+
 Converter list_reduce(const char* op) {
   return [op](ExportContext& ctx, const Node* node, const Args&) {
     auto elems = elements_of(ctx, node->input(0));
     if (!elems || elems->empty()) unsupported(node, "reducing a list kiln does not track (or an empty one)");
     auto type = scalar_onnx_type(node->output()).value_or(onnx::TensorProto_DataType_INT64);
     if (type == onnx::TensorProto_DataType_BOOL) type = onnx::TensorProto_DataType_INT64;
-    std::vector<std::string> parts;
-    for (const Value* e : *elems) parts.push_back(emit_unsqueeze(ctx, scalar_operand(ctx, e, type), {0}));
-    std::string packed = parts[0];
-    if (parts.size() > 1) {
-      auto& c = ctx.add_node("Concat", parts, {ctx.fresh("list")});
-      set_attr(c, "axis", int64_t{0});
-      packed = c.output(0);
-    }
-    emit_reduce(ctx, op, packed, {0}, false, ctx.out(node->output(), "list_reduce"));
+    emit_reduce(ctx, op, pack_scalars(ctx, *elems, type), {0}, false, ctx.out(node->output(), "list_reduce"));
+  };
+}
+
+// any(list) / all(list) of run-time values (`any(s < m for s in x.shape[-2:])`, a generator
+// TorchScript builds as a list): nonzero elements as int64, ReduceMax / ReduceMin, as a bool.
+Converter list_any_all(bool all) {
+  return [all](ExportContext& ctx, const Node* node, const Args&) {
+    auto elems = elements_of(ctx, node->input(0));
+    if (!elems) unsupported(node, "a list kiln does not track");
+    if (elems->empty()) return ctx.set_known(node->output(), c10::IValue(all));
+    std::string packed = pack_scalars(ctx, *elems, onnx::TensorProto_DataType_INT64);
+    std::string nonzero = emit_cast(ctx, emit_cast(ctx, packed, onnx::TensorProto_DataType_BOOL), onnx::TensorProto_DataType_INT64);
+    std::string r = emit_reduce(ctx, all ? "ReduceMin" : "ReduceMax", nonzero, {0}, false);
+    ctx.bind(node->output(), emit_cast(ctx, r, onnx::TensorProto_DataType_BOOL));
   };
 }
 
@@ -830,11 +857,22 @@ void tolist(ExportContext& ctx, const Node* node, const Args&) {
 
 // obj.attr on a module object known at export (self and its submodules: what freezing kept, e.g.
 // parameters a fast-path check reads): the attribute's value, static.
+// prim::SetAttr(module, value) in forward (`self.corr_pyramid = pyramid` in RAFT's CorrBlock):
+// the value is what later GetAttrs of that attribute read. Only where it happens unconditionally:
+// a write inside an If or Loop body would hold on one path only.
+void set_attr_node(ExportContext& ctx, const Node* node, const Args&) {
+  const Value* obj = node->input(0);
+  if (!ctx.is_static(obj) || !ctx.constant(obj).isObject()) unsupported(node, "an attribute of an object kiln does not know at export");
+  if (node->owningBlock() != node->owningGraph()->block()) unsupported(node, "an attribute written inside an If or Loop");
+  ctx.record_attribute(ctx.constant(obj).toObject().get(), node->s(c10::attr::name), snapshot(ctx, node->input(1)));
+}
+
 void get_attr(ExportContext& ctx, const Node* node, const Args&) {
   const Value* obj = node->input(0);
   if (!ctx.is_static(obj) || !ctx.constant(obj).isObject()) unsupported(node, "an attribute of an object kiln does not know at export");
   auto o = ctx.constant(obj).toObject();
   const std::string& name = node->s(c10::attr::name);
+  if (const Value* written = ctx.written_attribute(o.get(), name)) return ctx.alias_value(node->output(), written);
   auto slot = o->type()->findAttributeSlot(name);
   if (!slot) unsupported(node, fmt::format("the object has no attribute '{}'", name));
   ctx.set_known(node->output(), o->getSlot(*slot));
@@ -969,6 +1007,8 @@ void register_scalar_ops(OpRegistry& r) {
   r.add("prim::min.self_int|prim::min.self_float", "any", list_reduce("ReduceMin"), "Concat + ReduceMin", scalar);
   r.add("prim::max.self_int|prim::max.self_float", "any", list_reduce("ReduceMax"), "Concat + ReduceMax", scalar);
   r.add("aten::sum.int|aten::sum.float|aten::sum.bool", "any", list_reduce("ReduceSum"), "Concat + ReduceSum", scalar);
+  r.add("aten::any.bool|aten::any.int|aten::any.float", "any", list_any_all(false), "Concat + ReduceMax", scalar);
+  r.add("aten::all.bool|aten::all.int|aten::all.float", "any", list_any_all(true), "Concat + ReduceMin", scalar);
   r.add("aten::__contains__.str|aten::__contains__.int|aten::__contains__.float|aten::__contains__.bool", "any any", contains,
         "nothing (a key of a tracked dict)", scalar);
   r.add("prim::tolist", "...", tolist, "nothing (the list held as the tensor)", scalar);
@@ -982,6 +1022,7 @@ void register_scalar_ops(OpRegistry& r) {
   r.add("prim::unchecked_cast", "any", unchecked_cast, "nothing, or OptionalGetElement (an Optional decided at run time)", scalar);
   r.add("prim::Uninitialized", "", uninitialized, "nothing", scalar);
   r.add("prim::GetAttr", "any", get_attr, "nothing (an attribute of a module known at export)", scalar);
+  r.add("prim::SetAttr", "any any", set_attr_node, "nothing (later GetAttrs read the value written)", scalar);
   r.add("prim::requires_grad", "any", known_false, "nothing (inference: false)", scalar);
   r.add("prim::isinstance", "any", isinstance, "nothing (decided by the value's type)", scalar);
   r.add("aten::list.t|aten::list", "any", list_copy, "nothing (a copy of a tracked list)", scalar);

@@ -66,6 +66,17 @@ void reshape_to(ExportContext& ctx, const Node* node, const std::vector<const Va
 // view / reshape(x, shape). A 0 in PyTorch's shape is a zero-sized dim; ONNX's Reshape would read
 // it as "copy": refused (allowzero needs the data to be empty anyway).
 void reshape(ExportContext& ctx, const Node* node, const Args& a) {
+  if (ctx.is_complex(a.value(0))) {  // a real pair: the shape asked for, then the pair dim
+    if (a.is_static(1))
+      for (auto d : a.ints(1))
+        if (d == 0) unsupported(node, "a zero-sized dimension in a shape argument");
+    auto& c = ctx.add_node("Concat", {a.packed_ints(1), ctx.add_int64s({2}, "pair")}, {ctx.fresh("shape")});
+    set_attr(c, "axis", int64_t{0});
+    std::string out = ctx.out(node->output(), "reshape");
+    ctx.add_node("Reshape", {a.tensor(0), c.output(0)}, {out});
+    ctx.mark_complex(out);
+    return;
+  }
   if (!a.is_static(1)) {
     if (auto elems = ctx.list_elements(a.value(1))) return reshape_to(ctx, node, *elems);
   } else {
@@ -274,7 +285,7 @@ void shape_as_tensor(ExportContext& ctx, const Node* node, const Args& a) {
 
 void register_shape_ops(OpRegistry& r) {
   r.add("aten::flatten.using_ints", "v i i", flatten, "Flatten, or Reshape to [head, −1, tail]");
-  r.add("aten::view|aten::reshape", "v iv", reshape, "Reshape");
+  r.add("aten::view|aten::reshape", "v iv", reshape, "Reshape", OpOptions{.complex = true});
   r.add("aten::view_as|aten::reshape_as", "v v", reshape_as, "Shape + Reshape");
   r.add("aten::_reshape_from_tensor", "v v", reshape_from_tensor, "Reshape");
   r.add("aten::unflatten.int", "v i iv", unflatten, "Reshape");

@@ -260,6 +260,9 @@ void stft_impl(ExportContext& ctx, const Node* node, const Args& a, bool has_cen
   auto& n = ctx.add_node("STFT", {x, ctx.add_int64s({hop}, "frame_step", true), window, ctx.add_int64s({n_fft}, "frame_length", true)},
                          {y});
   set_attr(n, "onesided", static_cast<int64_t>(onesided));
+  // ONNX infers no STFT shape where the signal length is computed (a view to sizes read at run
+  // time): the rank and the bins are known here.
+  if (!ctx.shape_of(y)) ctx.hint_shape(y, t, {-1, -1, onesided ? n_fft / 2 + 1 : n_fft, 2}, {});
   std::string r = emit_transpose(ctx, y, {0, 2, 1, 3});  // [B, bins, frames, 2]
   if (normalized) r = emit(ctx, "Div", {r, constant_like(ctx, std::sqrt(static_cast<double>(n_fft)), r, "sqrt_n_fft")}, "normalized");
   if (rank == 1) r = emit_squeeze(ctx, r, {0});
