@@ -733,6 +733,7 @@ R("is_floating_point", "aten::is_floating_point", "x * float(x.is_floating_point
 R("is_pinned", "aten::is_pinned", "x * float(x.is_pinned())", X, only=TRACE_INTS)
 R("prim_is_nested", "prim::is_nested", "if x.is_nested:\n    return x - 1.0\nreturn x + 1.0", X, only=TRACE_INTS)
 R("prim_SetAttr", "prim::SetAttr", "self.h.store(x + 1.0)\nreturn self.h.items[1] - self.h.items[0]", X,
+  S("self.h.store(x + 1.0)\nself.h.items.append(x * 3.0)\nreturn self.h.items[2] - self.h.items[0] + float(len(self.h.items))"),
   mods={"h": "op_helpers.Holder()"},
   only=script_only("a trace records the tensors a forward computes, not the attributes it writes"))
 R("prim_is_cuda", "prim::is_cuda", "x * float(x.is_cuda)", X, only=TRACE_INTS)

@@ -872,7 +872,13 @@ void get_attr(ExportContext& ctx, const Node* node, const Args&) {
   if (!ctx.is_static(obj) || !ctx.constant(obj).isObject()) unsupported(node, "an attribute of an object kiln does not know at export");
   auto o = ctx.constant(obj).toObject();
   const std::string& name = node->s(c10::attr::name);
-  if (const Value* written = ctx.written_attribute(o.get(), name)) return ctx.alias_value(node->output(), written);
+  if (const Value* written = ctx.written_attribute(o.get(), name)) {
+    ctx.alias_value(node->output(), written);
+    // What is done to this value from here (`self.pyramid.append(level)`) is the attribute's
+    // value for the next GetAttr.
+    ctx.record_attribute(o.get(), name, node->output());
+    return;
+  }
   auto slot = o->type()->findAttributeSlot(name);
   if (!slot) unsupported(node, fmt::format("the object has no attribute '{}'", name));
   ctx.set_known(node->output(), o->getSlot(*slot));
