@@ -6,7 +6,7 @@ TOOLCHAIN := scripts/toolchain.sh
 RUN := $(TOOLCHAIN) run env OMP_WAIT_POLICY=PASSIVE
 CTEST_ARGS ?=
 
-.PHONY: demo test test-fast sanitize build build-tests provision provision-tests clean format lint
+.PHONY: demo test test-fast sanitize build build-tests provision provision-tests clean format lint deb
 
 # What kiln builds and runs with (scripts/packages.txt); the tests add scripts/packages-tests.txt.
 provision:
@@ -30,6 +30,12 @@ demo: provision
 	@$(RUN) scripts/build.sh kiln kiln-torch
 	@./kiln doctor | tail -n 4
 	@./kiln pipeline --out $(DEMO_OUT)
+
+# The Debian packages (docs/library.md): build-deb/packages/kiln_VERSION_amd64.deb (the CLI, the
+# shared libraries, docs) and kiln-dev_VERSION_amd64.deb (headers, CMake package); a native build
+# in build-deb/ whose objects ccache already holds after `make demo`.
+deb: provision
+	@$(RUN) scripts/deb.sh
 
 # Every test (unit, integration, slow), labelled for ctest -L; then the sanitizer job: the unit
 # suite under ASan+UBSan, a bounded run of every fuzz target (KILN_FUZZ_SECONDS each, default
@@ -56,4 +62,4 @@ format: provision-tests
 	@$(RUN) bash -c 'clang-format -i $$(git ls-files "*.cpp" "*.h")'
 
 clean:
-	rm -rf build build-asan build-asan-cli
+	rm -rf build build-asan build-asan-cli build-deb

@@ -3,15 +3,12 @@
 // seminar's message, carrying the bound that was actually verified.
 #include <filesystem>
 
-#include <string>
-
 #include "common/json_record.h"
+#include "kiln/pack.h"
 
 namespace kiln {
 
-struct GitCommit {
-  std::string commit, message, repository;
-};
+// GitCommit: the public kiln/pack.h.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GitCommit, commit, message, repository)
 
 // kiln::Error when the folder is not in a git repository or git fails.

@@ -6,15 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
+#include "kiln/bench.h"
 #include "tensor/host_tensor.h"
 
 namespace kiln {
 
-struct Accuracy {
-  int64_t samples = 0, correct = 0;
-  double value() const { return samples ? static_cast<double>(correct) / static_cast<double>(samples) : 0.0; }
-  nlohmann::json to_json() const;
-};
+// Accuracy: the public kiln/bench.h.
 
 // Rows of `logits` (N×K, any floating dtype) whose arg-max equals the label. Throws kiln::Error
 // when the output is not N×K for the N labels given.

@@ -5,17 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kiln/bench.h"
+
 namespace kiln {
 
-struct LatencyStats {
-  int runs = 0;
-  double p50 = 0, p90 = 0, p99 = 0, mean = 0, min = 0, max = 0;
-  double stddev = 0;  // sample standard deviation (n − 1)
-  double cv = 0;      // stddev / mean: how noisy the machine was for this model
-
-  nlohmann::json to_json() const;
-  static LatencyStats from_json(const nlohmann::json& j);
-};
+// LatencyStats: the public kiln/bench.h.
 
 // q in [0, 1]; `sorted` must be sorted ascending and non-empty.
 double percentile(const std::vector<double>& sorted, double q);

@@ -9,14 +9,14 @@
 
 #include "bench/bench_target.h"
 #include "bench/schedule.h"
+#include "kiln/bench.h"
 
 namespace kiln {
 
-// The defaults of every timed loop (kiln bench, --tune, pack/validate, --accuracy-budget):
-// ONNX Runtime's workers spin ~20–25 ms after a run here; after the pause a batch-1 FP32 run read
-// 0.15–0.16 ms for its first few runs against 0.11 ms in steady state (bench/RESULTS.md, session
-// 10).
-constexpr int kSettleMs = 50;
+// The defaults of every timed loop (kiln bench, --tune, pack/validate, --accuracy-budget), the
+// pause kSettleMs (50 ms, in the public kiln/bench.h) and kRewarmMs: ONNX Runtime's workers spin
+// ~20–25 ms after a run here; after the pause a batch-1 FP32 run read 0.15–0.16 ms for its first
+// few runs against 0.11 ms in steady state (bench/RESULTS.md, session 10).
 constexpr double kRewarmMs = 20;
 
 // Milliseconds per timed call, one vector per target (in the schedule's order of runs). At a

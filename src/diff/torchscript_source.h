@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "diff/value_source.h"
+#include "kiln/diff.h"
 #include "runtime/input_spec.h"
 
 namespace kiln {
@@ -23,8 +24,7 @@ class ReferenceValues {
                                       const std::vector<std::string>& keys) = 0;
 };
 
-using TorchscriptValuesFactory = std::function<std::unique_ptr<ReferenceValues>(
-    const std::filesystem::path& model, const std::vector<InputSpec>& specs)>;
+// TorchscriptValuesFactory: the public kiln/diff.h.
 
 // Chunk k asks for `chunks[k]`: pairs of (map key, the ONNX name the value is compared under).
 // Each chunk runs the whole model once per sample (a TorchScript graph is not split).

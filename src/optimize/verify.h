@@ -9,15 +9,12 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "kiln/optimize.h"
 #include "tensor/host_tensor.h"
 
 namespace kiln {
 
-struct VerifyOptions {
-  double rtol = 1e-5;  // max_rel allowed (see TensorDiff::max_rel)
-  uint64_t seed = 1;
-  std::vector<int64_t> dynamic_dims = {1, 3};
-};
+// VerifyOptions: the public kiln/optimize.h.
 
 struct OutputError {
   std::string name;

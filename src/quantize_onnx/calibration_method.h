@@ -11,13 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "kiln/quantize_onnx.h"
+
 namespace kiln {
 
-enum class CalibrationMethod { MinMax, Percentile, Entropy };
-
-// "minmax|percentile|entropy"; kiln::UsageError for other words.
-CalibrationMethod parse_calibration_method(const std::string& text);
-std::string to_string(CalibrationMethod method);
+// CalibrationMethod, parse_calibration_method, to_string: the public kiln/quantize_onnx.h.
 
 struct Range {
   double min = 0, max = 0;

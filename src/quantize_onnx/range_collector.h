@@ -10,17 +10,13 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "kiln/quantize_onnx.h"
 #include "quantize_onnx/calibration_method.h"
 #include "tensor/host_tensor.h"
 
 namespace kiln {
 
-struct CalibrationOptions {
-  CalibrationMethod method = CalibrationMethod::MinMax;
-  double percentile = 99.999;  // for CalibrationMethod::Percentile
-  int bins = 2048;             // histogram bins (percentile, entropy)
-  int threads = 0;             // ONNX Runtime intra-op threads (0: its default)
-};
+// CalibrationOptions: the public kiln/quantize_onnx.h.
 
 // Range of every tensor in `tensors` over all `batches` (each batch: the model's inputs).
 std::map<std::string, Range> collect_ranges(const onnx::ModelProto& model,

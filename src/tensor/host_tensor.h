@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/shape.h"
+#include "kiln/types.h"
 
 namespace onnx {
 class TensorProto;
@@ -20,23 +21,7 @@ struct Value;
 
 namespace kiln {
 
-// Values are ONNX's TensorProto::DataType numbers (ONNX Runtime uses the same ones).
-enum class DType : int32_t {
-  Float32 = 1,
-  UInt8 = 2,
-  Int8 = 3,
-  UInt16 = 4,
-  Int16 = 5,
-  Int32 = 6,
-  Int64 = 7,
-  Bool = 9,
-  Float16 = 10,
-  Float64 = 11,
-  UInt32 = 12,
-  UInt64 = 13,
-  BFloat16 = 16,
-};
-
+// DType: the public kiln/types.h.
 size_t dtype_size(DType dtype);
 std::string dtype_name(DType dtype);  // "float32", "int64", ...
 bool is_floating(DType dtype);
