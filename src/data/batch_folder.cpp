@@ -20,7 +20,7 @@ HostTensor labels_as_int64(const HostTensor& t, const std::string& what) {
   if (t.shape.size() != 1) throw Error(fmt::format("{}: labels must be one class id per sample (1-D), not {}", what, format_shape(t.shape)));
   if (is_floating(t.dtype) || t.dtype == DType::Bool)
     throw Error(fmt::format("{}: labels must be integer class ids, not {}", what, dtype_name(t.dtype)));
-  HostTensor out("labels", DType::Int64, t.shape);
+  HostTensor out("labels", DType::Int64, {t.numel()});  // (1-D, checked above)
   for (int64_t i = 0; i < t.numel(); ++i) out.ptr<int64_t>()[i] = static_cast<int64_t>(t.at(i));
   return out;
 }

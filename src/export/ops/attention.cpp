@@ -129,7 +129,9 @@ struct FastAttention {
 FastAttention fast_attention(ExportContext& ctx, const Node* node, int64_t e, int64_t h, const Value* w, const Value* b,
                              const Value* pw, const Value* pb) {
   if (h <= 0 || e % h != 0) unsupported(node, "embed_dim is not a multiple of num_heads");
-  FastAttention f{e, h};
+  FastAttention f;
+  f.embed_dim = e;
+  f.heads = h;
   auto need = [&](const Value* v) {
     auto t = ctx.const_tensor(v);
     if (!t) unsupported(node, "attention weights that are not constants");

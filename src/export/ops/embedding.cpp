@@ -36,7 +36,7 @@ void embedding_bag(ExportContext& ctx, const Node* node, const Args& a) {
   if (irank && *irank == 2) {  // [bags, L] with offsets None in Python: fixed-size bags
     unsupported(node, "2-D indices (LibTorch passes them flattened with offsets)");
   }
-  std::optional<int64_t> padding_idx = a.size() > 8 ? a.opt_i(8) : std::nullopt;
+  const int64_t padding_idx = a.size() > 8 ? a.opt_i(8).value_or(-1) : -1;  // -1: none
   std::string g = emit(ctx, "Gather", {weight, idx}, "rows");  // [N, D]
   std::string n = scalar_len(ctx, idx, 0);
   std::string pos = positions(ctx, n);
@@ -48,8 +48,8 @@ void embedding_bag(ExportContext& ctx, const Node* node, const Args& a) {
   std::string bags = scalar_len(ctx, offsets, 0);
   if (a.b(7)) bags = emit(ctx, "Sub", {bags, ctx.add_int64s({1}, "one", true)}, "bags");  // include_last_offset
   std::string member = emit(ctx, "Equal", {emit_unsqueeze(ctx, positions(ctx, bags), {1}), emit_unsqueeze(ctx, bag, {0})}, "member");
-  if (padding_idx && *padding_idx >= 0) {  // padding entries belong to no bag
-    std::string keep = emit(ctx, "Not", {emit(ctx, "Equal", {idx, ctx.add_int64s({*padding_idx}, "padding", true)}, "is_padding")}, "keep");
+  if (padding_idx >= 0) {  // padding entries belong to no bag
+    std::string keep = emit(ctx, "Not", {emit(ctx, "Equal", {idx, ctx.add_int64s({padding_idx}, "padding", true)}, "is_padding")}, "keep");
     member = emit(ctx, "And", {member, emit_unsqueeze(ctx, keep, {0})}, "member");
   }
   int32_t t = type_or_float(ctx, weight);

@@ -329,8 +329,8 @@ void tensor_split_indices(ExportContext& ctx, const Node* node, const Args& a) {
   int64_t n = static_dim(ctx, node, a.value(0), dim);
   std::vector<int64_t> sizes;
   int64_t prev = 0;
-  for (auto idx : a.ints(1)) {
-    int64_t cut = std::clamp<int64_t>(idx < 0 ? idx + n : idx, prev, n);
+  for (auto at_index : a.ints(1)) {
+    int64_t cut = std::clamp<int64_t>(at_index < 0 ? at_index + n : at_index, prev, n);
     sizes.push_back(cut - prev);
     prev = cut;
   }

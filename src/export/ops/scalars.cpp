@@ -449,22 +449,6 @@ void s_neg(ExportContext& ctx, const Node* node, const Args&) {
 
 std::optional<bool> lists_equal(ExportContext& ctx, const Value* a, const Value* b);
 
-// "[1, batch, 32]" for an int list; "?" for an element that is dynamic without a symbol.
-std::string describe_list(ExportContext& ctx, const Value* v) {
-  if (ctx.is_static(v)) {
-    std::ostringstream ss;
-    ss << ctx.constant(v);
-    return ss.str();
-  }
-  auto elems = ctx.list_elements(v);
-  if (!elems) return "a run-time list";
-  std::string out;
-  for (const Value* e : *elems) {
-    std::string s = ctx.is_static(e) ? std::to_string(ctx.const_int(e)) : ctx.symbol_of(e);
-    out += (out.empty() ? "" : ", ") + (s.empty() ? std::string("?") : s);
-  }
-  return "[" + out + "]";
-}
 
 // The elements of a list value: tracked, or static (each minted as a static element).
 std::optional<std::vector<const Value*>> elements_of(ExportContext& ctx, const Value* v) {
