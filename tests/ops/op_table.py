@@ -1215,6 +1215,10 @@ R("quantize_per_channel", "aten::quantize_per_channel", "torch.quantize_per_chan
   step=0.1)
 R("int_repr", "aten::int_repr", f"{Q}.int_repr()", X, S("torch.quantize_per_tensor(x, 0.1, 0, torch.qint8).int_repr()"))
 QF = "torch.ao.nn.quantized.QFunctional()"
+# An aten op that splits a quantized tensor: each part stays quantized for the quantized op after it
+# (QuantizableShuffleNetV2's channel split).
+R("quantized_chunk", "aten::chunk", f"a, b = {Q}.chunk(2, 1)\nreturn torch.ops.quantized.add(a, b, 0.1, 64).dequantize()",
+  f("batch=2x4x3"), step=0.1)
 R("quantized_add", "quantized::add", f"return torch.ops.quantized.add({Q}, {QY}, 0.1, 64).dequantize()", XY, step=0.1)
 R("quantized_add_relu", "quantized::add_relu", f"return torch.ops.quantized.add_relu({Q}, {QY}, 0.1, 0).dequantize()", XY,
   step=0.1)
