@@ -109,49 +109,10 @@ void fsync_tree(const fs::path& root) {
   fsync_path(root, O_RDONLY | O_DIRECTORY);
 }
 
-}  // namespace
-
-void write_file_atomic(const fs::path& target, std::string_view bytes) {
-  fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  remove_stale_siblings(dir, target);
-  fs::path tmp = sibling(dir, target, "tmp");
-  CleanupOnSignal guard(tmp);  // registered before it exists: a signal never leaves it behind
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)));
-  }
-  const char* p = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(err)));
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(err)));
-  }
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(err)));
-  }
-  fsync_path(dir, O_RDONLY | O_DIRECTORY);
-}
-
-namespace {
-
 // Writes all of `bytes` to `path` (created or truncated) and fsyncs it; errors name `target`.
+// `remove_on_error`: a file this call opened is unlinked when writing it fails.
 void write_and_sync(const fs::path& path, const fs::path& target, std::string_view bytes,
-                    int flags) {
+                    int flags, bool remove_on_error = false) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | flags, 0644);
   if (fd < 0)
     throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)));
@@ -163,16 +124,34 @@ void write_and_sync(const fs::path& path, const fs::path& target, std::string_vi
       if (errno == EINTR) continue;
       int err = errno;
       ::close(fd);
+      if (remove_on_error) ::unlink(path.c_str());
       throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(err)));
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0)
-    throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)));
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int err = errno;
+    if (remove_on_error) ::unlink(path.c_str());
+    throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(err)));
+  }
 }
 
 }  // namespace
+
+void write_file_atomic(const fs::path& target, std::string_view bytes) {
+  fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  remove_stale_siblings(dir, target);
+  fs::path tmp = sibling(dir, target, "tmp");
+  CleanupOnSignal guard(tmp);  // registered before it exists: a signal never leaves it behind
+  write_and_sync(tmp, target, bytes, O_CREAT | O_EXCL, /*remove_on_error=*/true);
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(err)));
+  }
+  fsync_path(dir, O_RDONLY | O_DIRECTORY);
+}
 
 void fsync_file(const fs::path& path) {
   fsync_path(path, O_RDONLY);

@@ -311,51 +311,12 @@ void index(ExportContext& ctx, const Node* node, const Args& a) {
   }
   auto& c = ctx.add_node("Concat", parts, {ctx.fresh("nd_index")});
   set_attr(c, "axis", int64_t{-1});
-  // ONNX sees the indices Expanded to a computed shape and infers no GatherND dims: the broadcast
-  // dims known here (a static batch index, `proposals[batch_idx, top_n]`) are hinted, so that an
-  // unbind or a view of them stays static.
-  auto hint_gathered = [&](const std::string& out) {
-    std::vector<std::vector<int64_t>> index_dims;
-    size_t r = 0;
-    for (size_t axis : axes) {
-      auto d = ctx.dims_of(indices[axis]);
-      if (!d) return;
-      r = std::max(r, d->size());
-      index_dims.push_back(*d);
-    }
-    std::vector<int64_t> b(r, 1);
-    std::vector<bool> unknown(r, false);
-    for (const auto& d : index_dims)
-      for (size_t i = 0; i < d.size(); ++i) {
-        size_t j = r - d.size() + i;
-        if (d[i] < 0) unknown[j] = true;
-        else if (d[i] != 1) b[j] = d[i];
-      }
-    for (size_t j = 0; j < r; ++j)
-      if (b[j] == 1 && unknown[j]) b[j] = -1;
-    auto xs = ctx.shape_of(x);
-    auto t = ctx.elem_type_of(x);
-    if (!xs || !t) return;
-    for (size_t k = axes.size(); k < xs->size(); ++k) b.push_back((*xs)[k]);
-    if (auto have = ctx.shape_of(out); have && have->size() == b.size()) {
-      bool gain = false;
-      for (size_t i = 0; i < b.size(); ++i) {
-        gain |= (*have)[i] < 0 && b[i] >= 0;
-        if ((*have)[i] >= 0) b[i] = (*have)[i];
-      }
-      if (!gain) return;
-    }
-    ctx.hint_shape(out, *t, b, {});
-  };
   if (leading || !adjacent) {
-    std::string out = ctx.out(node->output(), "index");
-    ctx.add_node("GatherND", {x, c.output(0)}, {out});
-    hint_gathered(out);
+    ctx.add_node("GatherND", {x, c.output(0)}, {ctx.out(node->output(), "index")});
     return;
   }
   // [B..., the other dims in order] → B back at the first indexed dim's place
   std::string gathered = emit(ctx, "GatherND", {x, c.output(0)}, "gathered");
-  hint_gathered(gathered);
   int64_t first = static_cast<int64_t>(axes[0]), rest = x_rank - static_cast<int64_t>(axes.size());
   std::vector<int64_t> perm;
   for (int64_t d = 0; d < first; ++d) perm.push_back(b_rank + d);

@@ -151,6 +151,12 @@ void roll(ExportContext& ctx, const Node* node, const Args& a) {
   ctx.bind(node->output(), x);
 }
 
+// The dtype of cat / stack of `elems`: the output's recorded one, else (a saved trace's graph
+// has lost its dtype annotations) the elements' promoted type.
+int32_t joined_type(ExportContext& ctx, const Node* node, const std::vector<const Value*>& elems) {
+  return value_type(ctx, node->output()).value_or(promoted_type(ctx, elems).value_or(onnx::TensorProto_DataType_FLOAT));
+}
+
 // cat(tensors, dim): operands in the promoted type; LibTorch's legacy rule skips 1-D empty tensors.
 void cat(ExportContext& ctx, const Node* node, const Args& a) {
   if (ctx.sequence_of(a.value(0))) {  // a list built in an ONNX Loop
@@ -159,8 +165,7 @@ void cat(ExportContext& ctx, const Node* node, const Args& a) {
     return;
   }
   auto elems = a.tensors(0);
-  // (a saved trace's graph has lost its dtype annotations: then the elements' own types decide)
-  int32_t type = value_type(ctx, node->output()).value_or(promoted_type(ctx, elems).value_or(onnx::TensorProto_DataType_FLOAT));
+  int32_t type = joined_type(ctx, node, elems);
   std::vector<std::string> parts;
   std::optional<int64_t> rank;
   for (const Value* e : elems) {
@@ -189,7 +194,7 @@ void stack(ExportContext& ctx, const Node* node, const Args& a) {
   if (elems.empty()) unsupported(node, "stack of an empty list");
   int64_t rank = rank_or_fail(ctx, node, elems[0]);
   int64_t dim = a.i(1) < 0 ? a.i(1) + rank + 1 : a.i(1);
-  int32_t type = value_type(ctx, node->output()).value_or(promoted_type(ctx, elems).value_or(onnx::TensorProto_DataType_FLOAT));
+  int32_t type = joined_type(ctx, node, elems);
   std::vector<std::string> parts;
   for (const Value* e : elems) parts.push_back(emit_unsqueeze(ctx, operand(ctx, e, type), {dim}));
   if (parts.size() == 1) return ctx.bind(node->output(), parts[0]);
@@ -202,7 +207,7 @@ Converter hv_stack(bool vertical) {
   return [vertical](ExportContext& ctx, const Node* node, const Args& a) {
     auto elems = a.tensors(0);
     if (elems.empty()) unsupported(node, "stacking an empty list");
-    int32_t type = value_type(ctx, node->output()).value_or(promoted_type(ctx, elems).value_or(onnx::TensorProto_DataType_FLOAT));
+    int32_t type = joined_type(ctx, node, elems);
     std::vector<std::string> parts;
     int64_t axis = vertical ? 0 : 1;
     for (const Value* e : elems) {

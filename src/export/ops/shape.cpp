@@ -66,10 +66,10 @@ void reshape_to(ExportContext& ctx, const Node* node, const std::vector<const Va
 // view / reshape(x, shape). A 0 in PyTorch's shape is a zero-sized dim; ONNX's Reshape would read
 // it as "copy": refused (allowzero needs the data to be empty anyway).
 void reshape(ExportContext& ctx, const Node* node, const Args& a) {
+  if (a.is_static(1))
+    for (auto d : a.ints(1))
+      if (d == 0) unsupported(node, "a zero-sized dimension in a shape argument");
   if (ctx.is_complex(a.value(0))) {  // a real pair: the shape asked for, then the pair dim
-    if (a.is_static(1))
-      for (auto d : a.ints(1))
-        if (d == 0) unsupported(node, "a zero-sized dimension in a shape argument");
     auto& c = ctx.add_node("Concat", {a.packed_ints(1), ctx.add_int64s({2}, "pair")}, {ctx.fresh("shape")});
     set_attr(c, "axis", int64_t{0});
     std::string out = ctx.out(node->output(), "reshape");
@@ -79,9 +79,6 @@ void reshape(ExportContext& ctx, const Node* node, const Args& a) {
   }
   if (!a.is_static(1)) {
     if (auto elems = ctx.list_elements(a.value(1))) return reshape_to(ctx, node, *elems);
-  } else {
-    for (auto d : a.ints(1))
-      if (d == 0) unsupported(node, "a zero-sized dimension in a shape argument");
   }
   ctx.add_node("Reshape", {a.tensor(0), a.packed_ints(1)}, {ctx.out(node->output(), "reshape")});
 }

@@ -192,24 +192,23 @@ Converter fftshift(bool inverse) {
     std::string x = ctx.in(a.value(0));
     for (auto d : dims) {
       d = normalize_dim(node, d, rank);
+      // The first s elements move to the end: s and n as constants, or from the Shape.
+      std::string n, s;
       auto shape = ctx.shape_of(x);
-      if (!shape || (*shape)[static_cast<size_t>(d)] < 0) {
-        std::string n = emit_dim(ctx, x, d);
+      if (shape && (*shape)[static_cast<size_t>(d)] >= 0) {
+        int64_t len = (*shape)[static_cast<size_t>(d)];
+        int64_t split = inverse ? len / 2 : len - len / 2;
+        if (split % len == 0) continue;
+        n = ctx.add_int64s({len}, "ends");
+        s = ctx.add_int64s({split}, "split");
+      } else {
+        n = emit_dim(ctx, x, d);
         std::string half = emit(ctx, "Div", {n, ctx.add_int64s({2}, "two")}, "half");
-        std::string s = inverse ? half : emit(ctx, "Sub", {n, half}, "split");
-        std::string axes = ctx.add_int64s({d}, "axes");
-        std::string head = emit(ctx, "Slice", {x, ctx.add_int64s({0}, "starts"), s, axes}, "head");
-        std::string tail = emit(ctx, "Slice", {x, s, n, axes}, "tail");
-        auto& c = ctx.add_node("Concat", {tail, head}, {ctx.fresh("shifted")});
-        set_attr(c, "axis", d);
-        x = c.output(0);
-        continue;
+        s = inverse ? half : emit(ctx, "Sub", {n, half}, "split");
       }
-      int64_t n = (*shape)[static_cast<size_t>(d)];
-      int64_t s = inverse ? n / 2 : n - n / 2;  // the first s elements move to the end
-      if (s % n == 0) continue;
-      std::string head = emit(ctx, "Slice", {x, ctx.add_int64s({0}, "starts"), ctx.add_int64s({s}, "ends"), ctx.add_int64s({d}, "axes")}, "head");
-      std::string tail = emit(ctx, "Slice", {x, ctx.add_int64s({s}, "starts"), ctx.add_int64s({n}, "ends"), ctx.add_int64s({d}, "axes")}, "tail");
+      std::string axes = ctx.add_int64s({d}, "axes");
+      std::string head = emit(ctx, "Slice", {x, ctx.add_int64s({0}, "starts"), s, axes}, "head");
+      std::string tail = emit(ctx, "Slice", {x, s, n, axes}, "tail");
       auto& c = ctx.add_node("Concat", {tail, head}, {ctx.fresh("shifted")});
       set_attr(c, "axis", d);
       x = c.output(0);
