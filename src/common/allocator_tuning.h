@@ -20,4 +20,22 @@ constexpr unsigned kCoreHeapBlock = 32u << 20;
 constexpr unsigned kTorchHeapBlock = 256u << 20;
 void tune_allocator_for_tensors(unsigned largest_heap_block);
 
+// Gives the heap's free pages back to the OS (malloc_trim). The settings above keep freed memory
+// in the process; a phase that frees a model-sized block (the exporter's LibTorch weights once the
+// ONNX initializers hold them) calls this, so the next phase's peak does not stack on it.
+void return_free_memory();
+
+// While it lives, blocks of 1 MiB and more get their own mmap and freed memory goes back to the
+// OS at once; the settings tune_allocator_for_tensors made (if any) come back after. For the
+// exporter, whose phases each hold a model-sized copy of the weights in blocks of every size:
+// with the tensor settings the blocks one phase freed stayed resident under the next phase's
+// (measured on vgg11: peak 1.56 GB with them, 1.26 GB with glibc's defaults).
+class ReturnMemoryPromptly {
+ public:
+  ReturnMemoryPromptly();
+  ~ReturnMemoryPromptly();
+  ReturnMemoryPromptly(const ReturnMemoryPromptly&) = delete;
+  ReturnMemoryPromptly& operator=(const ReturnMemoryPromptly&) = delete;
+};
+
 }  // namespace kiln

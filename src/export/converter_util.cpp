@@ -75,6 +75,20 @@ std::string emit_reduce(ExportContext& ctx, const std::string& op, const std::st
 
 std::string emit_shape(ExportContext& ctx, const std::string& x) { return emit(ctx, "Shape", {x}, "shape_of"); }
 
+void hint_known_dims(ExportContext& ctx, const std::string& name, std::vector<int64_t> dims) {
+  auto type = ctx.elem_type_of(name);
+  if (!type) return;
+  auto inferred = ctx.shape_of(name);
+  if (inferred && inferred->size() != dims.size()) return;
+  bool adds = !inferred;  // the rank alone is news
+  for (size_t d = 0; d < dims.size(); ++d) {
+    int64_t known = inferred ? (*inferred)[d] : -1;
+    if (dims[d] < 0) dims[d] = known;
+    adds = adds || (dims[d] >= 0 && known < 0);
+  }
+  if (adds) ctx.hint_shape(name, *type, dims, {});
+}
+
 std::string emit_reshape_like(ExportContext& ctx, const std::string& y, const std::string& like, const std::string& hint,
                               const std::string& out) {
   std::string name = emit(ctx, "Reshape", {y, emit_shape(ctx, like)}, hint, out);

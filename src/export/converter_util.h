@@ -35,6 +35,10 @@ std::string emit_p_norm(ExportContext& ctx, const std::string& v, double p, cons
 // The run-time shape of `x`, and one dim of it as a 1-element int64 tensor.
 std::string emit_shape(ExportContext& ctx, const std::string& x);
 std::string emit_dim(ExportContext& ctx, const std::string& x, int64_t dim);
+// States the dims the exporter knows of `name` (-1 unknown) where ONNX inference knows fewer (a
+// Split or Expand by sizes computed at run time): merged with what inference has, hinted only when
+// that adds a static dim or the rank, nothing when the ranks disagree or the type is unknown.
+void hint_known_dims(ExportContext& ctx, const std::string& name, std::vector<int64_t> dims);
 // Reshape(y, Shape(like)) with the output's shape hinted as like's: ONNX's Reshape before opset
 // 14 infers nothing from a computed shape, and a later op then meets a tensor of unknown rank.
 std::string emit_reshape_like(ExportContext& ctx, const std::string& y, const std::string& like, const std::string& hint,

@@ -227,7 +227,22 @@ std::string ExportContext::add_initializer(const at::Tensor& tensor, const std::
 std::string ExportContext::add_int64s(const std::vector<int64_t>& values, const std::string& hint, bool as_scalar) {
   auto t = at::tensor(values, at::kLong);
   if (as_scalar && values.size() == 1) t = t.reshape({});
-  return add_initializer(t, hint);
+  if (graphs_.size() <= 1 || values.size() > 64) return add_initializer(t, hint);
+  // Inside a subgraph: a Constant node there. ONNX's subgraph inference reads no values of the
+  // main graph's initializers, so an Unsqueeze's or Slice's axes from there leave the body's
+  // shapes unknown (a Mask R-CNN's Resize in its paste loop then fails the final inference).
+  // The name is fresh and used at once by the converter that asked, inside this subgraph.
+  std::string name = fresh(hint);
+  auto& n = add_node("Constant", {}, {name});
+  auto* a = n.add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  auto* tensor = a->mutable_t();
+  tensor->set_data_type(onnx::TensorProto_DataType_INT64);
+  for (auto d : t.sizes()) tensor->add_dims(d);
+  tensor->set_raw_data(std::string(static_cast<const char*>(t.data_ptr()), t.nbytes()));
+  initializers_[name] = tensor;  // its value, for converters that read constants by name
+  return name;
 }
 
 std::string ExportContext::add_float_scalar(double value, onnx::TensorProto_DataType dtype, const std::string& hint) {
@@ -244,9 +259,11 @@ std::string ExportContext::in(const Value* v) {
     std::string name;
     if (iv.isTensor()) name = add_initializer(iv.toTensor(), "const");
     else if (iv.isDouble()) name = add_float_scalar(iv.toDouble(), onnx::TensorProto_DataType_FLOAT, "scalar");
-    else if (iv.isInt()) name = add_int64s({iv.toInt()}, "int", /*as_scalar=*/true);
+    // (main-graph initializers, never a subgraph's Constant: the name is kept for every later
+    // use of the value, outside the subgraph too)
+    else if (iv.isInt()) name = add_initializer(at::scalar_tensor(iv.toInt(), at::kLong), "int");
     else if (iv.isBool()) name = add_initializer(at::scalar_tensor(iv.toBool(), at::kBool), "bool");
-    else if (iv.isIntList()) name = add_int64s(iv.toIntVector(), "ints");
+    else if (iv.isIntList()) name = add_initializer(at::tensor(iv.toIntVector(), at::kLong), "ints");
     else throw Error(fmt::format("a constant of type {} cannot be an ONNX tensor ({})", iv.tagKind(), describe_node(v->node())));
     names_[v] = name;
     return name;
@@ -429,6 +446,14 @@ void ExportContext::hint_shape(const std::string& onnx_name, int32_t elem_type, 
   record_type(vi);
   hinted_.insert(onnx_name);
   hints_.push_back(std::move(vi));
+}
+
+void ExportContext::release_torch_values() {
+  known_.clear();
+  lists_.clear();
+  dicts_.clear();
+  attributes_.clear();
+  scratch_ = std::make_shared<torch::jit::Graph>();
 }
 
 void ExportContext::write_hints() {

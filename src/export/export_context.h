@@ -243,6 +243,10 @@ class ExportContext {
                   const std::vector<std::string>& symbols);
   // Writes the hints into the model's value_info, for the final shape inference.
   void write_hints();
+  // After conversion: lets go of the LibTorch values the exporter holds (constants, and with them
+  // the frozen module's weights), which the ONNX initializers have copied by then. Names, types
+  // and hints stay; nothing may be converted afterwards.
+  void release_torch_values();
 
   // Subgraphs of `If` and `Loop`: nodes go to the innermost graph while one is open. Shape
   // inference follows them (a subgraph's own inputs are typed by whoever opens it).

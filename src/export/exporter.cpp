@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <limits>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <map>
@@ -19,6 +20,7 @@
 #include <onnx/shape_inference/implementation.h>
 #include <torch/script.h>
 
+#include "common/allocator_tuning.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/shape.h"
@@ -265,24 +267,33 @@ std::vector<std::optional<double>> output_steps(const onnx::GraphProto& g) {
 // The written model against LibTorch at one size set: the same inputs, every output by name. A
 // quantized output also passes when no element is more than one quantization step off: LibTorch's
 // and ONNX Runtime's int8 kernels round ties differently.
-// The model run in float64 on the case's inputs (a copy: the module itself stays float32), for
-// telling an export's error from float32 rounding that a deep network amplifies; nullopt when the
-// model cannot run in float64 (a dtype written into its graph, a quantized model).
-std::optional<std::vector<at::Tensor>> float64_outputs(const std::function<torch::jit::Module()>& load, const ReferenceCase& ref) {
+// The model run in float64 on every case's inputs, for telling an export's error from float32
+// rounding that a deep network amplifies: loaded again (the export released its module to save
+// memory), converted in place and released before the next ONNX Runtime session is built. Per
+// case: nullopt when the model cannot run in float64 (a dtype written into its graph, a quantized
+// model).
+std::vector<std::optional<std::vector<at::Tensor>>> float64_outputs(const std::filesystem::path& path,
+                                                                    const std::vector<ReferenceCase>& refs) {
+  std::vector<std::optional<std::vector<at::Tensor>>> all(refs.size());
   try {
-    torch::jit::Module m = load();  // loaded again: the export released its module to save memory
-    m.to(at::kDouble);                // (a handle: the cached module stays float64 for the next size)
-    std::vector<c10::IValue> inputs;
-    for (const auto& v : ref.inputs)
-      inputs.push_back(v.isTensor() && v.toTensor().is_floating_point() ? c10::IValue(v.toTensor().to(at::kDouble)) : v);
+    torch::jit::Module m = load_torchscript(path);
+    m.to(at::kDouble);
     ReferenceKernels reference_kernels;
-    std::vector<at::Tensor> out;
-    flatten_ivalue(m.forward(inputs), out);
-    if (out.size() != ref.expected.size()) return std::nullopt;
-    return out;
+    for (size_t k = 0; k < refs.size(); ++k) {
+      try {
+        std::vector<c10::IValue> inputs;
+        for (const auto& v : refs[k].inputs)
+          inputs.push_back(v.isTensor() && v.toTensor().is_floating_point() ? c10::IValue(v.toTensor().to(at::kDouble)) : v);
+        std::vector<at::Tensor> out;
+        flatten_ivalue(m.forward(inputs), out);
+        if (out.size() == refs[k].expected.size()) all[k] = std::move(out);
+      } catch (const std::exception&) {
+      }
+    }
   } catch (const std::exception&) {
-    return std::nullopt;
   }
+  return_free_memory();  // the float64 module (twice the model) is gone
+  return all;
 }
 
 // The quantized model run with another of LibTorch's int8 engines than the reference's (ONEDNN
@@ -330,26 +341,36 @@ constexpr double kEngineSpreadFactor = 2.0, kEngineSpreadCap = 1.0;
 // both then carry the same amplified rounding, and the export computes what the model does.
 constexpr double kRoundingFactor = 2.0, kRoundingCap = 100.0;
 
-ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, const std::vector<InputSpec>& specs,
+// ONNX Runtime's outputs for one case, copied out of the session (which may go before they are
+// judged: the float64 check loads the model again, and the two should not be in memory together).
+std::vector<at::Tensor> run_case(const ReferenceCase& ref, OrtSession& session, const std::vector<InputSpec>& specs,
+                                 const std::vector<OutputLeaf>& leaves) {
+  std::vector<HostTensor> feeds;
+  for (size_t i = 0; i < specs.size(); ++i) feeds.push_back(from_torch(ref.inputs[i].toTensor(), specs[i].name));
+  auto got = session.run(feeds);
+  if (got.size() != ref.expected.size() || got.size() != leaves.size()) {
+    throw Error(fmt::format("internal: {} ONNX outputs for {} LibTorch outputs", got.size(), ref.expected.size()));
+  }
+  std::vector<at::Tensor> actual;
+  for (const auto& g : got) actual.push_back(to_torch(g));  // (a copy)
+  return actual;
+}
+
+// `float64` gives the model's float64 outputs for this case (nullopt: it cannot run in float64);
+// called only when an output misses the tolerance.
+ExportVerification verify_case(const ReferenceCase& ref, const std::vector<at::Tensor>& got, const std::vector<InputSpec>& specs,
                                const std::vector<OutputLeaf>& leaves, double tolerance,
                                const std::vector<std::optional<double>>& steps,
-                               const std::function<torch::jit::Module()>& load_module,
+                               const std::function<std::optional<std::vector<at::Tensor>>()>& float64,
                                const std::filesystem::path& model) {
   std::optional<std::optional<std::vector<at::Tensor>>> exact;  // computed on the first need
   std::optional<std::optional<OtherEngineRun>> other_engine;    // alike
   ExportVerification v;
   v.sizes = sizes_text(specs, ref.second);
   v.tolerance = tolerance;
-  const auto& inputs = ref.inputs;
   const auto& expected = ref.expected;
-  std::vector<HostTensor> feeds;
-  for (size_t i = 0; i < specs.size(); ++i) feeds.push_back(from_torch(inputs[i].toTensor(), specs[i].name));
-  auto got = session.run(feeds);
-  if (got.size() != expected.size() || got.size() != leaves.size()) {
-    throw Error(fmt::format("internal: {} ONNX outputs for {} LibTorch outputs", got.size(), expected.size()));
-  }
   for (size_t i = 0; i < got.size(); ++i) {
-    auto actual = to_torch(got[i]);
+    const at::Tensor& actual = got[i];
     if (actual.sizes() != expected[i].sizes()) {
       throw Error(fmt::format("the exported model's output '{}' has shape {} at {} where LibTorch gives {} (a size baked "
                               "into the graph, or a data-dependent size that differs)",
@@ -374,7 +395,7 @@ ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, co
     if (one_step) v.within_one_step.push_back(leaves[i].name);
     bool rounding = false;
     if (!(rel <= tolerance) && !one_step && rel <= tolerance * kRoundingCap && expected[i].is_floating_point()) {
-      if (!exact) exact = float64_outputs(load_module, ref);
+      if (!exact) exact = float64();
       if (*exact) {
         double unused = 0;
         const at::Tensor& e = (**exact)[i];
@@ -400,9 +421,14 @@ ExportVerification verify_case(const ReferenceCase& ref, OrtSession& session, co
       }
     }
     if (!(rel <= tolerance) && !one_step && !rounding && !engine_spread) {
+      // A model that cannot run in float64 (a float32 constant a trace baked in) leaves rounding
+      // and a wrong export apart only to the user, who knows the bound the model needs.
+      std::string why = exact && !*exact ? " (the model cannot run in float64 to tell float32 rounding from an error; "
+                                           "--verify-tolerance sets the bound)"
+                                         : "";
       throw Error(fmt::format("the exported model's output '{}' differs from LibTorch at {}: relative mean abs error "
-                              "{:.3g} > {:.1g}",
-                              leaves[i].name, v.sizes, rel, tolerance));
+                              "{:.3g} > {:.1g}{}",
+                              leaves[i].name, v.sizes, rel, tolerance, why));
     }
     v.max_rel_mean_abs = std::max(v.max_rel_mean_abs, rel);
   }
@@ -464,6 +490,7 @@ class WarningCollector : public c10::WarningHandler {
 
 ExportResult export_onnx(const ExportOptions& o) {
   auto t0 = std::chrono::steady_clock::now();
+  ReturnMemoryPromptly prompt_free;  // the peak is one phase's, not the sum of what phases freed
   WarningCollector warnings;
   c10::WarningUtils::WarningHandlerGuard warning_guard(&warnings);
   o.validate();
@@ -644,6 +671,8 @@ ExportResult export_onnx(const ExportOptions& o) {
   ctx.write_hints();
   graph.reset();  // the frozen module's tensors: the initializers hold their own copies now
   frozen = FrozenGraph();
+  ctx.release_torch_values();
+  return_free_memory();
   onnx::ModelProto inferred = without_weights(model);
   try {
     onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1, /*enable_data_propagation=*/true};
@@ -681,10 +710,17 @@ ExportResult export_onnx(const ExportOptions& o) {
     throw Error(fmt::format("the exported model fails the ONNX checker: {}", first_line(e.what())));
   }
 
+  // Serialized straight into the output's temporary (renamed into place once verified; removed
+  // when verification fails): no in-memory copy of the serialized model.
+  FileSet files;
+  const fs::path written = files.reserve(o.out);
+  {
+    std::ofstream f(written, std::ios::binary | std::ios::trunc);
+    if (!f || !model.SerializeToOstream(&f) || !f.flush()) throw Error(fmt::format("{}: cannot write the model", o.out.string()));
+  }
+  fsync_file(written);
   auto steps = output_steps(model.graph());
-  std::string bytes;
-  model.SerializeToString(&bytes);
-  result.file_size_bytes = bytes.size();
+  result.file_size_bytes = fs::file_size(written);
   result.ir_version = model.ir_version();
   count_ops(model.graph(), result.op_histogram);
   result.nodes = model.graph().node_size();
@@ -697,15 +733,18 @@ ExportResult export_onnx(const ExportOptions& o) {
     result.outputs.push_back(
         {vi.name(), type_name(vi.type().tensor_type().elem_type()), dims_text(vi.type()), leaves[static_cast<size_t>(i)].source});
   }
-  onnx::ModelProto().Swap(&model);  // the serialized bytes are the model from here on
+  onnx::ModelProto().Swap(&model);  // the written file is the model from here on
+  return_free_memory();
 
-  // Proof before writing: ONNX Runtime against LibTorch at two sizes of every dynamic dim (the
-  // session is gone before the file is written: one copy of the weights less at the peak). ORT's
-  // graph optimizations are off: the graph as written is what is checked, and the session opens
-  // faster.
+  // Proof before the file is renamed into place: ONNX Runtime against LibTorch at two sizes of
+  // every dynamic dim. ONNX Runtime reads the written file itself, and each session is gone before
+  // the next one is built and before the float64 check loads the model again: at the peak, one
+  // copy of the weights (ONNX Runtime's) is in memory besides the process.
   timings.export_ = lap();
   // For developing converters: KILN_EXPORT_KEEP=FILE keeps the unverified model there.
-  if (const char* keep = std::getenv("KILN_EXPORT_KEEP")) write_file_atomic(keep, bytes);
+  if (const char* keep = std::getenv("KILN_EXPORT_KEEP")) {
+    fs::copy_file(written, keep, fs::copy_options::overwrite_existing);
+  }
   {
     bool quantized = result.op_histogram.count("DynamicQuantizeLinear") != 0 || result.op_histogram.count("QuantizeLinear") != 0;
     double tolerance = o.verify_tolerance.value_or(quantized ? kVerifyToleranceQuantized : kVerifyTolerance);
@@ -713,25 +752,29 @@ ExportResult export_onnx(const ExportOptions& o) {
     // user's session runs it (all of them on): an optimizer fusion that changes the result
     // (a Pad folded into an AveragePool) is caught here, not in production.
     // (A model without dynamic dims has one size: it is checked both ways.)
-    // Loaded again only if an output needs the float64 check, and once for every size.
-    std::optional<torch::jit::Module> reloaded;
-    auto load_module = [&] {
-      if (!reloaded) reloaded = load_torchscript(o.model);
-      return *reloaded;
-    };
+    // The float64 outputs, when an output needs them: computed for every case at once.
+    std::optional<std::vector<std::optional<std::vector<at::Tensor>>>> exact;
     for (size_t k = 0; k < std::max<size_t>(references.size(), 2); ++k) {
-      SessionOptions so;
-      so.optimization = k == 0 ? GraphOptLevel::Disable : GraphOptLevel::All;
-      auto session = OrtSession::from_bytes(bytes, so, o.out.string());
-      result.verification.push_back(
-          verify_case(references[std::min(k, references.size() - 1)], session, specs, leaves, tolerance, steps, load_module,
-                      o.model));
+      size_t r = std::min(k, references.size() - 1);
+      std::vector<at::Tensor> got;
+      {
+        SessionOptions so;
+        so.optimization = k == 0 ? GraphOptLevel::Disable : GraphOptLevel::All;
+        auto session = OrtSession::from_own_file(written, so);
+        got = run_case(references[r], session, specs, leaves);
+      }
+      return_free_memory();
+      auto float64 = [&]() -> std::optional<std::vector<at::Tensor>> {
+        if (!exact) exact = float64_outputs(o.model, references);
+        return (*exact)[r];
+      };
+      result.verification.push_back(verify_case(references[r], got, specs, leaves, tolerance, steps, float64, o.model));
       result.verification.back().ort_optimizations = k == 0 ? "disabled" : "all";
     }
   }
 
   timings.verify = lap();
-  write_file_atomic(o.out, bytes);
+  files.commit();
   timings.export_ += lap();
   result.timings = timings;
   result.onnx = fs::absolute(o.out).string();

@@ -192,27 +192,37 @@ OrtSession OrtSession::from_model(const onnx::ModelProto& model, const SessionOp
 
 OrtSession OrtSession::open(std::string_view bytes, const std::filesystem::path* file,
                             const SessionOptions& options, const std::string& what) {
-  // Bytes that do not parse are left to ONNX Runtime, whose message says why.
-  onnx::ModelProto model;
+  // Bytes that do not parse are left to ONNX Runtime, whose message says why. The parsed copy
+  // is gone before ONNX Runtime parses its own (one copy of the weights less at the peak).
   bool external = false;
-  if (bytes.size() <= static_cast<size_t>(std::numeric_limits<int>::max()) &&
-      model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    std::optional<std::filesystem::path> folder;
-    if (file) folder = file->parent_path();
-    check_untrusted_model(model, folder, what);
-    external = has_external_data(model);
+  if (bytes.size() <= static_cast<size_t>(std::numeric_limits<int>::max())) {
+    onnx::ModelProto model;
+    if (model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      std::optional<std::filesystem::path> folder;
+      if (file) folder = file->parent_path();
+      check_untrusted_model(model, folder, what);
+      external = has_external_data(model);
+    }
   }
+  return create(bytes, external ? file : nullptr, options, what);
+}
+
+OrtSession OrtSession::from_own_file(const std::filesystem::path& path, const SessionOptions& options) {
+  return create({}, &path, options, path.string());
+}
+
+OrtSession OrtSession::create(std::string_view bytes, const std::filesystem::path* file, const SessionOptions& options,
+                              const std::string& what) {
   auto impl = std::make_unique<Impl>();
   impl->what = what;
   Ort::Env& env = ort_env();
   try {
     Ort::SessionOptions so = make_options(options);
     // External data is read relative to the model's path, so such a model opens from its file.
-    auto create = [&] {
-      return external ? Ort::Session(env, file->c_str(), so)
-                      : Ort::Session(env, bytes.data(), bytes.size(), so);
+    auto make = [&] {
+      return file ? Ort::Session(env, file->c_str(), so) : Ort::Session(env, bytes.data(), bytes.size(), so);
     };
-    impl->session = first_session.exchange(false) ? with_stderr_silenced(create) : create();
+    impl->session = first_session.exchange(false) ? with_stderr_silenced(make) : make();
   } catch (const Ort::Exception& e) {
     throw Error(
         fmt::format("{}: ONNX Runtime cannot load the model: {}", what, first_line(e.what())));

@@ -244,6 +244,12 @@ def kiln_side_once(setup: Setup, entry: dict, work: Path) -> dict:
         cmd += ["--example", str(setup.corpus / entry["example"])]
     if setup.opset is not None:
         cmd += ["--opset", str(setup.opset)]
+    # The bound the row is judged by (onnx_check): twice the model's own float32 noise where that
+    # exceeds 1e-4. kiln's float64 check finds it itself where the model runs in float64; a trace
+    # with float32 constants baked in (the R-CNNs) cannot, and is told the bound instead.
+    noise = entry.get("fp32_noise") or 0.0
+    if 2.0 * noise > 1e-4:
+        cmd += ["--verify-tolerance", f"{2.0 * noise:.6g}"]
     report_file = work / "kiln_report.json"
     report_file.unlink(missing_ok=True)
     cmd += ["-o", str(out), "--report", str(report_file)]

@@ -561,6 +561,13 @@ void onnx_loop(ExportContext& ctx, const Node* node) {
   for (size_t j = 0; j < carried.size(); ++j) loop_outputs.push_back(ctx.fresh(carried[j].sequence ? "loop_list" : "loop_out"));
   auto& n = ctx.add_node("Loop", loop_inputs, loop_outputs);
   set_attr(n, "body", g);
+  // The body's inputs are declared with the initial values' ranks, but ONNX's Loop inference
+  // keeps only what it inferred for the body's outputs (nothing, after a Concat with a run-time
+  // size): the carried tensors keep their rank (a Mask R-CNN's pasted masks).
+  for (size_t j = 0; j < carried.size(); ++j) {
+    const auto& c = carried[j];
+    if (!c.sequence && c.rank && *c.rank > 0) hint_known_dims(ctx, loop_outputs[j], std::vector<int64_t>(static_cast<size_t>(*c.rank), -1));
+  }
   for (size_t j = 0; j < carried.size(); ++j) {
     const auto& c = carried[j];
     if (c.tuple_body_out != nullptr) continue;

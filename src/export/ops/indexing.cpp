@@ -243,6 +243,42 @@ void index_fill(ExportContext& ctx, const Node* node, const Args& a) {
   ctx.add_node("Where", {mask, value, self}, {ctx.out(node->output(), "index_fill")});
 }
 
+// ONNX cannot see through the Expand to a run-time broadcast shape, so the index result's dims
+// are stated where the index tensors have them statically: an R-CNN's batch index [1, 1] against
+// top-k's [1, K] leaves the image dim 1, which the unbind after it needs.
+void hint_index_shape(ExportContext& ctx, const std::string& out, const std::string& x,
+                      const std::vector<std::string>& idx, const std::vector<size_t>& axes, bool b_first) {
+  auto x_dims = ctx.shape_of(x);
+  if (!x_dims) return;
+  std::vector<std::vector<int64_t>> shapes;
+  size_t b_rank = 0;
+  for (const auto& i : idx) {
+    auto s = ctx.shape_of(i);
+    if (!s) return;
+    b_rank = std::max(b_rank, s->size());
+    shapes.push_back(*s);
+  }
+  std::vector<int64_t> b(b_rank, 1);
+  for (size_t d = 0; d < b_rank; ++d) {
+    bool all_one = true;
+    for (const auto& s : shapes) {
+      if (d + s.size() < b_rank) continue;  // right-aligned: a shorter shape has no dim here
+      int64_t v = s[d + s.size() - b_rank];
+      if (v > 1) b[d] = v;
+      all_one = all_one && v == 1;
+    }
+    if (b[d] == 1 && !all_one) b[d] = -1;
+  }
+  std::vector<int64_t> rest;
+  for (size_t d = 0; d < x_dims->size(); ++d)
+    if (std::find(axes.begin(), axes.end(), d) == axes.end()) rest.push_back((*x_dims)[d]);
+  size_t at = b_first ? 0 : std::min(axes[0], rest.size());
+  std::vector<int64_t> dims(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(at));
+  dims.insert(dims.end(), b.begin(), b.end());
+  dims.insert(dims.end(), rest.begin() + static_cast<std::ptrdiff_t>(at), rest.end());
+  hint_known_dims(ctx, out, std::move(dims));
+}
+
 // index(x, [None, ..., idx, None...]): advanced indexing with one index tensor → Gather on that
 // dim (`table[index.view(-1)]`); several index tensors → GatherND over their broadcast.
 void index(ExportContext& ctx, const Node* node, const Args& a) {
@@ -312,7 +348,9 @@ void index(ExportContext& ctx, const Node* node, const Args& a) {
   auto& c = ctx.add_node("Concat", parts, {ctx.fresh("nd_index")});
   set_attr(c, "axis", int64_t{-1});
   if (leading || !adjacent) {
-    ctx.add_node("GatherND", {x, c.output(0)}, {ctx.out(node->output(), "index")});
+    std::string out = ctx.out(node->output(), "index");
+    ctx.add_node("GatherND", {x, c.output(0)}, {out});
+    hint_index_shape(ctx, out, a.tensor(0), idx, axes, true);
     return;
   }
   // [B..., the other dims in order] → B back at the first indexed dim's place
@@ -322,8 +360,10 @@ void index(ExportContext& ctx, const Node* node, const Args& a) {
   for (int64_t d = 0; d < first; ++d) perm.push_back(b_rank + d);
   for (int64_t d = 0; d < b_rank; ++d) perm.push_back(d);
   for (int64_t d = first; d < rest; ++d) perm.push_back(b_rank + d);
-  auto& t = ctx.add_node("Transpose", {gathered}, {ctx.out(node->output(), "index")});
+  std::string out = ctx.out(node->output(), "index");
+  auto& t = ctx.add_node("Transpose", {gathered}, {out});
   set_attr(t, "perm", perm);
+  hint_index_shape(ctx, out, a.tensor(0), idx, axes, false);
 }
 
 // masked_fill(x, mask, value) → Where(mask, value, x)
@@ -427,10 +467,17 @@ void bucketize(ExportContext& ctx, const Node* node, const Args& a) {
 void topk(ExportContext& ctx, const Node* node, const Args& a) {
   int64_t rank = rank_or_fail(ctx, node, a.value(0));
   std::string k = a.int_is_static(1) ? ctx.add_int64s({a.i(1)}, "k") : emit_unsqueeze(ctx, a.dyn_int(1), {0});
-  auto& n = ctx.add_node("TopK", {a.tensor(0), k}, {ctx.out(node->output(0), "topk_values"), ctx.out(node->output(1), "topk_indices")});
-  set_attr(n, "axis", rank == 0 ? 0 : normalize_dim(node, a.i(2), rank));
+  std::string x = a.tensor(0);
+  int64_t axis = rank == 0 ? 0 : normalize_dim(node, a.i(2), rank);
+  auto& n = ctx.add_node("TopK", {x, k}, {ctx.out(node->output(0), "topk_values"), ctx.out(node->output(1), "topk_indices")});
+  set_attr(n, "axis", axis);
   set_attr(n, "largest", static_cast<int64_t>(a.b(3)));
   set_attr(n, "sorted", int64_t{1});
+  // A k computed at run time leaves ONNX without the other dims; they are x's.
+  if (auto dims = ctx.shape_of(x); dims && rank > 0) {
+    (*dims)[static_cast<size_t>(axis)] = a.int_is_static(1) ? a.i(1) : -1;
+    for (size_t i = 0; i < 2; ++i) hint_known_dims(ctx, n.output(static_cast<int>(i)), *dims);
+  }
 }
 
 }  // namespace

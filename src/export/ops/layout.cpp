@@ -235,6 +235,11 @@ void split_into_parts(ExportContext& ctx, const Node* node, const std::string& x
   for (size_t i = 0; i < count; ++i) outs.push_back(ctx.fresh("split"));
   auto& n = ctx.add_node("Split", {x, sizes}, outs);
   set_attr(n, "axis", dim);
+  // Sizes computed at run time leave ONNX without even the other dims: they are x's.
+  if (auto dims = ctx.shape_of(x)) {
+    (*dims)[static_cast<size_t>(dim)] = -1;
+    for (auto& o : outs) hint_known_dims(ctx, o, *dims);
+  }
   std::vector<const Value*> elems;
   for (auto& o : outs) {
     if (squeeze) o = emit_squeeze(ctx, o, {dim});

@@ -28,6 +28,8 @@ void emit_sort(ExportContext& ctx, const Node* node, const Value* v, int64_t dim
   set_attr(n, "axis", dim);
   set_attr(n, "largest", static_cast<int64_t>(descending));
   set_attr(n, "sorted", int64_t{1});
+  if (auto dims = ctx.shape_of(xs))  // k is the dim's run-time length: ONNX infers no dim at all
+    for (const auto& o : {vals, idx}) hint_known_dims(ctx, o, *dims);
   if (is_bool && !values.empty()) {
     auto& c = ctx.add_node("Cast", {vals}, {values});
     set_attr(c, "to", static_cast<int64_t>(onnx::TensorProto_DataType_BOOL));
