@@ -105,6 +105,17 @@ class ExportContext {
     return t.first;
   }
   int32_t sequence_type(const std::string& onnx_name) const { return sequence_types_.at(sequence_roots_.at(onnx_name)).first; }
+  // The rank of the tensors appended to a sequence (ONNX's sequence types carry no shape, so a
+  // ConcatFromSequence of them would have none): recorded by the appends, read by cat/stack.
+  void settle_sequence_rank(const std::string& onnx_name, int64_t rank) {
+    if (auto r = sequence_roots_.find(onnx_name); r != sequence_roots_.end()) sequence_ranks_[r->second] = rank;
+  }
+  std::optional<int64_t> sequence_rank(const std::string& onnx_name) const {
+    auto r = sequence_roots_.find(onnx_name);
+    if (r == sequence_roots_.end()) return std::nullopt;
+    auto k = sequence_ranks_.find(r->second);
+    return k == sequence_ranks_.end() ? std::nullopt : std::optional<int64_t>(k->second);
+  }
   // Complex tensors are carried as real pairs (a trailing dim of 2: real, imaginary), the layout
   // of view_as_real and of ONNX's DFT/STFT. Only converters that know it may read them
   // (OpOptions::complex); others refuse a complex input instead of misreading the pair dim.
@@ -116,12 +127,22 @@ class ExportContext {
   // An Optional decided at run time (an If with None in one branch): an ONNX optional value whose
   // element is a tensor of `elem_type` (opset 15+). `x is None` reads OptionalHasElement,
   // prim::unchecked_cast OptionalGetElement.
-  void mark_optional(const std::string& onnx_name, int32_t elem_type) { optionals_[onnx_name] = elem_type; }
+  // `rank`: the value branch's (ONNX's optional types carry no shape; the element read out has it).
+  void mark_optional(const std::string& onnx_name, int32_t elem_type, std::optional<int64_t> rank = std::nullopt) {
+    optionals_[onnx_name] = elem_type;
+    if (rank) optional_ranks_[onnx_name] = *rank;
+  }
   std::optional<int32_t> optional_of(const Value* v) const {
     auto n = names_.find(v);
     if (n == names_.end()) return std::nullopt;
     auto o = optionals_.find(n->second);
     return o == optionals_.end() ? std::nullopt : std::optional<int32_t>(o->second);
+  }
+  std::optional<int64_t> optional_rank(const Value* v) const {
+    auto n = names_.find(v);
+    if (n == names_.end()) return std::nullopt;
+    auto o = optional_ranks_.find(n->second);
+    return o == optional_ranks_.end() ? std::nullopt : std::optional<int64_t>(o->second);
   }
   // A packed sequence (pack_padded_sequence) is carried padded and time-major, with the lengths
   // of its sequences: recurrent layers read them as sequence_lens, pad_packed_sequence masks by
@@ -290,10 +311,12 @@ class ExportContext {
   std::set<std::string> complex_names_;
   std::unordered_map<std::string, QuantInfo> quantized_;
   std::unordered_map<std::string, int32_t> optionals_;
+  std::unordered_map<std::string, int64_t> optional_ranks_;
   std::unordered_map<std::string, std::string> packed_lengths_;
   std::unordered_map<const Value*, std::string> refused_;
   std::unordered_map<const Value*, std::string> produced_;
   std::unordered_map<std::string, std::string> sequence_roots_;                 // sequence name → its root
+  std::unordered_map<std::string, int64_t> sequence_ranks_;                     // root → its tensors' rank
   std::unordered_map<std::string, std::pair<int32_t, bool>> sequence_types_;  // root → (element type, provisional)
   // Per open graph: its inputs recorded and the nodes ONNX shape inference has seen.
   struct InferenceState {

@@ -58,7 +58,9 @@ std::string scatter_rows(ExportContext& ctx, const std::string& base, int64_t di
 std::optional<std::string> updated_base(ExportContext& ctx, const Node* node, const std::string& written) {
   const std::string kind = node->kind().toQualString();
   const Value* base = node->input(0);
-  if (base->type()->kind() != c10::TypeKind::TensorType || !ctx.is_bound(base)) return std::nullopt;
+  // (a base known at export, `new_full(fixed_shape, 0)` that an image is copied into, becomes a
+  // tensor of the graph here: it is written)
+  if (base->type()->kind() != c10::TypeKind::TensorType || (!ctx.is_bound(base) && !ctx.is_static(base))) return std::nullopt;
   auto rank = ctx.rank_of(base);
   if (kind == "aten::alias" || kind == "aten::detach") return written;
   if (kind == "aten::view" || kind == "aten::unsqueeze" || kind == "aten::squeeze" || kind == "aten::view_as") {

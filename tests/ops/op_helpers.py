@@ -2,7 +2,8 @@
 the module is frozen; nothing here is compiled by TorchScript)."""
 import torch
 from torch import Tensor
-from typing import Union
+from collections import OrderedDict
+from typing import Dict, List, Tuple, Union
 
 
 def bn_eval(channels: int):
@@ -111,3 +112,19 @@ class Holder(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x
+
+
+@torch.jit.script
+class Batch:
+    """A TorchScript class built in forward (prim::CreateObject), as torchvision's ImageList:
+    its constructor writes the attributes, the caller reads them back."""
+
+    def __init__(self, tensors: torch.Tensor, sizes: List[Tuple[int, int]]):
+        self.tensors = tensors
+        self.sizes = sizes
+
+
+def ordered_dict(pairs: List[Tuple[str, Tensor]]) -> Dict[str, Tensor]:
+    """OrderedDict(pairs), which TorchScript compiles to aten::dict over the list (the rows' own
+    module has no collections import): torchvision's FPN and SSDlite build their outputs so."""
+    return OrderedDict(pairs)

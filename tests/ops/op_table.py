@@ -736,6 +736,40 @@ R("prim_SetAttr", "prim::SetAttr", "self.h.store(x + 1.0)\nreturn self.h.items[1
   S("self.h.store(x + 1.0)\nself.h.items.append(x * 3.0)\nreturn self.h.items[2] - self.h.items[0] + float(len(self.h.items))"),
   mods={"h": "op_helpers.Holder()"},
   only=script_only("a trace records the tensors a forward computes, not the attributes it writes"))
+R("prim_CreateObject", "prim::CreateObject",
+  "b = op_helpers.Batch(x * 2.0, [(x.size(0), x.size(1))])\nreturn b.tensors[:, :b.sizes[0][1]] + float(b.sizes[0][0])", X,
+  only=script_only("a trace records the tensors a forward computes, not the objects it builds"))
+R("dict_keys_values", "aten::values.str", "d: Dict[str, Tensor] = {}\nd['a'] = x + 1.0\nd['b'] = x * 2.0\n"
+  "ks = list(d.keys())\nvs = list(d.values())\nreturn vs[1] - vs[0] + float(len(ks))", X, only=TRACE_CONTROL)
+R("dict_items", "aten::items.str", "d: Dict[str, Tensor] = {}\nfor i in range(3):\n    d[str(i)] = x * float(i + 1)\n"
+  "acc = torch.zeros_like(x)\nfor k, v in d.items():\n    acc = acc * v + float(len(k))\nreturn acc", X, only=TRACE_CONTROL)
+R("dict_from_pairs", "aten::dict.str", "outs = [x + 1.0, x * 3.0]\nnames = ['p', 'q']\n"
+  "d = op_helpers.ordered_dict([(k, v) for k, v in zip(names, outs)])\nreturn d['q'] - d['p']", X,
+  S("outs = [x + 1.0, x * 3.0, x - 2.0]\nd = op_helpers.ordered_dict([(str(i), v) for i, v in enumerate(outs)])\n"
+    "return d['2'] * d['0'] + d['1']"),
+  only=TRACE_CONTROL)
+R("dict_copy", "aten::dict.Dict_str", "d = {'a': x + 1.0}\ne = dict(d)\ne['b'] = x * 2.0\nreturn e['a'] * e['b'] + d['a']", X,
+  only=TRACE_CONTROL)
+R("list_insert", "aten::insert.t", "r = [x * 2.0]\nr.insert(0, x + 1.0)\nr.insert(-1, x - 3.0)\nreturn r[0] * r[1] + r[2]", X,
+  only=TRACE_CONTROL)
+R("list_extend", "aten::extend.t", "r = [x * 2.0]\nr.extend([x + 1.0, x - 1.0])\nnames = ['a']\nnames.extend(['b', 'c'])\n"
+  "return r[2] * r[0] + float(len(names))", X, only=TRACE_CONTROL)
+R("dict_in_list_write", "aten::_set_item.str", "ds: List[Dict[str, Tensor]] = [{'b': x + 1.0}, {'b': x * 2.0}]\n"
+  "for i in range(len(ds)):\n    ds[i]['b'] = ds[i]['b'] * 10.0\nreturn ds[0]['b'] + ds[1]['b']", X, only=TRACE_CONTROL)
+R("copy_into_constant", "aten::copy_", "z = x.new_full([2, 3, 6], 0.0)\nz[:, :, :x.size(2)].copy_(x)\nreturn z + 1.0",
+  f("2x3x4"), only=TRACE_CONTROL)
+R("optional_rank", "prim::unchecked_cast", "m: Optional[Tensor] = None\nif x.size(0) > 1:\n    m = x[:, 0] > 0.0\n"
+  "y = x\nif m is not None:\n    y = x.masked_fill(m.unsqueeze(1), 0.0)\nreturn y", X, S(inputs=[f("batch=1x3x4")]),
+  only=TRACE_CONTROL)
+R("index_static_batch", "aten::index.Tensor", "v, idx = x[:, 0].topk(x.size(2) - 1, dim=1)\nb = torch.arange(x.size(0))[:, None]\n"
+  "rows = x[:, 1][b, idx].unbind(0)\nreturn rows[0] + v[0]", f("1x3xn=5"))
+R("loop_carried_rank", "prim::Loop", "res = torch.zeros(0, x.size(1), x.size(2))\nfor i in range(x.size(0)):\n"
+  "    res = torch.cat([res, x[i:i + 1] * 2.0])\nreturn res.unsqueeze(1)", X, only=TRACE_CONTROL)
+R("split_appended_sizes", "aten::split.sizes", "sizes: List[int] = []\nfor i in range(2):\n    sizes.append(x.size(2) // 2)\n"
+  "parts = x.split(sizes, 2)\nreturn parts[1] - parts[0]", f("batch=2x3xn=4"), only=TRACE_CONTROL)
+R("unfold_runtime", "aten::unfold", "k = x.size(0)\nreturn x.unfold(2, k, k).transpose(0, 1)", f("batch=2x3xn=6"))
+R("cat_sequence_rank", "aten::cat", "outs: List[Tensor] = []\nfor i in range(x.size(0)):\n    outs.append(x[i] * 2.0)\n"
+  "return torch.cat(outs, 0).transpose(0, 1)", X, only=TRACE_CONTROL)
 R("prim_is_cuda", "prim::is_cuda", "x * float(x.is_cuda)", X, only=TRACE_INTS)
 # The other device and layout predicates (false for a CPU dense tensor, as in the exported graph).
 for _p in ("sparse", "sparse_csr", "mkldnn", "meta", "xpu", "mps", "vulkan", "ipu", "mtia", "maia", "xla"):
@@ -1066,6 +1100,11 @@ R("_pack_padded_sequence", "aten::_pack_padded_sequence", PACK, PACK_IN, mods={"
   only=PACK_TRACE)
 R("_pad_packed_sequence", "aten::_pad_packed_sequence", PACK, PACK_IN, mods={"rnn": "torch.nn.LSTM(4, 6, batch_first=True)"},
   only=PACK_TRACE)
+R("_pad_packed_sequence_total", "aten::_pad_packed_sequence",
+  "p = torch.nn.utils.rnn.pack_padded_sequence(x * 2.0, lengths, batch_first=True, enforce_sorted=False)\n"
+  "y, n = torch.nn.utils.rnn.pad_packed_sequence(p, batch_first=True)\nreturn y + n.to(y.dtype).view(-1, 1, 1)", PACK_IN,
+  only=script_only("the scripted pad_packed_sequence passes total_length as batch_sizes.size(0), computed at run "
+                   "time (a trace records the example's number)"))
 TRACE_DECOMPOSED = script_only("a trace records it decomposed into its parts (it is CompositeImplicit); "
                                "only script keeps the node")
 R("lstm_cell", "aten::lstm_cell", "self.cell(x, (h, c))", [f("batch=2x4"), f("batch=2x6", "h"), f("batch=2x6", "c")],

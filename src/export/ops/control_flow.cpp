@@ -211,14 +211,16 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
     }
     if (t.none || e.none) {
       if (t.none && e.none) return ctx.mint_static(c10::IValue(), c10::NoneType::get());
-      // An Optional decided at run time: both branches give an ONNX optional (opset 15).
-      if (ctx.opset() < 15) {
+      // An Optional decided at run time: both branches give an ONNX optional (Optional is
+      // opset 15, an If that returns one opset 16).
+      if (ctx.opset() < 16) {
         unsupported(node, "a branch returns None where the other returns a value: an Optional decided at run time needs "
-                          "opset 15 (ONNX optional values)");
+                          "opset 16 (an If returning an ONNX optional)");
       }
       const Returned& real = t.none ? e : t;
       if (real.static_value || is_non_tensor(real.value)) unsupported(node, "an Optional number decided at run time");
       int32_t ty = leaf_type(ctx, real);
+      std::optional<int64_t> rank;
       auto optional_out = [&](onnx::GraphProto& g, const Returned& r) {
         ctx.push_graph(&g);
         std::string name = ctx.fresh("optional");
@@ -229,6 +231,7 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
           at->set_type(onnx::AttributeProto::TYPE_PROTO);
           at->mutable_tp()->mutable_tensor_type()->set_elem_type(ty);
         } else {
+          rank = ctx.rank_of(r.value);
           ctx.add_node("Optional", {operand(ctx, r.value, ty)}, {name});
         }
         ctx.pop_graph();
@@ -241,7 +244,7 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
       std::string name = ctx.fresh("if_optional");
       outs.push_back(name);
       const Value* result = ctx.mint(name, type);
-      ctx.mark_optional(name, ty);
+      ctx.mark_optional(name, ty, rank);
       return result;
     }
     if (same_static(t, e)) return ctx.mint_static(*t.static_value, type);
@@ -571,8 +574,13 @@ void onnx_loop(ExportContext& ctx, const Node* node) {
   for (size_t j = 0; j < carried.size(); ++j) {
     const auto& c = carried[j];
     if (c.tuple_body_out != nullptr) continue;
-    if (c.sequence) ctx.bind_sequence(c.after, loop_outputs[j], c.type);
-    else ctx.bind(c.after, loop_outputs[j]);
+    if (c.sequence) {
+      ctx.bind_sequence(c.after, loop_outputs[j], c.type);
+      // the rank the body's appends recorded (on the body's own copy of the sequence)
+      if (auto rank = ctx.sequence_rank(body_inputs[j])) ctx.settle_sequence_rank(loop_outputs[j], *rank);
+    } else {
+      ctx.bind(c.after, loop_outputs[j]);
+    }
   }
   for (const auto& t : tuples) {
     std::vector<const Value*> elems;

@@ -159,9 +159,11 @@ int32_t joined_type(ExportContext& ctx, const Node* node, const std::vector<cons
 
 // cat(tensors, dim): operands in the promoted type; LibTorch's legacy rule skips 1-D empty tensors.
 void cat(ExportContext& ctx, const Node* node, const Args& a) {
-  if (ctx.sequence_of(a.value(0))) {  // a list built in an ONNX Loop
-    auto& n = ctx.add_node("ConcatFromSequence", {ctx.in(a.value(0))}, {ctx.out(node->output(), "concat")});
+  if (auto type = ctx.sequence_of(a.value(0))) {  // a list built in an ONNX Loop
+    std::string seq = ctx.in(a.value(0)), out = ctx.out(node->output(), "concat");
+    auto& n = ctx.add_node("ConcatFromSequence", {seq}, {out});
     set_attr(n, "axis", a.i(1));
+    if (auto rank = ctx.sequence_rank(seq)) ctx.hint_shape(out, *type, std::vector<int64_t>(static_cast<size_t>(*rank), -1), {});
     return;
   }
   auto elems = a.tensors(0);
@@ -184,10 +186,12 @@ void cat(ExportContext& ctx, const Node* node, const Args& a) {
 
 // stack(tensors, dim): each unsqueezed at dim (counted in rank + 1), then concatenated.
 void stack(ExportContext& ctx, const Node* node, const Args& a) {
-  if (ctx.sequence_of(a.value(0))) {  // a list built in an ONNX Loop
-    auto& n = ctx.add_node("ConcatFromSequence", {ctx.in(a.value(0))}, {ctx.out(node->output(), "stack")});
+  if (auto type = ctx.sequence_of(a.value(0))) {  // a list built in an ONNX Loop
+    std::string seq = ctx.in(a.value(0)), out = ctx.out(node->output(), "stack");
+    auto& n = ctx.add_node("ConcatFromSequence", {seq}, {out});
     set_attr(n, "axis", a.i(1));
     set_attr(n, "new_axis", int64_t{1});
+    if (auto rank = ctx.sequence_rank(seq)) ctx.hint_shape(out, *type, std::vector<int64_t>(static_cast<size_t>(*rank + 1), -1), {});
     return;
   }
   auto elems = a.tensors(0);
@@ -254,15 +258,17 @@ void split_into(ExportContext& ctx, const Node* node, const std::string& x, cons
 
 // split(x, split_size, dim) / split(x, sizes, dim) / split_with_sizes(x, sizes, dim)
 void split(ExportContext& ctx, const Node* node, const Args& a) {
-  int64_t rank = rank_or_fail(ctx, node, a.value(0));
-  int64_t dim = normalize_dim(node, a.i(2), rank);
+  // (a dim ≥ 0 needs no rank: an If whose branches differ in rank leaves it unknown, as an
+  // R-CNN's box decoder does)
+  int64_t dim = a.i(2) >= 0 ? a.i(2) : normalize_dim(node, a.i(2), rank_or_fail(ctx, node, a.value(0)));
   if (!a.is_static(1)) {
     // Sizes computed at run time (a detector's boxes per image): as many parts as the list has
     // elements, each size packed into Split's input.
+    // (elements as tracked: a list built by appends has them, its ListConstruct none)
     const Value* list = a.value(1);
-    if (list->node()->kind() != c10::prim::ListConstruct)
-      unsupported(node, "split sizes computed at run time (a list of unknown length, or one size for an unknown count)");
-    return split_into_parts(ctx, node, a.tensor(0), pack_int_list(ctx, node, list), list->node()->inputs().size(), dim, false);
+    auto elems = ctx.list_elements(list);
+    if (!elems) unsupported(node, "split sizes computed at run time (a list of unknown length, or one size for an unknown count)");
+    return split_into_parts(ctx, node, a.tensor(0), pack_int_elements(ctx, *elems), elems->size(), dim, false);
   }
   auto iv = ctx.constant(a.value(1));
   std::vector<int64_t> sizes;
@@ -508,23 +514,38 @@ void repeat_interleave_counts(ExportContext& ctx, const Node* node, const Args& 
   ctx.bind(node->output(), interleave_index(ctx, a.tensor(0)));
 }
 
-// unfold(x, dim, size, step): windows along dim (static length) as a new last dim — a Gather
+// unfold(x, dim, size, step): windows along dim as a new last dim — a Gather
 // with a [windows, size] index, then the window axis moved to the end.
 void unfold(ExportContext& ctx, const Node* node, const Args& a) {
   int64_t rank = rank_or_fail(ctx, node, a.value(0));
   int64_t dim = rank == 0 ? 0 : normalize_dim(node, a.i(1), rank);
-  int64_t size = a.i(2), step = a.i(3);
+  int64_t size = a.int_is_static(2) ? a.i(2) : 1, step = a.int_is_static(3) ? a.i(3) : 1;
   if (step <= 0 || size < 0) unsupported(node, "size and step must be positive");
   std::string x = a.tensor(0);
   if (rank == 0) {
     x = emit_unsqueeze(ctx, x, {0});
     rank = 1;
   }
-  int64_t n = static_dim(ctx, node, a.value(0), dim);
-  if (size > n) unsupported(node, "a window larger than the dim");
-  int64_t windows = (n - size) / step + 1;
-  auto idx = at::arange(windows, at::kLong).unsqueeze(1) * step + at::arange(size, at::kLong).unsqueeze(0);
-  auto& g = ctx.add_node("Gather", {x, ctx.add_initializer(idx, "windows")}, {ctx.fresh("windows")});
+  std::string idx;
+  auto dims = ctx.dims_of(a.value(0));
+  const bool known = a.int_is_static(2) && a.int_is_static(3) && dims && !dims->empty() && (*dims)[static_cast<size_t>(dim)] >= 0;
+  if (known) {
+    int64_t n = (*dims)[static_cast<size_t>(dim)];
+    if (size > n) unsupported(node, "a window larger than the dim");
+    int64_t windows = (n - size) / step + 1;
+    idx = ctx.add_initializer(at::arange(windows, at::kLong).unsqueeze(1) * step + at::arange(size, at::kLong).unsqueeze(0), "windows");
+  } else {
+    // A size, step or dim known only at run time (Tacotron2's alignments.unfold(1, n_batch,
+    // n_batch)): the same window index, computed in the graph.
+    auto scalar = [&](size_t i) { return a.int_is_static(i) ? ctx.add_int64s({a.i(i)}, "int", true) : a.dyn_int(i); };
+    std::string sz = scalar(2), st = scalar(3);
+    std::string n = emit_squeeze(ctx, emit_dim(ctx, x, dim), {0});
+    std::string one = ctx.add_int64s({1}, "one", true), zero = ctx.add_int64s({0}, "zero", true);
+    std::string windows = emit(ctx, "Add", {emit(ctx, "Div", {emit(ctx, "Sub", {n, sz}, "rest"), st}, "steps"), one}, "windows");
+    std::string starts = emit(ctx, "Mul", {emit_unsqueeze(ctx, emit(ctx, "Range", {zero, windows, one}, "window"), {1}), st}, "starts");
+    idx = emit(ctx, "Add", {starts, emit_unsqueeze(ctx, emit(ctx, "Range", {zero, sz, one}, "offset"), {0})}, "windows");
+  }
+  auto& g = ctx.add_node("Gather", {x, idx}, {ctx.fresh("windows")});
   set_attr(g, "axis", dim);
   // [.., W, S, ..] with S at dim + 1 → move S to the end.
   std::vector<int64_t> perm;
@@ -583,7 +604,7 @@ void register_layout_ops(OpRegistry& r) {
   r.add("aten::repeat_interleave.self_int", "v id i? _", repeat_interleave_int, "Unsqueeze + Tile + Reshape");
   r.add("aten::repeat_interleave.self_Tensor", "v v i? _", repeat_interleave_tensor, "CumSum/Range/ReduceSum index + Gather");
   r.add("aten::repeat_interleave.Tensor", "v _", repeat_interleave_counts, "CumSum/Range/ReduceSum index");
-  r.add("aten::unfold", "v i i i", unfold, "Gather (static windows) + Transpose");
+  r.add("aten::unfold", "v i id id", unfold, "Gather (windows static, or computed with Range) + Transpose");
   r.add("aten::as_strided", "v is is i?", as_strided, "Reshape + Gather (static index)");
 }
 

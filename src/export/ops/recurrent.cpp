@@ -211,11 +211,15 @@ void pad_packed_sequence(ExportContext& ctx, const Node* node, const Args& a) {
   std::string x = a.tensor(0);
   int64_t rank = rank_or_fail(ctx, node, a.value(0));
   std::string steps;
-  int64_t total = a.i(4);
+  // total_length as the scripted pad_packed_sequence passes it when none is given:
+  // batch_sizes.size(0), the longest sequence, computed at run time (Tacotron2's encoder)
+  const bool dynamic_total = !a.int_is_static(4);
+  int64_t total = dynamic_total ? 1 : a.i(4);
   if (total > 0) {
     // longer than the data: padded out with zeros, masked below
+    std::string total_1d = dynamic_total ? emit_unsqueeze(ctx, a.dyn_int(4), {0}) : ctx.add_int64s({total}, "total");
     std::string t_now = emit_dim(ctx, x, 0);
-    std::string extra = emit(ctx, "Max", {emit(ctx, "Sub", {ctx.add_int64s({total}, "total"), t_now}, "extra"), ctx.add_int64s({0}, "zero")},
+    std::string extra = emit(ctx, "Max", {emit(ctx, "Sub", {total_1d, t_now}, "extra"), ctx.add_int64s({0}, "zero")},
                              "extra");
     std::vector<std::string> pad_parts{ctx.add_int64s({0}, "zero")};
     pad_parts.push_back(ctx.add_int64s(std::vector<int64_t>(static_cast<size_t>(rank - 1), 0), "zeros"));
@@ -224,7 +228,7 @@ void pad_packed_sequence(ExportContext& ctx, const Node* node, const Args& a) {
     auto& c = ctx.add_node("Concat", pad_parts, {ctx.fresh("pads")});
     set_attr(c, "axis", int64_t{0});
     x = emit(ctx, "Pad", {x, c.output(0)}, "padded");
-    steps = ctx.add_int64s({total}, "steps");
+    steps = total_1d;
   } else {
     steps = emit_unsqueeze(ctx, emit_reduce(ctx, "ReduceMax", *lengths, {0}, false), {0});
   }
@@ -260,7 +264,7 @@ void register_recurrent_ops(OpRegistry& r) {
   r.add("aten::rnn_tanh.data", "v v v vs b i f b b", layer(Cell::RNN_TANH, true), "RNN (Tanh) with sequence_lens (a packed sequence)");
   r.add("aten::rnn_relu.data", "v v v vs b i f b b", layer(Cell::RNN_RELU, true), "RNN (Relu) with sequence_lens (a packed sequence)");
   r.add("aten::_pack_padded_sequence", "v v b", pack_padded_sequence, "Transpose (batch first) + the batch sizes from the lengths");
-  r.add("aten::_pad_packed_sequence", "v v b x i", pad_packed_sequence, "Slice to the longest + Where(padding) (+ Transpose)");
+  r.add("aten::_pad_packed_sequence", "v v b x id", pad_packed_sequence, "Slice to the longest + Where(padding) (+ Transpose)");
   r.add("aten::lstm_cell", "v vs v v v? v?", lstm_cell, "MatMul + Add + Split + Sigmoid/Tanh");
   r.add("aten::gru_cell", "v v v v v? v?", gru_cell, "MatMul + Add + Split + Sigmoid/Tanh");
   r.add("aten::rnn_tanh_cell", "v v v v v? v?", rnn_cell("Tanh"), "MatMul + Add + Tanh");

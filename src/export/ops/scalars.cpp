@@ -38,9 +38,21 @@ std::optional<std::string> static_dict_key(ExportContext& ctx, const Value* v) {
 
 // The value `v` holds now, kept apart from `v` itself: a list built in an unrolled loop holds one
 // element per iteration, while the loop body's value is rebound every iteration.
+// A tuple, list or dict is kept element by element: `[(k, v) for k, v in zip(names, results)]`
+// rebinds k and v themselves in every iteration.
 const Value* snapshot(ExportContext& ctx, const Value* v) {
   const Value* keep = ctx.mint(std::string(), v->type());
   ctx.alias_value(keep, v);
+  if (auto elems = ctx.list_elements(v)) {
+    std::vector<const Value*> kept;
+    for (const Value* e : *elems) kept.push_back(snapshot(ctx, e));
+    ctx.record_list(keep, std::move(kept));
+  }
+  if (const auto* d = ctx.dict_of(v)) {
+    auto copy = *d;  // (record_dict may move the record d points into)
+    for (auto& e : copy.values) e = snapshot(ctx, e);
+    ctx.record_dict(keep) = std::move(copy);
+  }
   return keep;
 }
 
@@ -153,12 +165,14 @@ void make_static_if_possible(ExportContext& ctx, const Value* list) {
 // list.append(x) on a list built in the graph (`features.append(y)`): the list's elements grow.
 void append(ExportContext& ctx, const Node* node, const Args&) {
   const Value* list = node->input(0);
+  if (node->kind() != c10::aten::append && ctx.sequence_of(list)) unsupported(node, "inserting into a list built in a run-time loop");
   if (ctx.sequence_of(list)) {  // a list held as an ONNX sequence (inside a Loop)
     std::string x = ctx.in(node->input(1));
     std::string seq_in = ctx.in(list);
     auto have = ctx.elem_type_of(x);
     if (!have) have = value_type(ctx, node->input(1));
     int32_t elem = have ? ctx.settle_sequence_type(seq_in, *have) : ctx.sequence_type(seq_in);
+    if (auto rank = ctx.rank_of(node->input(1))) ctx.settle_sequence_rank(seq_in, *rank);
     std::string seq = emit(ctx, "SequenceInsert", {seq_in, emit_cast(ctx, x, elem)}, "appended");
     ctx.bind_sequence_version(list, seq, seq_in);
     ctx.bind_sequence_version(node->output(), seq, seq_in);
@@ -175,6 +189,31 @@ void append(ExportContext& ctx, const Node* node, const Args&) {
       elems->push_back(ctx.mint_static(iv, lt ? lt->getElementType() : c10::AnyType::get()));
     }
     ctx.forget_static(list);
+  }
+  if (node->kind() == c10::Symbol::fromQualString("aten::extend")) {  // extend(list, other): other's elements, in order
+    const Value* other = node->input(1);
+    auto more = ctx.list_elements(other);
+    if (!more && ctx.is_static(other) && ctx.constant(other).isList()) {  // a constant list (["p6", "p7"])
+      auto lt = other->type()->cast<c10::ListType>();
+      more.emplace();
+      const c10::IValue value = ctx.constant(other);  // named: the loop reads into it
+      for (const auto& iv : value.toListRef()) more->push_back(ctx.mint_static(iv, lt ? lt->getElementType() : c10::AnyType::get()));
+    }
+    if (!more) unsupported(node, "extending by a list kiln does not track");
+    for (const Value* e : *more) elems->push_back(snapshot(ctx, e));
+    ctx.record_list(list, *elems);
+    make_static_if_possible(ctx, list);
+    return;
+  }
+  if (node->kind() == c10::aten::insert) {  // insert(list, idx, x): before idx (clamped as Python does)
+    if (!ctx.is_static(node->input(1))) unsupported(node, "inserting at a position chosen at run time");
+    auto n = static_cast<int64_t>(elems->size());
+    int64_t at = ctx.const_int(node->input(1));
+    at = std::clamp(at < 0 ? at + n : at, int64_t{0}, n);
+    elems->insert(elems->begin() + at, snapshot(ctx, node->input(2)));
+    ctx.record_list(list, *elems);
+    make_static_if_possible(ctx, list);
+    return;
   }
   elems->push_back(snapshot(ctx, node->input(1)));
   ctx.record_list(list, *elems);
@@ -368,19 +407,97 @@ void dict_set_item(ExportContext& ctx, const Node* node, const Args&) {
       unsupported(node, "setting an item of a dict kiln does not track");
     }
     ctx.record_dict(d);
+    ctx.forget_static(d);  // what is read from it from here (keys(), values()) is the record's
   }
   auto static_key = static_dict_key(ctx, node->input(1));
   if (!static_key) unsupported(node, "dict keys must be strings, numbers or bools known at export");
   const std::string key = *static_key;
+  const Value* value = snapshot(ctx, node->input(2));
   auto& rec = ctx.record_dict(d);
-  for (size_t i = 0; i < rec.keys.size(); ++i) {
-    if (rec.keys[i] == key) {
-      rec.values[i] = node->input(2);
-      return;
+  auto at = std::find(rec.keys.begin(), rec.keys.end(), key);
+  if (at != rec.keys.end()) {
+    rec.values[static_cast<size_t>(at - rec.keys.begin())] = value;
+  } else {
+    rec.keys.push_back(key);
+    rec.values.push_back(value);
+  }
+  // A dict read out of a list (`detections[i]["boxes"] = resize_boxes(...)`) holds a copy of
+  // the element's record here: the element itself (which the list, and any value it came from,
+  // read) takes the update.
+  const Node* source = d->node();
+  if (source->kind() == c10::aten::__getitem__ && ctx.is_static(source->input(1))) {
+    if (auto elems = ctx.list_elements(source->input(0))) {
+      int64_t i = normalize_index(ctx.const_int(source->input(1)), static_cast<int64_t>(elems->size()));
+      if (i >= 0 && i < static_cast<int64_t>(elems->size())) {
+        auto updated = rec;  // (a copy: record_dict may rehash)
+        ctx.record_dict((*elems)[static_cast<size_t>(i)]) = updated;
+        // and the dict the list was built from (`ds = [a, b]`: b is the same object as ds[1])
+        const Node* built = source->input(0)->node();
+        if (built->kind() == c10::prim::ListConstruct && static_cast<size_t>(i) < built->inputs().size() &&
+            ctx.dict_of(built->input(static_cast<size_t>(i))) != nullptr) {
+          ctx.record_dict(built->input(static_cast<size_t>(i))) = std::move(updated);
+        }
+      }
     }
   }
-  rec.keys.push_back(key);
-  rec.values.push_back(node->input(2));
+}
+
+// The key a record's key string stands for (dict_key's inverse), for a dict of `dict_type`.
+c10::IValue key_value(const Node* node, const std::string& key, const c10::TypePtr& dict_type) {
+  auto d = dict_type->cast<c10::DictType>();
+  if (d && d->getKeyType()->kind() == c10::TypeKind::StringType) return c10::IValue(key);
+  if (d && d->getKeyType()->kind() == c10::TypeKind::IntType && key.rfind("int ", 0) == 0) return c10::IValue(static_cast<int64_t>(std::stoll(key.substr(4))));
+  unsupported(node, "the keys of a dict whose keys are not strings or ints");
+}
+
+// d.keys() / d.values() / d.items() of a dict built in the graph (a backbone's feature dict that
+// an FPN walks): the keys known at export, the values as they are, the pairs as tuples.
+void dict_keys(ExportContext& ctx, const Node* node, const Args&) {
+  const auto* d = ctx.dict_of(node->input(0));
+  if (d == nullptr) unsupported(node, "the keys of a dict kiln does not track");
+  auto elem = node->output()->type()->cast<c10::ListType>();
+  c10::impl::GenericList keys(elem ? elem->getElementType() : c10::StringType::get());
+  for (const auto& k : d->keys) keys.push_back(key_value(node, k, node->input(0)->type()));
+  ctx.set_known(node->output(), c10::IValue(std::move(keys)));
+}
+void dict_values(ExportContext& ctx, const Node* node, const Args&) {
+  const auto* d = ctx.dict_of(node->input(0));
+  if (d == nullptr) unsupported(node, "the values of a dict kiln does not track");
+  ctx.record_list(node->output(), d->values);
+}
+void dict_items(ExportContext& ctx, const Node* node, const Args&) {
+  const auto* d = ctx.dict_of(node->input(0));
+  if (d == nullptr) unsupported(node, "the items of a dict kiln does not track");
+  auto list = node->output()->type()->cast<c10::ListType>();
+  auto tuple = list ? list->getElementType()->cast<c10::TupleType>() : nullptr;
+  if (!tuple || tuple->elements().size() != 2) unsupported(node, "items() that are not (key, value) pairs");
+  std::vector<const Value*> pairs;
+  for (size_t i = 0; i < d->keys.size(); ++i) {
+    const Value* pair = ctx.mint(std::string(), tuple);
+    ctx.record_list(pair, {ctx.mint_static(key_value(node, d->keys[i], node->input(0)->type()), tuple->elements()[0]), d->values[i]});
+    pairs.push_back(pair);
+  }
+  ctx.record_list(node->output(), std::move(pairs));
+}
+// dict() / dict(other) / dict([(k, v), ...]) (an OrderedDict of zipped names and results).
+void dict_from(ExportContext& ctx, const Node* node, const Args&) {
+  auto& rec = ctx.record_dict(node->output());
+  rec = {};
+  if (node->inputs().empty()) return;
+  if (const auto* other = ctx.dict_of(node->input(0))) {
+    rec = *other;
+    return;
+  }
+  auto pairs = ctx.list_elements(node->input(0));
+  if (!pairs) unsupported(node, "a dict from a list kiln does not track");
+  for (const Value* p : *pairs) {
+    auto kv = ctx.list_elements(p);
+    if (!kv || kv->size() != 2) unsupported(node, "a dict from items that are not (key, value) pairs kiln tracks");
+    auto key = static_dict_key(ctx, (*kv)[0]);
+    if (!key) unsupported(node, "dict keys must be strings, numbers or bools known at export");
+    rec.keys.push_back(*key);
+    rec.values.push_back((*kv)[1]);
+  }
 }
 
 // aten::Int / Float / Bool / ScalarImplicit of a run-time tensor: a 0-d tensor of that type.
@@ -542,7 +659,13 @@ void s_not(ExportContext& ctx, const Node* node, const Args&) {
 // The value of an Optional known to hold one: OptionalGetElement when it is decided at run time.
 void unchecked_cast(ExportContext& ctx, const Node* node, const Args&) {
   if (ctx.optional_of(node->input(0))) {
-    ctx.add_node("OptionalGetElement", {ctx.in(node->input(0))}, {ctx.out(node->output(), "value")});
+    std::string out = ctx.out(node->output(), "value");
+    ctx.add_node("OptionalGetElement", {ctx.in(node->input(0))}, {out});
+    // The element's type and rank as the value branch had them (ONNX's optional types carry no
+    // shape, and inside a branch the optional itself is untyped): Emformer's padding mask, None
+    // at batch 1, then unsqueezed.
+    if (auto rank = ctx.optional_rank(node->input(0)))
+      ctx.hint_shape(out, *ctx.optional_of(node->input(0)), std::vector<int64_t>(static_cast<size_t>(*rank), -1), {});
     return;
   }
   alias(ctx, node);
@@ -847,7 +970,9 @@ void tolist(ExportContext& ctx, const Node* node, const Args&) {
 void set_attr_node(ExportContext& ctx, const Node* node, const Args&) {
   const Value* obj = node->input(0);
   if (!ctx.is_static(obj) || !ctx.constant(obj).isObject()) unsupported(node, "an attribute of an object kiln does not know at export");
-  if (node->owningBlock() != node->owningGraph()->block()) unsupported(node, "an attribute written inside an If or Loop");
+  // (an object made in the same block is written on every path that reads it)
+  if (node->owningBlock() != node->owningGraph()->block() && obj->node()->owningBlock() != node->owningBlock())
+    unsupported(node, "an attribute written inside an If or Loop");
   ctx.record_attribute(ctx.constant(obj).toObject().get(), node->s(c10::attr::name), snapshot(ctx, node->input(1)));
 }
 
@@ -866,6 +991,16 @@ void get_attr(ExportContext& ctx, const Node* node, const Args&) {
   auto slot = o->type()->findAttributeSlot(name);
   if (!slot) unsupported(node, fmt::format("the object has no attribute '{}'", name));
   ctx.set_known(node->output(), o->getSlot(*slot));
+}
+
+// prim::CreateObject (a TorchScript class built in forward, torchvision's ImageList): an object
+// known at export, with no attribute set; the constructor's SetAttrs write them and later GetAttrs
+// read what was written. Nothing in the ONNX graph.
+void create_object(ExportContext& ctx, const Node* node, const Args&) {
+  auto type = node->output()->type()->cast<c10::ClassType>();
+  if (!type || !type->compilation_unit()) unsupported(node, "an object that is not of a TorchScript class");
+  auto obj = c10::ivalue::Object::create(c10::StrongTypePtr(type->compilation_unit(), type), type->numAttributes());
+  ctx.set_known(node->output(), c10::IValue(std::move(obj)));
 }
 
 // list(l): a copy with the same elements (or the same run-time shape tensor / sequence).
@@ -947,6 +1082,8 @@ void register_scalar_ops(OpRegistry& r) {
   r.add("aten::size.int", "v any", size, "nothing (static dim) or Shape + Gather", scalar);
   r.add("aten::dim", "v", dim, "nothing (the rank is static)", scalar);
   r.add("aten::append.t", "any any", append, "nothing (the list's elements are tracked)", scalar);
+  r.add("aten::insert.t", "any any any", append, "nothing (the list's elements are tracked)", scalar);
+  r.add("aten::extend.t", "any any", append, "nothing (the list's elements are tracked)", scalar);
   r.add("aten::len.t|aten::len.Tensor|aten::len.any|aten::len", "any", len, "nothing (static) or Shape + Gather", scalar);
   r.add("aten::__getitem__.t|aten::__getitem__.str", "any any", getitem,
         "nothing (static index into a list, tuple or dict) or Gather", scalar);
@@ -1011,6 +1148,11 @@ void register_scalar_ops(OpRegistry& r) {
         "nothing (false at export)", scalar);
   r.add("prim::unchecked_cast", "any", unchecked_cast, "nothing, or OptionalGetElement (an Optional decided at run time)", scalar);
   r.add("prim::Uninitialized", "", uninitialized, "nothing", scalar);
+  r.add("aten::keys", "any", dict_keys, "nothing (the keys are known at export)", scalar);
+  r.add("aten::values", "any", dict_values, "nothing (the values as they are)", scalar);
+  r.add("aten::items", "any", dict_items, "nothing ((key, value) tuples)", scalar);
+  r.add("aten::dict", "...", dict_from, "nothing (a dict tracked like prim::DictConstruct)", scalar);
+  r.add("prim::CreateObject", "", create_object, "nothing (an object whose attributes later GetAttrs read)", scalar);
   r.add("prim::GetAttr", "any", get_attr, "nothing (an attribute of a module known at export)", scalar);
   r.add("prim::SetAttr", "any any", set_attr_node, "nothing (later GetAttrs read the value written)", scalar);
   r.add("prim::requires_grad", "any", known_false, "nothing (inference: false)", scalar);
