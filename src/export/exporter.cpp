@@ -760,6 +760,7 @@ ExportResult export_onnx(const ExportOptions& o) {
       {
         SessionOptions so;
         so.optimization = k == 0 ? GraphOptLevel::Disable : GraphOptLevel::All;
+        so.initializers_from_allocator = true;
         auto session = OrtSession::from_own_file(written, so);
         got = run_case(references[r], session, specs, leaves);
       }

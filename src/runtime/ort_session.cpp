@@ -134,6 +134,7 @@ Ort::SessionOptions make_options(const SessionOptions& o) {
   }
   so.AddConfigEntry("session.intra_op.allow_spinning", o.allow_spinning ? "1" : "0");
   if (!o.memory_arena) so.DisableCpuMemArena();
+  if (o.initializers_from_allocator) so.AddConfigEntry("session.use_device_allocator_for_initializers", "1");
   if (o.provider == ExecutionProvider::Dnnl) {
     OrtDnnlProviderOptions* dnnl = nullptr;
     Ort::ThrowOnError(Ort::GetApi().CreateDnnlProviderOptions(&dnnl));
