@@ -157,11 +157,15 @@ in_work 'cmake -S consumer -B consumer-build -DCMAKE_BUILD_TYPE=Release >/dev/nu
   >"$WORK/consumer-build.txt" 2>&1 || { cat "$WORK/consumer-build.txt"; fail "the consumer did not build against the installed package"; }
 in_work 'consumer-build/export_and_validate m/model_scripted.pt consumer.onnx artifact' >"$WORK/consumer.txt" 2>&1 ||
   { cat "$WORK/consumer.txt"; fail "the consumer's export/validate failed"; }
-sed 's/^/  /' "$WORK/consumer.txt" | head -3
+head -3 "$WORK/consumer.txt" | sed 's/^/  /'
 in_work 'consumer-build/validate_only artifact' >"$WORK/validate_only.txt" 2>&1 ||
   { cat "$WORK/validate_only.txt"; fail "the validate-only consumer failed"; }
-in_work 'ldd consumer-build/validate_only' | grep -q 'libtorch' && fail "the kiln::core consumer links LibTorch"
-in_work 'ldd consumer-build/export_and_validate' | grep -q 'libtorch_cpu' || fail "the kiln::kiln consumer does not link LibTorch"
+# (ldd's output to files first: under pipefail, `ldd | grep -q` fails when grep stops reading
+# early and ldd gets SIGPIPE — the second check then failed at random, the first could not fail)
+in_work 'ldd consumer-build/validate_only' >"$WORK/ldd-core.txt"
+in_work 'ldd consumer-build/export_and_validate' >"$WORK/ldd-kiln.txt"
+grep -q 'libtorch' "$WORK/ldd-core.txt" && fail "the kiln::core consumer links LibTorch"
+grep -q 'libtorch_cpu' "$WORK/ldd-kiln.txt" || fail "the kiln::kiln consumer does not link LibTorch"
 in_work '! consumer-build/validate_only bad >/dev/null 2>&1' || fail "the consumer passed a corrupted artifact"
 
 step "passed"
