@@ -75,8 +75,9 @@ std::string emit_reduce(ExportContext& ctx, const std::string& op, const std::st
 
 std::string emit_shape(ExportContext& ctx, const std::string& x) { return emit(ctx, "Shape", {x}, "shape_of"); }
 
-void hint_known_dims(ExportContext& ctx, const std::string& name, std::vector<int64_t> dims) {
+void hint_known_dims(ExportContext& ctx, const std::string& name, std::vector<int64_t> dims, std::optional<int32_t> elem_type) {
   auto type = ctx.elem_type_of(name);
+  if (!type) type = elem_type;
   if (!type) return;
   auto inferred = ctx.shape_of(name);
   if (inferred && inferred->size() != dims.size()) return;
@@ -87,6 +88,10 @@ void hint_known_dims(ExportContext& ctx, const std::string& name, std::vector<in
     adds = adds || (dims[d] >= 0 && known < 0);
   }
   if (adds) ctx.hint_shape(name, *type, dims, {});
+}
+
+void hint_rank(ExportContext& ctx, const std::string& name, int64_t rank, std::optional<int32_t> elem_type) {
+  hint_known_dims(ctx, name, std::vector<int64_t>(static_cast<size_t>(rank), -1), elem_type);
 }
 
 std::string emit_reshape_like(ExportContext& ctx, const std::string& y, const std::string& like, const std::string& hint,

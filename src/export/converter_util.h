@@ -37,8 +37,13 @@ std::string emit_shape(ExportContext& ctx, const std::string& x);
 std::string emit_dim(ExportContext& ctx, const std::string& x, int64_t dim);
 // States the dims the exporter knows of `name` (-1 unknown) where ONNX inference knows fewer (a
 // Split or Expand by sizes computed at run time): merged with what inference has, hinted only when
-// that adds a static dim or the rank, nothing when the ranks disagree or the type is unknown.
-void hint_known_dims(ExportContext& ctx, const std::string& name, std::vector<int64_t> dims);
+// that adds a static dim or the rank, nothing when the ranks disagree. `elem_type` is what the
+// exporter knows of the type where ONNX does not (an optional's element inside a branch); without
+// either, nothing is hinted.
+void hint_known_dims(ExportContext& ctx, const std::string& name, std::vector<int64_t> dims,
+                     std::optional<int32_t> elem_type = std::nullopt);
+// The same with the rank alone (every dim unknown).
+void hint_rank(ExportContext& ctx, const std::string& name, int64_t rank, std::optional<int32_t> elem_type = std::nullopt);
 // Reshape(y, Shape(like)) with the output's shape hinted as like's: ONNX's Reshape before opset
 // 14 infers nothing from a computed shape, and a later op then meets a tensor of unknown rank.
 std::string emit_reshape_like(ExportContext& ctx, const std::string& y, const std::string& like, const std::string& hint,

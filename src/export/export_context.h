@@ -125,7 +125,7 @@ class ExportContext {
     return n != names_.end() && complex_names_.count(n->second) != 0;
   }
   // An Optional decided at run time (an If with None in one branch): an ONNX optional value whose
-  // element is a tensor of `elem_type` (opset 15+). `x is None` reads OptionalHasElement,
+  // element is a tensor of `elem_type` (opset 16+). `x is None` reads OptionalHasElement,
   // prim::unchecked_cast OptionalGetElement.
   // `rank`: the value branch's (ONNX's optional types carry no shape; the element read out has it).
   void mark_optional(const std::string& onnx_name, int32_t elem_type, std::optional<int64_t> rank = std::nullopt) {

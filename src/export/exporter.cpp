@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <limits>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <map>
@@ -29,6 +28,7 @@
 #include "export/promotion.h"
 #include "export/frozen_graph.h"
 #include "export/op_registry.h"
+#include "onnx/model_io.h"
 #include "runtime/ort_session.h"
 #include "runtime/torch_runner.h"
 #include "runtime/example_inputs.h"
@@ -264,9 +264,6 @@ std::vector<std::optional<double>> output_steps(const onnx::GraphProto& g) {
   return steps;
 }
 
-// The written model against LibTorch at one size set: the same inputs, every output by name. A
-// quantized output also passes when no element is more than one quantization step off: LibTorch's
-// and ONNX Runtime's int8 kernels round ties differently.
 // The model run in float64 on every case's inputs, for telling an export's error from float32
 // rounding that a deep network amplifies: loaded again (the export released its module to save
 // memory), converted in place and released before the next ONNX Runtime session is built. Per
@@ -356,8 +353,11 @@ std::vector<at::Tensor> run_case(const ReferenceCase& ref, OrtSession& session, 
   return actual;
 }
 
-// `float64` gives the model's float64 outputs for this case (nullopt: it cannot run in float64);
-// called only when an output misses the tolerance.
+// The written model's outputs (`got`) against LibTorch at one size set: every output by name. A
+// quantized output also passes when no element is more than one quantization step off: LibTorch's
+// and ONNX Runtime's int8 kernels round ties differently. `float64` gives the model's float64
+// outputs for this case (nullopt: it cannot run in float64); called only when an output misses the
+// tolerance.
 ExportVerification verify_case(const ReferenceCase& ref, const std::vector<at::Tensor>& got, const std::vector<InputSpec>& specs,
                                const std::vector<OutputLeaf>& leaves, double tolerance,
                                const std::vector<std::optional<double>>& steps,
@@ -713,12 +713,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   // Serialized straight into the output's temporary (renamed into place once verified; removed
   // when verification fails): no in-memory copy of the serialized model.
   FileSet files;
-  const fs::path written = files.reserve(o.out);
-  {
-    std::ofstream f(written, std::ios::binary | std::ios::trunc);
-    if (!f || !model.SerializeToOstream(&f) || !f.flush()) throw Error(fmt::format("{}: cannot write the model", o.out.string()));
-  }
-  fsync_file(written);
+  const fs::path written = write_model_into(files, model, o.out);
   auto steps = output_steps(model.graph());
   result.file_size_bytes = fs::file_size(written);
   result.ir_version = model.ir_version();

@@ -139,9 +139,21 @@ void save_model(const onnx::ModelProto& model, const std::filesystem::path& path
   files.commit();
 }
 
+std::filesystem::path write_model_into(FileSet& files, const onnx::ModelProto& model, const std::filesystem::path& target) {
+  if (model.ByteSizeLong() > kMaxModelBytes) throw Error("cannot serialize the model: larger than protobuf's 2 GiB limit");
+  const std::filesystem::path temp = files.reserve(target);
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out || !model.SerializeToOstream(&out) || !out.flush())
+      throw Error(fmt::format("cannot write {}: {}", target.string(), std::strerror(errno)));
+  }
+  fsync_file(temp);
+  return temp;
+}
+
 void save_model(const onnx::ModelProto& model, const std::filesystem::path& path, FileSet& files) {
   if (!needs_external_data(model)) {
-    files.write(path, serialize_model(model));
+    write_model_into(files, model, path);
     return;
   }
   // ONNX's external data: the large initializers' bytes in NAME.data (relative location, offsets
@@ -177,7 +189,7 @@ void save_model(const onnx::ModelProto& model, const std::filesystem::path& path
     throw Error(fmt::format("cannot write {}: {}", data_path.string(), std::strerror(errno)));
   out.close();
   fsync_file(data_temp);
-  files.write(path, serialize_model(copy));
+  write_model_into(files, copy, path);
 }
 
 void check_model(const onnx::ModelProto& model, bool full_check, const std::string& what) {

@@ -32,6 +32,10 @@ void save_model(const onnx::ModelProto& model, const std::filesystem::path& path
 // The same into a FileSet, to land with other files (a report).
 class FileSet;
 void save_model(const onnx::ModelProto& model, const std::filesystem::path& path, FileSet& files);
+// Into `target`'s temporary in `files`, serialized straight to the file and fsynced (no copy of
+// the serialized model in memory: for a large model that copy was a peak of its own); returns the
+// temporary, the file as it will land. Throws kiln::Error beyond protobuf's 2 GiB limit.
+std::filesystem::path write_model_into(FileSet& files, const onnx::ModelProto& model, const std::filesystem::path& target);
 // True when the model is too large for one protobuf (save_model then writes external data).
 bool needs_external_data(const onnx::ModelProto& model);
 

@@ -569,7 +569,7 @@ void onnx_loop(ExportContext& ctx, const Node* node) {
   // size): the carried tensors keep their rank (a Mask R-CNN's pasted masks).
   for (size_t j = 0; j < carried.size(); ++j) {
     const auto& c = carried[j];
-    if (!c.sequence && c.rank && *c.rank > 0) hint_known_dims(ctx, loop_outputs[j], std::vector<int64_t>(static_cast<size_t>(*c.rank), -1));
+    if (!c.sequence && c.rank && *c.rank > 0) hint_rank(ctx, loop_outputs[j], *c.rank);
   }
   for (size_t j = 0; j < carried.size(); ++j) {
     const auto& c = carried[j];

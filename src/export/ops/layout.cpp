@@ -163,7 +163,7 @@ void cat(ExportContext& ctx, const Node* node, const Args& a) {
     std::string seq = ctx.in(a.value(0)), out = ctx.out(node->output(), "concat");
     auto& n = ctx.add_node("ConcatFromSequence", {seq}, {out});
     set_attr(n, "axis", a.i(1));
-    if (auto rank = ctx.sequence_rank(seq)) ctx.hint_shape(out, *type, std::vector<int64_t>(static_cast<size_t>(*rank), -1), {});
+    if (auto rank = ctx.sequence_rank(seq)) hint_rank(ctx, out, *rank, type);
     return;
   }
   auto elems = a.tensors(0);
@@ -191,7 +191,7 @@ void stack(ExportContext& ctx, const Node* node, const Args& a) {
     auto& n = ctx.add_node("ConcatFromSequence", {seq}, {out});
     set_attr(n, "axis", a.i(1));
     set_attr(n, "new_axis", int64_t{1});
-    if (auto rank = ctx.sequence_rank(seq)) ctx.hint_shape(out, *type, std::vector<int64_t>(static_cast<size_t>(*rank + 1), -1), {});
+    if (auto rank = ctx.sequence_rank(seq)) hint_rank(ctx, out, *rank + 1, type);
     return;
   }
   auto elems = a.tensors(0);

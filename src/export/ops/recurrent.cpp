@@ -214,10 +214,9 @@ void pad_packed_sequence(ExportContext& ctx, const Node* node, const Args& a) {
   // total_length as the scripted pad_packed_sequence passes it when none is given:
   // batch_sizes.size(0), the longest sequence, computed at run time (Tacotron2's encoder)
   const bool dynamic_total = !a.int_is_static(4);
-  int64_t total = dynamic_total ? 1 : a.i(4);
-  if (total > 0) {
+  if (dynamic_total || a.i(4) > 0) {
     // longer than the data: padded out with zeros, masked below
-    std::string total_1d = dynamic_total ? emit_unsqueeze(ctx, a.dyn_int(4), {0}) : ctx.add_int64s({total}, "total");
+    std::string total_1d = dynamic_total ? emit_unsqueeze(ctx, a.dyn_int(4), {0}) : ctx.add_int64s({a.i(4)}, "total");
     std::string t_now = emit_dim(ctx, x, 0);
     std::string extra = emit(ctx, "Max", {emit(ctx, "Sub", {total_1d, t_now}, "extra"), ctx.add_int64s({0}, "zero")},
                              "extra");

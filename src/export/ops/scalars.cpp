@@ -49,7 +49,7 @@ const Value* snapshot(ExportContext& ctx, const Value* v) {
     ctx.record_list(keep, std::move(kept));
   }
   if (const auto* d = ctx.dict_of(v)) {
-    auto copy = *d;  // (record_dict may move the record d points into)
+    auto copy = *d;  // (v keeps its own values)
     for (auto& e : copy.values) e = snapshot(ctx, e);
     ctx.record_dict(keep) = std::move(copy);
   }
@@ -162,11 +162,24 @@ void make_static_if_possible(ExportContext& ctx, const Value* list) {
   }
 }
 
-// list.append(x) on a list built in the graph (`features.append(y)`): the list's elements grow.
+// The elements of a list value: tracked, or static (each minted as a static element).
+std::optional<std::vector<const Value*>> elements_of(ExportContext& ctx, const Value* v) {
+  if (auto e = ctx.list_elements(v)) return e;
+  if (!ctx.is_static(v) || !ctx.constant(v).isList()) return std::nullopt;
+  auto lt = v->type()->cast<c10::ListType>();
+  std::vector<const Value*> out;
+  const c10::IValue list = ctx.constant(v);  // named: the loop reads into it
+  for (const auto& iv : list.toListRef()) out.push_back(ctx.mint_static(iv, lt ? lt->getElementType() : c10::AnyType::get()));
+  return out;
+}
+
+// list.append(x) / list.insert(i, x) / list.extend(other) on a list built in the graph
+// (`features.append(y)`, an FPN's `names.extend(["p6", "p7"])`): the list's elements change.
 void append(ExportContext& ctx, const Node* node, const Args&) {
+  static const c10::Symbol extend = c10::Symbol::fromQualString("aten::extend");
   const Value* list = node->input(0);
-  if (node->kind() != c10::aten::append && ctx.sequence_of(list)) unsupported(node, "inserting into a list built in a run-time loop");
   if (ctx.sequence_of(list)) {  // a list held as an ONNX sequence (inside a Loop)
+    if (node->kind() != c10::aten::append) unsupported(node, "inserting into a list built in a run-time loop");
     std::string x = ctx.in(node->input(1));
     std::string seq_in = ctx.in(list);
     auto have = ctx.elem_type_of(x);
@@ -178,47 +191,24 @@ void append(ExportContext& ctx, const Node* node, const Args&) {
     ctx.bind_sequence_version(node->output(), seq, seq_in);
     return;
   }
-  auto elems = ctx.list_elements(list);
-  if (!elems) {
-    if (!ctx.is_static(list) || !ctx.constant(list).isList())
-      unsupported(node, "appending to a list kiln does not track");
-    auto lt = list->type()->cast<c10::ListType>();
-    elems.emplace();
-    const c10::IValue value = ctx.constant(list);  // named: the loop reads into it
-    for (const auto& iv : value.toListRef()) {
-      elems->push_back(ctx.mint_static(iv, lt ? lt->getElementType() : c10::AnyType::get()));
-    }
-    ctx.forget_static(list);
-  }
-  if (node->kind() == c10::Symbol::fromQualString("aten::extend")) {  // extend(list, other): other's elements, in order
-    const Value* other = node->input(1);
-    auto more = ctx.list_elements(other);
-    if (!more && ctx.is_static(other) && ctx.constant(other).isList()) {  // a constant list (["p6", "p7"])
-      auto lt = other->type()->cast<c10::ListType>();
-      more.emplace();
-      const c10::IValue value = ctx.constant(other);  // named: the loop reads into it
-      for (const auto& iv : value.toListRef()) more->push_back(ctx.mint_static(iv, lt ? lt->getElementType() : c10::AnyType::get()));
-    }
+  auto elems = elements_of(ctx, list);
+  if (!elems) unsupported(node, "appending to a list kiln does not track");
+  if (node->kind() == extend) {  // other's elements, in order
+    auto more = elements_of(ctx, node->input(1));
     if (!more) unsupported(node, "extending by a list kiln does not track");
     for (const Value* e : *more) elems->push_back(snapshot(ctx, e));
-    ctx.record_list(list, *elems);
-    make_static_if_possible(ctx, list);
-    return;
-  }
-  if (node->kind() == c10::aten::insert) {  // insert(list, idx, x): before idx (clamped as Python does)
+  } else if (node->kind() == c10::aten::insert) {  // before idx, clamped as Python does
     if (!ctx.is_static(node->input(1))) unsupported(node, "inserting at a position chosen at run time");
     auto n = static_cast<int64_t>(elems->size());
     int64_t at = ctx.const_int(node->input(1));
     at = std::clamp(at < 0 ? at + n : at, int64_t{0}, n);
     elems->insert(elems->begin() + at, snapshot(ctx, node->input(2)));
-    ctx.record_list(list, *elems);
-    make_static_if_possible(ctx, list);
-    return;
+  } else {
+    elems->push_back(snapshot(ctx, node->input(1)));
   }
-  elems->push_back(snapshot(ctx, node->input(1)));
   ctx.record_list(list, *elems);
   make_static_if_possible(ctx, list);
-  ctx.alias_value(node->output(), list);
+  if (node->outputs().size() == 1) ctx.alias_value(node->output(), list);  // (append returns the list)
 }
 
 
@@ -429,7 +419,7 @@ void dict_set_item(ExportContext& ctx, const Node* node, const Args&) {
     if (auto elems = ctx.list_elements(source->input(0))) {
       int64_t i = normalize_index(ctx.const_int(source->input(1)), static_cast<int64_t>(elems->size()));
       if (i >= 0 && i < static_cast<int64_t>(elems->size())) {
-        auto updated = rec;  // (a copy: record_dict may rehash)
+        auto updated = rec;  // (a copy: it may be assigned twice)
         ctx.record_dict((*elems)[static_cast<size_t>(i)]) = updated;
         // and the dict the list was built from (`ds = [a, b]`: b is the same object as ds[1])
         const Node* built = source->input(0)->node();
@@ -567,17 +557,6 @@ void s_neg(ExportContext& ctx, const Node* node, const Args&) {
 std::optional<bool> lists_equal(ExportContext& ctx, const Value* a, const Value* b);
 
 
-// The elements of a list value: tracked, or static (each minted as a static element).
-std::optional<std::vector<const Value*>> elements_of(ExportContext& ctx, const Value* v) {
-  if (auto e = ctx.list_elements(v)) return e;
-  if (!ctx.is_static(v) || !ctx.constant(v).isList()) return std::nullopt;
-  auto lt = v->type()->cast<c10::ListType>();
-  std::vector<const Value*> out;
-  const c10::IValue list = ctx.constant(v);  // named: the loop reads into it
-  for (const auto& iv : list.toListRef()) out.push_back(ctx.mint_static(iv, lt ? lt->getElementType() : c10::AnyType::get()));
-  return out;
-}
-
 // l1 == l2 on lists with run-time elements: equal lengths (known at export) and every element
 // equal — Equal on the packed elements, then all of them.
 void run_time_list_equal(ExportContext& ctx, const Node* node, bool negate) {
@@ -664,8 +643,7 @@ void unchecked_cast(ExportContext& ctx, const Node* node, const Args&) {
     // The element's type and rank as the value branch had them (ONNX's optional types carry no
     // shape, and inside a branch the optional itself is untyped): Emformer's padding mask, None
     // at batch 1, then unsqueezed.
-    if (auto rank = ctx.optional_rank(node->input(0)))
-      ctx.hint_shape(out, *ctx.optional_of(node->input(0)), std::vector<int64_t>(static_cast<size_t>(*rank), -1), {});
+    if (auto rank = ctx.optional_rank(node->input(0))) hint_rank(ctx, out, *rank, ctx.optional_of(node->input(0)));
     return;
   }
   alias(ctx, node);
