@@ -47,6 +47,10 @@ struct ExportOptions {
   // tensors, or .npz / .npy. The reference and the verification run on them (the second size
   // tiled from them) instead of random values.
   std::filesystem::path example;
+  // The inputs at the second verification size (`--second-example`, with --example; the same
+  // kinds of file): every dynamic dim takes its second size from it, instead of the example tiled
+  // (a detector's second image, which tiling would not make a natural one).
+  std::filesystem::path second_example;
 
   std::vector<InputSpec> resolved_inputs() const;
   // Throws kiln::OptionError about values (not flags): opset range, names, specs, a missing output.
@@ -100,9 +104,11 @@ struct UnsupportedOp {
 };
 
 struct ExportResult {
-  static constexpr int kSchemaVersion = 5;  // 4: verification's within_fp32_rounding; 5: within_engine_spread
+  // 4: verification's within_fp32_rounding; 5: within_engine_spread; 6: second_example
+  static constexpr int kSchemaVersion = 6;
   std::string model;
   std::string example;  // the --example file the inputs came from; empty: seeded random values
+  std::string second_example;  // the --second-example file; empty: the example tiled
   std::string onnx;     // empty for --check
   bool check_only = false;
   uint64_t file_size_bytes = 0;

@@ -38,6 +38,9 @@ void add_export(CLI::App& app, Runner& run) {
                   "Example inputs to export and verify with instead of random values: a torch.save file (tensor, tuple/list, or "
                   "dict by input name) or .npz/.npy; dynamic dims take their example size from it, the second size is the "
                   "example tiled");
+  cmd->add_option("--second-example", o->second_example,
+                  "With --example: the inputs at the second verification size (same kinds of file), instead of the example "
+                  "tiled; each dynamic dim takes its second size from it");
   cmd->add_option("--ops-library", o->ops_libraries,
                   "A shared library that registers TorchScript ops the model calls (repeatable; like torch.ops.load_library). "
                   "torchvision's is loaded by itself when installed");

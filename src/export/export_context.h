@@ -269,6 +269,56 @@ class ExportContext {
   // and hints stay; nothing may be converted afterwards.
   void release_torch_values();
 
+  // --- an If whose branches give a tensor of different ranks -----------------------------------
+  // (torchvision's box decoder returns [N, K, 4] when there are boxes and [0, 4K] when there are
+  // none.) The rest of the If's block is converted once inside each branch, where every rank is
+  // known again (ops/control_flow.cpp). The block's results are then the If's outputs, not the
+  // block's own output values: whoever reads a converted block's results reads them here.
+  std::vector<const Value*> block_results(const torch::jit::Block* block) const {
+    auto it = block_results_.find(block);
+    if (it != block_results_.end()) return it->second;
+    return {block->outputs().begin(), block->outputs().end()};
+  }
+  void set_block_results(const torch::jit::Block* block, std::vector<const Value*> results) {
+    block_results_[block] = std::move(results);
+  }
+  void clear_block_results(const torch::jit::Block* block) { block_results_.erase(block); }
+  // Set by an If that converted the rest of its block, and of the blocks around it up to `until`
+  // (see inline frames): the conversion loops of those blocks stop; `until`'s clears it.
+  void mark_rest_converted(const torch::jit::Block* until) { rest_converted_until_ = until; }
+  const torch::jit::Block* rest_converted_until() const { return rest_converted_until_; }
+  void clear_rest_converted() { rest_converted_until_ = nullptr; }
+  // A branch of an If with a static condition is converted in place, as if its nodes stood in the
+  // block around it: "the rest of the block" of a node in it goes on after that If.
+  struct InlineFrame {
+    const Node* static_if;
+    const torch::jit::Block* branch;
+  };
+  void push_inline_frame(InlineFrame f) { inline_frames_.push_back(f); }
+  void pop_inline_frame() { inline_frames_.pop_back(); }
+  const std::vector<InlineFrame>& inline_frames() const { return inline_frames_; }
+  void set_inline_frames(std::vector<InlineFrame> frames) { inline_frames_ = std::move(frames); }
+  // What the exporter knows of TorchScript values, saved before the rest of a block is converted
+  // inside one branch and restored for the other (lists the rest appends to, values rebound by
+  // in-place ops, attributes written).
+  struct ValueState {
+    std::unordered_map<const Value*, std::string> names;
+    std::unordered_map<const Value*, std::vector<const Value*>> lists;
+    std::unordered_map<const Value*, DictRecord> dicts;
+    std::unordered_map<const Value*, c10::IValue> known;
+    std::unordered_map<const Value*, std::string> symbols;
+    std::map<std::pair<const void*, std::string>, const Value*> attributes;
+  };
+  ValueState save_values() const { return {names_, lists_, dicts_, known_, symbols_, attributes_}; }
+  void restore_values(const ValueState& s) {
+    names_ = s.names;
+    lists_ = s.lists;
+    dicts_ = s.dicts;
+    known_ = s.known;
+    symbols_ = s.symbols;
+    attributes_ = s.attributes;
+  }
+
   // Subgraphs of `If` and `Loop`: nodes go to the innermost graph while one is open. Shape
   // inference follows them (a subgraph's own inputs are typed by whoever opens it).
   void push_graph(onnx::GraphProto* g) { graphs_.push_back(g); }
@@ -325,6 +375,9 @@ class ExportContext {
   std::unordered_map<const onnx::GraphProto*, InferenceState> inference_;
   std::unordered_map<std::string, onnx::ValueInfoProto> known_types_;
   std::map<std::pair<const void*, std::string>, const Value*> attributes_;
+  std::unordered_map<const torch::jit::Block*, std::vector<const Value*>> block_results_;
+  const torch::jit::Block* rest_converted_until_ = nullptr;
+  std::vector<InlineFrame> inline_frames_;
   // ONNX names the dims it cannot name "unk__0", "unk__1", … afresh in every inference run: each
   // run's are renamed "kiln_dim_N" (one counter for the export), or a dim of an earlier run that
   // a later one meets again as an input would be taken for the same size as a new dim.

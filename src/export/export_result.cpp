@@ -33,6 +33,7 @@ void ExportOptions::validate() const {
     if (s.name == output_name)
       throw UsageError(fmt::format("input and output are both named '{}'", s.name));
   }
+  if (!second_example.empty() && example.empty()) throw UsageError("--second-example needs --example (the first size's inputs)");
   if (verify_tolerance && !(*verify_tolerance > 0))
     throw OptionError("verify_tolerance", "must be positive");
 }
@@ -55,6 +56,7 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
   j["schema_version"] = ExportResult::kSchemaVersion;
   j["model"] = r.model;
   j["example"] = r.example;
+  j["second_example"] = r.second_example;
   j["onnx"] = r.onnx;
   j["check_only"] = r.check_only;
   j["file_size_bytes"] = r.file_size_bytes;
@@ -110,6 +112,7 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
   }
   r.model = j.at("model").get<std::string>();
   r.example = j.at("example").get<std::string>();
+  r.second_example = j.at("second_example").get<std::string>();
   r.onnx = j.at("onnx").get<std::string>();
   r.check_only = j.at("check_only").get<bool>();
   r.file_size_bytes = j.at("file_size_bytes").get<uint64_t>();
@@ -188,7 +191,10 @@ std::string export_report_text(const ExportResult& r) {
   for (const auto& n : r.dropped_none_outputs) out += "dropped " + n + " (None)\n";
   for (const auto& c : r.dropped_checks) out += "dropped check (run-time assertion): " + c + "\n";
   for (const auto& w : r.model_warnings) out += "the model warned: " + w + "\n";
-  if (!r.example.empty()) out += "values  from " + r.example + " (the second size: the example tiled)\n";
+  if (!r.example.empty()) {
+    out += "values  from " + r.example +
+           (r.second_example.empty() ? " (the second size: the example tiled)\n" : ", the second size from " + r.second_example + "\n");
+  }
   for (const auto& v : r.verification) {
     out += fmt::format(
         "verified in ONNX Runtime at {}: rel mean abs error {:.2e} (bound {:.0e}), max abs "

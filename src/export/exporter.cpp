@@ -35,6 +35,7 @@
 #include "torchscript/example_file.h"
 #include "torchscript/op_libraries.h"
 #include "torchscript/torch_runtime.h"
+#include "torchscript/widen_to_float64.h"
 
 namespace fs = std::filesystem;
 
@@ -274,7 +275,7 @@ std::vector<std::optional<std::vector<at::Tensor>>> float64_outputs(const std::f
   std::vector<std::optional<std::vector<at::Tensor>>> all(refs.size());
   try {
     torch::jit::Module m = load_torchscript(path);
-    m.to(at::kDouble);
+    widen_to_float64(m);
     ReferenceKernels reference_kernels;
     for (size_t k = 0; k < refs.size(); ++k) {
       try {
@@ -499,6 +500,9 @@ ExportResult export_onnx(const ExportOptions& o) {
   std::optional<ExampleSet> examples;
   if (!o.example.empty()) {
     examples = match_example_inputs(specs, read_example_file(o.example), o.example.string());
+    if (!o.second_example.empty()) {
+      use_second_example(*examples, read_example_file(o.second_example), o.second_example.string());
+    }
     specs = examples->specs;
   }
   if (!o.check_only) ensure_writable_dir(o.out.parent_path().empty() ? fs::path(".") : o.out.parent_path());
@@ -596,6 +600,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   ExportResult result;
   result.model = fs::absolute(o.model).string();
   if (!o.example.empty()) result.example = fs::absolute(o.example).string();
+  if (!o.second_example.empty()) result.second_example = fs::absolute(o.second_example).string();
   result.opset = o.opset;
   result.input_specs = specs;
   result.dropped_checks = ctx.dropped_checks;
@@ -610,7 +615,7 @@ ExportResult export_onnx(const ExportOptions& o) {
 
   // Outputs after the return value's structure.
   std::vector<OutputLeaf> leaves;
-  collect_outputs(ctx, graph->outputs()[0], o.output_name, "return", /*top=*/true, o.output_name, leaves,
+  collect_outputs(ctx, ctx.block_results(graph->block())[0], o.output_name, "return", /*top=*/true, o.output_name, leaves,
                   result.dropped_none_outputs);
   if (leaves.empty()) throw Error("the model returns no tensor");
   std::set<std::string> used;

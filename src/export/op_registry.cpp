@@ -207,7 +207,17 @@ void convert_node(ExportContext& ctx, const Node* node) {
 }  // namespace
 
 void convert_block(ExportContext& ctx, const torch::jit::Block* block) {
-  for (const Node* node : block->nodes()) {
+  ctx.clear_block_results(block);  // an unrolled loop converts its body again
+  convert_rest_of_block(ctx, *block->nodes().begin());
+}
+
+void convert_rest_of_block(ExportContext& ctx, const Node* first) {
+  const torch::jit::Block* block = first->owningBlock();
+  for (const Node* node = first; node != block->return_node(); node = node->next()) {
+    if (const auto* until = ctx.rest_converted_until()) {  // an If converted the rest inside its branches
+      if (until == block) ctx.clear_rest_converted();
+      return;
+    }
     if (node->kind() == c10::prim::Constant) continue;  // materialised on first use
     if (!ctx.collecting()) {
       convert_node(ctx, node);
@@ -233,6 +243,7 @@ void convert_block(ExportContext& ctx, const torch::jit::Block* block) {
       for (const Value* o : node->outputs()) ctx.poison(o);
     }
   }
+  if (ctx.rest_converted_until() == block) ctx.clear_rest_converted();  // set by the block's last node
 }
 
 }  // namespace kiln

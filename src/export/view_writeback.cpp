@@ -145,6 +145,20 @@ void collect_written(const torch::jit::Block* block, const torch::jit::Block* sc
 
 }  // namespace
 
+bool mutates_outside(const Node* node, const torch::jit::Block* scope) {
+  for (const torch::jit::Block* b : node->blocks())
+    for (const Node* n : b->nodes())
+      if (mutates_outside(n, scope)) return true;
+  const auto* schema = node->maybeSchema();
+  bool writes = node->kind() == c10::prim::SetAttr ||
+                (schema != nullptr && !schema->arguments().empty() && !node->inputs().empty() &&
+                 schema->arguments()[0].alias_info() && schema->arguments()[0].alias_info()->isWrite());
+  if (!writes) return false;
+  const Value* v = node->input(0);
+  while (inside(v->node()->owningBlock(), scope) && is_view_op(v->node())) v = v->node()->input(0);
+  return !inside(v->node()->owningBlock(), scope) && v->node()->kind() != c10::prim::Constant;
+}
+
 std::vector<const Value*> outer_values_written_in(const torch::jit::Block* block) {
   std::vector<const Value*> out;
   collect_written(block, block, out);

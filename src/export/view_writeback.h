@@ -20,4 +20,8 @@ void write_back_through_views(ExportContext& ctx, const Value* view, const std::
 // writes, directly or through a view: a Loop carries them, an If returns them.
 std::vector<const Value*> outer_values_written_in(const torch::jit::Block* block);
 
+// Whether `node` (its nested blocks included) changes anything defined outside `scope`: a tensor
+// in place (through views too), a list or dict (append, setitem, …), a module attribute.
+bool mutates_outside(const Node* node, const torch::jit::Block* scope);
+
 }  // namespace kiln

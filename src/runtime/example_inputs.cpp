@@ -99,4 +99,29 @@ ExampleSet match_example_inputs(const std::vector<InputSpec>& specs, std::vector
   return set;
 }
 
+void use_second_example(ExampleSet& set, std::vector<HostTensor> loaded, const std::string& what) {
+  // The first-size specs with every dynamic dim's second size free: the file sets it.
+  std::vector<InputSpec> specs = set.specs;
+  for (auto& s : specs)
+    for (auto& d : s.dims) d.second = 0;
+  ExampleSet second = match_example_inputs(specs, std::move(loaded), what);
+  for (size_t i = 0; i < set.specs.size(); ++i) {
+    auto& dims = set.specs[i].dims;
+    for (size_t d = 0; d < dims.size(); ++d) {
+      if (!dims[d].dynamic()) continue;
+      int64_t got = second.specs[i].dims[d].size;
+      if (got == dims[d].size) {
+        throw Error(fmt::format("{}: dim '{}' is {} here as in the example: the second size must differ from it", what,
+                                dims[d].symbol, got));
+      }
+      if (dims[d].second != 0 && dims[d].second != got && dims[d].second != 2 * dims[d].size) {
+        throw Error(fmt::format("{}: dim '{}' is {} here and declared {}/{}", what, dims[d].symbol, got, dims[d].size,
+                                dims[d].second));
+      }
+      dims[d].second = got;
+    }
+  }
+  set.second = std::move(second.first);
+}
+
 }  // namespace kiln

@@ -22,6 +22,11 @@ struct ExampleSet {
 // Throws kiln::Error naming `what` (the file) and the input.
 ExampleSet match_example_inputs(const std::vector<InputSpec>& specs, std::vector<HostTensor> loaded, const std::string& what);
 
+// `loaded` (a second file, matched to the set's specs like the first) becomes the second-size set:
+// each dynamic dim's second size is the file's, which must differ from the example's (a declared
+// N/M must agree with it). Throws kiln::Error naming `what` and the input.
+void use_second_example(ExampleSet& set, std::vector<HostTensor> loaded, const std::string& what);
+
 // `t` repeated along `dim` to `size` elements (element i is element i mod n of the original).
 HostTensor tile_dim(const HostTensor& t, size_t dim, int64_t size);
 

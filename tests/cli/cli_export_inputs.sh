@@ -31,6 +31,10 @@ np.savez("example.npz", ids=ids.numpy(), mask=mask.numpy())
 np.savez("positional.npz", ids.numpy(), mask.numpy())  # arr_0, arr_1
 torch.save({"ids": ids.float(), "mask": mask}, "wrong_dtype.pt")
 np.save("one.npy", np.random.default_rng(0).normal(size=(4, 6)).astype(np.float32))
+ids2 = torch.randint(0, 50, (2, 7))  # a second size with no relation to the first (not 2x)
+mask2 = torch.tensor([[1] * 7, [1, 1, 0, 0, 0, 0, 0]], dtype=torch.bool)
+np.savez("second.npz", ids=ids2.numpy(), mask=mask2.numpy())
+np.savez("same_size.npz", ids=ids.numpy(), mask=mask.numpy())
 with torch.no_grad():
     np.save("expected.npy", m(ids, mask).numpy())
 
@@ -78,6 +82,19 @@ assert r["example"] == os.path.abspath("example.pt"), r["example"]
 assert [v["sizes"] for v in r["verification"]] == ["batch=3, seq=5", "batch=6, seq=10"], r["verification"]
 assert json.load(open("report_random.json"))["example"] == ""  # random values say so
 PY
+
+# --second-example: the second verification size is the second file's, its values as given
+expect_exact 0 "" -- export tokens.pt "${TOKENS[@]}" --example example.pt --second-example second.npz -o tokens_second.onnx \
+  --report report_second.json
+check "the second size is the second file's" python3 - <<'PY'
+import json, os
+r = json.load(open("report_second.json"))
+assert [v["sizes"] for v in r["verification"]] == ["batch=3, seq=5", "batch=2, seq=7"], r["verification"]
+assert r["second_example"] == os.path.abspath("second.npz"), r["second_example"]
+PY
+expect 1 "same_size.npz: dim 'batch' is 3 here as in the example" -- \
+  export tokens.pt "${TOKENS[@]}" --example example.pt --second-example same_size.npz -o bad5.onnx
+expect 2 "second-example needs --example" -- export tokens.pt "${TOKENS[@]}" --second-example second.npz -o bad6.onnx
 
 expect 1 "wrong_dtype.pt: input 'ids' is float32 in the file and declared int64" -- \
   export tokens.pt "${TOKENS[@]}" --example wrong_dtype.pt -o bad1.onnx

@@ -234,6 +234,15 @@ def kiln_side(setup: Setup, entry: dict, work: Path) -> dict:
     return row
 
 
+def case_npz(setup: Setup, case: dict, work: Path) -> Path:
+    """One reference case's inputs as an .npz named by input (what kiln's --example reads)."""
+    import numpy as np
+
+    path = work / f"example_{case['name']}.npz"
+    np.savez(path, **{name: np.load(setup.corpus / rel) for name, rel in case["inputs"].items()})
+    return path
+
+
 def kiln_side_once(setup: Setup, entry: dict, work: Path) -> dict:
     out = work / "kiln.onnx"
     out.unlink(missing_ok=True)
@@ -242,6 +251,13 @@ def kiln_side_once(setup: Setup, entry: dict, work: Path) -> dict:
         cmd += ["--input", spec]
     if entry.get("example"):  # the generator's valid example values (lengths, masks)
         cmd += ["--example", str(setup.corpus / entry["example"])]
+    elif entry.get("family") == "detection" and len(entry.get("cases", [])) >= 2:
+        # A detector verified on seeded noise images compares top-k / NMS picks among candidates
+        # whose scores are closer than the model's own float32 noise (Mask R-CNN: detections swap
+        # on noise images, none on the generator's); a user passes real images. kiln verifies on
+        # the corpus's own two images, the second as the second size.
+        for flag, case in (("--example", entry["cases"][0]), ("--second-example", entry["cases"][1])):
+            cmd += [flag, str(case_npz(setup, case, work))]
     if setup.opset is not None:
         cmd += ["--opset", str(setup.opset)]
     # The bound the row is judged by (onnx_check): twice the model's own float32 noise where that

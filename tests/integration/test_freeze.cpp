@@ -17,6 +17,7 @@
 #include "torchscript/freeze.h"
 #include "torchscript/script.h"
 #include "torchscript/torch_runtime.h"
+#include "torchscript/widen_to_float64.h"
 #include "train/trainer.h"
 
 namespace fs = std::filesystem;
@@ -249,6 +250,46 @@ TEST(Freeze, BadInputsAreOneLineErrorsAndWriteNothing) {
     }
   }
   fs::remove_all(dir);
+}
+
+}  // namespace kiln
+
+namespace kiln {
+
+// The export's float64 oracle: a dtype a trace wrote into the graph (torch.zeros(..., dtype=...)
+// as it ran in float32) and a float32 constant tensor it captured become float64, so the whole
+// forward runs in float64 — before, the Linear refused the mix (mat1 and mat2 must have the same
+// dtype) and the oracle was lost.
+TEST(WidenToFloat64, WrittenDtypesAndCapturedConstantsFollowTheParameters) {
+  auto w = torch::randn({3, 4});
+  // A module of its own each time (LibTorch plans a method's graph on its first run).
+  auto make = [&] {
+    torch::jit::Module m("M");
+    m.register_parameter("w", w.clone(), false);
+    m.define(R"(
+def forward(self, x):
+    ones = torch.zeros([x.size(0), 4], dtype=6) + 1.0
+    return torch.mm(x, self.w.t()) + torch.mm(ones, self.w.t())
+)");  // dtype=6: float32, written into the graph as a trace writes it
+    // A constant tensor as a trace captures it, added to the output.
+    auto graph = m.get_method("forward").graph();
+    torch::jit::Node* ret = graph->return_node();
+    torch::jit::WithInsertPoint guard(ret);
+    torch::jit::Value* c = graph->insertConstant(torch::full({3}, 0.25f));
+    ret->replaceInput(0, graph->insert(c10::aten::add, {ret->input(0), c}));
+    return m;
+  };
+  auto x = torch::randn({2, 4});
+  auto want = make().forward({x}).toTensor().to(at::kDouble);
+  auto parameters_only = make();
+  parameters_only.to(at::kDouble);  // the written dtype still makes a float32 operand
+  EXPECT_ANY_THROW(parameters_only.forward({x.to(at::kDouble)}));
+  auto m = make();
+  EXPECT_EQ(widen_to_float64(m), 2) << *m.get_method("forward").graph();  // the dtype argument and the constant
+  auto got = m.forward({x.to(at::kDouble)}).toTensor();
+  EXPECT_EQ(got.scalar_type(), at::kDouble);
+  EXPECT_LT((got - want).abs().max().item<double>(), 1e-5);
+  EXPECT_EQ(widen_to_float64(m), 0);  // nothing float32 is left
 }
 
 }  // namespace kiln

@@ -1350,6 +1350,18 @@ R("torchvision_ps_roi_pool", "torchvision::ps_roi_pool", "torchvision.ops.ps_roi
 # TorchScript constructs: prim ops, ints/bools/lists/dicts, conversions (script keeps them; a
 # trace turns them into tensor ops or unrolls them, hence TRACE_CONTROL/TRACE_INTS)
 R("prim_If", "prim::If", "if bool(x.sum() > 0):\n    return x + 1.0\nreturn x - 1.0", X, only=TRACE_CONTROL)
+# A tensor of a different rank in each branch (torchvision's box decoder: [N, K, 4] with boxes,
+# [0, 4K] without), read later by ops that need the rank: kiln converts the rest of the block in
+# each branch. The batch decides the branch here, so the two verification sizes take one each.
+_RANKED = ("if x.size(0) > 2:\n    y = x.reshape(x.size(0), -1, 2)\nelse:\n    y = x.reshape(x.size(0), -1)\n")
+R("prim_If_rank", "prim::If",
+  _RANKED + "z = torch.stack((y[..., 0::2], y[..., 1::2]), dim=y.dim()).reshape(y.shape) * 2.0\n"
+  "return z.reshape(z.size(0), -1)[:, y.dim():]", X,
+  S("out: List[Tensor] = [x * 0.5]\n" + _RANKED.replace("x.size(0) > 2", "bool(x[0, 0, 0] > 0)") +
+    "out.append(y.flatten(y.dim() - 2) + float(y.dim()))\nd = {'a': out[1], 'b': out[0]}\nreturn d['a'] + 1.0, d['b']"),
+  S("if x.size(1) == 3:\n" + "".join("    " + l + "\n" for l in _RANKED.splitlines()) + "    z = y * 2.0\nelse:\n    z = x\n"
+    "return z.reshape(z.size(0), -1)[:, z.dim():]"),
+  only=TRACE_CONTROL)
 R("prim_If_static", "prim::If", "if x.size(1) == 3:\n    return x * 2.0\nreturn x", X,
   S("if x.size(0) > 2:\n    return x * 2.0\nreturn x"), only=TRACE_CONTROL)
 R("prim_Loop", "prim::Loop", "y = x\nfor _ in range(x.size(0)):\n    y = y * 0.5 + 1.0\nreturn y", X,

@@ -129,6 +129,46 @@ TEST(ExampleInputs, DisagreementsAreOneLineErrorsNamingTheFileAndTheInput) {
   EXPECT_THROW(match_example_inputs(same, {HostTensor("x", DType::Float32, {3, 4})}, "ex.pt"), Error);
 }
 
+TEST(ExampleInputs, ASecondExampleSetsTheSecondSizesInsteadOfTiling) {
+  std::vector<InputSpec> specs{parse_input_spec("image:float32:3xh=64xw=80")};
+  auto set = match_example_inputs(specs, {HostTensor("", DType::Float32, {3, 64, 80})}, "a.npy");
+  HostTensor b("", DType::Float32, {3, 72, 96});
+  for (int64_t i = 0; i < b.numel(); ++i) b.set(i, 0.5);
+  use_second_example(set, {b}, "b.npy");
+  EXPECT_EQ(set.specs[0].dims[1].second, 72);
+  EXPECT_EQ(set.specs[0].dims[2].second, 96);
+  EXPECT_EQ(set.specs[0].dims[1].size, 64);  // the example size stays the first file's
+  ASSERT_EQ(set.second.size(), 1u);
+  EXPECT_EQ(set.second[0].name, "image");
+  EXPECT_EQ(set.second[0].shape, (Shape{3, 72, 96}));
+  EXPECT_EQ(set.second[0].at(0), 0.5);  // the file's values, not the example tiled
+}
+
+TEST(ExampleInputs, ASecondExampleThatCannotBeTheSecondSizeIsAnErrorNamingItsFile) {
+  std::vector<InputSpec> specs{parse_input_spec("ids:int64:batch=2xseq=8/12"), parse_input_spec("mask:int64:batch=2xseq=8/12")};
+  auto expect_error = [&](std::vector<HostTensor> loaded, const std::string& needle) {
+    auto set = match_example_inputs(specs, {int_tensor("ids", {2, 8}), int_tensor("mask", {2, 8})}, "a.pt");
+    try {
+      use_second_example(set, std::move(loaded), "b.pt");
+      ADD_FAILURE() << "accepted; expected " << needle;
+    } catch (const Error& e) {
+      std::string m = e.what();
+      EXPECT_EQ(m.rfind("b.pt: ", 0), 0u) << m;
+      EXPECT_NE(m.find(needle), std::string::npos) << m;
+      EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    }
+  };
+  expect_error({int_tensor("ids", {3, 12}), int_tensor("mask", {3, 13})}, "dim 'seq' is 12 in one input and 13");
+  expect_error({int_tensor("ids", {2, 12}), int_tensor("mask", {2, 12})}, "dim 'batch' is 2 here as in the example");
+  expect_error({int_tensor("ids", {3, 10}), int_tensor("mask", {3, 10})}, "dim 'seq' is 10 here and declared 8/12");
+  expect_error({int_tensor("ids", {3, 12}), HostTensor("mask", DType::Float32, {3, 12})}, "is float32 in the file");
+  expect_error({int_tensor("ids", {3, 12})}, "1 tensors for 2 declared inputs");
+  // the declared second size, met
+  auto set = match_example_inputs(specs, {int_tensor("ids", {2, 8}), int_tensor("mask", {2, 8})}, "a.pt");
+  use_second_example(set, {int_tensor("ids", {3, 12}), int_tensor("mask", {3, 12})}, "b.pt");
+  EXPECT_EQ(set.second[1].shape, (Shape{3, 12}));
+}
+
 RC_GTEST_PROP(ExampleInputs, TilingRepeatsEveryRowInOrder, ()) {
   Shape shape = *rc::gen::container<Shape>(*rc::gen::inRange<size_t>(1, 4), rc::gen::inRange<int64_t>(1, 5));
   size_t dim = *rc::gen::inRange<size_t>(0, shape.size());

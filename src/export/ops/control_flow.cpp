@@ -36,10 +36,15 @@ bool raises(const torch::jit::Block* block) {
   return false;
 }
 
-// Converts a block in the current graph and makes the If's outputs its outputs.
+// Converts a block in the current graph and makes the If's outputs its outputs (unless an If in
+// it converted the rest of the block around this one too).
 void inline_branch(ExportContext& ctx, const Node* node, const torch::jit::Block* block) {
+  ctx.push_inline_frame({node, block});
   convert_block(ctx, block);
-  for (size_t i = 0; i < node->outputs().size(); ++i) ctx.alias_value(node->output(i), block->outputs()[i]);
+  ctx.pop_inline_frame();
+  if (ctx.rest_converted_until() != nullptr) return;
+  auto results = ctx.block_results(block);
+  for (size_t i = 0; i < node->outputs().size(); ++i) ctx.alias_value(node->output(i), results[i]);
 }
 
 // What a branch returns, as a tree: tuples and lists of leaves; a leaf is a static number, None,
@@ -47,6 +52,7 @@ void inline_branch(ExportContext& ctx, const Node* node, const torch::jit::Block
 struct Returned {
   std::vector<Returned> children;
   bool is_list = false;
+  std::optional<std::vector<std::string>> dict_keys;  // a dict: its keys, children its values
   const Value* value = nullptr;  // a leaf
   bool none = false;
   bool uninitialized = false;  // prim::Uninitialized: never read (a path that returned early)
@@ -54,10 +60,18 @@ struct Returned {
   // The leaf's element type, read while its branch's graph is the current one (its values are
   // not known to the graph around the If).
   std::optional<int32_t> type;
+  std::optional<int64_t> rank;  // a tensor leaf's
+  std::optional<std::string> name;  // a run-time leaf's ONNX name
+  std::optional<c10::IValue> known;  // a static leaf's value (a tensor too)
 };
 
 Returned describe(ExportContext& ctx, const Value* v) {
   Returned r;
+  if (const auto* d = ctx.dict_of(v)) {
+    r.dict_keys = d->keys;
+    for (const Value* e : d->values) r.children.push_back(describe(ctx, e));
+    return r;
+  }
   if (auto elems = ctx.list_elements(v)) {
     r.is_list = true;
     for (const Value* e : *elems) r.children.push_back(describe(ctx, e));
@@ -70,6 +84,7 @@ Returned describe(ExportContext& ctx, const Value* v) {
     r.none = true;
   } else if (ctx.is_static(v)) {
     auto iv = ctx.constant(v);
+    r.known = iv;
     if (iv.isTuple() || iv.isList()) {
       r.is_list = true;
       auto items = iv.isTuple() ? iv.toTupleRef().elements().vec() : iv.toListRef().vec();
@@ -80,10 +95,23 @@ Returned describe(ExportContext& ctx, const Value* v) {
   }
   if (!r.static_value && !r.none && !r.uninitialized) {
     // What the branch's ONNX value holds (LibTorch's annotations can be wrong: argmax as Float).
-    if (auto name = ctx.is_static(v) ? std::nullopt : ctx.name_of(v)) r.type = ctx.elem_type_of(*name);
+    if (auto name = ctx.is_static(v) ? std::nullopt : ctx.name_of(v)) {
+      r.type = ctx.elem_type_of(*name);
+      r.name = name;
+    }
     if (!r.type) r.type = value_type(ctx, v);
+    if (!r.static_value && !is_non_tensor(v)) r.rank = ctx.rank_of(v);
   }
   return r;
+}
+
+// The type of element `i` of a tuple, list or dict type (Any when the container's is not known):
+// what collect_outputs and the converters read off the joined values.
+c10::TypePtr element_type(const c10::TypePtr& container, size_t i) {
+  if (auto tuple = container->cast<c10::TupleType>(); tuple && i < tuple->elements().size()) return tuple->elements()[i];
+  if (auto list = container->cast<c10::ListType>()) return list->getElementType();
+  if (auto dict = container->cast<c10::DictType>()) return dict->getValueType();
+  return c10::AnyType::get();
 }
 
 bool same_static(const Returned& a, const Returned& b) {
@@ -135,6 +163,62 @@ void add_graph_output(onnx::GraphProto& g, const std::string& name, int32_t type
   vi->mutable_type()->mutable_tensor_type()->set_elem_type(type);
 }
 
+// Whether an output of the If is a tensor whose rank differs between the branches and which is
+// read by anything but a reshape to a list of given length (that gives the rank back: the region
+// proposal network's decoded boxes go straight into view(num_images, -1, 4)).
+bool rank_read_later(const Node* node, const std::vector<Returned>& then_out, const std::vector<Returned>& else_out) {
+  for (size_t i = 0; i < then_out.size(); ++i) {
+    const Returned &t = then_out[i], &e = else_out[i];
+    if (!t.rank || !e.rank || *t.rank == *e.rank) continue;
+    for (const auto& use : node->output(i)->uses()) {
+      const Node* user = use.user;
+      bool reshaped = (user->kind() == c10::aten::view || user->kind() == c10::aten::reshape) && use.offset == 0 &&
+                      user->inputs().size() == 2 && user->input(1)->node()->kind() == c10::prim::ListConstruct;
+      if (!reshaped) return true;
+    }
+  }
+  return false;
+}
+
+// The rest of an If's block, which it converts inside its branches: the nodes after it, then, out
+// of each branch of a static If it stands in (innermost first), the nodes after that If; up to the
+// first block that is not such a branch (the graph, a run-time If's branch, a loop body), whose
+// results the If then gives.
+struct RestOfBlock {
+  std::vector<ExportContext::InlineFrame> frames;
+  const torch::jit::Block* scope = nullptr;
+};
+
+// nullopt when the rest changes something defined outside that block (a list a loop appends to):
+// the change would have to leave the If as well.
+std::optional<RestOfBlock> rest_of_block(ExportContext& ctx, const Node* node) {
+  RestOfBlock r;
+  const torch::jit::Block* b = node->owningBlock();
+  const auto& frames = ctx.inline_frames();
+  for (auto it = frames.rbegin(); it != frames.rend() && it->branch == b; ++it) {
+    r.frames.push_back(*it);
+    b = it->static_if->owningBlock();
+  }
+  r.scope = b;
+  auto changes_outside = [&](const Node* first) {
+    for (const Node* n = first; n != n->owningBlock()->return_node(); n = n->next())
+      if (mutates_outside(n, r.scope)) return true;
+    return false;
+  };
+  if (mutates_outside(node, r.scope) || changes_outside(node->next())) return std::nullopt;
+  for (const auto& f : r.frames)
+    if (changes_outside(f.static_if->next())) return std::nullopt;
+  return r;
+}
+
+// After the values a branch bound are forgotten: each leaf that has an ONNX name is a fresh value
+// bound to it.
+void rebind_leaves(ExportContext& ctx, Returned& r) {
+  for (auto& child : r.children) rebind_leaves(ctx, child);
+  if (r.known) r.value = ctx.mint_static(*r.known, r.value->type());
+  else if (r.name) r.value = ctx.mint(*r.name, r.value->type());
+}
+
 void if_node(ExportContext& ctx, const Node* node, const Args&) {
   const Value* c = node->input(0);
   const auto* then_block = node->blocks()[0];
@@ -169,7 +253,7 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
                             std::vector<std::string>& written_out) {
     ctx.push_graph(g);
     convert_block(ctx, block);
-    for (const Value* v : block->outputs()) out.push_back(describe(ctx, v));
+    for (const Value* v : ctx.block_results(block)) out.push_back(describe(ctx, v));
     for (size_t i = 0; i < written.size(); ++i) {
       written_out.push_back(emit(ctx, "Identity", {operand(ctx, written[i], written_types[i])}, "branch_written"));
       ctx.bind(written[i], before[i]);
@@ -179,16 +263,64 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
   convert_branch(&then_g, then_block, then_out, then_written);
   convert_branch(&else_g, else_block, else_out, else_written);
 
+  // A tensor of a different rank in each branch, read later by an op that needs its rank: the rest
+  // of the block is converted inside each branch, and the block's results are the If's outputs.
+  std::optional<RestOfBlock> rest;
+  if (rank_read_later(node, then_out, else_out)) rest = rest_of_block(ctx, node);
+  std::vector<Returned> then_rest, else_rest;
+  if (rest) {
+    const ExportContext::ValueState saved = ctx.save_values();
+    const auto frames = ctx.inline_frames();
+    auto convert_rest = [&](onnx::GraphProto* g, const torch::jit::Block* block, const std::vector<std::string>& written_out,
+                            std::vector<Returned>& out) {
+      ctx.push_graph(g);
+      for (size_t i = 0; i < written.size(); ++i) ctx.bind(written[i], written_out[i]);
+      auto results = ctx.block_results(block);
+      for (size_t i = 0; i < node->outputs().size(); ++i) ctx.alias_value(node->output(i), results[i]);
+      ctx.clear_block_results(rest->scope);
+      for (const auto& f : rest->frames) ctx.clear_block_results(f.branch);
+      convert_rest_of_block(ctx, node->next());
+      for (const auto& f : rest->frames) {  // out of each inlined branch, on after its static If
+        if (ctx.rest_converted_until() != nullptr) break;  // an If further on converted the rest
+        ctx.pop_inline_frame();
+        auto branch_results = ctx.block_results(f.branch);
+        for (size_t i = 0; i < f.static_if->outputs().size(); ++i) ctx.alias_value(f.static_if->output(i), branch_results[i]);
+        convert_rest_of_block(ctx, f.static_if->next());
+      }
+      ctx.clear_rest_converted();
+      for (const Value* v : ctx.block_results(rest->scope)) out.push_back(describe(ctx, v));
+      ctx.pop_graph();
+      // The rest's values are named in this branch only: what the other branch and the join need
+      // is the ONNX names the results have (kept by describe).
+      ctx.restore_values(saved);
+      ctx.set_inline_frames(frames);
+    };
+    convert_rest(&then_g, then_block, then_written, then_rest);
+    convert_rest(&else_g, else_block, else_written, else_rest);
+    for (auto* rests : {&then_rest, &else_rest})
+      for (auto& r : *rests) rebind_leaves(ctx, r);
+  }
+
   // Match the two trees leaf by leaf: equal statics stay static, the rest become If outputs.
   std::vector<std::string> outs;
   std::function<const Value*(const Returned&, const Returned&, const c10::TypePtr&)> join =
       [&](const Returned& t, const Returned& e, const c10::TypePtr& type) -> const Value* {
+    if (t.dict_keys || e.dict_keys) {
+      if (!t.dict_keys || !e.dict_keys || *t.dict_keys != *e.dict_keys) {
+        unsupported(node, "the branches return dicts with different keys");
+      }
+      const Value* dict = ctx.mint(std::string(), type);
+      auto& record = ctx.record_dict(dict);
+      record.keys = *t.dict_keys;
+      for (size_t i = 0; i < t.children.size(); ++i) record.values.push_back(join(t.children[i], e.children[i], element_type(type, i)));
+      return dict;
+    }
     if (t.is_list || e.is_list) {
       if (t.is_list != e.is_list || t.children.size() != e.children.size()) {
         unsupported(node, "the branches return lists or tuples of different lengths");
       }
       std::vector<const Value*> elems;
-      for (size_t i = 0; i < t.children.size(); ++i) elems.push_back(join(t.children[i], e.children[i], c10::AnyType::get()));
+      for (size_t i = 0; i < t.children.size(); ++i) elems.push_back(join(t.children[i], e.children[i], element_type(type, i)));
       const Value* list = ctx.mint(std::string(), type);
       ctx.record_list(list, std::move(elems));
       return list;
@@ -264,6 +396,20 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
     outs.push_back(name);
     return ctx.mint(name, type);
   };
+  if (rest) {
+    std::vector<const Value*> results;
+    for (size_t i = 0; i < then_rest.size(); ++i) {
+      results.push_back(join(then_rest[i], else_rest[i], rest->scope->outputs()[i]->type()));
+    }
+    if (!outs.empty()) {
+      auto& n = ctx.add_node("If", {cond}, outs);
+      set_attr(n, "then_branch", then_g);
+      set_attr(n, "else_branch", else_g);
+    }
+    ctx.set_block_results(rest->scope, std::move(results));
+    ctx.mark_rest_converted(rest->scope);
+    return;
+  }
   std::vector<const Value*> results;
   for (size_t i = 0; i < node->outputs().size(); ++i) results.push_back(join(then_out[i], else_out[i], node->output(i)->type()));
   std::vector<std::string> written_after;
@@ -297,8 +443,9 @@ void unroll(ExportContext& ctx, const Node* node, int64_t trips) {
     convert_block(ctx, body);
     // Snapshot the carried values: the next iteration re-converts (and rebinds) the body.
     std::vector<const Value*> next;
+    const auto results = ctx.block_results(body);
     for (size_t j = 0; j < carried.size(); ++j) {
-      const Value* out = body->outputs()[j + 1];
+      const Value* out = results[j + 1];
       const Value* keep = ctx.mint(std::string(), out->type());
       ctx.alias_value(keep, out);
       next.push_back(keep);
@@ -524,6 +671,17 @@ void onnx_loop(ExportContext& ctx, const Node* node) {
     ctx.record_list(t.body_in, std::move(elems));
   }
   convert_block(ctx, body);
+  // What the body gives (an If in it may have converted the rest of it inside its branches).
+  const auto results = ctx.block_results(body);
+  auto result_of = [&](const Value* v) {
+    for (size_t k = 0; k < results.size(); ++k)
+      if (body->outputs()[k] == v) return results[k];
+    return v;
+  };
+  for (auto& c : carried) {
+    if (c.body_out != nullptr) c.body_out = result_of(c.body_out);
+    if (c.tuple_body_out != nullptr) c.tuple_body_out = result_of(c.tuple_body_out);
+  }
   for (auto& c : carried) {  // a tuple element's value at the end of the body
     if (c.tuple_body_out == nullptr) continue;
     auto elems = ctx.list_elements(c.tuple_body_out);
@@ -543,7 +701,7 @@ void onnx_loop(ExportContext& ctx, const Node* node) {
       }
     }
   }
-  std::string cond_out = emit(ctx, "Identity", {scalar_operand(ctx, body->outputs()[0], onnx::TensorProto_DataType_BOOL)}, "cond_out");
+  std::string cond_out = emit(ctx, "Identity", {scalar_operand(ctx, results[0], onnx::TensorProto_DataType_BOOL)}, "cond_out");
   std::vector<std::string> body_outputs{cond_out};
   for (const auto& c : carried) {
     // Sequences are produced in the body already (an input or a SequenceInsert); Identity takes
