@@ -269,6 +269,7 @@ std::string ExportContext::in(const Value* v) {
     return name;
   }
   if (auto r = refused_.find(v); r != refused_.end()) throw Error(fmt::format("{} ({})", r->second, describe_node(v->node())));
+  if (poisoned(v)) throw ReadsPoisonedValue(fmt::format("%{} comes from a node kiln could not convert", v->debugName()));
   // (a value kiln minted itself has no node worth printing: its Param lists every such value)
   throw Error(fmt::format("internal: value %{} used before it was converted ({})", v->debugName(),
                           v->node()->kind() == c10::prim::Param ? std::string("a value the exporter made") : describe_node(v->node())));

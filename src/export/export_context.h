@@ -2,6 +2,7 @@
 // The state of one export: which ONNX name each TorchScript value has, the constants known at
 // export time, initializers, and the graph being written (a subgraph while inside an `If`).
 // Op converters (ops/*.cpp) read inputs and emit ONNX nodes only through this class.
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -12,10 +13,19 @@
 #include <onnx/onnx_pb.h>
 #include <torch/csrc/jit/ir/ir.h>
 
+#include "common/error.h"
+
 namespace kiln {
 
 using torch::jit::Node;
 using torch::jit::Value;
+
+// `kiln export --check`: a node read a value that an earlier failed node should have made (from
+// inside an If's branch, where the caller's downstream test does not see it): counted as
+// downstream, not reported as a problem of its own.
+struct ReadsPoisonedValue : Error {
+  using Error::Error;
+};
 
 class ExportContext {
  public:
@@ -327,6 +337,16 @@ class ExportContext {
     graphs_.pop_back();
   }
   bool in_subgraph() const { return graphs_.size() > 1; }
+  // Where a converter stood: `kiln export --check` goes on after a node that failed, with the
+  // subgraphs and inline frames the node had open closed again (their graphs were its locals).
+  struct Depth {
+    size_t graphs, frames;
+  };
+  Depth depth() const { return {graphs_.size(), inline_frames_.size()}; }
+  void unwind(Depth d) {
+    while (graphs_.size() > d.graphs) pop_graph();
+    inline_frames_.resize(std::min(inline_frames_.size(), d.frames));
+  }
 
  private:
   // Forgets what a value was: an unrolled loop converts its body again, and a value static in one

@@ -230,15 +230,23 @@ void convert_rest_of_block(ExportContext& ctx, const Node* first) {
       for (const Value* o : node->outputs()) ctx.poison(o);
       continue;
     }
+    const auto depth = ctx.depth();
     try {
       convert_node(ctx, node);
+    } catch (const ReadsPoisonedValue&) {
+      ctx.unwind(depth);
+      ++ctx.skipped_downstream;
+      for (const Value* o : node->outputs()) ctx.poison(o);
     } catch (const Error& e) {
+      ctx.unwind(depth);
       ctx.record_problem(node, first_line(e.what()));
       for (const Value* o : node->outputs()) ctx.poison(o);
     } catch (const c10::Error& e) {
+      ctx.unwind(depth);
       ctx.record_problem(node, first_line(e.what_without_backtrace()));
       for (const Value* o : node->outputs()) ctx.poison(o);
     } catch (const std::exception& e) {
+      ctx.unwind(depth);
       ctx.record_problem(node, std::string("internal: ") + first_line(e.what()));
       for (const Value* o : node->outputs()) ctx.poison(o);
     }

@@ -1125,6 +1125,16 @@ R("scaled_dot_product_attention", "aten::scaled_dot_product_attention", "F.scale
   S("F.scaled_dot_product_attention(q, k, v, scale=0.5)"),
   S("F.scaled_dot_product_attention(q, k, v, enable_gqa=True)", [f("batch=2x4x5x8", "q"), f("batch=2x2x6x8", "k"),
                                                                  f("batch=2x2x6x8", "v")]))
+# A mask or causality decided at run time (nn.MultiheadAttention's causal-mask detection hands SDPA
+# a run-time is_causal and an Optional mask): the batch decides here, so each size takes a path.
+QKV_SEQ = [f("batch=2x2xseq=5x8", "q"), f("batch=2x2xseq=5x8", "k"), f("batch=2x2xseq=5x8", "v")]
+R("scaled_dot_product_attention_run_time_mask", "aten::scaled_dot_product_attention",
+  "return F.scaled_dot_product_attention(q, k, v, is_causal=q.size(0) > 2)", QKV_SEQ,
+  S("m: Optional[Tensor] = None\nif q.size(0) > 2:\n    m = w\nreturn F.scaled_dot_product_attention(q, k, v, attn_mask=m)",
+    QKV + [b("5x6", "w")]),
+  S("m: Optional[Tensor] = None\nif q.size(0) <= 2:\n    m = w\n"
+    "return F.scaled_dot_product_attention(q, k, v, attn_mask=m, is_causal=m is None)", QKV_SEQ + [f("batch=2x1xseq=5xseq=5", "w")]),
+  only=TRACE_CONTROL)
 R("_native_multi_head_attention", "aten::_native_multi_head_attention",
   "return torch._native_multi_head_attention(x, x, x, 8, 2, self.wi, self.bi, self.wo, self.bo, None, False)[0]",
   f("batch=2xseq=5x8"), consts={"wi": "torch.randn(24, 8) * 0.3", "bi": "torch.randn(24)", "wo": "torch.randn(8, 8) * 0.3",
@@ -1362,6 +1372,11 @@ R("prim_If_rank", "prim::If",
   S("if x.size(1) == 3:\n" + "".join("    " + l + "\n" for l in _RANKED.splitlines()) + "    z = y * 2.0\nelse:\n    z = x\n"
     "return z.reshape(z.size(0), -1)[:, z.dim():]"),
   only=TRACE_CONTROL)
+# An Optional decided at run time, rebound in one branch of a later If and passed through in the
+# other (`if m is not None: m = m.unsqueeze(0)`): the If gives an optional either way.
+R("prim_If_optional", "prim::If",
+  "m: Optional[Tensor] = None\nif x.size(0) > 2:\n    m = x * 2.0\nif m is not None:\n    if m.dim() == 3:\n        m = m.unsqueeze(0)\n"
+  "if m is not None:\n    return x + m.sum(0).sum(0)\nreturn x - 1.0", X, only=TRACE_CONTROL)
 R("prim_If_static", "prim::If", "if x.size(1) == 3:\n    return x * 2.0\nreturn x", X,
   S("if x.size(0) > 2:\n    return x * 2.0\nreturn x"), only=TRACE_CONTROL)
 R("prim_Loop", "prim::Loop", "y = x\nfor _ in range(x.size(0)):\n    y = y * 0.5 + 1.0\nreturn y", X,

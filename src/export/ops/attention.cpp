@@ -2,6 +2,7 @@
 // (aten::_native_multi_head_attention, what a scripted or traced MHA runs under no_grad) →
 // MatMul / Softmax / MatMul, with the packed in-projection split into three constant MatMuls.
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -81,6 +82,61 @@ std::string repeat_heads(ExportContext& ctx, const Node* node, const Value* v, c
   return emit(ctx, "Reshape", {t, c.output(0)}, "gqa");
 }
 
+// A float value chosen at run time: an If whose branches each emit one (float `type`, any shape).
+std::string if_value(ExportContext& ctx, const std::string& cond, int32_t type, const std::function<std::string()>& then_fn,
+                     const std::function<std::string()>& else_fn) {
+  onnx::GraphProto then_g, else_g;
+  then_g.set_name(ctx.fresh("mask_then"));
+  else_g.set_name(ctx.fresh("mask_else"));
+  for (auto [g, fn] : {std::pair{&then_g, &then_fn}, std::pair{&else_g, &else_fn}}) {
+    ctx.push_graph(g);
+    std::string out = emit(ctx, "Identity", {(*fn)()}, "mask_out");
+    ctx.pop_graph();
+    auto* vi = g->add_output();
+    vi->set_name(out);
+    vi->mutable_type()->mutable_tensor_type()->set_elem_type(type);
+  }
+  std::string out = ctx.fresh("mask");
+  auto& n = ctx.add_node("If", {cond}, {out});
+  set_attr(n, "then_branch", then_g);
+  set_attr(n, "else_branch", else_g);
+  return out;
+}
+
+// 0 where attention is allowed, -inf where not, from a bool mask (True: allowed).
+std::string additive(ExportContext& ctx, const std::string& allowed, const std::string& q) {
+  return emit(ctx, "Where", {allowed, constant_like(ctx, 0.0, q, "zero"), constant_like(ctx, -std::numeric_limits<double>::infinity(), q, "neg_inf")},
+              "additive");
+}
+
+// The mask of an attention whose mask or causality is decided at run time, as an additive float
+// mask: nn.MultiheadAttention detects a causal attn_mask by comparing it with one
+// (F._detect_is_causal_mask) and hands SDPA is_causal with the mask dropped, or the mask (an ONNX
+// optional: None on some paths) with is_causal False. PyTorch refuses both at once.
+std::string run_time_mask(ExportContext& ctx, const Node* node, const Value* mask, const Value* is_causal, const std::string& q,
+                          const std::string& k) {
+  int32_t type = ctx.elem_type_of(q).value_or(onnx::TensorProto_DataType_FLOAT);
+  auto given = [&]() -> std::string {  // the mask argument, additive; 0 for None
+    if (ctx.is_none(mask)) return constant_like(ctx, 0.0, q, "no_mask");
+    auto elem = ctx.optional_of(mask);
+    auto as_additive = [&](const std::string& m, std::optional<int32_t> t) {
+      if (t && *t == onnx::TensorProto_DataType_BOOL) return additive(ctx, m, q);
+      return t && *t == type ? m : emit_cast(ctx, m, type);
+    };
+    if (!elem) return as_additive(ctx.in(mask), ctx.elem_type_of(ctx.in(mask)));
+    std::string has = emit(ctx, "OptionalHasElement", {ctx.in(mask)}, "has_mask");
+    return if_value(
+        ctx, has, type, [&] { return as_additive(emit(ctx, "OptionalGetElement", {ctx.in(mask)}, "mask_value"), elem); },
+        [&] { return constant_like(ctx, 0.0, q, "no_mask"); });
+  };
+  if (ctx.is_static(is_causal)) {
+    if (ctx.const_bool(is_causal)) unsupported(node, "is_causal=True together with an attn_mask decided at run time");
+    return given();
+  }
+  std::string causal = scalar_operand(ctx, is_causal, onnx::TensorProto_DataType_BOOL);
+  return if_value(ctx, causal, type, [&] { return additive(ctx, causal_mask(ctx, q, k), q); }, given);
+}
+
 // scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa)
 void sdpa(ExportContext& ctx, const Node* node, const Args& a) {
   if (a.f(4) != 0.0) unsupported(node, "dropout_p > 0 (random at run time)");
@@ -103,12 +159,16 @@ void sdpa(ExportContext& ctx, const Node* node, const Args& a) {
   }
   std::string mask;
   bool bool_mask = false;
-  if (a.b(5)) {
-    if (!a.is_none(3)) unsupported(node, "is_causal=True together with an attn_mask");
+  const Value* mask_value = node->input(3);
+  const Value* causal_value = node->input(5);
+  if (!ctx.is_static(causal_value) || ctx.optional_of(mask_value)) {
+    mask = run_time_mask(ctx, node, mask_value, causal_value, q, k);
+  } else if (ctx.const_bool(causal_value)) {
+    if (!ctx.is_none(mask_value)) unsupported(node, "is_causal=True together with an attn_mask");
     mask = causal_mask(ctx, q, k);
     bool_mask = true;
-  } else if (auto m = a.opt_tensor(3)) {
-    mask = *m;
+  } else if (!ctx.is_none(mask_value)) {
+    mask = ctx.in(mask_value);
     auto t = ctx.elem_type_of(mask);
     bool_mask = t && *t == onnx::TensorProto_DataType_BOOL;
   }
@@ -260,8 +320,11 @@ void transformer_encoder_layer(ExportContext& ctx, const Node* node, const Args&
 }  // namespace
 
 void register_attention_ops(OpRegistry& r) {
-  r.add("aten::scaled_dot_product_attention", "v v v v? f b f? b", sdpa,
-        "MatMul, Mul, (Where/Add mask; causal by Range/LessOrEqual), Softmax, MatMul");
+  // attn_mask and is_causal: `any`, read by the converter (a run-time Optional mask, a run-time
+  // is_causal: an If choosing the additive mask).
+  r.add("aten::scaled_dot_product_attention", "v v v any f any f? b", sdpa,
+        "MatMul, Mul, (Where/Add mask; causal by Range/LessOrEqual; If for a mask or causality decided at run time), "
+        "Softmax, MatMul");
   r.add("aten::_native_multi_head_attention", "v v v i i v v v v v? b b i?", native_mha,
         "MatMul+Add per projection, Reshape/Transpose to heads, attention (masks), out projection");
   r.add("aten::_transformer_encoder_layer_fwd", "v i i v v v v b b f v v v v v v v v v? i?", transformer_encoder_layer,

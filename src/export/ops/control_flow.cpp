@@ -63,6 +63,7 @@ struct Returned {
   std::optional<int64_t> rank;  // a tensor leaf's
   std::optional<std::string> name;  // a run-time leaf's ONNX name
   std::optional<c10::IValue> known;  // a static leaf's value (a tensor too)
+  std::optional<int32_t> optional_elem;  // an ONNX optional's element type (an Optional decided earlier)
 };
 
 Returned describe(ExportContext& ctx, const Value* v) {
@@ -100,7 +101,13 @@ Returned describe(ExportContext& ctx, const Value* v) {
       r.name = name;
     }
     if (!r.type) r.type = value_type(ctx, v);
-    if (!r.static_value && !is_non_tensor(v)) r.rank = ctx.rank_of(v);
+    if (auto elem = ctx.optional_of(v)) {
+      r.optional_elem = elem;
+      r.type = elem;
+      r.rank = ctx.optional_rank(v);
+    } else if (!r.static_value && !is_non_tensor(v)) {
+      r.rank = ctx.rank_of(v);
+    }
   }
   return r;
 }
@@ -341,7 +348,7 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
       outs.push_back(name);
       return ctx.mint(name, type);
     }
-    if (t.none || e.none) {
+    if (t.none || e.none || t.optional_elem || e.optional_elem) {
       if (t.none && e.none) return ctx.mint_static(c10::IValue(), c10::NoneType::get());
       // An Optional decided at run time: both branches give an ONNX optional (Optional is
       // opset 15, an If that returns one opset 16).
@@ -349,10 +356,16 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
         unsupported(node, "a branch returns None where the other returns a value: an Optional decided at run time needs "
                           "opset 16 (an If returning an ONNX optional)");
       }
+      // (an ONNX optional from an earlier If in one branch, `if m is not None: m = m.unsqueeze(0)`
+      // giving the tensor in the other: both give an optional)
       const Returned& real = t.none ? e : t;
-      if (real.static_value || is_non_tensor(real.value)) unsupported(node, "an Optional number decided at run time");
+      if (real.static_value || (!real.optional_elem && is_non_tensor(real.value))) {
+        unsupported(node, "an Optional number decided at run time");
+      }
       int32_t ty = leaf_type(ctx, real);
+      // The element's rank, where every branch that has one agrees.
       std::optional<int64_t> rank;
+      bool ranks_agree = true;
       auto optional_out = [&](onnx::GraphProto& g, const Returned& r) {
         ctx.push_graph(&g);
         std::string name = ctx.fresh("optional");
@@ -363,8 +376,16 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
           at->set_type(onnx::AttributeProto::TYPE_PROTO);
           at->mutable_tp()->mutable_tensor_type()->set_elem_type(ty);
         } else {
-          rank = ctx.rank_of(r.value);
-          ctx.add_node("Optional", {operand(ctx, r.value, ty)}, {name});
+          std::optional<int64_t> r_rank = r.optional_elem ? r.rank : ctx.rank_of(r.value);
+          if (rank && r_rank != rank) ranks_agree = false;
+          if (!rank) rank = r_rank;
+          if (!r_rank) ranks_agree = false;
+          if (r.optional_elem) {
+            if (*r.optional_elem != ty) unsupported(node, "the branches give optionals of different element types");
+            ctx.add_node("Identity", {ctx.in(r.value)}, {name});  // (Identity takes optionals from opset 16)
+          } else {
+            ctx.add_node("Optional", {operand(ctx, r.value, ty)}, {name});
+          }
         }
         ctx.pop_graph();
         auto* vi = g.add_output();
@@ -376,7 +397,7 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
       std::string name = ctx.fresh("if_optional");
       outs.push_back(name);
       const Value* result = ctx.mint(name, type);
-      ctx.mark_optional(name, ty, rank);
+      ctx.mark_optional(name, ty, ranks_agree ? rank : std::nullopt);
       return result;
     }
     if (same_static(t, e)) return ctx.mint_static(*t.static_value, type);
