@@ -164,6 +164,16 @@ class ExportContext {
     auto p = packed_lengths_.find(n->second);
     return p == packed_lengths_.end() ? std::nullopt : std::optional<std::string>(p->second);
   }
+  // A nested tensor (nn.TransformerEncoder's fast path: `_nested_tensor_from_mask`) is carried
+  // padded, with the bool mask of its valid positions [B, S] (True: a token): the fast-path layer
+  // reads it as a key padding mask, to_padded_tensor writes the padding value where it is False.
+  void mark_nested(const std::string& data, const std::string& valid) { nested_valid_[data] = valid; }
+  std::optional<std::string> nested_valid(const Value* v) const {
+    auto n = names_.find(v);
+    if (n == names_.end()) return std::nullopt;
+    auto p = nested_valid_.find(n->second);
+    return p == nested_valid_.end() ? std::nullopt : std::optional<std::string>(p->second);
+  }
   // Quantized tensors (eager-mode PTQ/QAT models) are carried as their integer ONNX tensor
   // (uint8 for quint8, int8 for qint8) with the scale and zero point it is read with; a
   // DequantizeLinear gives the float value. Converters that do not take quantized inputs get them
@@ -383,6 +393,7 @@ class ExportContext {
   std::unordered_map<std::string, int32_t> optionals_;
   std::unordered_map<std::string, int64_t> optional_ranks_;
   std::unordered_map<std::string, std::string> packed_lengths_;
+  std::unordered_map<std::string, std::string> nested_valid_;
   std::unordered_map<const Value*, std::string> refused_;
   std::unordered_map<const Value*, std::string> produced_;
   std::unordered_map<std::string, std::string> sequence_roots_;                 // sequence name → its root

@@ -95,6 +95,7 @@ const OpRegistry& op_registry() {
     register_resize_ops(r);
     register_recurrent_ops(r);
     register_attention_ops(r);
+    register_nested_ops(r);
     register_padding_ops(r);
     register_math_ops(r);
     register_layout_ops(r);

@@ -106,6 +106,7 @@ void register_creation_ops(OpRegistry& r);
 void register_resize_ops(OpRegistry& r);
 void register_recurrent_ops(OpRegistry& r);
 void register_attention_ops(OpRegistry& r);
+void register_nested_ops(OpRegistry& r);
 void register_padding_ops(OpRegistry& r);
 void register_math_ops(OpRegistry& r);
 void register_layout_ops(OpRegistry& r);

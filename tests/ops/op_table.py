@@ -1141,6 +1141,16 @@ R("_native_multi_head_attention", "aten::_native_multi_head_attention",
                                 "bo": "torch.randn(8)"})
 R("multihead_attention_module", "aten::scaled_dot_product_attention", "self.mha(x, x, x, need_weights=False)[0]",
   f("batch=2xseq=5x8"), mods={"mha": "torch.nn.MultiheadAttention(8, 2, batch_first=True).eval()"})
+# A scripted nn.TransformerEncoder given a key padding mask: its nested-tensor fast path when the
+# valid tokens come first (the output zero where padded), the padded layers when not. The padding
+# is at the end at batch 2 and at the start at batch 4, so the two sizes take one path each.
+_NESTED = ("pad = torch.arange(x.size(1))[None, :] >= n[:, None]\nif x.size(0) > 2:\n    pad = pad.flip([1])\n"
+           "return self.enc(x, src_key_padding_mask=pad)")
+_ENCODER = {"enc": "torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), 2).eval()"}
+R("_nested_tensor_from_mask_left_aligned", "aten::_nested_tensor_from_mask_left_aligned", _NESTED,
+  [f("batch=2xseq=5x8"), i("batch=2", "n", 1, 6)], mods=_ENCODER, only=TRACE_CONTROL)
+R("to_padded_tensor", "aten::to_padded_tensor", _NESTED, [f("batch=2xseq=5x8"), i("batch=2", "n", 1, 6)], mods=_ENCODER,
+  only=TRACE_CONTROL)
 R("transformer_encoder_layer", "aten::_transformer_encoder_layer_fwd", "self.layer(x)", f("batch=2xseq=5x8"),
   mods={"layer": "torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True).eval()"}, only=TRACE_DECOMPOSED)
 

@@ -273,7 +273,14 @@ void transformer_encoder_layer(ExportContext& ctx, const Node* node, const Args&
   double eps = a.f(9);
   std::string mask;
   bool bool_mask = false;
-  if (!a.is_none(18)) mask = attention_mask(ctx, node, a.value(18), a.opt_i(19), bool_mask);
+  auto nested = ctx.nested_valid(a.value(0));
+  if (!a.is_none(18)) {
+    if (nested) unsupported(node, "a mask with a nested input (PyTorch refuses it too)");
+    mask = attention_mask(ctx, node, a.value(18), a.opt_i(19), bool_mask);
+  } else if (nested) {  // a nested input: its valid positions are the keys each token attends to
+    mask = emit_unsqueeze(ctx, *nested, {1, 2});
+    bool_mask = true;
+  }
   auto layer_norm = [&](const std::string& x, size_t w, size_t b) {
     std::string y = ctx.fresh("layer_norm");
     if (ctx.opset() >= 17) {
@@ -315,6 +322,7 @@ void transformer_encoder_layer(ExportContext& ctx, const Node* node, const Args&
     x = layer_norm(emit(ctx, "Add", {x, feed_forward(x)}, "residual"), 12, 13);
   }
   ctx.bind(node->output(), x);
+  if (nested) ctx.mark_nested(x, *nested);  // the output is as nested as the input
 }
 
 }  // namespace

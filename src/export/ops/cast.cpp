@@ -94,9 +94,9 @@ void register_cast_ops(OpRegistry& r) {
   r.add("prim::device", "v", device, "nothing (cpu)", {.world = OpWorld::Scalar});
   r.add("prim::layout", "v", layout, "nothing (strided)", {.world = OpWorld::Scalar});
   r.add("aten::is_pinned", "v _", not_pinned, "nothing (false)", {.world = OpWorld::Scalar});
-  // Where a tensor lives and how it is laid out: an exported graph holds dense CPU tensors (a
-  // nested tensor is refused where it would be made), so these are false at export.
-  r.add("prim::is_nested|prim::is_cuda|prim::is_sparse|prim::is_sparse_csr|prim::is_mkldnn|prim::is_meta|prim::is_xpu|"
+  // Where a tensor lives and how it is laid out: an exported graph holds dense CPU tensors, so
+  // these are false at export (prim::is_nested: ops/nested.cpp).
+  r.add("prim::is_cuda|prim::is_sparse|prim::is_sparse_csr|prim::is_mkldnn|prim::is_meta|prim::is_xpu|"
         "prim::is_mps|prim::is_vulkan|prim::is_ipu|prim::is_mtia|prim::is_maia|prim::is_xla|prim::is_hpu|prim::is_lazy",
         "v", not_pinned, "nothing (false: dense CPU tensors)", {.world = OpWorld::Scalar});
   r.add("aten::dropout|aten::dropout_|aten::feature_dropout|aten::feature_dropout_|aten::alpha_dropout|aten::alpha_dropout_|"

@@ -187,6 +187,19 @@ bool rank_read_later(const Node* node, const std::vector<Returned>& then_out, co
   return false;
 }
 
+// Whether the branches give different strings (nn.TransformerEncoder's reason for not taking its
+// fast path, "" when it takes it, decided at run time): a string has no run-time form; after the
+// If, each branch's is known again.
+bool strings_differ(const std::vector<Returned>& then_out, const std::vector<Returned>& else_out) {
+  for (size_t i = 0; i < then_out.size(); ++i) {
+    const Returned &t = then_out[i], &e = else_out[i];
+    bool t_str = t.static_value && t.static_value->isString(), e_str = e.static_value && e.static_value->isString();
+    if ((t_str || e_str) && !same_static(t, e)) return true;
+    if (t.children.size() == e.children.size() && strings_differ(t.children, e.children)) return true;
+  }
+  return false;
+}
+
 // The rest of an If's block, which it converts inside its branches: the nodes after it, then, out
 // of each branch of a static If it stands in (innermost first), the nodes after that If; up to the
 // first block that is not such a branch (the graph, a run-time If's branch, a loop body), whose
@@ -273,7 +286,7 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
   // A tensor of a different rank in each branch, read later by an op that needs its rank: the rest
   // of the block is converted inside each branch, and the block's results are the If's outputs.
   std::optional<RestOfBlock> rest;
-  if (rank_read_later(node, then_out, else_out)) rest = rest_of_block(ctx, node);
+  if (rank_read_later(node, then_out, else_out) || strings_differ(then_out, else_out)) rest = rest_of_block(ctx, node);
   std::vector<Returned> then_rest, else_rest;
   if (rest) {
     const ExportContext::ValueState saved = ctx.save_values();
