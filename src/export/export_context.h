@@ -306,6 +306,10 @@ class ExportContext {
   // Set by an If that converted the rest of its block, and of the blocks around it up to `until`
   // (see inline frames): the conversion loops of those blocks stop; `until`'s clears it.
   void mark_rest_converted(const torch::jit::Block* until) { rest_converted_until_ = until; }
+  // How many such Ifs the conversion is inside: each doubles what follows it, so a bound keeps a
+  // model with many in a row from growing 2^n copies (and If nesting past what ONNX Runtime
+  // builds quickly: docs/security.md).
+  int rest_depth = 0;
   const torch::jit::Block* rest_converted_until() const { return rest_converted_until_; }
   void clear_rest_converted() { rest_converted_until_ = nullptr; }
   // A branch of an If with a static condition is converted in place, as if its nodes stood in the

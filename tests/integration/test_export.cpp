@@ -195,6 +195,49 @@ def forward(self, x):
   fs::remove_all(dir);
 }
 
+// A tensor whose rank the batch decides (rank 3 from batch 3 on, rank 2 below), read by dim():
+// the rest of the forward is converted inside each branch, one If inside another per stage. Two
+// stages export and match LibTorch at both verification sizes (batch 2 and 4: one path each);
+// six would make 64 copies — past four levels kiln stops with the op that needed the rank.
+torch::jit::Module rank_stages(int stages) {
+  std::string body = "def forward(self, x):\n    z = x\n";
+  for (int k = 0; k < stages; ++k) {
+    body += "    if z.size(0) > 2:\n        y = z.reshape(z.size(0), -1, 2)\n    else:\n        y = z.reshape(z.size(0), -1)\n"
+            "    z = y.reshape(y.size(0), -1) * float(y.dim())\n";
+  }
+  body += "    return z\n";
+  torch::jit::Module m(c10::QualifiedName("__torch__.RankStages"));
+  m.register_attribute("training", c10::BoolType::get(), false);
+  m.define(body);
+  return m;
+}
+
+TEST(Export, RanksTheBatchDecidesAreConvertedPerBranchUpToFourLevels) {
+  auto dir = testing::fresh_temp_dir("rank_stages");
+  rank_stages(2).save((dir / "two.pt").string());
+  ExportOptions o;
+  o.model = dir / "two.pt";
+  o.input_shape = "2x4";
+  o.opset = 17;
+  o.out = dir / "two.onnx";
+  auto r = export_onnx(o);
+  ASSERT_EQ(r.verification.size(), 2u);  // batch 2 (the else paths) and 4 (the then paths)
+  for (const auto& v : r.verification) EXPECT_LE(v.max_rel_mean_abs, 1e-6) << v.sizes;
+  rank_stages(6).save((dir / "six.pt").string());
+  o.model = dir / "six.pt";
+  o.out = dir / "six.onnx";
+  try {
+    export_onnx(o);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("aten::dim: the tensor's rank is unknown"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+  EXPECT_FALSE(fs::exists(o.out));
+  fs::remove_all(dir);
+}
+
 TEST(Export, WrongInputShapeIsTheUsersError) {
   auto dir = testing::freeze_builtin("simple_cnn", testing::fresh_temp_dir("shape"));
   ExportOptions o;

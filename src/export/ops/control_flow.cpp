@@ -170,6 +170,11 @@ void add_graph_output(onnx::GraphProto& g, const std::string& name, int32_t type
   vi->mutable_type()->mutable_tensor_type()->set_elem_type(type);
 }
 
+// Ifs that convert the rest of their block inside their branches, one inside another: at most
+// this many (16 copies of what follows the first); past it the If is written as usual, and an op
+// that needs what only the branches knew stops the export with its own error.
+constexpr int kMaxRestDepth = 4;
+
 // Whether an output of the If is a tensor whose rank differs between the branches and which is
 // read by anything but a reshape to a list of given length (that gives the rank back: the region
 // proposal network's decoded boxes go straight into view(num_images, -1, 4)).
@@ -286,7 +291,9 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
   // A tensor of a different rank in each branch, read later by an op that needs its rank: the rest
   // of the block is converted inside each branch, and the block's results are the If's outputs.
   std::optional<RestOfBlock> rest;
-  if (rank_read_later(node, then_out, else_out) || strings_differ(then_out, else_out)) rest = rest_of_block(ctx, node);
+  if (ctx.rest_depth < kMaxRestDepth && (rank_read_later(node, then_out, else_out) || strings_differ(then_out, else_out))) {
+    rest = rest_of_block(ctx, node);
+  }
   std::vector<Returned> then_rest, else_rest;
   if (rest) {
     const ExportContext::ValueState saved = ctx.save_values();
@@ -299,6 +306,11 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
       for (size_t i = 0; i < node->outputs().size(); ++i) ctx.alias_value(node->output(i), results[i]);
       ctx.clear_block_results(rest->scope);
       for (const auto& f : rest->frames) ctx.clear_block_results(f.branch);
+      struct Deeper {  // (restored on an error too: --check goes on after it)
+        int& depth;
+        explicit Deeper(int& d) : depth(++d) {}
+        ~Deeper() { --depth; }
+      } deeper(ctx.rest_depth);
       convert_rest_of_block(ctx, node->next());
       for (const auto& f : rest->frames) {  // out of each inlined branch, on after its static If
         if (ctx.rest_converted_until() != nullptr) break;  // an If further on converted the rest
