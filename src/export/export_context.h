@@ -354,12 +354,15 @@ class ExportContext {
   // Where a converter stood: `kiln export --check` goes on after a node that failed, with the
   // subgraphs and inline frames the node had open closed again (their graphs were its locals).
   struct Depth {
-    size_t graphs, frames;
+    size_t graphs;
+    std::vector<InlineFrame> frames;
+    const torch::jit::Block* rest_converted_until;
   };
-  Depth depth() const { return {graphs_.size(), inline_frames_.size()}; }
-  void unwind(Depth d) {
+  Depth depth() const { return {graphs_.size(), inline_frames_, rest_converted_until_}; }
+  void unwind(const Depth& d) {
     while (graphs_.size() > d.graphs) pop_graph();
-    inline_frames_.resize(std::min(inline_frames_.size(), d.frames));
+    inline_frames_ = d.frames;
+    rest_converted_until_ = d.rest_converted_until;
   }
 
  private:

@@ -288,8 +288,9 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
   convert_branch(&then_g, then_block, then_out, then_written);
   convert_branch(&else_g, else_block, else_out, else_written);
 
-  // A tensor of a different rank in each branch, read later by an op that needs its rank: the rest
-  // of the block is converted inside each branch, and the block's results are the If's outputs.
+  // A tensor of a different rank in each branch read later by an op that needs its rank, or
+  // different strings: the rest of the block is converted inside each branch, where each is known,
+  // and the block's results are the If's outputs.
   std::optional<RestOfBlock> rest;
   if (ctx.rest_depth < kMaxRestDepth && (rank_read_later(node, then_out, else_out) || strings_differ(then_out, else_out))) {
     rest = rest_of_block(ctx, node);
@@ -306,11 +307,20 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
       for (size_t i = 0; i < node->outputs().size(); ++i) ctx.alias_value(node->output(i), results[i]);
       ctx.clear_block_results(rest->scope);
       for (const auto& f : rest->frames) ctx.clear_block_results(f.branch);
-      struct Deeper {  // (restored on an error too: --check goes on after it)
-        int& depth;
-        explicit Deeper(int& d) : depth(++d) {}
-        ~Deeper() { --depth; }
-      } deeper(ctx.rest_depth);
+      // The rest's values are named in this branch only: what the other branch and the join need
+      // is the ONNX names the results have (kept by describe). Restored on an error too (--check
+      // goes on after it).
+      struct Restore {
+        ExportContext& ctx;
+        const ExportContext::ValueState& values;
+        const std::vector<ExportContext::InlineFrame>& frames;
+        ~Restore() {
+          ctx.restore_values(values);
+          ctx.set_inline_frames(frames);
+          --ctx.rest_depth;
+        }
+      } restore{ctx, saved, frames};
+      ++ctx.rest_depth;
       convert_rest_of_block(ctx, node->next());
       for (const auto& f : rest->frames) {  // out of each inlined branch, on after its static If
         if (ctx.rest_converted_until() != nullptr) break;  // an If further on converted the rest
@@ -322,10 +332,6 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
       ctx.clear_rest_converted();
       for (const Value* v : ctx.block_results(rest->scope)) out.push_back(describe(ctx, v));
       ctx.pop_graph();
-      // The rest's values are named in this branch only: what the other branch and the join need
-      // is the ONNX names the results have (kept by describe).
-      ctx.restore_values(saved);
-      ctx.set_inline_frames(frames);
     };
     convert_rest(&then_g, then_block, then_written, then_rest);
     convert_rest(&else_g, else_block, else_written, else_rest);
