@@ -73,6 +73,29 @@ std::string emit_reduce(ExportContext& ctx, const std::string& op, const std::st
   return name;
 }
 
+std::string emit_if(ExportContext& ctx, const std::string& cond, int32_t type, const std::function<std::string()>& then_value,
+                    const std::function<std::string()>& else_value, const std::string& out) {
+  onnx::GraphProto then_g, else_g;
+  then_g.set_name(ctx.fresh("then"));
+  else_g.set_name(ctx.fresh("else"));
+  for (auto [g, value] : {std::pair{&then_g, &then_value}, std::pair{&else_g, &else_value}}) {
+    ctx.push_graph(g);
+    std::string v = (*value)();
+    bool made_here = false;
+    for (const auto& n : g->node())
+      for (const auto& o : n.output()) made_here |= o == v;
+    if (!made_here) v = emit(ctx, "Identity", {v}, "branch_out");
+    ctx.pop_graph();
+    auto* vi = g->add_output();
+    vi->set_name(v);
+    vi->mutable_type()->mutable_tensor_type()->set_elem_type(type);
+  }
+  auto& n = ctx.add_node("If", {cond}, {out});
+  set_attr(n, "then_branch", then_g);
+  set_attr(n, "else_branch", else_g);
+  return out;
+}
+
 std::string emit_shape(ExportContext& ctx, const std::string& x) { return emit(ctx, "Shape", {x}, "shape_of"); }
 
 void hint_known_dims(ExportContext& ctx, const std::string& name, std::vector<int64_t> dims, std::optional<int32_t> elem_type) {

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers every converter family shares: dims, ranks, reductions across the opset-18 axes change,
 // transposes, pads, and converters that are data (`unary("Sin")`).
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,11 @@ std::string emit_reduce(ExportContext& ctx, const std::string& op, const std::st
 // ‖v‖_p over `axes` (p = 0: the count of non-zeros; ±inf: the max/min of |v|); empty axes: all.
 std::string emit_p_norm(ExportContext& ctx, const std::string& v, double p, const std::vector<int64_t>& axes, bool keepdims,
                         const std::string& out = "");
+// A tensor chosen at run time, written to `out`: If(cond) with each branch's value made by its
+// function while that branch's subgraph is open (an outer value is passed through an Identity).
+// `type`: the value's ONNX element type, the same in both branches.
+std::string emit_if(ExportContext& ctx, const std::string& cond, int32_t type, const std::function<std::string()>& then_value,
+                    const std::function<std::string()>& else_value, const std::string& out);
 // The run-time shape of `x`, and one dim of it as a 1-element int64 tensor.
 std::string emit_shape(ExportContext& ctx, const std::string& x);
 std::string emit_dim(ExportContext& ctx, const std::string& x, int64_t dim);

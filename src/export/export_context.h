@@ -143,36 +143,24 @@ class ExportContext {
     if (rank) optional_ranks_[onnx_name] = *rank;
   }
   std::optional<int32_t> optional_of(const Value* v) const {
-    auto n = names_.find(v);
-    if (n == names_.end()) return std::nullopt;
-    auto o = optionals_.find(n->second);
-    return o == optionals_.end() ? std::nullopt : std::optional<int32_t>(o->second);
+    return by_name(optionals_, v);
   }
   std::optional<int64_t> optional_rank(const Value* v) const {
-    auto n = names_.find(v);
-    if (n == names_.end()) return std::nullopt;
-    auto o = optional_ranks_.find(n->second);
-    return o == optional_ranks_.end() ? std::nullopt : std::optional<int64_t>(o->second);
+    return by_name(optional_ranks_, v);
   }
   // A packed sequence (pack_padded_sequence) is carried padded and time-major, with the lengths
   // of its sequences: recurrent layers read them as sequence_lens, pad_packed_sequence masks by
   // them. Keyed by the packed data's ONNX name.
   void mark_packed(const std::string& data, const std::string& lengths) { packed_lengths_[data] = lengths; }
   std::optional<std::string> packed_lengths(const Value* v) const {
-    auto n = names_.find(v);
-    if (n == names_.end()) return std::nullopt;
-    auto p = packed_lengths_.find(n->second);
-    return p == packed_lengths_.end() ? std::nullopt : std::optional<std::string>(p->second);
+    return by_name(packed_lengths_, v);
   }
   // A nested tensor (nn.TransformerEncoder's fast path: `_nested_tensor_from_mask`) is carried
   // padded, with the bool mask of its valid positions [B, S] (True: a token): the fast-path layer
   // reads it as a key padding mask, to_padded_tensor writes the padding value where it is False.
   void mark_nested(const std::string& data, const std::string& valid) { nested_valid_[data] = valid; }
   std::optional<std::string> nested_valid(const Value* v) const {
-    auto n = names_.find(v);
-    if (n == names_.end()) return std::nullopt;
-    auto p = nested_valid_.find(n->second);
-    return p == nested_valid_.end() ? std::nullopt : std::optional<std::string>(p->second);
+    return by_name(nested_valid_, v);
   }
   // Quantized tensors (eager-mode PTQ/QAT models) are carried as their integer ONNX tensor
   // (uint8 for quint8, int8 for qint8) with the scale and zero point it is read with; a
@@ -289,10 +277,10 @@ class ExportContext {
   // and hints stay; nothing may be converted afterwards.
   void release_torch_values();
 
-  // --- an If whose branches give a tensor of different ranks -----------------------------------
+  // --- an If whose branches give what only they know: tensors of different ranks, strings ------
   // (torchvision's box decoder returns [N, K, 4] when there are boxes and [0, 4K] when there are
-  // none.) The rest of the If's block is converted once inside each branch, where every rank is
-  // known again (ops/control_flow.cpp). The block's results are then the If's outputs, not the
+  // none.) The rest of the If's block is converted once inside each branch, where each is known
+  // again (ops/control_flow.cpp). The block's results are then the If's outputs, not the
   // block's own output values: whoever reads a converted block's results reads them here.
   std::vector<const Value*> block_results(const torch::jit::Block* block) const {
     auto it = block_results_.find(block);
@@ -306,12 +294,12 @@ class ExportContext {
   // Set by an If that converted the rest of its block, and of the blocks around it up to `until`
   // (see inline frames): the conversion loops of those blocks stop; `until`'s clears it.
   void mark_rest_converted(const torch::jit::Block* until) { rest_converted_until_ = until; }
+  const torch::jit::Block* rest_converted_until() const { return rest_converted_until_; }
+  void clear_rest_converted() { rest_converted_until_ = nullptr; }
   // How many such Ifs the conversion is inside: each doubles what follows it, so a bound keeps a
   // model with many in a row from growing 2^n copies (and If nesting past what ONNX Runtime
   // builds quickly: docs/security.md).
   int rest_depth = 0;
-  const torch::jit::Block* rest_converted_until() const { return rest_converted_until_; }
-  void clear_rest_converted() { rest_converted_until_ = nullptr; }
   // A branch of an If with a static condition is converted in place, as if its nodes stood in the
   // block around it: "the rest of the block" of a node in it goes on after that If.
   struct InlineFrame {
@@ -366,6 +354,14 @@ class ExportContext {
   }
 
  private:
+  // What `map` (keyed by ONNX name) holds for the name bound to `v`; nullopt when either is missing.
+  template <class Map>
+  std::optional<typename Map::mapped_type> by_name(const Map& map, const Value* v) const {
+    auto n = names_.find(v);
+    if (n == names_.end()) return std::nullopt;
+    auto it = map.find(n->second);
+    return it == map.end() ? std::nullopt : std::optional<typename Map::mapped_type>(it->second);
+  }
   // Forgets what a value was: an unrolled loop converts its body again, and a value static in one
   // iteration may be dynamic in the next.
   void clear(const Value* v) {

@@ -86,7 +86,7 @@ std::optional<SelectedOp> select_converter(const Node* node, int opset);
 // Converts every node of a block in order (the graph body, a taken branch, or an If subgraph).
 void convert_block(ExportContext& ctx, const torch::jit::Block* block);
 // Converts `first` and the nodes after it in its block (an If that converts the rest of its block
-// inside its branches stops the loop: ExportContext::take_rest_converted).
+// inside its branches stops the loop: ExportContext::rest_converted_until).
 void convert_rest_of_block(ExportContext& ctx, const Node* first);
 
 // One function per family file (ops/*.cpp).

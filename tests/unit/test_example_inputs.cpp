@@ -4,6 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <cstring>
+#include <functional>
 
 #include "common/error.h"
 #include "runtime/example_inputs.h"
@@ -31,6 +32,19 @@ std::string raw(std::initializer_list<T> values) {
   std::string s(values.size() * sizeof(T), '\0');
   std::memcpy(s.data(), std::data(values), s.size());
   return s;
+}
+
+// `call` must throw kiln::Error: one line that starts with "`file`: " and holds `needle`.
+void expect_file_error(const std::function<void()>& call, const std::string& file, const std::string& needle) {
+  try {
+    call();
+    ADD_FAILURE() << "accepted; expected " << needle;
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_EQ(m.rfind(file + ": ", 0), 0u) << m;
+    EXPECT_NE(m.find(needle), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  }
 }
 
 HostTensor int_tensor(const std::string& name, Shape shape) {
@@ -107,15 +121,7 @@ TEST(ExampleInputs, PositionalAndNpSavezNamesAndAnExplicitSecondSize) {
 TEST(ExampleInputs, DisagreementsAreOneLineErrorsNamingTheFileAndTheInput) {
   std::vector<InputSpec> specs{parse_input_spec("ids:int64:batch=2xseq=8"), parse_input_spec("mask:int64:batch=2xseq=8")};
   auto expect_error = [&](std::vector<HostTensor> loaded, const std::string& needle) {
-    try {
-      match_example_inputs(specs, std::move(loaded), "ex.pt");
-      ADD_FAILURE() << "accepted; expected " << needle;
-    } catch (const Error& e) {
-      std::string m = e.what();
-      EXPECT_EQ(m.rfind("ex.pt: ", 0), 0u) << m;
-      EXPECT_NE(m.find(needle), std::string::npos) << m;
-      EXPECT_EQ(m.find('\n'), std::string::npos) << m;
-    }
+    expect_file_error([&] { match_example_inputs(specs, std::move(loaded), "ex.pt"); }, "ex.pt", needle);
   };
   expect_error({int_tensor("ids", {2, 8})}, "1 tensors for 2 declared inputs");
   expect_error({int_tensor("ids", {2, 8}), int_tensor("attention", {2, 8})}, "no tensor named 'mask'");
@@ -148,15 +154,7 @@ TEST(ExampleInputs, ASecondExampleThatCannotBeTheSecondSizeIsAnErrorNamingItsFil
   std::vector<InputSpec> specs{parse_input_spec("ids:int64:batch=2xseq=8/12"), parse_input_spec("mask:int64:batch=2xseq=8/12")};
   auto expect_error = [&](std::vector<HostTensor> loaded, const std::string& needle) {
     auto set = match_example_inputs(specs, {int_tensor("ids", {2, 8}), int_tensor("mask", {2, 8})}, "a.pt");
-    try {
-      use_second_example(set, std::move(loaded), "b.pt");
-      ADD_FAILURE() << "accepted; expected " << needle;
-    } catch (const Error& e) {
-      std::string m = e.what();
-      EXPECT_EQ(m.rfind("b.pt: ", 0), 0u) << m;
-      EXPECT_NE(m.find(needle), std::string::npos) << m;
-      EXPECT_EQ(m.find('\n'), std::string::npos) << m;
-    }
+    expect_file_error([&] { use_second_example(set, std::move(loaded), "b.pt"); }, "b.pt", needle);
   };
   expect_error({int_tensor("ids", {3, 12}), int_tensor("mask", {3, 13})}, "dim 'seq' is 12 in one input and 13");
   expect_error({int_tensor("ids", {2, 12}), int_tensor("mask", {2, 12})}, "dim 'batch' is 2 here as in the example");

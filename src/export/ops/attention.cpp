@@ -2,7 +2,6 @@
 // (aten::_native_multi_head_attention, what a scripted or traced MHA runs under no_grad) →
 // MatMul / Softmax / MatMul, with the packed in-projection split into three constant MatMuls.
 #include <cmath>
-#include <functional>
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -82,27 +81,6 @@ std::string repeat_heads(ExportContext& ctx, const Node* node, const Value* v, c
   return emit(ctx, "Reshape", {t, c.output(0)}, "gqa");
 }
 
-// A float value chosen at run time: an If whose branches each emit one (float `type`, any shape).
-std::string if_value(ExportContext& ctx, const std::string& cond, int32_t type, const std::function<std::string()>& then_fn,
-                     const std::function<std::string()>& else_fn) {
-  onnx::GraphProto then_g, else_g;
-  then_g.set_name(ctx.fresh("mask_then"));
-  else_g.set_name(ctx.fresh("mask_else"));
-  for (auto [g, fn] : {std::pair{&then_g, &then_fn}, std::pair{&else_g, &else_fn}}) {
-    ctx.push_graph(g);
-    std::string out = emit(ctx, "Identity", {(*fn)()}, "mask_out");
-    ctx.pop_graph();
-    auto* vi = g->add_output();
-    vi->set_name(out);
-    vi->mutable_type()->mutable_tensor_type()->set_elem_type(type);
-  }
-  std::string out = ctx.fresh("mask");
-  auto& n = ctx.add_node("If", {cond}, {out});
-  set_attr(n, "then_branch", then_g);
-  set_attr(n, "else_branch", else_g);
-  return out;
-}
-
 // 0 where attention is allowed, -inf where not, from a bool mask (True: allowed).
 std::string additive(ExportContext& ctx, const std::string& allowed, const std::string& q) {
   return emit(ctx, "Where", {allowed, constant_like(ctx, 0.0, q, "zero"), constant_like(ctx, -std::numeric_limits<double>::infinity(), q, "neg_inf")},
@@ -125,16 +103,16 @@ std::string run_time_mask(ExportContext& ctx, const Node* node, const Value* mas
     };
     if (!elem) return as_additive(ctx.in(mask), ctx.elem_type_of(ctx.in(mask)));
     std::string has = emit(ctx, "OptionalHasElement", {ctx.in(mask)}, "has_mask");
-    return if_value(
+    return emit_if(
         ctx, has, type, [&] { return as_additive(emit(ctx, "OptionalGetElement", {ctx.in(mask)}, "mask_value"), elem); },
-        [&] { return constant_like(ctx, 0.0, q, "no_mask"); });
+        [&] { return constant_like(ctx, 0.0, q, "no_mask"); }, ctx.fresh("mask"));
   };
   if (ctx.is_static(is_causal)) {
     if (ctx.const_bool(is_causal)) unsupported(node, "is_causal=True together with an attn_mask decided at run time");
     return given();
   }
   std::string causal = scalar_operand(ctx, is_causal, onnx::TensorProto_DataType_BOOL);
-  return if_value(ctx, causal, type, [&] { return additive(ctx, causal_mask(ctx, q, k), q); }, given);
+  return emit_if(ctx, causal, type, [&] { return additive(ctx, causal_mask(ctx, q, k), q); }, given, ctx.fresh("mask"));
 }
 
 // scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale, enable_gqa)

@@ -201,24 +201,9 @@ void squeeze_dims(ExportContext& ctx, const Node* node, const std::string& x, st
   }
   std::string size = emit(ctx, "Gather", {emit_shape(ctx, y), ctx.add_int64s({d}, "dim", true)}, "size");
   std::string is_one = emit(ctx, "Equal", {size, ctx.add_int64s({1}, "one", true)}, "is_one");
-  onnx::GraphProto then_g, else_g;
-  then_g.set_name(ctx.fresh("squeeze_then"));
-  else_g.set_name(ctx.fresh("squeeze_else"));
-  std::string t_out = ctx.fresh("squeezed"), e_out = ctx.fresh("kept");
-  ctx.push_graph(&then_g);
-  ctx.add_node("Squeeze", {y, ctx.add_int64s({d}, "axes")}, {t_out});
-  ctx.pop_graph();
-  ctx.push_graph(&else_g);
-  ctx.add_node("Identity", {y}, {e_out});
-  ctx.pop_graph();
-  int32_t type = type_or_float(ctx, y);
-  then_g.add_output()->set_name(t_out);
-  then_g.mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(type);
-  else_g.add_output()->set_name(e_out);
-  else_g.mutable_output(0)->mutable_type()->mutable_tensor_type()->set_elem_type(type);
-  auto& n = ctx.add_node("If", {is_one}, {out});
-  set_attr(n, "then_branch", then_g);
-  set_attr(n, "else_branch", else_g);
+  emit_if(
+      ctx, is_one, type_or_float(ctx, y), [&] { return emit(ctx, "Squeeze", {y, ctx.add_int64s({d}, "axes")}, "squeezed"); },
+      [&] { return y; }, out);
 }
 
 void squeeze_all(ExportContext& ctx, const Node* node, const Args& a) {
