@@ -51,6 +51,11 @@ struct ExportOptions {
   // kinds of file): every dynamic dim takes its second size from it, instead of the example tiled
   // (a detector's second image, which tiling would not make a natural one).
   std::filesystem::path second_example;
+  // Keep every inference BatchNormalization as its own node (`--keep-batch-norm`). By default
+  // one right after a Conv is folded into the Conv's weights, as torch.onnx does in eval mode:
+  // the same function in fewer nodes, and ONNX Runtime's own fold of it (at session creation)
+  // holds the weights twice. The pipeline keeps them: its optimize stage folds and counts them.
+  bool keep_batch_norm = false;
 
   std::vector<InputSpec> resolved_inputs() const;
   // Throws kiln::OptionError about values (not flags): opset range, names, specs, a missing output.
@@ -104,8 +109,9 @@ struct UnsupportedOp {
 };
 
 struct ExportResult {
-  // 4: verification's within_fp32_rounding; 5: within_engine_spread; 6: second_example
-  static constexpr int kSchemaVersion = 6;
+  // 4: verification's within_fp32_rounding; 5: within_engine_spread; 6: second_example;
+  // 7: folded_batch_norms
+  static constexpr int kSchemaVersion = 7;
   std::string model;
   std::string example;  // the --example file the inputs came from; empty: seeded random values
   std::string second_example;  // the --second-example file; empty: the example tiled
@@ -116,6 +122,7 @@ struct ExportResult {
   int64_t ir_version = 0;
   int nodes = 0;
   int initializers = 0;
+  int folded_batch_norms = 0;  // BatchNormalization nodes folded into the Conv before them
   std::map<std::string, int> op_histogram;
   std::vector<InputSpec> input_specs;
   std::vector<ExportedOutput> inputs;  // as declared in the graph

@@ -44,6 +44,9 @@ void add_export(CLI::App& app, Runner& run) {
   cmd->add_option("--ops-library", o->ops_libraries,
                   "A shared library that registers TorchScript ops the model calls (repeatable; like torch.ops.load_library). "
                   "torchvision's is loaded by itself when installed");
+  cmd->add_flag("--keep-batch-norm", o->keep_batch_norm,
+                "Keep each BatchNormalization as its own node (by default one right after a Conv is folded into the Conv's "
+                "weights, as torch.onnx does in eval mode)");
   cmd->add_flag("--check", o->check_only, "Write nothing: list every unsupported op (count, first place); exit 1 if any");
   cmd->add_option("--report", *json, "Also write the export report as JSON here");
   cmd->add_flag("--list-ops", *list, "Print the TorchScript ops kiln converts and what they become (with --report FILE: as JSON too)");

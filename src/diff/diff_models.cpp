@@ -268,9 +268,13 @@ DiffResult diff_models(const DiffOptions& o, const TorchscriptValuesFactory& tor
       const std::string source =
           fmt::format("%{} = {} (node {})", v.torchscript, v.kind, v.node);
       if (v.onnx.empty()) {
-        result.removed.push_back({"%" + v.torchscript, v.kind,
-                                  "TorchScript value with no ONNX tensor (folded at export, or "
-                                  "inside an If branch)"});
+        const bool conv = v.kind.find("conv") != std::string::npos;
+        result.removed.push_back(
+            {"%" + v.torchscript, v.kind,
+             exported.folded_batch_norms > 0 && conv
+                 ? "a Conv's own output: kiln export folded the BatchNormalization after it into its "
+                   "weights (export with --keep-batch-norm to compare it)"
+                 : "TorchScript value with no ONNX tensor (folded at export, or inside an If branch)"});
         continue;
       }
       if (!torchscript_keys.emplace(v.onnx, fmt::format("{}:{}", v.node, v.output)).second) {

@@ -16,34 +16,6 @@
 namespace kiln {
 
 
-onnx::ModelProto without_weights(const onnx::ModelProto& model) {
-  onnx::ModelProto copy;
-  copy.set_ir_version(model.ir_version());
-  *copy.mutable_opset_import() = model.opset_import();
-  const auto& g = model.graph();
-  auto* cg = copy.mutable_graph();
-  cg->set_name(g.name());
-  *cg->mutable_input() = g.input();
-  *cg->mutable_output() = g.output();
-  *cg->mutable_value_info() = g.value_info();
-  *cg->mutable_node() = g.node();
-  for (const auto& init : g.initializer()) {
-    int64_t numel = 1;
-    for (auto d : init.dims()) numel *= d;
-    if (numel <= 64) {
-      *cg->add_initializer() = init;
-      continue;
-    }
-    auto* vi = cg->add_input();
-    vi->set_name(init.name());
-    auto* tt = vi->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(init.data_type());
-    auto* shape = tt->mutable_shape();
-    for (auto d : init.dims()) shape->add_dim()->set_dim_value(d);
-  }
-  return copy;
-}
-
 std::string describe_node(const Node* node) {
   std::ostringstream ss;
   ss << *node;
@@ -211,17 +183,34 @@ std::string ExportContext::add_initializer(const at::Tensor& tensor, const std::
     auto it = parameter_names_.find(tensor.unsafeGetTensorImpl()->storage().data());
     if (it != parameter_names_.end() && tensor.storage_offset() == 0) base = it->second;
   }
+  auto type = onnx_dtype(tensor.scalar_type());
+  if (!type) throw Error(fmt::format("tensor dtype {} has no ONNX equivalent", c10::toString(tensor.scalar_type())));
   std::string name = fresh(base);
-  auto t = tensor.detach().contiguous().cpu();
   auto* init = main_graph().add_initializer();
   init->set_name(name);
   initializers_[name] = init;  // repeated-field elements keep their address
-  auto type = onnx_dtype(t.scalar_type());
-  if (!type) throw Error(fmt::format("tensor dtype {} has no ONNX equivalent", c10::toString(t.scalar_type())));
   init->set_data_type(*type);
-  for (auto d : t.sizes()) init->add_dims(d);
+  for (auto d : tensor.sizes()) init->add_dims(d);
+  auto t = tensor.detach().cpu();
+  if (t.numel() > kDeferredElements) {
+    deferred_[name] = t;
+    return name;
+  }
+  t = t.contiguous();
   init->set_raw_data(std::string(static_cast<const char*>(t.data_ptr()), t.nbytes()));
   return name;
+}
+
+void ExportContext::materialize_initializers() {
+  for (auto& init : *main_graph().mutable_initializer()) {
+    auto it = deferred_.find(init.name());
+    if (it == deferred_.end()) continue;
+    // (a view, e.g. a transposed weight, is laid out now: one tensor's copy at a time)
+    at::Tensor t = it->second.contiguous();
+    deferred_.erase(it);  // the last holder of a frozen weight: its memory goes with `t`
+    init.set_raw_data(std::string(static_cast<const char*>(t.data_ptr()), t.nbytes()));
+  }
+  deferred_.clear();
 }
 
 std::string ExportContext::add_int64s(const std::vector<int64_t>& values, const std::string& hint, bool as_scalar) {
@@ -382,7 +371,7 @@ void ExportContext::infer_graph_nodes(const onnx::GraphProto& g) {
       const onnx::TensorProto& init = *it->second;
       int64_t numel = 1;
       for (auto d : init.dims()) numel *= d;
-      if (numel <= 64) {  // values drive data propagation (shapes, axes)
+      if (numel <= kSmallInitializerElements) {  // values drive data propagation (shapes, axes)
         *mg->add_initializer() = init;
         continue;
       }

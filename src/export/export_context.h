@@ -14,6 +14,7 @@
 #include <torch/csrc/jit/ir/ir.h>
 
 #include "common/error.h"
+#include "onnx/without_weights.h"
 
 namespace kiln {
 
@@ -253,6 +254,11 @@ class ExportContext {
   std::string fresh(const std::string& hint);
   // Names fresh() never hands out: graph input and output names, dict keys (output names).
   void reserve_name(const std::string& name) { reserved_.insert(name); }
+  // An initializer of `t`'s values (any layout: a transposed view is written transposed). One
+  // of more than kDeferredElements elements keeps `t` itself, sharing the LibTorch storage, and
+  // gets its bytes only in materialize_initializers(): while converting, the weights are in
+  // memory once (the frozen module's), not twice. Converters read such values from LibTorch
+  // (const_tensor), never from the initializer.
   std::string add_initializer(const at::Tensor& t, const std::string& hint);
   std::string add_int64s(const std::vector<int64_t>& values, const std::string& hint, bool as_scalar = false);
   std::string add_float_scalar(double value, onnx::TensorProto_DataType dtype, const std::string& hint);
@@ -276,6 +282,10 @@ class ExportContext {
   // the frozen module's weights), which the ONNX initializers have copied by then. Names, types
   // and hints stay; nothing may be converted afterwards.
   void release_torch_values();
+  // After release_torch_values: gives every deferred initializer its bytes, one at a time, each
+  // LibTorch tensor let go as soon as it is copied (at the peak, one copy of the weights and
+  // one tensor). An initializer no longer in the graph is simply dropped.
+  void materialize_initializers();
 
   // --- an If whose branches give what only they know: tensors of different ranks, strings ------
   // (torchvision's box decoder returns [N, K, 4] when there are boxes and [0, 4K] when there are
@@ -417,16 +427,16 @@ class ExportContext {
   // a later one meets again as an input would be taken for the same size as a new dim.
   int dim_symbols_ = 0;
   std::unordered_map<std::string, const onnx::TensorProto*> initializers_;
+  std::unordered_map<std::string, at::Tensor> deferred_;  // initializer name → its values, until materialized
   std::set<std::string> hinted_;
   void infer_new_nodes();
   void infer_graph_nodes(const onnx::GraphProto& g);
   void record_type(const onnx::ValueInfoProto& vi);
 };
 
-// The model with every initializer of more than 64 elements replaced by a graph input of the
-// same type and shape: what shape inference and the structural checks need, without copying the
-// weights (small int64 initializers stay: their values drive data propagation).
-onnx::ModelProto without_weights(const onnx::ModelProto& model);
+// Initializers of more elements than this have their bytes written only after conversion (the
+// values shape inference reads are small ones: without_weights keeps exactly those).
+inline constexpr int64_t kDeferredElements = kSmallInitializerElements;
 
 // Formats a node for error messages: "aten::foo(...) # source location".
 std::string describe_node(const Node* node);

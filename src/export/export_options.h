@@ -20,7 +20,8 @@ namespace kiln {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExportOptions, model, inputs, input_shape, input_name,
                                    static_batch, opset, output_name, out, check_only,
-                                   verify_tolerance, ops_libraries, example, second_example)
+                                   verify_tolerance, ops_libraries, example, second_example,
+                                   keep_batch_norm)
 
 void to_json(nlohmann::json& j, const ExportResult& r);
 void from_json(const nlohmann::json& j, ExportResult& r);

@@ -64,6 +64,7 @@ void to_json(nlohmann::json& j, const ExportResult& r) {
   j["ir_version"] = r.ir_version;
   j["nodes"] = r.nodes;
   j["initializers"] = r.initializers;
+  j["folded_batch_norms"] = r.folded_batch_norms;
   j["op_histogram"] = r.op_histogram;
   j["input_specs"] = r.input_specs;
   j["inputs"] = nlohmann::json::array();
@@ -120,6 +121,7 @@ void from_json(const nlohmann::json& j, ExportResult& r) {
   r.ir_version = j.at("ir_version").get<int64_t>();
   r.nodes = j.at("nodes").get<int>();
   r.initializers = j.at("initializers").get<int>();
+  r.folded_batch_norms = j.at("folded_batch_norms").get<int>();
   r.op_histogram = j.at("op_histogram").get<std::map<std::string, int>>();
   r.input_specs = j.at("input_specs").get<std::vector<InputSpec>>();
   r.inputs.clear();
@@ -190,6 +192,10 @@ std::string export_report_text(const ExportResult& r) {
   for (const auto& v : r.outputs) out += "output  " + sig(v) + "  ← " + v.source + "\n";
   for (const auto& n : r.dropped_none_outputs) out += "dropped " + n + " (None)\n";
   for (const auto& c : r.dropped_checks) out += "dropped check (run-time assertion): " + c + "\n";
+  if (r.folded_batch_norms > 0) {
+    out += fmt::format("folded  {} BatchNormalization into the Conv before each (--keep-batch-norm keeps them)\n",
+                       r.folded_batch_norms);
+  }
   for (const auto& w : r.model_warnings) out += "the model warned: " + w + "\n";
   if (!r.example.empty()) {
     out += "values  from " + r.example +

@@ -22,6 +22,7 @@
 #include "common/allocator_tuning.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/process_memory.h"
 #include "common/shape.h"
 #include "export/export_context.h"
 #include "export/export_options.h"
@@ -29,6 +30,7 @@
 #include "export/frozen_graph.h"
 #include "export/op_registry.h"
 #include "onnx/model_io.h"
+#include "optimize/optimizer.h"
 #include "runtime/ort_session.h"
 #include "runtime/torch_runner.h"
 #include "runtime/example_inputs.h"
@@ -507,7 +509,9 @@ ExportResult export_onnx(const ExportOptions& o) {
   }
   if (!o.check_only) ensure_writable_dir(o.out.parent_path().empty() ? fs::path(".") : o.out.parent_path());
   load_op_libraries(o.ops_libraries);
+  trace_memory("start");
   auto module = load_with_reference_quantized_engine(o.model);
+  trace_memory("load");
   torch::NoGradGuard no_grad;
   auto lap = [last = std::chrono::steady_clock::now()]() mutable {
     auto now = std::chrono::steady_clock::now();
@@ -541,6 +545,7 @@ ExportResult export_onnx(const ExportOptions& o) {
     if (has_dynamic) references.push_back(reference_case(module, specs, examples ? &*examples : nullptr, true));
   }
   timings.reference = lap();
+  trace_memory("reference");
   auto example = inputs_for(specs, examples ? &*examples : nullptr, /*second=*/false);
   std::vector<at::Tensor> example_outputs;
   if (o.check_only) flatten_ivalue(run_module(module, example, shapes_text(specs, false)), example_outputs);
@@ -564,6 +569,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   auto frozen = freeze_for_export(module, example);
   auto graph = frozen.graph;
   module = torch::jit::Module();  // the frozen graph holds what the export needs (one copy of the weights less)
+  trace_memory("freeze");
   std::vector<const Value*> tensor_inputs;
   for (const Value* v : graph->inputs()) {
     if (v->type()->cast<c10::ClassType>()) {  // self: attributes freezing kept are read from it (prim::GetAttr)
@@ -596,6 +602,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   }
 
   convert_block(ctx, graph->block());
+  trace_memory("convert");
 
   ExportResult result;
   result.model = fs::absolute(o.model).string();
@@ -674,10 +681,26 @@ ExportResult export_onnx(const ExportOptions& o) {
   // the checker's shape pass run on a copy without the weights (a copy per step cost 4× the
   // model's size in memory); the weights are checked in place by the structural checker.
   ctx.write_hints();
-  graph.reset();  // the frozen module's tensors: the initializers hold their own copies now
+  graph.reset();  // the frozen graph's constants: the deferred initializers keep what they need
   frozen = FrozenGraph();
   ctx.release_torch_values();
+  ctx.materialize_initializers();
   return_free_memory();
+  // An inference BatchNormalization after a Conv: folded into the Conv's weights (one conv's
+  // weights at a time), as torch.onnx does; the value map then no longer finds the Conv's own
+  // output, which the folded Conv does not compute.
+  if (!o.keep_batch_norm) {
+    result.folded_batch_norms = apply_pass(model, "fuse_bn_into_conv");
+    if (result.folded_batch_norms > 0) {
+      std::set<std::string> computed;
+      for (const auto& n : graph_proto->node())
+        for (const auto& out : n.output()) computed.insert(out);
+      for (const auto& in : graph_proto->input()) computed.insert(in.name());
+      for (auto& v : result.values)
+        if (!computed.count(v.onnx)) v.onnx.clear();
+    }
+  }
+  trace_memory("outputs");
   onnx::ModelProto inferred = without_weights(model);
   try {
     onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1, /*enable_data_propagation=*/true};
@@ -715,6 +738,7 @@ ExportResult export_onnx(const ExportOptions& o) {
     throw Error(fmt::format("the exported model fails the ONNX checker: {}", first_line(e.what())));
   }
 
+  trace_memory("shape inference and checker");
   // Serialized straight into the output's temporary (renamed into place once verified; removed
   // when verification fails): no in-memory copy of the serialized model.
   FileSet files;
@@ -735,6 +759,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   }
   onnx::ModelProto().Swap(&model);  // the written file is the model from here on
   return_free_memory();
+  trace_memory("write");
 
   // Proof before the file is renamed into place: ONNX Runtime against LibTorch at two sizes of
   // every dynamic dim. ONNX Runtime reads the written file itself, and each session is gone before
@@ -765,11 +790,13 @@ ExportResult export_onnx(const ExportOptions& o) {
         got = run_case(references[r], session, specs, leaves);
       }
       return_free_memory();
+      trace_memory(k == 0 ? "ONNX Runtime, optimizations off" : "ONNX Runtime, all optimizations");
       auto float64 = [&]() -> std::optional<std::vector<at::Tensor>> {
         if (!exact) exact = float64_outputs(o.model, references);
         return (*exact)[r];
       };
       result.verification.push_back(verify_case(references[r], got, specs, leaves, tolerance, steps, float64, o.model));
+      if (exact) trace_memory("float64");
       result.verification.back().ort_optimizations = k == 0 ? "disabled" : "all";
     }
   }

@@ -4,6 +4,7 @@
 #include <onnx/shape_inference/implementation.h>
 
 #include "common/error.h"
+#include "onnx/without_weights.h"
 
 namespace kiln {
 
@@ -90,7 +91,7 @@ ModelScope::ModelScope(const onnx::ModelProto& model, bool infer_types)
   }
   collect_names(model.graph(), names_);
   if (infer_types) {
-    onnx::ModelProto copy = model;
+    onnx::ModelProto copy = without_weights(model);  // (a copy with the weights: one more model in memory)
     try {
       onnx::shape_inference::InferShapes(copy);
     } catch (const std::exception&) {
@@ -185,6 +186,12 @@ const onnx::TensorProto* GraphView::initializer(const std::string& value) const 
     if (v->inputs_.count(value)) return nullptr;
   }
   return nullptr;
+}
+
+onnx::TensorProto* GraphView::own_initializer(const std::string& value) {
+  if (producer_.count(value)) return nullptr;
+  auto it = initializers_.find(value);
+  return it == initializers_.end() ? nullptr : graph_->mutable_initializer(it->second);
 }
 
 const onnx::NodeProto* GraphView::constant_node(const std::string& value) const {

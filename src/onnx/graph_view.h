@@ -63,6 +63,8 @@ class GraphView {
 
   // Initializer named `value` in this graph or an enclosing one (nullptr when none).
   const onnx::TensorProto* initializer(const std::string& value) const;
+  // Initializer named `value` in this graph itself, to change in place (nullptr when none).
+  onnx::TensorProto* own_initializer(const std::string& value);
   // The Constant node producing `value` in this graph or an enclosing one (nullptr when none).
   const onnx::NodeProto* constant_node(const std::string& value) const;
   // True when `value` is fixed at load time: a non-overridable initializer (IR >= 4 lets graph

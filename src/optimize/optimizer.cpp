@@ -158,6 +158,18 @@ int OptimizeResult::rewrites(const std::string& pass) const {
   return n;
 }
 
+int apply_pass(onnx::ModelProto& model, const std::string& name) {
+  const PassInfo& pass = find_pass(name);
+  ModelScope scope(model);
+  int rewrites = run_on_graph(pass, *model.mutable_graph(), scope, nullptr);
+  if (rewrites > 0) {
+    std::unordered_set<std::string> names;
+    defined_names(model.graph(), names);
+    drop_stale_value_info(*model.mutable_graph(), names);
+  }
+  return rewrites;
+}
+
 OptimizeResult optimize_model(onnx::ModelProto& model, const OptimizeOptions& options) {
   std::vector<const PassInfo*> passes;
   for (const auto& name : options.passes.empty() ? default_pass_names() : options.passes) {

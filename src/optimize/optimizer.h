@@ -29,4 +29,10 @@ struct OptimizeResult {
 // inference) rejects while the original passed.
 OptimizeResult optimize_model(onnx::ModelProto& model, const OptimizeOptions& options);
 
+// One pass, once, over every graph of `model`, in place; value_info about removed values is
+// dropped. None of optimize_model's checks (each would copy the model with its weights): the
+// caller checks the result. Returns the rewrites; kiln::UsageError for an unknown pass. (The
+// exporter's BatchNormalization fold, on a model as large as its weights.)
+int apply_pass(onnx::ModelProto& model, const std::string& pass);
+
 }  // namespace kiln

@@ -208,6 +208,8 @@ std::vector<Stage> pipeline_stages(const PipelineOptions& o, const fs::path& roo
   exports.first.out = model_onnx;
   exports.second.model = int8_pt;
   exports.second.out = int8_onnx;
+  // BatchNormalization stays for step 4: the optimize stage folds it and its table counts that.
+  exports.first.keep_batch_norm = exports.second.keep_batch_norm = true;
   stages.push_back(make_stage<Pair<ExportOptions>>(
       f::kExport, exports, {scripted, int8_pt},
       {f::kModelOnnx, f::kInt8Onnx, f::kExportFp32, f::kExportInt8},

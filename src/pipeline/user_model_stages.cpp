@@ -166,6 +166,7 @@ std::vector<Stage> user_model_stages(const PipelineOptions& o, const fs::path& r
   ex.opset = o.opset;
   ex.ops_libraries = o.ops_libraries;
   ex.out = model_onnx;
+  ex.keep_batch_norm = true;  // folded by the optimize stage, which counts and verifies each rewrite
   stages.push_back(make_stage<ExportOptions>(
       f::kExport, ex, joined({model}, example_file), {f::kModelOnnx, f::kExportFp32},
       [](ExportOptions e, const fs::path& dir) {

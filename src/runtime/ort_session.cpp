@@ -19,6 +19,7 @@
 #include "common/thread_limit.h"
 #include "onnx/model_io.h"
 #include "onnx/untrusted_model.h"
+#include "onnx/weights_left_in_file.h"
 #include "runtime/ort_env.h"
 
 namespace kiln {
@@ -209,16 +210,19 @@ OrtSession OrtSession::open(std::string_view bytes, const std::filesystem::path*
 }
 
 OrtSession OrtSession::from_own_file(const std::filesystem::path& path, const SessionOptions& options) {
-  return create({}, &path, options, path.string());
+  const std::string graph = load_model_weights_left_in_file(path).SerializeAsString();
+  const std::filesystem::path folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  return create(graph, nullptr, options, path.string(), &folder);
 }
 
 OrtSession OrtSession::create(std::string_view bytes, const std::filesystem::path* file, const SessionOptions& options,
-                              const std::string& what) {
+                              const std::string& what, const std::filesystem::path* weights_folder) {
   auto impl = std::make_unique<Impl>();
   impl->what = what;
   Ort::Env& env = ort_env();
   try {
     Ort::SessionOptions so = make_options(options);
+    if (weights_folder) so.AddConfigEntry("session.model_external_initializers_file_folder_path", weights_folder->c_str());
     // External data is read relative to the model's path, so such a model opens from its file.
     auto make = [&] {
       return file ? Ort::Session(env, file->c_str(), so) : Ort::Session(env, bytes.data(), bytes.size(), so);

@@ -85,9 +85,10 @@ class OrtSession {
                               const SessionOptions& options = {});
   static OrtSession from_bytes(std::string_view bytes, const SessionOptions& options = {},
                                const std::string& what = "model");
-  // A model kiln itself has just written (the exporter's verification): ONNX Runtime reads the
-  // file itself, so no copy of its bytes is in memory while the session is built, and the
-  // untrusted-model checks are skipped.
+  // A model kiln itself has just written (the exporter's verification): ONNX Runtime gets the
+  // file's graph with its weights left in the file (onnx/weights_left_in_file.h) and reads them
+  // from there itself, so no protobuf copy of the weights is in memory while the session is
+  // built; the untrusted-model checks are skipped.
   static OrtSession from_own_file(const std::filesystem::path& path, const SessionOptions& options = {});
   // A model in memory, of any size: serialized when it fits one protobuf, else written with
   // external data to a temporary folder (removed once the session holds it) and opened from there.
@@ -122,9 +123,11 @@ class OrtSession {
   // `file`: where the bytes came from, for models whose external data ONNX Runtime must read.
   static OrtSession open(std::string_view bytes, const std::filesystem::path* file,
                          const SessionOptions& options, const std::string& what);
-  // The session itself: from `file` when given (ONNX Runtime reads it), else from `bytes`.
+  // The session itself: from `file` when given (ONNX Runtime reads it), else from `bytes`, whose
+  // external data (if any) ONNX Runtime reads from `weights_folder`.
   static OrtSession create(std::string_view bytes, const std::filesystem::path* file,
-                           const SessionOptions& options, const std::string& what);
+                           const SessionOptions& options, const std::string& what,
+                           const std::filesystem::path* weights_folder = nullptr);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -96,7 +96,8 @@ check "headless Chromium renders it: the screenshot shows the plot's red, blue a
 
 # A TorchScript reference, through the export report's value-to-tensor map.
 expect 2 "--export-report is required when the reference is TorchScript" -- diff "$M/model_scripted.pt" "$M/model.onnx"
-"$KILN" export "$M/model_scripted.pt" -o "$M/exported.onnx" --report "$M/export.json" >/dev/null 2>&1
+# (--keep-batch-norm: every value LibTorch computes has its ONNX tensor, each Conv's own output too)
+"$KILN" export "$M/model_scripted.pt" --keep-batch-norm -o "$M/exported.onnx" --report "$M/export.json" >/dev/null 2>&1
 "$KILN" diff "$M/model_scripted.pt" "$M/exported.onnx" --export-report "$M/export.json" --format json --out "$WORK/pt.json" >"$WORK/pt.txt" 2>&1
 check ".pt diff's table names each row's TorchScript value" grep -qE '^[A-Za-z_0-9]+ +%[^ ]+ = aten::' "$WORK/pt.txt"
 check ".pt vs its export: exit 0, every ONNX tensor lined up with a TorchScript value" python3 -c '
@@ -106,6 +107,17 @@ ok = d["agree"] and not d["removed"] and not d["added"] and len(d["tensors"]) >=
 ok = ok and all(t["source"].startswith("%") for t in d["tensors"])
 sys.exit(0 if ok else "not lined up: %s" % d["verdict"])
 ' "$WORK/pt.json"
+# Exported with its BatchNormalizations folded (the default): the Convs' own outputs are not
+# computed any more, and the diff says so for exactly those; everything else lines up and agrees.
+"$KILN" export "$M/model_scripted.pt" -o "$M/folded.onnx" --report "$M/folded.json" >/dev/null 2>&1
+"$KILN" diff "$M/model_scripted.pt" "$M/folded.onnx" --export-report "$M/folded.json" --format json --out "$WORK/folded.json" >/dev/null 2>&1
+check ".pt vs its BN-folded export: agrees; the two Convs' own outputs are the values without a tensor, and say why" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+removed = [r for r in d["removed"] if r["op"].startswith("aten::")]
+ok = d["agree"] and len(removed) == 2 and all("conv" in r["op"] and "BatchNormalization" in r["why"] for r in removed)
+sys.exit(0 if ok else "removed: %s; %s" % (d["removed"], d["verdict"]))
+' "$WORK/folded.json"
 # One Conv weight scaled by 1.1 in the exported model: the .pt diff finds that Conv, every seed.
 python3 - "$M/exported.onnx" "$M/perturbed.onnx" <<'PY'
 import sys, onnx, numpy as np
@@ -131,7 +143,7 @@ python3 -c "
 import torch, torchvision
 torch.manual_seed(0)
 torch.jit.trace(torchvision.models.resnet18().eval(), torch.randn(1, 3, 64, 64)).save('$M/r18.pt')" 2>/dev/null
-"$KILN" export "$M/r18.pt" -o "$M/r18.onnx" --input-shape 1x3x64x64 --report "$M/r18.json" >/dev/null 2>&1
+"$KILN" export "$M/r18.pt" --keep-batch-norm -o "$M/r18.onnx" --input-shape 1x3x64x64 --report "$M/r18.json" >/dev/null 2>&1
 "$KILN" diff "$M/r18.pt" "$M/r18.onnx" --export-report "$M/r18.json" --format json --out "$WORK/r18.json" >/dev/null 2>&1
 check "resnet18 traced vs its export: all tensors agree (in-place ReLU read before it runs)" python3 -c '
 import json, sys

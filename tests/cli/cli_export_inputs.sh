@@ -45,6 +45,23 @@ torch.jit.script(Boxes()).save("boxes.pt")
 xy = torch.rand(6, 2) * 10  # valid boxes (x1 < x2, y1 < y2), some overlapping
 torch.save((torch.cat([xy, xy + 1 + torch.rand(6, 2) * 4], 1), torch.rand(6)), "boxes_example.pt")
 
+class ConvBn(torch.nn.Module):  # a BatchNormalization with statistics far from 0 and 1
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(8)
+        self.bn.running_mean.uniform_(-2, 2)
+        self.bn.running_var.uniform_(0.05, 4)
+        self.bn.weight.data.uniform_(0.5, 2)
+    def forward(self, x):
+        return self.bn(self.conv(x)).relu()
+convbn = ConvBn().eval()
+torch.jit.script(convbn).save("convbn.pt")
+xc = torch.randn(2, 3, 10, 10)
+np.save("convbn_x.npy", xc.numpy())
+with torch.no_grad():
+    np.save("convbn_expected.npy", convbn(xc).numpy())
+
 class Fixed(torch.nn.Module):  # traced: the batch of 4 is baked into the view
     def forward(self, x):
         return x.view(4, 6).relu()
@@ -104,6 +121,25 @@ expect 1 "one.npy: 1 tensors for 2 declared inputs" -- export tokens.pt "${TOKEN
 expect 1 "missing.npz" -- export tokens.pt "${TOKENS[@]}" --example missing.npz -o bad4.onnx
 expect_exact 0 "" -- export fixed.pt --input x:float32:4x6 --example one.npy -o one.onnx
 check "nothing half-written after the refusals" bash -c '! ls bad*.onnx* .bad* 2>/dev/null | grep -q .'
+
+# BatchNormalization after a Conv: folded by default (as torch.onnx does), kept with --keep-batch-norm
+out=$("$KILN" export convbn.pt --input x:float32:n=2x3x10x10 --example convbn_x.npy -o convbn.onnx --report convbn.json 2>&1)
+check "the fold is reported: $(grep folded <<<"$out")" grep -q "^folded  1 BatchNormalization" <<<"$out"
+out=$("$KILN" export convbn.pt --input x:float32:n=2x3x10x10 --example convbn_x.npy --keep-batch-norm -o convbn_kept.onnx \
+  --report convbn_kept.json 2>&1)
+check "kept: no fold reported" bash -c '! grep -q folded <<<"$1"' _ "$out"
+check "folded and kept both equal LibTorch in ONNX Runtime; only the kept one has the BatchNormalization" python3 - <<'PY'
+import json, numpy as np, onnx, onnxruntime as ort
+x, want = np.load("convbn_x.npy"), np.load("convbn_expected.npy")
+for f, bn in (("convbn.onnx", 0), ("convbn_kept.onnx", 1)):
+    got = ort.InferenceSession(f, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    assert np.abs(got - want).max() < 1e-5, (f, np.abs(got - want).max())
+    ops = [n.op_type for n in onnx.load(f).graph.node]
+    assert ops.count("BatchNormalization") == bn, (f, ops)
+assert json.load(open("convbn.json"))["folded_batch_norms"] == 1
+assert json.load(open("convbn_kept.json"))["folded_batch_norms"] == 0
+PY
+check "export --help shows --keep-batch-norm" bash -c '"$1" export --help | grep -q -- --keep-batch-norm' _ "$KILN"
 
 # torchvision::nms: the library is found and loaded with no flag
 expect_exact 0 "" -- export boxes.pt --input boxes:float32:n=6x4 --input scores:float32:n=6 --example boxes_example.pt \

@@ -61,24 +61,44 @@ std::string export_error(const ExportOptions& o) {
 TEST(Export, SimpleCnnScriptedAndTracedMatchLibTorchWithDynamicBatch) {
   auto dir = testing::freeze_builtin("simple_cnn", testing::fresh_temp_dir("cnn"));
   for (const char* file : {kScriptedFile, kTracedFile}) {
-    ExportOptions o;
-    o.model = dir / file;
-    o.out = dir / (std::string(file) + ".onnx");
-    auto report = export_onnx(o);
-    EXPECT_EQ(report.opset, 13);
-    EXPECT_EQ(report.inputs[0].name, "input");
-    EXPECT_EQ(report.inputs[0].shape[0], "batch");
-    EXPECT_EQ(report.outputs[0].name, "output");
-    EXPECT_EQ(report.outputs[0].shape[0], "batch");
-    auto m = testing::load_model(o.out);
-    EXPECT_EQ(count_op(m.graph(), "BatchNormalization"), 2)
-        << "exported faithfully, BN kept for the optimizer";
-    EXPECT_EQ(count_op(m.graph(), "Conv"), 2);
-    EXPECT_EQ(count_op(m.graph(), "Dropout"), 0);
-    torch::manual_seed(1);
-    for (int64_t b : {1, 7, 64}) {
-      EXPECT_LE(max_abs_error(dir / file, o.out, torch::randn({b, 1, 28, 28})), 1e-5)
-          << file << " batch " << b;
+    for (bool keep : {false, true}) {
+      ExportOptions o;
+      o.model = dir / file;
+      o.out = dir / (std::string(file) + (keep ? ".kept.onnx" : ".onnx"));
+      o.keep_batch_norm = keep;
+      auto report = export_onnx(o);
+      EXPECT_EQ(report.opset, 13);
+      EXPECT_EQ(report.inputs[0].name, "input");
+      EXPECT_EQ(report.inputs[0].shape[0], "batch");
+      EXPECT_EQ(report.outputs[0].name, "output");
+      EXPECT_EQ(report.outputs[0].shape[0], "batch");
+      auto m = testing::load_model(o.out);
+      // By default each BatchNormalization is folded into its Conv, as torch.onnx does; kept,
+      // the graph is LibTorch's own, for the optimizer (the pipeline's step 4).
+      EXPECT_EQ(count_op(m.graph(), "BatchNormalization"), keep ? 2 : 0);
+      EXPECT_EQ(report.folded_batch_norms, keep ? 0 : 2);
+      EXPECT_EQ(count_op(m.graph(), "Conv"), 2);
+      EXPECT_EQ(count_op(m.graph(), "Dropout"), 0);
+      // The value map: a Conv's own output is not computed once its BatchNormalization is folded
+      // in, and the BatchNormalization's is (the Conv writes it).
+      int convs = 0, norms = 0;
+      for (const auto& v : report.values) {
+        if (v.kind.find("conv") != std::string::npos) {
+          ++convs;
+          EXPECT_EQ(v.onnx.empty(), !keep) << v.kind << " " << v.torchscript;
+        }
+        if (v.kind.find("batch_norm") != std::string::npos) {
+          ++norms;
+          EXPECT_FALSE(v.onnx.empty()) << v.kind << " " << v.torchscript;
+        }
+      }
+      EXPECT_EQ(convs, 2);
+      EXPECT_EQ(norms, 2);
+      torch::manual_seed(1);
+      for (int64_t b : {1, 7, 64}) {
+        EXPECT_LE(max_abs_error(dir / file, o.out, torch::randn({b, 1, 28, 28})), 1e-5)
+            << file << " batch " << b << (keep ? " (kept)" : " (folded)");
+      }
     }
   }
   fs::remove_all(dir);

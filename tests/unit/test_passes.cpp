@@ -185,6 +185,54 @@ TEST(FuseBnIntoConv, Ir3ModelsListNewInitializersAsInputs) {
   expect_same(original, model, {random_tensor("X", F32, {2, 2, 8, 8}, 9)});
 }
 
+TEST(FuseBnIntoConv, ScalesAWeightOnlyItsConvReadsWhereItIs) {
+  auto model = conv_bn({}).model();
+  auto original = model;
+  EXPECT_EQ(apply(model, {"fuse_bn_into_conv"}), 1);
+  ASSERT_EQ(model.graph().initializer_size(), 2) << "W, scaled in place, and the new bias";
+  EXPECT_EQ(model.graph().initializer(0).name(), "W");
+  EXPECT_NE(model.graph().initializer(0).raw_data(), original.graph().initializer(0).raw_data());
+  EXPECT_EQ(model.graph().node(0).input(1), "W");
+  expect_same(original, model, x_input(F32, 4));
+}
+
+TEST(FuseBnIntoConv, AWeightTwoConvsShareIsScaledForEachAlone) {
+  // X → Conv(W) → BN(p) → Y and X → Conv(W) → BN(q) → Z: W must not be scaled in place for the
+  // first fold while the second Conv still reads it.
+  ModelBuilder b;
+  b.input("X", F32, {-1, 4, 8, 8});
+  b.initializer(random_tensor("W", F32, {6, 4, 3, 3}, 1));
+  for (int k = 0; k < 2; ++k) {
+    std::string p = k == 0 ? "p_" : "q_", out = k == 0 ? "Y" : "Z", conv = "conv" + std::to_string(k);
+    b.initializer(random_tensor(p + "scale", F32, {6}, 10 + k, 0.5, 2));
+    b.initializer(random_tensor(p + "bias", F32, {6}, 20 + k));
+    b.initializer(random_tensor(p + "mean", F32, {6}, 30 + k));
+    b.initializer(random_tensor(p + "var", F32, {6}, 40 + k, 0.01, 3));
+    add_ints(b.node("Conv", {"X", "W"}, {conv}), "pads", {1, 1, 1, 1});
+    b.node("BatchNormalization", {conv, p + "scale", p + "bias", p + "mean", p + "var"}, {out});
+    b.output(out, F32, {-1, 6, 8, 8});
+  }
+  auto model = b.model();
+  auto original = model;
+  EXPECT_EQ(apply(model, {"fuse_bn_into_conv"}), 2);
+  EXPECT_EQ(count_ops(model, "BatchNormalization"), 0);
+  expect_same(original, model, x_input(F32, 4));
+}
+
+TEST(ApplyPass, RunsOnePassOnceAndDropsWhatItRemovedFromValueInfo) {
+  auto b = conv_bn({});
+  auto* vi = b.graph().add_value_info();
+  vi->set_name("conv_out");
+  vi->mutable_type()->mutable_tensor_type()->set_elem_type(static_cast<int32_t>(F32));
+  auto model = b.model();
+  auto original = model;
+  EXPECT_EQ(apply_pass(model, "fuse_bn_into_conv"), 1);
+  EXPECT_EQ(model.graph().value_info_size(), 0) << "conv_out is no longer computed";
+  EXPECT_EQ(apply_pass(model, "fuse_bn_into_conv"), 0);
+  expect_same(original, model, x_input(F32, 4));
+  EXPECT_THROW(apply_pass(model, "fuse_everything"), UsageError);
+}
+
 TEST(FuseBnIntoConv, LeavesWhatItMustNotTouch) {
   {  // conv output read twice
     auto b = conv_bn({});

@@ -205,8 +205,8 @@ std::string fast_attend(ExportContext& ctx, const FastAttention& f, const std::s
   auto ws = f.qkv_weight.chunk(3, 0);
   auto bs = f.qkv_bias.chunk(3, 0);
   auto project = [&](const std::string& x, int i, const char* hint) {
-    std::string m = node_out(ctx, "MatMul", {x, ctx.add_initializer(ws[static_cast<size_t>(i)].t().contiguous(), hint)}, hint);
-    std::string biased = node_out(ctx, "Add", {m, ctx.add_initializer(bs[static_cast<size_t>(i)].contiguous(), std::string(hint) + "_bias")}, hint);
+    std::string m = node_out(ctx, "MatMul", {x, ctx.add_initializer(ws[static_cast<size_t>(i)].t(), hint)}, hint);
+    std::string biased = node_out(ctx, "Add", {m, ctx.add_initializer(bs[static_cast<size_t>(i)], std::string(hint) + "_bias")}, hint);
     std::string r = node_out(ctx, "Reshape", {biased, ctx.add_int64s({0, 0, h, d}, "heads")}, hint);
     return emit_transpose(ctx, r, {0, 2, 1, 3});  // [B, H, L, D]
   };
@@ -216,8 +216,8 @@ std::string fast_attend(ExportContext& ctx, const FastAttention& f, const std::s
   std::string kt = emit_transpose(ctx, k, {0, 1, 3, 2});
   std::string o = attend(ctx, q, kt, v, 1.0 / std::sqrt(static_cast<double>(d)), mask, bool_mask, weights);
   std::string merged = node_out(ctx, "Reshape", {emit_transpose(ctx, o, {0, 2, 1, 3}), ctx.add_int64s({0, 0, e}, "merge")}, "merge_heads");
-  std::string y = node_out(ctx, "MatMul", {merged, ctx.add_initializer(f.proj_weight.t().contiguous(), "out_proj")}, "out_proj");
-  return node_out(ctx, "Add", {y, ctx.add_initializer(f.proj_bias.contiguous(), "out_proj_bias")}, "mha");
+  std::string y = node_out(ctx, "MatMul", {merged, ctx.add_initializer(f.proj_weight.t(), "out_proj")}, "out_proj");
+  return node_out(ctx, "Add", {y, ctx.add_initializer(f.proj_bias, "out_proj_bias")}, "mha");
 }
 
 // _native_multi_head_attention(query, key, value, embed_dim, num_head, qkv_weight, qkv_bias,
@@ -276,7 +276,7 @@ void transformer_encoder_layer(ExportContext& ctx, const Node* node, const Args&
   };
   auto linear = [&](const std::string& x, size_t w, size_t b) {
     auto wt = ctx.const_tensor(a.value(w));
-    std::string wn = wt ? ctx.add_initializer(wt->t().contiguous(), "ffn_w_t") : emit_transpose(ctx, a.tensor(w), {1, 0});
+    std::string wn = wt ? ctx.add_initializer(wt->t(), "ffn_w_t") : emit_transpose(ctx, a.tensor(w), {1, 0});
     return emit(ctx, "Add", {emit(ctx, "MatMul", {x, wn}, "ffn"), a.tensor(b)}, "ffn");
   };
   auto feed_forward = [&](const std::string& x) {

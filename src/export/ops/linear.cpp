@@ -25,7 +25,7 @@ void linear(ExportContext& ctx, const Node* node, const Args& a) {
     return;
   }
   std::string wt;
-  if (auto w = ctx.const_tensor(a.value(1))) wt = ctx.add_initializer(w->t().contiguous(), "weight_t");
+  if (auto w = ctx.const_tensor(a.value(1))) wt = ctx.add_initializer(w->t(), "weight_t");
   else wt = emit_transpose(ctx, a.tensor(1), {1, 0});
   if (!bias) {
     ctx.add_node("MatMul", {a.tensor(0), wt}, {ctx.out(node->output(), "matmul")});

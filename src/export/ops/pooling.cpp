@@ -177,7 +177,7 @@ void adaptive_by_matrices(ExportContext& ctx, const Node* node, const std::strin
   if (n > 2) unsupported(node, "uneven adaptive pooling over more than two axes");
   auto last = matrix(shape[offset + n - 1], out_size[n - 1]);
   std::string y = n == 1 ? ctx.out(node->output(), "adaptive_avgpool") : ctx.fresh("adaptive_w");
-  ctx.add_node("MatMul", {x, ctx.add_initializer(last.t().contiguous(), "adaptive_pool_w")}, {y});
+  ctx.add_node("MatMul", {x, ctx.add_initializer(last.t(), "adaptive_pool_w")}, {y});
   if (n == 2) {
     auto first = matrix(shape[offset], out_size[0]);
     ctx.add_node("MatMul", {ctx.add_initializer(first, "adaptive_pool_h"), y}, {ctx.out(node->output(), "adaptive_avgpool")});

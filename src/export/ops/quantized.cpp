@@ -94,7 +94,7 @@ QuantInfo output_qparams(ExportContext& ctx, const Node* node, const Args& a, si
 
 // An int8 weight as DequantizeLinear(initializer, scale(s), zero point(s), axis).
 std::string weight_dq(ExportContext& ctx, const Node* node, const at::Tensor& w) {
-  std::string q = ctx.add_initializer(w.int_repr().contiguous(), "weight_quantized");
+  std::string q = ctx.add_initializer(w.int_repr(), "weight_quantized");
   QuantInfo info;
   at::ScalarType zt = w.scalar_type() == at::kQUInt8 ? at::kByte : at::kChar;
   if (w.qscheme() == at::kPerTensorAffine || w.qscheme() == at::kPerTensorSymmetric) {
@@ -450,7 +450,7 @@ void linear_dynamic(ExportContext& ctx, const Node* node, const Args& a, bool re
   std::string x = a.tensor(0);
   std::string xq = ctx.fresh("x_quant"), xs = ctx.fresh("x_scale"), xz = ctx.fresh("x_zero_point");
   ctx.add_node("DynamicQuantizeLinear", {x}, {xq, xs, xz});
-  std::string wt = ctx.add_initializer(w.int_repr().t().contiguous(), "weight_int8_t");
+  std::string wt = ctx.add_initializer(w.int_repr().t(), "weight_int8_t");
   std::string wz, ws;
   if (w.qscheme() == at::kPerTensorAffine) {
     wz = ctx.add_initializer(at::scalar_tensor(w.q_zero_point(), at::kChar), "weight_zero_point");

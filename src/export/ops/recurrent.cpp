@@ -127,7 +127,7 @@ void recurrent(ExportContext& ctx, const Node* node, const Args& a, Cell cell, b
 std::string affine_map(ExportContext& ctx, const Args& a, size_t x_arg, const std::string& x, size_t w_arg, size_t b_arg) {
   (void)x_arg;
   std::string wt;
-  if (auto w = ctx.const_tensor(a.value(w_arg))) wt = ctx.add_initializer(w->t().contiguous(), "cell_w_t");
+  if (auto w = ctx.const_tensor(a.value(w_arg))) wt = ctx.add_initializer(w->t(), "cell_w_t");
   else wt = emit_transpose(ctx, a.tensor(w_arg), {1, 0});
   std::string y = emit(ctx, "MatMul", {x, wt}, "cell_mm");
   if (auto b = a.opt_tensor(b_arg)) y = emit(ctx, "Add", {y, *b}, "cell_bias");

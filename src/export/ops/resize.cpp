@@ -133,7 +133,7 @@ bool antialias_by_matrices(ExportContext& ctx, const Node* node, const std::stri
   };
   auto dtype = torch_dtype(type_or_float(ctx, x)).value_or(at::kFloat);
   auto aw = matrix(in_w, out[1], sw).to(dtype), ah = matrix(in_h, out[0], sh).to(dtype);
-  std::string y = emit(ctx, "MatMul", {x, ctx.add_initializer(aw.t().contiguous(), "resample_w")}, "resample_w");
+  std::string y = emit(ctx, "MatMul", {x, ctx.add_initializer(aw.t(), "resample_w")}, "resample_w");
   ctx.add_node("MatMul", {ctx.add_initializer(ah, "resample_h"), y}, {ctx.out(node->output(), "resample")});
   return true;
 }
