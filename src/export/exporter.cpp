@@ -394,7 +394,8 @@ ExportVerification verify_case(const ReferenceCase& ref, const std::vector<at::T
     double output_max_abs = 0;
     double rel = rel_mean_abs(expected[i], actual, output_max_abs);
     v.max_abs = std::max(v.max_abs, output_max_abs);
-    bool one_step = i < steps.size() && steps[i] && !(rel <= tolerance) && output_max_abs <= *steps[i] * (1 + 1e-5);
+    const std::optional<double> step = i < steps.size() ? steps[i] : std::nullopt;
+    bool one_step = step && !(rel <= tolerance) && output_max_abs <= *step * (1 + 1e-5);
     if (one_step) v.within_one_step.push_back(leaves[i].name);
     bool rounding = false;
     if (!(rel <= tolerance) && !one_step && rel <= tolerance * kRoundingCap && expected[i].is_floating_point()) {
@@ -533,7 +534,10 @@ ExportResult export_onnx(const ExportOptions& o) {
                             range, specs.size()));
   }
   std::vector<c10::IValue> defaults;
-  for (size_t i = specs.size() + 1; i < forward_args.size(); ++i) defaults.push_back(*forward_args[i].default_value());
+  for (size_t i = specs.size() + 1; i < forward_args.size(); ++i) {
+    const auto& value = forward_args[i].default_value();  // (every one past `required` has one)
+    if (value) defaults.push_back(*value);
+  }
   // Run on the example first: a wrong shape or dtype is the user's error, reported before export;
   // and at the second size of every dynamic dim (the references the export is verified against).
   bool has_dynamic = false;

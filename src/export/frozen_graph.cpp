@@ -36,8 +36,9 @@ std::optional<at::ScalarType> fill_dtype(const torch::jit::Value* fill) {
   if (type->cast<c10::BoolType>()) return at::kBool;
   if (fill->node()->kind() != c10::aten::ScalarImplicit) return std::nullopt;
   auto tensor = fill->node()->input(0)->type()->cast<c10::TensorType>();
-  if (!tensor || !tensor->scalarType()) return std::nullopt;
-  at::ScalarType t = *tensor->scalarType();
+  std::optional<at::ScalarType> scalar = tensor ? tensor->scalarType() : std::nullopt;
+  if (!scalar) return std::nullopt;
+  at::ScalarType t = *scalar;
   if (t == at::kBool) return at::kBool;
   return at::isFloatingType(t) ? at::kFloat : at::kLong;
 }

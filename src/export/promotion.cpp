@@ -116,16 +116,19 @@ int32_t result_type(ExportContext& ctx, const Node* node, size_t count) {
       auto rank = ctx.is_static(v) ? std::optional<int64_t>(ctx.constant(v).toTensor().dim()) : ctx.rank_of(v);
       priority = rank && *rank == 0 ? 1 : 2;
     }
-    best[priority] = best[priority] ? combine(*best[priority], *t) : *t;
+    auto& slot = best[priority];
+    slot = slot ? combine(*slot, *t) : *t;
   }
   std::optional<int32_t> r;
   for (int p = 2; p >= 0; --p) {
-    if (!best[p]) continue;
+    const auto& candidate = best[p];
+    if (!candidate) continue;
+    const int32_t type = *candidate;
     if (!r) {
-      r = best[p];
-    } else if (category(*best[p]) > category(*r)) {
+      r = type;
+    } else if (category(type) > category(*r)) {
       // A higher category from a lower priority: its default type (a Python float → float32).
-      r = p == 0 && category(*best[p]) == 2 ? onnx::TensorProto_DataType_FLOAT : *best[p];
+      r = p == 0 && category(type) == 2 ? onnx::TensorProto_DataType_FLOAT : type;
     }
   }
   return r.value_or(onnx::TensorProto_DataType_FLOAT);

@@ -21,7 +21,7 @@ std::optional<std::vector<std::string>> OrtRunner::input_names() const {
 std::vector<HostTensor> OrtRunner::run(const std::vector<HostTensor>& inputs) {
   // Inputs named after the model's own (every one of them, `--input` specs) go by name, in any
   // order; otherwise they are taken in order and named after the model's inputs.
-  auto names = *input_names();
+  auto names = input_names().value_or(std::vector<std::string>{});  // (OrtRunner always has them)
   bool by_name = inputs.size() == names.size() && !inputs.empty();
   for (const auto& t : inputs)
     by_name = by_name && std::find(names.begin(), names.end(), t.name) != names.end();

@@ -269,7 +269,9 @@ void if_node(ExportContext& ctx, const Node* node, const Args&) {
   std::vector<std::string> before, then_written, else_written;
   std::vector<int32_t> written_types;
   for (const Value* v : written) {
-    before.push_back(*ctx.name_of(v));
+    auto name = ctx.name_of(v);  // (bound: checked when it was collected)
+    if (!name) throw Error(fmt::format("internal: %{} written in a branch has no ONNX name", v->debugName()));
+    before.push_back(*name);
     written_types.push_back(value_type(ctx, v).value_or(onnx::TensorProto_DataType_FLOAT));
   }
   // Each branch: its returned values (described while its graph is current) and the outer
@@ -531,7 +533,7 @@ void appended_lists(const torch::jit::Block* block, const torch::jit::Block* loo
 // tensor the body appends to it as TorchScript recorded it; nullopt when neither says.
 std::optional<int32_t> list_elem_type(ExportContext& ctx, const Value* list, const torch::jit::Block* body) {
   if (auto elems = ctx.list_elements(list); elems && !elems->empty()) {
-    if (auto t = value_type(ctx, (*elems)[0])) return *t;
+    if (auto t = value_type(ctx, (*elems)[0])) return t;
   }
   std::function<std::optional<int32_t>(const torch::jit::Block*)> find = [&](const torch::jit::Block* b) -> std::optional<int32_t> {
     for (const Node* n : b->nodes()) {

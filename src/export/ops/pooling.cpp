@@ -10,6 +10,7 @@
 
 #include "export/converter_util.h"
 #include "export/onnx_attr.h"
+#include "export/promotion.h"
 #include "export/spatial_ints.h"
 
 namespace kiln {

@@ -8,6 +8,7 @@
 
 #include "export/converter_util.h"
 #include "export/onnx_attr.h"
+#include "export/promotion.h"
 
 namespace kiln {
 

@@ -288,11 +288,12 @@ void norm_all(ExportContext& ctx, const Node* node, const Args& a) {
 }
 void norm_dims(ExportContext& ctx, const Node* node, const Args& a) {
   std::string x = a.tensor(0);
-  if (a.size() > 4) x = emit_cast(ctx, x, onnx_dtype_or_fail(node, *a.dtype(4)));
+  if (auto dtype = a.size() > 4 ? a.dtype(4) : std::nullopt) x = emit_cast(ctx, x, onnx_dtype_or_fail(node, *dtype));
   emit_p_norm(ctx, x, a.opt_f(1).value_or(2.0), a.ints(2), a.b(3), ctx.out(node->output(), "norm"));
 }
 void norm_dtype(ExportContext& ctx, const Node* node, const Args& a) {
-  std::string x = emit_cast(ctx, a.tensor(0), onnx_dtype_or_fail(node, *a.dtype(2)));
+  std::string x = a.tensor(0);
+  if (auto dtype = a.dtype(2)) x = emit_cast(ctx, x, onnx_dtype_or_fail(node, *dtype));
   emit_p_norm(ctx, x, a.opt_f(1).value_or(2.0), {}, false, ctx.out(node->output(), "norm"));
 }
 

@@ -31,7 +31,7 @@ using Aliases = std::unordered_map<std::string, std::string>;
 
 // The name `value` stands for once every aliased Identity is gone: the start of its chain. Chains
 // are shortened as they are walked (each name is resolved once over the whole sweep).
-const std::string& resolve(Aliases& alias, const std::string& value) {
+std::string resolve(Aliases& alias, const std::string& value) {
   auto it = alias.find(value);
   if (it == alias.end()) return value;
   // Walk to the end, counting: a cycle of Identity nodes (an invalid graph) never ends.
