@@ -279,8 +279,8 @@ class ExportContext {
   // Writes the hints into the model's value_info, for the final shape inference.
   void write_hints();
   // After conversion: lets go of the LibTorch values the exporter holds (constants, and with them
-  // the frozen module's weights), which the ONNX initializers have copied by then. Names, types
-  // and hints stay; nothing may be converted afterwards.
+  // the frozen module's weights, except those deferred initializers still hold). Names, types and
+  // hints stay; nothing may be converted afterwards.
   void release_torch_values();
   // After release_torch_values: gives every deferred initializer its bytes, one at a time, each
   // LibTorch tensor let go as soon as it is copied (at the peak, one copy of the weights and

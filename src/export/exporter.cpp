@@ -704,7 +704,7 @@ ExportResult export_onnx(const ExportOptions& o) {
         if (!computed.count(v.onnx)) v.onnx.clear();
     }
   }
-  trace_memory("outputs");
+  trace_memory("initializers materialized, BatchNormalization folded");
   onnx::ModelProto inferred = without_weights(model);
   try {
     onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1, /*enable_data_propagation=*/true};
@@ -766,9 +766,10 @@ ExportResult export_onnx(const ExportOptions& o) {
   trace_memory("write");
 
   // Proof before the file is renamed into place: ONNX Runtime against LibTorch at two sizes of
-  // every dynamic dim. ONNX Runtime reads the written file itself, and each session is gone before
-  // the next one is built and before the float64 check loads the model again: at the peak, one
-  // copy of the weights (ONNX Runtime's) is in memory besides the process.
+  // every dynamic dim. ONNX Runtime reads the written file's weights from the file itself
+  // (from_own_file), and each session is gone before the next one is built and before the
+  // float64 check loads the model again: at the peak, ONNX Runtime's copy of the weights (and its
+  // re-laid-out Conv weights, all optimizations on) is in memory besides the process.
   timings.export_ = lap();
   // For developing converters: KILN_EXPORT_KEEP=FILE keeps the unverified model there.
   if (const char* keep = std::getenv("KILN_EXPORT_KEEP")) {

@@ -139,6 +139,9 @@ for f, bn in (("convbn.onnx", 0), ("convbn_kept.onnx", 1)):
 assert json.load(open("convbn.json"))["folded_batch_norms"] == 1
 assert json.load(open("convbn_kept.json"))["folded_batch_norms"] == 0
 PY
+out=$(KILN_MEMORY_TRACE=1 "$KILN" export convbn.pt --input x:float32:n=2x3x10x10 -o convbn_traced.onnx 2>&1 >/dev/null)
+check "KILN_MEMORY_TRACE=1 prints each phase's peak, conversion to the second session" bash -c \
+  'grep -q "^kiln memory: convert: peak [0-9]* MiB" <<<"$1" && grep -q "^kiln memory: ONNX Runtime, all optimizations: peak" <<<"$1"' _ "$out"
 check "export --help shows --keep-batch-norm" bash -c '"$1" export --help | grep -q -- --keep-batch-norm' _ "$KILN"
 
 # torchvision::nms: the library is found and loaded with no flag
