@@ -276,7 +276,7 @@ def family_models() -> List[Arch]:
             fam.tune_detector(model, run_on_example(model, arch), *setting)
             with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False):
                 eager = [flatten_outputs(model(*x)) for x in cases_in]
-            noise = fp32_noise(model, cases_in, eager)
+            noise = fp32_noise(eager, float64_outputs(model, cases_in))
             noise = float("inf") if noise is None else noise
             if best is None or noise < best[0]:
                 best = (noise, setting)
@@ -637,7 +637,9 @@ def output_dims(named_per_case: List[List[Tuple[str, torch.Tensor]]], sizes: Lis
     return dims
 
 
-def save_case(out_dir: Path, entry: str, arch: Arch, sizes, inputs, named) -> dict:
+def save_case(out_dir: Path, entry: str, arch: Arch, sizes, inputs, named, exact=None) -> dict:
+    """One case's inputs, eager outputs and (when the model runs in float64) float64 outputs, by
+    the frozen module's output names."""
     rel = Path("refs") / entry / case_name(sizes)
     (out_dir / rel).mkdir(parents=True, exist_ok=True)
     case = {"name": case_name(sizes), "sizes": sizes, "inputs": {}, "outputs": {}}
@@ -649,21 +651,36 @@ def save_case(out_dir: Path, entry: str, arch: Arch, sizes, inputs, named) -> di
         path = rel / f"out_{name}.npy"
         np.save(out_dir / path, tensor.detach().numpy())
         case["outputs"][name] = str(path)
+    if exact is not None and len(exact) == len(named):
+        case["outputs_f64"] = {}
+        for (name, _), (_, tensor) in zip(named, exact):
+            if not tensor.is_floating_point():
+                continue
+            path = rel / f"out64_{name}.npy"
+            np.save(out_dir / path, tensor.detach().numpy())
+            case["outputs_f64"][name] = str(path)
     return case
 
 
-def fp32_noise(model: nn.Module, cases_in, eager) -> Optional[float]:
-    """Worst rel MAE between the eager fp32 outputs and the same model in float64: the rounding
-    noise any fp32 runtime shares (random-weight deep nets amplify it), to read the harness's
-    1e-4 bound against. None when the model does not run in float64."""
+def float64_outputs(model: nn.Module, cases_in):
+    """The model in float64 on every case ([(name, tensor)] per case, eager's order): the exact
+    answer float32 runtimes round away from. None when the model does not run in float64."""
     try:
         model64 = copy.deepcopy(model).double()
-        worst = 0.0
         with torch.no_grad():
-            for x, named in zip(cases_in, eager):
-                got = flatten_outputs(model64(*[t.double() if t.is_floating_point() else t for t in x]))
-                worst = max([worst] + [rel_mae(e, g) for (_, e), (_, g) in zip(named, got)])
-        return worst
+            return [flatten_outputs(model64(*[t.double() if t.is_floating_point() else t for t in x])) for x in cases_in]
+    except Exception:
+        return None
+
+
+def fp32_noise(eager, exact) -> Optional[float]:
+    """Worst rel MAE between the eager fp32 outputs and float64_outputs: the rounding noise any
+    fp32 runtime shares (random-weight deep nets amplify it), to read the harness's 1e-4 bound
+    against. None without float64 outputs."""
+    if exact is None:
+        return None
+    try:
+        return max([0.0] + [rel_mae(e, g) for named, got in zip(eager, exact) for (_, e), (_, g) in zip(named, got)])
     except Exception:
         return None
 
@@ -760,7 +777,8 @@ def process_model(arch: Arch, out_dir: Path) -> List[dict]:
     # (googlenet: rel 0.45 against float64; kiln's exporter does the same, torch_runtime.h).
     with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False):
         eager = [flatten_outputs(model(*x)) for x in cases_in]
-    noise = None if arch.quantized else fp32_noise(model, cases_in, eager)
+    exact = None if arch.quantized else float64_outputs(model, cases_in)
+    noise = fp32_noise(eager, exact)
     common = {"arch": arch.name, "family": arch.family, "sets": list(arch.sets), "params": params,
               "inputs": arch.inputs, "pt": None, "fp32_noise": noise}
     if arch.note:
@@ -811,7 +829,8 @@ def process_model(arch: Arch, out_dir: Path) -> List[dict]:
                      output_dims=output_dims(named, sizes),
                      # How far the frozen module itself is from eager (trace can bake shapes).
                      frozen_rel_mae=max(per_case), frozen_rel_mae_per_case=per_case,
-                     cases=[save_case(out_dir, name, arch, s, x, n) for s, x, n in zip(sizes, cases_in, named)])
+                     cases=[save_case(out_dir, name, arch, s, x, n, exact[k] if exact else None)
+                            for k, (s, x, n) in enumerate(zip(sizes, cases_in, named))])
         if run_error or mismatch:
             entry["frozen_mismatch"] = run_error or mismatch
         entries.append(entry)

@@ -10,7 +10,10 @@ has its quant_step, also passes when no element is more than one quantization st
 kiln's own verification applies: int8 kernels round ties differently; or within twice its
 engine_spread, how far LibTorch's ONEDNN engine is from the QNNPACK reference; a float output also passes
 within twice the entry's fp32_noise, the distance of eager float32 from float64, which deep
-random-weight networks amplify past 1e-4 in every runtime). By name (kiln): outputs are fetched by the
+random-weight networks amplify past 1e-4 in every runtime, or, less than 100x past the bound, when
+ONNX Runtime is no more than twice as far from the case's float64 outputs as eager float32 is:
+kiln's own verification rule, which the fixed 2x-noise bound alone is narrower than when two
+float32 results round apart on opposite sides of the exact one). By name (kiln): outputs are fetched by the
 manifest's names and the file must declare the manifest's input names, every symbolic dim as a
 dim_param. By position (the peer): inputs and outputs in declaration order, outputs that come
 back as None (an Optional that a None item of the model became) left out first.
@@ -22,6 +25,7 @@ import sys
 from pathlib import Path
 
 MAX_REL_MAE = 1e-4
+ROUNDING_CAP = 100  # how far past the bound float32 rounding (judged against float64) may go
 
 
 @contextlib.contextmanager
@@ -124,8 +128,15 @@ def compare_case(entry: dict, case: dict, corpus: Path, got: list):
             maes[name] = min(maes[name], MAX_REL_MAE)  # within one quantization step everywhere
         # A deep random-weight network amplifies float32 rounding: eager float32 itself is
         # fp32_noise from float64. An output within 2x that noise carries rounding, not an export
-        # error (kiln's own verification applies the same rule against float64).
+        # error.
         bound = max(MAX_REL_MAE, 2.0 * (entry.get("fp32_noise") or 0.0))
+        # Beyond that, by less than 100x: ONNX Runtime as close to the model run in float64 as eager
+        # float32 itself is, within 2x (kiln's own verification rule, here against Python's float64).
+        f64 = (case.get("outputs_f64") or {}).get(name)
+        if maes[name] > bound and f64 and maes[name] <= ROUNDING_CAP * MAX_REL_MAE:
+            exact = np.load(corpus / f64)
+            if exact.shape == ref.shape and rel_mae(value, exact) <= 2.0 * rel_mae(ref, exact):
+                bound = maes[name]
         # A quantized model: LibTorch's two int8 engines (QNNPACK, the reference, and ONEDNN)
         # disagree by engine_spread on this case, rounding apart layer by layer; an output within
         # twice that (and under 1, past which it is unrelated) is another valid int8 result, the
