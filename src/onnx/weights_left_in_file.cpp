@@ -1,6 +1,7 @@
 #include "onnx/weights_left_in_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -54,7 +55,7 @@ void read_fields(CodedInputStream& in, std::string& kept, Inner inner) {
 template <class Body>
 void inside(CodedInputStream& in, Body body) {
   uint32_t length = 0;
-  if (!in.ReadVarint32(&length)) throw NotAModel{};
+  if (!in.ReadVarint32(&length) || length > static_cast<uint32_t>(INT_MAX)) throw NotAModel{};
   auto limit = in.PushLimit(static_cast<int>(length));
   body();
   in.PopLimit(limit);
@@ -72,13 +73,16 @@ void external_at(onnx::TensorProto& t, const std::string& location, int64_t offs
   add("length", std::to_string(length));
 }
 
-onnx::TensorProto read_initializer(CodedInputStream& in, const std::string& location, int64_t min_bytes) {
+// `file_size`: a skip past the end of the file is no error to the stream (it seeks), so each
+// weight left in the file is checked to lie inside it.
+onnx::TensorProto read_initializer(CodedInputStream& in, const std::string& location, int64_t min_bytes,
+                                   int64_t file_size) {
   std::string kept, small;
   int64_t offset = -1, length = 0;
   read_fields(in, kept, [&](uint32_t tag) {
     if (!is_length_delimited(tag, kTensorRawData)) return false;
     uint32_t n = 0;
-    if (!in.ReadVarint32(&n)) throw NotAModel{};
+    if (!in.ReadVarint32(&n) || n > static_cast<uint32_t>(INT_MAX)) throw NotAModel{};
     if (n < min_bytes) {
       if (!in.ReadString(&small, static_cast<int>(n))) throw NotAModel{};
       offset = -1;
@@ -86,7 +90,7 @@ onnx::TensorProto read_initializer(CodedInputStream& in, const std::string& loca
     }
     offset = in.CurrentPosition();
     length = n;
-    if (!in.Skip(static_cast<int>(n))) throw NotAModel{};
+    if (offset + length > file_size || !in.Skip(static_cast<int>(n))) throw NotAModel{};
     return true;
   });
   onnx::TensorProto t;
@@ -105,6 +109,9 @@ onnx::ModelProto load_model_weights_left_in_file(const std::filesystem::path& pa
     int fd;
     ~Close() { ::close(fd); }
   } close{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size > INT_MAX) throw Error(fmt::format("{}: not a serialized ONNX model (or over 2 GiB)", path.string()));
+  const int64_t file_size = st.st_size;
   google::protobuf::io::FileInputStream file(fd);
   CodedInputStream in(&file);
   in.SetTotalBytesLimit(INT_MAX);
@@ -122,7 +129,7 @@ onnx::ModelProto load_model_weights_left_in_file(const std::filesystem::path& pa
         std::vector<onnx::TensorProto> initializers;
         read_fields(in, graph_kept, [&](uint32_t graph_tag) {
           if (!is_length_delimited(graph_tag, kGraphInitializer)) return false;
-          inside(in, [&] { initializers.push_back(read_initializer(in, location, min_bytes)); });
+          inside(in, [&] { initializers.push_back(read_initializer(in, location, min_bytes, file_size)); });
           return true;
         });
         onnx::GraphProto part;
@@ -132,7 +139,7 @@ onnx::ModelProto load_model_weights_left_in_file(const std::filesystem::path& pa
       });
       return true;
     });
-    if (!model.ParseFromString(kept) || !has_graph) throw NotAModel{};
+    if (in.CurrentPosition() != file_size || !model.ParseFromString(kept) || !has_graph) throw NotAModel{};
     *model.mutable_graph() = std::move(graph);
   } catch (const NotAModel&) {
     throw Error(fmt::format("{}: not a serialized ONNX model", path.string()));
