@@ -21,10 +21,10 @@ namespace kiln {
 
 namespace {
 
+using google::protobuf::internal::WireFormatLite;
 using google::protobuf::io::CodedInputStream;
 using google::protobuf::io::CodedOutputStream;
 using google::protobuf::io::StringOutputStream;
-using google::protobuf::internal::WireFormatLite;
 
 // Field numbers from onnx.proto, the only ones this reader looks into.
 constexpr int kModelGraph = 7;        // ModelProto.graph
@@ -61,7 +61,8 @@ void inside(CodedInputStream& in, Body body) {
   in.PopLimit(limit);
 }
 
-void external_at(onnx::TensorProto& t, const std::string& location, int64_t offset, int64_t length) {
+void external_at(onnx::TensorProto& t, const std::string& location, int64_t offset,
+                 int64_t length) {
   t.set_data_location(onnx::TensorProto::EXTERNAL);
   auto add = [&](const char* key, const std::string& value) {
     auto* kv = t.add_external_data();
@@ -75,8 +76,8 @@ void external_at(onnx::TensorProto& t, const std::string& location, int64_t offs
 
 // `file_size`: a skip past the end of the file is no error to the stream (it seeks), so each
 // weight left in the file is checked to lie inside it.
-onnx::TensorProto read_initializer(CodedInputStream& in, const std::string& location, int64_t min_bytes,
-                                   int64_t file_size) {
+onnx::TensorProto read_initializer(CodedInputStream& in, const std::string& location,
+                                   int64_t min_bytes, int64_t file_size) {
   std::string kept, small;
   int64_t offset = -1, length = 0;
   read_fields(in, kept, [&](uint32_t tag) {
@@ -95,22 +96,26 @@ onnx::TensorProto read_initializer(CodedInputStream& in, const std::string& loca
   });
   onnx::TensorProto t;
   if (!t.ParseFromString(kept)) throw NotAModel{};
-  if (offset >= 0) external_at(t, location, offset, length);
-  else if (!small.empty()) t.set_raw_data(std::move(small));
+  if (offset >= 0)
+    external_at(t, location, offset, length);
+  else if (!small.empty())
+    t.set_raw_data(std::move(small));
   return t;
 }
 
 }  // namespace
 
-onnx::ModelProto load_model_weights_left_in_file(const std::filesystem::path& path, int64_t min_bytes) {
+onnx::ModelProto load_model_weights_left_in_file(const std::filesystem::path& path,
+                                                 int64_t min_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
   struct Close {
     int fd;
     ~Close() { ::close(fd); }
   } close{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || st.st_size > INT_MAX) throw Error(fmt::format("{}: not a serialized ONNX model (or over 2 GiB)", path.string()));
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || st.st_size > INT_MAX)
+    throw Error(fmt::format("{}: not a serialized ONNX model (or over 2 GiB)", path.string()));
   const int64_t file_size = st.st_size;
   google::protobuf::io::FileInputStream file(fd);
   CodedInputStream in(&file);
@@ -129,7 +134,9 @@ onnx::ModelProto load_model_weights_left_in_file(const std::filesystem::path& pa
         std::vector<onnx::TensorProto> initializers;
         read_fields(in, graph_kept, [&](uint32_t graph_tag) {
           if (!is_length_delimited(graph_tag, kGraphInitializer)) return false;
-          inside(in, [&] { initializers.push_back(read_initializer(in, location, min_bytes, file_size)); });
+          inside(in, [&] {
+            initializers.push_back(read_initializer(in, location, min_bytes, file_size));
+          });
           return true;
         });
         onnx::GraphProto part;
@@ -139,7 +146,8 @@ onnx::ModelProto load_model_weights_left_in_file(const std::filesystem::path& pa
       });
       return true;
     });
-    if (in.CurrentPosition() != file_size || !model.ParseFromString(kept) || !has_graph) throw NotAModel{};
+    if (in.CurrentPosition() != file_size || !model.ParseFromString(kept) || !has_graph)
+      throw NotAModel{};
     *model.mutable_graph() = std::move(graph);
   } catch (const NotAModel&) {
     throw Error(fmt::format("{}: not a serialized ONNX model", path.string()));

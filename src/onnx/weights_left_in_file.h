@@ -15,6 +15,7 @@ namespace kiln {
 // Initializers whose raw_data has at least `min_bytes` bytes stay in the file; smaller ones and
 // every tensor inside a node (Constant values, subgraphs) are read in. Throws kiln::Error naming
 // the file when it cannot be read or is not a serialized ModelProto.
-onnx::ModelProto load_model_weights_left_in_file(const std::filesystem::path& path, int64_t min_bytes = 1024);
+onnx::ModelProto load_model_weights_left_in_file(const std::filesystem::path& path,
+                                                 int64_t min_bytes = 1024);
 
 }  // namespace kiln

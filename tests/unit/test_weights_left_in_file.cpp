@@ -4,12 +4,12 @@
 #include <fstream>
 #include <iterator>
 
+#include "../support/temp_dir.h"
 #include "common/error.h"
 #include "onnx/model_io.h"
 #include "onnx/weights_left_in_file.h"
 #include "onnx_builders.h"
 #include "runtime/ort_session.h"
-#include "../support/temp_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -64,10 +64,12 @@ TEST(WeightsLeftInFile, LargeInitializersPointAtTheirOwnBytesAndTheRestIsRead) {
   EXPECT_EQ(w.data_location(), onnx::TensorProto::EXTERNAL);
   EXPECT_FALSE(w.has_raw_data());
   EXPECT_EQ(external(w, "location"), "m.onnx");
-  const size_t offset = std::stoull(external(w, "offset")), length = std::stoull(external(w, "length"));
+  const size_t offset = std::stoull(external(w, "offset")),
+               length = std::stoull(external(w, "length"));
   ASSERT_EQ(length, 64u * 64u * 4u);
   ASSERT_LE(offset + length, bytes.size());
-  EXPECT_EQ(bytes.substr(offset, length), model.graph().initializer(0).raw_data()) << "the bytes at the offset are W's";
+  EXPECT_EQ(bytes.substr(offset, length), model.graph().initializer(0).raw_data())
+      << "the bytes at the offset are W's";
   const auto& small = stub.graph().initializer(1);  // 256 bytes: read in
   EXPECT_EQ(small.data_location(), onnx::TensorProto::DEFAULT);
   EXPECT_EQ(small.raw_data(), model.graph().initializer(1).raw_data());
