@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <onnx/checker.h>
@@ -133,6 +134,15 @@ void rename_value(onnx::GraphProto& g, const std::string& from, const std::strin
     for (auto& a : *n.mutable_attribute())
       if (a.has_g()) rename_value(*a.mutable_g(), from, to);
   }
+}
+
+// The tensors the main graph computes or takes as inputs: what the value map may name.
+std::set<std::string> computed_names(const onnx::GraphProto& g) {
+  std::set<std::string> names;
+  for (const auto& n : g.node())
+    for (const auto& out : n.output()) names.insert(out);
+  for (const auto& in : g.input()) names.insert(in.name());
+  return names;
 }
 
 bool is_graph_input_or_initializer(const onnx::GraphProto& g, const std::string& name) {
@@ -662,10 +672,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   // The value-to-tensor map (kiln diff): every tensor value of the top block and the main-graph
   // ONNX tensor that carries it, looked up without converting anything more.
   {
-    std::set<std::string> computed;
-    for (const auto& n : graph_proto->node())
-      for (const auto& out : n.output()) computed.insert(out);
-    for (const auto& in : graph_proto->input()) computed.insert(in.name());
+    const std::set<std::string> computed = computed_names(*graph_proto);
     int index = 0;
     for (const Node* n : graph->nodes()) {
       for (size_t k = 0; k < n->outputs().size(); ++k) {
@@ -696,10 +703,7 @@ ExportResult export_onnx(const ExportOptions& o) {
   if (!o.keep_batch_norm) {
     result.folded_batch_norms = apply_pass(model, "fuse_bn_into_conv");
     if (result.folded_batch_norms > 0) {
-      std::set<std::string> computed;
-      for (const auto& n : graph_proto->node())
-        for (const auto& out : n.output()) computed.insert(out);
-      for (const auto& in : graph_proto->input()) computed.insert(in.name());
+      const std::set<std::string> computed = computed_names(*graph_proto);
       for (auto& v : result.values)
         if (!computed.count(v.onnx)) v.onnx.clear();
     }

@@ -151,6 +151,19 @@ std::filesystem::path write_model_into(FileSet& files, const onnx::ModelProto& m
   return temp;
 }
 
+void set_external_data(onnx::TensorProto& t, const std::string& location, uint64_t offset,
+                       uint64_t length) {
+  t.set_data_location(onnx::TensorProto::EXTERNAL);
+  auto add = [&](const char* key, const std::string& value) {
+    auto* kv = t.add_external_data();
+    kv->set_key(key);
+    kv->set_value(value);
+  };
+  add("location", location);
+  add("offset", std::to_string(offset));
+  add("length", std::to_string(length));
+}
+
 void save_model(const onnx::ModelProto& model, const std::filesystem::path& path, FileSet& files) {
   if (!needs_external_data(model)) {
     write_model_into(files, model, path);
@@ -172,17 +185,9 @@ void save_model(const onnx::ModelProto& model, const std::filesystem::path& path
                 static_cast<std::streamsize>(aligned - offset));
     offset = aligned;
     out.write(t.raw_data().data(), static_cast<std::streamsize>(t.raw_data().size()));
-    auto add = [&](const char* key, const std::string& value) {
-      auto* kv = t.add_external_data();
-      kv->set_key(key);
-      kv->set_value(value);
-    };
-    add("location", data_name);
-    add("offset", std::to_string(offset));
-    add("length", std::to_string(t.raw_data().size()));
+    set_external_data(t, data_name, offset, t.raw_data().size());
     offset += t.raw_data().size();
     t.clear_raw_data();
-    t.set_data_location(onnx::TensorProto::EXTERNAL);
   });
   out.flush();
   if (!out)

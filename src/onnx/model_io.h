@@ -38,6 +38,10 @@ void save_model(const onnx::ModelProto& model, const std::filesystem::path& path
 std::filesystem::path write_model_into(FileSet& files, const onnx::ModelProto& model, const std::filesystem::path& target);
 // True when the model is too large for one protobuf (save_model then writes external data).
 bool needs_external_data(const onnx::ModelProto& model);
+// Marks `t` as stored externally: its data are `length` bytes at `offset` of the file `location`
+// (relative to the model's folder). The caller clears the tensor's own data.
+void set_external_data(onnx::TensorProto& t, const std::string& location, uint64_t offset,
+                       uint64_t length);
 
 // The ONNX checker: full_check adds strict shape and type inference. Throws kiln::Error naming
 // `what` with the checker's first line.

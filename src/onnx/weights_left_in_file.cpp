@@ -16,6 +16,7 @@
 #include <google/protobuf/wire_format_lite.h>
 
 #include "common/error.h"
+#include "onnx/model_io.h"
 
 namespace kiln {
 
@@ -61,19 +62,6 @@ void inside(CodedInputStream& in, Body body) {
   in.PopLimit(limit);
 }
 
-void external_at(onnx::TensorProto& t, const std::string& location, int64_t offset,
-                 int64_t length) {
-  t.set_data_location(onnx::TensorProto::EXTERNAL);
-  auto add = [&](const char* key, const std::string& value) {
-    auto* kv = t.add_external_data();
-    kv->set_key(key);
-    kv->set_value(value);
-  };
-  add("location", location);
-  add("offset", std::to_string(offset));
-  add("length", std::to_string(length));
-}
-
 // `file_size`: a skip past the end of the file is no error to the stream (it seeks), so each
 // weight left in the file is checked to lie inside it.
 onnx::TensorProto read_initializer(CodedInputStream& in, const std::string& location,
@@ -97,7 +85,7 @@ onnx::TensorProto read_initializer(CodedInputStream& in, const std::string& loca
   onnx::TensorProto t;
   if (!t.ParseFromString(kept)) throw NotAModel{};
   if (offset >= 0)
-    external_at(t, location, offset, length);
+    set_external_data(t, location, static_cast<uint64_t>(offset), static_cast<uint64_t>(length));
   else if (!small.empty())
     t.set_raw_data(std::move(small));
   return t;
