@@ -279,15 +279,15 @@ std::vector<std::optional<double>> output_steps(const onnx::GraphProto& g) {
 
 // The model run in float64 on every case's inputs, for telling an export's error from float32
 // rounding that a deep network amplifies: loaded again (the export released its module to save
-// memory), converted in place and released before the next ONNX Runtime session is built. Per
+// memory), its weights kept float32 and cast one at a time where used (Float64Model), and
+// released before the next ONNX Runtime session is built. Per
 // case: nullopt when the model cannot run in float64 (a dtype written into its graph, a quantized
 // model).
 std::vector<std::optional<std::vector<at::Tensor>>> float64_outputs(const std::filesystem::path& path,
                                                                     const std::vector<ReferenceCase>& refs) {
   std::vector<std::optional<std::vector<at::Tensor>>> all(refs.size());
   try {
-    torch::jit::Module m = load_torchscript(path);
-    widen_to_float64(m);
+    Float64Model m(load_torchscript(path));
     ReferenceKernels reference_kernels;
     for (size_t k = 0; k < refs.size(); ++k) {
       try {
@@ -302,7 +302,7 @@ std::vector<std::optional<std::vector<at::Tensor>>> float64_outputs(const std::f
     }
   } catch (const std::exception&) {
   }
-  return_free_memory();  // the float64 module (twice the model) is gone
+  return_free_memory();  // the float64 module is gone
   return all;
 }
 

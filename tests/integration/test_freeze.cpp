@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include <torch/csrc/jit/runtime/graph_executor.h>
+#include <torch/csrc/jit/runtime/graph_iterator.h>
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -290,6 +292,80 @@ def forward(self, x):
   EXPECT_EQ(got.scalar_type(), at::kDouble);
   EXPECT_LT((got - want).abs().max().item<double>(), 1e-5);
   EXPECT_EQ(widen_to_float64(m), 0);  // nothing float32 is left
+}
+
+}  // namespace kiln
+
+namespace kiln {
+
+namespace {
+
+// The tensor constants of a graph, every block.
+std::vector<at::Tensor> constant_tensors(std::shared_ptr<torch::jit::Graph> graph) {
+  std::vector<at::Tensor> out;
+  for (torch::jit::DepthFirstGraphNodeIterator it(graph); torch::jit::Node* n = it.next();) {
+    if (n->kind() != c10::prim::Constant) continue;
+    auto iv = torch::jit::toIValue(n->output());
+    if (iv && iv->isTensor()) out.push_back(iv->toTensor());
+  }
+  return out;
+}
+
+}  // namespace
+
+// The oracle without a float64 copy of the weights: the frozen graph keeps the loaded module's
+// float32 storage and casts each weight where it is used; the result is bit for bit the model
+// computed in float64 (float32 → float64 is exact). LibTorch's optimizing executor would
+// fold every cast of a constant into a float64 constant (the model twice again): forward turns
+// it off, and the plan it ran holds no float64 constant.
+TEST(Float64Model, CastsEachWeightWhereUsedWithoutAFloat64Copy) {
+  auto w = torch::randn({3, 4});
+  auto make = [&](const at::Tensor& weight) {
+    torch::jit::Module m("M");
+    m.register_parameter("w", weight, false);
+    m.register_buffer("scale", torch::full({4}, 0.5f));
+    m.register_buffer("index", torch::tensor({2, 0}));  // int64: stays so (an index, not a weight)
+    m.define(R"(
+def forward(self, x):
+    ones = torch.zeros([x.size(0), 4], dtype=6) + 1.0
+    if bool(x.sum() > 0):
+        y = torch.mm(x * self.scale, self.w.t())
+    else:
+        y = torch.mm(ones, self.w.t())
+    return y.index_select(1, self.index)
+)");
+    return m;
+  };
+  auto x = torch::randn({2, 4}).abs().to(at::kDouble);
+  // Widening the whole module turns the int64 index into float64 too (Module::to converts every
+  // buffer): it cannot run. Casting float32 constants only leaves the index an index.
+  auto widened = make(w.clone());
+  widen_to_float64(widened);
+  EXPECT_ANY_THROW(widened.forward({x}));
+  const auto wd = w.to(at::kDouble), index = torch::tensor({2, 0});
+  for (const auto& input : {x, -x}) {
+    auto want = (input.sum().item<double>() > 0 ? torch::mm(input * torch::full({4}, 0.5, at::kDouble), wd.t())
+                                                 : torch::mm(torch::ones({2, 4}, at::kDouble), wd.t()))
+                    .index_select(1, index);
+    Float64Model model(make(w));
+    ASSERT_TRUE(model.frozen());
+    EXPECT_EQ(model.casts(), 3) << *model.module().get_method("forward").graph();  // w twice (both branches), scale
+    // The weight is the caller's storage, not a copy, and still float32.
+    bool shares = false;
+    for (const auto& t : constant_tensors(model.module().get_method("forward").graph()))
+      shares |= t.data_ptr() == w.data_ptr() && t.scalar_type() == at::kFloat;
+    EXPECT_TRUE(shares);
+    auto got = model.forward({input}).toTensor();
+    EXPECT_EQ(got.scalar_type(), at::kDouble);
+    EXPECT_TRUE(torch::equal(got, want)) << got << want;
+    for (const auto& t : constant_tensors(torch::jit::lastExecutedOptimizedGraph()))
+      EXPECT_NE(t.scalar_type(), at::kDouble) << *torch::jit::lastExecutedOptimizedGraph();
+    // Why forward turns the optimizer off: with it, the casts are folded into float64 constants.
+    model.module().forward({input});
+    bool folded = false;
+    for (const auto& t : constant_tensors(torch::jit::lastExecutedOptimizedGraph())) folded |= t.scalar_type() == at::kDouble;
+    EXPECT_TRUE(folded) << *torch::jit::lastExecutedOptimizedGraph();
+  }
 }
 
 }  // namespace kiln
