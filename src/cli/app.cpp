@@ -44,6 +44,7 @@ const std::vector<CoreCommand>& core_table() {
       {"quantize-onnx", add_quantize_onnx},
       {"convert-fp16", add_convert_fp16},
       {"validate", add_validate},
+      {"export-verify", add_export_verify},
   };
   return table;
 }

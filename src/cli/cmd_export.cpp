@@ -6,7 +6,12 @@
 #include "cli/commands.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/process_memory.h"
+#include "cli/torch_handoff.h"
 #include "export/export_options.h"
+#include "export/verification_handoff.h"
+#include "export/verification_oracles.h"
+#include "torchscript/op_libraries.h"
 
 namespace kiln::cli {
 
@@ -74,9 +79,20 @@ void add_export(CLI::App& app, Runner& run) {
         run_options.out = outputs.reserve(o->out);
         outputs.reserve(*json);
       }
+      // The verification runs in the LibTorch-free kiln when there is one (export/
+      // verification_handoff.h): it prints the report and renames the files into place.
+      VerificationHandOver hand_over;
+      if (!o->check_only && !kiln_front_executable().empty()) {
+        hand_over = [&outputs, json, o](VerificationHandoff&& h) {
+          h.result.onnx = std::filesystem::absolute(o->out).string();
+          for (auto& f : outputs.release()) h.files.push_back(std::move(f));
+          h.report = *json;
+          hand_over_verification(std::move(h));
+        };
+      }
       ExportResult result;
       try {
-        result = export_onnx(run_options);
+        result = export_onnx(run_options, hand_over);
       } catch (const UsageError& e) {
         throw UsageError(fmt::format("{} (see kiln export --help)", e.what()));
       }
@@ -86,6 +102,38 @@ void add_export(CLI::App& app, Runner& run) {
       outputs.commit();
       std::fputs(export_report_text(result).c_str(), stdout);
       return result.check_only && !result.unsupported.empty() ? 1 : 0;
+    };
+  });
+}
+
+// `kiln-torch export-oracle DIR --kind float64|engine`: what the LibTorch-free `kiln export-verify`
+// asks LibTorch for when an output misses its bound (export/verification_oracles.h), for every
+// case of the handoff in DIR, written back beside it. Internal: not in --help.
+void add_export_oracle(CLI::App& app, Runner& run) {
+  auto* cmd = app.add_subcommand("export-oracle", "internal: LibTorch's oracles for a handed-over export verification");
+  cmd->group("");
+  auto dir = std::make_shared<std::filesystem::path>();
+  auto kind = std::make_shared<std::string>();
+  cmd->add_option("handoff", *dir, "The handoff folder")->required();
+  cmd->add_option("--kind", *kind, "float64 or engine")->required()->check(CLI::IsMember({"float64", "engine"}));
+  cmd->callback([&run, dir, kind] {
+    run = [dir, kind] {
+      VerificationHandoff h = read_handoff(*dir);
+      load_op_libraries(h.options.ops_libraries);
+      std::vector<std::optional<std::vector<HostTensor>>> outputs;
+      std::string engine;
+      if (*kind == "float64") {
+        outputs = float64_outputs(h.options.model, h.cases);
+      } else {
+        for (const auto& c : h.cases) {
+          auto r = other_engine_outputs(h.options.model, c, h.reference_engine);
+          if (r) engine = r->engine;
+          outputs.push_back(r ? std::optional(std::move(r->outputs)) : std::nullopt);
+        }
+      }
+      trace_memory(*kind == "float64" ? "float64 oracle (kiln-torch child)" : "other int8 engine (kiln-torch child)");
+      write_oracle_outputs(*dir, *kind, outputs, engine);
+      return 0;
     };
   });
 }

@@ -19,6 +19,8 @@ void add_train(CLI::App& app, Runner& run);
 void add_freeze(CLI::App& app, Runner& run);
 void add_optimize(CLI::App& app, Runner& run);
 void add_export(CLI::App& app, Runner& run);
+void add_export_verify(CLI::App& app, Runner& run);  // internal
+void add_export_oracle(CLI::App& app, Runner& run);  // internal, kiln-torch
 void add_compare(CLI::App& app, Runner& run);
 void add_diff(CLI::App& app, Runner& run);
 void add_bench(CLI::App& app, Runner& run);

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   static const std::vector<AddCommand> all{
       add_doctor,    add_data, add_train,    add_freeze,   add_optimize,      add_export,
       add_compare,   add_diff, add_bench,    add_quantize, add_quantize_onnx, add_convert_fp16,
-      add_precision, add_pack, add_validate, add_pipeline,
+      add_precision, add_pack, add_validate, add_pipeline, add_export_verify, add_export_oracle,
   };
   return run_app(argc, argv, all);
 }

@@ -5,6 +5,8 @@
 // no-op there.
 #include <filesystem>
 
+#include "export/verification_handoff.h"
+
 namespace kiln::cli {
 
 // main() saves its arguments here first: a hand-off passes them on unchanged.
@@ -19,5 +21,16 @@ void set_libtorch_in_process();
 
 // Hands off when `model` is a TorchScript file and this process has no LibTorch.
 void ensure_libtorch_for(const std::filesystem::path& model);
+
+// kiln-torch beside this executable (a build folder) or under ../libexec/kiln/ (installed).
+std::filesystem::path kiln_torch_executable();
+// The LibTorch-free `kiln` for a kiln-torch: beside it, or ../../bin/kiln from libexec/kiln/;
+// empty when there is none (kiln-torch built or installed alone).
+std::filesystem::path kiln_front_executable();
+
+// kiln-torch's export hands its verification to `kiln export-verify` (export/verification_handoff.h):
+// writes the handoff into a new temporary folder and replaces this process with the front. Returns
+// only by throwing, after removing the folder and the handoff's temporaries.
+[[noreturn]] void hand_over_verification(VerificationHandoff&& handoff);
 
 }  // namespace kiln::cli

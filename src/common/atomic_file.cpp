@@ -201,6 +201,24 @@ void FileSet::commit() {
   committed_ = true;
 }
 
+std::vector<std::pair<fs::path, fs::path>> FileSet::release() {
+  std::vector<std::pair<fs::path, fs::path>> out;
+  for (auto& f : files_) {
+    f.guard.reset();
+    out.emplace_back(f.target, f.temp);
+  }
+  files_.clear();
+  return out;
+}
+
+void FileSet::adopt(const fs::path& target, const fs::path& temp) {
+  std::error_code ec;
+  if (!fs::is_regular_file(temp, ec))
+    throw Error(fmt::format("cannot write {}: its temporary file disappeared", target.string()));
+  Entry e{target, temp, std::make_unique<CleanupOnSignal>(temp)};
+  files_.push_back(std::move(e));
+}
+
 std::string read_file(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(fmt::format("{}: no such file", path.string()));

@@ -38,6 +38,13 @@ class FileSet {
   // rename when a temporary went missing).
   void commit();
 
+  // Hands every temporary over (target, temporary; in reservation order) to another FileSet,
+  // possibly in another process (`kiln export` verifies in a process without LibTorch): this set
+  // no longer removes them.
+  std::vector<std::pair<std::filesystem::path, std::filesystem::path>> release();
+  // Takes over a temporary that another set released, as `target`'s.
+  void adopt(const std::filesystem::path& target, const std::filesystem::path& temp);
+
  private:
   struct Entry {
     std::filesystem::path target, temp;

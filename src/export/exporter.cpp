@@ -29,6 +29,9 @@
 #include "export/export_options.h"
 #include "export/promotion.h"
 #include "export/frozen_graph.h"
+#include "export/verification_handoff.h"
+#include "export/verification_oracles.h"
+#include "export/verify_outputs.h"
 #include "export/op_registry.h"
 #include "onnx/model_io.h"
 #include "optimize/optimizer.h"
@@ -38,7 +41,6 @@
 #include "torchscript/example_file.h"
 #include "torchscript/op_libraries.h"
 #include "torchscript/torch_runtime.h"
-#include "torchscript/widen_to_float64.h"
 
 namespace fs = std::filesystem;
 
@@ -200,26 +202,6 @@ void reserve_names(ExportContext& ctx, const torch::jit::Block* block) {
   }
 }
 
-// Elements equal on both sides count as no error, infinities and NaNs included (a mask filled
-// with -inf); any other difference involving a non-finite value is an infinite error. The scale
-// is the mean |reference| over its finite elements.
-double rel_mean_abs(const at::Tensor& ref, const at::Tensor& got, double& max_abs) {
-  auto r = ref.to(at::kDouble), g = got.to(at::kDouble);
-  auto same = r.eq(g).logical_or(r.isnan().logical_and(g.isnan()));
-  auto diff = (r - g).abs().masked_fill(same, 0.0);
-  if (diff.numel() == 0) return 0;
-  if (!diff.isfinite().all().item<bool>()) {
-    max_abs = std::numeric_limits<double>::infinity();
-    return std::numeric_limits<double>::infinity();
-  }
-  max_abs = std::max(max_abs, diff.max().item<double>());
-  double num = diff.mean().item<double>();
-  if (num == 0) return 0;
-  auto finite = r.isfinite();
-  double denom = finite.any().item<bool>() ? r.abs().masked_select(finite).mean().item<double>() : 0.0;
-  return num / std::max(denom, 1e-12);
-}
-
 // One size set of the verification: the inputs and LibTorch's outputs for them, computed before
 // the conversion so the model's weights can be released before ONNX Runtime loads its copy.
 struct ReferenceCase {
@@ -277,176 +259,14 @@ std::vector<std::optional<double>> output_steps(const onnx::GraphProto& g) {
   return steps;
 }
 
-// The model run in float64 on every case's inputs, for telling an export's error from float32
-// rounding that a deep network amplifies: loaded again (the export released its module to save
-// memory), its weights kept float32 and cast one at a time where used (Float64Model), and
-// released before the next ONNX Runtime session is built. Per
-// case: nullopt when the model cannot run in float64 (a dtype written into its graph, a quantized
-// model).
-std::vector<std::optional<std::vector<at::Tensor>>> float64_outputs(const std::filesystem::path& path,
-                                                                    const std::vector<ReferenceCase>& refs) {
-  std::vector<std::optional<std::vector<at::Tensor>>> all(refs.size());
-  try {
-    Float64Model m(load_torchscript(path));
-    ReferenceKernels reference_kernels;
-    for (size_t k = 0; k < refs.size(); ++k) {
-      try {
-        std::vector<c10::IValue> inputs;
-        for (const auto& v : refs[k].inputs)
-          inputs.push_back(v.isTensor() && v.toTensor().is_floating_point() ? c10::IValue(v.toTensor().to(at::kDouble)) : v);
-        std::vector<at::Tensor> out;
-        flatten_ivalue(m.forward(inputs), out);
-        if (out.size() == refs[k].expected.size()) all[k] = std::move(out);
-      } catch (const std::exception&) {
-      }
-    }
-  } catch (const std::exception&) {
-  }
-  return_free_memory();  // the float64 module is gone
-  return all;
-}
-
-// The quantized model run with another of LibTorch's int8 engines than the reference's (ONEDNN
-// when the reference ran QNNPACK) on the case's inputs, and that engine's name; nullopt when
-// this LibTorch has no other engine or it cannot run the model (QNNPACK has no 3-d kernels). The
-// engine is process-wide and weights are prepacked at load: the model is loaded again under it
-// and the reference engine is restored on every path.
-struct OtherEngineRun {
-  std::string engine;
-  std::vector<at::Tensor> outputs;
-};
-std::optional<OtherEngineRun> other_engine_outputs(const std::filesystem::path& model, const ReferenceCase& ref) {
-  const c10::QEngine reference = at::globalContext().qEngine();
-  struct Restore {
-    c10::QEngine engine;
-    ~Restore() { at::globalContext().setQEngine(engine); }
-  } restore{reference};
-  for (c10::QEngine e : at::globalContext().supportedQEngines()) {
-    if (e == reference || e == c10::QEngine::NoQEngine) continue;
-    try {
-      at::globalContext().setQEngine(e);
-      torch::jit::Module m = load_torchscript(model);
-      ReferenceKernels reference_kernels;
-      OtherEngineRun run{c10::toString(e), {}};
-      flatten_ivalue(m.forward(ref.inputs), run.outputs);
-      if (run.outputs.size() != ref.expected.size()) continue;
-      for (auto& t : run.outputs)
-        if (t.is_quantized()) t = t.dequantize();
-      return run;
-    } catch (const std::exception&) {
-      continue;
-    }
-  }
-  return std::nullopt;
-}
-
-// A quantized output off by more than the tolerance passes when ONNX Runtime is no further from
-// LibTorch's reference engine than twice what LibTorch's other engine is (and under a relative
-// error of 1, past which an output is unrelated): measured, ORT's QDQ graph of torchvision's
-// quantized ResNet-18 is 0.048 from QNNPACK where ONEDNN is 0.055, MobileNetV2 0.366 and 0.361.
-constexpr double kEngineSpreadFactor = 2.0, kEngineSpreadCap = 1.0;
-
-// A float output off by more than the tolerance passes when ONNX Runtime is no further from the
-// float64 result than LibTorch's own float32 result is (twice that, at most 100× the tolerance):
-// both then carry the same amplified rounding, and the export computes what the model does.
-constexpr double kRoundingFactor = 2.0, kRoundingCap = 100.0;
-
-// ONNX Runtime's outputs for one case, copied out of the session (which may go before they are
-// judged: the float64 check loads the model again, and the two should not be in memory together).
-std::vector<at::Tensor> run_case(const ReferenceCase& ref, OrtSession& session, const std::vector<InputSpec>& specs,
-                                 const std::vector<OutputLeaf>& leaves) {
-  std::vector<HostTensor> feeds;
-  for (size_t i = 0; i < specs.size(); ++i) feeds.push_back(from_torch(ref.inputs[i].toTensor(), specs[i].name));
-  auto got = session.run(feeds);
-  if (got.size() != ref.expected.size() || got.size() != leaves.size()) {
-    throw Error(fmt::format("internal: {} ONNX outputs for {} LibTorch outputs", got.size(), ref.expected.size()));
-  }
-  std::vector<at::Tensor> actual;
-  for (const auto& g : got) actual.push_back(to_torch(g));  // (a copy)
-  return actual;
-}
-
-// The written model's outputs (`got`) against LibTorch at one size set: every output by name. A
-// quantized output also passes when no element is more than one quantization step off: LibTorch's
-// and ONNX Runtime's int8 kernels round ties differently. `float64` gives the model's float64
-// outputs for this case (nullopt: it cannot run in float64); called only when an output misses the
-// tolerance.
-ExportVerification verify_case(const ReferenceCase& ref, const std::vector<at::Tensor>& got, const std::vector<InputSpec>& specs,
-                               const std::vector<OutputLeaf>& leaves, double tolerance,
-                               const std::vector<std::optional<double>>& steps,
-                               const std::function<std::optional<std::vector<at::Tensor>>()>& float64,
-                               const std::filesystem::path& model) {
-  std::optional<std::optional<std::vector<at::Tensor>>> exact;  // computed on the first need
-  std::optional<std::optional<OtherEngineRun>> other_engine;    // alike
-  ExportVerification v;
-  v.sizes = sizes_text(specs, ref.second);
-  v.tolerance = tolerance;
-  const auto& expected = ref.expected;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const at::Tensor& actual = got[i];
-    if (actual.sizes() != expected[i].sizes()) {
-      throw Error(fmt::format("the exported model's output '{}' has shape {} at {} where LibTorch gives {} (a size baked "
-                              "into the graph, or a data-dependent size that differs)",
-                              leaves[i].name, format_shape(actual.sizes().vec()), v.sizes,
-                              format_shape(expected[i].sizes().vec())));
-    }
-    // The dtype is part of the result (a mask that comes back float, an index that comes back
-    // float): a quantized output is given dequantized, a complex one as a real pair.
-    const at::ScalarType want = expected[i].is_quantized() ? at::kFloat : expected[i].scalar_type();
-    if (!expected[i].is_complex() && actual.scalar_type() != want) {
-      auto name = [](at::ScalarType t) {
-        auto onnx = onnx_dtype(t);
-        return onnx ? type_name(*onnx) : std::string(c10::toString(t));
-      };
-      throw Error(fmt::format("the exported model's output '{}' is {} at {} where LibTorch gives {}", leaves[i].name,
-                              name(actual.scalar_type()), v.sizes, name(want)));
-    }
-    double output_max_abs = 0;
-    double rel = rel_mean_abs(expected[i], actual, output_max_abs);
-    v.max_abs = std::max(v.max_abs, output_max_abs);
-    const std::optional<double> step = i < steps.size() ? steps[i] : std::nullopt;
-    bool one_step = step && !(rel <= tolerance) && output_max_abs <= *step * (1 + 1e-5);
-    if (one_step) v.within_one_step.push_back(leaves[i].name);
-    bool rounding = false;
-    if (!(rel <= tolerance) && !one_step && rel <= tolerance * kRoundingCap && expected[i].is_floating_point()) {
-      if (!exact) exact = float64();
-      if (*exact) {
-        double unused = 0;
-        const at::Tensor& e = (**exact)[i];
-        double ort_err = rel_mean_abs(e, actual.to(at::kDouble), unused);
-        double torch_err = rel_mean_abs(e, expected[i].to(at::kDouble), unused);
-        rounding = ort_err <= std::max(tolerance, kRoundingFactor * torch_err);
-        if (rounding)
-          v.within_fp32_rounding.push_back(fmt::format("{}: {:.3g} from LibTorch; from float64 {:.3g}, LibTorch float32's own {:.3g}",
-                                                       leaves[i].name, rel, ort_err, torch_err));
-      }
-    }
-    bool engine_spread = false;
-    if (!(rel <= tolerance) && !one_step && !rounding && i < steps.size() && steps[i] && rel <= kEngineSpreadCap) {
-      if (!other_engine) other_engine = other_engine_outputs(model, ref);
-      if (*other_engine && (**other_engine).outputs[i].sizes() == expected[i].sizes()) {
-        double unused = 0;
-        double spread = rel_mean_abs(expected[i], (**other_engine).outputs[i], unused);
-        engine_spread = rel <= kEngineSpreadFactor * spread;
-        if (engine_spread)
-          v.within_engine_spread.push_back(fmt::format("{}: {:.3g} from LibTorch ({}); LibTorch {} is {:.3g} from it", leaves[i].name,
-                                                       rel, c10::toString(at::globalContext().qEngine()),
-                                                       (**other_engine).engine, spread));
-      }
-    }
-    if (!(rel <= tolerance) && !one_step && !rounding && !engine_spread) {
-      // A model that cannot run in float64 (a float32 constant a trace baked in) leaves rounding
-      // and a wrong export apart only to the user, who knows the bound the model needs.
-      std::string why = exact && !*exact ? " (the model cannot run in float64 to tell float32 rounding from an error; "
-                                           "--verify-tolerance sets the bound)"
-                                         : "";
-      throw Error(fmt::format("the exported model's output '{}' differs from LibTorch at {}: relative mean abs error "
-                              "{:.3g} > {:.1g}{}",
-                              leaves[i].name, v.sizes, rel, tolerance, why));
-    }
-    v.max_rel_mean_abs = std::max(v.max_rel_mean_abs, rel);
-  }
-  return v;
+VerificationCase verification_case(const ReferenceCase& ref, const std::vector<InputSpec>& specs,
+                                   const std::vector<OutputLeaf>& leaves) {
+  VerificationCase c;
+  c.sizes = sizes_text(specs, ref.second);
+  for (size_t i = 0; i < specs.size(); ++i) c.inputs.push_back(from_torch(ref.inputs[i].toTensor(), specs[i].name));
+  for (size_t i = 0; i < ref.expected.size(); ++i)
+    c.expected.push_back(verification_tensor(ref.expected[i], i < leaves.size() ? leaves[i].name : ""));
+  return c;
 }
 
 // Quantized models are run (and their packed weights prepacked at load) with QNNPACK when this
@@ -502,7 +322,7 @@ class WarningCollector : public c10::WarningHandler {
 
 }  // namespace
 
-ExportResult export_onnx(const ExportOptions& o) {
+ExportResult export_onnx(const ExportOptions& o, const VerificationHandOver& hand_over) {
   auto t0 = std::chrono::steady_clock::now();
   ReturnMemoryPromptly prompt_free;  // the peak is one phase's, not the sum of what phases freed
   WarningCollector warnings;
@@ -770,54 +590,64 @@ ExportResult export_onnx(const ExportOptions& o) {
   trace_memory("write");
 
   // Proof before the file is renamed into place: ONNX Runtime against LibTorch at two sizes of
-  // every dynamic dim. ONNX Runtime reads the written file's weights from the file itself
-  // (from_own_file), and each session is gone before the next one is built and before the
-  // float64 check loads the model again: at the peak, ONNX Runtime's copy of the weights (and its
-  // re-laid-out Conv weights, all optimizations on) is in memory besides the process.
+  // every dynamic dim (export/verify_outputs.h), here or, handed over, in a process without
+  // LibTorch (export/verification_handoff.h).
   timings.export_ = lap();
   // For developing converters: KILN_EXPORT_KEEP=FILE keeps the unverified model there.
   if (const char* keep = std::getenv("KILN_EXPORT_KEEP")) {
     fs::copy_file(written, keep, fs::copy_options::overwrite_existing);
   }
-  {
-    bool quantized = result.op_histogram.count("DynamicQuantizeLinear") != 0 || result.op_histogram.count("QuantizeLinear") != 0;
-    double tolerance = o.verify_tolerance.value_or(quantized ? kVerifyToleranceQuantized : kVerifyTolerance);
-    // The first size on the graph as written (ONNX Runtime's optimizations off), the second as a
-    // user's session runs it (all of them on): an optimizer fusion that changes the result
-    // (a Pad folded into an AveragePool) is caught here, not in production.
-    // (A model without dynamic dims has one size: it is checked both ways.)
-    // The float64 outputs, when an output needs them: computed for every case at once.
-    std::optional<std::vector<std::optional<std::vector<at::Tensor>>>> exact;
-    for (size_t k = 0; k < std::max<size_t>(references.size(), 2); ++k) {
-      size_t r = std::min(k, references.size() - 1);
-      std::vector<at::Tensor> got;
-      {
-        SessionOptions so;
-        so.optimization = k == 0 ? GraphOptLevel::Disable : GraphOptLevel::All;
-        so.initializers_from_allocator = true;
-        auto session = OrtSession::from_own_file(written, so);
-        got = run_case(references[r], session, specs, leaves);
-      }
-      return_free_memory();
-      trace_memory(k == 0 ? "ONNX Runtime, optimizations off" : "ONNX Runtime, all optimizations");
-      auto float64 = [&]() -> std::optional<std::vector<at::Tensor>> {
-        if (!exact) exact = float64_outputs(o.model, references);
-        return (*exact)[r];
-      };
-      result.verification.push_back(verify_case(references[r], got, specs, leaves, tolerance, steps, float64, o.model));
-      if (exact) trace_memory("float64");
-      result.verification.back().ort_optimizations = k == 0 ? "disabled" : "all";
-    }
+  bool quantized = result.op_histogram.count("DynamicQuantizeLinear") != 0 || result.op_histogram.count("QuantizeLinear") != 0;
+  const double tolerance = o.verify_tolerance.value_or(quantized ? kVerifyToleranceQuantized : kVerifyTolerance);
+  std::vector<VerificationCase> cases;
+  for (const auto& ref : references) cases.push_back(verification_case(ref, specs, leaves));
+  references.clear();
+  std::vector<std::string> output_names;
+  for (const auto& leaf : leaves) output_names.push_back(leaf.name);
+  const std::string reference_engine = quantized_engine_name();
+  result.model_warnings = warnings.messages;
+  result.timings = timings;
+  result.onnx = fs::absolute(o.out).string();
+  if (hand_over && result.file_size_bytes >= hand_over_bytes()) {
+    VerificationHandoff h;
+    h.result = result;
+    h.options = o;
+    h.written = written;
+    h.tolerance = tolerance;
+    h.output_names = output_names;
+    h.steps = steps;
+    h.cases = std::move(cases);
+    h.reference_engine = reference_engine;
+    h.started = std::chrono::duration<double>(t0.time_since_epoch()).count();
+    h.files = files.release();
+    hand_over(std::move(h));  // returns only by throwing
+    throw Error("internal: the verification was not handed over");
   }
+
+  // The float64 outputs, when an output needs them: computed for every case at once.
+  std::optional<std::vector<std::optional<std::vector<HostTensor>>>> exact;
+  VerificationOracles oracles;
+  oracles.reference_engine = reference_engine;
+  oracles.float64 = [&](size_t k) -> std::optional<std::vector<HostTensor>> {
+    if (!exact) {
+      exact = float64_outputs(o.model, cases);
+      trace_memory("float64");
+    }
+    return k < exact->size() ? (*exact)[k] : std::nullopt;
+  };
+  oracles.other_engine = [&](size_t k) { return other_engine_outputs(o.model, cases[k], reference_engine); };
+  result.verification = verify_written_model(written, cases, output_names, tolerance, steps, oracles);
 
   timings.verify = lap();
   files.commit();
   timings.export_ += lap();
   result.timings = timings;
-  result.onnx = fs::absolute(o.out).string();
-  result.model_warnings = warnings.messages;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
+}
+
+ExportResult export_onnx(const ExportOptions& o) {
+  return export_onnx(o, nullptr);
 }
 
 std::vector<SupportedOp> supported_ops() {
