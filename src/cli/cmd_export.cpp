@@ -106,33 +106,21 @@ void add_export(CLI::App& app, Runner& run) {
   });
 }
 
-// `kiln-torch export-oracle DIR --kind float64|engine`: what the LibTorch-free `kiln export-verify`
-// asks LibTorch for when an output misses its bound (export/verification_oracles.h), for every
-// case of the handoff in DIR, written back beside it. Internal: not in --help.
+// `kiln-torch export-oracle DIR`: the model run in float64 on every case of the handoff in DIR
+// (export/verification_oracles.h), for the LibTorch-free `kiln export-verify` whose verdict
+// consults it, written back beside the handoff. Internal: not in --help.
 void add_export_oracle(CLI::App& app, Runner& run) {
-  auto* cmd = app.add_subcommand("export-oracle", "internal: LibTorch's oracles for a handed-over export verification");
+  auto* cmd = app.add_subcommand("export-oracle", "internal: the float64 oracle for a handed-over export verification");
   cmd->group("");
   auto dir = std::make_shared<std::filesystem::path>();
-  auto kind = std::make_shared<std::string>();
   cmd->add_option("handoff", *dir, "The handoff folder")->required();
-  cmd->add_option("--kind", *kind, "float64 or engine")->required()->check(CLI::IsMember({"float64", "engine"}));
-  cmd->callback([&run, dir, kind] {
-    run = [dir, kind] {
+  cmd->callback([&run, dir] {
+    run = [dir] {
       VerificationHandoff h = read_handoff(*dir);
       load_op_libraries(h.options.ops_libraries);
-      std::vector<std::optional<std::vector<HostTensor>>> outputs;
-      std::string engine;
-      if (*kind == "float64") {
-        outputs = float64_outputs(h.options.model, h.cases);
-      } else {
-        for (const auto& c : h.cases) {
-          auto r = other_engine_outputs(h.options.model, c, h.reference_engine);
-          if (r) engine = r->engine;
-          outputs.push_back(r ? std::optional(std::move(r->outputs)) : std::nullopt);
-        }
-      }
-      trace_memory(*kind == "float64" ? "float64 oracle (kiln-torch child)" : "other int8 engine (kiln-torch child)");
-      write_oracle_outputs(*dir, *kind, outputs, engine);
+      auto outputs = float64_outputs(h.options.model, h.cases);
+      trace_memory("float64 oracle (kiln-torch child)");
+      write_float64_outputs(*dir, outputs);
       return 0;
     };
   });

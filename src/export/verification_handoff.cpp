@@ -29,20 +29,18 @@ struct HandoffRecord {
   std::vector<std::optional<double>> steps;
   std::vector<std::string> case_sizes;
   std::vector<size_t> case_inputs, case_expected;
-  std::string reference_engine;
   double started = 0;
   std::vector<std::string> file_targets, file_temps;
   std::string report;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HandoffRecord, version, result, options, written, tolerance,
                                    output_names, steps, case_sizes, case_inputs, case_expected,
-                                   reference_engine, started, file_targets, file_temps, report)
+                                   started, file_targets, file_temps, report)
 
-struct OracleRecord {
-  std::string engine;
+struct Float64Record {
   std::vector<std::optional<size_t>> outputs;  // per case: how many tensors, or null
 };
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(OracleRecord, engine, outputs)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Float64Record, outputs)
 
 constexpr const char* kRecord = "handoff.json";
 
@@ -85,7 +83,6 @@ void write_handoff(const VerificationHandoff& h, const fs::path& dir) {
     for (size_t i = 0; i < c.expected.size(); ++i)
       write_tensor_pb(c.expected[i], tensor_file(dir, "expected", k, i));
   }
-  r.reference_engine = h.reference_engine;
   r.started = h.started;
   for (const auto& [target, temp] : h.files) {
     r.file_targets.push_back(target.string());
@@ -115,7 +112,6 @@ VerificationHandoff read_handoff(const fs::path& dir) {
     c.expected = read_tensors(dir, "expected", k, r.case_expected[k]);
     h.cases.push_back(std::move(c));
   }
-  h.reference_engine = r.reference_engine;
   h.started = r.started;
   for (size_t i = 0; i < r.file_targets.size(); ++i)
     h.files.emplace_back(r.file_targets[i], r.file_temps[i]);
@@ -123,11 +119,9 @@ VerificationHandoff read_handoff(const fs::path& dir) {
   return h;
 }
 
-void write_oracle_outputs(const fs::path& dir, const std::string& kind,
-                          const std::vector<std::optional<std::vector<HostTensor>>>& outputs,
-                          const std::string& engine) {
-  OracleRecord r;
-  r.engine = engine;
+void write_float64_outputs(const fs::path& dir,
+                           const std::vector<std::optional<std::vector<HostTensor>>>& outputs) {
+  Float64Record r;
   for (size_t k = 0; k < outputs.size(); ++k) {
     if (!outputs[k]) {
       r.outputs.emplace_back(std::nullopt);
@@ -135,23 +129,20 @@ void write_oracle_outputs(const fs::path& dir, const std::string& kind,
     }
     r.outputs.emplace_back(outputs[k]->size());
     for (size_t i = 0; i < outputs[k]->size(); ++i)
-      write_tensor_pb((*outputs[k])[i], tensor_file(dir, kind, k, i));
+      write_tensor_pb((*outputs[k])[i], tensor_file(dir, "float64", k, i));
   }
-  write_file_atomic(dir / (kind + ".json"), record_text(r));
+  write_file_atomic(dir / "float64.json", record_text(r));
 }
 
-std::vector<std::optional<std::vector<HostTensor>>> read_oracle_outputs(const fs::path& dir,
-                                                                        const std::string& kind,
-                                                                        std::string& engine) {
-  const auto r = read_record<OracleRecord>(dir / (kind + ".json"));
-  engine = r.engine;
+std::vector<std::optional<std::vector<HostTensor>>> read_float64_outputs(const fs::path& dir) {
+  const auto r = read_record<Float64Record>(dir / "float64.json");
   std::vector<std::optional<std::vector<HostTensor>>> out;
   for (size_t k = 0; k < r.outputs.size(); ++k) {
     if (!r.outputs[k]) {
       out.emplace_back(std::nullopt);
       continue;
     }
-    out.emplace_back(read_tensors(dir, kind, k, *r.outputs[k]));
+    out.emplace_back(read_tensors(dir, "float64", k, *r.outputs[k]));
   }
   return out;
 }
@@ -164,35 +155,22 @@ ExportResult finish_handed_over_export(const fs::path& dir, const fs::path& kiln
   for (const auto& [target, temp] : h.files) files.adopt(target, temp);
   const auto t0 = std::chrono::steady_clock::now();
 
-  // Each oracle is one child for every case (the model is loaded once), run on its first need.
-  struct Oracle {
-    const char* kind;   // export-oracle's --kind
-    const char* trace;  // the memory trace's phase
-    std::optional<std::vector<std::optional<std::vector<HostTensor>>>> outputs;
-    std::string engine;
-  };
-  Oracle float64{"float64", "while the float64 oracle ran (a kiln-torch child)", std::nullopt, ""};
-  Oracle engine{"engine", "while the other int8 engine ran (a kiln-torch child)", std::nullopt, ""};
-  auto ask = [&](Oracle& oracle, size_t k) -> std::optional<std::vector<HostTensor>> {
-    if (!oracle.outputs) {
-      oracle.outputs.emplace();
-      try {
-        run_kiln_child(kiln_torch, {"export-oracle", dir.string(), "--kind", oracle.kind});
-        oracle.outputs = read_oracle_outputs(dir, oracle.kind, oracle.engine);
-      } catch (const Error&) {
-        // Unavailable, as when the model cannot run so in-process.
-      }
-      trace_memory(oracle.trace);
-    }
-    return k < oracle.outputs->size() ? (*oracle.outputs)[k] : std::nullopt;
-  };
+  // The float64 oracle: one child for every case (the model is loaded once), on its first need.
+  // (Only float models are handed over: LibTorch's other int8 engine is never asked here.)
+  std::optional<std::vector<std::optional<std::vector<HostTensor>>>> float64;
   VerificationOracles oracles;
-  oracles.reference_engine = h.reference_engine;
-  oracles.float64 = [&](size_t k) { return ask(float64, k); };
-  oracles.other_engine = [&](size_t k) -> std::optional<EngineRun> {
-    auto outputs = ask(engine, k);
-    if (!outputs) return std::nullopt;
-    return EngineRun{engine.engine, std::move(*outputs)};
+  oracles.float64 = [&](size_t k) -> std::optional<std::vector<HostTensor>> {
+    if (!float64) {
+      float64.emplace();
+      try {
+        run_kiln_child(kiln_torch, {"export-oracle", dir.string()});
+        float64 = read_float64_outputs(dir);
+      } catch (const Error&) {
+        // Unavailable, as when the model cannot run in float64 in-process.
+      }
+      trace_memory("while the float64 oracle ran (a kiln-torch child)");
+    }
+    return k < float64->size() ? (*float64)[k] : std::nullopt;
   };
 
   ExportResult result = std::move(h.result);

@@ -28,7 +28,6 @@ struct VerificationHandoff {
   std::vector<std::string> output_names;
   std::vector<std::optional<double>> steps;  // each output's quantization step, when quantized
   std::vector<VerificationCase> cases;
-  std::string reference_engine;  // LibTorch's int8 engine the references ran with
   double started =
       0;  // the export's start on the steady clock (seconds; the same clock across exec)
   // Temporaries to rename into place once verified (target, temporary), in order; the report, if
@@ -43,18 +42,18 @@ void write_handoff(const VerificationHandoff& handoff, const std::filesystem::pa
 // kiln::Error naming the folder when it is not one write_handoff wrote.
 VerificationHandoff read_handoff(const std::filesystem::path& dir);
 
-// Tensors an oracle child hands back: `outputs` per case (nullopt: unavailable for that case).
-void write_oracle_outputs(const std::filesystem::path& dir, const std::string& kind,
-                          const std::vector<std::optional<std::vector<HostTensor>>>& outputs,
-                          const std::string& engine);
-std::vector<std::optional<std::vector<HostTensor>>> read_oracle_outputs(
-    const std::filesystem::path& dir, const std::string& kind, std::string& engine);
+// The float64 outputs a `kiln-torch export-oracle` child hands back, per case (nullopt:
+// unavailable for that case).
+void write_float64_outputs(const std::filesystem::path& dir,
+                           const std::vector<std::optional<std::vector<HostTensor>>>& outputs);
+std::vector<std::optional<std::vector<HostTensor>>> read_float64_outputs(
+    const std::filesystem::path& dir);
 
-// The written model's size from which the exporter hands its verification over. Below it the
-// process is mostly LibTorch and ONNX Runtime themselves, and verifying in place is faster when an
-// oracle is consulted (a quantized model asks LibTorch's other int8 engine at nearly every size: a
-// kiln-torch child costs ~1 s of start-up and 2 s in all on quantized ShuffleNetV2, same-run).
-// KILN_VERIFY_HANDOVER_BYTES=N sets another size (0: always), for tests.
+// The written model's size from which the exporter hands the verification of a float model over
+// (a quantized one verifies in place: exporter.cpp). Below it the process is mostly LibTorch and
+// ONNX Runtime themselves, and verifying in place is faster when an oracle is consulted (a
+// kiln-torch child costs ~1 s of start-up). KILN_VERIFY_HANDOVER_BYTES=N sets another size (0:
+// always), for tests.
 inline constexpr uint64_t kHandOverBytes = 64ull << 20;
 uint64_t hand_over_bytes();
 
@@ -65,7 +64,7 @@ using VerificationHandOver = std::function<void(VerificationHandoff&&)>;
 ExportResult export_onnx(const ExportOptions& options, const VerificationHandOver& hand_over);
 
 // The LibTorch-free half of `kiln export`: reads the handoff in `dir`, verifies the written model
-// (oracles run as `kiln_torch export-oracle DIR --kind float64|engine` children when consulted),
+// (the float64 oracle runs as a `kiln_torch export-oracle DIR` child when consulted),
 // writes the report, renames the files into place and returns the whole result. On an error the
 // temporaries are removed and nothing is written. The caller removes `dir`.
 ExportResult finish_handed_over_export(const std::filesystem::path& dir,

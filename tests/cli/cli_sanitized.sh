@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What users run, under AddressSanitizer + UndefinedBehaviorSanitizer: a kiln built with
 # -fsanitize=address,undefined (scripts/sanitize.sh, build-asan-cli/) runs the seminar end to end
-# (pipeline --quick) and export, optimize, quantize-onnx, diff, pack and validate on their own, plus the
-# error paths a user hits most. Any sanitizer report fails the test, whatever the exit code.
+# (pipeline --quick) and export (in place and handed over), optimize, quantize-onnx, diff, pack
+# and validate on their own, plus the error paths a user hits most. Any sanitizer report fails the
+# test, whatever the exit code.
 source "$(dirname "$0")/lib.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -31,6 +32,10 @@ P=$WORK/pl
 san pipeline 0 -- pipeline --quick --train-limit 1000 --out "$P"
 pt=$P/02_freeze/model_scripted.pt
 san export 0 -- export "$pt" -o "$WORK/e.onnx" --report "$WORK/e.json"
+# The verification handed to the LibTorch-free kiln (as for a model of 64 MiB and more), with a
+# bound under the model's error so that the float64 oracle runs as a kiln-torch child.
+tol=$(python3 -c "import json; e = max(v['max_rel_mean_abs'] for v in json.load(open('$WORK/e.json'))['verification']); print(e / 10 if e > 0 else 1e-4)")
+KILN_VERIFY_HANDOVER_BYTES=0 san export_handover 0 -- export "$pt" --verify-tolerance "$tol" -o "$WORK/eh.onnx" --report "$WORK/eh.json"
 san optimize 0 -- optimize "$WORK/e.onnx" -o "$WORK/o.onnx" --report "$WORK/o.json"
 san quantize_static 0 -- quantize-onnx "$WORK/o.onnx" -o "$WORK/q.onnx" --calibrate mnist --calib-samples 64 --eval-samples 500
 san quantize_dynamic 0 -- quantize-onnx "$WORK/o.onnx" -o "$WORK/qd.onnx" --mode dynamic
