@@ -1,8 +1,11 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "cli/commands.h"
 #include "cli/torch_handoff.h"
+#include "common/error.h"
 #include "common/signal_cleanup.h"
 #include "export/export_options.h"
 #include "export/verification_handoff.h"
@@ -19,6 +22,10 @@ void add_export_verify(CLI::App& app, Runner& run) {
   cmd->add_option("handoff", *dir, "The handoff folder kiln-torch wrote")->required();
   cmd->callback([&run, dir] {
     run = [dir] {
+      // The folder is removed at the end: only one kiln-torch made (hand_over_verification), never
+      // a folder someone typed by mistake.
+      if (dir->filename().string().rfind("kiln-export-", 0) != 0 || !std::filesystem::is_regular_file(*dir / "handoff.json"))
+        throw UsageError(fmt::format("{}: not a folder kiln export handed over", dir->string()));
       struct RemoveHandoff {
         std::filesystem::path dir;
         ~RemoveHandoff() {

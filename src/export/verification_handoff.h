@@ -66,7 +66,8 @@ ExportResult export_onnx(const ExportOptions& options, const VerificationHandOve
 // The LibTorch-free half of `kiln export`: reads the handoff in `dir`, verifies the written model
 // (the float64 oracle runs as a `kiln_torch export-oracle DIR` child when consulted),
 // writes the report, renames the files into place and returns the whole result. On an error the
-// temporaries are removed and nothing is written. The caller removes `dir`.
+// temporaries are removed and nothing is written. The caller removes `dir` (`kiln export-verify`
+// does, for a folder named kiln-export-* that holds a handoff record only).
 ExportResult finish_handed_over_export(const std::filesystem::path& dir,
                                        const std::filesystem::path& kiln_torch);
 

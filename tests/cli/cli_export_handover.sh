@@ -78,4 +78,11 @@ unset KILN_VERIFY_HANDOVER_BYTES
 check "no model, no report" bash -c '! ls bad.* .bad.* 2>/dev/null | grep -q .'
 check "no temporaries beside the outputs" bash -c '! ls -a | grep -q "\.tmp$"'
 check "no handoff folder left" bash -c '[[ -z $(ls -A "$TMPDIR") ]]'
+
+# The internal command removes its folder at the end: never one that is not a handoff.
+mkdir -p keep && echo data >keep/file
+expect 2 "not a folder kiln export handed over" -- export-verify keep
+mkdir -p kiln-export-1-2 && echo data >kiln-export-1-2/file
+expect 2 "not a folder kiln export handed over" -- export-verify kiln-export-1-2
+check "both folders kept" test -s keep/file -a -s kiln-export-1-2/file
 finish
