@@ -157,6 +157,26 @@ OrtSession& OrtSession::operator=(OrtSession&&) noexcept = default;
 OrtSession::~OrtSession() = default;
 
 OrtSession OrtSession::from_file(const std::filesystem::path& path, const SessionOptions& options) {
+  // The weights stay in the file (onnx/weights_left_in_file.h): the untrusted checks read the graph
+  // only, and ONNX Runtime reads each large initializer from the file itself, instead of the whole
+  // file read, parsed for the checks and handed over as bytes beside ONNX Runtime's own copy. A
+  // symlink (whose folder is not the file's) and a file that does not read as a model take the
+  // old way, where ONNX Runtime's own message says what is wrong.
+  std::error_code ec;
+  if (!std::filesystem::is_symlink(path, ec)) {
+    std::optional<onnx::ModelProto> graph;
+    try {
+      graph = load_model_weights_left_in_file(path);
+    } catch (const Error&) {
+    }
+    if (graph) {
+      const std::filesystem::path folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+      check_untrusted_model(*graph, folder, path.string());
+      const std::string bytes = graph->SerializeAsString();
+      graph.reset();
+      return create(bytes, nullptr, options, path.string(), &folder);
+    }
+  }
   std::string bytes = read_file(path);
   if (bytes.empty()) throw Error(fmt::format("{}: empty file, not an ONNX model", path.string()));
   return open(bytes, &path, options, path.string());
