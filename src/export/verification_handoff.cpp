@@ -123,13 +123,14 @@ void write_float64_outputs(const fs::path& dir,
                            const std::vector<std::optional<std::vector<HostTensor>>>& outputs) {
   Float64Record r;
   for (size_t k = 0; k < outputs.size(); ++k) {
-    if (!outputs[k]) {
+    const auto& tensors = outputs[k];
+    if (!tensors) {
       r.outputs.emplace_back(std::nullopt);
       continue;
     }
-    r.outputs.emplace_back(outputs[k]->size());
-    for (size_t i = 0; i < outputs[k]->size(); ++i)
-      write_tensor_pb((*outputs[k])[i], tensor_file(dir, "float64", k, i));
+    r.outputs.emplace_back(tensors->size());
+    for (size_t i = 0; i < tensors->size(); ++i)
+      write_tensor_pb((*tensors)[i], tensor_file(dir, "float64", k, i));
   }
   write_file_atomic(dir / "float64.json", record_text(r));
 }
@@ -138,11 +139,12 @@ std::vector<std::optional<std::vector<HostTensor>>> read_float64_outputs(const f
   const auto r = read_record<Float64Record>(dir / "float64.json");
   std::vector<std::optional<std::vector<HostTensor>>> out;
   for (size_t k = 0; k < r.outputs.size(); ++k) {
-    if (!r.outputs[k]) {
+    const std::optional<size_t>& count = r.outputs[k];
+    if (!count) {
       out.emplace_back(std::nullopt);
       continue;
     }
-    out.emplace_back(read_tensors(dir, "float64", k, *r.outputs[k]));
+    out.emplace_back(read_tensors(dir, "float64", k, *count));
   }
   return out;
 }

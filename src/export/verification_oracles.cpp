@@ -3,7 +3,7 @@
 #include <ATen/Context.h>
 #include <torch/script.h>
 
-#include "common/process_memory.h"
+#include "common/allocator_tuning.h"
 #include "runtime/torch_runner.h"
 #include "torchscript/torch_runtime.h"
 #include "torchscript/widen_to_float64.h"

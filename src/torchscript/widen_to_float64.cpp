@@ -43,10 +43,9 @@ int widen_block(torch::jit::Block* block) {
   for (auto it = block->nodes().begin(); it != block->nodes().end();) {
     torch::jit::Node* n = *it++;  // (a replaced constant is destroyed)
     for (torch::jit::Block* b : n->blocks()) rewritten += widen_block(b);
-    if (is_float32_constant_tensor(n)) {
+    if (auto iv = is_float32_constant_tensor(n) ? torch::jit::toIValue(n->output()) : std::nullopt) {
       torch::jit::WithInsertPoint guard(n);
-      torch::jit::Value* wide = n->owningGraph()->insertConstant(
-          torch::jit::toIValue(n->output())->toTensor().to(at::kDouble));
+      torch::jit::Value* wide = n->owningGraph()->insertConstant(iv->toTensor().to(at::kDouble));
       n->output()->replaceAllUsesWith(wide);
       n->destroy();
       ++rewritten;
