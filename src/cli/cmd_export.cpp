@@ -83,11 +83,11 @@ void add_export(CLI::App& app, Runner& run) {
       // verification_handoff.h): it prints the report and renames the files into place.
       VerificationHandOver hand_over;
       if (!o->check_only && !kiln_front_executable().empty()) {
-        hand_over = [&outputs, json, o](VerificationHandoff&& h) {
+        hand_over = [&outputs, json, o](VerificationHandoff&& h, const std::filesystem::path& dir) {
           h.result.onnx = std::filesystem::absolute(o->out).string();
           for (auto& f : outputs.release()) h.files.push_back(std::move(f));
           h.report = *json;
-          hand_over_verification(std::move(h));
+          hand_over_verification(std::move(h), dir);
         };
       }
       ExportResult result;

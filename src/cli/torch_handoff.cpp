@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <random>
 #include <vector>
 
 #include <fmt/format.h>
@@ -71,9 +70,7 @@ void hand_off_to_libtorch() {
                   torch.string(), std::strerror(errno)));
 }
 
-void hand_over_verification(VerificationHandoff&& handoff) {
-  std::error_code ec;
-  const fs::path dir = fs::temp_directory_path(ec) / fmt::format("kiln-export-{}-{:x}", ::getpid(), std::random_device{}());
+void hand_over_verification(VerificationHandoff&& handoff, const fs::path& dir) {
   // Everything the handoff holds is removed again unless the front takes it over.
   struct Cleanup {
     fs::path dir;
@@ -89,8 +86,6 @@ void hand_over_verification(VerificationHandoff&& handoff) {
   for (const auto& f : handoff.files) temp_guards.push_back(std::make_unique<CleanupOnSignal>(f.second));
   fs::path front = kiln_front_executable();
   if (front.empty()) throw Error("internal: no kiln beside kiln-torch to verify in");
-  fs::create_directories(dir, ec);
-  if (ec) throw Error(fmt::format("cannot create a temporary folder {}: {}", dir.string(), ec.message()));
   write_handoff(handoff, dir);
   std::fflush(nullptr);  // what this process printed, before exec drops its buffers
   const std::string dir_text = dir.string();

@@ -29,8 +29,8 @@ std::filesystem::path kiln_torch_executable();
 std::filesystem::path kiln_front_executable();
 
 // kiln-torch's export hands its verification to `kiln export-verify` (export/verification_handoff.h):
-// writes the handoff into a new temporary folder and replaces this process with the front. Returns
-// only by throwing, after removing the folder and the handoff's temporaries.
-[[noreturn]] void hand_over_verification(VerificationHandoff&& handoff);
+// writes the handoff into `dir` (make_handoff_folder) and replaces this process with the front.
+// Returns only by throwing, after removing the folder and the handoff's temporaries.
+[[noreturn]] void hand_over_verification(VerificationHandoff&& handoff, const std::filesystem::path& dir);
 
 }  // namespace kiln::cli

@@ -611,7 +611,9 @@ ExportResult export_onnx(const ExportOptions& o, const VerificationHandOver& han
   // A quantized model's verdict asks LibTorch's other int8 engine at nearly every size: handed
   // over, that is a kiln-torch child holding the model again (quantized ResNeXt-101 32x8d: peak
   // 499 -> 607 MiB, 0.8 s slower), so it verifies in place.
-  if (hand_over && !quantized && result.file_size_bytes >= hand_over_bytes()) {
+  std::optional<fs::path> handoff_dir;
+  if (hand_over && !quantized && result.file_size_bytes >= hand_over_bytes()) handoff_dir = make_handoff_folder();
+  if (handoff_dir) {
     VerificationHandoff h;
     h.result = result;
     h.options = o;
@@ -622,7 +624,7 @@ ExportResult export_onnx(const ExportOptions& o, const VerificationHandOver& han
     h.cases = std::move(cases);
     h.started = std::chrono::duration<double>(t0.time_since_epoch()).count();
     h.files = files.release();
-    hand_over(std::move(h));  // returns only by throwing
+    hand_over(std::move(h), *handoff_dir);  // returns only by throwing
     throw Error("internal: the verification was not handed over");
   }
 

@@ -1,7 +1,10 @@
 #include "export/verification_handoff.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -56,6 +59,15 @@ std::vector<HostTensor> read_tensors(const fs::path& dir, const std::string& rol
 }
 
 }  // namespace
+
+std::optional<fs::path> make_handoff_folder() {
+  std::error_code ec;
+  const fs::path tmp = fs::temp_directory_path(ec);
+  if (ec) return std::nullopt;
+  const fs::path dir = tmp / fmt::format("kiln-export-{}-{:x}", ::getpid(), std::random_device{}());
+  if (!fs::create_directory(dir, ec) || ec) return std::nullopt;
+  return dir;
+}
 
 uint64_t hand_over_bytes() {
   const char* text = std::getenv("KILN_VERIFY_HANDOVER_BYTES");

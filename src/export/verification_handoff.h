@@ -57,9 +57,15 @@ std::vector<std::optional<std::vector<HostTensor>>> read_float64_outputs(
 inline constexpr uint64_t kHandOverBytes = 64ull << 20;
 uint64_t hand_over_bytes();
 
+// A new, empty handoff folder under the temporary directory (kiln-export-PID-RANDOM); nullopt when
+// none can be made (an unwritable TMPDIR): the exporter then verifies in place.
+std::optional<std::filesystem::path> make_handoff_folder();
+
 // Called by the exporter, once the model is written and LibTorch's outputs are computed, with
-// everything the verification needs: it replaces the process (exec) or throws.
-using VerificationHandOver = std::function<void(VerificationHandoff&&)>;
+// everything the verification needs and the folder to write it into: it replaces the process
+// (exec) or throws, having removed the folder and the handoff's temporaries.
+using VerificationHandOver =
+    std::function<void(VerificationHandoff&&, const std::filesystem::path& dir)>;
 // export_onnx (kiln/export.h) handing its verification over when `hand_over` is set. In kiln-torch.
 ExportResult export_onnx(const ExportOptions& options, const VerificationHandOver& hand_over);
 

@@ -79,6 +79,11 @@ check "no model, no report" bash -c '! ls bad.* .bad.* 2>/dev/null | grep -q .'
 check "no temporaries beside the outputs" bash -c '! ls -a | grep -q "\.tmp$"'
 check "no handoff folder left" bash -c '[[ -z $(ls -A "$TMPDIR") ]]'
 
+# No writable temporary folder: the verification stays in kiln-torch, and the export succeeds.
+check "an unwritable TMPDIR verifies in place" bash -c \
+  'TMPDIR=$PWD/no-such-dir KILN_VERIFY_HANDOVER_BYTES=0 "$@" >/dev/null' _ "$KILN" export convbn.pt "${IN[@]}" -o notmp.onnx
+check "the same model bytes" cmp notmp.onnx place.onnx
+
 # The internal command removes its folder at the end: never one that is not a handoff.
 mkdir -p keep && echo data >keep/file
 expect 2 "not a folder kiln export handed over" -- export-verify keep
