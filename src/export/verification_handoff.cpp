@@ -190,20 +190,13 @@ ExportResult finish_handed_over_export(const fs::path& dir, const fs::path& kiln
   ExportResult result = std::move(h.result);
   result.verification =
       verify_written_model(h.written, h.cases, h.output_names, h.tolerance, h.steps, oracles);
-  auto lap = [last = t0]() mutable {
-    auto now = std::chrono::steady_clock::now();
-    double s = std::chrono::duration<double>(now - last).count();
-    last = now;
-    return s;
-  };
-  result.timings.verify = lap();
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-               .count() -
-           h.started;
-  };
+  result.timings.verify =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // From the export's start in kiln-torch (the steady clock is the same across exec). The report's
+  // figures are the printed ones: taken before the files land.
   result.seconds =
-      elapsed();  // (the report's figures are the printed ones: taken before the files land)
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count() -
+      h.started;
   if (!h.report.empty()) files.write(h.report, nlohmann::json(result).dump(2) + "\n");
   files.commit();
   return result;
